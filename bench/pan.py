@@ -1,0 +1,239 @@
+"""PAN 2013 text-alignment benchmark in discovery mode: the whole corpus in, no pairs given.
+
+Reads PAN's own layout (``src/``, ``susp/``, one folder per obfuscation type with a
+``pairs`` file and one XML of reuse cases per pair), runs provenance over ``src/``
+and ``susp/`` together, and scores what it found with PAN's character-level
+measures (Potthast et al., COLING 2010): macro recall and precision counting
+both the suspicious and the source side, granularity, and
+plagdet = F1 / log2(1 + granularity); plus pair recall per type and false pairs
+among the no-plagiarism pairs. Usage::
+
+    python bench/pan.py ../shared/data/pan13-text-alignment-training [--workers 2] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+import os
+import resource
+import sys
+import time
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from pathlib import Path
+
+from provenance.pipeline import default_workers, scan
+from provenance.settings import Settings
+
+TYPES = {
+    "02-no-obfuscation": "none",
+    "03-random-obfuscation": "random",
+    "04-translation-obfuscation": "translation",
+    "05-summary-obfuscation": "summary",
+}
+NEGATIVE_FOLDER = "01-no-plagiarism"
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    """A reuse case or a detection: a span in the suspicious and in the source document."""
+
+    susp: str
+    src: str
+    this_start: int
+    this_end: int
+    src_start: int
+    src_end: int
+
+
+def load_truth(root: Path) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[Case]]]:
+    """Pairs per folder, and true cases per obfuscation type."""
+    pairs: dict[str, list[tuple[str, str]]] = {}
+    cases: dict[str, list[Case]] = defaultdict(list)
+    for folder in [NEGATIVE_FOLDER, *TYPES]:
+        listed = [tuple(line.split()) for line in (root / folder / "pairs").read_text().splitlines() if line.strip()]
+        pairs[folder] = listed  # type: ignore[assignment]
+        for susp, src in listed:
+            tree = ET.parse(root / folder / f"{susp[:-4]}-{src[:-4]}.xml")
+            for feature in tree.getroot().iter("feature"):
+                if feature.get("name") != "plagiarism":
+                    continue
+                this_offset, this_length = int(feature.get("this_offset")), int(feature.get("this_length"))
+                src_offset, src_length = int(feature.get("source_offset")), int(feature.get("source_length"))
+                # Artificial cases name their obfuscation; translation chains and summaries only a type.
+                kind = feature.get("obfuscation") or feature.get("type", "none")
+                kind = {"translation-chain": "translation", "artificial": "none"}.get(kind, kind)
+                cases[kind].append(Case(susp, src, this_offset, this_offset + this_length, src_offset, src_offset + src_length))
+    return pairs, cases
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int] | None:
+    start, end = max(a[0], b[0]), min(a[1], b[1])
+    return (start, end) if end > start else None
+
+
+def _union_length(spans: list[tuple[int, int]]) -> int:
+    total, reach = 0, -1
+    for start, end in sorted(spans):
+        start = max(start, reach)
+        if end > start:
+            total += end - start
+            reach = end
+    return total
+
+
+def _size(case: Case) -> int:
+    return (case.this_end - case.this_start) + (case.src_end - case.src_start)
+
+
+def _covered(target: Case, others: list[Case]) -> int:
+    """Characters of ``target`` (both sides) inside any of ``others``."""
+    this, src = [], []
+    for other in others:
+        a = _overlap((target.this_start, target.this_end), (other.this_start, other.this_end))
+        b = _overlap((target.src_start, target.src_end), (other.src_start, other.src_end))
+        if a and b:
+            this.append(a)
+            src.append(b)
+    return _union_length(this) + _union_length(src)
+
+
+def _detects(case: Case, detection: Case) -> bool:
+    return (
+        case.susp == detection.susp
+        and case.src == detection.src
+        and _overlap((case.this_start, case.this_end), (detection.this_start, detection.this_end)) is not None
+        and _overlap((case.src_start, case.src_end), (detection.src_start, detection.src_end)) is not None
+    )
+
+
+def pan_measures(cases: list[Case], detections: list[Case]) -> dict[str, float]:
+    """PAN's macro character recall, precision, granularity and plagdet."""
+    by_pair: dict[tuple[str, str], list[Case]] = defaultdict(list)
+    for detection in detections:
+        by_pair[(detection.susp, detection.src)].append(detection)
+    cases_by_pair: dict[tuple[str, str], list[Case]] = defaultdict(list)
+    for case in cases:
+        cases_by_pair[(case.susp, case.src)].append(case)
+    recall_sum, detected, granularity_sum = 0.0, 0, 0
+    for case in cases:
+        hits = [d for d in by_pair[(case.susp, case.src)] if _detects(case, d)]
+        recall_sum += _covered(case, hits) / _size(case)
+        if hits:
+            detected += 1
+            granularity_sum += len(hits)
+    precision_sum = 0.0
+    for detection in detections:
+        hits = [c for c in cases_by_pair[(detection.susp, detection.src)] if _detects(c, detection)]
+        precision_sum += _covered(detection, hits) / max(1, _size(detection))
+    recall = recall_sum / len(cases) if cases else 0.0
+    precision = precision_sum / len(detections) if detections else 0.0
+    granularity = granularity_sum / detected if detected else 1.0
+    f1 = 2 * recall * precision / (recall + precision) if recall + precision else 0.0
+    return {
+        "recall": round(recall, 4),
+        "precision": round(precision, 4),
+        "granularity": round(granularity, 4),
+        "plagdet": round(f1 / math.log2(1 + granularity), 4),
+    }
+
+
+def detections_from_report(report_pairs: list[dict]) -> tuple[list[Case], set[tuple[str, str]]]:
+    """PAN detections (suspicious side first) and the set of pairs reported."""
+    detections, found = [], set()
+    for pair in report_pairs:
+        source, derived = pair["source"], pair["derived"]
+        if derived.startswith("susp") and source.startswith("source"):
+            susp, src, flip = derived, source, False
+        elif source.startswith("susp") and derived.startswith("source"):
+            susp, src, flip = source, derived, True
+        else:
+            continue
+        found.add((susp, src))
+        for p in pair["passages"]:
+            if flip:
+                detections.append(Case(susp, src, p["source_start"], p["source_end"], p["derived_start"], p["derived_end"]))
+            else:
+                detections.append(Case(susp, src, p["derived_start"], p["derived_end"], p["source_start"], p["source_end"]))
+    return detections, found
+
+
+def evaluate(root: Path, report_pairs: list[dict]) -> dict:
+    """Every figure of the benchmark for one report."""
+    pairs, cases = load_truth(root)
+    detections, found = detections_from_report(report_pairs)
+    listed = {pair for folder_pairs in pairs.values() for pair in folder_pairs}
+    result: dict = {"types": {}}
+    all_cases: list[Case] = []
+    for folder, kind in TYPES.items():
+        positive = {(c.susp, c.src) for c in cases[kind]}
+        folder_pairs = set(pairs[folder])
+        type_cases = [c for c in cases[kind] if (c.susp, c.src) in folder_pairs]
+        all_cases += type_cases
+        type_detections = [d for d in detections if (d.susp, d.src) in folder_pairs]
+        measures = pan_measures(type_cases, type_detections)
+        measures["pair_recall"] = round(len(positive & found) / len(positive), 4) if positive else 0.0
+        measures["pairs"] = len(positive)
+        measures["negatives_claimed"] = len((folder_pairs - positive) & found)
+        result["types"][kind] = measures
+    listed_detections = [d for d in detections if (d.susp, d.src) in listed]
+    result["overall"] = pan_measures(all_cases, listed_detections)
+    result["false_pairs_no_plagiarism"] = len(set(pairs[NEGATIVE_FOLDER]) & found)
+    result["unlisted_pairs_reported"] = len(found - listed)
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("root", type=Path, help="the PAN 2013 training corpus folder")
+    parser.add_argument("--workers", type=int, default=default_workers())
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--report", type=Path, help="also write provenance's JSON report here")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override a setting")
+    args = parser.parse_args()
+    from provenance.report import report_dict, to_json
+
+    began = time.perf_counter()
+    overrides = {}
+    for item in args.set:
+        name, _, value = item.partition("=")
+        overrides[name] = type(getattr(Settings(), name))(value)
+    settings = Settings().replace(**overrides)
+    report = scan([args.root / "src", args.root / "susp"], settings, workers=args.workers)
+    wall = time.perf_counter() - began
+    data = report_dict(report)
+    if args.report:
+        args.report.write_text(to_json(report))
+    peak_mib = max(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    ) / 1024
+    result = evaluate(args.root, data["pairs"])
+    result.update(
+        articles=len(report.articles),
+        pairs_reported=len(report.matches),
+        wall_seconds=round(wall, 2),
+        peak_memory_mib=round(peak_mib),
+        workers=args.workers,
+        stages=dict(report.timings),
+        settings=settings.as_dict(),
+    )
+    print(f"PAN 2013 training, discovery mode: {result['articles']} articles, {result['pairs_reported']} pairs reported")
+    header = f"{'type':<12}{'plagdet':>9}{'recall':>8}{'prec':>8}{'gran':>7}{'pairRec':>9}{'negPairs':>10}"
+    print(header)
+    for kind, m in result["types"].items():
+        print(f"{kind:<12}{m['plagdet']:>9.3f}{m['recall']:>8.3f}{m['precision']:>8.3f}{m['granularity']:>7.3f}{m['pair_recall']:>9.3f}{m['negatives_claimed']:>10}")
+    o = result["overall"]
+    print(f"{'overall':<12}{o['plagdet']:>9.3f}{o['recall']:>8.3f}{o['precision']:>8.3f}{o['granularity']:>7.3f}")
+    print(f"false pairs among the 1,000 no-plagiarism pairs: {result['false_pairs_no_plagiarism']}")
+    print(f"pairs reported outside PAN's lists: {result['unlisted_pairs_reported']}")
+    print(f"wall {result['wall_seconds']} s, peak memory {result['peak_memory_mib']} MiB, {args.workers} workers; stages {result['stages']}")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

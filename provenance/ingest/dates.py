@@ -1,0 +1,113 @@
+"""Publication dates found in text: parsing date strings and spotting date lines.
+
+Owns turning "Sep 13, 2023", "Fri. Sep 29th, 2023" or "2023-09-13" into an ISO
+date, and finding a site's date line near the top of an article. A date line is
+weak evidence (themes often print the scrape or display date), so callers mark
+it ``date-line`` rather than ``metadata``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Optional
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
+            ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
+            ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"), ("dec", "december"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year>(?:19|20)\d\d)"
+_WEEKDAY = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday|sday)?\.?,?\s+)?"
+
+# "Sep 13, 2023", "Fri. Sep 29th, 2023", "September 13 2023"
+_MONTH_FIRST = re.compile(_WEEKDAY + _MONTH + r"\s+" + _DAY + r",?\s+" + _YEAR, re.IGNORECASE)
+# "13 September 2023", "Wednesday, 13 September 2023"
+_DAY_FIRST = re.compile(_WEEKDAY + _DAY + r"\s+" + _MONTH + r",?\s+" + _YEAR, re.IGNORECASE)
+# "2023-09-13" (optionally followed by a time)
+_ISO = re.compile(r"(?P<year>(?:19|20)\d\d)-(?P<month>\d\d)-(?P<day>\d\d)")
+
+# A date line is a short line that is mostly a date, perhaps with a label.
+_LABEL = re.compile(r"^\s*(?:published|posted|updated|date)?\s*(?:on)?\s*:?\s*", re.IGNORECASE)
+_LABEL_ONLY = re.compile(r"(?:published|posted|updated|date)\s*(?:on)?\s*:", re.IGNORECASE)
+_YEARLESS = re.compile(
+    _WEEKDAY + r"(?:" + _MONTH + r"\s+\d{1,2}(?:st|nd|rd|th)?|\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTH.replace("?P<month>", "?:") + r")",
+    re.IGNORECASE,
+)
+_DATE_LINE_MAX_CHARS = 60
+_DATE_LINE_SEARCH_LINES = 6
+
+
+def _build(year: str, month: str, day: str) -> Optional[str]:
+    month_number = int(month) if month.isdigit() else _MONTHS.get(month.lower().rstrip("."))
+    if month_number is None:
+        return None
+    try:
+        return dt.date(int(year), month_number, int(day)).isoformat()
+    except ValueError:
+        return None
+
+
+def parse_date(value: str) -> Optional[str]:
+    """Parse a date string in a common news format into ``YYYY-MM-DD``.
+
+    Args:
+        value: Text such as ``"2023-09-13T10:00Z"``, ``"Sep 13, 2023"`` or ``"13 September 2023"``.
+
+    Returns:
+        The ISO date, or ``None`` if no complete, valid date is found.
+    """
+    for pattern in (_ISO, _MONTH_FIRST, _DAY_FIRST):
+        found = pattern.search(value)
+        if found:
+            return _build(found["year"], found["month"], found["day"])
+    return None
+
+
+def _line_date(line: str) -> Optional[str]:
+    line = line.strip()
+    if len(line) > _DATE_LINE_MAX_CHARS:
+        return None
+    rest = _LABEL.sub("", line, count=1)
+    for pattern in (_MONTH_FIRST, _DAY_FIRST, _ISO):
+        found = pattern.match(rest)
+        if found and len(rest) - found.end() <= 8:
+            return _build(found["year"], found["month"], found["day"])
+    return None
+
+
+def looks_like_date(line: str) -> bool:
+    """Whether a short line is a date, even one without a year ("Wednesday, October 4")."""
+    line = line.strip()
+    return len(line) <= _DATE_LINE_MAX_CHARS and bool(_YEARLESS.fullmatch(line) or _line_date(line))
+
+
+def find_date_line(text: str) -> Optional[str]:
+    """Find a site's date line near the top or the bottom of an article.
+
+    Only short lines that are essentially a date count ("Published On: Sep 13, 2023",
+    "Fri. Sep 29th, 2023", or a "Published On:" label with the date on the next line);
+    a date inside a sentence of the story does not.
+
+    Returns:
+        The ISO date of the first such line, or ``None``.
+    """
+    lines = [line.strip() for line in text.lstrip("\ufeff").splitlines() if line.strip()]
+    edge = _DATE_LINE_SEARCH_LINES
+    window = lines if len(lines) <= 3 * edge else lines[:edge] + lines[-3 * edge :]
+    for index, line in enumerate(window):
+        found = _line_date(line)
+        if found is None and _LABEL_ONLY.fullmatch(line) and index + 1 < len(window):
+            found = _line_date(window[index + 1])
+        if found:
+            return found
+    return None

@@ -1,0 +1,117 @@
+"""Records passed between pipeline stages: plain, frozen and typed.
+
+Owns ``Article`` (what ingest produces), ``Passage`` and ``Match`` (what
+verification and scoring produce), ``Edge`` and ``Tree`` (what the tree stage
+produces), ``Skipped`` (an input that could not be used) and ``Report`` (the
+whole result). Heavy numeric data never lives here; it stays in numpy arrays
+inside the stages. Imports nothing of ours.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Optional
+
+# Where a publication date came from, strongest evidence first.
+DATE_ORIGINS = ("metadata", "url", "date-line")
+
+
+@dataclasses.dataclass(frozen=True)
+class Article:
+    """One unit of input.
+
+    Attributes:
+        id: Stable readable id: path relative to the scanned folder, or the record's id.
+        text: The text exactly as read (decoded), never normalised; offsets point into it.
+        path: The file (or URL) it was read from.
+        title: Title if the format carried one.
+        published: Publication date as ``YYYY-MM-DD`` if known.
+        published_from: Where ``published`` came from: one of ``DATE_ORIGINS``.
+        url: The article's URL if known.
+    """
+
+    id: str
+    text: str
+    path: str
+    title: Optional[str] = None
+    published: Optional[str] = None
+    published_from: Optional[str] = None
+    url: Optional[str] = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Skipped:
+    """An input that was not used, and why (one line for stderr)."""
+
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"skipped {self.path}: {self.reason}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Passage:
+    """An aligned span pair: half-open character offsets into both original texts."""
+
+    source_start: int
+    source_end: int
+    derived_start: int
+    derived_end: int
+    similarity: float
+
+
+@dataclasses.dataclass(frozen=True)
+class Match:
+    """A verified derivation: ``derived`` reuses text of ``source``.
+
+    ``overlap`` is the fraction of the derived article's characters covered by
+    passages; ``source_overlap`` the fraction of the source reused.
+    ``direction_from`` says what decided which end is the source: ``dates``
+    (publication dates), ``text`` (containment asymmetry) or ``id`` (a tie).
+    """
+
+    source: str
+    derived: str
+    relation: str
+    overlap: float
+    source_overlap: float
+    jaccard: float
+    confidence: float
+    passages: tuple[Passage, ...]
+    direction_from: str = "text"
+    date_conflict: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class Edge:
+    """A match placed in a derivation tree."""
+
+    source: str
+    derived: str
+    overlap: float
+    confidence: float
+    date_conflict: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class Tree:
+    """One family: a rooted tree of derivations (``articles`` sorted, root first)."""
+
+    root: str
+    articles: tuple[str, ...]
+    edges: tuple[Edge, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Report:
+    """Everything a scan found, in the order the JSON report lists it."""
+
+    settings: dict[str, Any]
+    settings_key: str
+    articles: tuple[Article, ...]
+    matches: tuple[Match, ...]
+    trees: tuple[Tree, ...]
+    skipped: tuple[Skipped, ...] = ()
+    stories: tuple[tuple[str, ...], ...] = ()
+    timings: tuple[tuple[str, float], ...] = ()

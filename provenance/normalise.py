@@ -1,0 +1,149 @@
+"""Normalise: text as read in, comparable text out, with a map back to the original.
+
+Owns mojibake repair (``Russia‚Äôs`` → ``Russia’s``, via ftfy on the non-ASCII
+runs only), Unicode NFKC, case folding, unified quotes and dashes, and
+whitespace collapsed to one space (or one newline where a line broke). Every
+character of the normalised text remembers the span of the original text it
+came from, so passages found on normalised text are reported, and highlighted,
+in the text exactly as read. This module never drops or reorders content words.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import unicodedata
+
+import ftfy
+import numpy as np
+
+# Typographic variants that spinners and CMSs swap freely; they carry no meaning for matching.
+_PUNCTUATION = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+        "\u00ab": '"', "\u00bb": '"',
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
+        "\u2212": "-", "\u00a0": " ", "\u2026": "...",
+    }
+)
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+
+
+@dataclasses.dataclass(frozen=True)
+class Normalised:
+    """Normalised text and, per character, the original span it came from.
+
+    Attributes:
+        text: The normalised text.
+        starts: ``starts[i]`` is where ``text[i]``'s source begins in the original text.
+        ends: ``ends[i]`` is where it ends (half-open); equal to ``starts[i] + 1`` unless
+            a repair or an NFKC expansion changed the character count.
+    """
+
+    text: str
+    starts: np.ndarray
+    ends: np.ndarray
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a half-open span of the normalised text to a half-open span of the original."""
+        if end <= start:
+            point = int(self.starts[start]) if start < len(self.starts) else (int(self.ends[-1]) if len(self.ends) else 0)
+            return point, point
+        return int(self.starts[start]), int(self.ends[end - 1])
+
+
+def _fold(chunk: str) -> str:
+    return unicodedata.normalize("NFKC", chunk).casefold().translate(_PUNCTUATION)
+
+
+def _repair(text: str) -> tuple[list[str], list[int], list[int]]:
+    """Fold the non-ASCII runs, returning pieces with the original span of each piece's characters."""
+    pieces: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    position = 0
+    for run in _NON_ASCII_RUN.finditer(text):
+        if run.start() > position:
+            ascii_part = text[position : run.start()].lower()
+            pieces.append(ascii_part)
+            starts.extend(range(position, run.start()))
+            ends.extend(range(position + 1, run.start() + 1))
+        raw = run.group()
+        fixed = ftfy.fix_encoding(raw)
+        if fixed == raw:
+            # Fold character by character so each output character keeps its own origin.
+            for index, char in enumerate(raw, start=run.start()):
+                folded = _fold(char)
+                pieces.append(folded)
+                starts.extend([index] * len(folded))
+                ends.extend([index + 1] * len(folded))
+        else:
+            # A repaired mojibake run maps, as a whole, onto the bytes it was made from.
+            folded = _fold(fixed)
+            pieces.append(folded)
+            starts.extend([run.start()] * len(folded))
+            ends.extend([run.end()] * len(folded))
+        position = run.end()
+    if position < len(text):
+        pieces.append(text[position:].lower())
+        starts.extend(range(position, len(text)))
+        ends.extend(range(position + 1, len(text) + 1))
+    return pieces, starts, ends
+
+
+def normalise(text: str) -> Normalised:
+    """Normalise an article's text for matching.
+
+    Args:
+        text: The article text exactly as read.
+
+    Returns:
+        The normalised text with its offset map; ``normalise(n.text).text == n.text``.
+    """
+    if text.isascii():
+        folded = text.lower()
+        starts = np.arange(len(text), dtype=np.int64)
+        ends = starts + 1
+    else:
+        pieces, start_list, end_list = _repair(text)
+        folded = "".join(pieces)
+        starts = np.asarray(start_list, dtype=np.int64)
+        ends = np.asarray(end_list, dtype=np.int64)
+    if not folded:
+        return Normalised("", starts, ends)
+    # Collapse whitespace runs: keep the first character of each run, as "\n" if the run
+    # holds a line break (paragraph and line structure matter for sentences), else " ".
+    codes = np.frombuffer(folded.encode("utf-32-le"), dtype=np.uint32)
+    is_space = np.isin(codes, _WHITESPACE_CODES)
+    is_newline = np.isin(codes, _NEWLINE_CODES)
+    previous_space = np.concatenate(([True], is_space[:-1]))  # also drops leading whitespace
+    keep = ~(is_space & previous_space)
+    run_id = np.cumsum(~is_space)  # characters of one whitespace run share the id of the word before
+    run_has_newline = np.zeros(int(run_id[-1]) + 1, dtype=bool)
+    np.logical_or.at(run_has_newline, run_id[is_newline], True)
+    out = codes.copy()
+    out[is_space] = 32
+    out[is_space & run_has_newline[run_id]] = 10
+    # Trailing whitespace goes too.
+    if is_space[-1]:
+        last_word = np.flatnonzero(~is_space)
+        keep[(last_word[-1] + 1 if len(last_word) else 0) :] = False
+    kept = np.flatnonzero(keep)
+    new_text = out[kept].astype("<u4").tobytes().decode("utf-32-le")
+    new_starts = starts[kept]
+    # A kept whitespace character stands for its whole run; extend its end over the run.
+    new_ends = ends[kept].copy()
+    if len(kept):
+        run_ends = np.append(kept[1:], len(codes)) - 1
+        space_kept = is_space[kept]
+        new_ends[space_kept] = ends[run_ends[space_kept]]
+    return Normalised(new_text, new_starts, new_ends)
+
+
+_WHITESPACE_CODES = np.array(
+    [ord(c) for c in " \t\n\r\f\v\x1c\x1d\x1e\x1f\x85\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+     "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"],
+    dtype=np.uint32,
+)
+_NEWLINE_CODES = np.array([ord(c) for c in "\n\r\f\v\x1c\x1d\x1e\x85\u2028\u2029"], dtype=np.uint32)

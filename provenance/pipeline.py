@@ -1,0 +1,199 @@
+"""Pipeline: the stages in order, each timed — the one function a caller needs.
+
+Owns stage order and orchestration: ingest → normalise and shingle → document
+frequencies → passage windows and signatures → LSH candidates → verify, align
+and score → trees and stories → ``Report``. Parallel stages hand worker
+processes index ranges (the corpus is inherited by fork, never pickled) and
+gather results in index order, so the report is byte-identical whatever the
+worker count. Nothing here parses command lines or renders output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import multiprocessing
+import os
+import time
+from typing import Callable, Iterator, Optional, Sequence, TypeVar
+
+import numpy as np
+
+from provenance import __version__
+from provenance.align import SentenceIndex, batch_seeds, extend
+from provenance.candidates import Candidates, find_candidates
+from provenance.errors import InputError
+from provenance.ingest import read_corpus
+from provenance.model import Article, Match, Report, Skipped
+from provenance.score import build_match
+from provenance.settings import Settings
+from provenance.shingle import Shingled, Vocabulary, shingle_text, windows
+from provenance.signatures import shingle_hash32, sign_ranges
+from provenance.tree import build_stories, build_trees
+
+T = TypeVar("T")
+
+# Stems in fewer articles than this are never dropped as too common, however small the corpus.
+MIN_DF_CUTOFF = 10
+
+# Shared with forked workers: set before a pool starts, read by the worker functions.
+_shared: dict[str, object] = {}
+
+
+def _map_ranges(function: Callable[[int, int], list[T]], total: int, workers: int) -> list[T]:
+    """Run ``function(start, end)`` over ``[0, total)`` in chunks, on ``workers`` processes, in order."""
+    if workers <= 1 or total < 2 * workers or "fork" not in multiprocessing.get_all_start_methods():
+        return function(0, total)
+    chunks = max(workers * 4, 1)
+    bounds = [(total * k // chunks, total * (k + 1) // chunks) for k in range(chunks)]
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        parts = pool.starmap(function, bounds)
+    return [item for part in parts for item in part]
+
+
+def _shingle_range(start: int, end: int) -> list[Shingled]:
+    articles: Sequence[Article] = _shared["articles"]  # type: ignore[assignment]
+    return [shingle_text(article.text) for article in articles[start:end]]
+
+
+def _verify_range(start: int, end: int) -> list[tuple[Optional[Match], bool]]:
+    """Extend and score seeded pairs ``[start, end)``."""
+    articles: Sequence[Article] = _shared["articles"]  # type: ignore[assignment]
+    shingled: Sequence[Shingled] = _shared["shingled"]  # type: ignore[assignment]
+    index: SentenceIndex = _shared["index"]  # type: ignore[assignment]
+    pairs: np.ndarray = _shared["pairs"]  # type: ignore[assignment]
+    offsets: np.ndarray = _shared["offsets"]  # type: ignore[assignment]  # (pairs, 2) ranges into found
+    found: np.ndarray = _shared["found"]  # type: ignore[assignment]
+    settings: Settings = _shared["settings"]  # type: ignore[assignment]
+    out = []
+    for p in range(start, end):
+        i, j = int(pairs[p, 0]), int(pairs[p, 1])
+        first, last = int(offsets[p, 0]), int(offsets[p, 1])
+        passages = extend(index, i, j, found[first:last], settings.max_gap, settings.min_passage_words)
+        match = build_match(articles[i], articles[j], shingled[i], shingled[j], passages, settings.min_confidence)
+        out.append((match, bool(passages)))
+    return out
+
+
+def signature_inputs(shingled: Sequence[Shingled], vocabulary: Vocabulary, settings: Settings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Flat shingle values, window ranges into them, and each window's article.
+
+    Stems in more than ``max_df`` of the articles are left out of signatures: they
+    are the vocabulary of the whole corpus, and would make every window collide.
+    """
+    cutoff = max(math.ceil(settings.max_df * vocabulary.articles), MIN_DF_CUTOFF)
+    values, ranges, owners = [], [], []
+    offset = 0
+    for index, item in enumerate(shingled):
+        keep = vocabulary.frequency(item.hashes) <= cutoff
+        kept_before = np.concatenate(([0], np.cumsum(keep)))
+        sentence_starts = np.unique(kept_before[item.sentence_starts])
+        spans = windows(sentence_starts, settings.window_words)
+        values.append(shingle_hash32(item.hashes[keep]))
+        ranges.append(spans + offset)
+        owners.append(np.full(len(spans), index, dtype=np.int64))
+        offset += int(keep.sum())
+    if not values:
+        return np.zeros(0, np.uint32), np.zeros((0, 2), np.int64), np.zeros(0, np.int64)
+    return np.concatenate(values), np.concatenate(ranges), np.concatenate(owners)
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.stages: list[tuple[str, float]] = []
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        began = time.perf_counter()
+        yield
+        self.stages.append((name, round(time.perf_counter() - began, 4)))
+
+
+def scan_articles(
+    articles: Sequence[Article], settings: Settings | None = None, workers: int = 1, skipped: Sequence[Skipped] = ()
+) -> Report:
+    """Find derivations among already-read articles.
+
+    Args:
+        articles: The corpus (ids must be unique).
+        settings: Pipeline settings; defaults if ``None``.
+        workers: Processes for the parallel stages (results do not depend on it).
+        skipped: Inputs ingest skipped, carried into the report.
+
+    Returns:
+        The report: articles, matches, trees and stories, all sorted.
+    """
+    settings = settings or Settings()
+    articles = sorted(articles, key=lambda a: a.id)
+    ids = [a.id for a in articles]
+    if len(set(ids)) != len(ids):
+        raise InputError("article ids must be unique")
+    timer = _Timer()
+    _shared.clear()
+    _shared.update(articles=articles, settings=settings)
+    try:
+        with timer.stage("shingle"):
+            shingled = _map_ranges(_shingle_range, len(articles), workers)
+            vocabulary = Vocabulary.build(shingled)
+        with timer.stage("signatures"):
+            values, ranges, owners = signature_inputs(shingled, vocabulary, settings)
+            signatures = sign_ranges(values, ranges, settings.num_perm, settings.seed)
+        with timer.stage("candidates"):
+            candidates: Candidates = find_candidates(signatures, owners, len(articles), settings.lsh_rows, settings.max_bucket)
+        with timer.stage("verify"):
+            index = SentenceIndex.build(shingled, vocabulary)
+            offsets, found = batch_seeds(index, candidates.pairs, settings.sentence_similarity)
+            # Only pairs with at least one seed go on to extension and scoring.
+            seeded = np.flatnonzero(np.diff(offsets) > 0)
+            verified_pairs = candidates.pairs[seeded]
+            seed_ranges = np.stack([offsets[seeded], offsets[seeded + 1]], axis=1)
+            _shared.update(shingled=shingled, index=index, pairs=verified_pairs, offsets=seed_ranges, found=found)
+            verified = _map_ranges(_verify_range, len(seeded), workers)
+        with timer.stage("trees"):
+            matches = sorted((m for m, _ in verified if m is not None), key=lambda m: (m.source, m.derived))
+            weak_links = [
+                (ids[i], ids[j]) for (i, j), (m, aligned) in zip(verified_pairs.tolist(), verified) if aligned and m is None
+            ]
+            trees = build_trees(matches)
+            stories = build_stories(weak_links, matches)
+    finally:
+        _shared.clear()
+    return Report(
+        settings=settings.as_dict(),
+        settings_key=settings.key(),
+        articles=tuple(articles),
+        matches=tuple(matches),
+        trees=tuple(trees),
+        skipped=tuple(skipped),
+        stories=tuple(stories),
+        timings=tuple(timer.stages),
+    )
+
+
+def scan(
+    paths: Sequence[str | os.PathLike[str]],
+    settings: Settings | None = None,
+    workers: int = 1,
+    input_format: str | None = None,
+) -> Report:
+    """Read the corpus under ``paths`` and find its derivations.
+
+    Raises:
+        InputError: if a path is missing or no readable article remains.
+    """
+    began = time.perf_counter()
+    articles, skipped = read_corpus(paths, input_format)
+    read_seconds = round(time.perf_counter() - began, 4)
+    if not articles:
+        detail = f" ({len(skipped)} input(s) skipped)" if skipped else ""
+        raise InputError(f"no readable article in {', '.join(map(str, paths))}{detail}; give .txt or .jsonl files")
+    report = scan_articles(articles, settings, workers, skipped)
+    return Report(**{**report.__dict__, "timings": (("ingest", read_seconds), *report.timings)})
+
+
+def default_workers() -> int:
+    """One worker per available core."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)

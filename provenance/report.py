@@ -1,0 +1,170 @@
+"""Report: a ``Report`` in, JSON, CSV or a terminal table out.
+
+Owns the JSON contract (``schema_version`` 1: the keys and their order are
+documented in the README and read by later tools), the row model that feeds
+both the table and the CSV, and rendering fractions as percentages for people.
+JSON is canonical: sorted lists, fixed key order, no timings, so the same input
+and settings give byte-identical output. Nothing here computes a score.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+from typing import Any
+
+from tabulate import tabulate
+
+from provenance import __version__
+from provenance.model import Report
+
+SCHEMA_VERSION = 1
+
+PAIR_COLUMNS = (
+    ("source", "source"),
+    ("derived", "derived"),
+    ("relation", "relation"),
+    ("overlap", "overlap %"),
+    ("source_overlap", "source reused %"),
+    ("jaccard", "jaccard"),
+    ("confidence", "confidence"),
+    ("passages", "passages"),
+    ("direction_from", "direction from"),
+    ("date_conflict", "date conflict"),
+)
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    """The report as the JSON contract's plain dict."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "provenance_version": __version__,
+        "settings_key": report.settings_key,
+        "settings": report.settings,
+        "articles": [
+            {
+                "id": a.id,
+                "path": a.path,
+                "title": a.title,
+                "published": a.published,
+                "published_from": a.published_from,
+                "chars": len(a.text),
+            }
+            for a in report.articles
+        ],
+        "pairs": [
+            {
+                "source": m.source,
+                "derived": m.derived,
+                "relation": m.relation,
+                "overlap": m.overlap,
+                "source_overlap": m.source_overlap,
+                "jaccard": m.jaccard,
+                "confidence": m.confidence,
+                "direction_from": m.direction_from,
+                "date_conflict": m.date_conflict,
+                "passages": [dataclasses.asdict(p) for p in m.passages],
+            }
+            for m in report.matches
+        ],
+        "trees": [
+            {"root": t.root, "articles": list(t.articles), "edges": [dataclasses.asdict(e) for e in t.edges]}
+            for t in report.trees
+        ],
+        "stories": [{"articles": list(story)} for story in report.stories],
+        "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
+    }
+
+
+def to_json(report: Report) -> str:
+    """Canonical JSON text of the report (ends with a newline)."""
+    return json.dumps(report_dict(report), ensure_ascii=False, indent=2) + "\n"
+
+
+def percent(fraction: float) -> str:
+    """A fraction in [0, 1] as a percentage with one decimal, for people."""
+    return f"{fraction * 100:.1f}"
+
+
+def pair_rows(report: Report) -> list[dict[str, Any]]:
+    """One row per asserted derivation, with human column names; feeds the table and the CSV."""
+    rows = []
+    for m in report.matches:
+        values = {
+            "source": m.source,
+            "derived": m.derived,
+            "relation": m.relation,
+            "overlap": percent(m.overlap),
+            "source_overlap": percent(m.source_overlap),
+            "jaccard": f"{m.jaccard:.3f}",
+            "confidence": f"{m.confidence:.2f}",
+            "passages": len(m.passages),
+            "direction_from": m.direction_from,
+            "date_conflict": "yes" if m.date_conflict else "no",
+        }
+        rows.append({label: values[key] for key, label in PAIR_COLUMNS})
+    return rows
+
+
+def to_csv(report: Report) -> str:
+    """The pairs as CSV (UTF-8, header row, one row per derivation)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=[label for _, label in PAIR_COLUMNS], lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(pair_rows(report))
+    return buffer.getvalue()
+
+
+def _tree_lines(report: Report) -> list[list[str]]:
+    dates = {a.id: a.published or "" for a in report.articles}
+    rows = []
+    for tree in report.trees:
+        children: dict[str, list[Any]] = {}
+        for edge in tree.edges:
+            children.setdefault(edge.source, []).append(edge)
+
+        def walk(node: str, depth: int, edge: Any) -> None:
+            label = ("    " * (depth - 1) + "└── " if depth else "") + node
+            rows.append(
+                [
+                    label,
+                    dates[node],
+                    percent(edge.overlap) if edge else "",
+                    f"{edge.confidence:.2f}" if edge else "",
+                    ("date conflict" if edge and edge.date_conflict else ""),
+                ]
+            )
+            for child in children.get(node, []):
+                walk(child.derived, depth + 1, child)
+
+        walk(tree.root, 0, None)
+    return rows
+
+
+def to_table(report: Report) -> str:
+    """Terminal tables: the derivation trees, the pairs, and the stories."""
+    parts = []
+    if report.trees:
+        parts.append("Derivation trees\n" + tabulate(_tree_lines(report), headers=["article", "published", "overlap %", "confidence", ""], tablefmt="simple"))
+    else:
+        parts.append("No derivations found.")
+    if report.matches:
+        parts.append("Pairs\n" + tabulate(pair_rows(report), headers="keys", tablefmt="simple"))
+    if report.stories:
+        parts.append(
+            "Same story, no derivation claimed\n"
+            + tabulate([[", ".join(story)] for story in report.stories], headers=["articles"], tablefmt="simple")
+        )
+    return "\n\n".join(parts) + "\n"
+
+
+def summary_line(report: Report) -> str:
+    """The one-line summary printed on stderr."""
+    seconds = sum(t for _, t in report.timings)
+    return (
+        f"provenance: {len(report.articles)} articles, {len(report.matches)} derivations in "
+        f"{len(report.trees)} trees, {len(report.stories)} stories, {len(report.skipped)} skipped "
+        f"({seconds:.1f} s)"
+    )

@@ -1,0 +1,154 @@
+"""Score: aligned passages in, a directed, scored ``Match`` (or nothing) out.
+
+Owns the numbers a user reads about a pair: character spans of each passage in
+both original texts, ``overlap`` and ``source_overlap``, exact ``jaccard`` of
+the two shingle sets, the ``confidence`` that this is a derivation rather than
+two articles on one story, the ``relation`` label, and the direction: which end
+is the source. Dates decide direction when both are known; otherwise the text
+does (a condensed copy is contained in its source). Where strong textual
+evidence contradicts the dates, the match is flagged ``date_conflict``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Optional
+
+import numpy as np
+
+from provenance.align import SentencePassage
+from provenance.model import Article, Match, Passage
+from provenance.shingle import Shingled
+
+# Evidence (rarity-weighted shared stems) at which confidence reaches 1 - 1/e.
+EVIDENCE_SCALE = 12.0
+# A lone seed sentence (a shared quote, a shared lede) is half the evidence of a run.
+LONE_SEED_DISCOUNT = 0.5
+# Coverage asymmetry below this says nothing about direction.
+DIRECTION_MARGIN = 0.05
+# Coverage asymmetry above this contradicts dates that say otherwise.
+CONFLICT_MARGIN = 0.2
+# Date lines are a site's display date: weaker than metadata, but still dates.
+_DATE_STRENGTH = {"metadata": 2, "url": 1, "date-line": 1}
+
+
+def char_span(shingled: Shingled, start: int, end: int) -> tuple[int, int]:
+    """Original-text span of sentences ``[start, end)``: first content word to last."""
+    first = int(shingled.sentence_starts[start])
+    last = int(shingled.sentence_starts[end]) - 1
+    return int(shingled.starts[first]), int(shingled.ends[last])
+
+
+def coverage(spans: list[tuple[int, int]], length: int) -> float:
+    """Fraction of ``length`` characters covered by the union of ``spans``."""
+    if length <= 0:
+        return 0.0
+    covered, reach = 0, 0
+    for start, end in sorted(spans):
+        start = max(start, reach)
+        if end > start:
+            covered += end - start
+            reach = end
+    return min(1.0, covered / length)
+
+
+def jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Exact Jaccard similarity of two sets of shingle hashes."""
+    set_a, set_b = np.unique(a), np.unique(b)
+    union = len(set_a) + len(set_b)
+    if union == 0:
+        return 0.0
+    shared = len(np.intersect1d(set_a, set_b, assume_unique=True))
+    return shared / (union - shared)
+
+
+def confidence(passages: list[SentencePassage]) -> float:
+    """How sure we are the pair is a derivation, from the weight of its aligned evidence."""
+    evidence = 0.0
+    for passage in passages:
+        # Distinct stems on the smaller side times similarity ≈ rarity-weighted shared stems.
+        size = passage.size
+        evidence += passage.similarity * size * (1.0 if passage.seeds > 1 else LONE_SEED_DISCOUNT)
+    return 1.0 - math.exp(-evidence / EVIDENCE_SCALE)
+
+
+def relation(overlap: float, source_overlap: float, similarity: float) -> str:
+    """The kind of derivation, from how much was taken and how faithfully."""
+    if overlap >= 0.9 and source_overlap >= 0.9 and similarity >= 0.95:
+        return "copy"
+    if overlap >= 0.8 and similarity >= 0.8:
+        return "near-copy"
+    if overlap >= 0.5:
+        return "rewrite"
+    return "partial"
+
+
+def _date_order(a: Article, b: Article) -> int:
+    """-1 if ``a`` is dated earlier, 1 if later, 0 if unknown or equal."""
+    if not a.published or not b.published or a.published == b.published:
+        return 0
+    return -1 if a.published < b.published else 1
+
+
+def _text_order(a: Article, b: Article, a_cover: float, b_cover: float) -> int:
+    """-1 if the text says ``a`` is the source, 1 if ``b`` is, 0 if it cannot tell."""
+    if abs(a_cover - b_cover) >= DIRECTION_MARGIN:
+        # The more-contained article is the copy: a condensed rewrite is inside its source.
+        return -1 if a_cover < b_cover else 1
+    if len(a.text) != len(b.text):
+        return -1 if len(a.text) > len(b.text) else 1
+    return 0
+
+
+def build_match(
+    a: Article,
+    b: Article,
+    a_shingled: Shingled,
+    b_shingled: Shingled,
+    passages: list[SentencePassage],
+    min_confidence: float,
+) -> Optional[Match]:
+    """Turn the aligned passages of ``a`` and ``b`` into a directed match.
+
+    Returns:
+        The match, or ``None`` if the evidence is below ``min_confidence``.
+    """
+    if not passages:
+        return None
+    sure = confidence(passages)
+    if sure < min_confidence:
+        return None
+    a_spans = [char_span(a_shingled, p.a_start, p.a_end) for p in passages]
+    b_spans = [char_span(b_shingled, p.b_start, p.b_end) for p in passages]
+    a_cover, b_cover = coverage(a_spans, len(a.text)), coverage(b_spans, len(b.text))
+    by_dates, by_text = _date_order(a, b), _text_order(a, b, a_cover, b_cover)
+    conflict = by_dates != 0 and by_text != 0 and by_dates != by_text and abs(a_cover - b_cover) >= CONFLICT_MARGIN
+    if by_dates:
+        order, direction_from = by_dates, "dates"
+    elif by_text:
+        order, direction_from = by_text, "text"
+    else:
+        order, direction_from = (-1 if a.id < b.id else 1), "id"
+    weights = [max(1, e - s) for s, e in b_spans]
+    mean_similarity = float(np.average([p.similarity for p in passages], weights=weights))
+    passage_records = [
+        Passage(sa, ea, sb, eb, round(p.similarity, 4)) for (sa, ea), (sb, eb), p in zip(a_spans, b_spans, passages)
+    ]
+    if order < 0:  # a is the source
+        source, derived, overlap, source_overlap = a, b, b_cover, a_cover
+        records = passage_records
+    else:
+        source, derived, overlap, source_overlap = b, a, a_cover, b_cover
+        records = [Passage(p.derived_start, p.derived_end, p.source_start, p.source_end, p.similarity) for p in passage_records]
+    return Match(
+        source=source.id,
+        derived=derived.id,
+        relation=relation(overlap, source_overlap, mean_similarity),
+        overlap=round(overlap, 4),
+        source_overlap=round(source_overlap, 4),
+        jaccard=round(jaccard(a_shingled.hashes, b_shingled.hashes), 4),
+        confidence=round(sure, 4),
+        passages=tuple(sorted(records, key=lambda p: (p.derived_start, p.source_start))),
+        direction_from=direction_from,
+        date_conflict=conflict,
+    )

@@ -1,0 +1,90 @@
+"""Settings: every tunable of the pipeline, defined and documented once.
+
+Owns the frozen ``Settings`` record, its defaults, validation, and the
+``settings_key`` stamped into every report (and later every index) so that
+artefacts made with different settings are never mixed. Imports nothing of ours
+but ``errors``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from typing import Any
+
+from provenance.errors import SettingsError
+
+# Bump when a change to the algorithms changes results for the same settings.
+ALGORITHM_VERSION = 1
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Pipeline settings. Defaults are the tuned values; see the README."""
+
+    # --- signatures -------------------------------------------------------
+    num_perm: int = 128
+    """MinHash permutations per passage signature (datasketch ``num_perm``)."""
+    seed: int = 1
+    """Seed of the MinHash permutations (datasketch ``seed``)."""
+
+    # --- shingles and passages -------------------------------------------
+    window_words: int = 8
+    """Content words per passage window; windows start at every sentence."""
+    max_df: float = 0.1
+    """Stems in more than this fraction of articles are not shingles (corpora of 500+ articles)."""
+
+    # --- candidates -------------------------------------------------------
+    lsh_rows: int = 4
+    """Rows per LSH band; ``num_perm // lsh_rows`` bands. Fewer rows find fainter rewrites."""
+    max_bucket: int = 64
+    """LSH buckets holding more windows than this are boilerplate and are skipped."""
+
+    # --- verification and alignment --------------------------------------
+    sentence_similarity: float = 0.35
+    """Least Dice similarity of two sentences' content stems to seed a passage."""
+    max_gap: int = 3
+    """Most unmatched sentences between two seeds of one passage, in either article."""
+    min_passage_words: int = 15
+    """Fewest content words a passage must cover in the derived article."""
+
+    # --- decision ---------------------------------------------------------
+    min_confidence: float = 0.5
+    """Matches below this confidence are not reported as derivations."""
+
+    def __post_init__(self) -> None:
+        if self.num_perm < 1:
+            raise SettingsError(f"num_perm must be positive, got {self.num_perm}")
+        if not 1 <= self.lsh_rows <= self.num_perm:
+            raise SettingsError(f"lsh_rows must be between 1 and num_perm ({self.num_perm}), got {self.lsh_rows}")
+        for name in ("max_df", "sentence_similarity", "min_confidence"):
+            value = getattr(self, name)
+            if not 0.0 < value <= 1.0:
+                raise SettingsError(f"{name} must be in (0, 1], got {value}")
+        for name in ("window_words", "max_bucket", "min_passage_words"):
+            if getattr(self, name) < 1:
+                raise SettingsError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.max_gap < 0:
+            raise SettingsError(f"max_gap must be 0 or more, got {self.max_gap}")
+
+    @property
+    def bands(self) -> int:
+        """Number of LSH bands."""
+        return self.num_perm // self.lsh_rows
+
+    def as_dict(self) -> dict[str, Any]:
+        """The settings as a plain, JSON-ready dict in field order."""
+        return dataclasses.asdict(self)
+
+    def key(self) -> str:
+        """A short stable key naming these settings and the algorithm version."""
+        blob = json.dumps({"v": ALGORITHM_VERSION, **self.as_dict()}, sort_keys=True)
+        return f"p{ALGORITHM_VERSION}-{hashlib.sha256(blob.encode()).hexdigest()[:12]}"
+
+    def replace(self, **changes: Any) -> "Settings":
+        """A copy with some fields changed (validated again); ``None`` values are ignored."""
+        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        if unknown:
+            raise SettingsError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})

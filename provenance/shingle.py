@@ -1,0 +1,191 @@
+"""Shingle: normalised text in, arrays of content-word stems, sentences and passage windows out.
+
+Owns tokenisation (runs of letters and digits on the normalised text, spans
+mapped back to the original), the stopword list, Snowball stemming (so a
+spinner's "discussions"/"discussed" still meet), the 64-bit stem hash that is
+the shingle, sentence splitting, and passage windows: runs of whole sentences
+holding ``window_words`` content words, one starting at every sentence, so that
+a copied paragraph inside a long article is its own signature. Content-word
+unigrams survive synonym swaps of their neighbours and any reordering, which
+word n-grams do not. Everything per token is a numpy array; Python touches
+each distinct word once (cached), not each token.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+
+import numpy as np
+import snowballstemmer
+import xxhash
+
+from provenance.normalise import Normalised, normalise
+
+_WORD = re.compile(r"[^\W_]+")
+# A sentence ends at . ! ? (plus closing quotes/brackets) followed by space, or at a line break.
+_SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?= )|\n")
+
+# Function words carry no evidence of copying (every English text has them). The
+# list is the usual English one, plus the reporting verbs and fillers spinners add.
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are aren as at be because been before
+    being below between both but by can cannot could couldn did didn do does doesn doing don down during
+    each few for from further had hadn has hasn have haven having he her here hers herself him himself his
+    how i if in into is isn it its itself just let me more most mustn my myself no nor not now of off on
+    once only or other ought our ours ourselves out over own same shan she should shouldn so some such than
+    that the their theirs them themselves then there these they this those through to too under until up
+    upon us very was wasn we were weren what when where which while who whom why will with won would
+    wouldn you your yours yourself yourselves s t d ll m re ve mr mrs ms said says say""".split()
+)
+
+# A full stop after these (or after a single letter, as in "U.S." or "J. Smith") ends no sentence.
+ABBREVIATIONS = frozenset("mr mrs ms dr prof st jr sr gen col lt sgt rep sen gov pres inc ltd co corp no vs etc jan feb mar apr jun jul aug sep sept oct nov dec".split())
+
+
+def _is_abbreviation(norm: str, dot: int) -> bool:
+    if norm[dot] != ".":
+        return False
+    start = dot
+    while start > 0 and norm[start - 1].isalpha():
+        start -= 1
+    word = norm[start:dot]
+    return len(word) == 1 or word in ABBREVIATIONS
+
+
+_stemmer = snowballstemmer.stemmer("english")
+
+
+@functools.lru_cache(maxsize=1 << 20)
+def stem_hash(word: str) -> int:
+    """The shingle of one token: 64-bit xxh3 of its stem; 0 for a stopword or a single letter."""
+    if word in STOPWORDS or (len(word) == 1 and not word.isdigit()):
+        return 0
+    return xxhash.xxh3_64_intdigest(_stemmer.stemWord(word).encode("utf-8")) or 1
+
+
+@dataclasses.dataclass(frozen=True)
+class Shingled:
+    """One article's content words and sentences, as arrays.
+
+    Attributes:
+        hashes: uint64 stem hash per content word, in text order.
+        starts: Original-text start offset of each content word.
+        ends: Original-text end offset of each content word.
+        sentence_starts: Index into ``hashes`` where each sentence begins (sentences with
+            no content word are dropped), followed by ``len(hashes)``.
+    """
+
+    hashes: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    sentence_starts: np.ndarray
+
+    @property
+    def sentences(self) -> int:
+        return len(self.sentence_starts) - 1
+
+
+def _word_mask(norm: str) -> np.ndarray:
+    codes = np.frombuffer(norm.encode("utf-32-le"), dtype=np.uint32)
+    mask = np.zeros(len(codes), dtype=bool)
+    ascii_codes = codes < 128
+    mask[ascii_codes] = _ASCII_WORD[codes[ascii_codes]]
+    if not ascii_codes.all():
+        wide = codes[~ascii_codes]
+        unique = np.unique(wide)
+        word_like = np.array([_WORD.fullmatch(chr(int(c))) is not None for c in unique], dtype=bool)
+        mask[~ascii_codes] = word_like[np.searchsorted(unique, wide)]
+    return mask
+
+
+_ASCII_WORD = np.array([_WORD.fullmatch(chr(c)) is not None for c in range(128)], dtype=bool)
+
+
+def shingle_text(text: str, normalised: Normalised | None = None) -> Shingled:
+    """Tokenise, stem and split one article into sentences.
+
+    Args:
+        text: The article text exactly as read.
+        normalised: Its normalised form, if already computed.
+
+    Returns:
+        The article's content words and sentences.
+    """
+    norm = normalised or normalise(text)
+    words = _WORD.findall(norm.text)
+    mask = _word_mask(norm.text)
+    edges = np.diff(np.concatenate(([False], mask, [False])).astype(np.int8))
+    token_starts = np.flatnonzero(edges == 1)
+    token_ends = np.flatnonzero(edges == -1)
+    hashes = np.fromiter((stem_hash(word) for word in words), dtype=np.uint64, count=len(words))
+    content = hashes != 0
+    # Sentence id of each token: how many sentence ends lie before it.
+    ends_at = np.fromiter(
+        (m.end() for m in _SENTENCE_END.finditer(norm.text) if not _is_abbreviation(norm.text, m.start())),
+        dtype=np.int64,
+    )
+    sentence_of = np.searchsorted(ends_at, token_starts, side="right")[content]
+    content_starts = token_starts[content]
+    content_ends = token_ends[content]
+    first = np.flatnonzero(np.concatenate(([True], sentence_of[1:] != sentence_of[:-1]))) if len(sentence_of) else np.zeros(0, np.int64)
+    return Shingled(
+        hashes=hashes[content],
+        starts=norm.starts[content_starts] if len(content_starts) else np.zeros(0, np.int64),
+        ends=norm.ends[content_ends - 1] if len(content_ends) else np.zeros(0, np.int64),
+        sentence_starts=np.append(first, len(sentence_of)).astype(np.int64),
+    )
+
+
+def windows(sentence_starts: np.ndarray, window_words: int) -> np.ndarray:
+    """Passage windows of one article: ``[start, end)`` ranges of content-word indices.
+
+    One window starts at every sentence and takes whole sentences until it holds
+    ``window_words`` content words; windows that would run past the end collapse into
+    one last window. An article shorter than a window is one window.
+
+    Returns:
+        An int64 array of shape ``(n, 2)``.
+    """
+    total = int(sentence_starts[-1])
+    if total == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    starts = sentence_starts[:-1]
+    # End of each window: the first sentence boundary at or after start + window_words.
+    targets = starts + window_words
+    ends = sentence_starts[np.minimum(np.searchsorted(sentence_starts, targets, side="left"), len(sentence_starts) - 1)]
+    # Keep windows that end before the article does, plus the first one that reaches the end.
+    reaches_end = ends >= total
+    keep = ~reaches_end
+    keep[np.argmax(reaches_end)] = True if reaches_end.any() else keep[np.argmax(reaches_end)]
+    return np.stack([starts[keep], ends[keep]], axis=1).astype(np.int64)
+
+
+@dataclasses.dataclass(frozen=True)
+class Vocabulary:
+    """Document frequencies of the corpus's stems.
+
+    Attributes:
+        stems: Sorted distinct stem hashes of the whole corpus.
+        df: In how many articles each stem occurs.
+        articles: Number of articles.
+    """
+
+    stems: np.ndarray
+    df: np.ndarray
+    articles: int
+
+    @classmethod
+    def build(cls, shingled: list[Shingled]) -> "Vocabulary":
+        """Count, for every stem, the articles it occurs in."""
+        per_article = [np.unique(s.hashes) for s in shingled]
+        stems, df = np.unique(np.concatenate(per_article) if per_article else np.zeros(0, np.uint64), return_counts=True)
+        return cls(stems=stems, df=df.astype(np.int64), articles=len(shingled))
+
+    def frequency(self, hashes: np.ndarray) -> np.ndarray:
+        """Document frequency of each hash (0 for a stem the corpus lacks)."""
+        if len(self.stems) == 0:
+            return np.zeros(len(hashes), dtype=np.int64)
+        where = np.minimum(np.searchsorted(self.stems, hashes), len(self.stems) - 1)
+        return np.where(self.stems[where] == hashes, self.df[where], 0)

@@ -1,0 +1,80 @@
+"""Tree: directed matches in, derivation trees (one parent per article) and stories out.
+
+Owns the family structure. Matches form a directed graph; per connected family
+we keep the maximum branching (Edmonds' algorithm, via networkx) over edge
+weights ``confidence × overlap``: every article gets at most one parent, the
+most convincing one, and no cycle survives. Each resulting tree is reported
+with its root. Articles that were linked by shared material too weak to be a
+derivation (same story, independent writing) are grouped as *stories*, which
+are reported apart and never drawn as edges.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import networkx as nx
+
+from provenance.model import Edge, Match, Tree
+
+
+def _components(nodes: Iterable[str], links: Iterable[tuple[str, str]]) -> list[tuple[str, ...]]:
+    graph = nx.Graph()
+    graph.add_nodes_from(sorted(nodes))
+    graph.add_edges_from(sorted(links))
+    return sorted(tuple(sorted(component)) for component in nx.connected_components(graph))
+
+
+def build_trees(matches: Iterable[Match]) -> list[Tree]:
+    """The derivation forest of the given matches.
+
+    Returns:
+        Trees sorted by root id; in each, ``articles`` lists the root first then the
+        others sorted, and ``edges`` are sorted by (source, derived).
+    """
+    matches = sorted(matches, key=lambda m: (m.source, m.derived))
+    graph = nx.DiGraph()
+    for match in matches:
+        # Weight in integer micro-units so ties break the same way on every platform.
+        graph.add_edge(match.source, match.derived, weight=round(match.confidence * match.overlap * 1_000_000), match=match)
+    branching = nx.maximum_branching(graph, attr="weight", preserve_attrs=True)
+    kept = sorted(branching.edges(data=True), key=lambda e: (e[0], e[1]))
+    trees = []
+    for family in _components(graph.nodes, [(s, d) for s, d, _ in kept]):
+        members = set(family)
+        edges = [graph[s][d]["match"] for s, d, _ in kept if s in members]
+        if not edges:
+            continue
+        has_parent = {m.derived for m in edges}
+        root = next(node for node in family if node not in has_parent)
+        trees.append(
+            Tree(
+                root=root,
+                articles=(root, *[node for node in family if node != root]),
+                edges=tuple(
+                    Edge(m.source, m.derived, m.overlap, m.confidence, m.date_conflict)
+                    for m in sorted(edges, key=lambda m: (m.source, m.derived))
+                ),
+            )
+        )
+    return sorted(trees, key=lambda t: t.root)
+
+
+def build_stories(links: Iterable[tuple[str, str]], matches: Iterable[Match]) -> list[tuple[str, ...]]:
+    """Groups of articles on one story: linked by some aligned material, derivation or not.
+
+    Args:
+        links: Pairs that shared aligned passages but were not asserted as derivations.
+        matches: The asserted derivations (their families belong to the story too).
+
+    Returns:
+        Stories of two or more articles that hold at least one non-derivation link,
+        each sorted, the list sorted.
+    """
+    links = list(links)
+    if not links:
+        return []
+    pairs = links + [(m.source, m.derived) for m in matches]
+    nodes = {node for pair in pairs for node in pair}
+    weak = {node for pair in links for node in pair}
+    return [story for story in _components(nodes, pairs) if len(story) > 1 and weak & set(story)]
