@@ -39,6 +39,10 @@ class SentenceIndex:
         article_sentences: Article ``a``'s sentences are ``article_sentences[a]`` to ``article_sentences[a + 1]``.
         sorted_hashes: Within each article's range of entries, its stems sorted ...
         sorted_sentences: ... and the (article-local) sentence each came from.
+        sorted_df: Document frequency of each sorted entry.
+        sorted_alone: Rarity weight of each sorted entry when only its own article of the pair has it.
+        sorted_shared: Its rarity weight when both articles of the pair have it.
+        sentence_alone: Per sentence, the sum of ``sorted_alone`` of its stems.
     """
 
     articles: int
@@ -48,6 +52,10 @@ class SentenceIndex:
     article_sentences: np.ndarray
     sorted_hashes: np.ndarray
     sorted_sentences: np.ndarray
+    sorted_df: np.ndarray
+    sorted_alone: np.ndarray
+    sorted_shared: np.ndarray
+    sentence_alone: np.ndarray
 
     @classmethod
     def build(cls, shingled: list[Shingled], vocabulary: Vocabulary) -> "SentenceIndex":
@@ -68,14 +76,23 @@ class SentenceIndex:
             sorted_sentences.append(sent[by_stem])
         flat = np.concatenate(hashes) if hashes else np.zeros(0, np.uint64)
         sizes = np.concatenate(sentence_sizes) if sentence_sizes else np.zeros(0, np.int64)
+        sentence_offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+        sorted_flat = np.concatenate(sorted_hashes) if sorted_hashes else np.zeros(0, np.uint64)
+        df, sorted_df = vocabulary.frequency(flat), vocabulary.frequency(sorted_flat)
+        others = len(shingled) - 2
+        alone = rarity(df - 1, others)
         return cls(
             articles=len(shingled),
             hashes=flat,
-            df=vocabulary.frequency(flat),
-            sentence_offsets=np.concatenate(([0], np.cumsum(sizes))).astype(np.int64),
+            df=df,
+            sentence_offsets=sentence_offsets,
             article_sentences=np.concatenate(([0], np.cumsum([len(x) for x in sentence_sizes]))).astype(np.int64),
-            sorted_hashes=np.concatenate(sorted_hashes) if sorted_hashes else np.zeros(0, np.uint64),
+            sorted_hashes=sorted_flat,
             sorted_sentences=(np.concatenate(sorted_sentences) if sorted_sentences else np.zeros(0, np.int64)).astype(np.int64),
+            sorted_df=sorted_df,
+            sorted_alone=rarity(sorted_df - 1, others),
+            sorted_shared=rarity(sorted_df - 2, others),
+            sentence_alone=np.add.reduceat(alone, sentence_offsets[:-1]) if len(alone) else np.zeros(len(sizes)),
         )
 
     def sentences(self, article: int) -> int:
@@ -90,102 +107,116 @@ class SentenceIndex:
         )
 
 
-@numba.njit(cache=True, inline="always")
-def _rarity(others_df, others):  # pragma: no cover - compiled
+def rarity(others_df: np.ndarray, others: int) -> np.ndarray:
     """How much a shared stem says about copying: 1 if no other article has it, 0 if all do.
 
-    A stem every article of the corpus uses (the names and places of the story all of
-    them cover) is no evidence that one copied the other; a stem only these two share
-    is. Counting only the *other* articles keeps a two-article comparison unweighted.
+    ``others_df`` counts the articles *other than the pair* that hold each stem. A stem
+    every article of the corpus uses (the names and places of the story all of them
+    cover) is no evidence that one copied the other; a stem only these two share is.
+    Counting only the other articles keeps a two-article comparison unweighted.
     """
+    others_df = np.asarray(others_df)
     if others <= 0:
-        return 1.0
-    d = min(max(others_df, 0), others)
-    return np.log((others + 1.0) / (d + 1.0)) / np.log(others + 1.0)
+        return np.ones(others_df.shape, dtype=np.float64)
+    return np.log((others + 1.0) / (np.clip(others_df, 0, others) + 1.0)) / np.log(others + 1.0)
 
 
-@numba.njit(cache=True, inline="always")
-def _contains(sorted_values, lo, hi, value):  # pragma: no cover - compiled
-    k = lo + np.searchsorted(sorted_values[lo:hi], value)
-    return k < hi and sorted_values[k] == value
-
-
-@numba.njit(cache=True)
-def _entry_weights(hashes, df, lo, hi, other_sorted, other_lo, other_hi, others):  # pragma: no cover
-    """Pair-specific weight of each stem entry of one article: rarity among the *other* articles."""
-    weights = np.empty(hi - lo, dtype=np.float64)
-    for t in range(lo, hi):
-        inside = 1 if _contains(other_sorted, other_lo, other_hi, hashes[t]) else 0
-        weights[t - lo] = _rarity(df[t] - 1 - inside, others)
-    return weights
+# Largest sentence-pair score block held at once (cells); long articles are seeded in row blocks.
+_BLOCK_CELLS = 1 << 20
 
 
 @numba.njit(cache=True)
 def _seeds_of_pair(
-    a, b, hashes, df, sentence_offsets, article_sentences, sorted_hashes, sorted_sentences,
-    others, threshold, out_i, out_j, write_at,
+    a, b, sentence_offsets, article_sentences, sorted_hashes, sorted_sentences,
+    sorted_alone, sorted_shared, sentence_alone, threshold, out_i, out_j, write_at,
 ):  # pragma: no cover - compiled
-    """Seed sentence pairs of articles ``a`` and ``b``; written from ``write_at`` if ``write_at >= 0``."""
+    """Seed sentence pairs of articles ``a`` and ``b``; written from ``write_at`` if ``write_at >= 0``.
+
+    A merge of the two articles' sorted stems finds the shared ones; each shared stem
+    adds to the score of every (sentence of a, sentence of b) holding it.
+    """
     a_first, a_last = article_sentences[a], article_sentences[a + 1]
     b_first, b_last = article_sentences[b], article_sentences[b + 1]
     a_lo, a_hi = sentence_offsets[a_first], sentence_offsets[a_last]
     b_lo, b_hi = sentence_offsets[b_first], sentence_offsets[b_last]
-    n_b = b_last - b_first
-    if a_hi == a_lo or b_hi == b_lo:
+    n_a, n_b = a_last - a_first, b_last - b_first
+    if n_a == 0 or n_b == 0:
         return 0
-    weight_a = _entry_weights(hashes, df, a_lo, a_hi, sorted_hashes, b_lo, b_hi, others)
-    weight_b = _entry_weights(hashes, df, b_lo, b_hi, sorted_hashes, a_lo, a_hi, others)
-    total_b = np.zeros(n_b, dtype=np.float64)
-    for j in range(n_b):
-        for t in range(sentence_offsets[b_first + j], sentence_offsets[b_first + j + 1]):
-            total_b[j] += weight_b[t - b_lo]
-    shared = np.zeros(n_b, dtype=np.int64)
-    shared_weight = np.zeros(n_b, dtype=np.float64)
-    touched = np.empty(n_b, dtype=np.int64)
+    # Merge: runs of one shared stem, [run_a_lo, run_a_hi) and [run_b_lo, run_b_hi) in sorted order.
+    runs = np.empty((min(a_hi - a_lo, b_hi - b_lo), 4), dtype=np.int64)
+    n_runs = 0
+    x, y = a_lo, b_lo
+    while x < a_hi and y < b_hi:
+        if sorted_hashes[x] < sorted_hashes[y]:
+            x += 1
+        elif sorted_hashes[x] > sorted_hashes[y]:
+            y += 1
+        else:
+            h = sorted_hashes[x]
+            x_end, y_end = x, y
+            while x_end < a_hi and sorted_hashes[x_end] == h:
+                x_end += 1
+            while y_end < b_hi and sorted_hashes[y_end] == h:
+                y_end += 1
+            runs[n_runs, 0], runs[n_runs, 1], runs[n_runs, 2], runs[n_runs, 3] = x, x_end, y, y_end
+            n_runs += 1
+            x, y = x_end, y_end
+    if n_runs < MIN_SHARED_STEMS:
+        return 0
+    # Sentence totals for this pair: a shared stem weighs less than one only this article has.
+    total_a = sentence_alone[a_first:a_last].copy()
+    total_b = sentence_alone[b_first:b_last].copy()
+    for r in range(n_runs):
+        for t in range(runs[r, 0], runs[r, 1]):
+            total_a[sorted_sentences[t]] += sorted_shared[t] - sorted_alone[t]
+        for t in range(runs[r, 2], runs[r, 3]):
+            total_b[sorted_sentences[t]] += sorted_shared[t] - sorted_alone[t]
+    rows = max(1, min(n_a, _BLOCK_CELLS // n_b))
+    shared = np.zeros((rows, n_b), dtype=np.int32)
+    weight = np.zeros((rows, n_b), dtype=np.float64)
     found = 0
-    for i in range(a_last - a_first):
-        n_touched = 0
-        total_a = 0.0
-        for t in range(sentence_offsets[a_first + i], sentence_offsets[a_first + i + 1]):
-            total_a += weight_a[t - a_lo]
-            h = hashes[t]
-            k = b_lo + np.searchsorted(sorted_hashes[b_lo:b_hi], h)
-            while k < b_hi and sorted_hashes[k] == h:
-                j = sorted_sentences[k]
-                if shared[j] == 0:
-                    touched[n_touched] = j
-                    n_touched += 1
-                shared[j] += 1
-                shared_weight[j] += weight_a[t - a_lo]
-                k += 1
-        for x in range(n_touched):
-            j = touched[x]
-            if shared[j] >= MIN_SHARED_STEMS:
-                total = total_a + total_b[j]
-                smaller = min(total_a, total_b[j])
-                dice = 2.0 * shared_weight[j] / total if total > 0 else 0.0
-                contained = shared_weight[j] / smaller if smaller > 0 else 0.0
-                if dice >= threshold or (contained >= MIN_CONTAINMENT and shared[j] >= MIN_CONTAINED_STEMS):
+    for block in range(0, n_a, rows):
+        block_end = min(n_a, block + rows)
+        shared[:, :] = 0
+        weight[:, :] = 0.0
+        for r in range(n_runs):
+            for t in range(runs[r, 0], runs[r, 1]):
+                i = sorted_sentences[t]
+                if i < block or i >= block_end:
+                    continue
+                for u in range(runs[r, 2], runs[r, 3]):
+                    j = sorted_sentences[u]
+                    shared[i - block, j] += 1
+                    weight[i - block, j] += sorted_shared[t]
+        for i in range(block, block_end):
+            for j in range(n_b):
+                if shared[i - block, j] < MIN_SHARED_STEMS:
+                    continue
+                total = total_a[i] + total_b[j]
+                smaller = min(total_a[i], total_b[j])
+                w = weight[i - block, j]
+                dice = 2.0 * w / total if total > 0 else 0.0
+                contained = w / smaller if smaller > 0 else 0.0
+                if dice >= threshold or (contained >= MIN_CONTAINMENT and shared[i - block, j] >= MIN_CONTAINED_STEMS):
                     if write_at >= 0:
                         out_i[write_at + found] = i
                         out_j[write_at + found] = j
                     found += 1
-            shared[j] = 0
-            shared_weight[j] = 0.0
     return found
 
 
 @numba.njit(cache=True, parallel=True)
 def _batch_seeds(
-    pairs, hashes, df, sentence_offsets, article_sentences, sorted_hashes, sorted_sentences, others, threshold
+    pairs, sentence_offsets, article_sentences, sorted_hashes, sorted_sentences,
+    sorted_alone, sorted_shared, sentence_alone, threshold,
 ):  # pragma: no cover - compiled
     n = pairs.shape[0]
     counts = np.zeros(n, dtype=np.int64)
     dummy = np.zeros(0, dtype=np.int64)
     for p in numba.prange(n):
         counts[p] = _seeds_of_pair(
-            pairs[p, 0], pairs[p, 1], hashes, df, sentence_offsets, article_sentences,
-            sorted_hashes, sorted_sentences, others, threshold, dummy, dummy, -1,
+            pairs[p, 0], pairs[p, 1], sentence_offsets, article_sentences, sorted_hashes, sorted_sentences,
+            sorted_alone, sorted_shared, sentence_alone, threshold, dummy, dummy, -1,
         )
     offsets = np.zeros(n + 1, dtype=np.int64)
     for p in range(n):
@@ -195,8 +226,8 @@ def _batch_seeds(
     for p in numba.prange(n):
         if counts[p]:
             _seeds_of_pair(
-                pairs[p, 0], pairs[p, 1], hashes, df, sentence_offsets, article_sentences,
-                sorted_hashes, sorted_sentences, others, threshold, out_i, out_j, offsets[p],
+                pairs[p, 0], pairs[p, 1], sentence_offsets, article_sentences, sorted_hashes, sorted_sentences,
+                sorted_alone, sorted_shared, sentence_alone, threshold, out_i, out_j, offsets[p],
             )
     return offsets, out_i, out_j
 
@@ -219,8 +250,9 @@ def batch_seeds(index: SentenceIndex, pairs: np.ndarray, threshold: float) -> tu
     if len(pairs) == 0:
         return np.zeros(1, dtype=np.int64), np.zeros((0, 2), dtype=np.int64)
     offsets, out_i, out_j = _batch_seeds(
-        np.ascontiguousarray(pairs, dtype=np.int64), index.hashes, index.df, index.sentence_offsets,
-        index.article_sentences, index.sorted_hashes, index.sorted_sentences, index.articles - 2, float(threshold),
+        np.ascontiguousarray(pairs, dtype=np.int64), index.sentence_offsets, index.article_sentences,
+        index.sorted_hashes, index.sorted_sentences, index.sorted_alone, index.sorted_shared,
+        index.sentence_alone, float(threshold),
     )
     return offsets, np.stack([out_i, out_j], axis=1)
 
@@ -264,25 +296,62 @@ def _cluster(found: np.ndarray, max_gap: int) -> list[np.ndarray]:
     return [found[members] for _, members in sorted(groups.items())]
 
 
-def _span_weights(index: SentenceIndex, article: int, other: int, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct stems of sentences ``[first, last)`` of ``article`` and their pair-specific weights."""
-    base = int(index.article_sentences[article])
-    lo, hi = int(index.sentence_offsets[base + first]), int(index.sentence_offsets[base + last])
-    other_lo, other_hi = index.entries(other)
-    weights = _entry_weights(index.hashes, index.df, lo, hi, index.sorted_hashes, other_lo, other_hi, index.articles - 2)
-    unique, first_seen = np.unique(index.hashes[lo:hi], return_index=True)
-    return unique, weights[first_seen]
+@numba.njit(cache=True)
+def _sorted_unique(values):  # pragma: no cover - compiled
+    if values.shape[0] == 0:
+        return values
+    ordered = np.sort(values)
+    keep = np.ones(ordered.shape[0], dtype=np.bool_)
+    for k in range(1, ordered.shape[0]):
+        keep[k] = ordered[k] != ordered[k - 1]
+    return ordered[keep]
+
+
+@numba.njit(cache=True)
+def _span_score(
+    hashes, sorted_df, sentence_offsets, article_sentences, sorted_hashes, articles, a, b, a0, a1, b0, b1
+):  # pragma: no cover - compiled
+    """Weighted Dice of two sentence spans' stem sets (weights as in seeding), and both set sizes."""
+    others = articles - 2
+    a_base, b_base = article_sentences[a], article_sentences[b]
+    set_a = _sorted_unique(hashes[sentence_offsets[a_base + a0] : sentence_offsets[a_base + a1]])
+    set_b = _sorted_unique(hashes[sentence_offsets[b_base + b0] : sentence_offsets[b_base + b1]])
+    a_doc = sorted_hashes[sentence_offsets[a_base] : sentence_offsets[article_sentences[a + 1]]]
+    b_doc = sorted_hashes[sentence_offsets[b_base] : sentence_offsets[article_sentences[b + 1]]]
+    # df of each distinct stem: look it up where the stem occurs in its own article.
+    total, shared_weight = 0.0, 0.0
+    for side in range(2):
+        own = set_a if side == 0 else set_b
+        other_doc = b_doc if side == 0 else a_doc
+        other_set = set_b if side == 0 else set_a
+        base = a_base if side == 0 else b_base
+        flat_lo = sentence_offsets[base]
+        flat_hi = sentence_offsets[article_sentences[(a if side == 0 else b) + 1]]
+        own_doc = sorted_hashes[flat_lo:flat_hi]
+        for h in own:
+            d = sorted_df[flat_lo + np.searchsorted(own_doc, h)]
+            k = np.searchsorted(other_doc, h)
+            in_other = 1 if (k < other_doc.shape[0] and other_doc[k] == h) else 0
+            w = 1.0
+            if others > 0:
+                dd = min(max(d - 1 - in_other, 0), others)
+                w = np.log((others + 1.0) / (dd + 1.0)) / np.log(others + 1.0)
+            total += w
+            if side == 0:
+                k = np.searchsorted(other_set, h)
+                if k < other_set.shape[0] and other_set[k] == h:
+                    shared_weight += w
+    score = 2.0 * shared_weight / total if total > 0 else 0.0
+    return score, set_a.shape[0], set_b.shape[0]
 
 
 def span_similarity(index: SentenceIndex, a: int, b: int, a_span: tuple[int, int], b_span: tuple[int, int]) -> tuple[float, int, int]:
     """Rarity-weighted Dice of two sentence spans' stem sets, and the size of each set."""
-    set_a, weight_a = _span_weights(index, a, b, *a_span)
-    set_b, weight_b = _span_weights(index, b, a, *b_span)
-    total = weight_a.sum() + weight_b.sum()
-    if total <= 0:
-        return 0.0, len(set_a), len(set_b)
-    shared = np.isin(set_a, set_b, assume_unique=True)
-    return float(2.0 * weight_a[shared].sum() / total), len(set_a), len(set_b)
+    score, size_a, size_b = _span_score(
+        index.hashes, index.sorted_df, index.sentence_offsets, index.article_sentences, index.sorted_hashes,
+        index.articles, a, b, a_span[0], a_span[1], b_span[0], b_span[1],
+    )
+    return float(score), int(size_a), int(size_b)
 
 
 def _overlaps(x: SentencePassage, y: SentencePassage) -> bool:

@@ -84,7 +84,13 @@ class Shingled:
 
     @property
     def sentences(self) -> int:
+        """Number of sentences."""
         return len(self.sentence_starts) - 1
+
+    @functools.cached_property
+    def stems(self) -> np.ndarray:
+        """The article's shingle set: its distinct stem hashes, sorted."""
+        return np.unique(self.hashes)
 
 
 def _word_mask(norm: str) -> np.ndarray:
@@ -179,7 +185,7 @@ class Vocabulary:
     @classmethod
     def build(cls, shingled: list[Shingled]) -> "Vocabulary":
         """Count, for every stem, the articles it occurs in."""
-        per_article = [np.unique(s.hashes) for s in shingled]
+        per_article = [s.stems for s in shingled]
         stems, df = np.unique(np.concatenate(per_article) if per_article else np.zeros(0, np.uint64), return_counts=True)
         return cls(stems=stems, df=df.astype(np.int64), articles=len(shingled))
 

@@ -1,0 +1,181 @@
+"""Command line: parses options, calls the library, renders its results. Nothing else.
+
+Owns the ``provenance`` command and its subcommands, the mapping of library
+errors to exit codes (see ``errors.ExitCode`` and the README), atomic writing of
+``-o`` files (a temporary file renamed into place, so an interrupted run leaves
+no partial report), and the stderr summary. Data goes to stdout, diagnostics to
+stderr.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import click
+
+from provenance import __version__
+from provenance.errors import ExitCode, ProvenanceError
+from provenance.ingest import READERS, read_corpus
+from provenance.model import Report
+from provenance.pipeline import default_workers, scan, scan_articles
+from provenance.report import summary_line, to_csv, to_json, to_table
+from provenance.settings import Settings
+
+FORMATS = ("table", "json", "csv")
+
+
+def write_output(text: str, output: Optional[Path]) -> None:
+    """Write to ``output`` atomically (temp file, then rename), or to stdout."""
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    output = Path(output)
+    folder = output.parent if str(output.parent) else Path(".")
+    handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        os.replace(temporary, output)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def settings_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The pipeline settings as options, shared by every command that runs the pipeline."""
+    defaults = Settings()
+    options = [
+        click.option("--num-perm", type=int, default=None, help=f"MinHash permutations [{defaults.num_perm}]"),
+        click.option("--lsh-rows", type=int, default=None, help=f"rows per LSH band [{defaults.lsh_rows}]"),
+        click.option("--window-words", type=int, default=None, help=f"content words per passage window [{defaults.window_words}]"),
+        click.option("--sentence-similarity", type=float, default=None, help=f"least sentence similarity to seed a passage [{defaults.sentence_similarity}]"),
+        click.option("--max-gap", type=int, default=None, help=f"most unmatched sentences inside a passage [{defaults.max_gap}]"),
+        click.option("--min-confidence", type=float, default=None, help=f"least confidence to report a derivation [{defaults.min_confidence}]"),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _settings(values: dict[str, Any]) -> Settings:
+    names = ("num_perm", "lsh_rows", "window_words", "sentence_similarity", "max_gap", "min_confidence")
+    return Settings().replace(**{name: values.pop(name) for name in names})
+
+
+def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn library errors into one-line messages and documented exit codes; Ctrl-C into 130."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ProvenanceError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(int(error.exit_code))
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(int(ExitCode.INTERRUPTED))
+
+    return wrapper
+
+
+def _report_skipped(report: Report) -> None:
+    for skipped in report.skipped:
+        click.echo(str(skipped), err=True)
+
+
+def render(report: Report, output_format: str) -> str:
+    """The report in the chosen format."""
+    if output_format == "json":
+        return to_json(report)
+    if output_format == "csv":
+        return to_csv(report)
+    return to_table(report)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="provenance")
+def main() -> None:
+    """Find which articles are rewrites of which, how much was taken, and the derivation tree."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="table", show_default=True, help="output format")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="write here instead of stdout")
+@click.option("--input-format", type=click.Choice(sorted(READERS)), help="read every file as this format")
+@click.option("--workers", type=int, default=None, help="worker processes [one per core]")
+@click.option("--strict", is_flag=True, help="exit 1 if any input was skipped")
+@settings_options
+@handle_errors
+def scan_command(paths: tuple[Path, ...], output_format: str, output: Optional[Path], input_format: Optional[str],
+                 workers: Optional[int], strict: bool, **options: Any) -> None:
+    """Scan files and folders for derivations; print trees and pairs."""
+    settings = _settings(options)
+    report = scan(list(paths), settings, workers=workers or default_workers(), input_format=input_format)
+    _report_skipped(report)
+    write_output(render(report, output_format), output)
+    click.echo(summary_line(report), err=True)
+    if strict and report.skipped:
+        sys.exit(int(ExitCode.GATE))
+
+
+main.add_command(scan_command, name="scan")
+
+
+def _compare_table(report: Report, texts: dict[str, str], width: int) -> str:
+    from tabulate import tabulate
+
+    if not report.matches:
+        return "No derivation found between these two articles.\n"
+    match = report.matches[0]
+    header = (
+        f"{match.derived} is derived from {match.source} ({match.relation}): "
+        f"{match.overlap * 100:.1f}% of it covered, {match.source_overlap * 100:.1f}% of the source reused, "
+        f"confidence {match.confidence:.2f}\n\n"
+    )
+    rows = []
+    for number, passage in enumerate(match.passages, start=1):
+        rows.append(
+            [
+                number,
+                f"[{passage.source_start}:{passage.source_end}]\n" + texts[match.source][passage.source_start : passage.source_end],
+                f"[{passage.derived_start}:{passage.derived_end}]\n" + texts[match.derived][passage.derived_start : passage.derived_end],
+                f"{passage.similarity:.2f}",
+            ]
+        )
+    return header + tabulate(
+        rows, headers=["#", f"source: {match.source}", f"derived: {match.derived}", "similarity"],
+        tablefmt="grid", maxcolwidths=[None, width, width, None],
+    ) + "\n"
+
+
+@main.command()
+@click.argument("first", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("second", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(("table", "json")), default="table", show_default=True, help="output format")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="write here instead of stdout")
+@click.option("--width", type=int, default=60, show_default=True, help="column width of the side-by-side table")
+@settings_options
+@handle_errors
+def compare(first: Path, second: Path, output_format: str, output: Optional[Path], width: int, **options: Any) -> None:
+    """Align two articles and show their shared passages side by side."""
+    settings = _settings(options)
+    articles, skipped = read_corpus([first, second])
+    if len(articles) < 2:
+        reasons = "; ".join(str(s) for s in skipped) or "both files have the same id"
+        raise ProvenanceError(f"compare needs two readable articles ({reasons})")
+    report = scan_articles(articles[:2], settings, workers=1, skipped=skipped)
+    if output_format == "json":
+        write_output(to_json(report), output)
+    else:
+        write_output(_compare_table(report, {a.id: a.text for a in report.articles}, width), output)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
