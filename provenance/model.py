@@ -28,6 +28,10 @@ class Article:
         published: Publication date as ``YYYY-MM-DD`` if known.
         published_from: Where ``published`` came from: one of ``DATE_ORIGINS``.
         url: The article's URL if known.
+        author: Author if the format carried one.
+        site: The site (host name, or the folder a file came from) for per-site boilerplate.
+        masked: Half-open spans of ``text`` excluded from matching (boilerplate, navigation);
+            they stay in ``text`` so offsets remain true to the original.
     """
 
     id: str
@@ -37,6 +41,9 @@ class Article:
     published: Optional[str] = None
     published_from: Optional[str] = None
     url: Optional[str] = None
+    author: Optional[str] = None
+    site: Optional[str] = None
+    masked: tuple[tuple[int, int], ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)

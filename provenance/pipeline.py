@@ -53,7 +53,7 @@ def _map_ranges(function: Callable[[int, int], list[T]], total: int, workers: in
 
 def _shingle_range(start: int, end: int) -> list[Shingled]:
     articles: Sequence[Article] = _shared["articles"]  # type: ignore[assignment]
-    return [shingle_text(article.text) for article in articles[start:end]]
+    return [shingle_text(article.text, article.masked) for article in articles[start:end]]
 
 
 def _verify_range(start: int, end: int) -> list[tuple[Optional[Match], bool]]:

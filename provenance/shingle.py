@@ -109,11 +109,12 @@ def _word_mask(norm: str) -> np.ndarray:
 _ASCII_WORD = np.array([_WORD.fullmatch(chr(c)) is not None for c in range(128)], dtype=bool)
 
 
-def shingle_text(text: str, normalised: Normalised | None = None) -> Shingled:
+def shingle_text(text: str, masked: tuple[tuple[int, int], ...] = (), normalised: Normalised | None = None) -> Shingled:
     """Tokenise, stem and split one article into sentences.
 
     Args:
         text: The article text exactly as read.
+        masked: Spans of ``text`` to leave out (boilerplate): their words are not shingles.
         normalised: Its normalised form, if already computed.
 
     Returns:
@@ -127,6 +128,10 @@ def shingle_text(text: str, normalised: Normalised | None = None) -> Shingled:
     token_ends = np.flatnonzero(edges == -1)
     hashes = np.fromiter((stem_hash(word) for word in words), dtype=np.uint64, count=len(words))
     content = hashes != 0
+    if masked and len(token_starts):
+        original_starts = norm.starts[token_starts]
+        for start, end in masked:
+            content &= ~((original_starts >= start) & (original_starts < end))
     # Sentence id of each token: how many sentence ends lie before it.
     ends_at = np.fromiter(
         (m.end() for m in _SENTENCE_END.finditer(norm.text) if not _is_abbreviation(norm.text, m.start())),
