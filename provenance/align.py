@@ -272,7 +272,11 @@ class SentencePassage:
 
 
 def _cluster(found: np.ndarray, max_gap: int) -> list[np.ndarray]:
-    """Group seeds that lie within ``max_gap`` unmatched sentences of each other in both articles."""
+    """Group seeds that lie within ``max_gap`` unmatched sentences of each other in both articles.
+
+    Order is not required: spinners reorder sentences (on PAN, requiring seeds to follow
+    each other lost 0.04 plagdet on random obfuscation for 0.01 gained on verbatim).
+    """
     parent = list(range(len(found)))
 
     def root(x: int) -> int:
@@ -288,7 +292,7 @@ def _cluster(found: np.ndarray, max_gap: int) -> list[np.ndarray]:
         while rows[lo][0] < i - reach:
             lo += 1
         for m in range(lo, k):
-            if abs(rows[m][1] - j) <= reach:
+            if abs(j - rows[m][1]) <= reach:
                 parent[root(m)] = root(k)
     groups: dict[int, list[int]] = {}
     for k in range(len(rows)):

@@ -32,11 +32,33 @@ CONFLICT_MARGIN = 0.2
 _DATE_STRENGTH = {"metadata": 2, "url": 1, "date-line": 1}
 
 
-def char_span(shingled: Shingled, start: int, end: int) -> tuple[int, int]:
-    """Original-text span of sentences ``[start, end)``: first content word to last."""
+def char_span(shingled: Shingled, start: int, end: int, other: np.ndarray | None = None) -> tuple[int, int]:
+    """Original-text span of sentences ``[start, end)``: first content word to last.
+
+    Args:
+        shingled: The article.
+        start: First sentence.
+        end: One past the last sentence.
+        other: Stems of the partner passage. If given, the first and last sentences are
+            trimmed to their first and last word the partner shares: reuse rarely starts
+            and ends on a sentence boundary.
+    """
     first = int(shingled.sentence_starts[start])
     last = int(shingled.sentence_starts[end]) - 1
+    if other is not None and len(other):
+        first_end = int(shingled.sentence_starts[start + 1])
+        shared = np.flatnonzero(np.isin(shingled.hashes[first:first_end], other))
+        if len(shared):
+            first += int(shared[0])
+        last_start = max(first, int(shingled.sentence_starts[end - 1]))
+        shared = np.flatnonzero(np.isin(shingled.hashes[last_start : last + 1], other))
+        if len(shared):
+            last = last_start + int(shared[-1])
     return int(shingled.starts[first]), int(shingled.ends[last])
+
+
+def _stems(shingled: Shingled, start: int, end: int) -> np.ndarray:
+    return shingled.hashes[int(shingled.sentence_starts[start]) : int(shingled.sentence_starts[end])]
 
 
 def coverage(spans: list[tuple[int, int]], length: int) -> float:
@@ -118,8 +140,8 @@ def build_match(
     sure = confidence(passages)
     if sure < min_confidence:
         return None
-    a_spans = [char_span(a_shingled, p.a_start, p.a_end) for p in passages]
-    b_spans = [char_span(b_shingled, p.b_start, p.b_end) for p in passages]
+    a_spans = [char_span(a_shingled, p.a_start, p.a_end, _stems(b_shingled, p.b_start, p.b_end)) for p in passages]
+    b_spans = [char_span(b_shingled, p.b_start, p.b_end, _stems(a_shingled, p.a_start, p.a_end)) for p in passages]
     a_cover, b_cover = coverage(a_spans, len(a.text)), coverage(b_spans, len(b.text))
     by_dates, by_text = _date_order(a, b), _text_order(a, b, a_cover, b_cover)
     conflict = by_dates != 0 and by_text != 0 and by_dates != by_text and abs(a_cover - b_cover) >= CONFLICT_MARGIN
