@@ -25,6 +25,11 @@ MIN_SHARED_STEMS = 3
 # A merged or split sentence: most of the shorter one's stems are in the longer one.
 MIN_CONTAINMENT = 0.7
 MIN_CONTAINED_STEMS = 5
+# A lone seed sentence (a shared quote, a shared lede) is half the evidence of a run of them.
+LONE_SEED_DISCOUNT = 0.5
+# Passages with less evidence than this are dropped. On PAN 2013 training, 95% of passages
+# that matched no reuse case scored below 4, and 90-95% of those that matched one above it.
+MIN_PASSAGE_EVIDENCE = 4.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -270,6 +275,14 @@ class SentencePassage:
     size: int
     """Distinct content stems on the smaller side."""
 
+    @property
+    def evidence(self) -> float:
+        """Roughly the rarity-weighted stems the two sides share; a lone seed sentence counts half.
+
+        A lone seed is often a shared quote or a shared lede, not a copy.
+        """
+        return self.similarity * self.size * (1.0 if self.seeds > 1 else LONE_SEED_DISCOUNT)
+
 
 def _cluster(found: np.ndarray, max_gap: int) -> list[np.ndarray]:
     """Group seeds that lie within ``max_gap`` unmatched sentences of each other in both articles.
@@ -371,7 +384,8 @@ def extend(index: SentenceIndex, a: int, b: int, found: np.ndarray, max_gap: int
         b: The other.
         found: Their seeds, rows ``(i, j)`` sorted.
         max_gap: Most unmatched sentences between two seeds of one passage.
-        min_words: Fewest distinct content stems a passage must hold on each side.
+        min_words: Fewest distinct content stems a passage must hold on its longer side
+            (and half as many on the shorter).
 
     Returns:
         Passages that overlap in neither article, sorted by position in ``a``.
@@ -383,11 +397,13 @@ def extend(index: SentenceIndex, a: int, b: int, found: np.ndarray, max_gap: int
         a_span = (int(group[:, 0].min()), int(group[:, 0].max()) + 1)
         b_span = (int(group[:, 1].min()), int(group[:, 1].max()) + 1)
         similarity, size_a, size_b = span_similarity(index, a, b, a_span, b_span)
-        if min(size_a, size_b) < min_words:
+        # Obfuscation shortens the copy, so only the longer side must reach min_words.
+        if max(size_a, size_b) < min_words or min(size_a, size_b) < min_words // 2:
             continue
         passages.append(
             SentencePassage(a_span[0], a_span[1], b_span[0], b_span[1], len(group), similarity, min(size_a, size_b))
         )
+    passages = [p for p in passages if p.evidence >= MIN_PASSAGE_EVIDENCE]
     # Overlapping passages: the one with more seeds (then the more similar) wins.
     passages.sort(key=lambda p: (-p.seeds, -p.similarity, p.a_start, p.b_start))
     kept: list[SentencePassage] = []
