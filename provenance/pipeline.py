@@ -36,6 +36,9 @@ T = TypeVar("T")
 # Stems in fewer articles than this are never dropped as too common, however small the corpus.
 MIN_DF_CUTOFF = 10
 
+# Seed sentences two articles must share, short of a derivation, to be grouped as one story.
+STORY_SEEDS = 2
+
 # Shared with forked workers: set before a pool starts, read by the worker functions.
 _shared: dict[str, object] = {}
 
@@ -71,7 +74,8 @@ def _verify_range(start: int, end: int) -> list[tuple[Optional[Match], bool]]:
         first, last = int(offsets[p, 0]), int(offsets[p, 1])
         passages = extend(index, i, j, found[first:last], settings.max_gap, settings.min_passage_words)
         match = build_match(articles[i], articles[j], shingled[i], shingled[j], passages, settings.min_confidence)
-        out.append((match, bool(passages)))
+        # Sentences in common without a derivation: the same story, written independently.
+        out.append((match, last - first >= STORY_SEEDS))
     return out
 
 
