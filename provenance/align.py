@@ -25,6 +25,8 @@ MIN_SHARED_STEMS = 3
 # A merged or split sentence: most of the shorter one's stems are in the longer one.
 MIN_CONTAINMENT = 0.7
 MIN_CONTAINED_STEMS = 5
+# Most partner sentences one sentence keeps (a merge or split makes two or three).
+MAX_PARTNERS = 3
 # A lone seed sentence (a shared quote, a shared lede) is half the evidence of a run of them.
 LONE_SEED_DISCOUNT = 0.5
 # Passages with less evidence than this are dropped. On PAN 2013 training, 95% of passages
@@ -133,7 +135,7 @@ _BLOCK_CELLS = 1 << 20
 @numba.njit(cache=True)
 def _seeds_of_pair(
     a, b, sentence_offsets, article_sentences, sorted_hashes, sorted_sentences,
-    sorted_alone, sorted_shared, sentence_alone, threshold, out_i, out_j, write_at,
+    sorted_alone, sorted_shared, sentence_alone, threshold, out_i, out_j, out_s, write_at,
 ):  # pragma: no cover - compiled
     """Seed sentence pairs of articles ``a`` and ``b``; written from ``write_at`` if ``write_at >= 0``.
 
@@ -206,6 +208,7 @@ def _seeds_of_pair(
                     if write_at >= 0:
                         out_i[write_at + found] = i
                         out_j[write_at + found] = j
+                        out_s[write_at + found] = int(max(dice, contained) * 1_000_000)
                     found += 1
     return found
 
@@ -221,20 +224,21 @@ def _batch_seeds(
     for p in numba.prange(n):
         counts[p] = _seeds_of_pair(
             pairs[p, 0], pairs[p, 1], sentence_offsets, article_sentences, sorted_hashes, sorted_sentences,
-            sorted_alone, sorted_shared, sentence_alone, threshold, dummy, dummy, -1,
+            sorted_alone, sorted_shared, sentence_alone, threshold, dummy, dummy, dummy, -1,
         )
     offsets = np.zeros(n + 1, dtype=np.int64)
     for p in range(n):
         offsets[p + 1] = offsets[p] + counts[p]
     out_i = np.empty(offsets[n], dtype=np.int64)
     out_j = np.empty(offsets[n], dtype=np.int64)
+    out_s = np.empty(offsets[n], dtype=np.int64)
     for p in numba.prange(n):
         if counts[p]:
             _seeds_of_pair(
                 pairs[p, 0], pairs[p, 1], sentence_offsets, article_sentences, sorted_hashes, sorted_sentences,
-                sorted_alone, sorted_shared, sentence_alone, threshold, out_i, out_j, offsets[p],
+                sorted_alone, sorted_shared, sentence_alone, threshold, out_i, out_j, out_s, offsets[p],
             )
-    return offsets, out_i, out_j
+    return offsets, out_i, out_j, out_s
 
 
 def batch_seeds(index: SentenceIndex, pairs: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
@@ -250,16 +254,17 @@ def batch_seeds(index: SentenceIndex, pairs: np.ndarray, threshold: float) -> tu
 
     Returns:
         ``offsets`` (pair ``p``'s seeds are rows ``offsets[p]:offsets[p + 1]``) and the seeds,
-        an int64 ``(m, 2)`` array of article-local sentence numbers ``(i, j)``, sorted per pair.
+        an int64 ``(m, 3)`` array: article-local sentence numbers ``(i, j)``, sorted per pair,
+        and the seed's score (weighted Dice or containment) in millionths.
     """
     if len(pairs) == 0:
         return np.zeros(1, dtype=np.int64), np.zeros((0, 2), dtype=np.int64)
-    offsets, out_i, out_j = _batch_seeds(
+    offsets, out_i, out_j, out_s = _batch_seeds(
         np.ascontiguousarray(pairs, dtype=np.int64), index.sentence_offsets, index.article_sentences,
         index.sorted_hashes, index.sorted_sentences, index.sorted_alone, index.sorted_shared,
         index.sentence_alone, float(threshold),
     )
-    return offsets, np.stack([out_i, out_j], axis=1)
+    return offsets, np.stack([out_i, out_j, out_s], axis=1)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -301,7 +306,7 @@ def _cluster(found: np.ndarray, max_gap: int) -> list[np.ndarray]:
     reach = max_gap + 1
     rows = found.tolist()
     lo = 0
-    for k, (i, j) in enumerate(rows):
+    for k, (i, j, _) in enumerate(rows):
         while rows[lo][0] < i - reach:
             lo += 1
         for m in range(lo, k):
@@ -375,6 +380,28 @@ def _overlaps(x: SentencePassage, y: SentencePassage) -> bool:
     return (x.a_start < y.a_end and y.a_start < x.a_end) or (x.b_start < y.b_end and y.b_start < x.b_end)
 
 
+def _top_ranked(keys: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
+    """Mask of rows among the ``k`` best-scored of their key."""
+    order = np.lexsort((-scores, keys))
+    sorted_keys = keys[order]
+    first = np.searchsorted(sorted_keys, sorted_keys, side="left")
+    rank = np.arange(len(keys)) - first
+    mask = np.zeros(len(keys), dtype=bool)
+    mask[order[rank < k]] = True
+    return mask
+
+
+def _best_partners(found: np.ndarray) -> np.ndarray:
+    """Keep a seed only if each of its sentences is among the other's few best partners.
+
+    A merged or split sentence has two or three partners; a sentence of a list page that
+    repeats one pattern hundreds of times has hundreds, and would stretch a passage over
+    the whole page.
+    """
+    keep = _top_ranked(found[:, 0], found[:, 2], MAX_PARTNERS) & _top_ranked(found[:, 1], found[:, 2], MAX_PARTNERS)
+    return found[keep]
+
+
 def extend(index: SentenceIndex, a: int, b: int, found: np.ndarray, max_gap: int, min_words: int) -> list[SentencePassage]:
     """Aligned passages of articles ``a`` and ``b`` from their seeds, in sentence units.
 
@@ -382,7 +409,7 @@ def extend(index: SentenceIndex, a: int, b: int, found: np.ndarray, max_gap: int
         index: The corpus's sentence index.
         a: One article.
         b: The other.
-        found: Their seeds, rows ``(i, j)`` sorted.
+        found: Their seeds, rows ``(i, j, score)`` sorted (as ``batch_seeds`` gives them).
         max_gap: Most unmatched sentences between two seeds of one passage.
         min_words: Fewest distinct content stems a passage must hold on its longer side
             (and half as many on the shorter).
@@ -392,6 +419,7 @@ def extend(index: SentenceIndex, a: int, b: int, found: np.ndarray, max_gap: int
     """
     if len(found) == 0:
         return []
+    found = _best_partners(found)
     passages = []
     for group in _cluster(found, max_gap):
         a_span = (int(group[:, 0].min()), int(group[:, 0].max()) + 1)

@@ -54,6 +54,9 @@ def _is_abbreviation(norm: str, dot: int) -> bool:
     return len(word) == 1 or word in ABBREVIATIONS
 
 
+# Longest sentence, in content words, before it is cut into units.
+MAX_SENTENCE_WORDS = 40
+
 _stemmer = snowballstemmer.stemmer("english")
 
 
@@ -140,7 +143,11 @@ def shingle_text(text: str, masked: tuple[tuple[int, int], ...] = (), normalised
     sentence_of = np.searchsorted(ends_at, token_starts, side="right")[content]
     content_starts = token_starts[content]
     content_ends = token_ends[content]
-    first = np.flatnonzero(np.concatenate(([True], sentence_of[1:] != sentence_of[:-1]))) if len(sentence_of) else np.zeros(0, np.int64)
+    begins = np.concatenate(([True], sentence_of[1:] != sentence_of[:-1])) if len(sentence_of) else np.zeros(0, bool)
+    # Web text without punctuation makes "sentences" of thousands of words; cut them into
+    # units of MAX_SENTENCE_WORDS so a passage boundary can fall inside.
+    position = np.arange(len(begins)) - np.maximum.accumulate(np.where(begins, np.arange(len(begins)), 0))
+    first = np.flatnonzero(begins | ((position % MAX_SENTENCE_WORDS) == 0))
     return Shingled(
         hashes=hashes[content],
         starts=norm.starts[content_starts] if len(content_starts) else np.zeros(0, np.int64),
