@@ -6,7 +6,9 @@
   function show(id) {
     var target = id ? document.getElementById(id) : null;
     if (!target) { return; }
-    target.scrollIntoView({block: "center"});
+    // Centre a short passage; show a long one from its first line.
+    var tall = target.getBoundingClientRect().height > window.innerHeight * 0.6;
+    target.scrollIntoView({block: tall ? "start" : "center"});
     target.focus({preventScroll: true});
     target.classList.remove("flash");
     void target.offsetWidth; // restart the animation
