@@ -120,7 +120,7 @@ def _summary(data: Mapping[str, Any]) -> str:
         ("skipped", len(data["skipped"])),
     ]
     return "".join(
-        f'<div class="count" id="count-{name}"><span class="number">{value}</span> <span class="name">{name}</span></div>'
+        f'<div class="tally" id="count-{name}"><span class="number">{value}</span> <span class="name">{name}</span></div>'
         for name, value in counts
     )
 

@@ -66,11 +66,11 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-def open_report(browser: Any, path: Path, viewport: dict[str, int]) -> tuple[Any, Log]:
+def open_report(browser: Any, path: Path, viewport: dict[str, int], javascript: bool = True) -> tuple[Any, Log]:
     """Open ``path`` from file:// with every request recorded and anything but the document aborted."""
     url = path.resolve().as_uri()
     log = Log()
-    context = browser.new_context(viewport=viewport, java_script_enabled=True, offline=True)
+    context = browser.new_context(viewport=viewport, java_script_enabled=javascript, offline=True)
 
     def route(request_route: Any) -> None:
         if request_route.request.url == url:
@@ -160,6 +160,23 @@ def test_click_on_passage_jumps_to_its_partner_on_a_phone(browser, seed_report, 
     partner.click()
     _wait_for_jump(page, f"p-0-{last}-s")
     assert_quiet(page, log, seed_html)
+    page.context.close()
+
+
+def test_passage_links_work_without_javascript(browser, seed_html):
+    page, log = open_report(browser, seed_html, PHONE, javascript=False)
+    passage, partner = page.locator("#p-0-0-s"), page.locator("#p-0-0-d")
+    passage.scroll_into_view_if_needed()
+    assert not _in_viewport(partner)
+    passage.click()
+    assert page.url.endswith("#p-0-0-d")
+    # The browser's own (smooth) jump to the fragment, no script involved: poll until it lands.
+    for _ in range(50):
+        if _in_viewport(partner):
+            break
+        page.wait_for_timeout(100)
+    assert _in_viewport(partner)
+    assert log.requests == [seed_html.resolve().as_uri()] and log.dialogs == [] and log.errors == []
     page.context.close()
 
 
