@@ -20,13 +20,14 @@ import click
 
 from provenance import __version__
 from provenance.errors import ExitCode, ProvenanceError
+from provenance.html import render_html
 from provenance.ingest import READERS, read_corpus
 from provenance.model import Report
 from provenance.pipeline import default_workers, scan, scan_articles
 from provenance.report import summary_line, to_csv, to_json, to_table
 from provenance.settings import Settings
 
-FORMATS = ("table", "json", "csv")
+FORMATS = ("table", "json", "csv", "html")
 
 
 def write_output(text: str, output: Optional[Path]) -> None:
@@ -95,6 +96,8 @@ def render(report: Report, output_format: str) -> str:
         return to_json(report)
     if output_format == "csv":
         return to_csv(report)
+    if output_format == "html":
+        return render_html(report)
     return to_table(report)
 
 
@@ -158,7 +161,7 @@ def _compare_table(report: Report, texts: dict[str, str], width: int) -> str:
 @main.command()
 @click.argument("first", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("second", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "output_format", type=click.Choice(("table", "json")), default="table", show_default=True, help="output format")
+@click.option("--format", "output_format", type=click.Choice(("table", "json", "html")), default="table", show_default=True, help="output format")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="write here instead of stdout")
 @click.option("--width", type=int, default=60, show_default=True, help="column width of the side-by-side table")
 @settings_options
@@ -171,8 +174,8 @@ def compare(first: Path, second: Path, output_format: str, output: Optional[Path
         reasons = "; ".join(str(s) for s in skipped) or "both files have the same id"
         raise ProvenanceError(f"compare needs two readable articles ({reasons})")
     report = scan_articles(articles[:2], settings, workers=1, skipped=skipped)
-    if output_format == "json":
-        write_output(to_json(report), output)
+    if output_format in ("json", "html"):
+        write_output(render(report, output_format), output)
     else:
         write_output(_compare_table(report, {a.id: a.text for a in report.articles}, width), output)
 
