@@ -204,3 +204,29 @@ def write_warc(path: Path, pages: Optional[Sequence[Page]] = None, truncate: boo
         complete = whole[: len(complete) + (len(whole) - len(complete)) // 2]
     path.write_bytes(complete)
     return pages
+
+
+# Three short, unrelated stories of one local site, for the per-site boilerplate tests.
+UNRELATED_STORIES = (
+    "City council approves new cycling lanes\n\nThe city council voted on Tuesday to build twelve kilometres of "
+    "protected cycling lanes along the river embankment. Supporters said the lanes would cut traffic deaths and "
+    "encourage commuters to leave their cars at home. Shop owners on Bridge Street warned that losing parking spaces "
+    "could hurt their trade during the winter months. Construction is expected to begin in the spring and finish "
+    "before the summer festival season.",
+    "Local bakery wins national bread award\n\nA family bakery from the old harbour district has won the national "
+    "sourdough championship for the second year running. The judges praised the crust, the open crumb and the "
+    "slightly sour flavour of its rye loaf. The owners credited a starter culture kept alive since their grandmother "
+    "opened the shop in 1958. Queues stretched around the block on Saturday morning as customers waited to taste "
+    "the winning bread.",
+    "Storm damages orchards across the valley\n\nHail and gale-force winds swept through the valley overnight, "
+    "stripping apples and pears from thousands of trees. Growers estimate that a third of this year's harvest has "
+    "been lost just weeks before picking was due to start. The regional farming union has asked the government for "
+    "emergency support to cover insurance gaps. Meteorologists said such late summer storms have become more "
+    "frequent over the past decade.",
+)
+# A long footer every page of that site carries: two paragraphs, about 600 characters.
+SITE_FOOTER = (
+    FOOTER + "\n\nDaily Newsroom is published by Newsroom Media Ltd, registered in the harbour district. Editorial "
+    "enquiries, corrections and complaints about our coverage should be sent to the standards desk, which answers "
+    "every message within five working days."
+)

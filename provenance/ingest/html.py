@@ -45,6 +45,8 @@ _EMPTY_PAGE = "<html><body></body></html>"
 # Text nodes longer than this are sentences, not date lines.
 _DATE_NODE_MAX_CHARS = 60
 _INVISIBLE = ("script", "style", "noscript", "template", "head")
+# Fewer words than this is what trafilatura's fallbacks return for a menu or a media page, not a story.
+MIN_TEXT_WORDS = 10
 
 
 def looks_like_html(head: bytes) -> bool:
@@ -153,8 +155,9 @@ def extract_article(content: bytes | str, article_id: str, path: str, url: Optio
         content, url=url, with_metadata=True, include_comments=False, include_tables=True, deduplicate=False
     )
     text = (document.text if document is not None else None) or ""
-    if not text.strip():
-        return Skipped(path, "no main text found in the page (navigation or media only?)")
+    words = len(text.split())
+    if words < MIN_TEXT_WORDS:
+        return Skipped(path, f"no main text found in the page ({words} words; navigation or media only?)")
     published, published_from = _metadata_date(tree), "metadata"
     if published is None:
         published, published_from = url_date(url), "url"
