@@ -100,3 +100,12 @@ def test_looks_like_html():
     assert looks_like_html(b"\xef\xbb\xbf\n<!-- saved --><HTML lang='en'>")
     assert not looks_like_html(b"Just text mentioning <html> later")
     assert not looks_like_html(b'{"id": 1}')
+
+
+def test_input_format_overrides_the_extension(tmp_path, site_dir):
+    saved = tmp_path / "saved-page.txt"
+    saved.write_bytes((site_dir / "002_5ff9f7e693aef6ae.html").read_bytes())
+    as_text, _ = read_corpus([saved])
+    as_html, _ = read_corpus([saved], input_format="html")
+    assert as_text[0].text.startswith("<!DOCTYPE html>")
+    assert as_html[0].id == "saved-page.txt" and as_html[0].text.startswith("North Korean leader Kim Jong Un has met")
