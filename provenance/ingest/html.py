@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import posixpath
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 from urllib.parse import urlsplit
 
 import htmldate
@@ -154,7 +154,9 @@ def extract_article(content: bytes | str, article_id: str, path: str, url: Optio
     document = trafilatura.bare_extraction(
         content, url=url, with_metadata=True, include_comments=False, include_tables=True, deduplicate=False
     )
-    text = (document.text if document is not None else None) or ""
+    # trafilatura returns a Document (or a dict, with as_dict); read it as a dict either way.
+    found: dict[str, Any] = document if isinstance(document, dict) else (document.as_dict() if document is not None else {})
+    text = found.get("text") or ""
     words = len(text.split())
     if words < MIN_TEXT_WORDS:
         return Skipped(path, f"no main text found in the page ({words} words; navigation or media only?)")
@@ -168,11 +170,11 @@ def extract_article(content: bytes | str, article_id: str, path: str, url: Optio
         id=article_id,
         text=text,
         path=path,
-        title=(document.title or None) if document is not None else None,
+        title=found.get("title") or None,
         published=published,
         published_from=published_from if published else None,
-        url=url or (document.url if document is not None else None) or None,
-        author=(document.author or None) if document is not None else None,
+        url=url or found.get("url") or None,
+        author=found.get("author") or None,
         site=site_from(url, path),
         masked=masked,
         crawled=crawled,
