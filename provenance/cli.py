@@ -19,9 +19,11 @@ from typing import Any, Callable, Optional
 import click
 
 from provenance import __version__
+from provenance.audit import audit
+from provenance.audit_report import audit_summary_line, to_audit_csv, to_audit_json, to_audit_table
 from provenance.errors import ExitCode, ProvenanceError
 from provenance.html import render_html
-from provenance.ingest import READERS, read_corpus
+from provenance.ingest import READERS, Fields, read_corpus
 from provenance.model import Report
 from provenance.pipeline import default_workers, scan, scan_articles
 from provenance.report import summary_line, to_csv, to_json, to_table
@@ -66,6 +68,23 @@ def settings_options(command: Callable[..., Any]) -> Callable[..., Any]:
 def _settings(values: dict[str, Any]) -> Settings:
     names = ("num_perm", "lsh_rows", "window_words", "sentence_similarity", "max_gap", "min_confidence")
     return Settings().replace(**{name: values.pop(name) for name in names})
+
+
+def field_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The column mapping for JSONL and CSV exports, shared by scan and audit."""
+    defaults = Fields()
+    options = [
+        click.option(f"--{part}-field" if part != "published" else "--date-field", f"{part}_field", default=getattr(defaults, part),
+                     show_default=True, help=f"JSONL key / CSV column holding the article's {label}")
+        for part, label in (("text", "text"), ("id", "id"), ("title", "title"), ("published", "publication date"), ("url", "URL"))
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _fields(values: dict[str, Any]) -> Fields:
+    return Fields(**{part: values.pop(f"{part}_field") for part in ("id", "text", "title", "published", "url")})
 
 
 def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -114,13 +133,15 @@ def main() -> None:
 @click.option("--input-format", type=click.Choice(sorted(READERS)), help="read every file as this format")
 @click.option("--workers", type=int, default=None, help="worker processes [one per core]")
 @click.option("--strict", is_flag=True, help="exit 1 if any input was skipped")
+@field_options
 @settings_options
 @handle_errors
 def scan_command(paths: tuple[Path, ...], output_format: str, output: Optional[Path], input_format: Optional[str],
                  workers: Optional[int], strict: bool, **options: Any) -> None:
     """Scan files and folders for derivations; print trees and pairs."""
     settings = _settings(options)
-    report = scan(list(paths), settings, workers=workers or default_workers(), input_format=input_format)
+    fields = _fields(options)
+    report = scan(list(paths), settings, workers=workers or default_workers(), input_format=input_format, fields=fields)
     _report_skipped(report)
     write_output(render(report, output_format), output)
     click.echo(summary_line(report), err=True)
@@ -129,6 +150,42 @@ def scan_command(paths: tuple[Path, ...], output_format: str, output: Optional[P
 
 
 main.add_command(scan_command, name="scan")
+
+
+@main.command(name="audit")
+@click.argument("site", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--against", "reference", multiple=True, required=True, type=click.Path(path_type=Path),
+              help="the reference corpus (file or folder; repeat for more)")
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="table", show_default=True, help="output format")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="write here instead of stdout")
+@click.option("--input-format", type=click.Choice(sorted(READERS)), help="read every file as this format")
+@click.option("--workers", type=int, default=None, help="worker processes [one per core]")
+@click.option("--fail-above", type=click.FloatRange(0.0, 1.0), default=None,
+              help="exit 1 if any audited article is at least this fraction derived (0.5 = 50%)")
+@click.option("--strict", is_flag=True, help="exit 1 if any input was skipped")
+@field_options
+@settings_options
+@handle_errors
+def audit_command(site: tuple[Path, ...], reference: tuple[Path, ...], output_format: str, output: Optional[Path],
+                  input_format: Optional[str], workers: Optional[int], fail_above: Optional[float], strict: bool,
+                  **options: Any) -> None:
+    """Audit a site (files, folders, WARC crawls) against a reference corpus: which of its articles are derived."""
+    settings = _settings(options)
+    fields = _fields(options)
+    result = audit(list(site), list(reference), settings, workers=workers or default_workers(),
+                   input_format=input_format, fields=fields)
+    _report_skipped(result.report)
+    if output_format == "html":
+        rendered = render_html(result.report)
+    else:
+        rendered = {"json": to_audit_json, "csv": to_audit_csv}.get(output_format, to_audit_table)(result)
+    write_output(rendered, output)
+    click.echo(audit_summary_line(result), err=True)
+    if fail_above is not None and result.gate_tripped(fail_above):
+        click.echo(f"gate: an article is at least {fail_above * 100:.1f}% derived (most: {result.max_overlap * 100:.1f}%)", err=True)
+        sys.exit(int(ExitCode.GATE))
+    if strict and result.report.skipped:
+        sys.exit(int(ExitCode.GATE))
 
 
 def _compare_table(report: Report, texts: dict[str, str], width: int) -> str:

@@ -1,6 +1,7 @@
 """Pipeline: the stages in order, each timed — the one function a caller needs.
 
-Owns stage order and orchestration: ingest → normalise and shingle → document
+Owns stage order and orchestration: ingest → per-site boilerplate masking →
+normalise and shingle → document
 frequencies → passage windows and signatures → LSH candidates → verify, align
 and score → trees and stories → ``Report``. Parallel stages hand worker
 processes index ranges (the corpus is inherited by fork, never pickled) and
@@ -21,9 +22,10 @@ import numpy as np
 
 from provenance import __version__
 from provenance.align import SentenceIndex, batch_seeds, extend
+from provenance.boilerplate import mask_site_boilerplate
 from provenance.candidates import Candidates, find_candidates
 from provenance.errors import InputError
-from provenance.ingest import read_corpus
+from provenance.ingest import DEFAULT_FIELDS, Fields, read_corpus
 from provenance.model import Article, Match, Report, Skipped
 from provenance.score import build_match
 from provenance.settings import Settings
@@ -118,6 +120,10 @@ def scan_articles(
 ) -> Report:
     """Find derivations among already-read articles.
 
+    Lines that repeat across many pages of one site (footers, disclaimers) are
+    masked first (``boilerplate.mask_site_boilerplate``), so a shared footer never
+    links two articles.
+
     Args:
         articles: The corpus (ids must be unique).
         settings: Pipeline settings; defaults if ``None``.
@@ -133,6 +139,8 @@ def scan_articles(
     if len(set(ids)) != len(ids):
         raise InputError("article ids must be unique")
     timer = _Timer()
+    with timer.stage("boilerplate"):
+        articles = mask_site_boilerplate(articles)
     _shared.clear()
     _shared.update(articles=articles, settings=settings)
     try:
@@ -179,20 +187,31 @@ def scan(
     settings: Settings | None = None,
     workers: int = 1,
     input_format: str | None = None,
+    fields: Fields = DEFAULT_FIELDS,
 ) -> Report:
     """Read the corpus under ``paths`` and find its derivations.
+
+    ``fields`` maps JSONL keys and CSV columns to article parts (``--text-field``, ...).
 
     Raises:
         InputError: if a path is missing or no readable article remains.
     """
     began = time.perf_counter()
-    articles, skipped = read_corpus(paths, input_format)
+    articles, skipped = read_corpus(paths, input_format, fields)
     read_seconds = round(time.perf_counter() - began, 4)
     if not articles:
-        detail = f" ({len(skipped)} input(s) skipped)" if skipped else ""
-        raise InputError(f"no readable article in {', '.join(map(str, paths))}{detail}; give .txt or .jsonl files")
+        raise InputError(no_articles_message(paths, skipped))
     report = scan_articles(articles, settings, workers, skipped)
     return Report(**{**report.__dict__, "timings": (("ingest", read_seconds), *report.timings)})
+
+
+def no_articles_message(paths: Sequence[str | os.PathLike[str]], skipped: Sequence[Skipped]) -> str:
+    """Why a corpus gave nothing to scan, and what to give instead."""
+    detail = f" ({len(skipped)} input(s) skipped)" if skipped else ""
+    return (
+        f"no readable article in {', '.join(map(str, paths))}{detail}; "
+        "give .txt, .jsonl, .csv, .html or .warc(.gz) files, or say the format with --input-format"
+    )
 
 
 def default_workers() -> int:
