@@ -36,40 +36,44 @@ class JsonlReader(Reader):
             yield Skipped(str(path), str(error))
             return
         for number, line in enumerate(content.splitlines(), start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                yield Skipped(where, f"not valid JSON ({error.msg}); each line must be one JSON object")
-                continue
-            if not isinstance(record, dict):
-                yield Skipped(where, "not a JSON object; each line must be one JSON object")
-                continue
-            record_id, text = record.get("id"), record.get("text")
-            if isinstance(record_id, bool) or not isinstance(record_id, (str, int)) or str(record_id) == "":
-                yield Skipped(where, "missing 'id' (a string or number)")
-                continue
-            if not isinstance(text, str) or not text.strip():
-                yield Skipped(where, "missing or empty 'text'")
-                continue
-            published, published_from = None, None
-            if _optional_str(record, "published"):
-                published = parse_date(str(record["published"]))
-                published_from = "metadata" if published else None
-            if published is None:
-                published = find_date_line(text)
-                published_from = "date-line" if published else None
-            yield Article(
-                id=str(record_id),
-                text=text,
-                path=where,
-                title=_optional_str(record, "title"),
-                published=published,
-                published_from=published_from,
-                url=_optional_str(record, "url"),
-            )
+            if line.strip():
+                yield parse_line(line, f"{path}:{number}")
+
+
+def parse_line(line: str, where: str) -> Item:
+    """One JSONL line as an article, or why it was skipped (``where`` is ``path:line``)."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as error:
+        return Skipped(where, f"not valid JSON ({error.msg}); each line must be one JSON object")
+    if not isinstance(record, dict):
+        return Skipped(where, "not a JSON object; each line must be one JSON object")
+    return parse_record(record, where)
+
+
+def parse_record(record: dict[str, Any], where: str) -> Item:
+    """One record (a JSON object, a Parquet row) with ``id``, ``text`` and optional metadata, as an article."""
+    record_id, text = record.get("id"), record.get("text")
+    if isinstance(record_id, bool) or not isinstance(record_id, (str, int)) or str(record_id) == "":
+        return Skipped(where, "missing 'id' (a string or number)")
+    if not isinstance(text, str) or not text.strip():
+        return Skipped(where, "missing or empty 'text'")
+    published, published_from = None, None
+    if _optional_str(record, "published"):
+        published = parse_date(str(record["published"]))
+        published_from = "metadata" if published else None
+    if published is None:
+        published = find_date_line(text)
+        published_from = "date-line" if published else None
+    return Article(
+        id=str(record_id),
+        text=text,
+        path=where,
+        title=_optional_str(record, "title"),
+        published=published,
+        published_from=published_from,
+        url=_optional_str(record, "url"),
+    )
 
 
 register(JsonlReader())
