@@ -39,7 +39,9 @@ class SentenceIndex:
     """Every article's sentences as sets of content stems, in flat arrays, for batch seeding.
 
     Attributes:
-        articles: Number of articles.
+        articles: Number of articles in the corpus the document frequencies count (the
+            rarity weights' denominator); more than the articles indexed here when only
+            some of a larger corpus (an on-disk index, a Spark partition) are aligned.
         hashes: Each sentence's distinct stems (sorted), sentence after sentence, article after article.
         df: Corpus document frequency of each entry of ``hashes``.
         sentence_offsets: Sentence ``k``'s stems are ``hashes[sentence_offsets[k]:sentence_offsets[k + 1]]``.
@@ -66,7 +68,7 @@ class SentenceIndex:
 
     @classmethod
     def build(cls, shingled: list[Shingled], vocabulary: Vocabulary) -> "SentenceIndex":
-        """Index all articles' sentences."""
+        """Index the sentences of ``shingled``; rarity weights count ``vocabulary.articles`` articles."""
         hashes, sentence_sizes, sorted_hashes, sorted_sentences = [], [], [], []
         for item in shingled:
             counts = np.diff(item.sentence_starts)
@@ -86,10 +88,12 @@ class SentenceIndex:
         sentence_offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
         sorted_flat = np.concatenate(sorted_hashes) if sorted_hashes else np.zeros(0, np.uint64)
         df, sorted_df = vocabulary.frequency(flat), vocabulary.frequency(sorted_flat)
-        others = len(shingled) - 2
+        # The vocabulary's article count, not len(shingled): the same weights whether the
+        # whole corpus or only the articles of some candidate pairs are indexed.
+        others = vocabulary.articles - 2
         alone = rarity(df - 1, others)
         return cls(
-            articles=len(shingled),
+            articles=vocabulary.articles,
             hashes=flat,
             df=df,
             sentence_offsets=sentence_offsets,

@@ -145,11 +145,15 @@ def mask_site_boilerplate(articles: Sequence[Article]) -> list[Article]:
     Articles whose site has fewer than ``MIN_PAGES`` pages are returned unchanged.
     """
     learned = site_boilerplate(articles)
-    out = []
-    for article in articles:
-        lines = learned.get(site_of(article))
-        spans = [(start, end) for key, start, end in _lines(article.text) if lines and key in lines]
-        if spans:
-            article = dataclasses.replace(article, masked=merge_spans([*article.masked, *spans]))
-        out.append(article)
-    return out
+    return [mask_article(article, learned) for article in articles]
+
+
+def mask_article(article: Article, learned: dict[str, frozenset[str]] | dict[str, set[str]]) -> Article:
+    """One article with its site's learned boilerplate lines (from ``site_boilerplate``) masked."""
+    lines = learned.get(site_of(article))
+    if not lines:
+        return article
+    spans = [(start, end) for key, start, end in _lines(article.text) if key in lines]
+    if not spans:
+        return article
+    return dataclasses.replace(article, masked=merge_spans([*article.masked, *spans]))

@@ -65,9 +65,17 @@ def settings_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+_SETTING_NAMES = ("num_perm", "lsh_rows", "window_words", "sentence_similarity", "max_gap", "min_confidence")
+
+
 def _settings(values: dict[str, Any]) -> Settings:
-    names = ("num_perm", "lsh_rows", "window_words", "sentence_similarity", "max_gap", "min_confidence")
-    return Settings().replace(**{name: values.pop(name) for name in names})
+    return Settings().replace(**{name: values.pop(name) for name in _SETTING_NAMES})
+
+
+def _given_settings(values: dict[str, Any]) -> dict[str, Any]:
+    """The settings options actually given (an index layers them on its own settings)."""
+    given = {name: values.pop(name) for name in _SETTING_NAMES}
+    return {name: value for name, value in given.items() if value is not None}
 
 
 def field_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -134,14 +142,37 @@ def main() -> None:
 @click.option("--workers", type=int, default=None, help="worker processes [one per core]")
 @click.option("--strict", is_flag=True, help="exit 1 if any input was skipped")
 @field_options
+@click.option("--index", "index_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="add the corpus to this index and match it against everything indexed")
+@click.option("--batch-size", type=int, default=1000, show_default=True, help="articles per index transaction (with --index)")
+@click.option("--engine", type=click.Choice(("local", "spark")), default="local", show_default=True, help="run here, or as a Spark job")
+@click.option("--spark-master", default=None, help="Spark master URL (with --engine spark) [$SPARK_MASTER or local[*]]")
+@click.option("--partitions", type=int, default=None, help="Spark partitions (with --engine spark) [Spark's default parallelism]")
 @settings_options
 @handle_errors
 def scan_command(paths: tuple[Path, ...], output_format: str, output: Optional[Path], input_format: Optional[str],
-                 workers: Optional[int], strict: bool, **options: Any) -> None:
+                 workers: Optional[int], strict: bool, index_path: Optional[Path], batch_size: int, engine: str,
+                 spark_master: Optional[str], partitions: Optional[int], **options: Any) -> None:
     """Scan files and folders for derivations; print trees and pairs."""
-    settings = _settings(options)
     fields = _fields(options)
-    report = scan(list(paths), settings, workers=workers or default_workers(), input_format=input_format, fields=fields)
+    if index_path is not None and engine != "local":
+        raise click.UsageError("--index runs on the local engine; leave out --engine spark")
+    if index_path is not None:
+        from provenance.index import Index, scan_with_index
+
+        given = _given_settings(options)
+        articles, skipped = read_corpus(list(paths), input_format, fields)
+        if not articles:
+            raise ProvenanceError(f"no readable article in {', '.join(map(str, paths))}; give .txt or .jsonl files")
+        with Index.open(index_path, create=True, options=given) as index:
+            report = scan_with_index(index, articles, workers=workers or default_workers(), batch_size=batch_size, skipped=skipped)
+    elif engine == "spark":
+        from provenance.engine_spark import scan_spark
+
+        report = scan_spark(list(paths), _settings(options), master=spark_master, partitions=partitions, input_format=input_format)
+    else:
+        settings = _settings(options)
+        report = scan(list(paths), settings, workers=workers or default_workers(), input_format=input_format, fields=fields)
     _report_skipped(report)
     write_output(render(report, output_format), output)
     click.echo(summary_line(report), err=True)
@@ -235,6 +266,85 @@ def compare(first: Path, second: Path, output_format: str, output: Optional[Path
         write_output(render(report, output_format), output)
     else:
         write_output(_compare_table(report, {a.id: a.text for a in report.articles}, width), output)
+
+
+@main.group(name="index")
+def index_group() -> None:
+    """Build, extend and describe a persistent index (an SQLite file) of signed articles."""
+
+
+def _index_add(paths: tuple[Path, ...], index_path: Path, input_format: Optional[str], batch_size: int,
+               workers: Optional[int], options: dict[str, Any], create: bool) -> None:
+    from provenance.index import Index
+
+    given = _given_settings(options)
+    articles, skipped = read_corpus(list(paths), input_format)
+    for item in skipped:
+        click.echo(str(item), err=True)
+
+    def progress(done: int, total: int) -> None:
+        click.echo(f"indexed {done}/{total}", err=True)
+
+    with Index.open(index_path, create=create, options=given) as index:
+        result = index.add(articles, batch_size=batch_size, workers=workers or default_workers(), progress=progress)
+        click.echo(
+            f"provenance: {len(result.added)} added, {len(result.updated)} updated, {len(result.unchanged)} unchanged "
+            f"in {result.batches} batches; {index.size} articles in {index_path}",
+            err=True,
+        )
+
+
+def _index_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed([
+        click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)),
+        click.option("--index", "index_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="the index file"),
+        click.option("--input-format", type=click.Choice(sorted(READERS)), help="read every file as this format"),
+        click.option("--batch-size", type=int, default=1000, show_default=True, help="articles per transaction"),
+        click.option("--workers", type=int, default=None, help="worker processes for shingling [one per core]"),
+    ]):
+        command = option(command)
+    return settings_options(command)
+
+
+@index_group.command(name="build")
+@_index_options
+@handle_errors
+def index_build(paths: tuple[Path, ...], index_path: Path, input_format: Optional[str], batch_size: int,
+                workers: Optional[int], **options: Any) -> None:
+    """Create a new index from a corpus (refuses an existing file)."""
+    if index_path.exists():
+        raise ProvenanceError(f"{index_path} already exists; extend it with `provenance index add`, or delete it to rebuild")
+    _index_add(paths, index_path, input_format, batch_size, workers, options, create=True)
+
+
+@index_group.command(name="add")
+@_index_options
+@handle_errors
+def index_add(paths: tuple[Path, ...], index_path: Path, input_format: Optional[str], batch_size: int,
+              workers: Optional[int], **options: Any) -> None:
+    """Add new or changed articles to an existing index (unchanged ones are skipped)."""
+    _index_add(paths, index_path, input_format, batch_size, workers, options, create=False)
+
+
+@index_group.command(name="info")
+@click.option("--index", "index_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="the index file")
+@handle_errors
+def index_info(index_path: Path) -> None:
+    """Print an index's settings and counts."""
+    from provenance.index import Index
+
+    with Index.open(index_path) as index:
+        info = index.info()
+    lines = [
+        f"index: {info.path}",
+        f"format: {info.format}",
+        f"settings_key: {info.settings_key}",
+        f"articles: {info.articles}",
+        f"windows: {info.windows}",
+        f"stems: {info.stems}",
+        f"bytes: {info.bytes}",
+    ] + [f"setting {name}: {value}" for name, value in info.settings.items()]
+    click.echo("\n".join(lines))
 
 
 if __name__ == "__main__":  # pragma: no cover

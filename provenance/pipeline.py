@@ -26,7 +26,7 @@ from provenance.boilerplate import mask_site_boilerplate
 from provenance.candidates import Candidates, find_candidates
 from provenance.errors import InputError
 from provenance.ingest import DEFAULT_FIELDS, Fields, read_corpus
-from provenance.model import Article, Match, Report, Skipped
+from provenance.model import Article, Match, Report, Skipped, Tree
 from provenance.score import build_match
 from provenance.settings import Settings
 from provenance.shingle import Shingled, Vocabulary, shingle_text, windows
@@ -104,6 +104,60 @@ def signature_inputs(shingled: Sequence[Shingled], vocabulary: Vocabulary, setti
     return np.concatenate(values), np.concatenate(ranges), np.concatenate(owners)
 
 
+def shingle_articles(articles: Sequence[Article], workers: int = 1) -> list[Shingled]:
+    """Shingle every article, on ``workers`` processes, in input order."""
+    _shared.clear()
+    _shared.update(articles=articles)
+    try:
+        return _map_ranges(_shingle_range, len(articles), workers)
+    finally:
+        _shared.clear()
+
+
+def verify_pairs(
+    articles: Sequence[Article],
+    shingled: Sequence[Shingled],
+    vocabulary: Vocabulary,
+    pairs: np.ndarray,
+    settings: Settings,
+    workers: int = 1,
+) -> tuple[np.ndarray, list[tuple[Optional[Match], bool]]]:
+    """Seed, extend and score candidate pairs.
+
+    ``articles`` may be only part of the corpus (the ends of some candidate pairs, say,
+    read back from an index): rarity weights come from ``vocabulary``, which counts
+    the whole corpus. Articles must be sorted by id and pairs ``(i, j)`` have ``i < j``.
+
+    Returns:
+        The pairs that had at least one seed, and for each its match (or ``None`` when
+        it scored too low) with whether any passage was aligned.
+    """
+    index = SentenceIndex.build(list(shingled), vocabulary)
+    offsets, found = batch_seeds(index, pairs, settings.sentence_similarity)
+    # Only pairs with at least one seed go on to extension and scoring.
+    seeded = np.flatnonzero(np.diff(offsets) > 0)
+    verified_pairs = pairs[seeded] if len(pairs) else np.zeros((0, 2), dtype=np.int64)
+    seed_ranges = np.stack([offsets[seeded], offsets[seeded + 1]], axis=1)
+    _shared.clear()
+    _shared.update(articles=articles, settings=settings, shingled=shingled, index=index,
+                   pairs=verified_pairs, offsets=seed_ranges, found=found)
+    try:
+        return verified_pairs, _map_ranges(_verify_range, len(seeded), workers)
+    finally:
+        _shared.clear()
+
+
+def conclude(
+    articles: Sequence[Article], verified_pairs: np.ndarray, verified: Sequence[tuple[Optional[Match], bool]]
+) -> tuple[list[Match], list[Tree], list[tuple[str, ...]]]:
+    """Sorted matches, their trees, and the stories of pairs aligned but not asserted."""
+    matches = sorted((m for m, _ in verified if m is not None), key=lambda m: (m.source, m.derived))
+    weak_links = [
+        (articles[i].id, articles[j].id) for (i, j), (m, aligned) in zip(verified_pairs.tolist(), verified) if aligned and m is None
+    ]
+    return matches, build_trees(matches), build_stories(weak_links, matches)
+
+
 class _Timer:
     def __init__(self) -> None:
         self.stages: list[tuple[str, float]] = []
@@ -141,35 +195,18 @@ def scan_articles(
     timer = _Timer()
     with timer.stage("boilerplate"):
         articles = mask_site_boilerplate(articles)
-    _shared.clear()
-    _shared.update(articles=articles, settings=settings)
-    try:
-        with timer.stage("shingle"):
-            shingled = _map_ranges(_shingle_range, len(articles), workers)
-            vocabulary = Vocabulary.build(shingled)
-        with timer.stage("signatures"):
-            values, ranges, owners = signature_inputs(shingled, vocabulary, settings)
-            signatures = sign_ranges(values, ranges, settings.num_perm, settings.seed)
-        with timer.stage("candidates"):
-            candidates: Candidates = find_candidates(signatures, owners, len(articles), settings.lsh_rows, settings.max_bucket)
-        with timer.stage("verify"):
-            index = SentenceIndex.build(shingled, vocabulary)
-            offsets, found = batch_seeds(index, candidates.pairs, settings.sentence_similarity)
-            # Only pairs with at least one seed go on to extension and scoring.
-            seeded = np.flatnonzero(np.diff(offsets) > 0)
-            verified_pairs = candidates.pairs[seeded]
-            seed_ranges = np.stack([offsets[seeded], offsets[seeded + 1]], axis=1)
-            _shared.update(shingled=shingled, index=index, pairs=verified_pairs, offsets=seed_ranges, found=found)
-            verified = _map_ranges(_verify_range, len(seeded), workers)
-        with timer.stage("trees"):
-            matches = sorted((m for m, _ in verified if m is not None), key=lambda m: (m.source, m.derived))
-            weak_links = [
-                (ids[i], ids[j]) for (i, j), (m, aligned) in zip(verified_pairs.tolist(), verified) if aligned and m is None
-            ]
-            trees = build_trees(matches)
-            stories = build_stories(weak_links, matches)
-    finally:
-        _shared.clear()
+    with timer.stage("shingle"):
+        shingled = shingle_articles(articles, workers)
+        vocabulary = Vocabulary.build(shingled)
+    with timer.stage("signatures"):
+        values, ranges, owners = signature_inputs(shingled, vocabulary, settings)
+        signatures = sign_ranges(values, ranges, settings.num_perm, settings.seed)
+    with timer.stage("candidates"):
+        candidates: Candidates = find_candidates(signatures, owners, len(articles), settings.lsh_rows, settings.max_bucket)
+    with timer.stage("verify"):
+        verified_pairs, verified = verify_pairs(articles, shingled, vocabulary, candidates.pairs, settings, workers)
+    with timer.stage("trees"):
+        matches, trees, stories = conclude(articles, verified_pairs, verified)
     return Report(
         settings=settings.as_dict(),
         settings_key=settings.key(),

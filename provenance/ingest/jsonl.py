@@ -3,19 +3,36 @@
 Field names follow the ``Fields`` mapping (``--text-field``, ``--id-field``, ...;
 defaults ``id``, ``text``, ``title``, ``published``, ``url``). A line that is not
 JSON, or lacks the id or text, is skipped with its line number and the fix; the
-other lines are still read.
+other lines are still read. ``parse_line`` and ``parse_record`` are shared with
+the Spark engine so both engines read a record the same way.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from provenance.ingest.base import Item, Reader, register
 from provenance.ingest.decode import NotText, decode_text
 from provenance.ingest.fields import DEFAULT_FIELDS, Fields, article_from_record
 from provenance.model import Skipped
+
+
+def parse_line(line: str, where: str, fields: Fields = DEFAULT_FIELDS) -> Item:
+    """One JSONL line as an article, or why it was skipped (``where`` is ``path:line``)."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as error:
+        return Skipped(where, f"not valid JSON ({error.msg}); each line must be one JSON object")
+    if not isinstance(record, dict):
+        return Skipped(where, "not a JSON object; each line must be one JSON object")
+    return parse_record(record, where, fields)
+
+
+def parse_record(record: dict[str, Any], where: str, fields: Fields = DEFAULT_FIELDS) -> Item:
+    """One record (a JSON object, a Parquet row) as an article, or why it was skipped."""
+    return article_from_record(record, fields, where)
 
 
 class JsonlReader(Reader):
@@ -33,18 +50,8 @@ class JsonlReader(Reader):
             yield Skipped(str(path), str(error))
             return
         for number, line in enumerate(content.splitlines(), start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                yield Skipped(where, f"not valid JSON ({error.msg}); each line must be one JSON object")
-                continue
-            if not isinstance(record, dict):
-                yield Skipped(where, "not a JSON object; each line must be one JSON object")
-                continue
-            yield article_from_record(record, fields, where)
+            if line.strip():
+                yield parse_line(line, f"{path}:{number}", fields)
 
 
 register(JsonlReader())
