@@ -25,6 +25,9 @@ MIN_SHARED_STEMS = 3
 # A merged or split sentence: most of the shorter one's stems are in the longer one.
 MIN_CONTAINMENT = 0.7
 MIN_CONTAINED_STEMS = 5
+# A condensed rewrite skips source sentences: seeds may lie this many times further apart
+# on one side (PAN 2013 training: overall plagdet 0.805 -> 0.823, summary 0.27 -> 0.39).
+CONDENSED_GAP_FACTOR = 2
 # Most partner sentences one sentence keeps (a merge or split makes two or three).
 MAX_PARTNERS = 3
 # A lone seed sentence (a shared quote, a shared lede) is half the evidence of a run of them.
@@ -32,6 +35,10 @@ LONE_SEED_DISCOUNT = 0.5
 # Passages with less evidence than this are dropped. On PAN 2013 training, 95% of passages
 # that matched no reuse case scored below 4, and 90-95% of those that matched one above it.
 MIN_PASSAGE_EVIDENCE = 4.0
+# Passages less similar than this, over their whole span, are topic, not reuse. On PAN 2013
+# training, passages that matched no reuse case had a median similarity of 0.31; 95% of
+# those that matched one were above 0.45 (summaries: 0.33).
+MIN_PASSAGE_SIMILARITY = 0.3
 
 
 @dataclasses.dataclass(frozen=True)
@@ -278,13 +285,17 @@ def _cluster(found: np.ndarray, max_gap: int) -> list[np.ndarray]:
         return x
 
     reach = max_gap + 1
+    # A condensed rewrite (a summary) skips source sentences: on one side at a time, seeds
+    # may lie CONDENSED_GAP_FACTOR times further apart.
+    far = reach * CONDENSED_GAP_FACTOR
     rows = found.tolist()
     lo = 0
     for k, (i, j, _) in enumerate(rows):
-        while rows[lo][0] < i - reach:
+        while rows[lo][0] < i - far:
             lo += 1
         for m in range(lo, k):
-            if abs(j - rows[m][1]) <= reach:
+            di, dj = i - rows[m][0], abs(j - rows[m][1])
+            if (di <= reach and dj <= far) or (dj <= reach and di <= far):
                 parent[root(m)] = root(k)
     groups: dict[int, list[int]] = {}
     for k in range(len(rows)):
@@ -392,7 +403,7 @@ def extend(index: SentenceIndex, a: int, b: int, found: np.ndarray, max_gap: int
         passages.append(
             SentencePassage(a_span[0], a_span[1], b_span[0], b_span[1], len(group), similarity, min(size_a, size_b))
         )
-    passages = [p for p in passages if p.evidence >= MIN_PASSAGE_EVIDENCE]
+    passages = [p for p in passages if p.evidence >= MIN_PASSAGE_EVIDENCE and p.similarity >= MIN_PASSAGE_SIMILARITY]
     # Overlapping passages: the one with more seeds (then the more similar) wins.
     passages.sort(key=lambda p: (-p.seeds, -p.similarity, p.a_start, p.b_start))
     kept: list[SentencePassage] = []
