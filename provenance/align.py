@@ -116,10 +116,6 @@ class SentenceIndex:
 # Evidence weight of a name or a number: independent reports of one event share those by
 # necessity; copies share the wording around them.
 ENTITY_WEIGHT = 0.3
-# Largest sentence-pair score block held at once (cells); long articles are seeded in row blocks.
-_BLOCK_CELLS = 1 << 20
-
-
 @numba.njit(cache=True)
 def _seeds_of_pair(
     a, b, sentence_offsets, article_sentences, sorted_hashes, sorted_sentences,
@@ -160,39 +156,57 @@ def _seeds_of_pair(
         return 0
     total_a = sentence_weights[a_first:a_last]
     total_b = sentence_weights[b_first:b_last]
-    rows = max(1, min(n_a, _BLOCK_CELLS // n_b))
-    shared = np.zeros((rows, n_b), dtype=np.int32)
-    weight = np.zeros((rows, n_b), dtype=np.float64)
+    # Shared A entries grouped by their A sentence (counting sort), each with its run.
+    n_shared = 0
+    for r in range(n_runs):
+        n_shared += runs[r, 1] - runs[r, 0]
+    per_sentence = np.zeros(n_a + 1, dtype=np.int64)
+    for r in range(n_runs):
+        for t in range(runs[r, 0], runs[r, 1]):
+            per_sentence[sorted_sentences[t] + 1] += 1
+    for i in range(n_a):
+        per_sentence[i + 1] += per_sentence[i]
+    fill = per_sentence[:-1].copy()
+    entry_of = np.empty(n_shared, dtype=np.int64)
+    run_of = np.empty(n_shared, dtype=np.int64)
+    for r in range(n_runs):
+        for t in range(runs[r, 0], runs[r, 1]):
+            i = sorted_sentences[t]
+            entry_of[fill[i]] = t
+            run_of[fill[i]] = r
+            fill[i] += 1
+    # Per A sentence, accumulate shared stems with every B sentence it touches.
+    shared = np.zeros(n_b, dtype=np.int64)
+    weight = np.zeros(n_b, dtype=np.float64)
+    touched = np.empty(n_b, dtype=np.int64)
     found = 0
-    for block in range(0, n_a, rows):
-        block_end = min(n_a, block + rows)
-        shared[:, :] = 0
-        weight[:, :] = 0.0
-        for r in range(n_runs):
-            for t in range(runs[r, 0], runs[r, 1]):
-                i = sorted_sentences[t]
-                if i < block or i >= block_end:
-                    continue
-                for u in range(runs[r, 2], runs[r, 3]):
-                    j = sorted_sentences[u]
-                    shared[i - block, j] += 1
-                    # A name on one side and a plain word on the other: the lighter weight counts.
-                    weight[i - block, j] += min(sorted_weights[t], sorted_weights[u])
-        for i in range(block, block_end):
-            for j in range(n_b):
-                if shared[i - block, j] < MIN_SHARED_STEMS:
-                    continue
+    for i in range(n_a):
+        n_touched = 0
+        for x in range(per_sentence[i], per_sentence[i + 1]):
+            t, r = entry_of[x], run_of[x]
+            for u in range(runs[r, 2], runs[r, 3]):
+                j = sorted_sentences[u]
+                if shared[j] == 0:
+                    touched[n_touched] = j
+                    n_touched += 1
+                shared[j] += 1
+                # A name on one side and a plain word on the other: the lighter weight counts.
+                weight[j] += min(sorted_weights[t], sorted_weights[u])
+        for y in range(n_touched):
+            j = touched[y]
+            if shared[j] >= MIN_SHARED_STEMS:
                 total = total_a[i] + total_b[j]
                 smaller = min(total_a[i], total_b[j])
-                w = weight[i - block, j]
-                dice = 2.0 * w / total if total > 0 else 0.0
-                contained = w / smaller if smaller > 0 else 0.0
-                if dice >= threshold or (contained >= MIN_CONTAINMENT and shared[i - block, j] >= MIN_CONTAINED_STEMS):
+                dice = 2.0 * weight[j] / total if total > 0 else 0.0
+                contained = weight[j] / smaller if smaller > 0 else 0.0
+                if dice >= threshold or (contained >= MIN_CONTAINMENT and shared[j] >= MIN_CONTAINED_STEMS):
                     if write_at >= 0:
                         out_i[write_at + found] = i
                         out_j[write_at + found] = j
                         out_s[write_at + found] = int(max(dice, contained) * 1_000_000)
                     found += 1
+            shared[j] = 0
+            weight[j] = 0.0
     return found
 
 

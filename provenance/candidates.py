@@ -82,7 +82,9 @@ def _bucket_pairs(sorted_keys, sorted_articles, max_bucket, n_articles):  # prag
     return out[:count], skipped
 
 
-def find_candidates(signatures: np.ndarray, window_article: np.ndarray, n_articles: int, rows: int, max_bucket: int) -> Candidates:
+def find_candidates(
+    signatures: np.ndarray, window_article: np.ndarray, n_articles: int, rows: int, max_bucket: int, min_hits: int = 1
+) -> Candidates:
     """Article pairs whose passage windows collide in at least one LSH band.
 
     Args:
@@ -91,6 +93,8 @@ def find_candidates(signatures: np.ndarray, window_article: np.ndarray, n_articl
         n_articles: Number of articles (pairs are coded ``i * n_articles + j``).
         rows: Rows per band.
         max_bucket: Largest bucket still used.
+        min_hits: Fewest collisions a pair needs. One collision of short windows is often
+            chance; a reused passage spans several windows and collides in several bands.
 
     Returns:
         The candidate pairs with their collision counts.
@@ -106,5 +110,6 @@ def find_candidates(signatures: np.ndarray, window_article: np.ndarray, n_articl
             codes.append(found)
             skipped += int(dropped)
     unique, hits = np.unique(np.concatenate(codes), return_counts=True)
+    unique, hits = unique[hits >= min_hits], hits[hits >= min_hits]
     pairs = np.stack([unique // n_articles, unique % n_articles], axis=1) if len(unique) else np.zeros((0, 2), dtype=np.int64)
     return Candidates(pairs=pairs.astype(np.int64), hits=hits.astype(np.int64), skipped_buckets=skipped)

@@ -270,12 +270,15 @@ def scan_spark(
     timings.append(("shingle", round(time.perf_counter() - began, 4)))
 
     began = time.perf_counter()
-    max_bucket = settings.max_bucket
+    max_bucket, min_hits = settings.max_bucket, settings.min_hits
     pairs = (
         shingled.mapPartitions(lambda items: _band_partition(items, shared_vocabulary, settings))
         .groupByKey(shuffle)
         .flatMap(lambda bucket: _bucket_pairs(bucket, max_bucket))
-        .distinct(shuffle)
+        .map(lambda pair: (pair, 1))
+        .reduceByKey(lambda a, b: a + b, shuffle)  # collisions per pair, as find_candidates counts them
+        .filter(lambda item: item[1] >= min_hits)
+        .keys()
     )
     timings.append(("candidates", round(time.perf_counter() - began, 4)))
 

@@ -309,9 +309,9 @@ class Index:
     def candidates(self, signatures: np.ndarray, owners: np.ndarray) -> np.ndarray:
         """LSH candidates of query windows among the indexed articles, by SQL index probes.
 
-        A query window and an indexed window are a candidate when their band keys agree in
-        some band whose bucket (indexed windows with that key) holds at most ``max_bucket``
-        windows, exactly as ``candidates.find_candidates`` buckets a corpus.
+        A query article and an indexed article are a candidate when their windows' band keys
+        agree at least ``min_hits`` times in bands whose bucket (indexed windows with that key)
+        holds at most ``max_bucket`` windows, exactly as ``candidates.find_candidates`` buckets a corpus.
 
         Args:
             signatures: uint32 ``(windows, num_perm)`` query window signatures (``sign`` makes them).
@@ -337,11 +337,12 @@ class Index:
             WITH wanted AS (SELECT DISTINCT band, key FROM probe),
                  usable AS (SELECT band, key FROM wanted w WHERE
                     (SELECT count(*) FROM (SELECT 1 FROM bands b WHERE b.band = w.band AND b.key = w.key LIMIT ?)) <= ?)
-            SELECT DISTINCT p.owner, b.window_id >> {WINDOW_BITS}
+            SELECT p.owner, b.window_id >> {WINDOW_BITS} AS article
             FROM probe p JOIN usable u ON u.band = p.band AND u.key = p.key
             JOIN bands b ON b.band = p.band AND b.key = p.key
+            GROUP BY p.owner, article HAVING count(*) >= ?
             """,
-            (self.settings.max_bucket + 1, self.settings.max_bucket),
+            (self.settings.max_bucket + 1, self.settings.max_bucket, self.settings.min_hits),
         ).fetchall()
         c.execute("DELETE FROM probe")
         if not rows:

@@ -202,7 +202,9 @@ def scan_articles(
         values, ranges, owners = signature_inputs(shingled, vocabulary, settings)
         signatures = sign_ranges(values, ranges, settings.num_perm, settings.seed)
     with timer.stage("candidates"):
-        candidates: Candidates = find_candidates(signatures, owners, len(articles), settings.lsh_rows, settings.max_bucket)
+        candidates: Candidates = find_candidates(
+            signatures, owners, len(articles), settings.lsh_rows, settings.max_bucket, settings.min_hits
+        )
     with timer.stage("verify"):
         verified_pairs, verified = verify_pairs(articles, shingled, vocabulary, candidates.pairs, settings, workers)
     with timer.stage("trees"):

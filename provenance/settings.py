@@ -36,8 +36,10 @@ class Settings:
     """Stems in more than this fraction of articles are not shingles (corpora of 500+ articles)."""
 
     # --- candidates -------------------------------------------------------
-    lsh_rows: int = 4
+    lsh_rows: int = 3
     """Rows per LSH band; ``num_perm // lsh_rows`` bands. Fewer rows find fainter rewrites."""
+    min_hits: int = 3
+    """Least band collisions (over all window pairs) for an article pair to be a candidate."""
     max_bucket: int = 64
     """LSH buckets holding more windows than this are boilerplate and are skipped."""
 
@@ -62,7 +64,7 @@ class Settings:
             value = getattr(self, name)
             if not 0.0 < value <= 1.0:
                 raise SettingsError(f"{name} must be in (0, 1], got {value}")
-        for name in ("window_words", "max_bucket", "min_passage_words"):
+        for name in ("window_words", "max_bucket", "min_passage_words", "min_hits"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.max_gap < 0:
