@@ -297,16 +297,7 @@ def scan_spark(
     parsed.unpersist()
     grouped.unpersist()
     shingled.unpersist()
-    return Report(
-        settings=settings.as_dict(),
-        settings_key=settings.key(),
-        articles=tuple(articles),
-        matches=tuple(matches),
-        trees=tuple(trees),
-        skipped=tuple(skipped),
-        stories=tuple(stories),
-        timings=tuple(timings),
-    )
+    return Report.assemble(settings, articles, matches, trees, stories, skipped, timings)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -551,13 +551,4 @@ def scan_with_index(
     matches, trees, stories = conclude(corpus, verified_pairs, verified)
     timings.append(("verify", round(time.perf_counter() - began, 4)))
     shown = {a.id for a in articles} | {m.source for m in matches} | {m.derived for m in matches} | {i for s in stories for i in s}
-    return Report(
-        settings=settings.as_dict(),
-        settings_key=settings.key(),
-        articles=tuple(a for a in corpus if a.id in shown),
-        matches=tuple(matches),
-        trees=tuple(trees),
-        skipped=tuple(skipped),
-        stories=tuple(stories),
-        timings=tuple(timings),
-    )
+    return Report.assemble(settings, (a for a in corpus if a.id in shown), matches, trees, stories, skipped, timings)

@@ -10,7 +10,7 @@ inside the stages. Imports nothing of ours.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 # Where a publication date came from, strongest evidence first.
 DATE_ORIGINS = ("metadata", "url", "date-line")
@@ -125,3 +125,26 @@ class Report:
     skipped: tuple[Skipped, ...] = ()
     stories: tuple[tuple[str, ...], ...] = ()
     timings: tuple[tuple[str, float], ...] = ()
+
+    @classmethod
+    def assemble(
+        cls,
+        settings: Any,
+        articles: Iterable[Article],
+        matches: Iterable[Match],
+        trees: Iterable[Tree],
+        stories: Iterable[tuple[str, ...]],
+        skipped: Iterable[Skipped] = (),
+        timings: Iterable[tuple[str, float]] = (),
+    ) -> "Report":
+        """A report from a stage's results; ``settings`` is a ``Settings`` (anything with ``as_dict`` and ``key``)."""
+        return cls(
+            settings=settings.as_dict(),
+            settings_key=settings.key(),
+            articles=tuple(articles),
+            matches=tuple(matches),
+            trees=tuple(trees),
+            skipped=tuple(skipped),
+            stories=tuple(stories),
+            timings=tuple(timings),
+        )

@@ -209,16 +209,7 @@ def scan_articles(
         verified_pairs, verified = verify_pairs(articles, shingled, vocabulary, candidates.pairs, settings, workers)
     with timer.stage("trees"):
         matches, trees, stories = conclude(articles, verified_pairs, verified)
-    return Report(
-        settings=settings.as_dict(),
-        settings_key=settings.key(),
-        articles=tuple(articles),
-        matches=tuple(matches),
-        trees=tuple(trees),
-        skipped=tuple(skipped),
-        stories=tuple(stories),
-        timings=tuple(timer.stages),
-    )
+    return Report.assemble(settings, articles, matches, trees, stories, skipped, timer.stages)
 
 
 def scan(
