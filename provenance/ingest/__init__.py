@@ -19,6 +19,7 @@ hold control characters (a newline in a file name) are shown escaped
 from __future__ import annotations
 
 import dataclasses
+import errno
 import os
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
@@ -103,7 +104,8 @@ def _walk(root: Path) -> Iterable[tuple[Path, str] | Skipped]:
                 is_dir = entry.is_dir()
                 is_file = entry.is_file()
             except OSError as error:
-                yield Skipped(str(path), f"cannot stat ({error.strerror})")
+                loop = "symlink loop; " if error.errno == errno.ELOOP else ""
+                yield Skipped(str(path), f"{loop}cannot stat ({error.strerror})")
                 continue
             if is_dir:
                 yield from visit(path)
@@ -131,7 +133,7 @@ def read_corpus(
         max_chars: Longest article kept, in characters (``--max-article-chars``); longer ones are skipped.
 
     Returns:
-        The articles sorted by id, and what was skipped (each with a reason).
+        The articles sorted by id, and what was skipped (each with a reason), sorted by path.
 
     Raises:
         InputError: if a path does not exist or ``input_format`` is unknown.
@@ -181,4 +183,6 @@ def read_corpus(
                     skipped.append(Skipped(item.path, f"duplicate id {item.id!r} (also in {articles[item.id].path})"))
                 else:
                     articles[item.id] = item
-    return [articles[key] for key in sorted(articles)], [_clean(item) for item in skipped]  # type: ignore[misc]
+    # Sorted like the articles, so the order the paths were given in never shows in the output.
+    cleaned = sorted((_clean(item) for item in skipped), key=lambda item: (item.path, item.reason))
+    return [articles[key] for key in sorted(articles)], cleaned  # type: ignore[misc]

@@ -65,17 +65,19 @@ def decode_text(data: bytes) -> str:
                 return data.decode(encoding).lstrip("\ufeff")
             except UnicodeDecodeError as error:
                 raise NotText(f"starts with a {encoding} byte-order mark but does not decode ({error.reason})")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = None
+    text = None
+    # ASCII-heavy UTF-16 is also valid UTF-8 (NUL is a character), so it is tried first.
+    utf16 = _looks_like_utf16_without_bom(data)
+    if utf16:
+        try:
+            text = data.decode(utf16)
+        except UnicodeDecodeError:
+            text = None
     if text is None:
-        utf16 = _looks_like_utf16_without_bom(data)
-        if utf16:
-            try:
-                text = data.decode(utf16)
-            except UnicodeDecodeError:
-                text = None
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
     if text is None:
         if data[:8192].count(b"\x00") > len(data[:8192]) // 20:
             raise NotText("looks binary (full of NUL bytes); is it really a text file?")
@@ -110,15 +112,15 @@ def sniff_encoding(head: bytes) -> str:
     for bom, encoding in _BOMS:
         if head.startswith(bom):
             return "utf-8-sig" if encoding == "utf-8-sig" else encoding
+    utf16 = _looks_like_utf16_without_bom(head[: len(head) - len(head) % 2])
+    if utf16:
+        return utf16
     # The head may stop inside a multi-byte character: an incremental decoder forgives that.
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
         return "utf-8"
     except UnicodeDecodeError:
         pass
-    utf16 = _looks_like_utf16_without_bom(head[: len(head) - len(head) % 2])
-    if utf16:
-        return utf16
     if head[:8192].count(b"\x00") > len(head[:8192]) // 20:
         raise NotText("looks binary (full of NUL bytes); is it really a text file?")
     best = charset_normalizer.from_bytes(head).best()

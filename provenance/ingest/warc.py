@@ -41,6 +41,12 @@ def looks_like_warc(head: bytes) -> bool:
     return head.startswith(b"WARC/1.")
 
 
+class _QuietArchiveIterator(ArchiveIterator):  # type: ignore[misc]  # warcio is untyped
+    # warcio writes a three-line warning to stderr for a record with a wrong Content-Length;
+    # each message of ours is one line, and a broken record is reported as Skipped.
+    INC_RECORD = ""
+
+
 def _content_type(record) -> str:  # type: ignore[no-untyped-def]  # warcio records are untyped
     headers = record.http_headers if record.http_headers is not None else record.rec_headers
     value = headers.get_header("Content-Type") or ""
@@ -62,7 +68,7 @@ class WarcReader(Reader):
     def read(self, path: Path, article_id: str, *, max_chars: int = MAX_ARTICLE_CHARS) -> Iterator[Item]:
         number = 0
         with path.open("rb") as stream:
-            records = iter(ArchiveIterator(stream, arc2warc=True))
+            records = iter(_QuietArchiveIterator(stream, arc2warc=True))
             while True:
                 number += 1
                 where = f"{path}#{number}"
