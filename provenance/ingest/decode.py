@@ -129,10 +129,25 @@ def sniff_encoding(head: bytes) -> str:
     return best.encoding
 
 
+def _escape_or_replace(error: UnicodeError) -> tuple[str, int]:
+    """Decoding error handler for streams: bytes 0x80-0xFF as surrogate escapes (so
+    ``repair_line`` can re-decode the line), anything else (a UTF-16 stream cut inside a
+    character) as U+FFFD. ``surrogateescape`` alone raises on the latter."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    bad = error.object[error.start : error.end]
+    if all(byte >= 0x80 for byte in bad):
+        return "".join(chr(0xDC00 + byte) for byte in bad), error.end
+    return "\ufffd", error.end
+
+
+codecs.register_error("provenance-escape", _escape_or_replace)
+
+
 def open_text(path: os.PathLike[str] | str) -> io.TextIOWrapper:
     """Open a file as a text stream in its sniffed encoding, without reading it whole.
 
-    Undecodable bytes later in the file become lone surrogates (``surrogateescape``);
+    Undecodable bytes later in the file become lone surrogates (as ``surrogateescape``);
     ``repair_line`` turns a line holding them back into text, so one bad line never
     stops the stream. Universal newlines are off: CSV needs ``\\r\\n`` inside quotes.
 
@@ -147,7 +162,7 @@ def open_text(path: os.PathLike[str] | str) -> io.TextIOWrapper:
     except BaseException:
         raw.close()
         raise
-    return io.TextIOWrapper(raw, encoding=encoding, errors="surrogateescape", newline="")
+    return io.TextIOWrapper(raw, encoding=encoding, errors="provenance-escape", newline="")
 
 
 def repair_line(line: str) -> str:
@@ -169,7 +184,7 @@ def repair_line(line: str) -> str:
 
 
 def bounded_lines(stream: io.TextIOBase, max_chars: int) -> Iterator[tuple[int, str | None]]:
-    """Lines of a text stream, numbered from 1, never holding more than ``max_chars`` + 1 characters.
+    """Lines of a text stream, numbered from 1: at most ``max_chars`` characters and a line end.
 
     A line longer than ``max_chars`` is read through in chunks and yielded as ``None``,
     so one pathological line cannot exhaust memory.
@@ -180,7 +195,7 @@ def bounded_lines(stream: io.TextIOBase, max_chars: int) -> Iterator[tuple[int, 
         if not line:
             return
         number += 1
-        if len(line) > max_chars and not line.endswith("\n"):
+        if len(line) > max_chars and not line.endswith(("\n", "\r")):
             while True:
                 rest = stream.readline(1 << 20)
                 if not rest or rest.endswith("\n"):
