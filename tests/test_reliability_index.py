@@ -199,3 +199,16 @@ def test_a_writer_locked_out_too_long_is_refused_clearly(tmp_path, monkeypatch):
         holder.execute("ROLLBACK")
         holder.close()
     assert check_consistent(db) == []
+
+
+def test_soak_smoke(tmp_path, capsys):
+    """A few seconds of bench/soak.py: growing index, audits, a reader; nothing lost, no failure."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import soak
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    assert soak.soak(tmp_path / "soak.db", seconds=2, batch=30, audited=10, workers=1) == 0
+    table = capsys.readouterr().out
+    assert "| failures" in table and table.rstrip().endswith("| 0 |")
+    assert re.search(r"accounted for .*\| (\d+) of \1 \|", table)
