@@ -1,8 +1,8 @@
 """Crash safety and concurrency of the index: SIGKILL at random points, readers during a write, two writers.
 
-The kill test forks the test process (provenance already imported, so each run costs
-milliseconds, not an interpreter start) and runs ``provenance index add`` in the child
-through the CLI entry point; the parent kills it with SIGKILL at a random moment.
+The kill test has a helper process (provenance already imported) fork each writer, so a run
+costs milliseconds, not an interpreter start; the child runs ``provenance index add`` through
+the CLI entry point and the test kills it with SIGKILL at a random moment.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import random
 import re
-import select
 import signal
 import sqlite3
 import subprocess
@@ -19,7 +18,6 @@ import threading
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -40,39 +38,68 @@ def _write_corpus(folder: Path, count: int, seed: int, prefix: str = "") -> list
     return sorted(os.listdir(folder))
 
 
-def _forked_add(corpus: Path, db: Path) -> tuple[int, int]:
-    """Start ``index add`` in a forked child; returns (pid, read end of its stderr)."""
-    read_end, write_end = os.pipe()
+# A clean helper process forks the writers. Forking the test process itself is unsafe once any
+# earlier test ran a numba parallel kernel from a thread (libgomp then kills forked children).
+_FORKER = r"""
+import os, sys
+from provenance.cli import main
+corpus, db, batch = sys.argv[1:4]
+for line in sys.stdin:
+    log = line.strip()
     pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child
+    if pid == 0:
         try:
-            os.close(read_end)
-            os.dup2(write_end, 2)
-            null = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(null, 1)
+            fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+            os.dup2(fd, 2)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
             sys.stderr = os.fdopen(2, "w", buffering=1)
-            main(["index", "add", str(corpus), "--index", str(db), "--batch-size", str(BATCH), "--workers", "1"],
-                 standalone_mode=False)
+            main(["index", "add", corpus, "--index", db, "--batch-size", batch, "--workers", "1"], standalone_mode=False)
         finally:
             os._exit(0)
-    os.close(write_end)
-    return pid, read_end
+    print(pid, flush=True)
+    os.waitpid(pid, 0)
+    print("done", flush=True)
+"""
 
 
-def _progress(read_end: int, lines: int, timeout: float = 10.0) -> int:
-    """Read up to ``lines`` progress lines ("indexed N/M"); returns the last N seen (0 if none)."""
-    done, buffer = 0, b""
+class Forker:
+    """Starts ``index add`` runs in children of one clean helper process (milliseconds each)."""
+
+    def __init__(self, corpus: Path, db: Path, logs: Path) -> None:
+        self.logs = logs
+        self.runs = 0
+        self.process = subprocess.Popen([sys.executable, "-c", _FORKER, str(corpus), str(db), str(BATCH)], cwd=ROOT,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def start(self) -> tuple[int, Path]:
+        self.runs += 1
+        log = self.logs / f"run{self.runs}.log"
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(f"{log}\n")
+        self.process.stdin.flush()
+        return int(self.process.stdout.readline()), log
+
+    def wait(self) -> None:
+        assert self.process.stdout is not None
+        assert self.process.stdout.readline().strip() == "done"
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
+
+
+def _progress(log: Path, lines: int, timeout: float = 10.0) -> int:
+    """Wait for ``lines`` progress lines ("indexed N/M") in ``log``; returns the last N seen (0 if none)."""
     deadline = time.monotonic() + timeout
-    while buffer.count(b"\n") < lines and time.monotonic() < deadline:
-        ready, _, _ = select.select([read_end], [], [], 0.5)
-        if ready:
-            chunk = os.read(read_end, 4096)
-            if not chunk:
-                break
-            buffer += chunk
-    for match in re.finditer(rb"indexed (\d+)/", buffer):
-        done = int(match.group(1))
-    return done
+    text = ""
+    while time.monotonic() < deadline:
+        text = log.read_text() if log.exists() else ""
+        if text.count("\n") >= lines:
+            break
+        time.sleep(0.002)
+    found = re.findall(r"indexed (\d+)/", text)
+    return int(found[-1]) if found else 0
 
 
 def test_sigkill_at_random_points_leaves_exactly_the_committed_batches(tmp_path):
@@ -82,16 +109,18 @@ def test_sigkill_at_random_points_leaves_exactly_the_committed_batches(tmp_path)
     rng = random.Random(2024)
     kills, began = 0, time.monotonic()
     held: list[str] = []
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    forker = Forker(tmp_path / "corpus", db, logs)
     for _ in range(KILLS):
-        pid, read_end = _forked_add(tmp_path / "corpus", db)
+        pid, log = forker.start()
         # A random number of batches reported committed, then a random moment inside the next one.
-        reported = _progress(read_end, rng.randint(0, 5))
+        reported = _progress(log, rng.randint(1, 8))
         time.sleep(rng.uniform(0.0, 0.03))
         os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+        forker.wait()
         kills += 1
-        reported = max(reported, _progress(read_end, 10_000, timeout=0.0))
-        os.close(read_end)
+        reported = max(reported, _progress(log, 0, timeout=0.0))
         # The index opens, passes integrity_check, and every table agrees with the stored texts.
         with Index.open(db) as index:
             assert index.info().articles == len(check_consistent(db))
@@ -104,9 +133,9 @@ def test_sigkill_at_random_points_leaves_exactly_the_committed_batches(tmp_path)
     print(f"{kills} kills; {len(held)} of {len(ids)} articles held after the last")
     assert kills >= 10 and time.monotonic() - began < 60
     # An uninterrupted run finishes the job.
-    pid, read_end = _forked_add(tmp_path / "corpus", db)
-    os.waitpid(pid, 0)
-    os.close(read_end)
+    forker.start()
+    forker.wait()
+    forker.close()
     assert check_consistent(db) == ids
 
 
@@ -201,14 +230,12 @@ def test_a_writer_locked_out_too_long_is_refused_clearly(tmp_path, monkeypatch):
     assert check_consistent(db) == []
 
 
-def test_soak_smoke(tmp_path, capsys):
+def test_soak_smoke(tmp_path):
     """A few seconds of bench/soak.py: growing index, audits, a reader; nothing lost, no failure."""
-    sys.path.insert(0, str(ROOT / "bench"))
-    try:
-        import soak
-    finally:
-        sys.path.remove(str(ROOT / "bench"))
-    assert soak.soak(tmp_path / "soak.db", seconds=2, batch=30, audited=10, workers=1) == 0
-    table = capsys.readouterr().out
+    result = subprocess.run([sys.executable, "bench/soak.py", "--seconds", "2", "--batch", "30", "--audit", "10",
+                             "--db", str(tmp_path / "soak.db")], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    table = result.stdout
     assert "| failures" in table and table.rstrip().endswith("| 0 |")
     assert re.search(r"accounted for .*\| (\d+) of \1 \|", table)
