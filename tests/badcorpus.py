@@ -18,13 +18,6 @@ from pathlib import Path
 from tests.conftest import SEED_000, SEED_002, SEEDS
 from tests.fixtures import write_warc
 
-STORY = (SEEDS / "001_2fa8a50a4a42fe3a.txt").read_text(encoding="utf-8") if (SEEDS / "001_2fa8a50a4a42fe3a.txt").exists() else ""
-
-
-def _seed_text(name: str) -> str:
-    return (SEEDS / name).read_text(encoding="utf-8")
-
-
 # Names that are odd but legal on Linux; the files hold real articles and must be read.
 ODD_NAMES = ("with space é ü.txt", "new\nline.txt", "tab\there;$(x)`.txt", "quote'\"<b>.txt")
 
@@ -37,7 +30,6 @@ def write_bad_corpus(folder: Path) -> tuple[dict[str, str], set[str]]:
         ``good_ids``: the ids of every article that must be read.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    text = _seed_text("003_7c9d2ae1f8a4b5d6.txt") if (SEEDS / "003_7c9d2ae1f8a4b5d6.txt").exists() else _seed_text(SEED_000)
     prose = "Officials in the northern province said on Monday that the new bridge would open next spring. " * 5
     good: set[str] = set()
     skips: dict[str, str] = {}
