@@ -23,7 +23,7 @@ import time
 from typing import Optional, Sequence
 
 from provenance.errors import InputError
-from provenance.ingest import DEFAULT_FIELDS, Fields, read_corpus
+from provenance.ingest import DEFAULT_FIELDS, MAX_ARTICLE_CHARS, Fields, read_corpus
 from provenance.model import Article, Match, Report
 from provenance.pipeline import no_articles_message, scan_articles
 from provenance.settings import Settings
@@ -146,6 +146,7 @@ def audit(
     workers: int = 1,
     input_format: Optional[str] = None,
     fields: Fields = DEFAULT_FIELDS,
+    max_article_chars: int = MAX_ARTICLE_CHARS,
 ) -> AuditReport:
     """Audit a site against a reference corpus.
 
@@ -156,6 +157,7 @@ def audit(
         workers: Processes for the parallel stages (results do not depend on it).
         input_format: Force one reader for every file, as ``scan --input-format``.
         fields: Column mapping for JSONL and CSV exports.
+        max_article_chars: Longest article kept (``--max-article-chars``); longer ones are skipped.
 
     Returns:
         The report over site ∪ reference and one or more rows per site article.
@@ -164,13 +166,14 @@ def audit(
         InputError: if a path is missing, or the site or the reference has no readable article.
     """
     began = time.perf_counter()
-    site, site_skipped = read_corpus(site_paths, input_format, fields)
-    reference, reference_skipped = read_corpus(reference_paths, input_format, fields)
+    site, site_skipped = read_corpus(site_paths, input_format, fields, max_article_chars)
+    reference, reference_skipped = read_corpus(reference_paths, input_format, fields, max_article_chars)
     read_seconds = round(time.perf_counter() - began, 4)
     if not site:
-        raise InputError("audited site: " + no_articles_message(site_paths, site_skipped))
+        raise InputError("audited site: " + no_articles_message(site_paths, site_skipped), [*site_skipped, *reference_skipped])
     if not reference:
-        raise InputError("reference (--against): " + no_articles_message(reference_paths, reference_skipped))
+        raise InputError("reference (--against): " + no_articles_message(reference_paths, reference_skipped),
+                         [*site_skipped, *reference_skipped])
     reference_ids = {a.id for a in reference}
     prefixed = any(a.id in reference_ids for a in site)
     if prefixed:

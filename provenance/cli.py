@@ -21,11 +21,11 @@ import click
 from provenance import __version__
 from provenance.audit import audit
 from provenance.audit_report import audit_summary_line, to_audit_csv, to_audit_json, to_audit_table
-from provenance.errors import ExitCode, ProvenanceError
+from provenance.errors import ExitCode, InputError, ProvenanceError
 from provenance.html import render_html
-from provenance.ingest import READERS, Fields, read_corpus
+from provenance.ingest import MAX_ARTICLE_CHARS, READERS, Fields, read_corpus
 from provenance.model import Report
-from provenance.pipeline import default_workers, scan, scan_articles
+from provenance.pipeline import default_workers, no_articles_message, scan, scan_articles
 from provenance.report import summary_line, to_csv, to_json, to_table
 from provenance.settings import Settings
 
@@ -95,6 +95,14 @@ def _fields(values: dict[str, Any]) -> Fields:
     return Fields(**{part: values.pop(f"{part}_field") for part in ("id", "text", "title", "published", "url")})
 
 
+def limit_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The article size cap, shared by every command that reads a corpus."""
+    return click.option(
+        "--max-article-chars", type=click.IntRange(min=1), default=MAX_ARTICLE_CHARS, show_default=True,
+        help="skip (never truncate) an article longer than this many characters",
+    )(command)
+
+
 def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     """Turn library errors into one-line messages and documented exit codes; Ctrl-C into 130."""
 
@@ -103,6 +111,9 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return command(*args, **kwargs)
         except ProvenanceError as error:
+            # When nothing usable remained, each skipped input still gets its line.
+            for skipped in getattr(error, "skipped", ()):
+                click.echo(str(skipped), err=True)
             click.echo(f"error: {error}", err=True)
             sys.exit(int(error.exit_code))
         except KeyboardInterrupt:
@@ -142,6 +153,7 @@ def main() -> None:
 @click.option("--workers", type=int, default=None, help="worker processes [one per core]")
 @click.option("--strict", is_flag=True, help="exit 1 if any input was skipped")
 @field_options
+@limit_option
 @click.option("--index", "index_path", type=click.Path(dir_okay=False, path_type=Path),
               help="add the corpus to this index and match it against everything indexed")
 @click.option("--batch-size", type=int, default=1000, show_default=True, help="articles per index transaction (with --index)")
@@ -151,8 +163,8 @@ def main() -> None:
 @settings_options
 @handle_errors
 def scan_command(paths: tuple[Path, ...], output_format: str, output: Optional[Path], input_format: Optional[str],
-                 workers: Optional[int], strict: bool, index_path: Optional[Path], batch_size: int, engine: str,
-                 spark_master: Optional[str], partitions: Optional[int], **options: Any) -> None:
+                 workers: Optional[int], strict: bool, max_article_chars: int, index_path: Optional[Path], batch_size: int,
+                 engine: str, spark_master: Optional[str], partitions: Optional[int], **options: Any) -> None:
     """Scan files and folders for derivations; print trees and pairs."""
     fields = _fields(options)
     if index_path is not None and engine != "local":
@@ -161,9 +173,9 @@ def scan_command(paths: tuple[Path, ...], output_format: str, output: Optional[P
         from provenance.index import Index, scan_with_index
 
         given = _given_settings(options)
-        articles, skipped = read_corpus(list(paths), input_format, fields)
+        articles, skipped = read_corpus(list(paths), input_format, fields, max_article_chars)
         if not articles:
-            raise ProvenanceError(f"no readable article in {', '.join(map(str, paths))}; give .txt or .jsonl files")
+            raise InputError(no_articles_message(list(paths), skipped), skipped)
         with Index.open(index_path, create=True, options=given) as index:
             report = scan_with_index(index, articles, workers=workers or default_workers(), batch_size=batch_size, skipped=skipped)
     elif engine == "spark":
@@ -172,7 +184,8 @@ def scan_command(paths: tuple[Path, ...], output_format: str, output: Optional[P
         report = scan_spark(list(paths), _settings(options), master=spark_master, partitions=partitions, input_format=input_format)
     else:
         settings = _settings(options)
-        report = scan(list(paths), settings, workers=workers or default_workers(), input_format=input_format, fields=fields)
+        report = scan(list(paths), settings, workers=workers or default_workers(), input_format=input_format, fields=fields,
+                      max_article_chars=max_article_chars)
     _report_skipped(report)
     write_output(render(report, output_format), output)
     click.echo(summary_line(report), err=True)
@@ -195,16 +208,17 @@ main.add_command(scan_command, name="scan")
               help="exit 1 if any audited article is at least this fraction derived (0.5 = 50%)")
 @click.option("--strict", is_flag=True, help="exit 1 if any input was skipped")
 @field_options
+@limit_option
 @settings_options
 @handle_errors
 def audit_command(site: tuple[Path, ...], reference: tuple[Path, ...], output_format: str, output: Optional[Path],
                   input_format: Optional[str], workers: Optional[int], fail_above: Optional[float], strict: bool,
-                  **options: Any) -> None:
+                  max_article_chars: int, **options: Any) -> None:
     """Audit a site (files, folders, WARC crawls) against a reference corpus: which of its articles are derived."""
     settings = _settings(options)
     fields = _fields(options)
     result = audit(list(site), list(reference), settings, workers=workers or default_workers(),
-                   input_format=input_format, fields=fields)
+                   input_format=input_format, fields=fields, max_article_chars=max_article_chars)
     _report_skipped(result.report)
     if output_format == "html":
         rendered = render_html(result.report)
@@ -278,7 +292,7 @@ def _index_add(paths: tuple[Path, ...], index_path: Path, input_format: Optional
     from provenance.index import Index
 
     given = _given_settings(options)
-    articles, skipped = read_corpus(list(paths), input_format)
+    articles, skipped = read_corpus(list(paths), input_format, max_chars=options.pop("max_article_chars"))
     for item in skipped:
         click.echo(str(item), err=True)
 
@@ -303,7 +317,7 @@ def _index_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--workers", type=int, default=None, help="worker processes for shingling [one per core]"),
     ]):
         command = option(command)
-    return settings_options(command)
+    return settings_options(limit_option(command))
 
 
 @index_group.command(name="build")

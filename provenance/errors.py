@@ -7,6 +7,7 @@ enum the CLI maps them to. Imports nothing of ours, so every module may use it.
 from __future__ import annotations
 
 import enum
+from typing import Sequence
 
 
 class ExitCode(enum.IntEnum):
@@ -29,7 +30,15 @@ class ProvenanceError(Exception):
 
 
 class InputError(ProvenanceError):
-    """The corpus could not be used (missing path, nothing readable, bad format)."""
+    """The corpus could not be used (missing path, nothing readable, bad format).
+
+    ``skipped`` holds what was skipped on the way (printable, one line each), so a
+    caller can still say why each input was unusable when nothing usable remained.
+    """
+
+    def __init__(self, message: str, skipped: Sequence[object] = ()) -> None:
+        super().__init__(message)
+        self.skipped = tuple(skipped)
 
 
 class SettingsError(ProvenanceError):

@@ -232,6 +232,20 @@ class Index:
             raise
         self.connection.execute("COMMIT")
 
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction: every query inside sees the same committed state of the index,
+        even while another process commits batches (WAL readers never block, nor see a half batch).
+        Inside ``transaction`` (or another snapshot) it simply joins the open transaction."""
+        if self.connection.in_transaction:
+            yield self.connection
+            return
+        self.connection.execute("BEGIN DEFERRED")
+        try:
+            yield self.connection
+        finally:
+            self.connection.execute("COMMIT")
+
     # --- reading ----------------------------------------------------------
     @property
     def size(self) -> int:
@@ -239,10 +253,11 @@ class Index:
         return int(self.connection.execute("SELECT value FROM meta WHERE key='articles'").fetchone()[0])
 
     def info(self) -> IndexInfo:
-        """Counts and settings of the index."""
-        meta = dict(self.connection.execute("SELECT key, value FROM meta").fetchall())
-        windows = self.connection.execute("SELECT coalesce(sum(windows), 0) FROM articles").fetchone()[0]
-        stems = self.connection.execute("SELECT count(*) FROM df").fetchone()[0]
+        """Counts and settings of the index (one consistent snapshot, even during a write)."""
+        with self.snapshot():
+            meta = dict(self.connection.execute("SELECT key, value FROM meta").fetchall())
+            windows = self.connection.execute("SELECT coalesce(sum(windows), 0) FROM articles").fetchone()[0]
+            stems = self.connection.execute("SELECT count(*) FROM df").fetchone()[0]
         size = sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
         return IndexInfo(str(self.path), int(meta["format"]), meta["settings_key"], json.loads(meta["settings"]),
                          int(meta["articles"]), int(windows), int(stems), size)
@@ -526,11 +541,20 @@ def scan_with_index(
     ``articles`` plus the indexed articles they match or share a story with. Scores use the
     index's document frequencies, which after the add count exactly the union.
     """
-    settings = index.settings
     timings: list[tuple[str, float]] = []
     began = time.perf_counter()
     index.add(articles, batch_size=batch_size, workers=workers)
     timings.append(("index", round(time.perf_counter() - began, 4)))
+    # Read everything from one snapshot: another process adding or replacing articles
+    # meanwhile cannot make a candidate's number point at a row that has gone.
+    with index.snapshot():
+        return _match_indexed(index, articles, skipped, timings, workers)
+
+
+def _match_indexed(index: Index, articles: Sequence[Article], skipped: Sequence[Skipped],
+                   timings: list[tuple[str, float]], workers: int) -> Report:
+    """The candidates, verification and report half of ``scan_with_index`` (inside a snapshot)."""
+    settings = index.settings
     began = time.perf_counter()
     numbers = index.numbers(a.id for a in articles)
     query = sorted(numbers[a.id] for a in articles)

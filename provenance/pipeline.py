@@ -15,6 +15,7 @@ import contextlib
 import math
 import multiprocessing
 import os
+import signal
 import time
 from typing import Callable, Iterator, Optional, Sequence, TypeVar
 
@@ -25,7 +26,7 @@ from provenance.align import SentenceIndex, batch_seeds, extend
 from provenance.boilerplate import mask_site_boilerplate
 from provenance.candidates import Candidates, find_candidates
 from provenance.errors import InputError
-from provenance.ingest import DEFAULT_FIELDS, Fields, read_corpus
+from provenance.ingest import DEFAULT_FIELDS, MAX_ARTICLE_CHARS, Fields, read_corpus
 from provenance.model import Article, Match, Report, Skipped, Tree
 from provenance.score import build_match
 from provenance.settings import Settings
@@ -45,13 +46,19 @@ STORY_SEEDS = 2
 _shared: dict[str, object] = {}
 
 
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _map_ranges(function: Callable[[int, int], list[T]], total: int, workers: int) -> list[T]:
     """Run ``function(start, end)`` over ``[0, total)`` in chunks, on ``workers`` processes, in order."""
     if workers <= 1 or total < 2 * workers or "fork" not in multiprocessing.get_all_start_methods():
         return function(0, total)
     chunks = max(workers * 4, 1)
     bounds = [(total * k // chunks, total * (k + 1) // chunks) for k in range(chunks)]
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    # Workers ignore Ctrl-C: the parent alone gets KeyboardInterrupt and terminates the pool on
+    # its way out, so an interrupted run neither hangs nor prints a traceback per worker.
+    with multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts) as pool:
         parts = pool.starmap(function, bounds)
     return [item for part in parts for item in part]
 
@@ -218,19 +225,21 @@ def scan(
     workers: int = 1,
     input_format: str | None = None,
     fields: Fields = DEFAULT_FIELDS,
+    max_article_chars: int = MAX_ARTICLE_CHARS,
 ) -> Report:
     """Read the corpus under ``paths`` and find its derivations.
 
-    ``fields`` maps JSONL keys and CSV columns to article parts (``--text-field``, ...).
+    ``fields`` maps JSONL keys and CSV columns to article parts (``--text-field``, ...);
+    articles longer than ``max_article_chars`` are skipped (``--max-article-chars``).
 
     Raises:
         InputError: if a path is missing or no readable article remains.
     """
     began = time.perf_counter()
-    articles, skipped = read_corpus(paths, input_format, fields)
+    articles, skipped = read_corpus(paths, input_format, fields, max_article_chars)
     read_seconds = round(time.perf_counter() - began, 4)
     if not articles:
-        raise InputError(no_articles_message(paths, skipped))
+        raise InputError(no_articles_message(paths, skipped), skipped)
     report = scan_articles(articles, settings, workers, skipped)
     return Report(**{**report.__dict__, "timings": (("ingest", read_seconds), *report.timings)})
 

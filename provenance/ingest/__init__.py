@@ -8,10 +8,18 @@ changes the output. Readers live beside this module, one per format.
 A reader is chosen by ``--input-format``, else by file extension (``.warc.gz``
 counts as one), else by sniffing the first bytes: ``<!doctype html`` or
 ``<html`` for HTML, ``WARC/1.`` (plain, or inside gzip) for WARC, ``{`` for JSONL.
+
+Nothing is lost silently: every file, line, row or record that gives no article
+comes back as a ``Skipped`` with a one-line reason, and an article over
+``max_chars`` is skipped, never truncated. Names that are not valid UTF-8 or
+hold control characters (a newline in a file name) are shown escaped
+(``\xff``, ``\n``) in ids and messages, so each message stays one line.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import errno
 import os
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
@@ -22,13 +30,33 @@ from provenance.ingest import html as _html  # noqa: F401  (registers the reader
 from provenance.ingest import jsonl as _jsonl  # noqa: F401  (registers the reader)
 from provenance.ingest import text as _text  # noqa: F401  (registers the reader)
 from provenance.ingest import warc as _warc  # noqa: F401  (registers the reader)
-from provenance.ingest.base import READERS, Item, Reader
+from provenance.ingest.base import MAX_ARTICLE_CHARS, READERS, Item, Reader, too_long
 from provenance.ingest.fields import DEFAULT_FIELDS, Fields
 from provenance.model import Article, Skipped
 
-__all__ = ["read_corpus", "READERS", "Reader", "Fields", "DEFAULT_FIELDS"]
+__all__ = ["read_corpus", "READERS", "Reader", "Fields", "DEFAULT_FIELDS", "MAX_ARTICLE_CHARS", "safe_name"]
 
 _SNIFF_BYTES = 512
+
+
+def safe_name(name: str) -> str:
+    """``name`` with undecodable bytes (surrogate escapes) and control characters escaped, one printable line."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        name = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    if name.isprintable():
+        return name
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in name)
+
+
+def _clean(item: Item) -> Item:
+    """An item with its id, path and reason made safe to print and to encode as UTF-8."""
+    if isinstance(item, Skipped):
+        path, reason = safe_name(item.path), safe_name(item.reason)
+        return item if (path, reason) == (item.path, item.reason) else Skipped(path, reason)
+    article_id, path = safe_name(item.id), safe_name(item.path)
+    return item if (article_id, path) == (item.id, item.path) else dataclasses.replace(item, id=article_id, path=path)
 
 
 def _pick_reader(path: Path, input_format: Optional[str]) -> Optional[Reader]:
@@ -76,20 +104,25 @@ def _walk(root: Path) -> Iterable[tuple[Path, str] | Skipped]:
                 is_dir = entry.is_dir()
                 is_file = entry.is_file()
             except OSError as error:
-                yield Skipped(str(path), f"cannot stat ({error.strerror})")
+                loop = "symlink loop; " if error.errno == errno.ELOOP else ""
+                yield Skipped(str(path), f"{loop}cannot stat ({error.strerror})")
                 continue
             if is_dir:
                 yield from visit(path)
             elif is_file:
                 yield path, path.relative_to(root).as_posix()
             elif entry.is_symlink():
-                yield Skipped(str(path), "broken symlink")
+                yield Skipped(str(path), "broken symlink, or a symlink loop")
+            else:
+                # A FIFO would block the run forever; a device or socket holds no article.
+                yield Skipped(str(path), "not a regular file (a FIFO, socket or device)")
 
     yield from visit(root)
 
 
 def read_corpus(
-    paths: Sequence[str | os.PathLike[str]], input_format: Optional[str] = None, fields: Fields = DEFAULT_FIELDS
+    paths: Sequence[str | os.PathLike[str]], input_format: Optional[str] = None, fields: Fields = DEFAULT_FIELDS,
+    max_chars: int = MAX_ARTICLE_CHARS,
 ) -> tuple[list[Article], list[Skipped]]:
     """Read every article under the given files and folders.
 
@@ -97,13 +130,16 @@ def read_corpus(
         paths: Files and folders; folders are walked recursively (hidden entries skipped).
         input_format: Force one reader (``txt``, ``jsonl``, ...) instead of choosing per file.
         fields: Column mapping for JSONL and CSV exports (``--text-field`` and friends).
+        max_chars: Longest article kept, in characters (``--max-article-chars``); longer ones are skipped.
 
     Returns:
-        The articles sorted by id, and what was skipped (each with a reason).
+        The articles sorted by id, and what was skipped (each with a reason), sorted by path.
 
     Raises:
         InputError: if a path does not exist or ``input_format`` is unknown.
     """
+    if max_chars < 1:
+        raise InputError(f"the article size limit must be at least 1 character, got {max_chars}")
     if input_format is not None and input_format not in READERS:
         raise InputError(f"unknown input format {input_format!r}; choose one of {', '.join(sorted(READERS))}")
     articles: dict[str, Article] = {}
@@ -113,7 +149,14 @@ def read_corpus(
         if not root.exists() and not root.is_symlink():
             raise InputError(f"{root}: no such file or folder")
         listing: Iterable[tuple[Path, str] | Skipped]
-        listing = _walk(root) if root.is_dir() else [(root, root.name)]
+        if root.is_dir():
+            listing = _walk(root)
+        elif root.is_file():
+            listing = [(root, root.name)]
+        elif root.is_symlink() and not root.exists():
+            listing = [Skipped(str(root), "broken symlink, or a symlink loop")]
+        else:
+            listing = [Skipped(str(root), "not a regular file (a FIFO, socket or device)")]
         for entry in listing:
             if isinstance(entry, Skipped):
                 skipped.append(entry)
@@ -126,15 +169,20 @@ def read_corpus(
             items: Iterable[Item]
             try:
                 # Only tabular readers take a column mapping; the others keep the two-argument interface.
-                read = reader.read(path, article_id, fields=fields) if reader.mapped else reader.read(path, article_id)  # type: ignore[call-arg]
+                read = (reader.read(path, article_id, fields=fields, max_chars=max_chars) if reader.mapped  # type: ignore[call-arg]
+                        else reader.read(path, article_id, max_chars=max_chars))
                 items = list(read)
             except OSError as error:
-                items = [Skipped(str(path), f"cannot read ({error.strerror}); check its permissions")]
-            for item in items:
-                if isinstance(item, Skipped):
+                items = [Skipped(str(path), f"cannot read ({error.strerror or error}); check its permissions")]
+            for item in map(_clean, items):
+                if isinstance(item, Article) and len(item.text) > max_chars:
+                    skipped.append(too_long(item.path, len(item.text), max_chars))
+                elif isinstance(item, Skipped):
                     skipped.append(item)
                 elif item.id in articles:
                     skipped.append(Skipped(item.path, f"duplicate id {item.id!r} (also in {articles[item.id].path})"))
                 else:
                     articles[item.id] = item
-    return [articles[key] for key in sorted(articles)], skipped
+    # Sorted like the articles, so the order the paths were given in never shows in the output.
+    cleaned = sorted((_clean(item) for item in skipped), key=lambda item: (item.path, item.reason))
+    return [articles[key] for key in sorted(articles)], cleaned  # type: ignore[misc]

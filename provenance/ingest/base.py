@@ -1,20 +1,34 @@
-"""The reader interface every input format implements, and the reader registry.
+"""The reader interface every input format implements, the reader registry, and the article size cap.
 
 A reader turns one file into articles (and ``Skipped`` entries for parts it
 could not use). Formats slot in by subclassing ``Reader`` and calling
 ``register``; ``ingest.read_corpus`` picks a reader by ``--input-format``, by
 file extension, or by sniffing the first bytes.
+
+Every reader honours ``max_chars`` (``--max-article-chars``): an article longer
+than that is skipped with a message, never truncated (offsets into a cut text
+would no longer be the article's), and a reader never holds much more than the
+cap in memory for one article — whole-file formats check the file's size before
+reading it, line formats read lines with a length cap.
 """
 
 from __future__ import annotations
 
 import abc
+import os
 from pathlib import Path
-from typing import ClassVar, Iterator, Union
+from typing import ClassVar, Iterator, Optional, Union
 
 from provenance.model import Article, Skipped
 
 Item = Union[Article, Skipped]
+
+MAX_ARTICLE_CHARS = 5_000_000
+"""Default cap on one article's length in characters (about 1,000 pages of prose)."""
+
+# A character is at most 4 bytes in UTF-8, UTF-16 and UTF-32: a file above this many bytes
+# per allowed character cannot hold an article under the cap, so it is refused unread.
+MAX_BYTES_PER_CHAR = 4
 
 
 class Reader(abc.ABC):
@@ -36,8 +50,26 @@ class Reader(abc.ABC):
         return False
 
     @abc.abstractmethod
-    def read(self, path: Path, article_id: str) -> Iterator[Item]:
-        """Yield the articles of ``path``; ``article_id`` is the file's id (relative path)."""
+    def read(self, path: Path, article_id: str, *, max_chars: int = MAX_ARTICLE_CHARS) -> Iterator[Item]:
+        """Yield the articles of ``path``; ``article_id`` is the file's id (relative path).
+
+        Articles longer than ``max_chars`` characters are yielded as ``Skipped``.
+        """
+
+
+def too_long(where: str, chars: int, max_chars: int) -> Skipped:
+    """The one message for an article over the cap."""
+    return Skipped(where, f"article of {chars:,} characters is over the limit of {max_chars:,}; "
+                          "raise it with --max-article-chars if it is real")
+
+
+def file_too_big(path: Path, max_chars: int) -> Optional[Skipped]:
+    """``Skipped`` if a one-article file is too big to hold an article under the cap (checked unread)."""
+    size = os.stat(path).st_size
+    if size > max_chars * MAX_BYTES_PER_CHAR:
+        return Skipped(str(path), f"file of {size:,} bytes is too big for one article (limit {max_chars:,} characters); "
+                                  "raise it with --max-article-chars if it is real")
+    return None
 
 
 READERS: dict[str, Reader] = {}

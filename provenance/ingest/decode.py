@@ -3,14 +3,18 @@
 Owns the rule for what counts as a readable text file: UTF-8 (with or without
 BOM), UTF-16/32 with a BOM, or whatever charset_normalizer detects with
 confidence; files that look binary are refused with a reason, never decoded
-into garbage.
+into garbage. Also owns streaming a large file as text (``open_text``,
+``bounded_lines``): the encoding judged from the first 64 KiB, lines read with a
+length cap so one pathological line never has to fit in memory.
 """
 
 from __future__ import annotations
 
 import codecs
-
+import io
+import os
 import re
+from typing import Iterator
 
 import charset_normalizer
 
@@ -61,17 +65,19 @@ def decode_text(data: bytes) -> str:
                 return data.decode(encoding).lstrip("\ufeff")
             except UnicodeDecodeError as error:
                 raise NotText(f"starts with a {encoding} byte-order mark but does not decode ({error.reason})")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = None
+    text = None
+    # ASCII-heavy UTF-16 is also valid UTF-8 (NUL is a character), so it is tried first.
+    utf16 = _looks_like_utf16_without_bom(data)
+    if utf16:
+        try:
+            text = data.decode(utf16)
+        except UnicodeDecodeError:
+            text = None
     if text is None:
-        utf16 = _looks_like_utf16_without_bom(data)
-        if utf16:
-            try:
-                text = data.decode(utf16)
-            except UnicodeDecodeError:
-                text = None
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
     if text is None:
         if data[:8192].count(b"\x00") > len(data[:8192]) // 20:
             raise NotText("looks binary (full of NUL bytes); is it really a text file?")
@@ -85,3 +91,115 @@ def decode_text(data: bytes) -> str:
     if controls > max(8, len(sample) // 20):
         raise NotText("looks binary (mostly control characters); is it really a text file?")
     return text
+
+
+_STREAM_HEAD_BYTES = 1 << 16
+_UTF8_BOMLESS = ("utf-8", "utf_8", "ascii")
+
+
+def sniff_encoding(head: bytes) -> str:
+    """The encoding to stream a file in, judged from its first bytes (``decode_text``'s rules).
+
+    Args:
+        head: The file's first bytes (64 KiB is plenty); it may end inside a character.
+
+    Returns:
+        A codec name for ``io.TextIOWrapper``.
+
+    Raises:
+        NotText: if the head looks binary.
+    """
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return "utf-8-sig" if encoding == "utf-8-sig" else encoding
+    utf16 = _looks_like_utf16_without_bom(head[: len(head) - len(head) % 2])
+    if utf16:
+        return utf16
+    # The head may stop inside a multi-byte character: an incremental decoder forgives that.
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if head[:8192].count(b"\x00") > len(head[:8192]) // 20:
+        raise NotText("looks binary (full of NUL bytes); is it really a text file?")
+    best = charset_normalizer.from_bytes(head).best()
+    if best is None:
+        raise NotText("binary or in an unknown encoding; save it as UTF-8 text")
+    return best.encoding
+
+
+def _escape_or_replace(error: UnicodeError) -> tuple[str, int]:
+    """Decoding error handler for streams: bytes 0x80-0xFF as surrogate escapes (so
+    ``repair_line`` can re-decode the line), anything else (a UTF-16 stream cut inside a
+    character) as U+FFFD. ``surrogateescape`` alone raises on the latter."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    bad = error.object[error.start : error.end]
+    if all(byte >= 0x80 for byte in bad):
+        return "".join(chr(0xDC00 + byte) for byte in bad), error.end
+    return "\ufffd", error.end
+
+
+codecs.register_error("provenance-escape", _escape_or_replace)
+
+
+def open_text(path: os.PathLike[str] | str) -> io.TextIOWrapper:
+    """Open a file as a text stream in its sniffed encoding, without reading it whole.
+
+    Undecodable bytes later in the file become lone surrogates (as ``surrogateescape``);
+    ``repair_line`` turns a line holding them back into text, so one bad line never
+    stops the stream. Universal newlines are off: CSV needs ``\\r\\n`` inside quotes.
+
+    Raises:
+        NotText: if the file's first bytes look binary.
+        OSError: if it cannot be opened.
+    """
+    raw = open(path, "rb")  # noqa: SIM115  (handed to the wrapper, which closes it)
+    try:
+        encoding = sniff_encoding(raw.read(_STREAM_HEAD_BYTES))
+        raw.seek(0)
+    except BaseException:
+        raw.close()
+        raise
+    return io.TextIOWrapper(raw, encoding=encoding, errors="provenance-escape", newline="")
+
+
+def repair_line(line: str) -> str:
+    """A streamed line with undecodable bytes decoded on its own (``decode_text``), else as is.
+
+    Raises:
+        NotText: if the line's bytes are binary.
+    """
+    try:
+        line.encode("utf-8")
+        return line
+    except UnicodeEncodeError:
+        pass
+    try:
+        data = line.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError as error:  # a lone surrogate from a UTF-16 stream: not text
+        raise NotText(f"undecodable characters ({error.reason})") from None
+    return decode_text(data)
+
+
+def bounded_lines(stream: io.TextIOBase, max_chars: int) -> Iterator[tuple[int, str | None]]:
+    """Lines of a text stream, numbered from 1: at most ``max_chars`` characters and a line end.
+
+    A line longer than ``max_chars`` is read through in chunks and yielded as ``None``,
+    so one pathological line cannot exhaust memory.
+    """
+    number = 0
+    while True:
+        line = stream.readline(max_chars + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > max_chars and not line.endswith(("\n", "\r")):
+            while True:
+                rest = stream.readline(1 << 20)
+                if not rest or rest.endswith("\n"):
+                    break
+            yield number, None
+        else:
+            yield number, line

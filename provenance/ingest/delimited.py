@@ -6,19 +6,21 @@ text column is required: a file whose header lacks it is skipped as a whole,
 naming the columns it has; a row with an empty text is skipped as
 ``FILE:ROW`` (the header is row 1) with the fix. A row without an id gets
 ``FILE:ROW`` as its id (the path relative to the folder given), stable as long
-as the file is.
+as the file is. The file is streamed row by row; a physical line longer than the
+article cap stops the file there (rows before it kept), since a CSV parser
+cannot find the next row reliably after skipping part of a quoted field.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import sys
+import itertools
 from pathlib import Path
 from typing import Iterator
 
-from provenance.ingest.base import Item, Reader, register
-from provenance.ingest.decode import NotText, decode_text
+from provenance.ingest.base import MAX_ARTICLE_CHARS, MAX_BYTES_PER_CHAR, Item, Reader, register
+from provenance.ingest.decode import NotText, bounded_lines, open_text, repair_line
 from provenance.ingest.fields import DEFAULT_FIELDS, Fields, article_from_record
 from provenance.model import Skipped
 
@@ -30,25 +32,47 @@ class CsvReader(Reader):
     extensions = (".csv", ".tsv")
     mapped = True
 
-    def read(self, path: Path, article_id: str, fields: Fields = DEFAULT_FIELDS) -> Iterator[Item]:
+    def read(self, path: Path, article_id: str, fields: Fields = DEFAULT_FIELDS, *,
+             max_chars: int = MAX_ARTICLE_CHARS) -> Iterator[Item]:
         try:
-            content = decode_text(path.read_bytes()).lstrip("\ufeff")
+            stream = open_text(path)
+        except NotText as error:
+            yield Skipped(str(path), str(error))
+            return
+        line_cap = max_chars * MAX_BYTES_PER_CHAR + 65536
+        with stream:
+            yield from self._rows(path, article_id, fields, stream, line_cap)
+
+    def _rows(self, path: Path, article_id: str, fields: Fields, stream: io.TextIOBase,
+              line_cap: int) -> Iterator[Item]:
+        too_long: list[int] = []
+
+        def lines() -> Iterator[str]:
+            for number, line in bounded_lines(stream, line_cap):
+                if line is None:
+                    too_long.append(number)
+                    return
+                yield repair_line(line).lstrip("\ufeff") if number == 1 else repair_line(line)
+
+        source = lines()
+        try:
+            head = list(itertools.islice(source, 20))
         except NotText as error:
             yield Skipped(str(path), str(error))
             return
         # Article texts are longer than the csv module's default 128 KiB field limit.
-        csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+        csv.field_size_limit(min(line_cap, 2**31 - 1))
         try:
-            dialect: type[csv.Dialect] | str = csv.Sniffer().sniff(content[:4096], delimiters=_DELIMITERS)
+            dialect: type[csv.Dialect] | str = csv.Sniffer().sniff("".join(head)[:4096], delimiters=_DELIMITERS)
         except csv.Error:
             dialect = "excel-tab" if path.suffix.lower() == ".tsv" else "excel"
-        rows = csv.DictReader(io.StringIO(content, newline=""), dialect=dialect)
-        header = rows.fieldnames or []
-        if fields.text not in header:
-            columns = ", ".join(repr(name) for name in header) or "none"
-            yield Skipped(str(path), f"no {fields.text!r} column (columns: {columns}); name the text column with {fields.option('text')}")
-            return
+        rows = csv.DictReader(itertools.chain(head, source), dialect=dialect)
         try:
+            header = rows.fieldnames or []
+            if fields.text not in header:
+                columns = ", ".join(repr(name) for name in header) or "none"
+                yield Skipped(str(path), f"no {fields.text!r} column (columns: {columns}); name the text column with {fields.option('text')}")
+                return
             for number, row in enumerate(rows, start=2):
                 where = f"{path}:{number}"
                 if None in row:
@@ -57,6 +81,11 @@ class CsvReader(Reader):
                 yield article_from_record(row, fields, where, fallback_id=f"{article_id}:{number}")
         except csv.Error as error:
             yield Skipped(f"{path}:{rows.line_num}", f"not valid CSV ({error}); rest of the file not read")
+        except NotText as error:
+            yield Skipped(f"{path}:{rows.line_num + 1}", f"{error}; rest of the file not read")
+        if too_long:
+            yield Skipped(f"{path}:{too_long[0]}", f"line {too_long[0]} is over {line_cap:,} characters; rest of the file not read "
+                                                   "(raise --max-article-chars if it is real)")
 
 
 register(CsvReader())

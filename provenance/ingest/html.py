@@ -33,7 +33,7 @@ import lxml.html
 import trafilatura
 
 from provenance.boilerplate import known_spans, merge_spans
-from provenance.ingest.base import Item, Reader, register
+from provenance.ingest.base import MAX_ARTICLE_CHARS, Item, Reader, file_too_big, register
 from provenance.ingest.dates import find_date_line, looks_like_date
 from provenance.model import Article, Skipped
 
@@ -188,8 +188,10 @@ class HtmlReader(Reader):
     def sniff(self, head: bytes) -> bool:
         return looks_like_html(head)
 
-    def read(self, path: Path, article_id: str) -> Iterator[Item]:
-        yield extract_article(path.read_bytes(), article_id, str(path))
+    def read(self, path: Path, article_id: str, *, max_chars: int = MAX_ARTICLE_CHARS) -> Iterator[Item]:
+        # Markup is never read past the cap; the extracted text is checked by read_corpus.
+        big = file_too_big(path, max_chars)
+        yield big if big is not None else extract_article(path.read_bytes(), article_id, str(path))
 
 
 register(HtmlReader())

@@ -13,8 +13,8 @@ import json
 from pathlib import Path
 from typing import Any, Iterator
 
-from provenance.ingest.base import Item, Reader, register
-from provenance.ingest.decode import NotText, decode_text
+from provenance.ingest.base import MAX_ARTICLE_CHARS, MAX_BYTES_PER_CHAR, Item, Reader, register
+from provenance.ingest.decode import NotText, bounded_lines, open_text, repair_line
 from provenance.ingest.fields import DEFAULT_FIELDS, Fields, article_from_record
 from provenance.model import Skipped
 
@@ -43,15 +43,29 @@ class JsonlReader(Reader):
     def sniff(self, head: bytes) -> bool:
         return head.lstrip().startswith(b"{")
 
-    def read(self, path: Path, article_id: str, fields: Fields = DEFAULT_FIELDS) -> Iterator[Item]:
+    def read(self, path: Path, article_id: str, fields: Fields = DEFAULT_FIELDS, *,
+             max_chars: int = MAX_ARTICLE_CHARS) -> Iterator[Item]:
         try:
-            content = decode_text(path.read_bytes())
+            stream = open_text(path)
         except NotText as error:
             yield Skipped(str(path), str(error))
             return
-        for number, line in enumerate(content.splitlines(), start=1):
-            if line.strip():
-                yield parse_line(line, f"{path}:{number}", fields)
+        # A line holds the text plus its JSON escapes (\uXXXX is 6 characters) and metadata.
+        line_cap = max_chars * MAX_BYTES_PER_CHAR + 65536
+        with stream:
+            for number, line in bounded_lines(stream, line_cap):
+                where = f"{path}:{number}"
+                if line is None:
+                    yield Skipped(where, f"line over {line_cap:,} characters, not read; an article may hold at most "
+                                         f"{max_chars:,} (raise it with --max-article-chars if it is real)")
+                    continue
+                try:
+                    line = repair_line(line)
+                except NotText as error:
+                    yield Skipped(where, str(error))
+                    continue
+                if line.strip():
+                    yield parse_line(line, where, fields)
 
 
 register(JsonlReader())

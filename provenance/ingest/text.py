@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator
 
-from provenance.ingest.base import Item, Reader, register
+from provenance.ingest.base import MAX_ARTICLE_CHARS, Item, Reader, file_too_big, register, too_long
 from provenance.ingest.dates import find_date_line, looks_like_date
 from provenance.ingest.decode import NotText, decode_text
 from provenance.model import Article, Skipped
@@ -24,11 +24,18 @@ class TextReader(Reader):
     name = "txt"
     extensions = (".txt", ".text", ".md")
 
-    def read(self, path: Path, article_id: str) -> Iterator[Item]:
+    def read(self, path: Path, article_id: str, *, max_chars: int = MAX_ARTICLE_CHARS) -> Iterator[Item]:
+        big = file_too_big(path, max_chars)
+        if big is not None:
+            yield big
+            return
         try:
             text = decode_text(path.read_bytes())
         except NotText as error:
             yield Skipped(str(path), str(error))
+            return
+        if len(text) > max_chars:
+            yield too_long(str(path), len(text), max_chars)
             return
         if not text.strip():
             yield Skipped(str(path), "empty article (no text)")

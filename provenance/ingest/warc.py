@@ -8,7 +8,9 @@ is never used as a publication date. Request, warcinfo and metadata records are
 not content and are passed over silently; anything else that is not an HTML page
 (images, CSS, revisits, HTTP errors) and broken records are reported as
 ``Skipped("FILE#N", reason)`` with the record's 1-based number. A truncated or
-corrupt file stops at the break, keeping every record before it.
+corrupt file stops at the break, keeping every record before it. A record's
+payload is read up to the article cap only. Record URLs become ids and nothing
+else: no file is ever written from a record.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Iterator
 
 from warcio.archiveiterator import ArchiveIterator
 
-from provenance.ingest.base import Item, Reader, register
+from provenance.ingest.base import MAX_ARTICLE_CHARS, MAX_BYTES_PER_CHAR, Item, Reader, register
 from provenance.ingest.html import extract_article, looks_like_html
 from provenance.model import Skipped
 
@@ -37,6 +39,12 @@ def looks_like_warc(head: bytes) -> bool:
         except zlib.error:
             return False
     return head.startswith(b"WARC/1.")
+
+
+class _QuietArchiveIterator(ArchiveIterator):  # type: ignore[misc]  # warcio is untyped
+    # warcio writes a three-line warning to stderr for a record with a wrong Content-Length;
+    # each message of ours is one line, and a broken record is reported as Skipped.
+    INC_RECORD = ""
 
 
 def _content_type(record) -> str:  # type: ignore[no-untyped-def]  # warcio records are untyped
@@ -57,10 +65,10 @@ class WarcReader(Reader):
     def sniff(self, head: bytes) -> bool:
         return looks_like_warc(head)
 
-    def read(self, path: Path, article_id: str) -> Iterator[Item]:
+    def read(self, path: Path, article_id: str, *, max_chars: int = MAX_ARTICLE_CHARS) -> Iterator[Item]:
         number = 0
         with path.open("rb") as stream:
-            records = iter(ArchiveIterator(stream, arc2warc=True))
+            records = iter(_QuietArchiveIterator(stream, arc2warc=True))
             while True:
                 number += 1
                 where = f"{path}#{number}"
@@ -75,14 +83,14 @@ class WarcReader(Reader):
                 if record.rec_type in _NOT_CONTENT:
                     continue
                 try:
-                    item = self._record(record, where)
+                    item = self._record(record, where, max_chars * MAX_BYTES_PER_CHAR)
                 except Exception as error:  # noqa: BLE001  a bad payload costs one record, not the crawl
                     item = Skipped(where, f"broken record ({_detail(error)})")
                 if item is not None:
                     yield item
 
     @staticmethod
-    def _record(record, where: str) -> Item | None:  # type: ignore[no-untyped-def]
+    def _record(record, where: str, max_bytes: int) -> Item | None:  # type: ignore[no-untyped-def]
         url = record.rec_headers.get_header("WARC-Target-URI")
         crawled = record.rec_headers.get_header("WARC-Date")
         if record.rec_type not in ("response", "resource"):
@@ -94,7 +102,11 @@ class WarcReader(Reader):
             if status and not status.startswith("2"):
                 return Skipped(where, f"HTTP {status} for {url}")
         kind = _content_type(record)
-        payload = record.content_stream().read()
+        # Read at most the cap (plus one byte to notice more): a huge or decompression-bomb
+        # record costs a bounded amount of memory and is skipped.
+        payload = record.content_stream().read(max_bytes + 1)
+        if len(payload) > max_bytes:
+            return Skipped(where, f"record for {url} is over {max_bytes:,} bytes, not read; raise --max-article-chars if it is real")
         if kind and kind not in _HTML_TYPES:
             return Skipped(where, f"{kind or 'unknown type'} at {url}, not an HTML page")
         if not kind and not looks_like_html(payload[:512]):
