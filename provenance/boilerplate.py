@@ -6,12 +6,16 @@ Owns two ways of finding them, both adding half-open spans to ``Article.masked``
 - **known lines**: lines any scraped page may carry that are never a story —
   comment forms ("Leave a Reply"), share bars ("Share this:"), post navigation,
   "Related Posts", a theme's date line — matched by pattern (``known_spans``);
-- **per-site lines**: a line or paragraph that repeats across many pages of one
-  site (bylines, disclaimers, footers) is learned from the site itself
+- **per-site lines**: a line or paragraph that repeats across pages of one site
+  (bylines, disclaimers, footers) is learned from the site itself
   (``mask_site_boilerplate``). A line is the site's boilerplate when it appears
-  in at least ``MIN_PAGES`` pages *and* in at least ``MIN_SHARE`` of that site's
-  pages; lines are compared after collapsing whitespace and case. A site is the
-  host of an article's URL, or else the folder its file is in.
+  in at least ``MIN_PAGES`` pages *in different company*: the block of repeated
+  lines it belongs to has different neighbouring lines in at least
+  ``MIN_CONTEXTS`` of them (and in most of its occurrences). A footer follows a
+  different story on every page; a story the site republished whole, headline and
+  all, has the same company every time and stays. (A story republished three
+  times under three different headlines would be taken for furniture.) Lines are compared after collapsing whitespace and case. A site is
+  the host of an article's URL, or else the folder its file is in.
 
 Deterministic: the result depends only on the articles, not on their order.
 Nothing here reads files or decides what is a derivation.
@@ -30,8 +34,10 @@ from provenance.model import Article
 
 # A line repeated in at least this many pages of a site ...
 MIN_PAGES = 3
-# ... and in at least this fraction of the site's pages is the site's boilerplate.
-MIN_SHARE = 0.5
+# ... with at least this many different (previous line, next line) neighbourhoods, and
+MIN_CONTEXTS = 3
+# ... different neighbours in at least this fraction of its pages, is the site's boilerplate.
+MIN_CONTEXT_SHARE = 0.5
 # Shorter lines ("Home", "0") carry no shingles worth masking and are too often real content.
 MIN_LINE_CHARS = 12
 
@@ -120,6 +126,23 @@ def _lines(text: str) -> Iterator[tuple[str, int, int]]:
         yield _key(stripped), start, start + len(stripped)
 
 
+def _repeated_blocks(keys: list[str], counts: Counter[str]) -> Iterator[tuple[int, int]]:
+    """Runs of consecutive lines that repeat on other pages.
+
+    A footer of three lines moves as one block; its company is the story before it.
+    """
+    position = 0
+    while position < len(keys):
+        if counts[keys[position]] < MIN_PAGES:
+            position += 1
+            continue
+        end = position
+        while end < len(keys) and counts[keys[end]] >= MIN_PAGES:
+            end += 1
+        yield position, end
+        position = end
+
+
 def site_boilerplate(articles: Sequence[Article]) -> dict[str, frozenset[str]]:
     """The boilerplate lines (normalised keys) of each site with enough pages to tell."""
     pages: dict[str, list[Article]] = defaultdict(list)
@@ -129,11 +152,21 @@ def site_boilerplate(articles: Sequence[Article]) -> dict[str, frozenset[str]]:
     for site, members in pages.items():
         if len(members) < MIN_PAGES:
             continue
+        pages_lines = [[key for key, _, _ in _lines(article.text)] for article in members]
         counts: Counter[str] = Counter()
-        for article in members:
-            counts.update({key for key, _, _ in _lines(article.text)})
-        least = max(MIN_PAGES, MIN_SHARE * len(members))
-        lines = frozenset(key for key, count in counts.items() if count >= least)
+        for keys in pages_lines:
+            counts.update(set(keys))
+        contexts: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        for keys in pages_lines:
+            for block_start, block_end in _repeated_blocks(keys, counts):
+                context = (keys[block_start - 1] if block_start else "", keys[block_end] if block_end < len(keys) else "")
+                for key in keys[block_start:block_end]:
+                    contexts[key].add(context)
+        lines = frozenset(
+            key
+            for key, count in counts.items()
+            if count >= MIN_PAGES and len(contexts[key]) >= max(MIN_CONTEXTS, MIN_CONTEXT_SHARE * count)
+        )
         if lines:
             learned[site] = lines
     return learned
