@@ -32,6 +32,9 @@ CONDENSED_GAP_FACTOR = 2
 TRIM_RATIO = 0.6
 # Passages adjacent in one article may lie this many gaps apart in the other (summaries).
 SUMMARY_FACTOR = 10
+# ... but only when the merged passage is this many times longer on one side: a summary. A
+# rewrite that kept most paragraphs and dropped some must not be credited with the dropped ones.
+SUMMARY_RATIO = 3
 # Most partner sentences one sentence keeps (a merge or split makes two or three).
 MAX_PARTNERS = 3
 # A lone seed sentence (a shared quote, a shared lede) is half the evidence of a run of them.
@@ -456,8 +459,8 @@ def extend(index: SentenceIndex, a: int, b: int, found: np.ndarray, max_gap: int
 def _merge_condensed(index: SentenceIndex, a: int, b: int, passages: list[SentencePassage], max_gap: int) -> list[SentencePassage]:
     """Merge passages that follow each other closely in one article and in the same order, further apart, in the other.
 
-    That is the shape of a condensed rewrite or a summary: consecutive sentences of the copy
-    draw on paragraphs of the source that lie far apart.
+    That is the shape of a summary: consecutive sentences of the copy draw on paragraphs of
+    the source that lie far apart, and the summary stands for all of them.
     """
     reach, far = max_gap + 1, (max_gap + 1) * SUMMARY_FACTOR
     merged = list(passages)
@@ -470,6 +473,10 @@ def _merge_condensed(index: SentenceIndex, a: int, b: int, passages: list[Senten
             if gap_b < 0 or not ((gap_a <= reach and gap_b <= far) or (gap_b <= reach and gap_a <= far)):
                 continue
             a_span, b_span = (x.a_start, y.a_end), (x.b_start, y.b_end)
+            longer, shorter = sorted((a_span[1] - a_span[0], b_span[1] - b_span[0]), reverse=True)
+            if longer < SUMMARY_RATIO * shorter:
+                # Not a summary: a rewrite that dropped paragraphs keeps them out of the reuse.
+                continue
             similarity, size_a, size_b = span_similarity(index, a, b, a_span, b_span)
             merged[k : k + 2] = [
                 SentencePassage(*a_span, *b_span, x.seeds + y.seeds, similarity, min(size_a, size_b))

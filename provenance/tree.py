@@ -2,8 +2,8 @@
 
 Owns the family structure. Matches form a directed graph; per connected family
 we keep the maximum branching (Edmonds' algorithm, via networkx) over edge
-weights ``confidence × overlap``: every article gets at most one parent, the
-most convincing one, and no cycle survives. Each resulting tree is reported
+weights ``confidence × overlap × similarity``: every article gets at most one
+parent, the most convincing one, and no cycle survives. Each resulting tree is reported
 with its root. Articles that were linked by shared material too weak to be a
 derivation (same story, independent writing) are grouped as *stories*, which
 are reported apart and never drawn as edges.
@@ -25,6 +25,18 @@ def _components(nodes: Iterable[str], links: Iterable[tuple[str, str]]) -> list[
     return sorted(tuple(sorted(component)) for component in nx.connected_components(graph))
 
 
+def _similarity(match: Match) -> float:
+    """Mean passage similarity, weighted by the derived article's characters in each passage.
+
+    Among candidate parents that cover a copy equally (its source, and the source's own
+    source), the one whose wording is closest is the likelier parent.
+    """
+    lengths = [max(1, p.derived_end - p.derived_start) for p in match.passages]
+    if not lengths:
+        return 1.0
+    return sum(p.similarity * n for p, n in zip(match.passages, lengths)) / sum(lengths)
+
+
 def build_trees(matches: Iterable[Match]) -> list[Tree]:
     """The derivation forest of the given matches.
 
@@ -36,7 +48,8 @@ def build_trees(matches: Iterable[Match]) -> list[Tree]:
     graph = nx.DiGraph()
     for match in matches:
         # Weight in integer micro-units so ties break the same way on every platform.
-        graph.add_edge(match.source, match.derived, weight=round(match.confidence * match.overlap * 1_000_000), match=match)
+        weight = match.confidence * match.overlap * _similarity(match)
+        graph.add_edge(match.source, match.derived, weight=round(weight * 1_000_000), match=match)
     branching = nx.maximum_branching(graph, attr="weight", preserve_attrs=True)
     kept = sorted(branching.edges(data=True), key=lambda e: (e[0], e[1]))
     trees = []
