@@ -447,11 +447,23 @@ def topic_count(articles: int) -> int:
     return max(20, articles // 250)
 
 
-def generate(articles: int, out: Path, seed: int = 1, workers: int = 1, family_share: float = 0.3, progress: bool = True) -> dict:
-    """Write ``articles.jsonl`` and ``truth.json`` into ``out``; return the truth summary."""
+def generate(
+    articles: int, out: Path, seed: int = 1, workers: int = 1, family_share: float = 0.3, progress: bool = True, block_size: int = BLOCK
+) -> dict:
+    """Write ``articles.jsonl`` and ``truth.json`` into ``out``; return the truth summary.
+
+    Args:
+        articles: How many articles.
+        out: Output folder (created).
+        seed: Everything random derives from it.
+        workers: Processes; the output does not depend on it.
+        family_share: Fraction of the articles in planted families.
+        progress: Print progress on stderr.
+        block_size: Articles per independently seeded block (changes the output; tests use small ones).
+    """
     out.mkdir(parents=True, exist_ok=True)
     topics = topic_count(articles)
-    jobs = [(seed, b, min(BLOCK, articles - b * BLOCK), family_share) for b in range((articles + BLOCK - 1) // BLOCK)]
+    jobs = [(seed, b, min(block_size, articles - b * block_size), family_share) for b in range((articles + block_size - 1) // block_size)]
     width = max(7, len(str(articles)))
     edges: list[dict] = []
     families: dict[int, list[str]] = {}
@@ -468,7 +480,7 @@ def generate(articles: int, out: Path, seed: int = 1, workers: int = 1, family_s
     try:
         with tmp.open("w", encoding="utf-8") as handle:
             for (_, block, _, _), (records, block_edges) in zip(jobs, results):
-                base = block * BLOCK
+                base = block * block_size
                 lines = []
                 for k, r in enumerate(records):
                     published = datetime.date.fromordinal(r.day).isoformat()
