@@ -108,6 +108,9 @@ class Truth:
 class PeakMemory:
     """Peak resident memory of this process plus its children, sampled (psutil), and maxrss."""
 
+    # Above this many bytes (process + workers) the run stops: the machine is shared.
+    limit: int | None = None
+
     def __init__(self, interval: float = 0.1) -> None:
         self.peak = 0
         self._stop = threading.Event()
@@ -132,6 +135,11 @@ class PeakMemory:
     def _run(self) -> None:
         while not self._stop.is_set():
             self.peak = max(self.peak, self._sample())
+            if self.limit is not None and self.peak > self.limit:
+                print(f"run: stopped: memory {self.peak / 2**30:.1f} GiB passed --memory-limit-gib", file=sys.stderr, flush=True)
+                for child in self._process.children(recursive=True):
+                    child.kill()
+                os._exit(3)
             self._stop.wait(self._interval)
 
     def __enter__(self) -> "PeakMemory":
@@ -510,6 +518,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=1, help="full scans per mode (medians reported)")
     parser.add_argument("--baseline-sample", type=int, default=5000, help="articles the baselines (and provenance, for the ratio) run on")
     parser.add_argument("--no-baselines", action="store_true")
+    parser.add_argument("--memory-limit-gib", type=float, help="stop (exit 3) if process + workers pass this (needs psutil)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override a setting")
     args = parser.parse_args()
@@ -521,6 +530,8 @@ def main() -> int:
         overrides[name] = type(getattr(Settings(), name))(value)
     settings = Settings().replace(**overrides)
     dates = "without" if args.no_dates else args.dates
+    if args.memory_limit_gib:
+        PeakMemory.limit = int(args.memory_limit_gib * 2**30)
     result = benchmark(args.corpus, dates, args.workers, args.baseline_sample, args.repeat, not args.no_baselines, settings)
     print(render(result))
     if args.json:
