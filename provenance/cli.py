@@ -19,14 +19,17 @@ from typing import Any, Callable, Optional
 import click
 
 from provenance import __version__
+from provenance.audit import audit
+from provenance.audit_report import audit_summary_line, to_audit_csv, to_audit_json, to_audit_table
 from provenance.errors import ExitCode, ProvenanceError
-from provenance.ingest import READERS, read_corpus
+from provenance.html import render_html
+from provenance.ingest import READERS, Fields, read_corpus
 from provenance.model import Report
 from provenance.pipeline import default_workers, scan, scan_articles
 from provenance.report import summary_line, to_csv, to_json, to_table
 from provenance.settings import Settings
 
-FORMATS = ("table", "json", "csv")
+FORMATS = ("table", "json", "csv", "html")
 
 
 def write_output(text: str, output: Optional[Path]) -> None:
@@ -62,9 +65,34 @@ def settings_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+_SETTING_NAMES = ("num_perm", "lsh_rows", "window_words", "sentence_similarity", "max_gap", "min_confidence")
+
+
 def _settings(values: dict[str, Any]) -> Settings:
-    names = ("num_perm", "lsh_rows", "window_words", "sentence_similarity", "max_gap", "min_confidence")
-    return Settings().replace(**{name: values.pop(name) for name in names})
+    return Settings().replace(**{name: values.pop(name) for name in _SETTING_NAMES})
+
+
+def _given_settings(values: dict[str, Any]) -> dict[str, Any]:
+    """The settings options actually given (an index layers them on its own settings)."""
+    given = {name: values.pop(name) for name in _SETTING_NAMES}
+    return {name: value for name, value in given.items() if value is not None}
+
+
+def field_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The column mapping for JSONL and CSV exports, shared by scan and audit."""
+    defaults = Fields()
+    options = [
+        click.option(f"--{part}-field" if part != "published" else "--date-field", f"{part}_field", default=getattr(defaults, part),
+                     show_default=True, help=f"JSONL key / CSV column holding the article's {label}")
+        for part, label in (("text", "text"), ("id", "id"), ("title", "title"), ("published", "publication date"), ("url", "URL"))
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _fields(values: dict[str, Any]) -> Fields:
+    return Fields(**{part: values.pop(f"{part}_field") for part in ("id", "text", "title", "published", "url")})
 
 
 def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -95,6 +123,8 @@ def render(report: Report, output_format: str) -> str:
         return to_json(report)
     if output_format == "csv":
         return to_csv(report)
+    if output_format == "html":
+        return render_html(report)
     return to_table(report)
 
 
@@ -111,13 +141,38 @@ def main() -> None:
 @click.option("--input-format", type=click.Choice(sorted(READERS)), help="read every file as this format")
 @click.option("--workers", type=int, default=None, help="worker processes [one per core]")
 @click.option("--strict", is_flag=True, help="exit 1 if any input was skipped")
+@field_options
+@click.option("--index", "index_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="add the corpus to this index and match it against everything indexed")
+@click.option("--batch-size", type=int, default=1000, show_default=True, help="articles per index transaction (with --index)")
+@click.option("--engine", type=click.Choice(("local", "spark")), default="local", show_default=True, help="run here, or as a Spark job")
+@click.option("--spark-master", default=None, help="Spark master URL (with --engine spark) [$SPARK_MASTER or local[*]]")
+@click.option("--partitions", type=int, default=None, help="Spark partitions (with --engine spark) [Spark's default parallelism]")
 @settings_options
 @handle_errors
 def scan_command(paths: tuple[Path, ...], output_format: str, output: Optional[Path], input_format: Optional[str],
-                 workers: Optional[int], strict: bool, **options: Any) -> None:
+                 workers: Optional[int], strict: bool, index_path: Optional[Path], batch_size: int, engine: str,
+                 spark_master: Optional[str], partitions: Optional[int], **options: Any) -> None:
     """Scan files and folders for derivations; print trees and pairs."""
-    settings = _settings(options)
-    report = scan(list(paths), settings, workers=workers or default_workers(), input_format=input_format)
+    fields = _fields(options)
+    if index_path is not None and engine != "local":
+        raise click.UsageError("--index runs on the local engine; leave out --engine spark")
+    if index_path is not None:
+        from provenance.index import Index, scan_with_index
+
+        given = _given_settings(options)
+        articles, skipped = read_corpus(list(paths), input_format, fields)
+        if not articles:
+            raise ProvenanceError(f"no readable article in {', '.join(map(str, paths))}; give .txt or .jsonl files")
+        with Index.open(index_path, create=True, options=given) as index:
+            report = scan_with_index(index, articles, workers=workers or default_workers(), batch_size=batch_size, skipped=skipped)
+    elif engine == "spark":
+        from provenance.engine_spark import scan_spark
+
+        report = scan_spark(list(paths), _settings(options), master=spark_master, partitions=partitions, input_format=input_format)
+    else:
+        settings = _settings(options)
+        report = scan(list(paths), settings, workers=workers or default_workers(), input_format=input_format, fields=fields)
     _report_skipped(report)
     write_output(render(report, output_format), output)
     click.echo(summary_line(report), err=True)
@@ -126,6 +181,42 @@ def scan_command(paths: tuple[Path, ...], output_format: str, output: Optional[P
 
 
 main.add_command(scan_command, name="scan")
+
+
+@main.command(name="audit")
+@click.argument("site", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--against", "reference", multiple=True, required=True, type=click.Path(path_type=Path),
+              help="the reference corpus (file or folder; repeat for more)")
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="table", show_default=True, help="output format")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="write here instead of stdout")
+@click.option("--input-format", type=click.Choice(sorted(READERS)), help="read every file as this format")
+@click.option("--workers", type=int, default=None, help="worker processes [one per core]")
+@click.option("--fail-above", type=click.FloatRange(0.0, 1.0), default=None,
+              help="exit 1 if any audited article is at least this fraction derived (0.5 = 50%)")
+@click.option("--strict", is_flag=True, help="exit 1 if any input was skipped")
+@field_options
+@settings_options
+@handle_errors
+def audit_command(site: tuple[Path, ...], reference: tuple[Path, ...], output_format: str, output: Optional[Path],
+                  input_format: Optional[str], workers: Optional[int], fail_above: Optional[float], strict: bool,
+                  **options: Any) -> None:
+    """Audit a site (files, folders, WARC crawls) against a reference corpus: which of its articles are derived."""
+    settings = _settings(options)
+    fields = _fields(options)
+    result = audit(list(site), list(reference), settings, workers=workers or default_workers(),
+                   input_format=input_format, fields=fields)
+    _report_skipped(result.report)
+    if output_format == "html":
+        rendered = render_html(result.report)
+    else:
+        rendered = {"json": to_audit_json, "csv": to_audit_csv}.get(output_format, to_audit_table)(result)
+    write_output(rendered, output)
+    click.echo(audit_summary_line(result), err=True)
+    if fail_above is not None and result.gate_tripped(fail_above):
+        click.echo(f"gate: an article is at least {fail_above * 100:.1f}% derived (most: {result.max_overlap * 100:.1f}%)", err=True)
+        sys.exit(int(ExitCode.GATE))
+    if strict and result.report.skipped:
+        sys.exit(int(ExitCode.GATE))
 
 
 def _compare_table(report: Report, texts: dict[str, str], width: int) -> str:
@@ -158,7 +249,7 @@ def _compare_table(report: Report, texts: dict[str, str], width: int) -> str:
 @main.command()
 @click.argument("first", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("second", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "output_format", type=click.Choice(("table", "json")), default="table", show_default=True, help="output format")
+@click.option("--format", "output_format", type=click.Choice(("table", "json", "html")), default="table", show_default=True, help="output format")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="write here instead of stdout")
 @click.option("--width", type=int, default=60, show_default=True, help="column width of the side-by-side table")
 @settings_options
@@ -171,10 +262,89 @@ def compare(first: Path, second: Path, output_format: str, output: Optional[Path
         reasons = "; ".join(str(s) for s in skipped) or "both files have the same id"
         raise ProvenanceError(f"compare needs two readable articles ({reasons})")
     report = scan_articles(articles[:2], settings, workers=1, skipped=skipped)
-    if output_format == "json":
-        write_output(to_json(report), output)
+    if output_format in ("json", "html"):
+        write_output(render(report, output_format), output)
     else:
         write_output(_compare_table(report, {a.id: a.text for a in report.articles}, width), output)
+
+
+@main.group(name="index")
+def index_group() -> None:
+    """Build, extend and describe a persistent index (an SQLite file) of signed articles."""
+
+
+def _index_add(paths: tuple[Path, ...], index_path: Path, input_format: Optional[str], batch_size: int,
+               workers: Optional[int], options: dict[str, Any], create: bool) -> None:
+    from provenance.index import Index
+
+    given = _given_settings(options)
+    articles, skipped = read_corpus(list(paths), input_format)
+    for item in skipped:
+        click.echo(str(item), err=True)
+
+    def progress(done: int, total: int) -> None:
+        click.echo(f"indexed {done}/{total}", err=True)
+
+    with Index.open(index_path, create=create, options=given) as index:
+        result = index.add(articles, batch_size=batch_size, workers=workers or default_workers(), progress=progress)
+        click.echo(
+            f"provenance: {len(result.added)} added, {len(result.updated)} updated, {len(result.unchanged)} unchanged "
+            f"in {result.batches} batches; {index.size} articles in {index_path}",
+            err=True,
+        )
+
+
+def _index_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed([
+        click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)),
+        click.option("--index", "index_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="the index file"),
+        click.option("--input-format", type=click.Choice(sorted(READERS)), help="read every file as this format"),
+        click.option("--batch-size", type=int, default=1000, show_default=True, help="articles per transaction"),
+        click.option("--workers", type=int, default=None, help="worker processes for shingling [one per core]"),
+    ]):
+        command = option(command)
+    return settings_options(command)
+
+
+@index_group.command(name="build")
+@_index_options
+@handle_errors
+def index_build(paths: tuple[Path, ...], index_path: Path, input_format: Optional[str], batch_size: int,
+                workers: Optional[int], **options: Any) -> None:
+    """Create a new index from a corpus (refuses an existing file)."""
+    if index_path.exists():
+        raise ProvenanceError(f"{index_path} already exists; extend it with `provenance index add`, or delete it to rebuild")
+    _index_add(paths, index_path, input_format, batch_size, workers, options, create=True)
+
+
+@index_group.command(name="add")
+@_index_options
+@handle_errors
+def index_add(paths: tuple[Path, ...], index_path: Path, input_format: Optional[str], batch_size: int,
+              workers: Optional[int], **options: Any) -> None:
+    """Add new or changed articles to an existing index (unchanged ones are skipped)."""
+    _index_add(paths, index_path, input_format, batch_size, workers, options, create=False)
+
+
+@index_group.command(name="info")
+@click.option("--index", "index_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="the index file")
+@handle_errors
+def index_info(index_path: Path) -> None:
+    """Print an index's settings and counts."""
+    from provenance.index import Index
+
+    with Index.open(index_path) as index:
+        info = index.info()
+    lines = [
+        f"index: {info.path}",
+        f"format: {info.format}",
+        f"settings_key: {info.settings_key}",
+        f"articles: {info.articles}",
+        f"windows: {info.windows}",
+        f"stems: {info.stems}",
+        f"bytes: {info.bytes}",
+    ] + [f"setting {name}: {value}" for name, value in info.settings.items()]
+    click.echo("\n".join(lines))
 
 
 if __name__ == "__main__":  # pragma: no cover

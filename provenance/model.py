@@ -32,6 +32,8 @@ class Article:
         site: The site (host name, or the folder a file came from) for per-site boilerplate.
         masked: Half-open spans of ``text`` excluded from matching (boilerplate, navigation);
             they stay in ``text`` so offsets remain true to the original.
+        crawled: When the page was fetched (a WARC record's WARC-Date, ISO 8601) if known;
+            a crawl date, never a publication date.
     """
 
     id: str
@@ -44,6 +46,7 @@ class Article:
     author: Optional[str] = None
     site: Optional[str] = None
     masked: tuple[tuple[int, int], ...] = ()
+    crawled: Optional[str] = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -54,7 +54,9 @@ class Normalised:
 
 
 def _fold(chunk: str) -> str:
-    return unicodedata.normalize("NFKC", chunk).casefold().translate(_PUNCTUATION)
+    # NFKC again after casefold: casefold can produce characters NFKC would still change.
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", chunk).casefold())
+    return folded.translate(_PUNCTUATION)
 
 
 def _repair(text: str) -> tuple[list[str], list[int], list[int]]:

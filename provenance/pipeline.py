@@ -1,6 +1,7 @@
 """Pipeline: the stages in order, each timed — the one function a caller needs.
 
-Owns stage order and orchestration: ingest → normalise and shingle → document
+Owns stage order and orchestration: ingest → per-site boilerplate masking →
+normalise and shingle → document
 frequencies → passage windows and signatures → LSH candidates → verify, align
 and score → trees and stories → ``Report``. Parallel stages hand worker
 processes index ranges (the corpus is inherited by fork, never pickled) and
@@ -21,10 +22,11 @@ import numpy as np
 
 from provenance import __version__
 from provenance.align import SentenceIndex, batch_seeds, extend
+from provenance.boilerplate import mask_site_boilerplate
 from provenance.candidates import Candidates, find_candidates
 from provenance.errors import InputError
-from provenance.ingest import read_corpus
-from provenance.model import Article, Match, Report, Skipped
+from provenance.ingest import DEFAULT_FIELDS, Fields, read_corpus
+from provenance.model import Article, Match, Report, Skipped, Tree
 from provenance.score import build_match
 from provenance.settings import Settings
 from provenance.shingle import Shingled, Vocabulary, shingle_text, windows
@@ -35,6 +37,9 @@ T = TypeVar("T")
 
 # Stems in fewer articles than this are never dropped as too common, however small the corpus.
 MIN_DF_CUTOFF = 10
+
+# Seed sentences two articles must share, short of a derivation, to be grouped as one story.
+STORY_SEEDS = 2
 
 # Shared with forked workers: set before a pool starts, read by the worker functions.
 _shared: dict[str, object] = {}
@@ -71,7 +76,8 @@ def _verify_range(start: int, end: int) -> list[tuple[Optional[Match], bool]]:
         first, last = int(offsets[p, 0]), int(offsets[p, 1])
         passages = extend(index, i, j, found[first:last], settings.max_gap, settings.min_passage_words)
         match = build_match(articles[i], articles[j], shingled[i], shingled[j], passages, settings.min_confidence)
-        out.append((match, bool(passages)))
+        # Sentences in common without a derivation: the same story, written independently.
+        out.append((match, last - first >= STORY_SEEDS))
     return out
 
 
@@ -98,6 +104,60 @@ def signature_inputs(shingled: Sequence[Shingled], vocabulary: Vocabulary, setti
     return np.concatenate(values), np.concatenate(ranges), np.concatenate(owners)
 
 
+def shingle_articles(articles: Sequence[Article], workers: int = 1) -> list[Shingled]:
+    """Shingle every article, on ``workers`` processes, in input order."""
+    _shared.clear()
+    _shared.update(articles=articles)
+    try:
+        return _map_ranges(_shingle_range, len(articles), workers)
+    finally:
+        _shared.clear()
+
+
+def verify_pairs(
+    articles: Sequence[Article],
+    shingled: Sequence[Shingled],
+    vocabulary: Vocabulary,
+    pairs: np.ndarray,
+    settings: Settings,
+    workers: int = 1,
+) -> tuple[np.ndarray, list[tuple[Optional[Match], bool]]]:
+    """Seed, extend and score candidate pairs.
+
+    ``articles`` may be only part of the corpus (the ends of some candidate pairs, say,
+    read back from an index): rarity weights come from ``vocabulary``, which counts
+    the whole corpus. Articles must be sorted by id and pairs ``(i, j)`` have ``i < j``.
+
+    Returns:
+        The pairs that had at least one seed, and for each its match (or ``None`` when
+        it scored too low) with whether any passage was aligned.
+    """
+    index = SentenceIndex.build(list(shingled), vocabulary)
+    offsets, found = batch_seeds(index, pairs, settings.sentence_similarity)
+    # Only pairs with at least one seed go on to extension and scoring.
+    seeded = np.flatnonzero(np.diff(offsets) > 0)
+    verified_pairs = pairs[seeded] if len(pairs) else np.zeros((0, 2), dtype=np.int64)
+    seed_ranges = np.stack([offsets[seeded], offsets[seeded + 1]], axis=1)
+    _shared.clear()
+    _shared.update(articles=articles, settings=settings, shingled=shingled, index=index,
+                   pairs=verified_pairs, offsets=seed_ranges, found=found)
+    try:
+        return verified_pairs, _map_ranges(_verify_range, len(seeded), workers)
+    finally:
+        _shared.clear()
+
+
+def conclude(
+    articles: Sequence[Article], verified_pairs: np.ndarray, verified: Sequence[tuple[Optional[Match], bool]]
+) -> tuple[list[Match], list[Tree], list[tuple[str, ...]]]:
+    """Sorted matches, their trees, and the stories of pairs aligned but not asserted."""
+    matches = sorted((m for m, _ in verified if m is not None), key=lambda m: (m.source, m.derived))
+    weak_links = [
+        (articles[i].id, articles[j].id) for (i, j), (m, aligned) in zip(verified_pairs.tolist(), verified) if aligned and m is None
+    ]
+    return matches, build_trees(matches), build_stories(weak_links, matches)
+
+
 class _Timer:
     def __init__(self) -> None:
         self.stages: list[tuple[str, float]] = []
@@ -114,6 +174,10 @@ def scan_articles(
 ) -> Report:
     """Find derivations among already-read articles.
 
+    Lines that repeat across many pages of one site (footers, disclaimers) are
+    masked first (``boilerplate.mask_site_boilerplate``), so a shared footer never
+    links two articles.
+
     Args:
         articles: The corpus (ids must be unique).
         settings: Pipeline settings; defaults if ``None``.
@@ -129,35 +193,20 @@ def scan_articles(
     if len(set(ids)) != len(ids):
         raise InputError("article ids must be unique")
     timer = _Timer()
-    _shared.clear()
-    _shared.update(articles=articles, settings=settings)
-    try:
-        with timer.stage("shingle"):
-            shingled = _map_ranges(_shingle_range, len(articles), workers)
-            vocabulary = Vocabulary.build(shingled)
-        with timer.stage("signatures"):
-            values, ranges, owners = signature_inputs(shingled, vocabulary, settings)
-            signatures = sign_ranges(values, ranges, settings.num_perm, settings.seed)
-        with timer.stage("candidates"):
-            candidates: Candidates = find_candidates(signatures, owners, len(articles), settings.lsh_rows, settings.max_bucket)
-        with timer.stage("verify"):
-            index = SentenceIndex.build(shingled, vocabulary)
-            offsets, found = batch_seeds(index, candidates.pairs, settings.sentence_similarity)
-            # Only pairs with at least one seed go on to extension and scoring.
-            seeded = np.flatnonzero(np.diff(offsets) > 0)
-            verified_pairs = candidates.pairs[seeded]
-            seed_ranges = np.stack([offsets[seeded], offsets[seeded + 1]], axis=1)
-            _shared.update(shingled=shingled, index=index, pairs=verified_pairs, offsets=seed_ranges, found=found)
-            verified = _map_ranges(_verify_range, len(seeded), workers)
-        with timer.stage("trees"):
-            matches = sorted((m for m, _ in verified if m is not None), key=lambda m: (m.source, m.derived))
-            weak_links = [
-                (ids[i], ids[j]) for (i, j), (m, aligned) in zip(verified_pairs.tolist(), verified) if aligned and m is None
-            ]
-            trees = build_trees(matches)
-            stories = build_stories(weak_links, matches)
-    finally:
-        _shared.clear()
+    with timer.stage("boilerplate"):
+        articles = mask_site_boilerplate(articles)
+    with timer.stage("shingle"):
+        shingled = shingle_articles(articles, workers)
+        vocabulary = Vocabulary.build(shingled)
+    with timer.stage("signatures"):
+        values, ranges, owners = signature_inputs(shingled, vocabulary, settings)
+        signatures = sign_ranges(values, ranges, settings.num_perm, settings.seed)
+    with timer.stage("candidates"):
+        candidates: Candidates = find_candidates(signatures, owners, len(articles), settings.lsh_rows, settings.max_bucket)
+    with timer.stage("verify"):
+        verified_pairs, verified = verify_pairs(articles, shingled, vocabulary, candidates.pairs, settings, workers)
+    with timer.stage("trees"):
+        matches, trees, stories = conclude(articles, verified_pairs, verified)
     return Report(
         settings=settings.as_dict(),
         settings_key=settings.key(),
@@ -175,20 +224,31 @@ def scan(
     settings: Settings | None = None,
     workers: int = 1,
     input_format: str | None = None,
+    fields: Fields = DEFAULT_FIELDS,
 ) -> Report:
     """Read the corpus under ``paths`` and find its derivations.
+
+    ``fields`` maps JSONL keys and CSV columns to article parts (``--text-field``, ...).
 
     Raises:
         InputError: if a path is missing or no readable article remains.
     """
     began = time.perf_counter()
-    articles, skipped = read_corpus(paths, input_format)
+    articles, skipped = read_corpus(paths, input_format, fields)
     read_seconds = round(time.perf_counter() - began, 4)
     if not articles:
-        detail = f" ({len(skipped)} input(s) skipped)" if skipped else ""
-        raise InputError(f"no readable article in {', '.join(map(str, paths))}{detail}; give .txt or .jsonl files")
+        raise InputError(no_articles_message(paths, skipped))
     report = scan_articles(articles, settings, workers, skipped)
     return Report(**{**report.__dict__, "timings": (("ingest", read_seconds), *report.timings)})
+
+
+def no_articles_message(paths: Sequence[str | os.PathLike[str]], skipped: Sequence[Skipped]) -> str:
+    """Why a corpus gave nothing to scan, and what to give instead."""
+    detail = f" ({len(skipped)} input(s) skipped)" if skipped else ""
+    return (
+        f"no readable article in {', '.join(map(str, paths))}{detail}; "
+        "give .txt, .jsonl, .csv, .html or .warc(.gz) files, or say the format with --input-format"
+    )
 
 
 def default_workers() -> int:

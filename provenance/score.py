@@ -21,9 +21,7 @@ from provenance.model import Article, Match, Passage
 from provenance.shingle import Shingled
 
 # Evidence (rarity-weighted shared stems) at which confidence reaches 1 - 1/e.
-EVIDENCE_SCALE = 12.0
-# A lone seed sentence (a shared quote, a shared lede) is half the evidence of a run.
-LONE_SEED_DISCOUNT = 0.5
+EVIDENCE_SCALE = 8.0
 # Coverage asymmetry below this says nothing about direction.
 DIRECTION_MARGIN = 0.05
 # Coverage asymmetry above this contradicts dates that say otherwise.
@@ -86,11 +84,7 @@ def jaccard(set_a: np.ndarray, set_b: np.ndarray) -> float:
 
 def confidence(passages: list[SentencePassage]) -> float:
     """How sure we are the pair is a derivation, from the weight of its aligned evidence."""
-    evidence = 0.0
-    for passage in passages:
-        # Distinct stems on the smaller side times similarity ≈ rarity-weighted shared stems.
-        size = passage.size
-        evidence += passage.similarity * size * (1.0 if passage.seeds > 1 else LONE_SEED_DISCOUNT)
+    evidence = sum(passage.evidence for passage in passages)
     return 1.0 - math.exp(-evidence / EVIDENCE_SCALE)
 
 

@@ -47,7 +47,7 @@ class Settings:
     max_gap: int = 3
     """Most unmatched sentences between two seeds of one passage, in either article."""
     min_passage_words: int = 15
-    """Fewest content words a passage must cover in the derived article."""
+    """Fewest distinct content words a passage must hold on its longer side (half on the shorter)."""
 
     # --- decision ---------------------------------------------------------
     min_confidence: float = 0.5

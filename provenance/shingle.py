@@ -54,6 +54,9 @@ def _is_abbreviation(norm: str, dot: int) -> bool:
     return len(word) == 1 or word in ABBREVIATIONS
 
 
+# Longest sentence, in content words, before it is cut into units.
+MAX_SENTENCE_WORDS = 40
+
 _stemmer = snowballstemmer.stemmer("english")
 
 
@@ -75,12 +78,16 @@ class Shingled:
         ends: Original-text end offset of each content word.
         sentence_starts: Index into ``hashes`` where each sentence begins (sentences with
             no content word are dropped), followed by ``len(hashes)``.
+        entity: Whether each content word is a name or a number: capitalised inside a
+            sentence, or made of digits. Independent reports of one event share those by
+            necessity, so they weigh less as evidence of copying (see ``align``).
     """
 
     hashes: np.ndarray
     starts: np.ndarray
     ends: np.ndarray
     sentence_starts: np.ndarray
+    entity: np.ndarray
 
     @property
     def sentences(self) -> int:
@@ -107,6 +114,22 @@ def _word_mask(norm: str) -> np.ndarray:
 
 
 _ASCII_WORD = np.array([_WORD.fullmatch(chr(c)) is not None for c in range(128)], dtype=bool)
+
+
+def _entities(text: str, norm: Normalised, token_starts: np.ndarray, sentence_of_token: np.ndarray) -> np.ndarray:
+    """Per token: a number, or a word capitalised in the original that does not open its sentence."""
+    if len(token_starts) == 0:
+        return np.zeros(0, dtype=bool)
+    first_chars = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)[norm.starts[token_starts]]
+    upper = (first_chars >= 65) & (first_chars <= 90)
+    wide = first_chars >= 128
+    if wide.any():
+        unique = np.unique(first_chars[wide])
+        is_upper = np.array([chr(int(c)).isupper() for c in unique], dtype=bool)
+        upper[wide] = is_upper[np.searchsorted(unique, first_chars[wide])]
+    digit = (first_chars >= 48) & (first_chars <= 57)
+    opens = np.concatenate(([True], sentence_of_token[1:] != sentence_of_token[:-1]))
+    return (upper & ~opens) | digit
 
 
 def shingle_text(text: str, masked: tuple[tuple[int, int], ...] = (), normalised: Normalised | None = None) -> Shingled:
@@ -137,11 +160,17 @@ def shingle_text(text: str, masked: tuple[tuple[int, int], ...] = (), normalised
         (m.end() for m in _SENTENCE_END.finditer(norm.text) if not _is_abbreviation(norm.text, m.start())),
         dtype=np.int64,
     )
-    sentence_of = np.searchsorted(ends_at, token_starts, side="right")[content]
+    sentence_of_token = np.searchsorted(ends_at, token_starts, side="right")
+    sentence_of = sentence_of_token[content]
     content_starts = token_starts[content]
     content_ends = token_ends[content]
-    first = np.flatnonzero(np.concatenate(([True], sentence_of[1:] != sentence_of[:-1]))) if len(sentence_of) else np.zeros(0, np.int64)
+    begins = np.concatenate(([True], sentence_of[1:] != sentence_of[:-1])) if len(sentence_of) else np.zeros(0, bool)
+    # Web text without punctuation makes "sentences" of thousands of words; cut them into
+    # units of MAX_SENTENCE_WORDS so a passage boundary can fall inside.
+    position = np.arange(len(begins)) - np.maximum.accumulate(np.where(begins, np.arange(len(begins)), 0))
+    first = np.flatnonzero(begins | ((position % MAX_SENTENCE_WORDS) == 0))
     return Shingled(
+        entity=_entities(text, norm, token_starts, sentence_of_token)[content],
         hashes=hashes[content],
         starts=norm.starts[content_starts] if len(content_starts) else np.zeros(0, np.int64),
         ends=norm.ends[content_ends - 1] if len(content_ends) else np.zeros(0, np.int64),

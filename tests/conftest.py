@@ -1,4 +1,4 @@
-"""Shared fixtures: the seed corpus and small hand-made corpora."""
+"""Shared fixtures: the seed corpus, small hand-made corpora, and generated scraped pages and crawls."""
 
 from __future__ import annotations
 
@@ -22,3 +22,23 @@ def seed_report():
     from provenance.pipeline import scan
 
     return scan([SEEDS], workers=1)
+
+
+@pytest.fixture(scope="session")
+def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The spun seeds 001-004 as WordPress pages of one site, one .html file each."""
+    from tests.fixtures import write_site
+
+    folder = tmp_path_factory.mktemp("suspect-site")
+    write_site(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def crawl(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A gzipped WARC of the same pages, plus CSS and JPEG responses and a truncated last record."""
+    from tests.fixtures import write_warc
+
+    path = tmp_path_factory.mktemp("crawl") / "suspect-site.warc.gz"
+    write_warc(path)
+    return path

@@ -4,6 +4,10 @@ Owns walking the paths the user gave (recursively, symlink loops and
 unreadable entries reported, never fatal), choosing a reader per file, giving
 each article a stable id, and ordering the result so that input order never
 changes the output. Readers live beside this module, one per format.
+
+A reader is chosen by ``--input-format``, else by file extension (``.warc.gz``
+counts as one), else by sniffing the first bytes: ``<!doctype html`` or
+``<html`` for HTML, ``WARC/1.`` (plain, or inside gzip) for WARC, ``{`` for JSONL.
 """
 
 from __future__ import annotations
@@ -13,12 +17,16 @@ from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
 from provenance.errors import InputError
+from provenance.ingest import delimited as _delimited  # noqa: F401  (registers the reader)
+from provenance.ingest import html as _html  # noqa: F401  (registers the reader)
 from provenance.ingest import jsonl as _jsonl  # noqa: F401  (registers the reader)
 from provenance.ingest import text as _text  # noqa: F401  (registers the reader)
+from provenance.ingest import warc as _warc  # noqa: F401  (registers the reader)
 from provenance.ingest.base import READERS, Item, Reader
+from provenance.ingest.fields import DEFAULT_FIELDS, Fields
 from provenance.model import Article, Skipped
 
-__all__ = ["read_corpus", "READERS", "Reader"]
+__all__ = ["read_corpus", "READERS", "Reader", "Fields", "DEFAULT_FIELDS"]
 
 _SNIFF_BYTES = 512
 
@@ -81,13 +89,14 @@ def _walk(root: Path) -> Iterable[tuple[Path, str] | Skipped]:
 
 
 def read_corpus(
-    paths: Sequence[str | os.PathLike[str]], input_format: Optional[str] = None
+    paths: Sequence[str | os.PathLike[str]], input_format: Optional[str] = None, fields: Fields = DEFAULT_FIELDS
 ) -> tuple[list[Article], list[Skipped]]:
     """Read every article under the given files and folders.
 
     Args:
         paths: Files and folders; folders are walked recursively (hidden entries skipped).
         input_format: Force one reader (``txt``, ``jsonl``, ...) instead of choosing per file.
+        fields: Column mapping for JSONL and CSV exports (``--text-field`` and friends).
 
     Returns:
         The articles sorted by id, and what was skipped (each with a reason).
@@ -116,7 +125,9 @@ def read_corpus(
                 continue
             items: Iterable[Item]
             try:
-                items = list(reader.read(path, article_id))
+                # Only tabular readers take a column mapping; the others keep the two-argument interface.
+                read = reader.read(path, article_id, fields=fields) if reader.mapped else reader.read(path, article_id)  # type: ignore[call-arg]
+                items = list(read)
             except OSError as error:
                 items = [Skipped(str(path), f"cannot read ({error.strerror}); check its permissions")]
             for item in items:

@@ -23,10 +23,13 @@ class Reader(abc.ABC):
     Attributes:
         name: The ``--input-format`` name.
         extensions: Lower-case file suffixes this reader claims (".txt").
+        mapped: Whether ``read`` takes a ``fields`` keyword (a ``Fields`` column mapping):
+            readers of tabular exports (JSONL, CSV) do.
     """
 
     name: ClassVar[str]
     extensions: ClassVar[tuple[str, ...]]
+    mapped: ClassVar[bool] = False
 
     def sniff(self, head: bytes) -> bool:
         """Whether a file starting with ``head`` is in this format (extension unknown)."""

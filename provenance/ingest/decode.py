@@ -77,7 +77,7 @@ def decode_text(data: bytes) -> str:
             raise NotText("looks binary (full of NUL bytes); is it really a text file?")
         best = charset_normalizer.from_bytes(data[:1_000_000]).best()
         if best is None:
-            raise NotText("no text encoding fits; save it as UTF-8")
+            raise NotText("binary or in an unknown encoding; save it as UTF-8 text")
         text = data.decode(best.encoding, errors="replace")
     # Valid text may hold a stray control character; a file that is mostly control characters is binary.
     sample = text[:65536]

@@ -1,8 +1,10 @@
-"""JSON Lines exports: one article per line with ``id``, ``text`` and optional metadata.
+"""JSON Lines exports: one article per line with an id, a text and optional metadata.
 
-A line that is not JSON, or lacks ``id`` or ``text``, is skipped with its line
-number; the other lines are still read. A ``published`` field is real metadata;
-without it, a date line in the text is used and marked as such.
+Field names follow the ``Fields`` mapping (``--text-field``, ``--id-field``, ...;
+defaults ``id``, ``text``, ``title``, ``published``, ``url``). A line that is not
+JSON, or lacks the id or text, is skipped with its line number and the fix; the
+other lines are still read. ``parse_line`` and ``parse_record`` are shared with
+the Spark engine so both engines read a record the same way.
 """
 
 from __future__ import annotations
@@ -12,64 +14,44 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from provenance.ingest.base import Item, Reader, register
-from provenance.ingest.dates import find_date_line, parse_date
 from provenance.ingest.decode import NotText, decode_text
-from provenance.model import Article, Skipped
+from provenance.ingest.fields import DEFAULT_FIELDS, Fields, article_from_record
+from provenance.model import Skipped
 
 
-def _optional_str(record: dict[str, Any], key: str) -> str | None:
-    value = record.get(key)
-    return str(value) if value not in (None, "") else None
+def parse_line(line: str, where: str, fields: Fields = DEFAULT_FIELDS) -> Item:
+    """One JSONL line as an article, or why it was skipped (``where`` is ``path:line``)."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as error:
+        return Skipped(where, f"not valid JSON ({error.msg}); each line must be one JSON object")
+    if not isinstance(record, dict):
+        return Skipped(where, "not a JSON object; each line must be one JSON object")
+    return parse_record(record, where, fields)
+
+
+def parse_record(record: dict[str, Any], where: str, fields: Fields = DEFAULT_FIELDS) -> Item:
+    """One record (a JSON object, a Parquet row) as an article, or why it was skipped."""
+    return article_from_record(record, fields, where)
 
 
 class JsonlReader(Reader):
     name = "jsonl"
     extensions = (".jsonl", ".ndjson")
+    mapped = True
 
     def sniff(self, head: bytes) -> bool:
         return head.lstrip().startswith(b"{")
 
-    def read(self, path: Path, article_id: str) -> Iterator[Item]:
+    def read(self, path: Path, article_id: str, fields: Fields = DEFAULT_FIELDS) -> Iterator[Item]:
         try:
             content = decode_text(path.read_bytes())
         except NotText as error:
             yield Skipped(str(path), str(error))
             return
         for number, line in enumerate(content.splitlines(), start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                yield Skipped(where, f"not valid JSON ({error.msg}); each line must be one JSON object")
-                continue
-            if not isinstance(record, dict):
-                yield Skipped(where, "not a JSON object; each line must be one JSON object")
-                continue
-            record_id, text = record.get("id"), record.get("text")
-            if isinstance(record_id, bool) or not isinstance(record_id, (str, int)) or str(record_id) == "":
-                yield Skipped(where, "missing 'id' (a string or number)")
-                continue
-            if not isinstance(text, str) or not text.strip():
-                yield Skipped(where, "missing or empty 'text'")
-                continue
-            published, published_from = None, None
-            if _optional_str(record, "published"):
-                published = parse_date(str(record["published"]))
-                published_from = "metadata" if published else None
-            if published is None:
-                published = find_date_line(text)
-                published_from = "date-line" if published else None
-            yield Article(
-                id=str(record_id),
-                text=text,
-                path=where,
-                title=_optional_str(record, "title"),
-                published=published,
-                published_from=published_from,
-                url=_optional_str(record, "url"),
-            )
+            if line.strip():
+                yield parse_line(line, f"{path}:{number}", fields)
 
 
 register(JsonlReader())

@@ -1,0 +1,340 @@
+"""Spark engine: the scan as a PySpark job, for corpora beyond one machine.
+
+Owns the distributed plan and nothing algorithmic: every stage calls the same
+library functions as the local pipeline, inside ``mapPartitions``, so the same
+settings give the same signatures, the same candidate pairs and a
+byte-identical JSON report. The plan:
+
+1. read JSONL (``textFile``, one record per line, parsed by the JSONL reader's
+   own ``parse_line``) and Parquet (``id``, ``text``, optional ``title``,
+   ``published``, ``url`` columns); duplicates resolved as the local reader does
+   (the first in path and line order wins);
+2. sort by id and number the articles (``zipWithIndex``): the local engine's order;
+3. shingle per partition (cached); document frequencies by ``reduceByKey``,
+   collected and broadcast as one ``Vocabulary`` (size: distinct stems);
+4. window signatures and band keys per partition; shuffle on (band, key) with
+   ``groupByKey``; buckets of at most ``max_bucket`` windows give candidate pairs;
+5. join each pair with both articles, verify per partition (``verify_pairs`` with
+   the broadcast vocabulary, so rarity weights count the whole corpus);
+6. collect the verified pairs, sort, and build matches, trees and stories on the driver.
+
+The driver holds the article records (the report lists every article), the
+vocabulary and the verified pairs; everything per window or per candidate stays
+on the executors. ``pyspark`` is an optional extra (``pip install 'provenance[spark]'``).
+
+Entry point for ``spark-submit`` (or plain ``python``)::
+
+    spark-submit --master spark://host:7077 -m provenance.engine_spark corpus/ --format json -o report.json
+    python -m provenance.engine_spark corpus/ --master 'local[4]' --partitions 8 -o report.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Optional, Sequence
+
+import numpy as np
+
+from provenance.candidates import band_keys
+from provenance.errors import InputError, ProvenanceError
+from provenance.boilerplate import mask_article, site_boilerplate
+from provenance.ingest import _walk
+from provenance.ingest.jsonl import parse_line, parse_record
+from provenance.model import Article, Report, Skipped
+from provenance.pipeline import conclude, signature_inputs, verify_pairs
+from provenance.settings import Settings
+from provenance.shingle import Shingled, Vocabulary, shingle_text
+from provenance.signatures import sign_ranges
+
+INSTALL_HINT = "the Spark engine needs pyspark; install it with: pip install 'provenance[spark]'"
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+PARQUET_SUFFIXES = (".parquet",)
+
+
+def _pyspark() -> Any:
+    try:
+        import pyspark.sql
+    except ImportError as error:
+        raise ProvenanceError(INSTALL_HINT) from error
+    return pyspark.sql
+
+
+def session(master: Optional[str] = None, app_name: str = "provenance") -> Any:
+    """A SparkSession: ``master`` if given, else spark-submit's, else ``$SPARK_MASTER``, else ``local[*]``."""
+    sql = _pyspark()
+    from pyspark import SparkConf
+
+    # Executors must run the same Python (and so the same provenance) as the driver.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = sql.SparkSession.builder.appName(app_name).config("spark.ui.showConsoleProgress", "false")
+    if master:
+        builder = builder.master(master)
+    elif not SparkConf().contains("spark.master"):
+        builder = builder.master(os.environ.get("SPARK_MASTER", "local[*]"))
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def _list_inputs(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[tuple[int, Path, str]], list[tuple[int, Skipped]]]:
+    """Input files in the local reader's walk order, each with its rank; what the walk skipped."""
+    files: list[tuple[int, Path, str]] = []
+    skipped: list[tuple[int, Skipped]] = []
+    rank = 0
+    for given in paths:
+        root = Path(given)
+        if not root.exists():
+            raise InputError(f"{root}: no such file or folder")
+        for entry in (_walk(root) if root.is_dir() else [(root, root.name)]):
+            rank += 1
+            if isinstance(entry, Skipped):
+                skipped.append((rank, entry))
+                continue
+            path = entry[0]
+            suffix = path.suffix.lower()
+            if suffix in JSONL_SUFFIXES:
+                files.append((rank, path, "jsonl"))
+            elif suffix in PARQUET_SUFFIXES:
+                files.append((rank, path, "parquet"))
+            else:
+                skipped.append((rank, Skipped(str(path), "the Spark engine reads .jsonl and .parquet files; convert it, or use --engine local")))
+    return files, skipped
+
+
+def _read(spark: Any, files: list[tuple[int, Path, str]], partitions: Optional[int]) -> Any:
+    """An RDD of ``(rank, line, Article | Skipped)`` over all input files."""
+    context = spark.sparkContext
+    parts = []
+    for rank, path, kind in files:
+        where = str(path)
+        if kind == "jsonl":
+            lines = context.textFile(where, minPartitions=partitions or None).zipWithIndex()
+
+            def parse(item: tuple[str, int], rank: int = rank, where: str = where) -> list[tuple[int, int, Any]]:
+                line, number = item
+                if number == 0:
+                    line = line.lstrip("\ufeff")  # the local reader decodes a BOM away
+                if not line.strip():
+                    return []
+                return [(rank, number + 1, parse_line(line, f"{where}:{number + 1}"))]
+
+            parts.append(lines.flatMap(parse))
+        else:
+            rows = spark.read.parquet(where).rdd.zipWithIndex()
+            parts.append(rows.map(lambda item, rank=rank, where=where: (rank, item[1] + 1, parse_record(item[0].asDict(), f"{where}:{item[1] + 1}"))))
+    return context.union(parts) if parts else context.emptyRDD()
+
+
+def _first_of_each_id(group: tuple[str, Iterable[tuple[int, int, Article]]]) -> list[tuple[str, Any]]:
+    """The first article with an id (path, line order) is kept; the rest are skipped, as locally."""
+    _, items = group
+    ordered = sorted(items, key=lambda item: (item[0], item[1]))
+    first = ordered[0][2]
+    out: list[tuple[str, Any]] = [("article", first)]
+    for rank, line, article in ordered[1:]:
+        out.append(("skipped", (rank, line, Skipped(article.path, f"duplicate id {article.id!r} (also in {first.path})"))))
+    return out
+
+
+def _shingle_partition(items: Iterator[tuple[Article, int]]) -> Iterator[tuple[int, tuple[Article, Shingled]]]:
+    for article, number in items:
+        yield number, (article, shingle_text(article.text, article.masked))
+
+
+def _band_partition(items: Iterator[tuple[int, tuple[Article, Shingled]]], vocabulary: Any, settings: Settings) -> Iterator[tuple[tuple[int, int], int]]:
+    """((band, key), article) for every window and band of the partition's articles."""
+    numbers, shingled = [], []
+    for number, (_, item) in items:
+        numbers.append(number)
+        shingled.append(item)
+    if not shingled:
+        return
+    values, ranges, owners = signature_inputs(shingled, vocabulary.value, settings)
+    signatures = sign_ranges(values, ranges, settings.num_perm, settings.seed)
+    if not len(signatures):
+        return
+    keys = band_keys(signatures, settings.lsh_rows)
+    window_article = np.asarray(numbers, dtype=np.int64)[owners].tolist()
+    for band in range(keys.shape[0]):
+        for key, article in zip(keys[band].tolist(), window_article):
+            yield (band, key), article
+
+
+def _bucket_pairs(bucket: tuple[Any, Iterable[int]], max_bucket: int) -> list[tuple[int, int]]:
+    """Pairs of distinct articles in one bucket; none from a boilerplate bucket (as ``find_candidates``)."""
+    members = list(bucket[1])
+    if len(members) > max_bucket:
+        return []
+    return [(min(i, j), max(i, j)) for x, i in enumerate(members) for j in members[x + 1 :] if i != j]
+
+
+def _verify_partition(items: Iterator[Any], vocabulary: Any, settings: Settings) -> Iterator[tuple[int, int, Any, bool]]:
+    """Verify the partition's pairs with the same code as the local engine, weights from the whole corpus."""
+    rows = list(items)
+    if not rows:
+        return
+    data: dict[int, tuple[Article, Shingled]] = {}
+    pairs = []
+    for j, ((i, article_i, shingled_i), (article_j, shingled_j)) in rows:
+        data[i] = (article_i, shingled_i)
+        data[j] = (article_j, shingled_j)
+        pairs.append((i, j))
+    numbers = sorted(data)  # global numbers follow id order, so local positions do too
+    position = {n: k for k, n in enumerate(numbers)}
+    local = np.array(sorted((position[i], position[j]) for i, j in pairs), dtype=np.int64).reshape(-1, 2)
+    articles = [data[n][0] for n in numbers]
+    shingled = [data[n][1] for n in numbers]
+    verified_pairs, verified = verify_pairs(articles, shingled, vocabulary.value, local, settings, workers=1)
+    for (a, b), (match, aligned) in zip(verified_pairs.tolist(), verified):
+        yield numbers[a], numbers[b], match, aligned
+
+
+def scan_spark(
+    paths: Sequence[str | os.PathLike[str]],
+    settings: Optional[Settings] = None,
+    master: Optional[str] = None,
+    partitions: Optional[int] = None,
+    input_format: Optional[str] = None,
+    spark: Any = None,
+) -> Report:
+    """Scan JSONL and Parquet inputs on Spark; the same ``Report`` as ``pipeline.scan`` on them.
+
+    Args:
+        paths: Files and folders (walked as the local engine walks them; on a cluster, use
+            paths every executor can read: a shared file system).
+        settings: Pipeline settings; defaults if ``None``.
+        master: Spark master URL (``local[4]``, ``spark://host:7077``, ``yarn``).
+        partitions: Partitions for reading and for the shuffles (default: Spark's parallelism).
+        input_format: ``jsonl`` to read every file as JSONL; other values are refused.
+        spark: An existing SparkSession (tests); otherwise one is made from ``master``.
+
+    Raises:
+        ProvenanceError: pyspark is not installed (the message names the fix).
+        InputError: a path is missing, or no readable article remains.
+    """
+    settings = settings or Settings()
+    if input_format not in (None, "jsonl"):
+        raise InputError(f"the Spark engine reads JSONL and Parquet; --input-format {input_format} needs --engine local")
+    spark = spark or session(master)
+    context = spark.sparkContext
+    shuffle = partitions or context.defaultParallelism
+    timings: list[tuple[str, float]] = []
+    began = time.perf_counter()
+    files, walk_skipped = _list_inputs(paths)
+    if input_format == "jsonl":
+        files = [(rank, path, "jsonl") for rank, path, _ in files]
+    records = _read(spark, files, partitions)
+    parsed = records.map(lambda r: (r[0], r[1], r[2])).persist()
+    bad = parsed.filter(lambda r: isinstance(r[2], Skipped)).collect()
+    grouped = (
+        parsed.filter(lambda r: isinstance(r[2], Article))
+        .map(lambda r: (r[2].id, r))
+        .groupByKey(shuffle)
+        .flatMap(_first_of_each_id)
+        .persist()
+    )
+    duplicates = grouped.filter(lambda r: r[0] == "skipped").map(lambda r: r[1]).collect()
+    articles_rdd = grouped.filter(lambda r: r[0] == "article").map(lambda r: r[1]).sortBy(lambda a: a.id, numPartitions=shuffle)
+    numbered = articles_rdd.zipWithIndex()
+    articles: list[Article] = [a for a, _ in sorted(numbered.collect(), key=lambda item: item[1])]
+    # The local reader reports skips in walk order, then line order: sort on (rank, line).
+    ordered_skips = [((rank, 0), s) for rank, s in walk_skipped] + [((r[0], r[1]), r[2]) for r in bad] + [((d[0], d[1]), d[2]) for d in duplicates]
+    skipped = [s for _, s in sorted(ordered_skips, key=lambda item: item[0])]
+    timings.append(("ingest", round(time.perf_counter() - began, 4)))
+    if not articles:
+        detail = f" ({len(skipped)} input(s) skipped)" if skipped else ""
+        raise InputError(f"no readable article in {', '.join(map(str, paths))}{detail}; give .jsonl or .parquet files")
+
+    began = time.perf_counter()
+    # Per-site boilerplate is learned from the whole corpus (as the local engine does) and
+    # broadcast; each partition masks its own articles.
+    learned = spark.sparkContext.broadcast(site_boilerplate(articles))
+    articles = [mask_article(article, learned.value) for article in articles]
+    shingled = numbered.map(lambda item: (mask_article(item[0], learned.value), item[1])).mapPartitions(_shingle_partition).persist()
+    counts = (
+        shingled.flatMap(lambda item: ((int(stem), 1) for stem in item[1][1].stems.tolist()))
+        .reduceByKey(lambda a, b: a + b, shuffle)
+        .collect()
+    )
+    counts.sort()
+    vocabulary = Vocabulary(
+        stems=np.array([s for s, _ in counts], dtype=np.uint64),
+        df=np.array([c for _, c in counts], dtype=np.int64),
+        articles=len(articles),
+    )
+    shared_vocabulary = context.broadcast(vocabulary)
+    timings.append(("shingle", round(time.perf_counter() - began, 4)))
+
+    began = time.perf_counter()
+    max_bucket = settings.max_bucket
+    pairs = (
+        shingled.mapPartitions(lambda items: _band_partition(items, shared_vocabulary, settings))
+        .groupByKey(shuffle)
+        .flatMap(lambda bucket: _bucket_pairs(bucket, max_bucket))
+        .distinct(shuffle)
+    )
+    timings.append(("candidates", round(time.perf_counter() - began, 4)))
+
+    began = time.perf_counter()
+    by_number = shingled.mapValues(lambda value: value)
+    joined = (
+        pairs.join(by_number, shuffle)  # (i, (j, (article_i, shingled_i)))
+        .map(lambda r: (r[1][0], (r[0], r[1][1][0], r[1][1][1])))
+        .join(by_number, shuffle)  # (j, ((i, article_i, shingled_i), (article_j, shingled_j)))
+    )
+    results = joined.mapPartitions(lambda items: _verify_partition(items, shared_vocabulary, settings)).collect()
+    results.sort(key=lambda r: (r[0], r[1]))
+    verified_pairs = np.array([(r[0], r[1]) for r in results], dtype=np.int64).reshape(-1, 2)
+    matches, trees, stories = conclude(articles, verified_pairs, [(r[2], r[3]) for r in results])
+    timings.append(("verify", round(time.perf_counter() - began, 4)))
+    parsed.unpersist()
+    grouped.unpersist()
+    shingled.unpersist()
+    return Report(
+        settings=settings.as_dict(),
+        settings_key=settings.key(),
+        articles=tuple(articles),
+        matches=tuple(matches),
+        trees=tuple(trees),
+        skipped=tuple(skipped),
+        stories=tuple(stories),
+        timings=tuple(timings),
+    )
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """``python -m provenance.engine_spark`` / ``spark-submit``: scan and write a report."""
+    from provenance.report import summary_line, to_csv, to_json
+
+    parser = argparse.ArgumentParser(prog="provenance.engine_spark", description="Scan a JSONL/Parquet corpus on Spark.")
+    parser.add_argument("paths", nargs="+")
+    parser.add_argument("--format", choices=("json", "csv"), default="json")
+    parser.add_argument("-o", "--output", help="write here (atomically) instead of stdout")
+    parser.add_argument("--master", help="Spark master URL [spark-submit's, $SPARK_MASTER, or local[*]]")
+    parser.add_argument("--partitions", type=int)
+    for field, default in Settings().as_dict().items():
+        parser.add_argument(f"--{field.replace('_', '-')}", type=type(default), default=None)
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings().replace(**{f: getattr(args, f) for f in Settings().as_dict()})
+        report = scan_spark(args.paths, settings, master=args.master, partitions=args.partitions)
+    except ProvenanceError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return int(error.exit_code)
+    text = to_json(report) if args.format == "json" else to_csv(report)
+    if args.output:
+        temporary = Path(f"{args.output}.tmp{os.getpid()}")
+        temporary.write_text(text, encoding="utf-8", newline="")
+        os.replace(temporary, args.output)
+    else:
+        sys.stdout.write(text)
+    print(summary_line(report), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

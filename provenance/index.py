@@ -1,0 +1,562 @@
+"""Index: the on-disk store of signed articles, for incremental scans and audits (SQLite).
+
+Owns the index file: its schema and format version, the settings key stamped
+into it (an index is only ever read or extended with the settings it was built
+with), transactional batch adds, the per-stem document frequencies, and LSH
+lookups that run as SQL index probes, so that matching new articles against a
+million indexed ones never loads the archive into Python. It also owns
+``scan_with_index``: add a corpus, then match it against everything indexed.
+
+Tables (format 1)::
+
+    meta(key TEXT PRIMARY KEY, value TEXT)        format, settings_key, settings, articles
+    articles(article INTEGER PRIMARY KEY, id TEXT UNIQUE, path, url, title, published,
+             published_from, author, site, masked (JSON), chars, sha256, windows)
+    texts(article INTEGER PRIMARY KEY, text)      the text exactly as read, for passages
+    signatures(article INTEGER PRIMARY KEY, data BLOB)  uint32 (windows, num_perm), tobytes()
+    bands(band, key, window_id) WITHOUT ROWID, PRIMARY KEY (band, key, window_id)
+    df(stem INTEGER PRIMARY KEY, df INTEGER)      articles holding each stem
+
+``window_id`` is ``article << 20 | window``, so a band probe yields articles with
+no join. Keys and stems are uint64 hashes stored as their signed 64-bit view.
+
+Determinism: document frequencies are counts, so after any sequence of adds the
+``df`` table equals the union's, and verification (rarity weights) against the
+index gives exactly a plain scan's numbers. A signature, though, leaves out the
+stems that were too common (above ``max_df``) *when its batch was added*; the
+index never re-signs old articles. An index built in one batch has a plain
+scan's signatures; one grown batch by batch can differ for stems whose document
+frequency crossed the cutoff since, which can add or lose a candidate pair
+(never change a verified pair's scores). Same batches in the same order give
+the same index.
+
+Nothing here parses command lines or renders reports.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import math
+import os
+import sqlite3
+import time
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Optional, Sequence
+
+import numpy as np
+
+from provenance.candidates import band_keys
+from provenance.errors import ProvenanceError
+from provenance.model import Article, Report, Skipped
+from provenance.boilerplate import mask_site_boilerplate
+from provenance.pipeline import MIN_DF_CUTOFF, conclude, shingle_articles, signature_inputs, verify_pairs
+from provenance.settings import Settings
+from provenance.shingle import Shingled, Vocabulary, shingle_text
+from provenance.signatures import sign_ranges
+
+FORMAT_VERSION = 1
+WINDOW_BITS = 20  # windows per article < 2**20; article numbers < 2**43
+BUSY_TIMEOUT_S = 60.0  # a second writer waits this long for the first one's batch
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles(
+    article INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, path TEXT NOT NULL, url TEXT, title TEXT,
+    published TEXT, published_from TEXT, author TEXT, site TEXT, masked TEXT NOT NULL,
+    chars INTEGER NOT NULL, sha256 TEXT NOT NULL, windows INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS texts(article INTEGER PRIMARY KEY, text TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS signatures(article INTEGER PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS bands(band INTEGER NOT NULL, key INTEGER NOT NULL, window_id INTEGER NOT NULL,
+    PRIMARY KEY (band, key, window_id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS df(stem INTEGER PRIMARY KEY, df INTEGER NOT NULL);
+"""
+
+
+class IndexStoreError(ProvenanceError):
+    """The index cannot be used: missing, corrupt, locked, or built with other settings."""
+
+
+@dataclasses.dataclass(frozen=True)
+class AddResult:
+    """What one ``Index.add`` did: article ids added, updated (text changed) and unchanged."""
+
+    added: tuple[str, ...]
+    updated: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    batches: int
+
+
+@dataclasses.dataclass(frozen=True)
+class IndexInfo:
+    """A summary of an index, for ``provenance index info``."""
+
+    path: str
+    format: int
+    settings_key: str
+    settings: dict[str, object]
+    articles: int
+    windows: int
+    stems: int
+    bytes: int
+
+
+def content_hash(text: str) -> str:
+    """sha256 of the article text (UTF-8), hex."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _signed(values: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(values, dtype=np.uint64).view(np.int64)
+
+
+def _settings_difference(stored: dict[str, object], wanted: dict[str, object]) -> str:
+    changed = [f"{k}={wanted.get(k)!r} (index: {stored.get(k)!r})" for k in sorted(set(stored) | set(wanted)) if stored.get(k) != wanted.get(k)]
+    return ", ".join(changed) or "the algorithm version"
+
+
+def _as_option(name: str, value: object) -> str:
+    return f"--{name.replace('_', '-')} {value}"
+
+
+class Index:
+    """An open index file. Use ``Index.open``; close it (or use ``with``) when done.
+
+    Library API for scans and audits:
+
+    - ``add(articles)``: store and sign articles, one transaction per batch.
+    - ``candidates(signatures, owners)``: LSH probes of query window signatures
+      against the index → ``(query, article)`` pairs (``article`` = index article number).
+    - ``sign(articles)``: window signatures of articles not in the index, signed with
+      the index's settings and document frequencies (what ``candidates`` takes).
+    - ``articles(numbers)`` / ``numbers(ids)``: read articles back (text included).
+    - ``vocabulary(stems)``: the index's document frequencies of some stems.
+    """
+
+    def __init__(self, path: Path, connection: sqlite3.Connection, settings: Settings) -> None:
+        self.path = path
+        self.connection = connection
+        self.settings = settings
+
+    # --- opening ----------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], settings: Optional[Settings] = None, create: bool = False,
+             options: Optional[dict[str, object]] = None) -> "Index":
+        """Open (or create) an index.
+
+        Args:
+            path: The index file.
+            settings: Settings the caller means to use; ``None`` takes the index's own.
+            create: Create the file if it does not exist (with ``settings`` or defaults).
+            options: Settings given explicitly (field → value), layered on the index's own;
+                the result must still name the index's settings.
+
+        Raises:
+            IndexStoreError: missing file, not an index, another format, or other settings
+                (the message names the differing settings and how to fix it).
+        """
+        path = Path(path)
+        exists = path.exists()
+        if not exists and not create:
+            raise IndexStoreError(f"{path}: no such index; create it with `provenance index build CORPUS --index {path}`")
+        try:
+            connection = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            connection.execute("PRAGMA journal_mode=WAL")
+            # NORMAL in WAL mode: a killed process never loses or tears a committed batch;
+            # only a power cut can lose the last batches (the file stays consistent).
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("PRAGMA cache_size=-262144")  # 256 MiB of page cache
+            connection.execute("PRAGMA temp_store=MEMORY")
+            has_meta = connection.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchone()
+        except sqlite3.DatabaseError as error:
+            raise IndexStoreError(f"{path}: not a provenance index ({error})") from error
+        if not has_meta:
+            if exists and path.stat().st_size > 0 and not create:
+                raise IndexStoreError(f"{path}: not a provenance index (no meta table)")
+            chosen = settings or Settings().replace(**(options or {}))
+            index = cls(path, connection, chosen)
+            index._create()
+            return index
+        meta = dict(connection.execute("SELECT key, value FROM meta").fetchall())
+        if int(meta.get("format", -1)) != FORMAT_VERSION:
+            raise IndexStoreError(f"{path}: index format {meta.get('format')} is not {FORMAT_VERSION}; rebuild it with this version")
+        stored_dict = json.loads(meta["settings"])
+        stored = Settings().replace(**stored_dict)
+        wanted = settings if settings is not None else stored.replace(**(options or {}))
+        if wanted.key() != meta["settings_key"]:
+            connection.close()
+            differences = _settings_difference(stored_dict, wanted.as_dict())
+            original = " ".join(_as_option(k, v) for k, v in stored_dict.items() if wanted.as_dict().get(k) != v)
+            raise IndexStoreError(
+                f"{path} was built with other settings (key {meta['settings_key']}, asked for {wanted.key()}): {differences}. "
+                f"Pass the index's settings ({original}) or leave them out, or rebuild the index with the new ones "
+                f"(`provenance index build CORPUS --index NEW.db` plus your options)"
+            )
+        return cls(path, connection, stored)
+
+    def _create(self) -> None:
+        with self.transaction():
+            for statement in _SCHEMA.strip().split(";"):
+                if statement.strip():
+                    self.connection.execute(statement)
+            rows = [("format", str(FORMAT_VERSION)), ("settings_key", self.settings.key()),
+                    ("settings", json.dumps(self.settings.as_dict(), sort_keys=True)), ("articles", "0")]
+            self.connection.executemany("INSERT OR IGNORE INTO meta VALUES (?, ?)", rows)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.connection.close()
+
+    def __enter__(self) -> "Index":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: ``BEGIN IMMEDIATE`` takes the write lock up front (so two
+        writers queue on the busy timeout instead of deadlocking), COMMIT or ROLLBACK at the end."""
+        try:
+            self.connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise IndexStoreError(
+                f"{self.path}: another process has been writing to this index for over {BUSY_TIMEOUT_S:.0f} s ({error}); "
+                "wait for it to finish, then run again"
+            ) from error
+        try:
+            yield self.connection
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        self.connection.execute("COMMIT")
+
+    # --- reading ----------------------------------------------------------
+    @property
+    def size(self) -> int:
+        """Number of indexed articles."""
+        return int(self.connection.execute("SELECT value FROM meta WHERE key='articles'").fetchone()[0])
+
+    def info(self) -> IndexInfo:
+        """Counts and settings of the index."""
+        meta = dict(self.connection.execute("SELECT key, value FROM meta").fetchall())
+        windows = self.connection.execute("SELECT coalesce(sum(windows), 0) FROM articles").fetchone()[0]
+        stems = self.connection.execute("SELECT count(*) FROM df").fetchone()[0]
+        size = sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
+        return IndexInfo(str(self.path), int(meta["format"]), meta["settings_key"], json.loads(meta["settings"]),
+                         int(meta["articles"]), int(windows), int(stems), size)
+
+    def numbers(self, ids: Iterable[str]) -> dict[str, int]:
+        """Index article numbers of the given ids (ids not indexed are left out)."""
+        out: dict[str, int] = {}
+        ids = list(ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            query = f"SELECT id, article FROM articles WHERE id IN ({','.join('?' * len(chunk))})"
+            out.update(self.connection.execute(query, chunk).fetchall())
+        return out
+
+    def articles(self, numbers: Sequence[int]) -> list[Article]:
+        """The articles with these index numbers, text included, in the order asked."""
+        found: dict[int, Article] = {}
+        numbers = [int(n) for n in numbers]
+        for start in range(0, len(numbers), 500):
+            chunk = numbers[start : start + 500]
+            query = (
+                "SELECT a.article, id, path, url, title, published, published_from, author, site, masked, t.text "
+                f"FROM articles a JOIN texts t ON t.article = a.article WHERE a.article IN ({','.join('?' * len(chunk))})"
+            )
+            for row in self.connection.execute(query, chunk):
+                found[row[0]] = Article(
+                    id=row[1], path=row[2], url=row[3], title=row[4], published=row[5], published_from=row[6],
+                    author=row[7], site=row[8], masked=tuple(tuple(span) for span in json.loads(row[9])), text=row[10],
+                )
+        return [found[n] for n in numbers]
+
+    def signatures(self, numbers: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Stored window signatures of some articles: uint32 ``(windows, num_perm)`` and each row's position in ``numbers``."""
+        parts, owners = [np.zeros((0, self.settings.num_perm), np.uint32)], [np.zeros(0, np.int64)]
+        for position, number in enumerate(numbers):
+            row = self.connection.execute("SELECT data FROM signatures WHERE article = ?", (int(number),)).fetchone()
+            if row is None:
+                raise IndexStoreError(f"{self.path}: article {number} has no signatures; the index is damaged, rebuild it")
+            block = np.frombuffer(row[0], dtype=np.uint32).reshape(-1, self.settings.num_perm)
+            parts.append(block)
+            owners.append(np.full(len(block), position, dtype=np.int64))
+        return np.concatenate(parts), np.concatenate(owners)
+
+    def vocabulary(self, stems: np.ndarray, extra_articles: int = 0) -> Vocabulary:
+        """The index's document frequencies of ``stems`` (uint64), as a ``Vocabulary`` over all indexed articles."""
+        stems = np.unique(np.asarray(stems, dtype=np.uint64))
+        found = self._stem_df(stems)
+        return Vocabulary(stems=stems, df=found, articles=self.size + extra_articles)
+
+    def _stem_df(self, stems: np.ndarray) -> np.ndarray:
+        """df of each of the sorted distinct ``stems`` (0 where unknown), by SQL probes of ``df``."""
+        if len(stems) == 0:
+            return np.zeros(0, dtype=np.int64)
+        self.connection.execute("CREATE TEMP TABLE IF NOT EXISTS probe_stems(stem INTEGER PRIMARY KEY)")
+        self.connection.execute("DELETE FROM probe_stems")
+        self.connection.executemany("INSERT INTO probe_stems VALUES (?)", zip(_signed(stems).tolist()))
+        rows = self.connection.execute("SELECT p.stem, d.df FROM probe_stems p JOIN df d ON d.stem = p.stem").fetchall()
+        out = np.zeros(len(stems), dtype=np.int64)
+        if rows:
+            found = np.array(rows, dtype=np.int64)
+            out[np.searchsorted(stems, found[:, 0].view(np.uint64))] = found[:, 1]
+        return out
+
+    def candidates(self, signatures: np.ndarray, owners: np.ndarray) -> np.ndarray:
+        """LSH candidates of query windows among the indexed articles, by SQL index probes.
+
+        A query window and an indexed window are a candidate when their band keys agree in
+        some band whose bucket (indexed windows with that key) holds at most ``max_bucket``
+        windows, exactly as ``candidates.find_candidates`` buckets a corpus.
+
+        Args:
+            signatures: uint32 ``(windows, num_perm)`` query window signatures (``sign`` makes them).
+            owners: The query article (any int64 label) of each window.
+
+        Returns:
+            int64 ``(n, 2)`` rows ``(owner, index article number)``, unique and sorted. A query
+            article that is itself indexed is paired with itself too; drop those rows.
+        """
+        if len(signatures) == 0:
+            return np.zeros((0, 2), dtype=np.int64)
+        keys = band_keys(np.ascontiguousarray(signatures, dtype=np.uint32), self.settings.lsh_rows)
+        bands = np.repeat(np.arange(keys.shape[0], dtype=np.int64), keys.shape[1])
+        owner_rows = np.tile(np.asarray(owners, dtype=np.int64), keys.shape[0])
+        c = self.connection
+        c.execute("CREATE TEMP TABLE IF NOT EXISTS probe(band INTEGER, key INTEGER, owner INTEGER)")
+        c.execute("DELETE FROM probe")
+        c.executemany("INSERT INTO probe VALUES (?, ?, ?)", zip(bands.tolist(), _signed(keys.ravel()).tolist(), owner_rows.tolist()))
+        # Bucket sizes are counted with LIMIT max_bucket + 1: a boilerplate bucket of a million
+        # windows costs max_bucket + 1 steps, not a million.
+        rows = c.execute(
+            f"""
+            WITH wanted AS (SELECT DISTINCT band, key FROM probe),
+                 usable AS (SELECT band, key FROM wanted w WHERE
+                    (SELECT count(*) FROM (SELECT 1 FROM bands b WHERE b.band = w.band AND b.key = w.key LIMIT ?)) <= ?)
+            SELECT DISTINCT p.owner, b.window_id >> {WINDOW_BITS}
+            FROM probe p JOIN usable u ON u.band = p.band AND u.key = p.key
+            JOIN bands b ON b.band = p.band AND b.key = p.key
+            """,
+            (self.settings.max_bucket + 1, self.settings.max_bucket),
+        ).fetchall()
+        c.execute("DELETE FROM probe")
+        if not rows:
+            return np.zeros((0, 2), dtype=np.int64)
+        return np.unique(np.array(rows, dtype=np.int64), axis=0)
+
+    def sign(self, shingled: Sequence[Shingled], batch_vocabulary: Optional[Vocabulary] = None) -> tuple[np.ndarray, np.ndarray]:
+        """Window signatures of articles, with the index's df (plus ``batch_vocabulary``'s counts, if given).
+
+        Returns:
+            uint32 ``(windows, num_perm)`` signatures and each window's position in ``shingled``.
+        """
+        stems = np.unique(np.concatenate([s.stems for s in shingled])) if shingled else np.zeros(0, np.uint64)
+        df = self._stem_df(stems)
+        extra = 0
+        if batch_vocabulary is not None:
+            df = df + batch_vocabulary.frequency(stems)
+            extra = batch_vocabulary.articles
+        vocabulary = Vocabulary(stems=stems, df=df, articles=self.size + extra)
+        values, ranges, owners = signature_inputs(shingled, vocabulary, self.settings)
+        return sign_ranges(values, ranges, self.settings.num_perm, self.settings.seed), owners
+
+    # --- writing ----------------------------------------------------------
+    def add(self, articles: Sequence[Article], batch_size: int = 1000, workers: int = 1,
+            progress: Optional[Callable[[int, int], None]] = None) -> AddResult:
+        """Store and sign articles, one transaction per batch of ``batch_size`` (in id order).
+
+        An article already indexed with the same text is left as it is; one whose text
+        changed is replaced (its old signatures, bands and df counts removed). A batch is
+        committed whole or not at all: a process killed mid-batch leaves the index as
+        after the previous batch.
+
+        Args:
+            articles: Articles to add (ids unique).
+            batch_size: Articles per transaction.
+            workers: Processes for shingling.
+            progress: Called with (articles done, total) after each batch.
+        """
+        if batch_size < 1:
+            raise IndexStoreError(f"batch size must be at least 1, got {batch_size}")
+        # Boilerplate is learned from everything given to this call (as a scan would), and the
+        # masked spans are stored with each article.
+        ordered = sorted(mask_site_boilerplate(articles), key=lambda a: a.id)
+        added: list[str] = []
+        updated: list[str] = []
+        unchanged: list[str] = []
+        batches = 0
+        for start in range(0, len(ordered), batch_size):
+            batch = ordered[start : start + batch_size]
+            hashes = [content_hash(a.text) for a in batch]
+            known = self._known([a.id for a in batch])
+            todo = [k for k, a in enumerate(batch) if known.get(a.id, (None, None))[1] != hashes[k]]
+            # Shingle before taking the write lock: it is the slow part, and needs no index state.
+            shingled = shingle_articles([batch[k] for k in todo], workers)
+            batches += 1
+            if not todo:
+                unchanged.extend(a.id for a in batch)
+                if progress:
+                    progress(min(start + batch_size, len(ordered)), len(ordered))
+                continue
+            with self.transaction():
+                known = self._known([a.id for a in batch])  # again, under the lock: another writer may have been first
+                fresh = [(k, s) for k, s in zip(todo, shingled) if known.get(batch[k].id, (None, None))[1] != hashes[k]]
+                taken = {k for k, _ in fresh}
+                unchanged.extend(a.id for k, a in enumerate(batch) if k not in taken)
+                replaced = [known[batch[k].id][0] for k, _ in fresh if batch[k].id in known]
+                self._remove(replaced)
+                self._store([batch[k] for k, _ in fresh], [hashes[k] for k, _ in fresh], [s for _, s in fresh])
+            for k, _ in fresh:
+                (updated if batch[k].id in known else added).append(batch[k].id)
+            if progress:
+                progress(min(start + batch_size, len(ordered)), len(ordered))
+        return AddResult(tuple(added), tuple(updated), tuple(unchanged), batches)
+
+    def _known(self, ids: list[str]) -> dict[str, tuple[int, str]]:
+        out: dict[str, tuple[int, str]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            query = f"SELECT id, article, sha256 FROM articles WHERE id IN ({','.join('?' * len(chunk))})"
+            out.update((row[0], (row[1], row[2])) for row in self.connection.execute(query, chunk))
+        return out
+
+    def _adjust_df(self, stems: np.ndarray, delta: np.ndarray) -> None:
+        """Add ``delta`` to the df of each distinct stem (inside the caller's transaction)."""
+        if len(stems) == 0:
+            return
+        current = self._stem_df(stems)
+        new = current + delta
+        c = self.connection
+        c.executemany("INSERT OR REPLACE INTO df VALUES (?, ?)", zip(_signed(stems[new > 0]).tolist(), new[new > 0].tolist()))
+        c.executemany("DELETE FROM df WHERE stem = ?", zip(_signed(stems[new <= 0]).tolist()))
+
+    def _set_size(self, size: int) -> None:
+        self.connection.execute("UPDATE meta SET value = ? WHERE key = 'articles'", (str(size),))
+
+    def _remove(self, numbers: list[int]) -> None:
+        """Delete articles (their text, signatures, bands and df counts), inside a transaction."""
+        if not numbers:
+            return
+        old = self.articles(numbers)
+        stems = [shingle_text(a.text, a.masked).stems for a in old]
+        distinct, counts = np.unique(np.concatenate(stems), return_counts=True)
+        self._adjust_df(distinct, -counts.astype(np.int64))
+        c = self.connection
+        signatures, owners = self.signatures(numbers)
+        if len(signatures):
+            # Delete by the full primary key (recomputed band keys): a probe per row, never a table scan.
+            keys = _signed(band_keys(np.ascontiguousarray(signatures), self.settings.lsh_rows).ravel())
+            window_numbers = np.arange(len(owners)) - np.searchsorted(owners, owners)
+            window_ids = (np.asarray(numbers, dtype=np.int64)[owners] << WINDOW_BITS) | window_numbers
+            band = np.repeat(np.arange(self.settings.bands, dtype=np.int64), len(signatures))
+            c.executemany("DELETE FROM bands WHERE band = ? AND key = ? AND window_id = ?",
+                          zip(band.tolist(), keys.tolist(), np.tile(window_ids, self.settings.bands).tolist()))
+        for number in numbers:
+            for table in ("texts", "signatures", "articles"):
+                c.execute(f"DELETE FROM {table} WHERE article = ?", (number,))
+        self._set_size(self.size - len(numbers))
+
+    def _store(self, batch: list[Article], hashes: list[str], shingled: list[Shingled]) -> None:
+        """Count, sign and insert a batch, inside the caller's transaction."""
+        if not batch:
+            return
+        stems = np.concatenate([s.stems for s in shingled])
+        distinct, counts = np.unique(stems, return_counts=True)
+        self._adjust_df(distinct, counts.astype(np.int64))
+        self._set_size(self.size + len(batch))
+        # Signed with the df of the index *including* this batch: a one-batch build equals a plain scan.
+        signatures, owners = self.sign(shingled)
+        self.write_signed(batch, hashes, signatures, owners)
+
+    def write_signed(self, batch: Sequence[Article], hashes: Sequence[str], signatures: np.ndarray, owners: np.ndarray) -> list[int]:
+        """Insert already-signed articles and their band keys (inside the caller's transaction).
+
+        The df table is the caller's business (``add`` keeps it); benchmarks that make
+        signatures directly call this to measure the store alone.
+
+        Returns:
+            The new articles' index numbers.
+        """
+        c = self.connection
+        first = (c.execute("SELECT coalesce(max(article), 0) FROM articles").fetchone()[0] or 0) + 1
+        numbers = np.arange(first, first + len(batch), dtype=np.int64)
+        windows = np.bincount(owners, minlength=len(batch)) if len(owners) else np.zeros(len(batch), np.int64)
+        if len(windows) and int(windows.max()) >= 1 << WINDOW_BITS:
+            raise IndexStoreError(f"an article has {int(windows.max())} windows; at most {(1 << WINDOW_BITS) - 1} fit an index")
+        c.executemany(
+            "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (int(n), a.id, a.path, a.url, a.title, a.published, a.published_from, a.author, a.site,
+                 json.dumps([list(span) for span in a.masked]), len(a.text), h, int(w))
+                for n, a, h, w in zip(numbers, batch, hashes, windows)
+            ],
+        )
+        c.executemany("INSERT INTO texts VALUES (?, ?)", [(int(n), a.text) for n, a in zip(numbers, batch)])
+        order = np.argsort(owners, kind="stable")
+        signatures, owners = signatures[order], owners[order]
+        bounds = np.concatenate(([0], np.cumsum(windows)))
+        c.executemany(
+            "INSERT INTO signatures VALUES (?, ?)",
+            [(int(n), signatures[bounds[k] : bounds[k + 1]].tobytes()) for k, n in enumerate(numbers)],
+        )
+        if len(signatures):
+            window_numbers = np.arange(len(owners), dtype=np.int64) - bounds[owners]
+            window_ids = (numbers[owners] << WINDOW_BITS) | window_numbers
+            keys = _signed(band_keys(np.ascontiguousarray(signatures), self.settings.lsh_rows).ravel())
+            band = np.repeat(np.arange(self.settings.bands, dtype=np.int64), len(signatures))
+            ids = np.tile(window_ids, self.settings.bands)
+            # Inserting in key order appends to B-tree pages instead of scattering writes.
+            by_key = np.lexsort((ids, keys, band))
+            c.executemany("INSERT INTO bands VALUES (?, ?, ?)", zip(band[by_key].tolist(), keys[by_key].tolist(), ids[by_key].tolist()))
+        return numbers.tolist()
+
+
+def scan_with_index(
+    index: Index, articles: Sequence[Article], workers: int = 1, batch_size: int = 1000, skipped: Sequence[Skipped] = ()
+) -> Report:
+    """Add ``articles`` to the index, then find their derivations among everything indexed.
+
+    Reports the matches with at least one end among ``articles`` (pairs of two indexed
+    articles were reported when the later of them was scanned). The report's articles are
+    ``articles`` plus the indexed articles they match or share a story with. Scores use the
+    index's document frequencies, which after the add count exactly the union.
+    """
+    settings = index.settings
+    timings: list[tuple[str, float]] = []
+    began = time.perf_counter()
+    index.add(articles, batch_size=batch_size, workers=workers)
+    timings.append(("index", round(time.perf_counter() - began, 4)))
+    began = time.perf_counter()
+    numbers = index.numbers(a.id for a in articles)
+    query = sorted(numbers[a.id] for a in articles)
+    signatures, owners = index.signatures(query)
+    found = index.candidates(signatures, owners)
+    pairs = {(query[int(q)], int(n)) for q, n in found.tolist() if query[int(q)] != int(n)}
+    pairs = {(min(p), max(p)) for p in pairs}
+    timings.append(("candidates", round(time.perf_counter() - began, 4)))
+    began = time.perf_counter()
+    involved = sorted({n for p in pairs for n in p} | set(query))
+    loaded = sorted(zip(index.articles(involved), involved), key=lambda item: item[0].id)
+    position = {number: k for k, (_, number) in enumerate(loaded)}
+    corpus = [article for article, _ in loaded]
+    local = np.array(sorted(tuple(sorted((position[a], position[b]))) for a, b in pairs), dtype=np.int64).reshape(-1, 2)
+    shingled = shingle_articles(corpus, workers)
+    vocabulary = index.vocabulary(np.concatenate([s.stems for s in shingled]) if shingled else np.zeros(0, np.uint64))
+    verified_pairs, verified = verify_pairs(corpus, shingled, vocabulary, local, settings, workers)
+    matches, trees, stories = conclude(corpus, verified_pairs, verified)
+    timings.append(("verify", round(time.perf_counter() - began, 4)))
+    shown = {a.id for a in articles} | {m.source for m in matches} | {m.derived for m in matches} | {i for s in stories for i in s}
+    return Report(
+        settings=settings.as_dict(),
+        settings_key=settings.key(),
+        articles=tuple(a for a in corpus if a.id in shown),
+        matches=tuple(matches),
+        trees=tuple(trees),
+        skipped=tuple(skipped),
+        stories=tuple(stories),
+        timings=tuple(timings),
+    )

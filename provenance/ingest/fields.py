@@ -1,0 +1,76 @@
+"""Column mapping for tabular exports (JSONL, CSV): which field holds the id, text, title, date and URL.
+
+Owns ``Fields`` (the mapping, defaults ``id``/``text``/``title``/``published``/``url``,
+set from ``--id-field`` and friends) and ``article_from_record``, the one place a
+record of an export becomes an ``Article`` — so JSONL and CSV treat a missing
+text, a bad id or a date the same way. A ``published`` value is real metadata;
+without one, a date line in the text is used and marked ``date-line``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Mapping, Optional
+
+from provenance.ingest.dates import find_date_line, parse_date
+from provenance.model import Article, Skipped
+
+_OPTIONS = {"id": "--id-field", "text": "--text-field", "title": "--title-field", "published": "--date-field", "url": "--url-field"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Fields:
+    """Names of the fields (JSONL keys, CSV columns) that hold each part of an article."""
+
+    id: str = "id"
+    text: str = "text"
+    title: str = "title"
+    published: str = "published"
+    url: str = "url"
+
+    def option(self, part: str) -> str:
+        """The command-line option that renames ``part`` ("text" → "--text-field")."""
+        return _OPTIONS[part]
+
+
+DEFAULT_FIELDS = Fields()
+
+
+def _optional_str(record: Mapping[str, Any], key: str) -> Optional[str]:
+    value = record.get(key)
+    return str(value).strip() or None if value is not None else None
+
+
+def article_from_record(record: Mapping[str, Any], fields: Fields, where: str, fallback_id: Optional[str] = None) -> Article | Skipped:
+    """One export record as an article, or a one-line reason naming ``where`` and the fix.
+
+    Args:
+        record: The record's fields.
+        fields: Which field is which.
+        where: ``file:line`` (JSONL) or ``file:row`` (CSV), for messages and ``Article.path``.
+        fallback_id: Id to use when the record has no id (CSV rows: ``file:row``); ``None`` makes an id required.
+    """
+    record_id, text = record.get(fields.id), record.get(fields.text)
+    if isinstance(record_id, bool) or not isinstance(record_id, (str, int)) or str(record_id).strip() == "":
+        if fallback_id is None:
+            return Skipped(where, f"missing {fields.id!r} (a string or number); name the id field with {fields.option('id')}")
+        record_id = fallback_id
+    if not isinstance(text, str) or not text.strip():
+        return Skipped(where, f"missing or empty {fields.text!r}; name the field holding the article text with {fields.option('text')}")
+    published, published_from = None, None
+    given = _optional_str(record, fields.published)
+    if given:
+        published = parse_date(given)
+        published_from = "metadata" if published else None
+    if published is None:
+        published = find_date_line(text)
+        published_from = "date-line" if published else None
+    return Article(
+        id=str(record_id).strip(),
+        text=text,
+        path=where,
+        title=_optional_str(record, fields.title),
+        published=published,
+        published_from=published_from,
+        url=_optional_str(record, fields.url),
+    )

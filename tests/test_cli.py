@@ -1,0 +1,88 @@
+"""cli: every command, format and exit code, driven through click's CliRunner."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from provenance.cli import main
+from tests.conftest import SEED_000, SEED_002, SEEDS
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_scan_table_default():
+    result = run("scan", str(SEEDS), "--workers", "1")
+    assert result.exit_code == 0
+    assert f"└── {SEED_002}" in result.stdout
+    assert "provenance: 5 articles, 1 derivations in 1 trees" in result.stderr
+
+
+def test_scan_json_to_file(tmp_path):
+    out = tmp_path / "report.json"
+    result = run("scan", str(SEEDS), "--format", "json", "-o", str(out), "--workers", "1")
+    assert result.exit_code == 0 and result.stdout == ""
+    data = json.loads(out.read_text())
+    assert [(p["source"], p["derived"]) for p in data["pairs"]] == [(SEED_000, SEED_002)]
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_scan_csv():
+    result = run("scan", str(SEEDS), "--format", "csv", "--workers", "1")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0].startswith("source,derived,relation,overlap %")
+
+
+def test_settings_change_the_key(tmp_path):
+    a = json.loads(run("scan", str(SEEDS), "--format", "json", "--workers", "1").stdout)
+    b = json.loads(run("scan", str(SEEDS), "--format", "json", "--workers", "1", "--num-perm", "64").stdout)
+    assert a["settings_key"] != b["settings_key"] and b["settings"]["num_perm"] == 64
+
+
+def test_skipped_input_reported_and_strict_exit(tmp_path):
+    (tmp_path / "ok.txt").write_text("A readable article about bridges.")
+    (tmp_path / "bad.txt").write_bytes(b"\x00\x01\x02" * 100)
+    result = run("scan", str(tmp_path))
+    assert result.exit_code == 0
+    assert "skipped " in result.stderr and "bad.txt" in result.stderr
+    assert run("scan", str(tmp_path), "--strict").exit_code == 1
+
+
+def test_missing_path_exit_3():
+    result = run("scan", "/nonexistent/corpus")
+    assert result.exit_code == 3 and result.stderr.startswith("error: /nonexistent/corpus: no such file")
+
+
+def test_empty_corpus_exit_3(tmp_path):
+    result = run("scan", str(tmp_path))
+    assert result.exit_code == 3 and "no readable article" in result.stderr
+
+
+def test_bad_setting_exit_2():
+    result = run("scan", str(SEEDS), "--lsh-rows", "0")
+    assert result.exit_code == 2 and "lsh_rows" in result.stderr
+    assert run("scan", str(SEEDS), "--format", "pdf").exit_code == 2
+
+
+def test_compare_side_by_side():
+    result = run("compare", str(SEEDS / SEED_000), str(SEEDS / SEED_002), "--width", "40")
+    assert result.exit_code == 0
+    assert f"{SEED_002} is derived from {SEED_000}" in result.stdout
+    assert "North Korean leader Kim Jong Un" in result.stdout
+
+
+def test_compare_json_and_unrelated(tmp_path):
+    (tmp_path / "x.txt").write_text("The orchestra announced a season of concerts.")
+    result = run("compare", str(SEEDS / SEED_000), str(tmp_path / "x.txt"))
+    assert result.exit_code == 0 and "No derivation found" in result.stdout
+    data = json.loads(run("compare", str(SEEDS / SEED_000), str(SEEDS / SEED_002), "--format", "json").stdout)
+    assert len(data["pairs"]) == 1
+
+
+def test_every_command_has_help():
+    for command in ("scan", "compare"):
+        result = run(command, "--help")
+        assert result.exit_code == 0 and "Usage:" in result.stdout

@@ -1,0 +1,85 @@
+"""The Spark engine in local mode gives the local engine's report, byte for byte."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from provenance.errors import ProvenanceError
+from provenance.ingest import read_corpus
+from provenance.pipeline import scan
+from provenance.report import to_json
+from tests.conftest import SEEDS
+
+pytestmark = pytest.mark.spark
+pyspark = pytest.importorskip("pyspark")
+
+
+@pytest.fixture(scope="module")
+def spark():
+    from provenance.engine_spark import session
+
+    spark = session("local[2]", app_name="provenance-tests")
+    yield spark
+    spark.stop()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """The seeds plus generated variants (a spin, a half copy, a merge), a bad line and a duplicate id."""
+    articles, _ = read_corpus([SEEDS])
+    folder = tmp_path_factory.mktemp("corpus")
+    records = [{"id": a.id, "text": a.text, "title": a.title} for a in articles]
+    records.append({"id": "v1-spin", "text": articles[1].text.replace(" the ", " a ").replace("said", "stated"), "published": "2023-10-02"})
+    records.append({"id": "v2-half", "text": articles[3].text[: len(articles[3].text) // 2]})
+    records.append({"id": "v3-merge", "text": articles[0].text[:1500] + "\n\n" + articles[4].text[-1500:]})
+    lines = [json.dumps(r) for r in records[:4]] + ["{not json"] + [json.dumps(r) for r in records[4:]]
+    lines.append(json.dumps({"id": "v1-spin", "text": "a duplicate id"}))
+    (folder / "a.jsonl").write_text("\n".join(lines[:5]) + "\n", encoding="utf-8")
+    sub = folder / "more"
+    sub.mkdir()
+    (sub / "b.jsonl").write_text("\n".join(lines[5:]) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_spark_report_is_byte_identical_to_local(spark, corpus):
+    from provenance.engine_spark import scan_spark
+
+    local = scan([corpus], workers=1)
+    distributed = scan_spark([corpus], spark=spark, partitions=3)
+    assert to_json(distributed) == to_json(local)
+    assert len(local.matches) >= 2 and len(local.skipped) == 2  # the comparison is not vacuous
+
+
+def test_spark_seeds_only_000_to_002(spark, tmp_path):
+    from provenance.engine_spark import scan_spark
+
+    articles, _ = read_corpus([SEEDS])
+    path = tmp_path / "seeds.jsonl"
+    path.write_text("".join(json.dumps({"id": a.id, "text": a.text}) + "\n" for a in articles), encoding="utf-8")
+    report = scan_spark([path], spark=spark)
+    assert [(m.source, m.derived) for m in report.matches] == [(articles[0].id, articles[2].id)]
+    assert to_json(report) == to_json(scan([path], workers=1))
+
+
+def test_missing_pyspark_is_one_clear_line(tmp_path):
+    """Without pyspark, --engine spark says how to install it (exit 3, one line)."""
+    code = (
+        "import sys; sys.modules['pyspark'] = None; sys.modules['pyspark.sql'] = None\n"
+        "from provenance.cli import main; main(['scan', %r, '--engine', 'spark'])" % str(SEEDS)
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 3
+    assert result.stderr.strip() == "error: the Spark engine needs pyspark; install it with: pip install 'provenance[spark]'"
+
+
+def test_install_hint_raised_by_library(monkeypatch):
+    import provenance.engine_spark as engine
+
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+    with pytest.raises(ProvenanceError, match=r"pip install 'provenance\[spark\]'"):
+        engine.session("local[1]")

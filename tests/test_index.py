@@ -1,0 +1,232 @@
+"""The persistent index: round trips, settings stamps, incremental adds, scans against it, crash safety."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from provenance.cli import main
+from provenance.errors import ProvenanceError
+from provenance.index import Index, IndexStoreError, content_hash
+from provenance.ingest import read_corpus
+from provenance.model import Article
+from provenance.pipeline import scan_articles
+from provenance.settings import Settings
+from provenance.shingle import shingle_text
+from tests.conftest import SEED_000, SEED_002, SEEDS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def synthetic(count: int, seed: int = 7) -> list[Article]:
+    """Short articles of made-up words, deterministic."""
+    rng = random.Random(seed)
+    words = [f"w{k}x" for k in range(3000)]
+    out = []
+    for n in range(count):
+        sentences = [" ".join(rng.choice(words) for _ in range(9)).capitalize() + "." for _ in range(6)]
+        out.append(Article(id=f"a{n:04d}", text=" ".join(sentences), path=f"gen/{n}"))
+    return out
+
+
+def check_consistent(path: Path) -> list[str]:
+    """Integrity, per-article rows and df counts agree with the stored texts; returns the ids."""
+    connection = sqlite3.connect(str(path))
+    assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    settings = Settings().replace(**json.loads(connection.execute("SELECT value FROM meta WHERE key='settings'").fetchone()[0]))
+    ids, counts = [], {}
+    for number, article_id, windows, masked in connection.execute("SELECT article, id, windows, masked FROM articles ORDER BY id"):
+        ids.append(article_id)
+        text = connection.execute("SELECT text FROM texts WHERE article=?", (number,)).fetchone()[0]
+        blob = connection.execute("SELECT data FROM signatures WHERE article=?", (number,)).fetchone()[0]
+        assert len(blob) == windows * settings.num_perm * 4
+        low, high = number << 20, (number + 1) << 20
+        rows = connection.execute("SELECT count(*) FROM bands WHERE window_id >= ? AND window_id < ?", (low, high)).fetchone()[0]
+        assert rows == windows * settings.bands
+        for stem in shingle_text(text, tuple(tuple(s) for s in json.loads(masked))).stems.view(np.int64).tolist():
+            counts[stem] = counts.get(stem, 0) + 1
+    assert dict(connection.execute("SELECT stem, df FROM df").fetchall()) == counts
+    assert int(connection.execute("SELECT value FROM meta WHERE key='articles'").fetchone()[0]) == len(ids)
+    total_bands = connection.execute("SELECT count(*) FROM bands").fetchone()[0]
+    assert total_bands == sum(r[0] for r in connection.execute("SELECT windows FROM articles")) * settings.bands
+    connection.close()
+    return ids
+
+
+def test_build_add_info_round_trip(tmp_path):
+    runner = CliRunner()
+    db = tmp_path / "news.db"
+    ref, new = tmp_path / "ref", tmp_path / "new"
+    ref.mkdir(), new.mkdir()
+    for name in sorted(os.listdir(SEEDS)):
+        (new if name == SEED_002 else ref).joinpath(name).write_bytes((SEEDS / name).read_bytes())
+    result = runner.invoke(main, ["index", "build", str(ref), "--index", str(db), "--batch-size", "2", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert "4 added, 0 updated, 0 unchanged in 2 batches; 4 articles" in result.output
+    result = runner.invoke(main, ["index", "add", str(new), "--index", str(db), "--workers", "1"])
+    assert result.exit_code == 0 and "1 added" in result.output
+    result = runner.invoke(main, ["index", "info", "--index", str(db)])
+    assert result.exit_code == 0
+    assert "articles: 5\n" in result.output and f"settings_key: {Settings().key()}\n" in result.output
+    # build refuses an existing file
+    result = runner.invoke(main, ["index", "build", str(ref), "--index", str(db)])
+    assert result.exit_code == 3 and "already exists" in result.output
+    assert check_consistent(db) == sorted(os.listdir(SEEDS))
+    with Index.open(db) as index:
+        number = index.numbers([SEED_000])[SEED_000]
+        (article,) = index.articles([number])
+        assert article.text == (SEEDS / SEED_000).read_text(encoding="utf-8")
+        assert index.info().articles == 5
+
+
+def test_settings_mismatch_refused_with_fix(tmp_path):
+    db = tmp_path / "i.db"
+    Index.open(db, create=True).close()
+    with pytest.raises(ProvenanceError) as caught:
+        Index.open(db, options={"num_perm": 64})
+    message = str(caught.value)
+    assert "num_perm=64 (index: 128)" in message and "--num-perm 128" in message and "rebuild" in message
+    with pytest.raises(IndexStoreError):
+        Index.open(db, settings=Settings(num_perm=64))
+    result = CliRunner().invoke(main, ["index", "add", str(SEEDS), "--index", str(db), "--num-perm", "64"])
+    assert result.exit_code == 3 and "--num-perm 128" in result.output
+    # Leaving settings out, or repeating the index's, is fine.
+    Index.open(db, options={"num_perm": 128}).close()
+    # An index built with other settings keeps them when none are given.
+    other = tmp_path / "o.db"
+    Index.open(other, create=True, options={"num_perm": 64}).close()
+    with Index.open(other) as index:
+        assert index.settings.num_perm == 64
+
+
+def test_missing_index_says_how_to_create(tmp_path):
+    with pytest.raises(IndexStoreError, match="provenance index build"):
+        Index.open(tmp_path / "none.db")
+
+
+def test_readd_is_noop_and_changed_article_is_updated(tmp_path):
+    db = tmp_path / "i.db"
+    articles = synthetic(12)
+    with Index.open(db, create=True) as index:
+        first = index.add(articles, batch_size=5)
+        assert len(first.added) == 12 and first.batches == 3
+    before = (db.read_bytes(), check_consistent(db))
+    with Index.open(db) as index:
+        again = index.add(articles, batch_size=5)
+    assert again.added == () and again.updated == () and len(again.unchanged) == 12
+    assert check_consistent(db) == before[1]
+    changed = Article(id="a0003", text=articles[3].text + " Fresh zzqa zzqb zzqc zzqd zzqe zzqf zzqg zzqh.", path="gen/3b")
+    with Index.open(db) as index:
+        result = index.add([changed])
+        assert result.updated == ("a0003",)
+        number = index.numbers(["a0003"])["a0003"]
+        (stored,) = index.articles([number])
+        assert stored.text == changed.text and stored.path == "gen/3b"
+    check_consistent(db)
+    connection = sqlite3.connect(str(db))
+    assert connection.execute("SELECT sha256 FROM articles WHERE id='a0003'").fetchone()[0] == content_hash(changed.text)
+    assert connection.execute("SELECT count(*) FROM articles").fetchone()[0] == 12
+
+
+def _split_seeds(tmp_path: Path) -> tuple[Path, Path]:
+    ref, new = tmp_path / "ref", tmp_path / "new"
+    ref.mkdir(), new.mkdir()
+    for name in sorted(os.listdir(SEEDS)):
+        (new if name in (SEED_002, "004_6ee2fd30d7e35e5a.txt") else ref).joinpath(name).write_bytes((SEEDS / name).read_bytes())
+    return ref, new
+
+
+def test_scan_with_index_matches_plain_scan_of_union(tmp_path):
+    ref, new = _split_seeds(tmp_path)
+    db = tmp_path / "i.db"
+    runner = CliRunner()
+    assert runner.invoke(main, ["index", "build", str(ref), "--index", str(db), "--workers", "1"]).exit_code == 0
+    indexed = runner.invoke(main, ["scan", str(new), "--index", str(db), "--format", "json", "--workers", "1"])
+    plain = runner.invoke(main, ["scan", str(ref), str(new), "--format", "json", "--workers", "1"])
+    assert indexed.exit_code == 0 and plain.exit_code == 0
+    got, want = json.loads(indexed.stdout), json.loads(plain.stdout)
+    new_ids = set(os.listdir(new))
+    # Pairs, passages and scores are identical: the index's df counts exactly the union.
+    assert got["pairs"] == [p for p in want["pairs"] if p["source"] in new_ids or p["derived"] in new_ids]
+    assert [(p["source"], p["derived"]) for p in got["pairs"]] == [(SEED_000, SEED_002)]
+    assert got["settings_key"] == want["settings_key"]
+    # The scanned articles were added: scanning them again finds the same pairs, adds nothing.
+    again = runner.invoke(main, ["scan", str(new), "--index", str(db), "--format", "json", "--workers", "1"])
+    assert json.loads(again.stdout)["pairs"] == got["pairs"]
+    assert check_consistent(db) == sorted(os.listdir(SEEDS))
+
+
+def test_index_candidates_equal_in_memory_candidates(tmp_path):
+    """Index.candidates over a one-batch index gives find_candidates' pairs for the same corpus."""
+    from provenance.boilerplate import mask_site_boilerplate
+    from provenance.candidates import find_candidates
+    from provenance.pipeline import shingle_articles, signature_inputs
+    from provenance.shingle import Vocabulary
+    from provenance.signatures import sign_ranges
+
+    articles, _ = read_corpus([SEEDS])
+    articles += [Article(id=f"zz{k}", text=a.text.replace("the", "a"), path="v") for k, a in enumerate(articles[:3])]
+    articles.sort(key=lambda a: a.id)
+    settings = Settings()
+    shingled = shingle_articles(mask_site_boilerplate(articles))  # what the pipeline and Index.add shingle
+    values, ranges, owners = signature_inputs(shingled, Vocabulary.build(shingled), settings)
+    signatures = sign_ranges(values, ranges, settings.num_perm, settings.seed)
+    want = find_candidates(signatures, owners, len(articles), settings.lsh_rows, settings.max_bucket).pairs.tolist()
+    with Index.open(tmp_path / "i.db", create=True) as index:
+        index.add(articles, batch_size=len(articles))
+        numbers = index.numbers(a.id for a in articles)
+        position = {numbers[a.id]: k for k, a in enumerate(articles)}
+        stored, stored_owners = index.signatures([numbers[a.id] for a in articles])
+        assert np.array_equal(stored, signatures)
+        found = index.candidates(stored, stored_owners)
+    got = sorted({tuple(sorted((int(q), position[int(n)]))) for q, n in found.tolist() if int(q) != position[int(n)]})
+    assert [list(p) for p in got] == want
+
+
+@pytest.mark.slow
+def test_killed_add_leaves_whole_batches(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    articles = synthetic(240, seed=3)
+    for article in articles:
+        (corpus / f"{article.id}.txt").write_text(article.text, encoding="utf-8")
+    ids = sorted(f"{a.id}.txt" for a in articles)
+    batches = [ids[k : k + 3] for k in range(0, len(ids), 3)]
+    db = tmp_path / "i.db"
+    Index.open(db, create=True).close()
+    command = [sys.executable, "-m", "provenance.cli", "index", "add", str(corpus), "--index", str(db), "--batch-size", "3", "--workers", "1"]
+    rng = random.Random(11)
+    kills = 0
+    for attempt in range(4):
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        # Kill at a random point mid-run: after a random number of committed batches, plus a
+        # random short sleep so the signal lands anywhere inside the next batch.
+        assert process.stderr is not None
+        for _ in range(rng.randint(1, 12)):
+            if not process.stderr.readline():
+                break
+        time.sleep(rng.uniform(0.0, 0.05))
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            kills += 1
+        process.wait()
+        held = check_consistent(db)
+        # Exactly some first k batches are in, each whole.
+        count = len(held)
+        assert count % 3 == 0 or count == len(ids)
+        assert held == ids[:count]
+    # Finish the job; the index ends complete and consistent.
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+    assert check_consistent(db) == ids
+    assert kills >= 3

@@ -1,0 +1,124 @@
+"""ingest: readers, decoding, dates, ids, and bad input reported rather than fatal."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from provenance.errors import InputError
+from provenance.ingest import read_corpus
+from provenance.ingest.dates import find_date_line, parse_date
+
+
+def test_ids_are_relative_paths_sorted(tmp_path):
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "two.txt").write_text("Second article text here.")
+    (tmp_path / "one.txt").write_text("First article text here.")
+    articles, skipped = read_corpus([tmp_path])
+    assert [a.id for a in articles] == ["b/two.txt", "one.txt"]
+    assert skipped == []
+    assert articles[1].text == "First article text here."
+
+
+def test_file_argument_id_is_its_name(tmp_path):
+    path = tmp_path / "x.txt"
+    path.write_text("Some text.")
+    articles, _ = read_corpus([path])
+    assert articles[0].id == "x.txt"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "Café au lait, naïve résumé.".encode("utf-16"),  # BOM
+        "Café au lait, naïve résumé.".encode("utf-16-le"),  # no BOM
+        "Café au lait, naïve résumé.".encode("utf-8-sig"),
+        "Café au lait, naïve résumé, a longer sentence of text.".encode("cp1252"),
+    ],
+)
+def test_encodings_decoded(tmp_path, data):
+    (tmp_path / "a.txt").write_bytes(data)
+    articles, skipped = read_corpus([tmp_path])
+    assert skipped == []
+    assert "Caf" in articles[0].text and "au lait" in articles[0].text
+
+
+def test_binary_and_empty_files_are_skipped_with_reason(tmp_path):
+    (tmp_path / "bin.txt").write_bytes(bytes(range(256)) * 40)
+    (tmp_path / "empty.txt").write_text("   \n")
+    (tmp_path / "ok.txt").write_text("A real article.")
+    articles, skipped = read_corpus([tmp_path])
+    assert [a.id for a in articles] == ["ok.txt"]
+    reasons = {s.path.rsplit("/", 1)[-1]: s.reason for s in skipped}
+    assert "binary" in reasons["bin.txt"]
+    assert "empty" in reasons["empty.txt"]
+
+
+def test_jsonl_reader_and_bad_lines(tmp_path):
+    lines = [
+        json.dumps({"id": 7, "text": "Seven.", "title": "T", "published": "2023-09-13T10:00:00Z", "url": "https://x/7"}),
+        "{not json",
+        json.dumps({"text": "no id"}),
+        json.dumps({"id": "b", "text": "Published On: Sep 13, 2023\nBody."}),
+        "",
+    ]
+    (tmp_path / "export.jsonl").write_text("\n".join(lines))
+    articles, skipped = read_corpus([tmp_path])
+    assert [(a.id, a.published, a.published_from) for a in articles] == [
+        ("7", "2023-09-13", "metadata"),
+        ("b", "2023-09-13", "date-line"),
+    ]
+    assert [s.path.rsplit("/", 1)[-1] for s in skipped] == ["export.jsonl:2", "export.jsonl:3"]
+
+
+def test_duplicate_ids_skipped(tmp_path):
+    (tmp_path / "a.jsonl").write_text(json.dumps({"id": "x", "text": "one"}) + "\n" + json.dumps({"id": "x", "text": "two"}))
+    articles, skipped = read_corpus([tmp_path])
+    assert len(articles) == 1 and "duplicate id" in skipped[0].reason
+
+
+def test_missing_path_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        read_corpus([tmp_path / "nope"])
+
+
+def test_symlink_loop_reported(tmp_path):
+    (tmp_path / "a.txt").write_text("Text.")
+    (tmp_path / "loop").symlink_to(tmp_path)
+    articles, skipped = read_corpus([tmp_path])
+    assert [a.id for a in articles] == ["a.txt"]
+    assert any("loop" in s.reason for s in skipped)
+
+
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("Published On: Sep 13, 2023", "2023-09-13"),
+        ("Fri. Sep 29th, 2023", "2023-09-29"),
+        ("Sat. Sep 30th, 2023", "2023-09-30"),
+        ("13 September 2023", "2023-09-13"),
+        ("2023-09-13", "2023-09-13"),
+        ("Wednesday, October 4", None),
+        ("The summit on Sep 13, 2023 was long and the talks went on for hours.", None),
+    ],
+)
+def test_date_lines(line, expected):
+    assert find_date_line(line + "\nBody text.") == expected
+
+
+def test_date_label_on_its_own_line():
+    assert find_date_line("Title\nBody.\nPublished On:\n\nSep 13, 2023\nSource link") == "2023-09-13"
+
+
+def test_parse_date_rejects_impossible():
+    assert parse_date("Feb 30, 2023") is None
+    assert parse_date("2023-02-28T00:00") == "2023-02-28"
+
+
+def test_seed_dates(seed_report):
+    dates = {a.id[:3]: (a.published, a.published_from) for a in seed_report.articles}
+    assert dates["001"] == ("2023-09-13", "date-line")
+    assert dates["002"] == ("2023-09-30", "date-line")
+    assert dates["004"] == ("2023-09-29", "date-line")
+    assert dates["000"] == (None, None) and dates["003"] == (None, None)

@@ -1,0 +1,90 @@
+"""CSV reader and the column mapping shared with JSONL: renamed columns, bad rows reported and skipped."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from provenance.cli import main
+from provenance.ingest import Fields, read_corpus
+from tests.conftest import SEEDS, SEED_000, SEED_002
+
+STORY = "The harbour authority approved the new ferry terminal after a long public consultation."
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def test_default_columns(tmp_path):
+    path = _write_csv(tmp_path / "export.csv", ["id", "title", "text", "published", "url"],
+                      [["a1", "Ferry", STORY, "2023-09-13", "https://news.example/a1"]])
+    articles, skipped = read_corpus([path])
+    assert skipped == []
+    (article,) = articles
+    assert (article.id, article.title, article.text, article.published, article.published_from, article.url) == (
+        "a1", "Ferry", STORY, "2023-09-13", "metadata", "https://news.example/a1")
+    assert article.path == f"{path}:2"
+
+
+def test_mapped_columns_and_bad_rows(tmp_path):
+    path = _write_csv(tmp_path / "export.csv", ["slug", "headline", "body", "date", "link"], [
+        ["ferry", "Ferry", STORY, "Sep 13, 2023", "https://news.example/ferry"],
+        ["empty", "No body", "", "", ""],
+        ["", "No id", STORY + " Again.", "", ""],
+    ])
+    fields = Fields(id="slug", text="body", title="headline", published="date", url="link")
+    articles, skipped = read_corpus([path], fields=fields)
+    assert [(a.id, a.title, a.published, a.url) for a in articles] == [
+        ("export.csv:4", "No id", None, None),  # no id: the row's place is its id
+        ("ferry", "Ferry", "2023-09-13", "https://news.example/ferry"),
+    ]
+    assert [(s.path, s.reason) for s in skipped] == [
+        (f"{path}:3", "missing or empty 'body'; name the field holding the article text with --text-field"),
+    ]
+
+
+def test_missing_text_column_names_the_columns_and_the_fix(tmp_path):
+    path = _write_csv(tmp_path / "export.csv", ["id", "body"], [["a", STORY]])
+    articles, skipped = read_corpus([path])
+    assert articles == []
+    assert [str(s) for s in skipped] == [
+        f"skipped {path}: no 'text' column (columns: 'id', 'body'); name the text column with --text-field"
+    ]
+
+
+def test_jsonl_mapping_and_bad_lines(tmp_path):
+    path = tmp_path / "export.jsonl"
+    lines = [
+        json.dumps({"guid": 7, "content": STORY, "headline": "Ferry", "pubdate": "2023-09-13"}),
+        "{not json",
+        json.dumps({"guid": 8, "text": STORY}),
+        json.dumps({"content": STORY}),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    fields = Fields(id="guid", text="content", title="headline", published="pubdate")
+    articles, skipped = read_corpus([path], fields=fields)
+    assert [(a.id, a.title, a.published) for a in articles] == [("7", "Ferry", "2023-09-13")]
+    assert [(s.path, s.reason.split(";")[0]) for s in skipped] == [
+        (f"{path}:2", "not valid JSON (Expecting property name enclosed in double quotes)"),
+        (f"{path}:3", "missing or empty 'content'"),
+        (f"{path}:4", "missing 'guid' (a string or number)"),
+    ]
+
+
+def test_scan_with_field_options_reports_bad_rows(tmp_path):
+    rows = [[name, (SEEDS / name).read_text(encoding="utf-8")] for name in (SEED_000, SEED_002)] + [["broken", ""]]
+    path = _write_csv(tmp_path / "seeds.csv", ["name", "story"], rows)
+    result = CliRunner().invoke(main, ["scan", str(path), "--text-field", "story", "--id-field", "name", "--format", "csv", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert f"skipped {path}:4: missing or empty 'story'" in result.stderr
+    assert result.stdout.splitlines()[1].startswith(f"{SEED_000},{SEED_002},")
+    strict = CliRunner().invoke(main, ["scan", str(path), "--text-field", "story", "--id-field", "name", "--strict", "--workers", "1"])
+    assert strict.exit_code == 1

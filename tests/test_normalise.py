@@ -1,0 +1,52 @@
+"""normalise: mojibake repair, folding, whitespace, and the offset map back to the original."""
+
+from __future__ import annotations
+
+import ftfy
+from hypothesis import assume, given, settings, strategies as st
+
+from provenance.normalise import normalise
+
+
+def test_ascii_is_lowercased_and_whitespace_collapsed():
+    n = normalise("  Hello   World\n\n Again  ")
+    assert n.text == "hello world\nagain"
+    assert n.to_original(0, 5) == (2, 7)
+
+
+def test_mojibake_is_repaired_and_maps_back():
+    text = "Russia‚Äôs leader"
+    n = normalise(text)
+    assert n.text == "russia's leader"
+    start, end = n.to_original(0, len("russia's"))
+    assert text[start:end] == "Russia‚Äôs"
+
+
+def test_nfkc_ligature_and_quotes():
+    n = normalise("ﬁle “quoted” — dash")
+    assert n.text == 'file "quoted" - dash'
+
+
+def test_empty_and_blank():
+    assert normalise("").text == ""
+    assert normalise(" \n\t ").text == ""
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(st.text())
+def test_offsets_stay_inside_original(text):
+    n = normalise(text)
+    assert len(n.starts) == len(n.text) == len(n.ends)
+    for start, end in zip(n.starts.tolist(), n.ends.tolist()):
+        assert 0 <= start < end <= len(text)
+    assert list(n.starts) == sorted(n.starts)
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(st.text())
+def test_idempotent(text):
+    once = normalise(text).text
+    # Mojibake repair is a heuristic: a folded string can itself look like mojibake
+    # ("÷à"). Folding, quotes and whitespace are idempotent; that is what is checked.
+    assume(ftfy.fix_encoding(text) == text and ftfy.fix_encoding(once) == once)
+    assert normalise(once).text == once

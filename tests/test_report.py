@@ -1,0 +1,63 @@
+"""report: the JSON contract, determinism, CSV and table rendering."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+
+from provenance.pipeline import scan
+from provenance.report import report_dict, to_csv, to_json, to_table
+from tests.conftest import SEED_000, SEED_002, SEEDS
+
+
+def test_json_contract(seed_report):
+    data = json.loads(to_json(seed_report))
+    assert list(data) == ["schema_version", "provenance_version", "settings_key", "settings", "articles", "pairs", "trees", "stories", "skipped"]
+    assert data["schema_version"] == 1
+    assert set(data["articles"][0]) == {"id", "path", "title", "published", "published_from", "chars"}
+    pair = data["pairs"][0]
+    assert set(pair) >= {"source", "derived", "relation", "overlap", "source_overlap", "jaccard", "confidence", "passages"}
+    assert set(pair["passages"][0]) == {"source_start", "source_end", "derived_start", "derived_end", "similarity"}
+    assert data["trees"] == [
+        {"root": SEED_000, "articles": [SEED_000, SEED_002], "edges": [
+            {"source": SEED_000, "derived": SEED_002, "overlap": pair["overlap"], "confidence": pair["confidence"], "date_conflict": False}
+        ]}
+    ]
+    for key in ("overlap", "source_overlap", "jaccard", "confidence"):
+        assert 0.0 <= pair[key] <= 1.0
+
+
+def test_json_identical_across_runs_workers_and_input_order(tmp_path, seed_report):
+    reordered = tmp_path / "corpus"
+    reordered.mkdir()
+    for path in sorted(SEEDS.glob("*.txt"), reverse=True):
+        shutil.copy(path, reordered / path.name)
+    expected = to_json(seed_report)
+    assert to_json(scan([SEEDS], workers=2)) == expected
+    other = json.loads(to_json(scan([reordered], workers=2)))
+    base = json.loads(expected)
+    for article in other["articles"] + base["articles"]:
+        article.pop("path")
+    assert other == base
+
+
+def test_csv_rows_and_header(seed_report):
+    rows = list(csv.DictReader(io.StringIO(to_csv(seed_report))))
+    assert len(rows) == 1
+    assert rows[0]["source"] == SEED_000 and rows[0]["derived"] == SEED_002
+    assert float(rows[0]["overlap %"]) == round(seed_report.matches[0].overlap * 100, 1)
+
+
+def test_table_shows_tree_and_pair(seed_report):
+    table = to_table(seed_report)
+    assert "Derivation trees" in table and f"└── {SEED_002}" in table
+    assert "Same story, no derivation claimed" in table
+
+
+def test_report_dict_lists_skipped(tmp_path):
+    (tmp_path / "a.txt").write_text("Some text of an article.")
+    (tmp_path / "b.txt").write_bytes(b"")
+    data = report_dict(scan([tmp_path]))
+    assert [s["reason"] for s in data["skipped"]] == ["empty article (no text)"]

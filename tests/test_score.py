@@ -1,0 +1,59 @@
+"""score: coverage, Jaccard, relation, direction from dates or text, conflicts."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from provenance.align import SentencePassage
+from provenance.model import Article
+from provenance.score import build_match, coverage, jaccard, relation
+from provenance.shingle import shingle_text
+
+
+def test_coverage_unions_spans():
+    assert coverage([(0, 10), (5, 20), (30, 40)], 100) == 0.3
+    assert coverage([], 10) == 0.0 and coverage([(0, 5)], 0) == 0.0
+
+
+def test_jaccard_exact_and_symmetric():
+    a, b = np.array([1, 2, 3, 4], np.uint64), np.array([3, 4, 5], np.uint64)
+    assert jaccard(a, b) == jaccard(b, a) == 2 / 5
+    assert jaccard(a[:0], b[:0]) == 0.0
+
+
+def test_relations():
+    assert relation(0.95, 0.95, 0.99) == "copy"
+    assert relation(0.85, 0.5, 0.85) == "near-copy"
+    assert relation(0.6, 0.4, 0.5) == "rewrite"
+    assert relation(0.1, 0.05, 0.9) == "partial"
+
+
+LONG = "One two three alpha. Beta gamma delta epsilon. Zeta eta theta iota. Kappa lambda mu nu."
+SHORT = "Alpha beta gamma delta. Epsilon zeta eta theta."
+
+
+def _match(a_date=None, b_date=None):
+    a = Article("a", LONG, "a", published=a_date, published_from="metadata" if a_date else None)
+    b = Article("b", SHORT, "b", published=b_date, published_from="metadata" if b_date else None)
+    passage = SentencePassage(0, 3, 0, 2, seeds=3, similarity=0.9, size=30)
+    return build_match(a, b, shingle_text(LONG), shingle_text(SHORT), [passage], 0.5)
+
+
+def test_condensed_copy_is_derived_without_dates():
+    m = _match()
+    assert (m.source, m.derived, m.direction_from, m.date_conflict) == ("a", "b", "text", False)
+    assert m.overlap > m.source_overlap
+
+
+def test_dates_decide_direction_and_conflict_is_flagged():
+    m = _match(a_date="2023-09-20", b_date="2023-09-13")
+    assert (m.source, m.derived, m.direction_from) == ("b", "a", "dates")
+    assert m.date_conflict is True
+    p = m.passages[0]
+    assert LONG[p.derived_start : p.derived_end].startswith("alpha") and SHORT[p.source_start : p.source_end].startswith("Alpha")
+
+
+def test_low_evidence_is_not_a_match():
+    a, b = Article("a", LONG, "a"), Article("b", SHORT, "b")
+    weak = SentencePassage(0, 1, 0, 1, seeds=1, similarity=0.4, size=5)
+    assert build_match(a, b, shingle_text(LONG), shingle_text(SHORT), [weak], 0.5) is None

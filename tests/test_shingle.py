@@ -1,0 +1,50 @@
+"""shingle: content words, stems, sentences, windows, document frequencies."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from provenance.shingle import Vocabulary, shingle_text, stem_hash, windows
+
+
+def test_stopwords_and_stems():
+    assert stem_hash("the") == 0 and stem_hash("said") == 0 and stem_hash("x") == 0
+    assert stem_hash("discussions") == stem_hash("discussion") != 0
+    assert stem_hash("2023") != 0
+
+
+def test_content_words_keep_original_offsets():
+    text = "The Leaders MET in Vostochny.  Mr. Kim arrived by train!"
+    s = shingle_text(text)
+    words = [text[a:b] for a, b in zip(s.starts.tolist(), s.ends.tolist())]
+    assert words == ["Leaders", "MET", "Vostochny", "Kim", "arrived", "train"]
+
+
+def test_sentences_ignore_abbreviations():
+    s = shingle_text("Mr. Kim met Mr. Putin in the U.S. today. Then he left by train.")
+    assert s.sentences == 2
+
+
+def test_line_breaks_end_sentences():
+    s = shingle_text("A title line\nThe body starts here and goes on")
+    assert s.sentences == 2
+
+
+def test_masked_spans_drop_words():
+    text = "Alpha beta gamma. Leave a reply comment form."
+    s = shingle_text(text, masked=((18, len(text)),))
+    assert [text[a:b] for a, b in zip(s.starts, s.ends)] == ["Alpha", "beta", "gamma"]
+
+
+def test_windows_cover_whole_sentences():
+    sentence_starts = np.array([0, 3, 9, 12, 20])
+    w = windows(sentence_starts, 8)
+    assert w.tolist() == [[0, 9], [3, 12], [9, 20]]
+    assert windows(np.array([0, 5]), 8).tolist() == [[0, 5]]
+    assert windows(np.array([0]), 8).shape == (0, 2)
+
+
+def test_vocabulary_document_frequency():
+    a, b = shingle_text("apple banana apple"), shingle_text("banana cherry")
+    v = Vocabulary.build([a, b])
+    assert v.frequency(np.array([stem_hash("banana"), stem_hash("apple"), 12345], dtype=np.uint64)).tolist() == [2, 1, 0]

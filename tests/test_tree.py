@@ -1,0 +1,58 @@
+"""tree: maximum branching (one parent each, acyclic) and stories."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings, strategies as st
+
+from provenance.model import Match
+from provenance.tree import build_stories, build_trees
+
+
+def _m(source: str, derived: str, overlap: float = 0.8, confidence: float = 0.9) -> Match:
+    return Match(source, derived, "rewrite", overlap, 0.5, 0.3, confidence, ())
+
+
+def test_chain_and_best_parent():
+    trees = build_trees([_m("a", "b"), _m("b", "c", 0.9), _m("a", "c", 0.3)])
+    assert len(trees) == 1
+    tree = trees[0]
+    assert tree.root == "a" and tree.articles == ("a", "b", "c")
+    assert [(e.source, e.derived) for e in tree.edges] == [("a", "b"), ("b", "c")]
+
+
+def test_cycle_is_broken():
+    trees = build_trees([_m("a", "b", 0.9), _m("b", "c", 0.8), _m("c", "a", 0.1)])
+    edges = [(e.source, e.derived) for t in trees for e in t.edges]
+    assert sorted(edges) == [("a", "b"), ("b", "c")]
+
+
+def test_stories_group_weak_links_only():
+    stories = build_stories([("x", "y"), ("y", "z")], [_m("a", "b")])
+    assert stories == [("x", "y", "z")]
+    assert build_stories([], [_m("a", "b")]) == []
+
+
+nodes = st.sampled_from(list("abcdefg"))
+edges = st.lists(st.tuples(nodes, nodes, st.floats(0.01, 1.0), st.floats(0.01, 1.0)), max_size=25)
+
+
+@settings(derandomize=True, max_examples=150, deadline=None)
+@given(edges)
+def test_forest_has_one_parent_each_and_no_cycle(raw):
+    seen, matches = set(), []
+    for s, d, o, c in raw:
+        if s != d and (s, d) not in seen and (d, s) not in seen:
+            seen.add((s, d))
+            matches.append(_m(s, d, o, c))
+    trees = build_trees(matches)
+    parents: dict[str, str] = {}
+    for tree in trees:
+        for edge in tree.edges:
+            assert edge.derived not in parents
+            parents[edge.derived] = edge.source
+        assert tree.root not in parents
+    for node in parents:  # walking up always ends at a root
+        steps, current = 0, node
+        while current in parents:
+            current, steps = parents[current], steps + 1
+            assert steps <= len(parents)
