@@ -52,7 +52,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import words  # noqa: E402  (bench/ is not a package)
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 BLOCK = 2000  # articles per independently seeded block
 KINDS = ("copy", "partial", "light-edit", "spin")
 KIND_WEIGHTS = np.array([0.15, 0.2, 0.25, 0.4])
@@ -341,8 +341,9 @@ class Generator:
             return f'"{text}," {self.vocab.tokens[sentence.speaker]} said.'
         return text + "."
 
-    def render(self, draft: Draft) -> tuple[str, str, float]:
-        """Text, title, and the fraction of the text's characters marked ``from_source``."""
+    def render(self, draft: Draft) -> tuple[str, str, float, tuple[int, int]]:
+        """Text, title, the fraction of the text's characters marked ``from_source``, and
+        where the story is: ``(end of the wire lede, start of the footer)``."""
         parts, inherited = [], 0
         total = 0
         for p, paragraph in enumerate(draft.paragraphs):
@@ -355,11 +356,12 @@ class Generator:
                     text = draft.lede + text
                 line.append(text)
             parts.append(" ".join(line))
+        story_end = len("\n\n".join(parts))
         parts += draft.footer
         text = "\n\n".join(parts)
         total = len(text)
         title = " ".join(w[:1].upper() + w[1:] for w in self.vocab.token_array[draft.title].tolist())
-        return text, title, inherited / total
+        return text, title, inherited / total, (len(draft.lede), story_end + (2 if draft.footer else 0))
 
 
 def _group(sentences: list[Sentence], rng: np.random.Generator, most: int) -> list[list[Sentence]]:
@@ -373,6 +375,7 @@ class Record(NamedTuple):
     text: str
     title: str
     day: int
+    story: tuple[int, int]  # the text outside [start, end) is wire lede and footer boilerplate
 
 
 def make_block(generator: Generator, seed: int, block: int, size: int, family_share: float) -> tuple[list[Record], list[tuple[int, int, str, float, int]]]:
@@ -401,16 +404,16 @@ def make_block(generator: Generator, seed: int, block: int, size: int, family_sh
             drafts.append(generator.derive(rng, drafts[source], kind, days[m]))
             edges_local.append((family, source, m, kind))
         rendered = [generator.render(d) for d in drafts]
-        for m, (text, title, _) in enumerate(rendered):
-            slots.append((Record(text, title, days[m]), family, m))
+        for m, (text, title, _, story) in enumerate(rendered):
+            slots.append((Record(text, title, days[m], story), family, m))
         overlaps = {m: 1.0 if kind == "copy" else rendered[m][2] for _, _, m, kind in edges_local[-(members - 1) :]}
         edges_local[-(members - 1) :] = [(f, s, m, k, overlaps[m]) for f, s, m, k in edges_local[-(members - 1) :]]
         family += 1
         in_families += members
     while len(slots) < size:
         day = FIRST_DAY + int(rng.integers(0, DAYS))
-        text, title, _ = generator.render(generator.fresh(rng, int(rng.integers(0, topics)), day))
-        slots.append((Record(text, title, day), -1, 0))
+        text, title, _, story = generator.render(generator.fresh(rng, int(rng.integers(0, topics)), day))
+        slots.append((Record(text, title, day, story), -1, 0))
     order = rng.permutation(len(slots))
     position = {}
     records = []
@@ -468,6 +471,7 @@ def generate(
     edges: list[dict] = []
     families: dict[int, list[str]] = {}
     kinds = dict.fromkeys(KINDS, 0)
+    furniture: dict[str, list[int]] = {}
     began = time.perf_counter()
     pool = None
     if workers > 1 and len(jobs) > 1:
@@ -484,7 +488,10 @@ def generate(
                 lines = []
                 for k, r in enumerate(records):
                     published = datetime.date.fromordinal(r.day).isoformat()
-                    lines.append(json.dumps({"id": f"n{base + k:0{width}d}", "text": r.text, "title": r.title, "published": published}, ensure_ascii=False))
+                    article_id = f"n{base + k:0{width}d}"
+                    lines.append(json.dumps({"id": article_id, "text": r.text, "title": r.title, "published": published}, ensure_ascii=False))
+                    if r.story != (0, len(r.text)):
+                        furniture[article_id] = list(r.story)
                 handle.write("\n".join(lines) + "\n")
                 for s, d, kind, overlap, fam in block_edges:
                     source, derived = f"n{base + s:0{width}d}", f"n{base + d:0{width}d}"
@@ -517,6 +524,8 @@ def generate(
         "kinds": kinds,
         "families": family_list,
         "edges": sorted(edges, key=lambda e: (e["source"], e["derived"])),
+        # Per article with any: [start, end) of the story; before it the wire lede, after it footer lines.
+        "story_spans": furniture,
     }
     (out / "truth.json.tmp").write_text(json.dumps(truth, indent=0, sort_keys=True))
     os.replace(out / "truth.json.tmp", out / "truth.json")

@@ -16,9 +16,11 @@ same two articles, in either direction. Every reported match is one of:
 ``edge`` (a planted edge), ``family, indirect`` (two members of one planted family
 that are not a direct edge: grandparent and grandchild, two siblings; the text
 really did pass from one to the other, through an intermediary, so it is not a
-false claim, but it is not the edge either), or ``false`` (anything else).
-``precision`` = (edge + family indirect) / reported; ``precision_strict`` =
-edge / reported. Overlap error compares the reported overlap of the planted
+false claim, but it is not the edge either), ``false, boilerplate`` (a false pair
+whose every passage lies mostly in wire ledes and footer lines, per the truth's
+``story_spans``), or ``false`` (anything else). ``precision`` = (edge + family
+indirect) / reported; ``precision_strict`` = edge / reported; and, to tell the
+two kinds of error apart, precision without the boilerplate-only pairs. Overlap error compares the reported overlap of the planted
 derived article (``overlap``, or ``source_overlap`` when provenance turned the
 pair round) with the planted one. Tree edge accuracy: fraction of planted edges
 whose derived article has exactly the planted source as its parent in
@@ -90,30 +92,38 @@ class Truth:
     edges: dict[frozenset[str], dict[str, Any]]  # pair -> planted edge
     family_of: dict[str, str]
     families: list[dict[str, Any]]
+    story_spans: dict[str, list[int]] = dataclasses.field(default_factory=dict)
+
+    def outside_story(self, article: str, start: int, end: int) -> int:
+        """Characters of ``[start, end)`` in the article's wire lede or footer (boilerplate)."""
+        if article not in self.story_spans:
+            return 0
+        story_start, story_end = self.story_spans[article]
+        return max(0, min(end, story_start) - start) + max(0, end - max(start, story_end))
 
     @classmethod
     def load(cls, path: Path) -> "Truth":
         data = json.loads((path / "truth.json").read_text())
         edges = {frozenset((e["source"], e["derived"])): e for e in data["edges"]}
         family_of = {a: f["family"] for f in data["families"] for a in f["articles"]}
-        return cls(edges, family_of, data["families"])
+        return cls(edges, family_of, data["families"], data.get("story_spans", {}))
 
     def restricted(self, ids: set[str]) -> "Truth":
         """The planted edges with both ends in ``ids``."""
         edges = {k: e for k, e in self.edges.items() if k <= ids}
-        return Truth(edges, self.family_of, self.families)
+        return Truth(edges, self.family_of, self.families, self.story_spans)
 
 
 # --- memory -------------------------------------------------------------------------------
 
 
 class PeakMemory:
-    """Peak resident memory of this process plus its children, sampled (psutil), and maxrss."""
+    """Peak memory of this process plus its workers (sum of PSS, sampled with psutil)."""
 
     # Above this many bytes (process + workers) the run stops: the machine is shared.
     limit: int | None = None
 
-    def __init__(self, interval: float = 0.1) -> None:
+    def __init__(self, interval: float = 0.25) -> None:
         self.peak = 0
         self._stop = threading.Event()
         self._interval = interval
@@ -126,10 +136,12 @@ class PeakMemory:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _sample(self) -> int:
-        total = self._process.memory_info().rss
-        for child in self._process.children(recursive=True):
+        # PSS (proportional set size): pages a forked worker shares with its parent count once.
+        total = 0
+        for process in [self._process, *self._process.children(recursive=True)]:
             try:
-                total += child.memory_info().rss
+                info = process.memory_full_info()
+                total += getattr(info, "pss", info.rss)
             except Exception:  # a worker may exit between listing and reading
                 pass
         return total
@@ -186,6 +198,8 @@ def evaluate(report: Report, truth: Truth) -> dict[str, Any]:
             errors[edge["kind"]].append(abs(reported - edge["overlap"]))
         elif truth.family_of.get(match.source) is not None and truth.family_of.get(match.source) == truth.family_of.get(match.derived):
             classes["family_indirect"] += 1
+        elif _boilerplate_only(match, truth):
+            classes["false_boilerplate"] += 1
         else:
             classes["false"] += 1
     reported = len(report.matches)
@@ -210,6 +224,7 @@ def evaluate(report: Report, truth: Truth) -> dict[str, Any]:
         "classes": dict(classes),
         "precision": _ratio(classes["edge"] + classes["family_indirect"], reported),
         "precision_strict": _ratio(classes["edge"], reported),
+        "precision_without_boilerplate_pairs": _ratio(classes["edge"] + classes["family_indirect"], reported - classes["false_boilerplate"]),
         "recall": _ratio(found, len(truth.edges)),
         "by_kind": {
             kind: {
@@ -227,6 +242,15 @@ def evaluate(report: Report, truth: Truth) -> dict[str, Any]:
         "root_accuracy": _ratio(roots_right, families),
         "families": families,
     }
+
+
+def _boilerplate_only(match: Any, truth: Truth) -> bool:
+    """Whether most of every passage, on both sides, lies in wire ledes and footers."""
+    for p in match.passages:
+        for article, start, end in ((match.source, p.source_start, p.source_end), (match.derived, p.derived_start, p.derived_end)):
+            if 2 * truth.outside_story(article, start, end) < end - start:
+                return False
+    return bool(match.passages)
 
 
 def _ratio(a: float, b: float) -> float | None:
@@ -479,7 +503,7 @@ def render(result: dict[str, Any]) -> str:
     )
     for mode, scan in result["scans"].items():
         lines.append("")
-        lines.append(f"scan {mode.replace('_', ' ')} (median of {scan['repeat']}): {scan['wall_seconds']} s, {scan['articles_per_second']:,} articles/s, peak memory {scan['peak_memory_mib']:,} MiB (process + workers)")
+        lines.append(f"scan {mode.replace('_', ' ')} (median of {scan['repeat']}): {scan['wall_seconds']} s, {scan['articles_per_second']:,} articles/s, peak memory {scan['peak_memory_mib']:,} MiB (PSS, process + workers)")
         lines.append(f"  {'stage':<12}{'seconds':>10}{'articles/s':>14}")
         for stage, t in scan["stages"].items():
             lines.append(f"  {stage:<12}{t['seconds']:>10.2f}{(t['articles_per_second'] or 0):>14,}")
@@ -487,7 +511,8 @@ def render(result: dict[str, Any]) -> str:
         q = scan["quality"]
         lines.append(
             f"  pairs reported {q['reported']:,}: {q['classes'].get('edge', 0):,} planted edges, {q['classes'].get('family_indirect', 0):,} family indirect, "
-            f"{q['classes'].get('false', 0):,} false; precision {q['precision']}, strict {q['precision_strict']}"
+            f"{q['classes'].get('false_boilerplate', 0):,} false on boilerplate only, {q['classes'].get('false', 0):,} other false; "
+            f"precision {q['precision']} (strict {q['precision_strict']}; {q['precision_without_boilerplate_pairs']} without the boilerplate-only pairs)"
         )
         lines.append(f"  {'kind':<12}{'planted':>9}{'found':>8}{'recall':>8}{'ovl err':>9}{'edge acc':>10}")
         for kind, k in q["by_kind"].items():
