@@ -474,20 +474,64 @@ def run_baselines(articles: Sequence[Article], truth: Truth, sample: int, worker
     return out
 
 
-def provenance_candidates(articles: Sequence[Article], settings: Settings) -> set[tuple[str, str]]:
-    """provenance's unverified candidate pairs, from the pipeline's own stage functions (untimed)."""
+def provenance_candidates(
+    articles: Sequence[Article], settings: Settings, workers: int = 1, timings: dict[str, float] | None = None
+) -> set[tuple[str, str]]:
+    """provenance's unverified candidate pairs, from the pipeline's own stage functions, in
+    ``scan_articles``'s order; each stage's seconds go into ``timings`` if given."""
     from provenance.boilerplate import mask_site_boilerplate
     from provenance.candidates import find_candidates
     from provenance.pipeline import shingle_articles, signature_inputs
     from provenance.shingle import Vocabulary
     from provenance.signatures import sign_ranges
 
-    ordered = mask_site_boilerplate(sorted(articles, key=lambda a: a.id))  # as scan_articles does
-    shingled = shingle_articles(ordered, 1)
-    values, ranges, owners = signature_inputs(shingled, Vocabulary.build(shingled), settings)
+    timings = {} if timings is None else timings
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = round(now - clock, 3)
+        clock = now
+        print(f"run: {stage} {timings[stage]:.1f} s", file=sys.stderr, flush=True)
+
+    ordered = mask_site_boilerplate(sorted(articles, key=lambda a: a.id))
+    lap("boilerplate")
+    shingled = shingle_articles(ordered, workers)
+    vocabulary = Vocabulary.build(shingled)
+    lap("shingle")
+    values, ranges, owners = signature_inputs(shingled, vocabulary, settings)
     signatures = sign_ranges(values, ranges, settings.num_perm, settings.seed)
+    lap("signatures")
     candidates = find_candidates(signatures, owners, len(ordered), settings.lsh_rows, settings.max_bucket)
+    lap("candidates")
     return {(ordered[i].id, ordered[j].id) for i, j in candidates.pairs.tolist()}
+
+
+def front_only(corpus: Path, workers: int, settings: Settings) -> dict[str, Any]:
+    """Text in -> candidate pairs out on the whole corpus (the stages before verification)."""
+    began = time.perf_counter()
+    articles = load_articles(corpus)
+    truth = Truth.load(corpus)
+    load_seconds = round(time.perf_counter() - began, 1)
+    scan_articles(articles[:300], settings, 1)  # compile outside the timing
+    timings: dict[str, float] = {}
+    with PeakMemory() as memory:
+        pairs = provenance_candidates(articles, settings, workers, timings)
+    front = sum(timings.values())
+    return {
+        "corpus": str(corpus),
+        "articles": len(articles),
+        "load_seconds": load_seconds,
+        "stages": timings,
+        "front_seconds": round(front, 2),
+        "front_articles_per_second": round(len(articles) / front),
+        "candidate_pairs": len(pairs),
+        "candidate_recall": pair_recall(pairs, truth),
+        "peak_memory_mib": round(memory.peak / 2**20),
+        "maxrss": maxrss_mib(),
+        "machine": machine(),
+    }
 
 
 # --- output -------------------------------------------------------------------------------
@@ -546,6 +590,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=1, help="full scans per mode (medians reported)")
     parser.add_argument("--baseline-sample", type=int, default=5000, help="articles the baselines (and provenance, for the ratio) run on")
     parser.add_argument("--no-baselines", action="store_true")
+    parser.add_argument("--front-only", action="store_true", help="only text in -> candidate pairs out, on the whole corpus (for tiers too big to scan)")
     parser.add_argument("--memory-limit-gib", type=float, help="stop (exit 3) if process + workers pass this (needs psutil)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override a setting")
@@ -560,6 +605,12 @@ def main() -> int:
     dates = "without" if args.no_dates else args.dates
     if args.memory_limit_gib:
         PeakMemory.limit = int(args.memory_limit_gib * 2**30)
+    if args.front_only:
+        result = front_only(args.corpus, args.workers, settings)
+        print(json.dumps(result, indent=2, sort_keys=True))
+        if args.json:
+            args.json.write_text(json.dumps(result, indent=2, sort_keys=True))
+        return 0
     result = benchmark(args.corpus, dates, args.workers, args.baseline_sample, args.repeat, not args.no_baselines, settings)
     print(render(result))
     if args.json:
