@@ -1,0 +1,622 @@
+"""Benchmark provenance on a synthetic news corpus from ``bench/generate.py``, with baselines.
+
+Runs ``provenance.pipeline.scan_articles`` on the corpus and prints, as a table
+(and as JSON with ``--json``): seconds and articles/s per stage, peak memory,
+pair precision and recall by kind of derivation, overlap error, tree edge and
+root accuracy — with publication dates, without them, or both. Then, on the same
+corpus in the same run, times the "text in → candidate pairs out" work of three
+baselines against provenance's own shingle + signatures + candidates stages, at
+equal sample size, and prints the ratios. Usage::
+
+    python bench/generate.py --articles 10000 --out /tmp/news-10k
+    python bench/run.py /tmp/news-10k [--dates both] [--workers 2] [--baseline-sample 5000] [--json out.json]
+
+How pairs are counted. A reported match counts for a planted edge if it links the
+same two articles, in either direction. Every reported match is one of:
+``edge`` (a planted edge), ``family, indirect`` (two members of one planted family
+that are not a direct edge: grandparent and grandchild, two siblings; the text
+really did pass from one to the other, through an intermediary, so it is not a
+false claim, but it is not the edge either), ``false, boilerplate`` (a false pair
+whose every passage lies mostly in wire ledes and footer lines, per the truth's
+``story_spans``), or ``false`` (anything else). ``precision`` = (edge + family
+indirect) / reported; ``precision_strict`` = edge / reported; and, to tell the
+two kinds of error apart, precision without the boilerplate-only pairs. Overlap error compares the reported overlap of the planted
+derived article (``overlap``, or ``source_overlap`` when provenance turned the
+pair round) with the planted one. Tree edge accuracy: fraction of planted edges
+whose derived article has exactly the planted source as its parent in
+``report.trees``. Root accuracy: fraction of families whose reported tree (the
+one holding most of the family's members) has the planted root as its root.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import dataclasses
+import gc
+import json
+import os
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+from provenance.model import Article, Report
+from provenance.pipeline import default_workers, scan_articles
+from provenance.settings import Settings
+
+KINDS = ("copy", "partial", "light-edit", "spin")
+# Text in -> candidate pairs out: the work the baselines do too.
+FRONT_STAGES = ("boilerplate", "shingle", "signatures", "candidates")
+
+
+# --- input ------------------------------------------------------------------------------
+
+
+def load_articles(path: Path, limit: int | None = None, dates: bool = True) -> list[Article]:
+    """Articles from ``articles.jsonl`` (the first ``limit``); ``dates=False`` drops ``published``."""
+    articles = []
+    file = path / "articles.jsonl"
+    with file.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if limit is not None and len(articles) >= limit:
+                break
+            record = json.loads(line)
+            published = record.get("published") if dates else None
+            articles.append(
+                Article(
+                    id=record["id"],
+                    text=record["text"],
+                    path=f"{file}:{number}",  # as the JSONL reader names it (one site: the folder)
+                    title=record.get("title"),
+                    published=published,
+                    published_from="metadata" if published else None,
+                )
+            )
+    return articles
+
+
+def without_dates(articles: Sequence[Article]) -> list[Article]:
+    return [dataclasses.replace(a, published=None, published_from=None) for a in articles]
+
+
+@dataclasses.dataclass
+class Truth:
+    edges: dict[frozenset[str], dict[str, Any]]  # pair -> planted edge
+    family_of: dict[str, str]
+    families: list[dict[str, Any]]
+    story_spans: dict[str, list[int]] = dataclasses.field(default_factory=dict)
+
+    def outside_story(self, article: str, start: int, end: int) -> int:
+        """Characters of ``[start, end)`` in the article's wire lede or footer (boilerplate)."""
+        if article not in self.story_spans:
+            return 0
+        story_start, story_end = self.story_spans[article]
+        return max(0, min(end, story_start) - start) + max(0, end - max(start, story_end))
+
+    @classmethod
+    def load(cls, path: Path) -> "Truth":
+        data = json.loads((path / "truth.json").read_text())
+        edges = {frozenset((e["source"], e["derived"])): e for e in data["edges"]}
+        family_of = {a: f["family"] for f in data["families"] for a in f["articles"]}
+        return cls(edges, family_of, data["families"], data.get("story_spans", {}))
+
+    def restricted(self, ids: set[str]) -> "Truth":
+        """The planted edges with both ends in ``ids``."""
+        edges = {k: e for k, e in self.edges.items() if k <= ids}
+        return Truth(edges, self.family_of, self.families, self.story_spans)
+
+
+# --- memory -------------------------------------------------------------------------------
+
+
+class PeakMemory:
+    """Peak memory of this process plus its workers (sum of PSS, sampled with psutil)."""
+
+    # Above this many bytes (process + workers) the run stops: the machine is shared.
+    limit: int | None = None
+
+    def __init__(self, interval: float = 0.25) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._interval = interval
+        try:
+            import psutil
+
+            self._process = psutil.Process()
+        except ImportError:  # psutil is in the bench extra; maxrss still works without it
+            self._process = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> int:
+        # PSS (proportional set size): pages a forked worker shares with its parent count once.
+        total = 0
+        for process in [self._process, *self._process.children(recursive=True)]:
+            try:
+                info = process.memory_full_info()
+                total += getattr(info, "pss", info.rss)
+            except Exception:  # a worker may exit between listing and reading
+                pass
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._sample())
+            if self.limit is not None and self.peak > self.limit:
+                print(f"run: stopped: memory {self.peak / 2**30:.1f} GiB passed --memory-limit-gib", file=sys.stderr, flush=True)
+                for child in self._process.children(recursive=True):
+                    child.kill()
+                os._exit(3)
+            self._stop.wait(self._interval)
+
+    def __enter__(self) -> "PeakMemory":
+        if self._process is not None:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._process is not None:
+            self._thread.join()
+            self.peak = max(self.peak, self._sample())
+
+
+def maxrss_mib() -> dict[str, float]:
+    """Peak resident set of this process and of its largest finished child (Linux: KiB)."""
+    return {
+        "self_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "largest_child_mib": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+    }
+
+
+# --- scoring -----------------------------------------------------------------------------
+
+
+def evaluate(report: Report, truth: Truth) -> dict[str, Any]:
+    """Pair precision and recall by kind, overlap error, tree edge and root accuracy."""
+    planted_by_kind = collections.Counter(e["kind"] for e in truth.edges.values())
+    found_by_kind: collections.Counter[str] = collections.Counter()
+    errors: dict[str, list[float]] = collections.defaultdict(list)
+    directed = 0
+    classes = collections.Counter()
+    for match in report.matches:
+        key = frozenset((match.source, match.derived))
+        edge = truth.edges.get(key)
+        if edge is not None:
+            classes["edge"] += 1
+            found_by_kind[edge["kind"]] += 1
+            same_way = match.derived == edge["derived"]
+            directed += same_way
+            reported = match.overlap if same_way else match.source_overlap
+            errors[edge["kind"]].append(abs(reported - edge["overlap"]))
+        elif truth.family_of.get(match.source) is not None and truth.family_of.get(match.source) == truth.family_of.get(match.derived):
+            classes["family_indirect"] += 1
+        elif _boilerplate_only(match, truth):
+            classes["false_boilerplate"] += 1
+        else:
+            classes["false"] += 1
+    reported = len(report.matches)
+    parent = {e.derived: e.source for tree in report.trees for e in tree.edges}
+    right_parent = collections.Counter(e["kind"] for e in truth.edges.values() if parent.get(e["derived"]) == e["source"])
+    tree_of = {a: tree.root for tree in report.trees for a in tree.articles}
+    roots_right = families = 0
+    planted_articles = {a for e in truth.edges.values() for a in (e["source"], e["derived"])}
+    for family in truth.families:
+        members = [a for a in family["articles"] if a in planted_articles]
+        if len(members) < 2:
+            continue
+        families += 1
+        trees = collections.Counter(tree_of[a] for a in members if a in tree_of)
+        if trees:
+            best = sorted(trees.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+            roots_right += best == family["root"]
+    all_errors = [x for kind in errors for x in errors[kind]]
+    found = sum(found_by_kind.values())
+    return {
+        "reported": reported,
+        "classes": dict(classes),
+        "precision": _ratio(classes["edge"] + classes["family_indirect"], reported),
+        "precision_strict": _ratio(classes["edge"], reported),
+        "precision_without_boilerplate_pairs": _ratio(classes["edge"] + classes["family_indirect"], reported - classes["false_boilerplate"]),
+        "recall": _ratio(found, len(truth.edges)),
+        "by_kind": {
+            kind: {
+                "planted": planted_by_kind[kind],
+                "found": found_by_kind[kind],
+                "recall": _ratio(found_by_kind[kind], planted_by_kind[kind]),
+                "overlap_error": round(statistics.fmean(errors[kind]), 4) if errors[kind] else None,
+                "edge_accuracy": _ratio(right_parent[kind], planted_by_kind[kind]),
+            }
+            for kind in KINDS
+        },
+        "overlap_error": round(statistics.fmean(all_errors), 4) if all_errors else None,
+        "direction_accuracy": _ratio(directed, found),
+        "edge_accuracy": _ratio(sum(right_parent.values()), len(truth.edges)),
+        "root_accuracy": _ratio(roots_right, families),
+        "families": families,
+    }
+
+
+def _boilerplate_only(match: Any, truth: Truth) -> bool:
+    """Whether most of every passage, on both sides, lies in wire ledes and footers."""
+    for p in match.passages:
+        for article, start, end in ((match.source, p.source_start, p.source_end), (match.derived, p.derived_start, p.derived_end)):
+            if 2 * truth.outside_story(article, start, end) < end - start:
+                return False
+    return bool(match.passages)
+
+
+def _ratio(a: float, b: float) -> float | None:
+    return round(a / b, 4) if b else None
+
+
+def pair_recall(pairs: Iterable[tuple[str, str]], truth: Truth) -> dict[str, float | None]:
+    """Recall by kind of planted edges among some unverified candidate pairs."""
+    found = collections.Counter()
+    for a, b in pairs:
+        edge = truth.edges.get(frozenset((a, b)))
+        if edge is not None:
+            found[edge["kind"]] += 1
+    planted = collections.Counter(e["kind"] for e in truth.edges.values())
+    return {kind: _ratio(found[kind], planted[kind]) for kind in KINDS}
+
+
+# --- provenance runs ------------------------------------------------------------------------
+
+
+def run_scan(articles: Sequence[Article], settings: Settings, workers: int) -> tuple[Report, float, int]:
+    """One full scan: the report, wall seconds, and sampled peak memory (bytes)."""
+    gc.collect()
+    with PeakMemory() as memory:
+        began = time.perf_counter()
+        report = scan_articles(articles, settings, workers)
+        wall = time.perf_counter() - began
+    return report, wall, memory.peak
+
+
+def front_seconds(report: Report) -> float:
+    timings = dict(report.timings)
+    return sum(timings.get(s, 0.0) for s in FRONT_STAGES)
+
+
+# --- baselines ----------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"\w+")
+SHINGLE_WORDS = 5
+THRESHOLD = 0.5  # LSH Jaccard threshold of the baselines (datasketch picks bands and rows for it)
+
+
+def _word_shingles(text: str) -> set[str]:
+    tokens = _TOKEN.findall(text.lower())
+    return {" ".join(tokens[i : i + SHINGLE_WORDS]) for i in range(max(1, len(tokens) - SHINGLE_WORDS + 1))}
+
+
+def _pairs_from_queries(ids: Sequence[str], results: Iterable[Iterable[Any]], key_to_index: Callable[[Any], int]) -> set[tuple[str, str]]:
+    pairs = set()
+    for i, found in enumerate(results):
+        for key in found:
+            j = key_to_index(key)
+            if j != i:
+                pairs.add((ids[min(i, j)], ids[max(i, j)]))
+    return pairs
+
+
+def datasketch_usual(ids: Sequence[str], texts: Sequence[str], num_perm: int) -> set[tuple[str, str]]:
+    """datasketch as usually written: regex words, word 5-gram set, ``MinHash.update`` per shingle (sha1), ``MinHashLSH``."""
+    from datasketch import MinHash, MinHashLSH
+
+    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=num_perm)
+    sketches = []
+    for key, text in zip(ids, texts):
+        m = MinHash(num_perm=num_perm)
+        for shingle in _word_shingles(text):
+            m.update(shingle.encode("utf8"))
+        lsh.insert(key, m)
+        sketches.append(m)
+    index = {key: i for i, key in enumerate(ids)}
+    return _pairs_from_queries(ids, (lsh.query(m) for m in sketches), index.__getitem__)
+
+
+def datasketch_tuned(ids: Sequence[str], texts: Sequence[str], num_perm: int) -> set[tuple[str, str]]:
+    """datasketch tuned: xxhash, ``MinHash.bulk``, ``LeanMinHash``, ``MinHashLSH.insertion_session``."""
+    import xxhash
+    from datasketch import LeanMinHash, MinHash, MinHashLSH
+
+    shingles = [[s.encode("utf8") for s in _word_shingles(t)] for t in texts]
+    sketches = [LeanMinHash(m) for m in MinHash.bulk(shingles, num_perm=num_perm, hashfunc=xxhash.xxh32_intdigest)]
+    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=num_perm)
+    with lsh.insertion_session() as session:
+        for key, m in zip(ids, sketches):
+            session.insert(key, m, check_duplication=False)
+    index = {key: i for i, key in enumerate(ids)}
+    return _pairs_from_queries(ids, (lsh.query(m) for m in sketches), index.__getitem__)
+
+
+def rensa_baseline(ids: Sequence[str], texts: Sequence[str], num_perm: int) -> set[tuple[str, str]]:
+    """rensa (Rust): bulk ``RMinHash.from_token_sets``, ``RMinHashLSH.insert_many`` and ``query_all``."""
+    import rensa
+
+    bands = 32 if num_perm % 32 == 0 else num_perm  # rensa needs bands dividing num_perm: 32 x 4 rows
+    sketches = rensa.RMinHash.from_token_sets([list(_word_shingles(t)) for t in texts], num_perm=num_perm, seed=42)
+    lsh = rensa.RMinHashLSH(threshold=THRESHOLD, num_perm=num_perm, num_bands=bands)
+    lsh.insert_many(sketches)
+    return _pairs_from_queries(ids, lsh.query_all(sketches), int)
+
+
+def baselines_available() -> dict[str, Callable[..., set[tuple[str, str]]]]:
+    found = {"datasketch (usual)": datasketch_usual, "datasketch (tuned)": datasketch_tuned}
+    try:
+        import rensa  # noqa: F401
+
+        found["rensa"] = rensa_baseline
+    except ImportError:
+        pass
+    return found
+
+
+def timed(function: Callable[[], Any], repeat: int) -> tuple[Any, list[float]]:
+    seconds, result = [], None
+    for _ in range(repeat):
+        gc.collect()
+        began = time.perf_counter()
+        result = function()
+        seconds.append(time.perf_counter() - began)
+    return result, seconds
+
+
+# --- the run --------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    load = os.getloadavg()
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = "unknown"
+    return {
+        "cores": os.cpu_count(),
+        "usable_cores": default_workers(),
+        "load_average": [round(x, 2) for x in load],
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "commit": commit,
+        "python": sys.version.split()[0],
+    }
+
+
+def benchmark(corpus: Path, dates: str, workers: int, baseline_sample: int, repeat: int, baselines: bool, settings: Settings) -> dict[str, Any]:
+    began = time.perf_counter()
+    articles = load_articles(corpus)
+    truth = Truth.load(corpus)
+    load_seconds = time.perf_counter() - began
+    n = len(articles)
+    print(f"run: {n:,} articles, {len(truth.edges):,} planted edges, loaded in {load_seconds:.1f} s", file=sys.stderr)
+    # Compile (or load from numba's cache) outside the timed runs.
+    scan_articles(articles[: min(n, 300)], settings, 1)
+    result: dict[str, Any] = {"corpus": str(corpus), "articles": n, "planted_edges": len(truth.edges), "workers": workers, "settings": settings.as_dict()}
+    result["machine_before"] = machine()
+    result["scans"] = {}
+    for mode in (["with_dates", "without_dates"] if dates == "both" else [f"{dates}_dates"]):
+        corpus_articles = articles if mode == "with_dates" else without_dates(articles)
+        runs = []
+        for r in range(repeat):
+            report, wall, peak = run_scan(corpus_articles, settings, workers)
+            runs.append((wall, dict(report.timings), peak))
+            print(f"run: scan {mode} #{r + 1}: {wall:.1f} s {dict(report.timings)}", file=sys.stderr)
+        stages = {s: statistics.median(run[1][s] for run in runs) for s in runs[0][1]}
+        wall = statistics.median(run[0] for run in runs)
+        result["scans"][mode] = {
+            "wall_seconds": round(wall, 2),
+            "articles_per_second": round(n / wall),
+            "stages": {s: {"seconds": round(t, 3), "articles_per_second": round(n / t) if t else None} for s, t in stages.items()},
+            "front_seconds": round(sum(stages.get(s, 0.0) for s in FRONT_STAGES), 3),
+            "front_articles_per_second": round(n / max(sum(stages.get(s, 0.0) for s in FRONT_STAGES), 1e-9)),
+            "peak_memory_mib": round(max(run[2] for run in runs) / 2**20),
+            "repeat": repeat,
+            "quality": evaluate(report, truth),
+        }
+        del report
+        gc.collect()
+    result["maxrss"] = maxrss_mib()
+    if baselines:
+        result["baselines"] = run_baselines(articles, truth, min(baseline_sample, n), workers, settings)
+    result["machine_after"] = machine()
+    result["total_seconds"] = round(time.perf_counter() - began, 1)
+    return result
+
+
+def run_baselines(articles: Sequence[Article], truth: Truth, sample: int, workers: int, settings: Settings) -> dict[str, Any]:
+    """Text in -> candidate pairs out, on the first ``sample`` articles, for every tool."""
+    subset = list(articles[:sample])
+    ids, texts = [a.id for a in subset], [a.text for a in subset]
+    sub_truth = truth.restricted(set(ids))
+    out: dict[str, Any] = {"sample": sample, "planted_edges_in_sample": len(sub_truth.edges), "tools": {}}
+    reports = []
+
+    def provenance_front() -> Report:
+        report = scan_articles(subset, settings, workers)
+        reports.append(report)
+        return report
+
+    _, _ = timed(provenance_front, 3)
+    fronts = [front_seconds(r) for r in reports]
+    median = statistics.median(fronts)
+    out["tools"]["provenance"] = {
+        "seconds": round(median, 3),
+        "runs": [round(x, 3) for x in fronts],
+        "articles_per_second": round(sample / median),
+        "cores": workers,
+        "what": "boilerplate + shingle + signatures + candidates stages of scan_articles (median of 3)",
+    }
+    pairs = provenance_candidates(subset, settings)
+    out["tools"]["provenance"].update(candidate_pairs=len(pairs), candidate_recall=pair_recall(pairs, sub_truth))
+    print(f"run: baseline provenance front stages on {sample:,}: {median:.2f} s", file=sys.stderr)
+    for name, function in baselines_available().items():
+        repeat = 1 if name == "datasketch (usual)" else 3
+        pairs, seconds = timed(lambda: function(ids, texts, settings.num_perm), repeat)
+        median_b = statistics.median(seconds)
+        out["tools"][name] = {
+            "seconds": round(median_b, 3),
+            "runs": [round(x, 3) for x in seconds],
+            "articles_per_second": round(sample / median_b),
+            "cores": 1,
+            "candidate_pairs": len(pairs),
+            "candidate_recall": pair_recall(pairs, sub_truth),
+            "ratio": round(median_b / median, 2),  # provenance articles/s ÷ this tool's
+        }
+        print(f"run: baseline {name} on {sample:,}: {median_b:.2f} s, {len(pairs):,} candidate pairs", file=sys.stderr)
+    return out
+
+
+def provenance_candidates(
+    articles: Sequence[Article], settings: Settings, workers: int = 1, timings: dict[str, float] | None = None
+) -> set[tuple[str, str]]:
+    """provenance's unverified candidate pairs, from the pipeline's own stage functions, in
+    ``scan_articles``'s order; each stage's seconds go into ``timings`` if given."""
+    from provenance.boilerplate import mask_site_boilerplate
+    from provenance.candidates import find_candidates
+    from provenance.pipeline import shingle_articles, signature_inputs
+    from provenance.shingle import Vocabulary
+    from provenance.signatures import sign_ranges
+
+    timings = {} if timings is None else timings
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = round(now - clock, 3)
+        clock = now
+        print(f"run: {stage} {timings[stage]:.1f} s", file=sys.stderr, flush=True)
+
+    ordered = mask_site_boilerplate(sorted(articles, key=lambda a: a.id))
+    lap("boilerplate")
+    shingled = shingle_articles(ordered, workers)
+    vocabulary = Vocabulary.build(shingled)
+    lap("shingle")
+    values, ranges, owners = signature_inputs(shingled, vocabulary, settings)
+    signatures = sign_ranges(values, ranges, settings.num_perm, settings.seed)
+    lap("signatures")
+    candidates = find_candidates(signatures, owners, len(ordered), settings.lsh_rows, settings.max_bucket)
+    lap("candidates")
+    return {(ordered[i].id, ordered[j].id) for i, j in candidates.pairs.tolist()}
+
+
+def front_only(corpus: Path, workers: int, settings: Settings) -> dict[str, Any]:
+    """Text in -> candidate pairs out on the whole corpus (the stages before verification)."""
+    began = time.perf_counter()
+    articles = load_articles(corpus)
+    truth = Truth.load(corpus)
+    load_seconds = round(time.perf_counter() - began, 1)
+    scan_articles(articles[:300], settings, 1)  # compile outside the timing
+    timings: dict[str, float] = {}
+    with PeakMemory() as memory:
+        pairs = provenance_candidates(articles, settings, workers, timings)
+    front = sum(timings.values())
+    return {
+        "corpus": str(corpus),
+        "articles": len(articles),
+        "load_seconds": load_seconds,
+        "stages": timings,
+        "front_seconds": round(front, 2),
+        "front_articles_per_second": round(len(articles) / front),
+        "candidate_pairs": len(pairs),
+        "candidate_recall": pair_recall(pairs, truth),
+        "peak_memory_mib": round(memory.peak / 2**20),
+        "maxrss": maxrss_mib(),
+        "machine": machine(),
+    }
+
+
+# --- output -------------------------------------------------------------------------------
+
+
+def render(result: dict[str, Any]) -> str:
+    lines = []
+    m = result["machine_before"]
+    lines.append(
+        f"provenance on {result['corpus']}: {result['articles']:,} articles, {result['planted_edges']:,} planted edges; "
+        f"{result['workers']} workers; {m['cores']} cores, load {m['load_average']} before, "
+        f"{result['machine_after']['load_average']} after; commit {m['commit']}, {m['date']}"
+    )
+    for mode, scan in result["scans"].items():
+        lines.append("")
+        lines.append(f"scan {mode.replace('_', ' ')} (median of {scan['repeat']}): {scan['wall_seconds']} s, {scan['articles_per_second']:,} articles/s, peak memory {scan['peak_memory_mib']:,} MiB (PSS, process + workers)")
+        lines.append(f"  {'stage':<12}{'seconds':>10}{'articles/s':>14}")
+        for stage, t in scan["stages"].items():
+            lines.append(f"  {stage:<12}{t['seconds']:>10.2f}{(t['articles_per_second'] or 0):>14,}")
+        lines.append(f"  {'front':<12}{scan['front_seconds']:>10.2f}{scan['front_articles_per_second']:>14,}   (boilerplate + shingle + signatures + candidates)")
+        q = scan["quality"]
+        lines.append(
+            f"  pairs reported {q['reported']:,}: {q['classes'].get('edge', 0):,} planted edges, {q['classes'].get('family_indirect', 0):,} family indirect, "
+            f"{q['classes'].get('false_boilerplate', 0):,} false on boilerplate only, {q['classes'].get('false', 0):,} other false; "
+            f"precision {q['precision']} (strict {q['precision_strict']}; {q['precision_without_boilerplate_pairs']} without the boilerplate-only pairs)"
+        )
+        lines.append(f"  {'kind':<12}{'planted':>9}{'found':>8}{'recall':>8}{'ovl err':>9}{'edge acc':>10}")
+        for kind, k in q["by_kind"].items():
+            fmt = lambda x: "-" if x is None else f"{x:.3f}"  # noqa: E731
+            lines.append(f"  {kind:<12}{k['planted']:>9,}{k['found']:>8,}{fmt(k['recall']):>8}{fmt(k['overlap_error']):>9}{fmt(k['edge_accuracy']):>10}")
+        lines.append(
+            f"  {'all':<12}{result['planted_edges']:>9,}{sum(k['found'] for k in q['by_kind'].values()):>8,}{q['recall']:>8}{q['overlap_error']:>9}{q['edge_accuracy']:>10}"
+            f"   direction {q['direction_accuracy']}, root accuracy {q['root_accuracy']} ({q['families']:,} families)"
+        )
+    if "baselines" in result:
+        b = result["baselines"]
+        lines.append("")
+        lines.append(f"signature + LSH candidates, text in -> candidate pairs out, first {b['sample']:,} articles ({b['planted_edges_in_sample']:,} planted edges):")
+        lines.append(f"  {'tool':<20}{'cores':>6}{'seconds':>10}{'articles/s':>12}{'prov. x':>9}{'pairs':>10}   candidate recall copy/partial/light/spin")
+        for name, t in b["tools"].items():
+            recall = "/".join("-" if x is None else f"{x:.2f}" for x in t["candidate_recall"].values())
+            ratio = f"{t['ratio']:.1f}" if "ratio" in t else "1"
+            pairs = f"{t['candidate_pairs']:,}"
+            lines.append(f"  {name:<20}{t['cores']:>6}{t['seconds']:>10.2f}{t['articles_per_second']:>12,}{ratio:>9}{pairs:>10}   {recall}")
+    lines.append("")
+    lines.append(f"maxrss: this process {result['maxrss']['self_mib']:,} MiB, largest worker {result['maxrss']['largest_child_mib']:,} MiB; total {result['total_seconds']} s")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpus", type=Path, help="a folder written by bench/generate.py")
+    parser.add_argument("--dates", choices=["with", "without", "both"], default="with", help="scan with publication dates, without, or both")
+    parser.add_argument("--no-dates", action="store_true", help="same as --dates without")
+    parser.add_argument("--workers", type=int, default=default_workers())
+    parser.add_argument("--repeat", type=int, default=1, help="full scans per mode (medians reported)")
+    parser.add_argument("--baseline-sample", type=int, default=5000, help="articles the baselines (and provenance, for the ratio) run on")
+    parser.add_argument("--no-baselines", action="store_true")
+    parser.add_argument("--front-only", action="store_true", help="only text in -> candidate pairs out, on the whole corpus (for tiers too big to scan)")
+    parser.add_argument("--memory-limit-gib", type=float, help="stop (exit 3) if process + workers pass this (needs psutil)")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override a setting")
+    args = parser.parse_args()
+    if not (args.corpus / "articles.jsonl").is_file() or not (args.corpus / "truth.json").is_file():
+        parser.error(f"{args.corpus} has no articles.jsonl and truth.json; make it with bench/generate.py --out {args.corpus}")
+    overrides = {}
+    for item in args.set:
+        name, _, value = item.partition("=")
+        overrides[name] = type(getattr(Settings(), name))(value)
+    settings = Settings().replace(**overrides)
+    dates = "without" if args.no_dates else args.dates
+    if args.memory_limit_gib:
+        PeakMemory.limit = int(args.memory_limit_gib * 2**30)
+    if args.front_only:
+        result = front_only(args.corpus, args.workers, settings)
+        print(json.dumps(result, indent=2, sort_keys=True))
+        if args.json:
+            args.json.write_text(json.dumps(result, indent=2, sort_keys=True))
+        return 0
+    result = benchmark(args.corpus, dates, args.workers, args.baseline_sample, args.repeat, not args.no_baselines, settings)
+    print(render(result))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""The synthetic corpus generator (bench/generate.py) and the benchmark runner (bench/run.py).
+
+bench/ is not part of the package; these tests only check that the benchmark's
+ground truth can be trusted (deterministic, the promised kinds, sources dated
+before their derived articles) and that the runner works end to end.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+sys.path.insert(0, str(BENCH))
+
+import generate  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("news")
+    generate.generate(300, out, seed=7, workers=1, progress=False, block_size=150)
+    return out
+
+
+def test_same_seed_gives_identical_bytes_whatever_the_workers(corpus: Path, tmp_path: Path) -> None:
+    generate.generate(300, tmp_path, seed=7, workers=2, progress=False, block_size=150)
+    assert (tmp_path / "articles.jsonl").read_bytes() == (corpus / "articles.jsonl").read_bytes()
+    assert (tmp_path / "truth.json").read_bytes() == (corpus / "truth.json").read_bytes()
+
+
+def test_another_seed_gives_another_corpus(corpus: Path, tmp_path: Path) -> None:
+    generate.generate(300, tmp_path, seed=8, workers=1, progress=False, block_size=150)
+    assert (tmp_path / "articles.jsonl").read_bytes() != (corpus / "articles.jsonl").read_bytes()
+
+
+def test_count_ids_and_fields(corpus: Path) -> None:
+    records = [json.loads(line) for line in (corpus / "articles.jsonl").read_text().splitlines()]
+    assert len(records) == 300
+    assert len({r["id"] for r in records}) == 300
+    assert all(set(r) == {"id", "text", "title", "published"} for r in records)
+    assert 300 < sum(len(r["text"].split()) for r in records) / 300 < 700
+
+
+def test_families_have_every_kind_and_sources_come_first(corpus: Path) -> None:
+    truth = json.loads((corpus / "truth.json").read_text())
+    published = {json.loads(line)["id"]: json.loads(line)["published"] for line in (corpus / "articles.jsonl").read_text().splitlines()}
+    assert {e["kind"] for e in truth["edges"]} == set(generate.KINDS)
+    assert all(published[e["source"]] < published[e["derived"]] for e in truth["edges"])
+    assert all(0.0 < e["overlap"] <= 1.0 for e in truth["edges"])
+    assert all(e["overlap"] == 1.0 for e in truth["edges"] if e["kind"] == "copy")
+    # One parent each, and each family a tree with its planted root.
+    derived = [e["derived"] for e in truth["edges"]]
+    assert len(derived) == len(set(derived))
+    for family in truth["families"]:
+        assert family["root"] not in derived
+        assert sum(1 for a in family["articles"] if a not in derived) == 1
+    # Multi-generation: some derived article is itself a source.
+    assert set(derived) & {e["source"] for e in truth["edges"]}
+
+
+def test_copies_are_verbatim(corpus: Path) -> None:
+    text = {json.loads(line)["id"]: json.loads(line)["text"] for line in (corpus / "articles.jsonl").read_text().splitlines()}
+    truth = json.loads((corpus / "truth.json").read_text())
+    copies = [e for e in truth["edges"] if e["kind"] == "copy"]
+    assert copies and all(text[e["source"]] == text[e["derived"]] for e in copies)
+
+
+def test_run_end_to_end(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "result.json"
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), str(corpus), "--dates", "both", "--workers", "1", "--baseline-sample", "60", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(out.read_text())
+    assert set(result["scans"]) == {"with_dates", "without_dates"}
+    quality = result["scans"]["with_dates"]["quality"]
+    assert set(quality["by_kind"]) == set(generate.KINDS)
+    assert quality["recall"] > 0.5
+    assert {"provenance", "datasketch (usual)", "datasketch (tuned)"} <= set(result["baselines"]["tools"])
+    assert "pairs reported" in done.stdout
