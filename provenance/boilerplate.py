@@ -9,7 +9,10 @@ Owns two ways of finding them, both adding half-open spans to ``Article.masked``
 - **per-site lines**: a line or paragraph that repeats across pages of one site
   (bylines, disclaimers, footers) is learned from the site itself
   (``mask_site_boilerplate``). A line is the site's boilerplate when it appears
-  in at least ``MIN_PAGES`` pages *in different company*: the block of repeated
+  on many pages — half of a small site, or more pages than one story is ever
+  republished on (``REPUBLISHED_PAGES`` plus 1% of a large site; a rotating footer
+  on a tenth of a big site qualifies, a paragraph copied by a family of articles
+  does not) — *in different company*: the block of repeated
   lines it belongs to has different neighbouring lines in at least
   ``MIN_CONTEXTS`` of them (and in most of its occurrences). A footer follows a
   different story on every page; a story the site republished whole, headline and
@@ -34,6 +37,11 @@ from provenance.model import Article
 
 # A line repeated in at least this many pages of a site ...
 MIN_PAGES = 3
+# ... and in half of a small site's pages, or in more pages than a story is ever republished on
+# one site (REPUBLISHED_PAGES, plus 1% of a large site) ...
+MIN_SHARE = 0.5
+REPUBLISHED_PAGES = 10
+REPUBLISHED_SHARE = 0.01
 # ... with at least this many different (previous line, next line) neighbourhoods, and
 MIN_CONTEXTS = 3
 # ... different neighbours in at least this fraction of its pages, is the site's boilerplate.
@@ -162,10 +170,11 @@ def site_boilerplate(articles: Sequence[Article]) -> dict[str, frozenset[str]]:
                 context = (keys[block_start - 1] if block_start else "", keys[block_end] if block_end < len(keys) else "")
                 for key in keys[block_start:block_end]:
                     contexts[key].add(context)
+        least = max(MIN_PAGES, min(MIN_SHARE * len(members), REPUBLISHED_PAGES + REPUBLISHED_SHARE * len(members)))
         lines = frozenset(
             key
             for key, count in counts.items()
-            if count >= MIN_PAGES and len(contexts[key]) >= max(MIN_CONTEXTS, MIN_CONTEXT_SHARE * count)
+            if count >= least and len(contexts[key]) >= max(MIN_CONTEXTS, MIN_CONTEXT_SHARE * count)
         )
         if lines:
             learned[site] = lines

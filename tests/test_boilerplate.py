@@ -48,9 +48,18 @@ def test_thresholds_pages_and_share():
     line = "Follow us on every social network there is"
     # In 2 of 2 pages: fewer than MIN_PAGES, nothing learned.
     assert site_boilerplate([page(n, "a", line) for n in range(2)]) == {}
-    # In 3 of 40 pages, after three different stories: a footer, however rare on the site.
-    forty = [page(n, "b", line if n < 3 else "") for n in range(40)]
-    assert site_boilerplate(forty) == {"b": frozenset({line.casefold()})}
+    # In 3 of 8 pages: under half a small site.
+    eight = [page(n, "b", line if n < 3 else "") for n in range(8)]
+    assert site_boilerplate(eight) == {}
+    # In 4 of 8: half the site, after four different stories.
+    eight = [page(n, "b", line if n < 4 else "") for n in range(8)]
+    assert site_boilerplate(eight) == {"b": frozenset({line.casefold()})}
+    # On a site of 1,000 pages a rotating footer on 30 of them is furniture; on 15, it could
+    # be a story a family of articles copied.
+    big = [page(n, "c", line if n < 30 else "") for n in range(1000)]
+    assert site_boilerplate(big) == {"c": frozenset({line.casefold()})}
+    big = [page(n, "c", line if n < 15 else "") for n in range(1000)]
+    assert site_boilerplate(big) == {}
     assert MIN_PAGES == 3
 
 
