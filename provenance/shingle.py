@@ -60,12 +60,24 @@ MAX_SENTENCE_WORDS = 40
 _stemmer = snowballstemmer.stemmer("english")
 
 
-@functools.lru_cache(maxsize=1 << 20)
 def stem_hash(word: str) -> int:
     """The shingle of one token: 64-bit xxh3 of its stem; 0 for a stopword or a single letter."""
     if word in STOPWORDS or (len(word) == 1 and not word.isdigit()):
         return 0
     return xxhash.xxh3_64_intdigest(_stemmer.stemWord(word).encode("utf-8")) or 1
+
+
+class _StemHashes(dict[str, int]):
+    """word → ``stem_hash(word)``, filled on first sight: the per-token lookup stays in C."""
+
+    def __missing__(self, word: str) -> int:
+        value = self[word] = stem_hash(word)
+        return value
+
+
+# Bounded: a corpus of junk tokens must not grow it without limit.
+_STEM_CACHE_LIMIT = 1 << 21
+_stem_hashes = _StemHashes()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -149,7 +161,9 @@ def shingle_text(text: str, masked: tuple[tuple[int, int], ...] = (), normalised
     edges = np.diff(np.concatenate(([False], mask, [False])).astype(np.int8))
     token_starts = np.flatnonzero(edges == 1)
     token_ends = np.flatnonzero(edges == -1)
-    hashes = np.fromiter((stem_hash(word) for word in words), dtype=np.uint64, count=len(words))
+    if len(_stem_hashes) > _STEM_CACHE_LIMIT:
+        _stem_hashes.clear()
+    hashes = np.fromiter(map(_stem_hashes.__getitem__, words), dtype=np.uint64, count=len(words))
     content = hashes != 0
     if masked and len(token_starts):
         original_starts = norm.starts[token_starts]

@@ -50,26 +50,25 @@ def build_trees(matches: Iterable[Match]) -> list[Tree]:
         # Weight in integer micro-units so ties break the same way on every platform.
         weight = match.confidence * match.overlap * _similarity(match)
         graph.add_edge(match.source, match.derived, weight=round(weight * 1_000_000), match=match)
-    branching = nx.maximum_branching(graph, attr="weight", preserve_attrs=True)
-    kept = sorted(branching.edges(data=True), key=lambda e: (e[0], e[1]))
     trees = []
-    for family in _components(graph.nodes, [(s, d) for s, d, _ in kept]):
-        members = set(family)
-        edges = [graph[s][d]["match"] for s, d, _ in kept if s in members]
-        if not edges:
-            continue
-        has_parent = {m.derived for m in edges}
-        root = next(node for node in family if node not in has_parent)
-        trees.append(
-            Tree(
-                root=root,
-                articles=(root, *[node for node in family if node != root]),
-                edges=tuple(
-                    Edge(m.source, m.derived, m.overlap, m.confidence, m.date_conflict)
-                    for m in sorted(edges, key=lambda m: (m.source, m.derived))
-                ),
+    # One branching per family: Edmonds' algorithm on many small graphs, not one large one.
+    for family in sorted(tuple(sorted(c)) for c in nx.weakly_connected_components(graph)):
+        branching = nx.maximum_branching(graph.subgraph(family), attr="weight", preserve_attrs=True)
+        kept = sorted(branching.edges(), key=lambda e: (e[0], e[1]))
+        for tree_nodes in _components(family, kept):
+            members = set(tree_nodes)
+            edges = [graph[s][d]["match"] for s, d in kept if s in members]
+            if not edges:
+                continue
+            has_parent = {m.derived for m in edges}
+            root = next(node for node in tree_nodes if node not in has_parent)
+            trees.append(
+                Tree(
+                    root=root,
+                    articles=(root, *[node for node in tree_nodes if node != root]),
+                    edges=tuple(Edge(m.source, m.derived, m.overlap, m.confidence, m.date_conflict) for m in edges),
+                )
             )
-        )
     return sorted(trees, key=lambda t: t.root)
 
 
