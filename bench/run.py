@@ -503,7 +503,9 @@ def provenance_candidates(
     values, ranges, owners = signature_inputs(shingled, vocabulary, settings)
     signatures = sign_ranges(values, ranges, settings.num_perm, settings.seed)
     lap("signatures")
-    candidates = find_candidates(signatures, owners, len(ordered), settings.lsh_rows, settings.max_bucket)
+    candidates = find_candidates(
+        signatures, owners, len(ordered), settings.lsh_rows, settings.max_bucket, settings.min_hits
+    )
     lap("candidates")
     return {(ordered[i].id, ordered[j].id) for i, j in candidates.pairs.tolist()}
 
