@@ -31,6 +31,14 @@ MAX_ARTICLE_CHARS = 5_000_000
 MAX_BYTES_PER_CHAR = 4
 
 
+def line_cap(max_chars: int) -> int:
+    """Longest line of a JSONL or CSV export worth reading for articles of ``max_chars``.
+
+    A line holds the text plus its escapes (``\\uXXXX`` is 6 characters) and the other fields.
+    """
+    return max_chars * MAX_BYTES_PER_CHAR + 65536
+
+
 class Reader(abc.ABC):
     """Reads one file into articles.
 

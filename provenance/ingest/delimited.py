@@ -19,7 +19,7 @@ import itertools
 from pathlib import Path
 from typing import Iterator
 
-from provenance.ingest.base import MAX_ARTICLE_CHARS, MAX_BYTES_PER_CHAR, Item, Reader, register
+from provenance.ingest.base import MAX_ARTICLE_CHARS, Item, Reader, line_cap, register
 from provenance.ingest.decode import NotText, bounded_lines, open_text, repair_line
 from provenance.ingest.fields import DEFAULT_FIELDS, Fields, article_from_record
 from provenance.model import Skipped
@@ -39,16 +39,16 @@ class CsvReader(Reader):
         except NotText as error:
             yield Skipped(str(path), str(error))
             return
-        line_cap = max_chars * MAX_BYTES_PER_CHAR + 65536
+        cap = line_cap(max_chars)
         with stream:
-            yield from self._rows(path, article_id, fields, stream, line_cap)
+            yield from self._rows(path, article_id, fields, stream, cap)
 
     def _rows(self, path: Path, article_id: str, fields: Fields, stream: io.TextIOBase,
-              line_cap: int) -> Iterator[Item]:
+              cap: int) -> Iterator[Item]:
         too_long: list[int] = []
 
         def lines() -> Iterator[str]:
-            for number, line in bounded_lines(stream, line_cap):
+            for number, line in bounded_lines(stream, cap):
                 if line is None:
                     too_long.append(number)
                     return
@@ -61,7 +61,7 @@ class CsvReader(Reader):
             yield Skipped(str(path), str(error))
             return
         # Article texts are longer than the csv module's default 128 KiB field limit.
-        csv.field_size_limit(min(line_cap, 2**31 - 1))
+        csv.field_size_limit(min(cap, 2**31 - 1))
         try:
             dialect: type[csv.Dialect] | str = csv.Sniffer().sniff("".join(head)[:4096], delimiters=_DELIMITERS)
         except csv.Error:
@@ -84,7 +84,7 @@ class CsvReader(Reader):
         except NotText as error:
             yield Skipped(f"{path}:{rows.line_num + 1}", f"{error}; rest of the file not read")
         if too_long:
-            yield Skipped(f"{path}:{too_long[0]}", f"line {too_long[0]} is over {line_cap:,} characters; rest of the file not read "
+            yield Skipped(f"{path}:{too_long[0]}", f"line {too_long[0]} is over {cap:,} characters; rest of the file not read "
                                                    "(raise --max-article-chars if it is real)")
 
 

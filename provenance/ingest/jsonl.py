@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterator
 
-from provenance.ingest.base import MAX_ARTICLE_CHARS, MAX_BYTES_PER_CHAR, Item, Reader, register
+from provenance.ingest.base import MAX_ARTICLE_CHARS, Item, Reader, line_cap, register
 from provenance.ingest.decode import NotText, bounded_lines, open_text, repair_line
 from provenance.ingest.fields import DEFAULT_FIELDS, Fields, article_from_record
 from provenance.model import Skipped
@@ -50,13 +50,12 @@ class JsonlReader(Reader):
         except NotText as error:
             yield Skipped(str(path), str(error))
             return
-        # A line holds the text plus its JSON escapes (\uXXXX is 6 characters) and metadata.
-        line_cap = max_chars * MAX_BYTES_PER_CHAR + 65536
+        cap = line_cap(max_chars)
         with stream:
-            for number, line in bounded_lines(stream, line_cap):
+            for number, line in bounded_lines(stream, cap):
                 where = f"{path}:{number}"
                 if line is None:
-                    yield Skipped(where, f"line over {line_cap:,} characters, not read; an article may hold at most "
+                    yield Skipped(where, f"line over {cap:,} characters, not read; an article may hold at most "
                                          f"{max_chars:,} (raise it with --max-article-chars if it is real)")
                     continue
                 try:
