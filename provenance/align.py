@@ -53,9 +53,8 @@ class SentenceIndex:
     """Every article's sentences as sets of content stems, in flat arrays, for batch seeding.
 
     Attributes:
-        articles: Number of articles in the corpus the document frequencies count (the
-            rarity weights' denominator); more than the articles indexed here when only
-            some of a larger corpus (an on-disk index, a Spark partition) are aligned.
+        articles: Number of articles in the corpus (more than the articles indexed here when
+            only some of a larger corpus, an on-disk index or a Spark partition, are aligned).
         hashes: Each sentence's distinct stems (sorted), sentence after sentence, article after article.
         sentence_offsets: Sentence ``k``'s stems are ``hashes[sentence_offsets[k]:sentence_offsets[k + 1]]``.
         article_sentences: Article ``a``'s sentences are ``article_sentences[a]`` to ``article_sentences[a + 1]``.
@@ -247,7 +246,8 @@ def _batch_seeds(
 def batch_seeds(index: SentenceIndex, pairs: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
     """Seed sentence pairs of many article pairs at once, in parallel compiled code.
 
-    A seed is a sentence pair whose rarity-weighted Dice similarity reaches ``threshold``,
+    A seed is a sentence pair whose weighted Dice similarity (names and numbers count
+    ``ENTITY_WEIGHT``) reaches ``threshold``,
     or where most of the shorter sentence's stems are in the longer one (a merge or split).
 
     Args:
@@ -284,7 +284,7 @@ class SentencePassage:
 
     @property
     def evidence(self) -> float:
-        """Roughly the rarity-weighted stems the two sides share; a lone seed sentence counts half.
+        """Roughly the weighted stems the two sides share; a lone seed sentence counts half.
 
         A lone seed is often a shared quote or a shared lede, not a copy.
         """

@@ -13,9 +13,10 @@ byte-identical JSON report. The plan:
 3. shingle per partition (cached); document frequencies by ``reduceByKey``,
    collected and broadcast as one ``Vocabulary`` (size: distinct stems);
 4. window signatures and band keys per partition; shuffle on (band, key) with
-   ``groupByKey``; buckets of at most ``max_bucket`` windows give candidate pairs;
-5. join each pair with both articles, verify per partition (``verify_pairs`` with
-   the broadcast vocabulary, so rarity weights count the whole corpus);
+   ``groupByKey``; buckets of at most ``max_bucket`` windows give window pairs, and
+   article pairs with at least ``min_hits`` of them are candidates;
+5. join each pair with both articles, verify per partition (``verify_pairs``, the
+   same code as the local engine);
 6. collect the verified pairs, sort, and build matches, trees and stories on the driver.
 
 The driver holds the article records (the report lists every article), the

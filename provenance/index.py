@@ -21,8 +21,8 @@ Tables (format 1)::
 no join. Keys and stems are uint64 hashes stored as their signed 64-bit view.
 
 Determinism: document frequencies are counts, so after any sequence of adds the
-``df`` table equals the union's, and verification (rarity weights) against the
-index gives exactly a plain scan's numbers. A signature, though, leaves out the
+``df`` table equals the union's, and verification against the index gives exactly
+a plain scan's numbers. A signature, though, leaves out the
 stems that were too common (above ``max_df``) *when its batch was added*; the
 index never re-signs old articles. An index built in one batch has a plain
 scan's signatures; one grown batch by batch can differ for stems whose document

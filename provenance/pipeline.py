@@ -132,8 +132,8 @@ def verify_pairs(
     """Seed, extend and score candidate pairs.
 
     ``articles`` may be only part of the corpus (the ends of some candidate pairs, say,
-    read back from an index): rarity weights come from ``vocabulary``, which counts
-    the whole corpus. Articles must be sorted by id and pairs ``(i, j)`` have ``i < j``.
+    read back from an index); ``vocabulary`` describes the whole corpus. Articles must be
+    sorted by id and pairs ``(i, j)`` have ``i < j``.
 
     Returns:
         The pairs that had at least one seed, and for each its match (or ``None`` when

@@ -20,7 +20,7 @@ from provenance.align import SentencePassage
 from provenance.model import Article, Match, Passage
 from provenance.shingle import Shingled
 
-# Evidence (rarity-weighted shared stems) at which confidence reaches 1 - 1/e.
+# Evidence (weighted shared stems, see align) at which confidence reaches 1 - 1/e.
 EVIDENCE_SCALE = 8.0
 # Coverage asymmetry below this says nothing about direction.
 DIRECTION_MARGIN = 0.05
