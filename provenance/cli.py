@@ -19,7 +19,7 @@ from typing import Any, Callable, Optional
 import click
 
 from provenance import __version__
-from provenance.audit import audit
+from provenance.audit import audit, audit_index
 from provenance.audit_report import audit_summary_line, to_audit_csv, to_audit_json, to_audit_table
 from provenance.errors import ExitCode, InputError, ProvenanceError
 from provenance.html import render_html
@@ -199,8 +199,10 @@ main.add_command(scan_command, name="scan")
 
 @main.command(name="audit")
 @click.argument("site", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--against", "reference", multiple=True, required=True, type=click.Path(path_type=Path),
+@click.option("--against", "reference", multiple=True, type=click.Path(path_type=Path),
               help="the reference corpus (file or folder; repeat for more)")
+@click.option("--index", "index_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="audit against this index instead of --against (the site is added to it)")
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="table", show_default=True, help="output format")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="write here instead of stdout")
 @click.option("--input-format", type=click.Choice(sorted(READERS)), help="read every file as this format")
@@ -212,14 +214,19 @@ main.add_command(scan_command, name="scan")
 @limit_option
 @settings_options
 @handle_errors
-def audit_command(site: tuple[Path, ...], reference: tuple[Path, ...], output_format: str, output: Optional[Path],
-                  input_format: Optional[str], workers: Optional[int], fail_above: Optional[float], strict: bool,
-                  max_article_chars: int, **options: Any) -> None:
+def audit_command(site: tuple[Path, ...], reference: tuple[Path, ...], index_path: Optional[Path], output_format: str,
+                  output: Optional[Path], input_format: Optional[str], workers: Optional[int], fail_above: Optional[float],
+                  strict: bool, max_article_chars: int, **options: Any) -> None:
     """Audit a site (files, folders, WARC crawls) against a reference corpus: which of its articles are derived."""
-    settings = _settings(options)
+    if bool(reference) == bool(index_path):
+        raise click.UsageError("give the reference as --against PATH or as --index FILE (one of them)")
     fields = _fields(options)
-    result = audit(list(site), list(reference), settings, workers=workers or default_workers(),
-                   input_format=input_format, fields=fields, max_article_chars=max_article_chars)
+    if index_path is not None:
+        result = audit_index(list(site), index_path, _given_settings(options), workers=workers or default_workers(),
+                             input_format=input_format, fields=fields, max_article_chars=max_article_chars)
+    else:
+        result = audit(list(site), list(reference), _settings(options), workers=workers or default_workers(),
+                       input_format=input_format, fields=fields, max_article_chars=max_article_chars)
     _report_skipped(result.report)
     if output_format == "html":
         rendered = render_html(result.report)

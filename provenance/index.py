@@ -432,6 +432,11 @@ class Index:
                 progress(min(start + batch_size, len(ordered)), len(ordered))
         return AddResult(tuple(added), tuple(updated), tuple(unchanged), batches)
 
+    def changed(self, articles: Sequence[Article]) -> list[str]:
+        """Ids of ``articles`` that the index already holds with a different text, sorted."""
+        known = self._known([a.id for a in articles])
+        return sorted(a.id for a in articles if a.id in known and known[a.id][1] != content_hash(a.text))
+
     def _known(self, ids: list[str]) -> dict[str, tuple[int, str]]:
         out: dict[str, tuple[int, str]] = {}
         for start in range(0, len(ids), 500):

@@ -155,3 +155,22 @@ def test_table_and_input_errors(tmp_path, site_dir):
     assert _invoke(str(tmp_path / "empty"), "--against", REFERENCE).exit_code == ExitCode.INPUT
     assert _invoke(str(site_dir), "--against", str(tmp_path / "missing")).exit_code == ExitCode.INPUT
     assert _invoke(str(site_dir)).exit_code == ExitCode.USAGE
+
+
+def test_audit_against_an_index_matches_audit_against_files(site_dir, tmp_path):
+    db = tmp_path / "reference.provenance.db"
+    assert CliRunner().invoke(main, ["index", "build", REFERENCE, "--index", str(db), "--workers", "1"]).exit_code == 0
+    by_files = json.loads(_invoke(str(site_dir), "--against", REFERENCE, "--format", "json").stdout)["audit"]
+    by_index = _invoke(str(site_dir), "--index", str(db), "--format", "json", "--fail-above", "0.5")
+    assert by_index.exit_code == ExitCode.GATE
+    rows = json.loads(by_index.stdout)["audit"]
+    assert [(r["article"], r["status"], r["source"], r["overlap"]) for r in rows] == [
+        (r["article"], r["status"], r["source"], r["overlap"]) for r in by_files]
+    # The site was added: the index now holds the reference and the four pages.
+    info = CliRunner().invoke(main, ["index", "info", "--index", str(db)])
+    assert "articles: 5\n" in info.stdout
+
+
+def test_audit_needs_exactly_one_reference(site_dir, tmp_path):
+    assert _invoke(str(site_dir)).exit_code == 2
+    assert _invoke(str(site_dir), "--against", REFERENCE, "--index", str(tmp_path / "x.db")).exit_code == 2
