@@ -39,7 +39,6 @@ import contextlib
 import dataclasses
 import hashlib
 import json
-import math
 import os
 import sqlite3
 import time
@@ -52,7 +51,7 @@ from provenance.candidates import band_keys
 from provenance.errors import ProvenanceError
 from provenance.model import Article, Report, Skipped
 from provenance.boilerplate import mask_site_boilerplate
-from provenance.pipeline import MIN_DF_CUTOFF, conclude, shingle_articles, signature_inputs, verify_pairs
+from provenance.pipeline import conclude, shingle_articles, signature_inputs, verify_pairs
 from provenance.settings import Settings
 from provenance.shingle import Shingled, Vocabulary, shingle_text
 from provenance.signatures import sign_ranges

@@ -21,7 +21,6 @@ from typing import Callable, Iterator, Optional, Sequence, TypeVar
 
 import numpy as np
 
-from provenance import __version__
 from provenance.align import SentenceIndex, batch_seeds, extend
 from provenance.boilerplate import mask_site_boilerplate
 from provenance.candidates import Candidates, find_candidates
