@@ -91,13 +91,17 @@ def signature_inputs(shingled: Sequence[Shingled], vocabulary: Vocabulary, setti
     """Flat shingle values, window ranges into them, and each window's article.
 
     Stems in more than ``max_df`` of the articles are left out of signatures: they
-    are the vocabulary of the whole corpus, and would make every window collide.
+    are the vocabulary of the whole corpus, and would make every window collide. But an
+    article always keeps at least its rarer half: in a corpus where every article covers
+    one story, the story's words pass the cutoff, and an article stripped of them would
+    have no signature left.
     """
     cutoff = max(math.ceil(settings.max_df * vocabulary.articles), MIN_DF_CUTOFF)
     values, ranges, owners = [], [], []
     offset = 0
     for index, item in enumerate(shingled):
-        keep = vocabulary.frequency(item.hashes) <= cutoff
+        df = vocabulary.frequency(item.hashes)
+        keep = df <= (max(cutoff, int(np.median(df))) if len(df) else cutoff)
         kept_before = np.concatenate(([0], np.cumsum(keep)))
         sentence_starts = np.unique(kept_before[item.sentence_starts])
         spans = windows(sentence_starts, settings.window_words)

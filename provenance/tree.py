@@ -46,10 +46,12 @@ def build_trees(matches: Iterable[Match]) -> list[Tree]:
     """
     matches = sorted(matches, key=lambda m: (m.source, m.derived))
     graph = nx.DiGraph()
-    for match in matches:
-        # Weight in integer micro-units so ties break the same way on every platform.
-        weight = match.confidence * match.overlap * _similarity(match)
-        graph.add_edge(match.source, match.derived, weight=round(weight * 1_000_000), match=match)
+    for rank, match in enumerate(matches):
+        # Integer micro-units, then the edge's rank in (source, derived) order as the last
+        # digits: equal weights (copies of copies) would otherwise be broken by set order,
+        # which changes from process to process with string hashing.
+        weight = round(match.confidence * match.overlap * _similarity(match) * 1_000_000)
+        graph.add_edge(match.source, match.derived, weight=weight * (len(matches) + 1) + rank, match=match)
     trees = []
     # One branching per family: Edmonds' algorithm on many small graphs, not one large one.
     for family in sorted(tuple(sorted(c)) for c in nx.weakly_connected_components(graph)):

@@ -56,3 +56,4 @@ def test_forest_has_one_parent_each_and_no_cycle(raw):
         while current in parents:
             current, steps = parents[current], steps + 1
             assert steps <= len(parents)
+
