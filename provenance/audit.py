@@ -139,6 +139,19 @@ def audit_rows(report: Report, site_ids: Sequence[str]) -> list[AuditRow]:
     return rows
 
 
+def _audit_report(report: Report, read_seconds: float, site: Sequence[Article], reference_ids: set[str], prefixed: bool) -> AuditReport:
+    """The audit of ``site`` from a report that covers it and its references."""
+    report = dataclasses.replace(report, timings=(("ingest", read_seconds), *report.timings))
+    site_ids = tuple(sorted(a.id for a in site))
+    return AuditReport(
+        report=report,
+        rows=tuple(audit_rows(report, site_ids)),
+        site=site_ids,
+        reference=tuple(sorted(reference_ids)),
+        prefixed=prefixed,
+    )
+
+
 def audit(
     site_paths: Sequence[str | os.PathLike[str]],
     reference_paths: Sequence[str | os.PathLike[str]],
@@ -182,15 +195,7 @@ def audit(
         if clash:
             raise InputError(f"site id {clash[0]!r} is also a reference id even with the {SITE_PREFIX!r} prefix; rename one of them")
     report = scan_articles([*site, *reference], settings, workers, [*site_skipped, *reference_skipped])
-    report = dataclasses.replace(report, timings=(("ingest", read_seconds), *report.timings))
-    site_ids = tuple(sorted(a.id for a in site))
-    return AuditReport(
-        report=report,
-        rows=tuple(audit_rows(report, site_ids)),
-        site=site_ids,
-        reference=tuple(sorted(reference_ids)),
-        prefixed=prefixed,
-    )
+    return _audit_report(report, read_seconds, site, reference_ids, prefixed)
 
 
 def audit_index(
@@ -237,12 +242,5 @@ def audit_index(
             if clash:
                 raise InputError(f"site id {clash[0]!r} is in the index with another text even with the {SITE_PREFIX!r} prefix; rename it")
         report = scan_with_index(index, site, workers=workers, skipped=skipped)
-    report = dataclasses.replace(report, timings=(("ingest", read_seconds), *report.timings))
-    site_ids = tuple(sorted(a.id for a in site))
-    return AuditReport(
-        report=report,
-        rows=tuple(audit_rows(report, site_ids)),
-        site=site_ids,
-        reference=tuple(sorted(a.id for a in report.articles if a.id not in set(site_ids))),
-        prefixed=prefixed,
-    )
+    site_ids = {a.id for a in site}
+    return _audit_report(report, read_seconds, site, {a.id for a in report.articles if a.id not in site_ids}, prefixed)
