@@ -6,8 +6,9 @@ Owns two ways of finding them, both adding half-open spans to ``Article.masked``
 - **known lines**: lines any scraped page may carry that are never a story —
   comment forms ("Leave a Reply"), share bars ("Share this:"), post navigation,
   "Related Posts", a theme's date line — matched by pattern (``known_spans``);
-- **per-site lines**: a line or paragraph that repeats across pages of one site
-  (bylines, disclaimers, footers) is learned from the site itself
+- **per-site lines**: a sentence of a line that repeats across pages of one site
+  (bylines, disclaimers, footers, a spinner's stock sentences pasted into
+  paragraphs: "Stay tuned for further updates.") is learned from the site itself
   (``mask_site_boilerplate``). A line is the site's boilerplate when it appears
   on many pages — half of a small site, or more pages than one story is ever
   republished on (``REPUBLISHED_PAGES`` plus 1% of a large site; a rotating footer
@@ -50,6 +51,9 @@ MIN_CONTEXT_SHARE = 0.5
 MIN_LINE_CHARS = 12
 
 _LINE = re.compile(r"[^\n]+")
+# A unit is a sentence of a line: a footer line is one or two sentences, and a stock sentence a
+# spinner pastes into paragraphs ("Stay tuned for further updates.") is one.
+_UNIT = re.compile(r"[^\n]+?(?:[.!?][\"'”’)\]]*(?=\s)|$)", re.MULTILINE)
 
 # Lines a page's furniture leaves in extracted text; whole-line matches only, so a story that
 # quotes "leave a reply" in a sentence keeps it.
@@ -124,8 +128,8 @@ def _key(line: str) -> str:
 
 
 def _lines(text: str) -> Iterator[tuple[str, int, int]]:
-    """(key, start, end) of each non-trivial line, the span stripped of surrounding blanks."""
-    for found in _LINE.finditer(text):
+    """(key, start, end) of each non-trivial unit (a sentence of a line), stripped of blanks."""
+    for found in _UNIT.finditer(text):
         line = found.group()
         stripped = line.strip()
         if len(stripped) < MIN_LINE_CHARS:
@@ -195,7 +199,15 @@ def mask_article(article: Article, learned: dict[str, frozenset[str]] | dict[str
     lines = learned.get(site_of(article))
     if not lines:
         return article
-    spans = [(start, end) for key, start, end in _lines(article.text) if key in lines]
+    spans: list[tuple[int, int]] = []
+    for key, start, end in _lines(article.text):
+        if key not in lines:
+            continue
+        gap = article.text[spans[-1][1] : start] if spans else "\n"
+        if gap.isspace() and "\n" not in gap or gap == "":
+            spans[-1] = (spans[-1][0], end)  # sentences of one masked line make one span
+        else:
+            spans.append((start, end))
     if not spans:
         return article
     return dataclasses.replace(article, masked=merge_spans([*article.masked, *spans]))

@@ -93,3 +93,18 @@ def test_known_spans_are_whole_lines_only():
 
 def test_merge_spans():
     assert merge_spans([(5, 8), (0, 3), (2, 4), (8, 9), (10, 10)]) == ((0, 4), (5, 9))
+
+
+def test_stock_sentence_pasted_into_paragraphs_is_masked():
+    stock = "Stay tuned for further updates as the story unfolds."
+    topics = ["harbour", "orchestra", "railway", "vaccine", "election", "drought", "museum", "satellite", "bakery",
+              "glacier", "stadium", "library", "refinery", "vineyard", "airport"]
+    pages = [
+        Article(id=f"s{n}", path=f"farm/{n}.txt",
+                text=f"The {topic} report opened the week with figures nobody expected. {stock} Officials of the {topic} "
+                     f"office declined to comment on the {topic} numbers.\nA second paragraph about the {topic} follows.")
+        for n, topic in enumerate(topics)
+    ]
+    masked = mask_site_boilerplate(pages)
+    for page in masked:
+        assert [page.text[s:e] for s, e in page.masked] == [stock]
