@@ -111,17 +111,12 @@ class SentenceIndex:
         """Number of sentences of an article."""
         return int(self.article_sentences[article + 1] - self.article_sentences[article])
 
-    def entries(self, article: int) -> tuple[int, int]:
-        """The article's range in ``hashes`` (and in ``sorted_hashes``)."""
-        return (
-            int(self.sentence_offsets[self.article_sentences[article]]),
-            int(self.sentence_offsets[self.article_sentences[article + 1]]),
-        )
-
 
 # Evidence weight of a name or a number: independent reports of one event share those by
 # necessity; copies share the wording around them.
 ENTITY_WEIGHT = 0.3
+
+
 @numba.njit(cache=True)
 def _seeds_of_pair(
     a, b, sentence_offsets, article_sentences, sorted_hashes, sorted_sentences,

@@ -140,7 +140,7 @@ def verify_pairs(
 
     Returns:
         The pairs that had at least one seed, and for each its match (or ``None`` when
-        it scored too low) with whether any passage was aligned.
+        it scored too low) with whether they share ``STORY_SEEDS`` seed sentences (a story).
     """
     index = SentenceIndex.build(list(shingled), vocabulary)
     offsets, found = batch_seeds(index, pairs, settings.sentence_similarity)
@@ -160,10 +160,10 @@ def verify_pairs(
 def conclude(
     articles: Sequence[Article], verified_pairs: np.ndarray, verified: Sequence[tuple[Optional[Match], bool]]
 ) -> tuple[list[Match], list[Tree], list[tuple[str, ...]]]:
-    """Sorted matches, their trees, and the stories of pairs aligned but not asserted."""
+    """Sorted matches, their trees, and the stories of pairs that share seeds but are not derivations."""
     matches = sorted((m for m, _ in verified if m is not None), key=lambda m: (m.source, m.derived))
     weak_links = [
-        (articles[i].id, articles[j].id) for (i, j), (m, aligned) in zip(verified_pairs.tolist(), verified) if aligned and m is None
+        (articles[i].id, articles[j].id) for (i, j), (m, story) in zip(verified_pairs.tolist(), verified) if story and m is None
     ]
     return matches, build_trees(matches), build_stories(weak_links, matches)
 

@@ -26,8 +26,6 @@ EVIDENCE_SCALE = 8.0
 DIRECTION_MARGIN = 0.05
 # Coverage asymmetry above this contradicts dates that say otherwise.
 CONFLICT_MARGIN = 0.2
-# Date lines are a site's display date: weaker than metadata, but still dates.
-_DATE_STRENGTH = {"metadata": 2, "url": 1, "date-line": 1}
 
 
 def char_span(shingled: Shingled, start: int, end: int, other: np.ndarray | None = None) -> tuple[int, int]:
