@@ -21,11 +21,11 @@ import click
 from provenance import __version__
 from provenance.audit import audit, audit_index
 from provenance.audit_report import audit_summary_line, to_audit_csv, to_audit_json, to_audit_table
-from provenance.errors import ExitCode, InputError, ProvenanceError
+from provenance.errors import ExitCode, ProvenanceError
 from provenance.html import render_html
 from provenance.ingest import MAX_ARTICLE_CHARS, READERS, Fields, read_corpus
 from provenance.model import Report
-from provenance.pipeline import default_workers, no_articles_message, scan, scan_articles
+from provenance.pipeline import default_workers, scan, scan_articles
 from provenance.report import summary_line, to_csv, to_json, to_table
 from provenance.settings import Settings
 
@@ -171,14 +171,11 @@ def scan_command(paths: tuple[Path, ...], output_format: str, output: Optional[P
     if index_path is not None and engine != "local":
         raise click.UsageError("--index runs on the local engine; leave out --engine spark")
     if index_path is not None:
-        from provenance.index import Index, scan_with_index
+        from provenance.index import scan_paths_with_index
 
-        given = _given_settings(options)
-        articles, skipped = read_corpus(list(paths), input_format, fields, max_article_chars)
-        if not articles:
-            raise InputError(no_articles_message(list(paths), skipped), skipped)
-        with Index.open(index_path, create=True, options=given) as index:
-            report = scan_with_index(index, articles, workers=workers or default_workers(), batch_size=batch_size, skipped=skipped)
+        report = scan_paths_with_index(list(paths), index_path, _given_settings(options), workers=workers or default_workers(),
+                                       batch_size=batch_size, input_format=input_format, fields=fields,
+                                       max_article_chars=max_article_chars)
     elif engine == "spark":
         from provenance.engine_spark import scan_spark
 

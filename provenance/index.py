@@ -47,11 +47,12 @@ from typing import Callable, Iterable, Iterator, Optional, Sequence
 
 import numpy as np
 
-from provenance.candidates import band_keys
-from provenance.errors import ProvenanceError
-from provenance.model import Article, Report, Skipped
 from provenance.boilerplate import mask_site_boilerplate
-from provenance.pipeline import conclude, shingle_articles, signature_inputs, verify_pairs
+from provenance.candidates import band_keys
+from provenance.errors import InputError, ProvenanceError
+from provenance.ingest import DEFAULT_FIELDS, MAX_ARTICLE_CHARS, Fields, read_corpus
+from provenance.model import Article, Report, Skipped
+from provenance.pipeline import conclude, no_articles_message, shingle_articles, signature_inputs, verify_pairs
 from provenance.settings import Settings
 from provenance.shingle import Shingled, Vocabulary, shingle_text
 from provenance.signatures import sign_ranges
@@ -580,3 +581,26 @@ def _match_indexed(index: Index, articles: Sequence[Article], skipped: Sequence[
     timings.append(("verify", round(time.perf_counter() - began, 4)))
     shown = {a.id for a in articles} | {m.source for m in matches} | {m.derived for m in matches} | {i for s in stories for i in s}
     return Report.assemble(settings, (a for a in corpus if a.id in shown), matches, trees, stories, skipped, timings)
+
+
+def scan_paths_with_index(
+    paths: Sequence[str | os.PathLike[str]],
+    index_path: str | os.PathLike[str],
+    options: Optional[dict[str, object]] = None,
+    workers: int = 1,
+    batch_size: int = 1000,
+    input_format: Optional[str] = None,
+    fields: Fields = DEFAULT_FIELDS,
+    max_article_chars: int = MAX_ARTICLE_CHARS,
+) -> Report:
+    """``scan --index``: read ``paths``, add them to the index (created if missing), report their derivations.
+
+    Raises:
+        InputError: if no readable article remains.
+        IndexStoreError: if the index is damaged or built with other settings.
+    """
+    articles, skipped = read_corpus(paths, input_format, fields, max_article_chars)
+    if not articles:
+        raise InputError(no_articles_message(paths, skipped), skipped)
+    with Index.open(index_path, create=True, options=dict(options or {})) as index:
+        return scan_with_index(index, articles, workers=workers, batch_size=batch_size, skipped=skipped)
