@@ -25,6 +25,7 @@ from provenance.align import SentenceIndex, batch_seeds, extend
 from provenance.boilerplate import mask_site_boilerplate
 from provenance.candidates import Candidates, find_candidates
 from provenance.errors import InputError
+from provenance.fast_shingle import fast_path, shingle_texts
 from provenance.ingest import DEFAULT_FIELDS, MAX_ARTICLE_CHARS, Fields, read_corpus
 from provenance.model import Article, Match, Report, Skipped, Tree
 from provenance.score import build_match
@@ -115,13 +116,25 @@ def signature_inputs(shingled: Sequence[Shingled], vocabulary: Vocabulary, setti
 
 
 def shingle_articles(articles: Sequence[Article], workers: int = 1) -> list[Shingled]:
-    """Shingle every article, on ``workers`` processes, in input order."""
-    _shared.clear()
-    _shared.update(articles=articles)
-    try:
-        return _map_ranges(_shingle_range, len(articles), workers)
-    finally:
+    """Shingle every article, in input order.
+
+    Most text (ASCII and typographic punctuation) goes through the compiled batch path,
+    which uses the cores by itself; the rest through ``shingle_text`` on ``workers`` processes.
+    """
+    fast = [k for k, article in enumerate(articles) if fast_path(article.text)]
+    out: list[Optional[Shingled]] = [None] * len(articles)
+    for k, item in zip(fast, shingle_texts([articles[k].text for k in fast], [articles[k].masked for k in fast])):
+        out[k] = item
+    if len(fast) < len(articles):
+        slow = [article for article, done in zip(articles, out) if done is None]
         _shared.clear()
+        _shared.update(articles=slow)
+        try:
+            rest = iter(_map_ranges(_shingle_range, len(slow), workers))
+        finally:
+            _shared.clear()
+        out = [item if item is not None else next(rest) for item in out]
+    return out  # type: ignore[return-value]
 
 
 def verify_pairs(

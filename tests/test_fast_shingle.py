@@ -1,0 +1,86 @@
+"""fast_shingle: the compiled batch path gives exactly ``shingle_text``'s arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from provenance import fast_shingle
+from provenance.fast_shingle import ONE_TO_ONE, StemTable, fast_path, shingle_texts
+from provenance.normalise import normalise
+from provenance.shingle import Shingled, shingle_text, stem_hash
+
+FIELDS = ("hashes", "starts", "ends", "sentence_starts", "entity")
+
+# Pieces that exercise every rule: abbreviations, initials, closers, line breaks of every kind,
+# runs of stops, digits inside words, stopwords, typographic punctuation, control characters.
+PIECES = [
+    "Mr", "mr", "U", "S", "Dr", "Jan", "etc", "Kim", "Putin", "said", "the", "The", "2023", "x", "a3b", "3",
+    "running", "Runs", "discussions", "Vostochny", "I", "ok", "NATO",
+    ".", "..", "...", "!", "?", "?!", ".\"", ".)", ".')", "]", "'", '"', ",", ";", "-", "(", "_", "#",
+    " ", "  ", "\n", "\n\n", "\t", "\r\n", "\x0b", "\x0c", "\x1c", "\x1f", "\x00",
+    *ONE_TO_ONE,
+]
+texts = st.lists(st.sampled_from(PIECES), max_size=80).map("".join)
+
+
+def assert_same(fast: Shingled, slow: Shingled) -> None:
+    for field in FIELDS:
+        got, want = getattr(fast, field), getattr(slow, field)
+        assert got.dtype == want.dtype, field
+        assert np.array_equal(got, want), (field, got, want)
+
+
+def test_one_to_one_characters_normalise_to_their_ascii_in_place():
+    for char, ascii in ONE_TO_ONE.items():
+        n = normalise(f"Ab{char}{char}cd")
+        assert n.text == f"ab{ascii}{ascii}cd" if ascii != " " else n.text == "ab cd"
+        assert n.starts.tolist()[:3] == [0, 1, 2]
+
+
+@settings(max_examples=400, derandomize=True, deadline=None)
+@given(st.lists(texts, min_size=1, max_size=4), st.data())
+def test_fast_equals_slow(batch, data):
+    masked = []
+    for text in batch:
+        cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=4)))
+        masked.append(tuple((a, b) for a, b in zip(cuts[::2], cuts[1::2]) if a < b))
+    assert all(fast_path(t) for t in batch)
+    for fast, text, spans in zip(shingle_texts(batch, masked), batch, masked):
+        assert_same(fast, shingle_text(text, spans))
+
+
+def test_seed_articles(seeds_dir):
+    seed_texts = [path.read_text(encoding="utf-8") for path in sorted(seeds_dir.glob("*.txt"))]
+    fast = shingle_texts(seed_texts, [()] * len(seed_texts))
+    assert len(fast) == 5
+    for item, text in zip(fast, seed_texts):
+        assert_same(item, shingle_text(text))
+
+
+def test_which_path():
+    assert fast_path("It\u2019s the \u201cend\u201d \u2014 so.")
+    assert not fast_path("caf\u00e9") and not fast_path("Russia\u201a\u00c4\u00f4s") and not fast_path("\u0645\u0631\u062d\u0628\u0627")
+
+
+def test_long_sentences_are_cut_and_batches_split(monkeypatch):
+    monkeypatch.setattr(fast_shingle, "BATCH_CHARS", 50)
+    text = " ".join(f"word{k}" for k in range(95)) + ". Next one here."
+    batch = [text, "Short one. Two.", text]
+    for fast, item in zip(shingle_texts(batch, [(), (), ()]), batch):
+        assert_same(fast, shingle_text(item))
+    assert shingle_texts([text], [()])[0].sentence_starts.tolist() == [0, 40, 80, 95, 97]
+
+
+def test_stem_table_grows_and_resets():
+    table = StemTable()
+    table.LIMIT = 50_000
+    words = [f"w{k}x" for k in range(60_000)]
+    keys = np.arange(1, len(words) + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    for start in range(0, len(words), 20_000):
+        chunk = slice(start, start + 20_000)
+        stems = np.zeros(20_000, dtype=np.uint64)
+        table.complete(keys[chunk], stems, np.ones(20_000, dtype=bool), lambda positions, c=chunk: [words[c][p] for p in positions])
+        assert stems.tolist() == [stem_hash(w) for w in words[chunk]]
+    assert table.size == 20_000  # emptied when the third chunk would have passed the limit
