@@ -202,12 +202,12 @@ def _tokens(codes, lo, hi, abbreviations, keys, values, out, starts, ends, hashe
 
 
 @numba.njit(cache=True, parallel=True)
-def _scan(codes, offsets, abbreviations, keys, values, starts, ends, hashes, stems, flags, missing):  # pragma: no cover - compiled
-    """Tokens of every article; article ``a``'s from ``offsets[a]`` (it has fewer tokens than characters)."""
+def _scan(codes, offsets, bounds, abbreviations, keys, values, starts, ends, hashes, stems, flags, missing):  # pragma: no cover - compiled
+    """Tokens of every article; article ``a``'s are written from ``bounds[a]``. Returns the counts."""
     n = offsets.shape[0] - 1
     counts = np.zeros(n, dtype=np.int64)
     for a in numba.prange(n):
-        counts[a] = _tokens(codes, offsets[a], offsets[a + 1], abbreviations, keys, values, offsets[a],
+        counts[a] = _tokens(codes, offsets[a], offsets[a + 1], abbreviations, keys, values, bounds[a],
                             starts, ends, hashes, stems, flags, missing)
     return counts
 
@@ -254,9 +254,8 @@ class StemTable:
         _insert(self.keys, self.values, keys, values)
         self.size += len(keys)
 
-    def complete(self, hashes: np.ndarray, stems: np.ndarray, missing: np.ndarray, spell: Callable[[np.ndarray], list[str]]) -> None:
-        """Fill ``stems`` where ``missing``: stem the unseen words (``spell(positions)`` spells them) and keep them."""
-        where = np.flatnonzero(missing)
+    def complete(self, hashes: np.ndarray, stems: np.ndarray, where: np.ndarray, spell: Callable[[np.ndarray], list[str]]) -> None:
+        """Fill ``stems`` at positions ``where`` (words the table lacks): stem them, ``spell(positions)`` spelling them, and keep them."""
         if len(where) == 0:
             return
         new, first = np.unique(hashes[where], return_index=True)
@@ -274,6 +273,23 @@ def _lookup_all(keys, values, hashes):  # pragma: no cover - compiled
 
 _table = StemTable()
 _ABBREVIATIONS = np.zeros(0, dtype=np.uint64)  # word hashes of shingle.ABBREVIATIONS, made on first use
+
+
+@numba.njit(cache=True)
+def _missing(bounds, counts, missing):  # pragma: no cover - compiled
+    """Positions of the tokens whose word the table lacked."""
+    total = 0
+    for a in range(counts.shape[0]):
+        for t in range(bounds[a], bounds[a] + counts[a]):
+            total += missing[t]
+    out = np.empty(total, dtype=np.int64)
+    k = 0
+    for a in range(counts.shape[0]):
+        for t in range(bounds[a], bounds[a] + counts[a]):
+            if missing[t]:
+                out[k] = t
+                k += 1
+    return out
 
 
 @numba.njit(cache=True)
@@ -332,8 +348,21 @@ def _fill_content(token_offsets, token_counts, starts, ends, stems, flags, spans
         unit_counts[a] = units - (content_offsets[a] + a)
 
 
-# Characters per compiled batch: bounds the scratch arrays (~35 bytes per character, mostly untouched).
-BATCH_CHARS = 1 << 25
+# Characters per compiled batch. Its scratch arrays (~17 bytes per character) are allocated
+# once per call and reused, so the kernel does not spend its time faulting in fresh pages.
+BATCH_CHARS = 1 << 22
+
+
+class _Scratch:
+    """Per-token arrays for one batch; article a's tokens start at its ``bounds[a]``."""
+
+    def __init__(self, tokens: int) -> None:
+        self.starts = np.empty(tokens, dtype=np.int64)
+        self.ends = np.empty(tokens, dtype=np.int64)
+        self.hashes = np.empty(tokens, dtype=np.uint64)
+        self.stems = np.empty(tokens, dtype=np.uint64)
+        self.flags = np.empty(tokens, dtype=np.uint8)
+        self.missing = np.empty(tokens, dtype=np.bool_)
 
 
 def shingle_texts(texts: Sequence[str], masked: Sequence[tuple[tuple[int, int], ...]]) -> list[Shingled]:
@@ -346,16 +375,26 @@ def shingle_texts(texts: Sequence[str], masked: Sequence[tuple[tuple[int, int], 
     Returns:
         Per article, exactly what ``shingle.shingle_text(text, masked)`` returns.
     """
+    if not texts:
+        return []
+    bounds = [_token_bound(len(t)) for t in texts]
+    capacity = max(_token_bound(BATCH_CHARS), max(bounds))
+    scratch = _Scratch(capacity)
     out: list[Shingled] = []
     start = 0
     while start < len(texts):
-        end, chars = start, 0
-        while end < len(texts) and (end == start or chars + len(texts[end]) <= BATCH_CHARS):
-            chars += len(texts[end])
+        end, used = start, 0
+        while end < len(texts) and used + bounds[end] <= capacity:
+            used += bounds[end]
             end += 1
-        out.extend(_shingle_batch(texts[start:end], masked[start:end]))
+        out.extend(_shingle_batch(texts[start:end], masked[start:end], scratch))
         start = end
     return out
+
+
+def _token_bound(chars: int) -> int:
+    # Tokens are separated by at least one character.
+    return (chars + 1) // 2
 
 
 def _codes(texts: Sequence[str]) -> np.ndarray:
@@ -366,7 +405,7 @@ def _codes(texts: Sequence[str]) -> np.ndarray:
     return np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
 
 
-def _shingle_batch(texts: Sequence[str], masked: Sequence[tuple[tuple[int, int], ...]]) -> list[Shingled]:
+def _shingle_batch(texts: Sequence[str], masked: Sequence[tuple[tuple[int, int], ...]], scratch: _Scratch) -> list[Shingled]:
     global _ABBREVIATIONS
     if len(_ABBREVIATIONS) == 0:
         spelled = [np.frombuffer(w.encode("ascii"), dtype=np.uint8) for w in sorted(ABBREVIATIONS)]
@@ -374,26 +413,21 @@ def _shingle_batch(texts: Sequence[str], masked: Sequence[tuple[tuple[int, int],
     codes = _codes(texts)
     offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum([len(t) for t in texts], out=offsets[1:])
-    # Article a's tokens go from offsets[a]: it has fewer tokens than characters.
-    total = int(offsets[-1])
-    starts = np.empty(total, dtype=np.int64)
-    ends = np.empty(total, dtype=np.int64)
-    hashes = np.empty(total, dtype=np.uint64)
-    stems = np.empty(total, dtype=np.uint64)
-    flags = np.empty(total, dtype=np.uint8)
-    missing = np.zeros(total, dtype=np.bool_)
-    counts = _scan(codes, offsets, _ABBREVIATIONS, _table.keys, _table.values, starts, ends, hashes, stems, flags, missing)
+    bounds = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum([_token_bound(len(t)) for t in texts], out=bounds[1:])
+    s = scratch
+    counts = _scan(codes, offsets, bounds, _ABBREVIATIONS, _table.keys, _table.values, s.starts, s.ends, s.hashes, s.stems, s.flags, s.missing)
 
     def spell(positions: np.ndarray) -> list[str]:
-        owners = np.searchsorted(offsets, positions, side="right") - 1
-        return [texts[a][starts[p] : ends[p]].lower() for a, p in zip(owners.tolist(), positions.tolist())]
+        owners = np.searchsorted(bounds, positions, side="right") - 1
+        return [texts[a][s.starts[p] : s.ends[p]].lower() for a, p in zip(owners.tolist(), positions.tolist())]
 
-    _table.complete(hashes, stems, missing, spell)
+    _table.complete(s.hashes, s.stems, _missing(bounds, counts, s.missing), spell)
     spans = np.array([span for spans_of in masked for span in spans_of], dtype=np.int64).reshape(-1, 2)
     span_offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum([len(m) for m in masked], out=span_offsets[1:])
     content_offsets = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum(_count_content(offsets, counts, starts, stems, spans, span_offsets), out=content_offsets[1:])
+    np.cumsum(_count_content(bounds, counts, s.starts, s.stems, spans, span_offsets), out=content_offsets[1:])
     content = int(content_offsets[-1])
     out_hash = np.empty(content, dtype=np.uint64)
     out_start = np.empty(content, dtype=np.int64)
@@ -401,10 +435,11 @@ def _shingle_batch(texts: Sequence[str], masked: Sequence[tuple[tuple[int, int],
     out_entity = np.empty(content, dtype=np.bool_)
     out_units = np.empty(content + len(texts), dtype=np.int64)
     unit_counts = np.empty(len(texts), dtype=np.int64)
-    _fill_content(offsets, counts, starts, ends, stems, flags, spans, span_offsets, content_offsets, MAX_SENTENCE_WORDS,
+    _fill_content(bounds, counts, s.starts, s.ends, s.stems, s.flags, spans, span_offsets, content_offsets, MAX_SENTENCE_WORDS,
                   out_hash, out_start, out_end, out_entity, out_units, unit_counts)
     return [
         Shingled(hashes=out_hash[first:last], starts=out_start[first:last], ends=out_end[first:last],
                  sentence_starts=out_units[first + a : first + a + units + 1], entity=out_entity[first:last])
         for a, (first, last, units) in enumerate(zip(content_offsets[:-1].tolist(), content_offsets[1:].tolist(), unit_counts.tolist()))
     ]
+

@@ -30,8 +30,8 @@ from provenance.ingest import DEFAULT_FIELDS, MAX_ARTICLE_CHARS, Fields, read_co
 from provenance.model import Article, Match, Report, Skipped, Tree
 from provenance.score import build_match
 from provenance.settings import Settings
-from provenance.shingle import Shingled, Vocabulary, shingle_text, windows
-from provenance.signatures import shingle_hash32, sign_ranges
+from provenance.shingle import Shingled, Vocabulary, shingle_text
+from provenance.signatures import sign_ranges, window_inputs
 from provenance.tree import build_stories, build_trees
 
 T = TypeVar("T")
@@ -98,21 +98,11 @@ def signature_inputs(shingled: Sequence[Shingled], vocabulary: Vocabulary, setti
     have no signature left.
     """
     cutoff = max(math.ceil(settings.max_df * vocabulary.articles), MIN_DF_CUTOFF)
-    values, ranges, owners = [], [], []
-    offset = 0
-    for index, item in enumerate(shingled):
-        df = vocabulary.frequency(item.hashes)
-        keep = df <= (max(cutoff, int(np.median(df))) if len(df) else cutoff)
-        kept_before = np.concatenate(([0], np.cumsum(keep)))
-        sentence_starts = np.unique(kept_before[item.sentence_starts])
-        spans = windows(sentence_starts, settings.window_words)
-        values.append(shingle_hash32(item.hashes[keep]))
-        ranges.append(spans + offset)
-        owners.append(np.full(len(spans), index, dtype=np.int64))
-        offset += int(keep.sum())
-    if not values:
-        return np.zeros(0, np.uint32), np.zeros((0, 2), np.int64), np.zeros(0, np.int64)
-    return np.concatenate(values), np.concatenate(ranges), np.concatenate(owners)
+    hashes = np.concatenate([item.hashes for item in shingled]) if shingled else np.zeros(0, np.uint64)
+    offsets = np.concatenate(([0], np.cumsum([len(item.hashes) for item in shingled]))).astype(np.int64)
+    units = np.concatenate([item.sentence_starts for item in shingled]) if shingled else np.zeros(0, np.int64)
+    unit_offsets = np.concatenate(([0], np.cumsum([len(item.sentence_starts) for item in shingled]))).astype(np.int64)
+    return window_inputs(hashes, offsets, vocabulary.frequency(hashes), cutoff, units.astype(np.int64), unit_offsets, settings.window_words)
 
 
 def shingle_articles(articles: Sequence[Article], workers: int = 1) -> list[Shingled]:

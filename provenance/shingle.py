@@ -17,6 +17,7 @@ import dataclasses
 import functools
 import re
 
+import numba
 import numpy as np
 import snowballstemmer
 import xxhash
@@ -216,6 +217,48 @@ def windows(sentence_starts: np.ndarray, window_words: int) -> np.ndarray:
     return np.stack([starts[keep], ends[keep]], axis=1).astype(np.int64)
 
 
+@numba.njit(cache=True)
+def _document_frequencies(hashes, offsets):  # pragma: no cover - compiled
+    """Distinct hashes (unsorted) and the number of articles holding each.
+
+    One pass with an open-addressing table that remembers, per stem, the last article
+    that counted it, so a stem repeated inside an article counts once; no sort per article.
+    """
+    bits = 16
+    capacity = 1 << bits
+    keys = np.zeros(capacity, dtype=np.uint64)
+    counts = np.zeros(capacity, dtype=np.int64)
+    last = np.full(capacity, -1, dtype=np.int64)
+    size = 0
+    for a in range(offsets.shape[0] - 1):
+        for t in range(offsets[a], offsets[a + 1]):
+            h = hashes[t]
+            if 2 * (size + 1) > capacity:  # grow: rehash into twice the slots
+                old_keys, old_counts, old_last = keys, counts, last
+                bits += 1
+                capacity = 1 << bits
+                keys = np.zeros(capacity, dtype=np.uint64)
+                counts = np.zeros(capacity, dtype=np.int64)
+                last = np.full(capacity, -1, dtype=np.int64)
+                for s in range(old_keys.shape[0]):
+                    if old_last[s] >= 0:
+                        slot = (old_keys[s] * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits)
+                        while last[slot] >= 0:
+                            slot = (slot + np.uint64(1)) & np.uint64(capacity - 1)
+                        keys[slot], counts[slot], last[slot] = old_keys[s], old_counts[s], old_last[s]
+            slot = (h * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits)
+            while last[slot] >= 0 and keys[slot] != h:
+                slot = (slot + np.uint64(1)) & np.uint64(capacity - 1)
+            if last[slot] < 0:
+                keys[slot] = h
+                size += 1
+            if last[slot] != a:
+                counts[slot] += 1
+                last[slot] = a
+    used = last >= 0
+    return keys[used], counts[used]
+
+
 @dataclasses.dataclass(frozen=True)
 class Vocabulary:
     """Document frequencies of the corpus's stems.
@@ -233,9 +276,13 @@ class Vocabulary:
     @classmethod
     def build(cls, shingled: list[Shingled]) -> "Vocabulary":
         """Count, for every stem, the articles it occurs in."""
-        per_article = [s.stems for s in shingled]
-        stems, df = np.unique(np.concatenate(per_article) if per_article else np.zeros(0, np.uint64), return_counts=True)
-        return cls(stems=stems, df=df.astype(np.int64), articles=len(shingled))
+        if not shingled:
+            return cls(stems=np.zeros(0, np.uint64), df=np.zeros(0, np.int64), articles=0)
+        hashes = np.concatenate([s.hashes for s in shingled])
+        offsets = np.concatenate(([0], np.cumsum([len(s.hashes) for s in shingled]))).astype(np.int64)
+        stems, df = _document_frequencies(hashes, offsets)
+        order = np.argsort(stems)
+        return cls(stems=stems[order], df=df[order], articles=len(shingled))
 
     def frequency(self, hashes: np.ndarray) -> np.ndarray:
         """Document frequency of each hash (0 for a stem the corpus lacks)."""

@@ -71,3 +71,101 @@ def sign_ranges(hashes32: np.ndarray, ranges: np.ndarray, num_perm: int, seed: i
     if len(ranges):
         _minhash_ranges(np.ascontiguousarray(hashes32, dtype=np.uint32), np.ascontiguousarray(ranges, dtype=np.int64), a, b, out)
     return out
+
+
+@numba.njit(cache=True, parallel=True)
+def _plan_windows(offsets, df, cutoff, units, unit_offsets, window_words, keep, kept_counts, window_counts):  # pragma: no cover - compiled
+    for a in numba.prange(offsets.shape[0] - 1):
+        lo, hi = offsets[a], offsets[a + 1]
+        limit = cutoff
+        if hi > lo:
+            limit = max(cutoff, np.int64(np.median(df[lo:hi])))
+        kept = 0
+        for t in range(lo, hi):
+            keep[t] = df[t] <= limit
+            kept += keep[t]
+        kept_counts[a] = kept
+        window_counts[a] = _windows(keep, lo, units[unit_offsets[a] : unit_offsets[a + 1]], window_words, kept, np.zeros((0, 2), np.int64), 0)
+
+
+@numba.njit(cache=True)
+def _windows(keep, lo, units, window_words, kept, out, base):  # pragma: no cover - compiled
+    """``shingle.windows`` over the kept words of one article; writes ``out[k] + base`` when ``out`` has rows."""
+    if kept == 0:
+        return 0
+    # Unit starts counted in kept words (units left empty collapse into the next).
+    starts = np.empty(units.shape[0], dtype=np.int64)
+    n = 0
+    before = 0
+    position = 0
+    for u in range(units.shape[0]):
+        while position < units[u]:
+            before += keep[lo + position]
+            position += 1
+        if n == 0 or starts[n - 1] != before:
+            starts[n] = before
+            n += 1
+    # starts[n - 1] == kept: the article's end.
+    count = 0
+    e = 0
+    for s in range(n - 1):
+        target = starts[s] + window_words
+        while e < n - 1 and starts[e] < target:
+            e += 1
+        if out.shape[0]:
+            out[count, 0] = starts[s] + base
+            out[count, 1] = starts[e] + base
+        count += 1
+        if starts[e] >= kept:
+            break
+    return count
+
+
+@numba.njit(cache=True, parallel=True)
+def _fill_windows(hashes, offsets, keep, units, unit_offsets, window_words, kept_counts, value_offsets, window_offsets,
+                  values, ranges, owners):  # pragma: no cover - compiled
+    for a in numba.prange(offsets.shape[0] - 1):
+        lo, hi = offsets[a], offsets[a + 1]
+        v = value_offsets[a]
+        for t in range(lo, hi):
+            if keep[t]:
+                values[v] = np.uint32(hashes[t] & np.uint64(0xFFFFFFFF))
+                v += 1
+        w0, w1 = window_offsets[a], window_offsets[a + 1]
+        _windows(keep, lo, units[unit_offsets[a] : unit_offsets[a + 1]], window_words, kept_counts[a], ranges[w0:w1], value_offsets[a])
+        for w in range(w0, w1):
+            owners[w] = a
+
+
+def window_inputs(hashes: np.ndarray, offsets: np.ndarray, df: np.ndarray, cutoff: int, units: np.ndarray,
+                  unit_offsets: np.ndarray, window_words: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What ``sign_ranges`` signs, for many articles at once.
+
+    Each article keeps the shingles whose document frequency is at most
+    ``max(cutoff, its median df)`` and is cut into ``shingle.windows`` over what it kept.
+
+    Args:
+        hashes: uint64 shingles of all articles, concatenated; article ``a`` has ``offsets[a]:offsets[a + 1]``.
+        offsets: int64, one more than there are articles.
+        df: Document frequency of each shingle in ``hashes``.
+        cutoff: The corpus-wide df cutoff.
+        units: Each article's sentence-unit starts (indices into its own shingles, then its
+            shingle count), concatenated; article ``a``'s are ``unit_offsets[a]:unit_offsets[a + 1]``.
+        unit_offsets: int64, one more than there are articles.
+        window_words: Shingles a window reaches for.
+
+    Returns:
+        uint32 shingle values, int64 ``(windows, 2)`` ranges into them, and each window's article.
+    """
+    articles = len(offsets) - 1
+    keep = np.empty(len(hashes), dtype=np.bool_)
+    kept_counts = np.empty(articles, dtype=np.int64)
+    window_counts = np.empty(articles, dtype=np.int64)
+    _plan_windows(offsets, df, np.int64(cutoff), units, unit_offsets, window_words, keep, kept_counts, window_counts)
+    value_offsets = np.concatenate(([0], np.cumsum(kept_counts))).astype(np.int64)
+    window_offsets = np.concatenate(([0], np.cumsum(window_counts))).astype(np.int64)
+    values = np.empty(int(value_offsets[-1]), dtype=np.uint32)
+    ranges = np.empty((int(window_offsets[-1]), 2), dtype=np.int64)
+    owners = np.empty(int(window_offsets[-1]), dtype=np.int64)
+    _fill_windows(hashes, offsets, keep, units, unit_offsets, window_words, kept_counts, value_offsets, window_offsets, values, ranges, owners)
+    return values, ranges, owners

@@ -71,6 +71,10 @@ def test_long_sentences_are_cut_and_batches_split(monkeypatch):
     for fast, item in zip(shingle_texts(batch, [(), (), ()]), batch):
         assert_same(fast, shingle_text(item))
     assert shingle_texts([text], [()])[0].sentence_starts.tolist() == [0, 40, 80, 95, 97]
+    # Many short texts of odd length: each needs a token slot more than half its length.
+    many = [f"W{k}." for k in range(100)]
+    for fast, item in zip(shingle_texts(many, [()] * 100), many):
+        assert_same(fast, shingle_text(item))
 
 
 def test_stem_table_grows_and_resets():
@@ -81,6 +85,6 @@ def test_stem_table_grows_and_resets():
     for start in range(0, len(words), 20_000):
         chunk = slice(start, start + 20_000)
         stems = np.zeros(20_000, dtype=np.uint64)
-        table.complete(keys[chunk], stems, np.ones(20_000, dtype=bool), lambda positions, c=chunk: [words[c][p] for p in positions])
+        table.complete(keys[chunk], stems, np.arange(20_000), lambda positions, c=chunk: [words[c][p] for p in positions])
         assert stems.tolist() == [stem_hash(w) for w in words[chunk]]
     assert table.size == 20_000  # emptied when the third chunk would have passed the limit

@@ -37,3 +37,41 @@ def test_jaccard_estimate():
     values = np.concatenate([a, b])
     s = sign_ranges(values, np.array([[0, 200], [200, 400]]), 256, 1)
     assert abs((s[0] == s[1]).mean() - 1 / 3) < 0.08
+
+
+def _window_inputs_reference(articles, df_of, cutoff, window_words):
+    """The per-article loop ``window_inputs`` replaces, written plainly."""
+    from provenance.shingle import windows
+
+    values, ranges, owners, offset = [], [], [], 0
+    for index, (hashes, sentence_starts) in enumerate(articles):
+        df = df_of[index]
+        keep = df <= (max(cutoff, int(np.median(df))) if len(df) else cutoff)
+        kept_before = np.concatenate(([0], np.cumsum(keep)))
+        spans = windows(np.unique(kept_before[sentence_starts]), window_words)
+        values.append(shingle_hash32(hashes[keep]))
+        ranges.append(spans + offset)
+        owners.append(np.full(len(spans), index, dtype=np.int64))
+        offset += int(keep.sum())
+    return np.concatenate(values), np.concatenate(ranges), np.concatenate(owners)
+
+
+def test_window_inputs_equal_the_per_article_loop():
+    from provenance.signatures import window_inputs
+
+    rng = np.random.default_rng(3)
+    for window_words in (1, 3, 8):
+        articles, dfs = [], []
+        for _ in range(300):
+            n = int(rng.integers(0, 60))
+            cuts = np.unique(rng.integers(0, max(n, 1), size=int(rng.integers(1, 8))))
+            sentence_starts = np.unique(np.concatenate(([0], cuts[cuts < n], [n]))).astype(np.int64)
+            articles.append((rng.integers(0, 1 << 63, size=n, dtype=np.uint64), sentence_starts))
+            dfs.append(rng.integers(1, 40, size=n))
+        offsets = np.concatenate(([0], np.cumsum([len(h) for h, _ in articles]))).astype(np.int64)
+        unit_offsets = np.concatenate(([0], np.cumsum([len(s) for _, s in articles]))).astype(np.int64)
+        got = window_inputs(np.concatenate([h for h, _ in articles]), offsets, np.concatenate(dfs), 20,
+                            np.concatenate([s for _, s in articles]), unit_offsets, window_words)
+        want = _window_inputs_reference(articles, dfs, 20, window_words)
+        for g, w in zip(got, want):
+            assert g.dtype == w.dtype and np.array_equal(g, w)
