@@ -95,13 +95,19 @@ class Match:
 
 @dataclasses.dataclass(frozen=True)
 class Edge:
-    """A match placed in a derivation tree."""
+    """A match placed in a derivation tree.
+
+    ``alternatives`` are other sources of ``derived`` with exactly as much evidence
+    (copies of one another: the text cannot tell which was used); the edge then
+    credits the earliest published of them.
+    """
 
     source: str
     derived: str
     overlap: float
     confidence: float
     date_conflict: bool = False
+    alternatives: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)

@@ -168,7 +168,7 @@ def conclude(
     weak_links = [
         (articles[i].id, articles[j].id) for (i, j), (m, story) in zip(verified_pairs.tolist(), verified) if story and m is None
     ]
-    return matches, build_trees(matches), build_stories(weak_links, matches)
+    return matches, build_trees(matches, {a.id: a.published for a in articles}), build_stories(weak_links, matches)
 
 
 class _Timer:

@@ -11,7 +11,7 @@ are reported apart and never drawn as edges.
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Mapping, Optional
 
 import networkx as nx
 
@@ -37,21 +37,37 @@ def _similarity(match: Match) -> float:
     return sum(p.similarity * n for p, n in zip(match.passages, lengths)) / sum(lengths)
 
 
-def build_trees(matches: Iterable[Match]) -> list[Tree]:
+def _evidence(match: Match) -> int:
+    """An edge's weight in integer micro-units (so that equal evidence compares equal)."""
+    return round(match.confidence * match.overlap * _similarity(match) * 1_000_000)
+
+
+def build_trees(matches: Iterable[Match], published: Optional[Mapping[str, Optional[str]]] = None) -> list[Tree]:
     """The derivation forest of the given matches.
+
+    Args:
+        matches: Verified, directed matches.
+        published: Publication date (``YYYY-MM-DD``) of articles, where known. When several
+            sources give an article exactly the same evidence (a copy and its own source),
+            the earliest published gets the edge (the others are its ``alternatives``):
+            the text cannot tell them apart, and the first publisher wrote it.
 
     Returns:
         Trees sorted by root id; in each, ``articles`` lists the root first then the
         others sorted, and ``edges`` are sorted by (source, derived).
     """
-    matches = sorted(matches, key=lambda m: (m.source, m.derived))
+    published = published or {}
+
+    def preference(match: Match) -> tuple[bool, str, str, str]:
+        date = published.get(match.source)
+        return (date is None, date or "", match.source, match.derived)
+
+    # The edge's rank in order of preference goes into the weight's last digits: equal
+    # evidence must never be broken by set order, which changes with string hashing.
+    matches = sorted(matches, key=preference, reverse=True)
     graph = nx.DiGraph()
     for rank, match in enumerate(matches):
-        # Integer micro-units, then the edge's rank in (source, derived) order as the last
-        # digits: equal weights (copies of copies) would otherwise be broken by set order,
-        # which changes from process to process with string hashing.
-        weight = round(match.confidence * match.overlap * _similarity(match) * 1_000_000)
-        graph.add_edge(match.source, match.derived, weight=weight * (len(matches) + 1) + rank, match=match)
+        graph.add_edge(match.source, match.derived, weight=_evidence(match) * (len(matches) + 1) + rank, match=match)
     trees = []
     # One branching per family: Edmonds' algorithm on many small graphs, not one large one.
     for family in sorted(tuple(sorted(c)) for c in nx.weakly_connected_components(graph)):
@@ -60,6 +76,13 @@ def build_trees(matches: Iterable[Match]) -> list[Tree]:
         for tree_nodes in _components(family, kept):
             members = set(tree_nodes)
             edges = [graph[s][d]["match"] for s, d in kept if s in members]
+            tied = {
+                m.derived: tuple(sorted(
+                    other for other in graph.predecessors(m.derived)
+                    if other != m.source and _evidence(graph[other][m.derived]["match"]) == _evidence(m)
+                ))
+                for m in edges
+            }
             if not edges:
                 continue
             has_parent = {m.derived for m in edges}
@@ -68,7 +91,7 @@ def build_trees(matches: Iterable[Match]) -> list[Tree]:
                 Tree(
                     root=root,
                     articles=(root, *[node for node in tree_nodes if node != root]),
-                    edges=tuple(Edge(m.source, m.derived, m.overlap, m.confidence, m.date_conflict) for m in edges),
+                    edges=tuple(Edge(m.source, m.derived, m.overlap, m.confidence, m.date_conflict, tied[m.derived]) for m in edges),
                 )
             )
     return sorted(trees, key=lambda t: t.root)

@@ -22,7 +22,8 @@ def test_json_contract(seed_report):
     assert set(pair["passages"][0]) == {"source_start", "source_end", "derived_start", "derived_end", "similarity"}
     assert data["trees"] == [
         {"root": SEED_000, "articles": [SEED_000, SEED_002], "edges": [
-            {"source": SEED_000, "derived": SEED_002, "overlap": pair["overlap"], "confidence": pair["confidence"], "date_conflict": False}
+            {"source": SEED_000, "derived": SEED_002, "overlap": pair["overlap"], "confidence": pair["confidence"], "date_conflict": False,
+             "alternatives": []}
         ]}
     ]
     for key in ("overlap", "source_overlap", "jaccard", "confidence"):

@@ -57,3 +57,18 @@ def test_forest_has_one_parent_each_and_no_cycle(raw):
             current, steps = parents[current], steps + 1
             assert steps <= len(parents)
 
+
+
+def test_equal_evidence_credits_the_earliest_and_lists_the_others():
+    # c copies text that a and b both carry word for word (b is a copy of a): the text cannot tell.
+    matches = [_m("a", "b"), _m("a", "c", 0.8), _m("b", "c", 0.8)]
+    for published in ({"a": "2024-01-01", "b": "2024-01-02"}, {"a": "2024-01-03", "b": "2024-01-02"}):
+        (tree,) = build_trees(matches, published)
+        earliest = min(published, key=published.get)
+        edge = next(e for e in tree.edges if e.derived == "c")
+        assert edge.source == earliest and edge.alternatives == (("b",) if earliest == "a" else ("a",))
+    # Without dates: the smallest id; unequal evidence lists no alternative.
+    (tree,) = build_trees(matches)
+    assert [(e.source, e.derived, e.alternatives) for e in tree.edges] == [("a", "b", ()), ("a", "c", ("b",))]
+    (tree,) = build_trees([_m("a", "b"), _m("a", "c", 0.8), _m("b", "c", 0.7)])
+    assert [(e.source, e.derived, e.alternatives) for e in tree.edges] == [("a", "b", ()), ("a", "c", ())]
