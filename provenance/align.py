@@ -77,35 +77,20 @@ class SentenceIndex:
     @classmethod
     def build(cls, shingled: list[Shingled], vocabulary: Vocabulary) -> "SentenceIndex":
         """Index the sentences of ``shingled`` (``vocabulary.articles`` counts the whole corpus)."""
-        hashes, weights, sentence_sizes, sorted_hashes, sorted_sentences, sorted_weights = [], [], [], [], [], []
-        for item in shingled:
-            counts = np.diff(item.sentence_starts)
-            sentence_of = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
-            order = np.lexsort((item.hashes, sentence_of))  # stable: a stem's first use comes first
-            h, sent, entity = item.hashes[order], sentence_of[order], item.entity[order]
-            distinct = np.ones(len(h), dtype=bool)
-            distinct[1:] = (h[1:] != h[:-1]) | (sent[1:] != sent[:-1])
-            h, sent, w = h[distinct], sent[distinct], np.where(entity[distinct], ENTITY_WEIGHT, 1.0)
-            by_stem = np.argsort(h, kind="stable")
-            hashes.append(h)
-            weights.append(w)
-            sentence_sizes.append(np.bincount(sent, minlength=len(counts)))
-            sorted_hashes.append(h[by_stem])
-            sorted_sentences.append(sent[by_stem])
-            sorted_weights.append(w[by_stem])
-        sizes = np.concatenate(sentence_sizes) if sentence_sizes else np.zeros(0, np.int64)
-        sentence_offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
-        flat_weights = np.concatenate(weights) if weights else np.zeros(0)
-        return cls(
-            articles=vocabulary.articles,
-            hashes=np.concatenate(hashes) if hashes else np.zeros(0, np.uint64),
-            sentence_offsets=sentence_offsets,
-            article_sentences=np.concatenate(([0], np.cumsum([len(x) for x in sentence_sizes]))).astype(np.int64),
-            sorted_hashes=np.concatenate(sorted_hashes) if sorted_hashes else np.zeros(0, np.uint64),
-            sorted_sentences=(np.concatenate(sorted_sentences) if sorted_sentences else np.zeros(0, np.int64)).astype(np.int64),
-            sorted_weights=np.concatenate(sorted_weights) if sorted_weights else np.zeros(0),
-            sentence_weights=np.add.reduceat(flat_weights, sentence_offsets[:-1]) if len(flat_weights) else np.zeros(len(sizes)),
+        if not shingled:
+            return cls(vocabulary.articles, np.zeros(0, np.uint64), np.zeros(1, np.int64), np.zeros(1, np.int64),
+                       np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+        hashes = np.concatenate([item.hashes for item in shingled])
+        entity = np.concatenate([item.entity for item in shingled])
+        offsets = np.concatenate(([0], np.cumsum([len(item.hashes) for item in shingled]))).astype(np.int64)
+        units = np.concatenate([item.sentence_starts for item in shingled]).astype(np.int64)
+        unit_offsets = np.concatenate(([0], np.cumsum([len(item.sentence_starts) for item in shingled]))).astype(np.int64)
+        flat_h, flat_w, sentence_offsets, article_sentences, sorted_h, sorted_s, sorted_w = _index_sentences(
+            hashes, entity, offsets, units, unit_offsets, ENTITY_WEIGHT
         )
+        # numpy's summation order, kept so that scores stay bit for bit what they were.
+        sentence_weights = np.add.reduceat(flat_w, sentence_offsets[:-1]) if len(flat_w) else np.zeros(len(sentence_offsets) - 1)
+        return cls(vocabulary.articles, flat_h, sentence_offsets, article_sentences, sorted_h, sorted_s, sorted_w, sentence_weights)
 
     def sentences(self, article: int) -> int:
         """Number of sentences of an article."""
@@ -115,6 +100,66 @@ class SentenceIndex:
 # Evidence weight of a name or a number: independent reports of one event share those by
 # necessity; copies share the wording around them.
 ENTITY_WEIGHT = 0.3
+
+
+@numba.njit(cache=True, parallel=True)
+def _index_sentences(hashes, entity, offsets, units, unit_offsets, entity_weight):  # pragma: no cover - compiled
+    """``SentenceIndex``'s arrays for articles given as flat shingle arrays (see ``SentenceIndex.build``).
+
+    Per sentence, its distinct stems sorted (a stem's weight from its first use in the
+    sentence); per article, those entries again sorted by stem (ties in sentence order).
+    """
+    n = offsets.shape[0] - 1
+    # Pass 1, per article: each sentence's distinct stems, written from the article's offset.
+    distinct_h = np.empty(hashes.shape[0], dtype=np.uint64)
+    distinct_w = np.empty(hashes.shape[0], dtype=np.float64)
+    distinct_s = np.empty(hashes.shape[0], dtype=np.int64)
+    sizes = np.zeros(units.shape[0], dtype=np.int64)  # per unit slot; the last slot of each article stays 0
+    counts = np.zeros(n, dtype=np.int64)
+    for a in numba.prange(n):
+        base = offsets[a]
+        out = base
+        first_unit = unit_offsets[a]
+        for u in range(unit_offsets[a + 1] - first_unit - 1):
+            lo, hi = base + units[first_unit + u], base + units[first_unit + u + 1]
+            order = np.argsort(hashes[lo:hi], kind="mergesort")  # stable: a stem's first use first
+            for k in range(order.shape[0]):
+                t = lo + order[k]
+                if k == 0 or hashes[t] != hashes[lo + order[k - 1]]:
+                    distinct_h[out] = hashes[t]
+                    distinct_w[out] = entity_weight if entity[t] else 1.0
+                    distinct_s[out] = u
+                    out += 1
+                    sizes[first_unit + u] += 1
+        counts[a] = out - base
+    # Pass 2: compact, and sort each article's entries by stem.
+    starts = np.zeros(n + 1, dtype=np.int64)
+    sentence_counts = np.zeros(n + 1, dtype=np.int64)
+    for a in range(n):
+        starts[a + 1] = starts[a] + counts[a]
+        sentence_counts[a + 1] = sentence_counts[a] + (unit_offsets[a + 1] - unit_offsets[a] - 1)
+    flat_h = np.empty(starts[n], dtype=np.uint64)
+    flat_w = np.empty(starts[n], dtype=np.float64)
+    sorted_h = np.empty(starts[n], dtype=np.uint64)
+    sorted_s = np.empty(starts[n], dtype=np.int64)
+    sorted_w = np.empty(starts[n], dtype=np.float64)
+    sentence_sizes = np.empty(sentence_counts[n], dtype=np.int64)
+    for a in numba.prange(n):
+        src, dst = offsets[a], starts[a]
+        c = counts[a]
+        flat_h[dst : dst + c] = distinct_h[src : src + c]
+        flat_w[dst : dst + c] = distinct_w[src : src + c]
+        by_stem = np.argsort(distinct_h[src : src + c], kind="mergesort")
+        for k in range(c):
+            sorted_h[dst + k] = distinct_h[src + by_stem[k]]
+            sorted_s[dst + k] = distinct_s[src + by_stem[k]]
+            sorted_w[dst + k] = distinct_w[src + by_stem[k]]
+        m = unit_offsets[a + 1] - unit_offsets[a] - 1
+        sentence_sizes[sentence_counts[a] : sentence_counts[a] + m] = sizes[unit_offsets[a] : unit_offsets[a] + m]
+    sentence_offsets = np.zeros(sentence_sizes.shape[0] + 1, dtype=np.int64)
+    for k in range(sentence_sizes.shape[0]):
+        sentence_offsets[k + 1] = sentence_offsets[k] + sentence_sizes[k]
+    return flat_h, flat_w, sentence_offsets, sentence_counts, sorted_h, sorted_s, sorted_w
 
 
 @numba.njit(cache=True)

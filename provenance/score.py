@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from typing import Optional
 
+import numba
 import numpy as np
 
 from provenance.align import SentencePassage
@@ -42,15 +43,29 @@ def char_span(shingled: Shingled, start: int, end: int, other: np.ndarray | None
     first = int(shingled.sentence_starts[start])
     last = int(shingled.sentence_starts[end]) - 1
     if other is not None and len(other):
-        first_end = int(shingled.sentence_starts[start + 1])
-        shared = np.flatnonzero(np.isin(shingled.hashes[first:first_end], other))
-        if len(shared):
-            first += int(shared[0])
-        last_start = max(first, int(shingled.sentence_starts[end - 1]))
-        shared = np.flatnonzero(np.isin(shingled.hashes[last_start : last + 1], other))
-        if len(shared):
-            last = last_start + int(shared[-1])
+        first, last = _trim_to_shared(shingled.hashes, np.sort(other), first, int(shingled.sentence_starts[start + 1]),
+                                      int(shingled.sentence_starts[end - 1]), last)
     return int(shingled.starts[first]), int(shingled.ends[last])
+
+
+@numba.njit(cache=True)
+def _contains(ordered, value):  # pragma: no cover - compiled
+    k = np.searchsorted(ordered, value)
+    return k < ordered.shape[0] and ordered[k] == value
+
+
+@numba.njit(cache=True)
+def _trim_to_shared(hashes, other, first, first_end, last_start, last):  # pragma: no cover - compiled
+    """``first`` moved to the first word of ``[first, first_end)`` in ``other`` (sorted), ``last`` back to
+    the last word of ``[max(first, last_start), last]`` in it; each stays where it is if none is."""
+    for k in range(first, first_end):
+        if _contains(other, hashes[k]):
+            first = k
+            break
+    for k in range(last, max(first, last_start) - 1, -1):
+        if _contains(other, hashes[k]):
+            return first, k
+    return first, last
 
 
 def _stems(shingled: Shingled, start: int, end: int) -> np.ndarray:

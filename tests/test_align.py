@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from provenance.align import SentenceIndex, align_pair
@@ -73,3 +74,44 @@ def test_passages_inside_both_texts_sorted_and_disjoint(a, b):
     spans_b = sorted((p.b_start, p.b_end) for p in passages)
     for (s1, e1), (s2, e2) in zip(spans_b, spans_b[1:]):
         assert e1 <= s2
+
+
+def _index_reference(shingled, articles):
+    """The per-article loop ``SentenceIndex.build`` replaces, written plainly."""
+    from provenance.align import ENTITY_WEIGHT
+
+    hashes, weights, sizes, sorted_hashes, sorted_sentences, sorted_weights, per_article = [], [], [], [], [], [], []
+    for item in shingled:
+        counts = np.diff(item.sentence_starts)
+        sentence_of = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+        order = np.lexsort((item.hashes, sentence_of))
+        h, sent, entity = item.hashes[order], sentence_of[order], item.entity[order]
+        distinct = np.ones(len(h), dtype=bool)
+        distinct[1:] = (h[1:] != h[:-1]) | (sent[1:] != sent[:-1])
+        h, sent, w = h[distinct], sent[distinct], np.where(entity[distinct], ENTITY_WEIGHT, 1.0)
+        by_stem = np.argsort(h, kind="stable")
+        hashes.append(h)
+        weights.append(w)
+        sizes.append(np.bincount(sent, minlength=len(counts)))
+        per_article.append(len(counts))
+        sorted_hashes.append(h[by_stem])
+        sorted_sentences.append(sent[by_stem])
+        sorted_weights.append(w[by_stem])
+    sentence_offsets = np.concatenate(([0], np.cumsum(np.concatenate(sizes)))).astype(np.int64)
+    flat_weights = np.concatenate(weights)
+    return SentenceIndex(
+        articles, np.concatenate(hashes), sentence_offsets, np.concatenate(([0], np.cumsum(per_article))).astype(np.int64),
+        np.concatenate(sorted_hashes), np.concatenate(sorted_sentences).astype(np.int64), np.concatenate(sorted_weights),
+        np.add.reduceat(flat_weights, sentence_offsets[:-1]),
+    )
+
+
+def test_sentence_index_equals_the_per_article_loop(seeds_dir):
+    texts = [path.read_text(encoding="utf-8") for path in sorted(seeds_dir.glob("*.txt"))]
+    texts += ["", "Only stopwords: the and of.", "Kim met Kim. Kim met Putin, Putin met Kim! 2023 2023 2023."]
+    shingled = [shingle_text(t) for t in texts]
+    got = SentenceIndex.build(shingled, Vocabulary.build(shingled))
+    want = _index_reference(shingled, len(texts))
+    for field in ("hashes", "sentence_offsets", "article_sentences", "sorted_hashes", "sorted_sentences", "sorted_weights", "sentence_weights"):
+        g, w = getattr(got, field), getattr(want, field)
+        assert g.dtype == w.dtype and np.array_equal(g, w), field
