@@ -46,9 +46,9 @@ from provenance.boilerplate import mask_article, site_boilerplate
 from provenance.ingest import _walk
 from provenance.ingest.jsonl import parse_line, parse_record
 from provenance.model import Article, Report, Skipped
-from provenance.pipeline import conclude, signature_inputs, verify_pairs
+from provenance.pipeline import conclude, shingle_articles, signature_inputs, verify_pairs
 from provenance.settings import Settings
-from provenance.shingle import Shingled, Vocabulary, shingle_text
+from provenance.shingle import Shingled, Vocabulary
 from provenance.signatures import sign_ranges
 
 INSTALL_HINT = "the Spark engine needs pyspark; install it with: pip install 'provenance[spark]'"
@@ -142,8 +142,13 @@ def _first_of_each_id(group: tuple[str, Iterable[tuple[int, int, Article]]]) -> 
 
 
 def _shingle_partition(items: Iterator[tuple[Article, int]]) -> Iterator[tuple[int, tuple[Article, Shingled]]]:
+    """The partition's articles shingled together (the compiled batch path, as locally)."""
+    articles, numbers = [], []
     for article, number in items:
-        yield number, (article, shingle_text(article.text, article.masked))
+        articles.append(article)
+        numbers.append(number)
+    for number, article, item in zip(numbers, articles, shingle_articles(articles, workers=1)):
+        yield number, (article, item)
 
 
 def _band_partition(items: Iterator[tuple[int, tuple[Article, Shingled]]], vocabulary: Any, settings: Settings) -> Iterator[tuple[tuple[int, int], int]]:
