@@ -18,7 +18,9 @@ from click.testing import CliRunner
 
 from provenance.cli import main
 from provenance.errors import ProvenanceError
-from provenance.index import Index, IndexStoreError, content_hash
+from provenance import segments
+from provenance.candidates import band_keys
+from provenance.index import Index, IndexStoreError, bands_folder, content_hash
 from provenance.ingest import read_corpus
 from provenance.model import Article
 from provenance.pipeline import scan_articles
@@ -40,26 +42,44 @@ def synthetic(count: int, seed: int = 7) -> list[Article]:
     return out
 
 
+def band_entries(path: Path, connection: sqlite3.Connection) -> np.ndarray:
+    """Every (band, key, article) entry of the index's registered segments, sorted (int64 view of keys)."""
+    parts = [np.zeros((0, 3), dtype=np.int64)]
+    for name, entries in connection.execute("SELECT name, entries FROM segments"):
+        found = [np.stack([np.full(len(k), b), k.view(np.int64), a], axis=1) for b, k, a in segments.entries(bands_folder(path) / name)]
+        assert sum(len(f) for f in found) == entries
+        parts.extend(found)
+    rows = np.concatenate(parts)
+    return rows[np.lexsort(rows.T[::-1])]
+
+
 def check_consistent(path: Path) -> list[str]:
-    """Integrity, per-article rows and df counts agree with the stored texts; returns the ids."""
+    """Integrity, per-article rows, band-key entries and df counts agree with the stored texts; returns the ids."""
     connection = sqlite3.connect(str(path))
     assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     settings = Settings().replace(**json.loads(connection.execute("SELECT value FROM meta WHERE key='settings'").fetchone()[0]))
     ids, counts = [], {}
+    expected = [np.zeros((0, 3), dtype=np.int64)]
     for number, article_id, windows, masked in connection.execute("SELECT article, id, windows, masked FROM articles ORDER BY id"):
         ids.append(article_id)
         text = connection.execute("SELECT text FROM texts WHERE article=?", (number,)).fetchone()[0]
         blob = connection.execute("SELECT data FROM signatures WHERE article=?", (number,)).fetchone()[0]
         assert len(blob) == windows * settings.num_perm * 4
-        low, high = number << 20, (number + 1) << 20
-        rows = connection.execute("SELECT count(*) FROM bands WHERE window_id >= ? AND window_id < ?", (low, high)).fetchone()[0]
-        assert rows == windows * settings.bands
+        keys = band_keys(np.frombuffer(blob, dtype=np.uint32).reshape(-1, settings.num_perm).copy(), settings.lsh_rows)
+        band = np.repeat(np.arange(keys.shape[0]), keys.shape[1])
+        expected.append(np.stack([band, keys.ravel().view(np.int64), np.full(keys.size, number)], axis=1))
         for stem in shingle_text(text, tuple(tuple(s) for s in json.loads(masked))).stems.view(np.int64).tolist():
             counts[stem] = counts.get(stem, 0) + 1
     assert dict(connection.execute("SELECT stem, df FROM df").fetchall()) == counts
     assert int(connection.execute("SELECT value FROM meta WHERE key='articles'").fetchone()[0]) == len(ids)
-    total_bands = connection.execute("SELECT count(*) FROM bands").fetchone()[0]
-    assert total_bands == sum(r[0] for r in connection.execute("SELECT windows FROM articles")) * settings.bands
+    # The segments hold exactly one entry per (live window, band), plus entries of removed
+    # articles that a tombstone still covers.
+    stored = band_entries(path, connection)
+    dead = [r[0] for r in connection.execute("SELECT article FROM dead")]
+    assert not connection.execute("SELECT 1 FROM dead d JOIN articles a ON a.article = d.article").fetchone()
+    live = stored[~np.isin(stored[:, 2], dead)]
+    want = np.concatenate(expected)
+    assert np.array_equal(live, want[np.lexsort(want.T[::-1])])
     connection.close()
     return ids
 

@@ -161,7 +161,7 @@ def test_readers_see_a_consistent_index_while_a_writer_adds(tmp_path):
                 with index.snapshot() as c:
                     info = index.info()
                     rows = c.execute("SELECT count(*), coalesce(sum(windows), 0) FROM articles").fetchone()
-                    bands = c.execute("SELECT count(*) FROM bands").fetchone()[0]
+                    bands = c.execute("SELECT coalesce(sum(entries), 0) FROM segments").fetchone()[0]
                     texts = c.execute("SELECT count(*) FROM texts").fetchone()[0]
                     found = index.candidates(probe, owners)
                 if not (info.articles == rows[0] == texts and info.windows == rows[1] and bands == rows[1] * index.settings.bands):
