@@ -7,7 +7,10 @@ which live in immutable sorted segment files (``segments``) next to the SQLite f
 that matching new articles against a million indexed ones never loads the archive into
 memory. It also owns ``scan_with_index``: add a corpus, then match it against everything indexed.
 
-Files: ``news.db`` (SQLite, WAL) and ``news.db.bands/`` (segment files, ``readers.lock``).
+Files: ``news.db`` (SQLite, WAL) and ``news.db.bands/`` (segment files, signature blocks,
+``readers.lock``). Signatures live in files too: as SQLite blobs they were half of a batch's
+write time. A block is written like a segment and never rewritten; a replaced article's rows
+stay in their block unused.
 Tables (format 2)::
 
     meta(key TEXT PRIMARY KEY, value TEXT)        format, settings_key, settings, articles,
@@ -15,7 +18,8 @@ Tables (format 2)::
     articles(article INTEGER PRIMARY KEY, id TEXT UNIQUE, path, url, title, published,
              published_from, author, site, masked (JSON), chars, sha256, windows)
     texts(article INTEGER PRIMARY KEY, text)      the text exactly as read, for passages
-    signatures(article INTEGER PRIMARY KEY, data BLOB)  uint32 (windows, num_perm), tobytes()
+    signatures(article INTEGER PRIMARY KEY, block, row)  where the article's window signatures are
+    blocks(block INTEGER PRIMARY KEY, name TEXT)  signature files: one per batch, uint32 (windows, num_perm)
     segments(segment, name, level, entries, clean)  the band-key files that are part of the index
     retired(name)                                 files merged away, deleted once no reader can hold them
     dead(article, windows, death)                 removed articles whose entries some segment still holds
@@ -84,7 +88,8 @@ CREATE TABLE IF NOT EXISTS articles(
     published TEXT, published_from TEXT, author TEXT, site TEXT, masked TEXT NOT NULL,
     chars INTEGER NOT NULL, sha256 TEXT NOT NULL, windows INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS texts(article INTEGER PRIMARY KEY, text TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS signatures(article INTEGER PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS signatures(article INTEGER PRIMARY KEY, block INTEGER NOT NULL, row INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS blocks(block INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS segments(segment INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, level INTEGER NOT NULL,
     entries INTEGER NOT NULL, clean INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS retired(name TEXT PRIMARY KEY);
@@ -303,8 +308,9 @@ class Index:
             windows = self.connection.execute("SELECT coalesce(sum(windows), 0) FROM articles").fetchone()[0]
             stems = self.connection.execute("SELECT count(*) FROM df").fetchone()[0]
             names = [row[0] for row in self.connection.execute("SELECT name FROM segments")]
+            blocks = [row[0] for row in self.connection.execute("SELECT name FROM blocks")]
             size = sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
-            size += sum((self.folder / name).stat().st_size for name in names)
+            size += sum((self.folder / name).stat().st_size for name in names + blocks)
         return IndexInfo(str(self.path), int(meta["format"]), meta["settings_key"], json.loads(meta["settings"]),
                          int(meta["articles"]), int(windows), int(stems), size, len(names))
 
@@ -337,14 +343,29 @@ class Index:
 
     def signatures(self, numbers: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         """Stored window signatures of some articles: uint32 ``(windows, num_perm)`` and each row's position in ``numbers``."""
-        parts, owners = [np.zeros((0, self.settings.num_perm), np.uint32)], [np.zeros(0, np.int64)]
-        for position, number in enumerate(numbers):
-            row = self.connection.execute("SELECT data FROM signatures WHERE article = ?", (int(number),)).fetchone()
-            if row is None:
-                raise IndexStoreError(f"{self.path}: article {number} has no signatures; the index is damaged, rebuild it")
-            block = np.frombuffer(row[0], dtype=np.uint32).reshape(-1, self.settings.num_perm)
-            parts.append(block)
-            owners.append(np.full(len(block), position, dtype=np.int64))
+        width = self.settings.num_perm
+        parts, owners = [np.zeros((0, width), np.uint32)], [np.zeros(0, np.int64)]
+        files: dict[str, int] = {}
+        query = "SELECT b.name, s.row, a.windows FROM signatures s JOIN blocks b ON b.block = s.block JOIN articles a ON a.article = s.article WHERE s.article = ?"
+        try:
+            with self.snapshot() as c:
+                for position, number in enumerate(numbers):
+                    row = c.execute(query, (int(number),)).fetchone()
+                    if row is None:
+                        raise IndexStoreError(f"{self.path}: article {number} has no signatures; the index is damaged, rebuild it")
+                    name, first, windows = row
+                    if name not in files:
+                        files[name] = os.open(self.folder / name, os.O_RDONLY)
+                    data = os.pread(files[name], windows * width * 4, first * width * 4)
+                    if len(data) != windows * width * 4:
+                        raise IndexStoreError(f"{self.path}: signature file {name} is truncated; the index is damaged, rebuild it")
+                    parts.append(np.frombuffer(data, dtype=np.uint32).reshape(windows, width))
+                    owners.append(np.full(windows, position, dtype=np.int64))
+        except FileNotFoundError as error:
+            raise IndexStoreError(f"{self.path}: {error.filename} is missing; the index is damaged, rebuild it") from error
+        finally:
+            for descriptor in files.values():
+                os.close(descriptor)
         return np.concatenate(parts), np.concatenate(owners)
 
     def vocabulary(self, stems: np.ndarray, extra_articles: int = 0) -> Vocabulary:
@@ -571,7 +592,7 @@ class Index:
             "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (int(n), a.id, a.path, a.url, a.title, a.published, a.published_from, a.author, a.site,
-                 json.dumps([list(span) for span in a.masked]), len(a.text), h, int(w))
+                 json.dumps([list(span) for span in a.masked]) if a.masked else "[]", len(a.text), h, int(w))
                 for n, a, h, w in zip(numbers, batch, hashes, windows)
             ],
         )
@@ -579,10 +600,12 @@ class Index:
         order = np.argsort(owners, kind="stable")
         signatures, owners = signatures[order], owners[order]
         bounds = np.concatenate(([0], np.cumsum(windows)))
-        c.executemany(
-            "INSERT INTO signatures VALUES (?, ?)",
-            [(int(n), signatures[bounds[k] : bounds[k + 1]].tobytes()) for k, n in enumerate(numbers)],
-        )
+        block = self._meta("next_segment")
+        self._set_meta("next_segment", block + 1)
+        name = f"signatures-{block:06d}.u32"
+        segments.write_array(self.folder / name, np.ascontiguousarray(signatures, dtype=np.uint32))
+        c.execute("INSERT INTO blocks VALUES (?, ?)", (block, name))
+        c.executemany("INSERT INTO signatures VALUES (?, ?, ?)", zip(numbers.tolist(), [block] * len(numbers), bounds[:-1].tolist()))
         if len(signatures):
             keys = band_keys(np.ascontiguousarray(signatures), self.settings.lsh_rows)
             self._add_segment(0, lambda path: segments.write(path, keys, numbers[owners]))
@@ -602,8 +625,8 @@ class Index:
         """Delete segment files no transaction registered (left by a killed writer); under the write lock."""
         if self._orphans_checked:
             return
-        known = {row[0] for row in self.connection.execute("SELECT name FROM segments UNION SELECT name FROM retired")}
-        for path in self.folder.glob("segment-*"):
+        known = {row[0] for row in self.connection.execute("SELECT name FROM segments UNION SELECT name FROM retired UNION SELECT name FROM blocks")}
+        for path in [*self.folder.glob("segment-*"), *self.folder.glob("signatures-*")]:
             if path.name not in known:
                 path.unlink(missing_ok=True)
         self._orphans_checked = True

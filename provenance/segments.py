@@ -1,5 +1,7 @@
 """Segments: an index's LSH band keys, as immutable sorted files next to its SQLite file.
 
+(Also ``write_array``, which writes the index's signature blocks the same crash-safe way.)
+
 Owns the segment file format and the three things done with it: writing one batch's band
 keys as a file (temporary name, fsync, rename), looking probe keys up in a set of segments
 (memory-mapped, one band at a time, so memory stays bounded whatever the archive's size),
@@ -25,6 +27,7 @@ import os
 from pathlib import Path
 from typing import Iterator, Sequence
 
+import numba
 import numpy as np
 
 MAGIC = b"PRVSEG01"
@@ -43,6 +46,21 @@ def _layout(counts: np.ndarray) -> tuple[int, list[tuple[int, int, int]]]:
         out.append((position, position + 8 * count, count))
         position += 8 * count + ((4 * count + 7) // 8) * 8
     return position, out
+
+
+def write_array(path: Path, array: np.ndarray) -> None:
+    """Write an array's raw bytes as a file: temporary name, fsync, rename (the signature blocks)."""
+    temporary = path.with_name(path.name + ".tmp")
+    try:
+        with open(temporary, "wb") as file:
+            file.write(np.ascontiguousarray(array).data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    _sync_directory(path.parent)
 
 
 def _sync_directory(folder: Path) -> None:
@@ -66,8 +84,8 @@ class _Writer:
 
     def band_entries(self, keys: np.ndarray, articles: np.ndarray) -> None:
         self.counts[self.band] = len(keys)
-        self.file.write(np.ascontiguousarray(keys, dtype="<u8").tobytes())
-        self.file.write(np.ascontiguousarray(articles, dtype="<u4").tobytes())
+        self.file.write(np.ascontiguousarray(keys, dtype="<u8").data)
+        self.file.write(np.ascontiguousarray(articles, dtype="<u4").data)
         if len(keys) % 2:
             self.file.write(b"\0" * 4)
         self.band += 1
@@ -88,6 +106,79 @@ class _Writer:
         self.temporary.unlink(missing_ok=True)
 
 
+@numba.njit(cache=True, parallel=True)
+def _sort_bands(keys, articles):  # pragma: no cover - compiled
+    """Each band's keys sorted, with their articles: a counting pass on the top bits, then insertion sorts.
+
+    Band keys are hashes, so the top bits spread them evenly and a bucket holds a few keys; a
+    bucket of many (one key repeated by boilerplate, or an unlucky spread) is sorted with argsort.
+    """
+    bands, n = keys.shape
+    out_keys = np.empty((bands, n), dtype=np.uint64)
+    out_articles = np.empty((bands, n), dtype=np.uint32)
+    bits = 1
+    while bits < 24 and (1 << (bits + 2)) < n:
+        bits += 1
+    shift = np.uint64(64 - bits)
+    for band in numba.prange(bands):
+        start = np.zeros((1 << bits) + 1, dtype=np.int64)
+        for i in range(n):
+            start[np.int64(keys[band, i] >> shift) + 1] += 1
+        for b in range(1 << bits):
+            start[b + 1] += start[b]
+        fill = start[:-1].copy()
+        for i in range(n):
+            b = np.int64(keys[band, i] >> shift)
+            out_keys[band, fill[b]] = keys[band, i]
+            out_articles[band, fill[b]] = articles[i]
+            fill[b] += 1
+        for b in range(1 << bits):
+            low, high = start[b], start[b + 1]
+            if high - low > 32:
+                order = np.argsort(out_keys[band, low:high])
+                out_keys[band, low:high] = out_keys[band, low:high][order]
+                out_articles[band, low:high] = out_articles[band, low:high][order]
+                continue
+            for i in range(low + 1, high):
+                key, article = out_keys[band, i], out_articles[band, i]
+                j = i - 1
+                while j >= low and out_keys[band, j] > key:
+                    out_keys[band, j + 1] = out_keys[band, j]
+                    out_articles[band, j + 1] = out_articles[band, j]
+                    j -= 1
+                out_keys[band, j + 1] = key
+                out_articles[band, j + 1] = article
+    return out_keys, out_articles
+
+
+@numba.njit(cache=True)
+def _merge_runs(keys, articles, starts, dead):  # pragma: no cover - compiled
+    """Merge sorted runs ``keys[starts[r]:starts[r + 1]]`` (with their articles) into one sorted run,
+    leaving out articles in the sorted array ``dead``. A linear scan of the run heads: runs are few."""
+    runs = len(starts) - 1
+    heads = starts[:-1].copy()
+    out_keys = np.empty(len(keys), dtype=np.uint64)
+    out_articles = np.empty(len(keys), dtype=np.uint32)
+    count = 0
+    while True:
+        best = -1
+        for r in range(runs):
+            if heads[r] < starts[r + 1] and (best < 0 or keys[heads[r]] < keys[heads[best]]):
+                best = r
+        if best < 0:
+            break
+        i = heads[best]
+        heads[best] += 1
+        if len(dead) and dead[0] <= articles[i] <= dead[-1]:
+            at = np.searchsorted(dead, articles[i])
+            if at < len(dead) and dead[at] == articles[i]:
+                continue
+        out_keys[count] = keys[i]
+        out_articles[count] = articles[i]
+        count += 1
+    return out_keys[:count], out_articles[:count]
+
+
 def write(path: Path, keys: np.ndarray, articles: np.ndarray) -> int:
     """Write a segment from one batch's entries.
 
@@ -102,11 +193,11 @@ def write(path: Path, keys: np.ndarray, articles: np.ndarray) -> int:
     articles = np.asarray(articles, dtype=np.int64)
     if len(articles) and (articles.min() < 0 or articles.max() > MAX_ARTICLE):
         raise ValueError(f"article numbers must fit 32 bits, got {articles.min()}..{articles.max()}")
+    sorted_keys, sorted_articles = _sort_bands(np.ascontiguousarray(keys, dtype=np.uint64), articles.astype(np.uint32))
     writer = _Writer(path, keys.shape[0])
     try:
         for band in range(keys.shape[0]):
-            order = np.argsort(keys[band])
-            writer.band_entries(keys[band][order], articles[order])
+            writer.band_entries(sorted_keys[band], sorted_articles[band])
         return writer.finish()
     except BaseException:
         writer.abandon()
@@ -228,7 +319,7 @@ def merge(paths: Sequence[Path], output: Path, dead: np.ndarray) -> int:
     Returns:
         The number of entries written.
     """
-    dead = np.asarray(dead, dtype=np.int64)
+    dead = np.unique(np.asarray(dead, dtype=np.int64)).astype(np.uint32)
     segments = [Segment(path) for path in paths]
     writer = None
     try:
@@ -238,17 +329,14 @@ def merge(paths: Sequence[Path], output: Path, dead: np.ndarray) -> int:
         writer = _Writer(output, bands)
         for band in range(bands):
             parts = [s.band(band) for s in segments]
+            starts = np.concatenate(([0], np.cumsum([len(p[0]) for p in parts]))).astype(np.int64)
             keys = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.uint64)
             numbers = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.uint32)
             del parts
             for segment in segments:
                 segment.release(band)
-            if len(dead):
-                live = ~np.isin(numbers, dead)
-                keys, numbers = keys[live], numbers[live]
-            order = np.argsort(keys, kind="stable")  # timsort: each input is one sorted run
-            writer.band_entries(keys[order], numbers[order])
-            del keys, numbers, order
+            writer.band_entries(*_merge_runs(keys, numbers, starts, dead))
+            del keys, numbers
         return writer.finish()
     except BaseException:
         if writer is not None:

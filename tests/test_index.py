@@ -63,9 +63,11 @@ def check_consistent(path: Path) -> list[str]:
     for number, article_id, windows, masked in connection.execute("SELECT article, id, windows, masked FROM articles ORDER BY id"):
         ids.append(article_id)
         text = connection.execute("SELECT text FROM texts WHERE article=?", (number,)).fetchone()[0]
-        blob = connection.execute("SELECT data FROM signatures WHERE article=?", (number,)).fetchone()[0]
-        assert len(blob) == windows * settings.num_perm * 4
-        keys = band_keys(np.frombuffer(blob, dtype=np.uint32).reshape(-1, settings.num_perm).copy(), settings.lsh_rows)
+        block, row = connection.execute("SELECT block, row FROM signatures WHERE article=?", (number,)).fetchone()
+        name = connection.execute("SELECT name FROM blocks WHERE block=?", (block,)).fetchone()[0]
+        stored = np.fromfile(bands_folder(path) / name, dtype=np.uint32, count=windows * settings.num_perm, offset=row * settings.num_perm * 4)
+        assert len(stored) == windows * settings.num_perm
+        keys = band_keys(stored.reshape(-1, settings.num_perm), settings.lsh_rows)
         band = np.repeat(np.arange(keys.shape[0]), keys.shape[1])
         expected.append(np.stack([band, keys.ravel().view(np.int64), np.full(keys.size, number)], axis=1))
         for stem in shingle_text(text, tuple(tuple(s) for s in json.loads(masked))).stems.view(np.int64).tolist():
