@@ -414,7 +414,10 @@ class Index:
             # A bucket holds at most one entry per removed window: gathering buckets of up to
             # max_bucket + that many entries is enough to count every bucket's live entries exactly.
             slack = int(dead[:, 1].sum())
-            sizes, positions, articles = segments.lookup(paths, probes, self.settings.max_bucket + slack)
+            try:
+                sizes, positions, articles = segments.lookup(paths, probes, self.settings.max_bucket + slack)
+            except (segments.SegmentError, FileNotFoundError) as error:
+                raise IndexStoreError(f"{self.path}: {error}; the index is damaged (or {self.folder.name}/ was not copied with it): rebuild it") from error
         codes = [np.zeros(0, dtype=np.int64)]
         for probe, inverse, size, position, article in zip(probes, inverses, sizes, positions, articles):
             if slack:
@@ -463,7 +466,7 @@ class Index:
         """Store and sign articles, one transaction per batch of ``batch_size`` (in id order).
 
         An article already indexed with the same text is left as it is; one whose text
-        changed is replaced (its old signatures, bands and df counts removed). A batch is
+        changed is replaced (its df counts removed, its band keys left as a tombstone). A batch is
         committed whole or not at all: a process killed mid-batch leaves the index as
         after the previous batch.
 

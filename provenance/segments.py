@@ -30,11 +30,13 @@ from typing import Iterator, Sequence
 import numba
 import numpy as np
 
+from provenance.errors import ProvenanceError
+
 MAGIC = b"PRVSEG01"
 MAX_ARTICLE = (1 << 32) - 1  # article numbers are stored as uint32
 
 
-class SegmentError(Exception):
+class SegmentError(ProvenanceError):
     """A segment file is not one (wrong magic or truncated): the index around it is damaged."""
 
 
