@@ -600,8 +600,9 @@ class Index:
             ],
         )
         c.executemany("INSERT INTO texts VALUES (?, ?)", [(int(n), a.text) for n, a in zip(numbers, batch)])
-        order = np.argsort(owners, kind="stable")
-        signatures, owners = signatures[order], owners[order]
+        if np.any(owners[1:] < owners[:-1]):  # sign() returns them in order: no 100 MB copy then
+            order = np.argsort(owners, kind="stable")
+            signatures, owners = signatures[order], owners[order]
         bounds = np.concatenate(([0], np.cumsum(windows)))
         block = self._meta("next_segment")
         self._set_meta("next_segment", block + 1)
