@@ -1,24 +1,43 @@
-"""Index: the on-disk store of signed articles, for incremental scans and audits (SQLite).
+"""Index: the on-disk store of signed articles, for incremental scans and audits (SQLite + segment files).
 
-Owns the index file: its schema and format version, the settings key stamped
-into it (an index is only ever read or extended with the settings it was built
-with), transactional batch adds, the per-stem document frequencies, and LSH
-lookups that run as SQL index probes, so that matching new articles against a
-million indexed ones never loads the archive into Python. It also owns
-``scan_with_index``: add a corpus, then match it against everything indexed.
+Owns the index: its schema and format version, the settings key stamped into it (an
+index is only ever read or extended with the settings it was built with), transactional
+batch adds, the per-stem document frequencies, and LSH lookups against the band keys,
+which live in immutable sorted segment files (``segments``) next to the SQLite file, so
+that matching new articles against a million indexed ones never loads the archive into
+memory. It also owns ``scan_with_index``: add a corpus, then match it against everything indexed.
 
-Tables (format 1)::
+Files: ``news.db`` (SQLite, WAL) and ``news.db.bands/`` (segment files, signature blocks,
+``readers.lock``). Signatures live in files too: as SQLite blobs they were half of a batch's
+write time. A block is written like a segment and never rewritten; a replaced article's rows
+stay in their block unused.
+Tables (format 2)::
 
-    meta(key TEXT PRIMARY KEY, value TEXT)        format, settings_key, settings, articles
+    meta(key TEXT PRIMARY KEY, value TEXT)        format, settings_key, settings, articles,
+                                                  next_article, next_segment, deaths
     articles(article INTEGER PRIMARY KEY, id TEXT UNIQUE, path, url, title, published,
              published_from, author, site, masked (JSON), chars, sha256, windows)
     texts(article INTEGER PRIMARY KEY, text)      the text exactly as read, for passages
-    signatures(article INTEGER PRIMARY KEY, data BLOB)  uint32 (windows, num_perm), tobytes()
-    bands(band, key, window_id) WITHOUT ROWID, PRIMARY KEY (band, key, window_id)
+    signatures(article INTEGER PRIMARY KEY, block, row)  where the article's window signatures are
+    blocks(block INTEGER PRIMARY KEY, name TEXT)  signature files: one per batch, uint32 (windows, num_perm)
+    segments(segment, name, level, entries, clean)  the band-key files that are part of the index
+    retired(name)                                 files merged away, deleted once no reader can hold them
+    dead(article, windows, death)                 removed articles whose entries some segment still holds
     df(stem INTEGER PRIMARY KEY, df INTEGER)      articles holding each stem
 
-``window_id`` is ``article << 20 | window``, so a band probe yields articles with
-no join. Keys and stems are uint64 hashes stored as their signed 64-bit view.
+Segments and crash safety: each batch's band keys are written as one segment file (under a
+temporary name, fsynced, renamed) and registered in ``segments`` inside the batch's
+transaction, so a killed writer leaves either a complete registered file or an unregistered
+orphan, which the next writer deletes. When ``MERGE_FANIN`` segments of one level exist they
+are merged into one of the next level, in a transaction of its own (write the merged file,
+then register it and retire the inputs in one commit). A retired file is deleted only when no
+reader holds a snapshot (readers hold a shared ``flock`` on ``readers.lock`` for the length
+of a snapshot; the deleting writer takes it exclusively without waiting, and otherwise leaves
+the file for a later writer), so a reader always finds every file its snapshot lists.
+
+Removal leaves tombstones: a replaced article's number goes to ``dead`` (numbers are never
+reused) and its entries are skipped at lookup and dropped by the next merge that reads them.
+Bucket sizes count live entries only, exactly as if the entries had been deleted.
 
 Determinism: document frequencies are counts, so after any sequence of adds the
 ``df`` table equals the union's, and verification against the index gives exactly
@@ -37,6 +56,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import fcntl
 import hashlib
 import json
 import os
@@ -47,6 +67,7 @@ from typing import Callable, Iterable, Iterator, Optional, Sequence
 
 import numpy as np
 
+from provenance import segments
 from provenance.boilerplate import mask_site_boilerplate
 from provenance.candidates import band_keys
 from provenance.errors import InputError, ProvenanceError
@@ -57,9 +78,9 @@ from provenance.settings import Settings
 from provenance.shingle import Shingled, Vocabulary, shingle_text
 from provenance.signatures import sign_ranges
 
-FORMAT_VERSION = 1
-WINDOW_BITS = 20  # windows per article < 2**20; article numbers < 2**43
+FORMAT_VERSION = 2
 BUSY_TIMEOUT_S = 60.0  # a second writer waits this long for the first one's batch
+MERGE_FANIN = 8  # this many segments of one level are merged into one of the next level
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles(
@@ -67,9 +88,12 @@ CREATE TABLE IF NOT EXISTS articles(
     published TEXT, published_from TEXT, author TEXT, site TEXT, masked TEXT NOT NULL,
     chars INTEGER NOT NULL, sha256 TEXT NOT NULL, windows INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS texts(article INTEGER PRIMARY KEY, text TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS signatures(article INTEGER PRIMARY KEY, data BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS bands(band INTEGER NOT NULL, key INTEGER NOT NULL, window_id INTEGER NOT NULL,
-    PRIMARY KEY (band, key, window_id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS signatures(article INTEGER PRIMARY KEY, block INTEGER NOT NULL, row INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS blocks(block INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS segments(segment INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, level INTEGER NOT NULL,
+    entries INTEGER NOT NULL, clean INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS retired(name TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS dead(article INTEGER PRIMARY KEY, windows INTEGER NOT NULL, death INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS df(stem INTEGER PRIMARY KEY, df INTEGER NOT NULL);
 """
 
@@ -100,6 +124,7 @@ class IndexInfo:
     windows: int
     stems: int
     bytes: int
+    segments: int
 
 
 def content_hash(text: str) -> str:
@@ -138,6 +163,10 @@ class Index:
         self.path = path
         self.connection = connection
         self.settings = settings
+        self.folder = bands_folder(path)
+        self.folder.mkdir(exist_ok=True)
+        self._readers_lock = os.open(self.folder / "readers.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        self._orphans_checked = False
 
     # --- opening ----------------------------------------------------------
     @classmethod
@@ -180,7 +209,12 @@ class Index:
             return index
         meta = dict(connection.execute("SELECT key, value FROM meta").fetchall())
         if int(meta.get("format", -1)) != FORMAT_VERSION:
-            raise IndexStoreError(f"{path}: index format {meta.get('format')} is not {FORMAT_VERSION}; rebuild it with this version")
+            connection.close()
+            raise IndexStoreError(
+                f"{path}: index format {meta.get('format')} is not {FORMAT_VERSION} (format 2 keeps band keys in segment files "
+                f"in {bands_folder(path).name}/); this version cannot read it. Rebuild it: "
+                f"`provenance index build CORPUS --index NEW.db`, then replace the old file with NEW.db"
+            )
         stored_dict = json.loads(meta["settings"])
         stored = Settings().replace(**stored_dict)
         wanted = settings if settings is not None else stored.replace(**(options or {}))
@@ -201,12 +235,16 @@ class Index:
                 if statement.strip():
                     self.connection.execute(statement)
             rows = [("format", str(FORMAT_VERSION)), ("settings_key", self.settings.key()),
-                    ("settings", json.dumps(self.settings.as_dict(), sort_keys=True)), ("articles", "0")]
+                    ("settings", json.dumps(self.settings.as_dict(), sort_keys=True)), ("articles", "0"),
+                    ("next_article", "1"), ("next_segment", "1"), ("deaths", "0")]
             self.connection.executemany("INSERT OR IGNORE INTO meta VALUES (?, ?)", rows)
 
     def close(self) -> None:
         """Close the connection."""
         self.connection.close()
+        if self._readers_lock >= 0:
+            os.close(self._readers_lock)
+            self._readers_lock = -1
 
     def __enter__(self) -> "Index":
         return self
@@ -240,11 +278,22 @@ class Index:
         if self.connection.in_transaction:
             yield self.connection
             return
-        self.connection.execute("BEGIN DEFERRED")
+        # The shared lock keeps writers from deleting merged-away segment files this snapshot lists.
+        fcntl.flock(self._readers_lock, fcntl.LOCK_SH)
         try:
-            yield self.connection
+            self.connection.execute("BEGIN DEFERRED")
+            try:
+                yield self.connection
+            finally:
+                self.connection.execute("COMMIT")
         finally:
-            self.connection.execute("COMMIT")
+            fcntl.flock(self._readers_lock, fcntl.LOCK_UN)
+
+    def _meta(self, key: str) -> int:
+        return int(self.connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0])
+
+    def _set_meta(self, key: str, value: int) -> None:
+        self.connection.execute("UPDATE meta SET value = ? WHERE key = ?", (str(value), key))
 
     # --- reading ----------------------------------------------------------
     @property
@@ -258,9 +307,12 @@ class Index:
             meta = dict(self.connection.execute("SELECT key, value FROM meta").fetchall())
             windows = self.connection.execute("SELECT coalesce(sum(windows), 0) FROM articles").fetchone()[0]
             stems = self.connection.execute("SELECT count(*) FROM df").fetchone()[0]
-        size = sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
+            names = [row[0] for row in self.connection.execute("SELECT name FROM segments")]
+            blocks = [row[0] for row in self.connection.execute("SELECT name FROM blocks")]
+            size = sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
+            size += sum((self.folder / name).stat().st_size for name in names + blocks)
         return IndexInfo(str(self.path), int(meta["format"]), meta["settings_key"], json.loads(meta["settings"]),
-                         int(meta["articles"]), int(windows), int(stems), size)
+                         int(meta["articles"]), int(windows), int(stems), size, len(names))
 
     def numbers(self, ids: Iterable[str]) -> dict[str, int]:
         """Index article numbers of the given ids (ids not indexed are left out)."""
@@ -291,14 +343,29 @@ class Index:
 
     def signatures(self, numbers: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         """Stored window signatures of some articles: uint32 ``(windows, num_perm)`` and each row's position in ``numbers``."""
-        parts, owners = [np.zeros((0, self.settings.num_perm), np.uint32)], [np.zeros(0, np.int64)]
-        for position, number in enumerate(numbers):
-            row = self.connection.execute("SELECT data FROM signatures WHERE article = ?", (int(number),)).fetchone()
-            if row is None:
-                raise IndexStoreError(f"{self.path}: article {number} has no signatures; the index is damaged, rebuild it")
-            block = np.frombuffer(row[0], dtype=np.uint32).reshape(-1, self.settings.num_perm)
-            parts.append(block)
-            owners.append(np.full(len(block), position, dtype=np.int64))
+        width = self.settings.num_perm
+        parts, owners = [np.zeros((0, width), np.uint32)], [np.zeros(0, np.int64)]
+        files: dict[str, int] = {}
+        query = "SELECT b.name, s.row, a.windows FROM signatures s JOIN blocks b ON b.block = s.block JOIN articles a ON a.article = s.article WHERE s.article = ?"
+        try:
+            with self.snapshot() as c:
+                for position, number in enumerate(numbers):
+                    row = c.execute(query, (int(number),)).fetchone()
+                    if row is None:
+                        raise IndexStoreError(f"{self.path}: article {number} has no signatures; the index is damaged, rebuild it")
+                    name, first, windows = row
+                    if name not in files:
+                        files[name] = os.open(self.folder / name, os.O_RDONLY)
+                    data = os.pread(files[name], windows * width * 4, first * width * 4)
+                    if len(data) != windows * width * 4:
+                        raise IndexStoreError(f"{self.path}: signature file {name} is truncated; the index is damaged, rebuild it")
+                    parts.append(np.frombuffer(data, dtype=np.uint32).reshape(windows, width))
+                    owners.append(np.full(windows, position, dtype=np.int64))
+        except FileNotFoundError as error:
+            raise IndexStoreError(f"{self.path}: {error.filename} is missing; the index is damaged, rebuild it") from error
+        finally:
+            for descriptor in files.values():
+                os.close(descriptor)
         return np.concatenate(parts), np.concatenate(owners)
 
     def vocabulary(self, stems: np.ndarray, extra_articles: int = 0) -> Vocabulary:
@@ -322,7 +389,7 @@ class Index:
         return out
 
     def candidates(self, signatures: np.ndarray, owners: np.ndarray) -> np.ndarray:
-        """LSH candidates of query windows among the indexed articles, by SQL index probes.
+        """LSH candidates of query windows among the indexed articles, by lookups in the segment files.
 
         A query article and an indexed article are a candidate when their windows' band keys
         agree at least ``min_hits`` times in bands whose bucket (indexed windows with that key)
@@ -339,30 +406,43 @@ class Index:
         if len(signatures) == 0:
             return np.zeros((0, 2), dtype=np.int64)
         keys = band_keys(np.ascontiguousarray(signatures, dtype=np.uint32), self.settings.lsh_rows)
-        bands = np.repeat(np.arange(keys.shape[0], dtype=np.int64), keys.shape[1])
-        owner_rows = np.tile(np.asarray(owners, dtype=np.int64), keys.shape[0])
-        c = self.connection
-        c.execute("CREATE TEMP TABLE IF NOT EXISTS probe(band INTEGER, key INTEGER, owner INTEGER)")
-        c.execute("DELETE FROM probe")
-        c.executemany("INSERT INTO probe VALUES (?, ?, ?)", zip(bands.tolist(), _signed(keys.ravel()).tolist(), owner_rows.tolist()))
-        # Bucket sizes are counted with LIMIT max_bucket + 1: a boilerplate bucket of a million
-        # windows costs max_bucket + 1 steps, not a million.
-        rows = c.execute(
-            f"""
-            WITH wanted AS (SELECT DISTINCT band, key FROM probe),
-                 usable AS (SELECT band, key FROM wanted w WHERE
-                    (SELECT count(*) FROM (SELECT 1 FROM bands b WHERE b.band = w.band AND b.key = w.key LIMIT ?)) <= ?)
-            SELECT p.owner, b.window_id >> {WINDOW_BITS} AS article
-            FROM probe p JOIN usable u ON u.band = p.band AND u.key = p.key
-            JOIN bands b ON b.band = p.band AND b.key = p.key
-            GROUP BY p.owner, article HAVING count(*) >= ?
-            """,
-            (self.settings.max_bucket + 1, self.settings.max_bucket, self.settings.min_hits),
-        ).fetchall()
-        c.execute("DELETE FROM probe")
-        if not rows:
-            return np.zeros((0, 2), dtype=np.int64)
-        return np.unique(np.array(rows, dtype=np.int64), axis=0)
+        labels, owner_of = np.unique(np.asarray(owners, dtype=np.int64), return_inverse=True)
+        probes, inverses = zip(*(np.unique(band, return_inverse=True) for band in keys))
+        with self.snapshot() as c:
+            paths = [self.folder / row[0] for row in c.execute("SELECT name FROM segments ORDER BY segment")]
+            dead = np.array(c.execute("SELECT article, windows FROM dead ORDER BY article").fetchall(), dtype=np.int64).reshape(-1, 2)
+            # A bucket holds at most one entry per removed window: gathering buckets of up to
+            # max_bucket + that many entries is enough to count every bucket's live entries exactly.
+            slack = int(dead[:, 1].sum())
+            try:
+                sizes, positions, articles = segments.lookup(paths, probes, self.settings.max_bucket + slack)
+            except (segments.SegmentError, FileNotFoundError) as error:
+                raise IndexStoreError(f"{self.path}: {error}; the index is damaged (or {self.folder.name}/ was not copied with it): rebuild it") from error
+        codes = [np.zeros(0, dtype=np.int64)]
+        for probe, inverse, size, position, article in zip(probes, inverses, sizes, positions, articles):
+            if slack:
+                removed = np.isin(article, dead[:, 0])
+                size = size - np.bincount(position[removed], minlength=len(probe))
+                position, article = position[~removed], article[~removed]
+            usable = size <= self.settings.max_bucket
+            keep = usable[position]
+            position, article = position[keep], article[keep]
+            if len(position) == 0:
+                continue
+            # Join: each query window meets every gathered entry of its key (one per indexed window).
+            order = np.argsort(position, kind="stable")
+            position, article = position[order], article[order]
+            count = np.bincount(position, minlength=len(probe))
+            first = np.cumsum(count) - count
+            met = count[inverse]
+            total = int(met.sum())
+            if total == 0:
+                continue
+            offsets = np.arange(total) - np.repeat(np.cumsum(met) - met, met)
+            codes.append((np.repeat(owner_of, met) << 32) | article[np.repeat(first[inverse], met) + offsets])
+        unique, hits = np.unique(np.concatenate(codes), return_counts=True)
+        unique = unique[hits >= self.settings.min_hits]
+        return np.stack([labels[unique >> 32], unique & 0xFFFFFFFF], axis=1).astype(np.int64).reshape(-1, 2)
 
     def sign(self, shingled: Sequence[Shingled], batch_vocabulary: Optional[Vocabulary] = None) -> tuple[np.ndarray, np.ndarray]:
         """Window signatures of articles, with the index's df (plus ``batch_vocabulary``'s counts, if given).
@@ -386,7 +466,7 @@ class Index:
         """Store and sign articles, one transaction per batch of ``batch_size`` (in id order).
 
         An article already indexed with the same text is left as it is; one whose text
-        changed is replaced (its old signatures, bands and df counts removed). A batch is
+        changed is replaced (its df counts removed, its band keys left as a tombstone). A batch is
         committed whole or not at all: a process killed mid-batch leaves the index as
         after the previous batch.
 
@@ -428,6 +508,7 @@ class Index:
                 self._store([batch[k] for k, _ in fresh], [hashes[k] for k, _ in fresh], [s for _, s in fresh])
             for k, _ in fresh:
                 (updated if batch[k].id in known else added).append(batch[k].id)
+            self.merge_segments()
             if progress:
                 progress(min(start + batch_size, len(ordered)), len(ordered))
         return AddResult(tuple(added), tuple(updated), tuple(unchanged), batches)
@@ -459,7 +540,11 @@ class Index:
         self.connection.execute("UPDATE meta SET value = ? WHERE key = 'articles'", (str(size),))
 
     def _remove(self, numbers: list[int]) -> None:
-        """Delete articles (their text, signatures, bands and df counts), inside a transaction."""
+        """Delete articles (their text, signatures and df counts), inside a transaction.
+
+        Their band-key entries stay in the segment files: the numbers go to ``dead``, lookups skip
+        them, and merges drop them.
+        """
         if not numbers:
             return
         old = self.articles(numbers)
@@ -467,16 +552,11 @@ class Index:
         distinct, counts = np.unique(np.concatenate(stems), return_counts=True)
         self._adjust_df(distinct, -counts.astype(np.int64))
         c = self.connection
-        signatures, owners = self.signatures(numbers)
-        if len(signatures):
-            # Delete by the full primary key (recomputed band keys): a probe per row, never a table scan.
-            keys = _signed(band_keys(np.ascontiguousarray(signatures), self.settings.lsh_rows).ravel())
-            window_numbers = np.arange(len(owners)) - np.searchsorted(owners, owners)
-            window_ids = (np.asarray(numbers, dtype=np.int64)[owners] << WINDOW_BITS) | window_numbers
-            band = np.repeat(np.arange(self.settings.bands, dtype=np.int64), len(signatures))
-            c.executemany("DELETE FROM bands WHERE band = ? AND key = ? AND window_id = ?",
-                          zip(band.tolist(), keys.tolist(), np.tile(window_ids, self.settings.bands).tolist()))
+        death = self._meta("deaths") + 1
+        self._set_meta("deaths", death)
         for number in numbers:
+            windows = c.execute("SELECT windows FROM articles WHERE article = ?", (number,)).fetchone()[0]
+            c.execute("INSERT INTO dead VALUES (?, ?, ?)", (number, windows, death))
             for table in ("texts", "signatures", "articles"):
                 c.execute(f"DELETE FROM {table} WHERE article = ?", (number,))
         self._set_size(self.size - len(numbers))
@@ -494,46 +574,118 @@ class Index:
         self.write_signed(batch, hashes, signatures, owners)
 
     def write_signed(self, batch: Sequence[Article], hashes: Sequence[str], signatures: np.ndarray, owners: np.ndarray) -> list[int]:
-        """Insert already-signed articles and their band keys (inside the caller's transaction).
+        """Insert already-signed articles and write their band keys as a segment (inside the caller's transaction).
 
-        The df table is the caller's business (``add`` keeps it); benchmarks that make
-        signatures directly call this to measure the store alone.
+        The df table and the article count are the caller's business (``add`` keeps them), and so is
+        calling ``merge_segments`` after the commit; benchmarks that make signatures directly call
+        this to measure the store alone.
 
         Returns:
             The new articles' index numbers.
         """
         c = self.connection
-        first = (c.execute("SELECT coalesce(max(article), 0) FROM articles").fetchone()[0] or 0) + 1
+        self._remove_orphans()
+        first = self._meta("next_article")
         numbers = np.arange(first, first + len(batch), dtype=np.int64)
+        if len(batch) and numbers[-1] > segments.MAX_ARTICLE:
+            raise IndexStoreError(f"{self.path}: article numbers are used up ({segments.MAX_ARTICLE}); rebuild the index")
+        self._set_meta("next_article", first + len(batch))
         windows = np.bincount(owners, minlength=len(batch)) if len(owners) else np.zeros(len(batch), np.int64)
-        if len(windows) and int(windows.max()) >= 1 << WINDOW_BITS:
-            raise IndexStoreError(f"an article has {int(windows.max())} windows; at most {(1 << WINDOW_BITS) - 1} fit an index")
         c.executemany(
             "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (int(n), a.id, a.path, a.url, a.title, a.published, a.published_from, a.author, a.site,
-                 json.dumps([list(span) for span in a.masked]), len(a.text), h, int(w))
+                 json.dumps([list(span) for span in a.masked]) if a.masked else "[]", len(a.text), h, int(w))
                 for n, a, h, w in zip(numbers, batch, hashes, windows)
             ],
         )
         c.executemany("INSERT INTO texts VALUES (?, ?)", [(int(n), a.text) for n, a in zip(numbers, batch)])
-        order = np.argsort(owners, kind="stable")
-        signatures, owners = signatures[order], owners[order]
+        if np.any(owners[1:] < owners[:-1]):  # sign() returns them in order: no 100 MB copy then
+            order = np.argsort(owners, kind="stable")
+            signatures, owners = signatures[order], owners[order]
         bounds = np.concatenate(([0], np.cumsum(windows)))
-        c.executemany(
-            "INSERT INTO signatures VALUES (?, ?)",
-            [(int(n), signatures[bounds[k] : bounds[k + 1]].tobytes()) for k, n in enumerate(numbers)],
-        )
+        block = self._meta("next_segment")
+        self._set_meta("next_segment", block + 1)
+        name = f"signatures-{block:06d}.u32"
+        segments.write_array(self.folder / name, np.ascontiguousarray(signatures, dtype=np.uint32))
+        c.execute("INSERT INTO blocks VALUES (?, ?)", (block, name))
+        c.executemany("INSERT INTO signatures VALUES (?, ?, ?)", zip(numbers.tolist(), [block] * len(numbers), bounds[:-1].tolist()))
         if len(signatures):
-            window_numbers = np.arange(len(owners), dtype=np.int64) - bounds[owners]
-            window_ids = (numbers[owners] << WINDOW_BITS) | window_numbers
-            keys = _signed(band_keys(np.ascontiguousarray(signatures), self.settings.lsh_rows).ravel())
-            band = np.repeat(np.arange(self.settings.bands, dtype=np.int64), len(signatures))
-            ids = np.tile(window_ids, self.settings.bands)
-            # Inserting in key order appends to B-tree pages instead of scattering writes.
-            by_key = np.lexsort((ids, keys, band))
-            c.executemany("INSERT INTO bands VALUES (?, ?, ?)", zip(band[by_key].tolist(), keys[by_key].tolist(), ids[by_key].tolist()))
+            keys = band_keys(np.ascontiguousarray(signatures), self.settings.lsh_rows)
+            self._add_segment(0, lambda path: segments.write(path, keys, numbers[owners]))
         return numbers.tolist()
+
+    # --- segments ---------------------------------------------------------
+    def _add_segment(self, level: int, make: Callable[[Path], int]) -> int:
+        """Write a segment file with ``make`` and register it (inside the caller's write transaction)."""
+        number = self._meta("next_segment")
+        self._set_meta("next_segment", number + 1)
+        name = f"segment-{number:06d}.seg"
+        entries = make(self.folder / name)
+        self.connection.execute("INSERT INTO segments VALUES (?, ?, ?, ?, ?)", (number, name, level, entries, self._meta("deaths")))
+        return number
+
+    def _remove_orphans(self) -> None:
+        """Delete segment files no transaction registered (left by a killed writer); under the write lock."""
+        if self._orphans_checked:
+            return
+        known = {row[0] for row in self.connection.execute("SELECT name FROM segments UNION SELECT name FROM retired UNION SELECT name FROM blocks")}
+        for path in [*self.folder.glob("segment-*"), *self.folder.glob("signatures-*")]:
+            if path.name not in known:
+                path.unlink(missing_ok=True)
+        self._orphans_checked = True
+
+    def merge_segments(self) -> int:
+        """Merge segments while ``MERGE_FANIN`` of one level exist (``add`` calls it after each batch).
+
+        Each merge is a transaction of its own: the merged file is written and registered, and its
+        inputs retired, in one commit; a killed merge leaves an orphan file and the inputs as they were.
+        Entries of removed articles are dropped. Returns the number of merges done.
+        """
+        merges = 0
+        while True:
+            with self.transaction() as c:
+                self._remove_orphans()
+                row = c.execute("SELECT level FROM segments GROUP BY level HAVING count(*) >= ? ORDER BY level LIMIT 1",
+                                (MERGE_FANIN,)).fetchone()
+                if row is None:
+                    break
+                level = row[0]
+                inputs = c.execute("SELECT segment, name FROM segments WHERE level = ? ORDER BY segment LIMIT ?",
+                                   (level, MERGE_FANIN)).fetchall()
+                dead = np.array([r[0] for r in c.execute("SELECT article FROM dead")], dtype=np.int64)
+                paths = [self.folder / name for _, name in inputs]
+                self._add_segment(level + 1, lambda path: segments.merge(paths, path, dead))
+                c.executemany("DELETE FROM segments WHERE segment = ?", [(number,) for number, _ in inputs])
+                c.executemany("INSERT INTO retired VALUES (?)", [(name,) for _, name in inputs])
+                # A tombstone is needed while some segment may hold the article's entries.
+                c.execute("DELETE FROM dead WHERE death <= coalesce((SELECT min(clean) FROM segments), death)")
+            merges += 1
+        self._delete_retired()
+        return merges
+
+    def _delete_retired(self) -> None:
+        """Delete merged-away files if no reader holds a snapshot now (else a later writer will)."""
+        names = [row[0] for row in self.connection.execute("SELECT name FROM retired")]
+        if not names:
+            return
+        try:
+            fcntl.flock(self._readers_lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return
+        try:
+            for name in names:
+                (self.folder / name).unlink(missing_ok=True)
+        finally:
+            fcntl.flock(self._readers_lock, fcntl.LOCK_UN)
+        with self.transaction() as c:
+            c.executemany("DELETE FROM retired WHERE name = ?", [(name,) for name in names])
+
+
+def bands_folder(path: str | os.PathLike[str]) -> Path:
+    """The folder of an index's segment files: ``news.db`` → ``news.db.bands``."""
+    path = Path(path)
+    return path.with_name(path.name + ".bands")
 
 
 def scan_with_index(

@@ -18,7 +18,9 @@ from click.testing import CliRunner
 
 from provenance.cli import main
 from provenance.errors import ProvenanceError
-from provenance.index import Index, IndexStoreError, content_hash
+from provenance import segments
+from provenance.candidates import band_keys
+from provenance.index import Index, IndexStoreError, bands_folder, content_hash
 from provenance.ingest import read_corpus
 from provenance.model import Article
 from provenance.pipeline import scan_articles
@@ -40,26 +42,46 @@ def synthetic(count: int, seed: int = 7) -> list[Article]:
     return out
 
 
+def band_entries(path: Path, connection: sqlite3.Connection) -> np.ndarray:
+    """Every (band, key, article) entry of the index's registered segments, sorted (int64 view of keys)."""
+    parts = [np.zeros((0, 3), dtype=np.int64)]
+    for name, entries in connection.execute("SELECT name, entries FROM segments"):
+        found = [np.stack([np.full(len(k), b), k.view(np.int64), a], axis=1) for b, k, a in segments.entries(bands_folder(path) / name)]
+        assert sum(len(f) for f in found) == entries
+        parts.extend(found)
+    rows = np.concatenate(parts)
+    return rows[np.lexsort(rows.T[::-1])]
+
+
 def check_consistent(path: Path) -> list[str]:
-    """Integrity, per-article rows and df counts agree with the stored texts; returns the ids."""
+    """Integrity, per-article rows, band-key entries and df counts agree with the stored texts; returns the ids."""
     connection = sqlite3.connect(str(path))
     assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     settings = Settings().replace(**json.loads(connection.execute("SELECT value FROM meta WHERE key='settings'").fetchone()[0]))
     ids, counts = [], {}
+    expected = [np.zeros((0, 3), dtype=np.int64)]
     for number, article_id, windows, masked in connection.execute("SELECT article, id, windows, masked FROM articles ORDER BY id"):
         ids.append(article_id)
         text = connection.execute("SELECT text FROM texts WHERE article=?", (number,)).fetchone()[0]
-        blob = connection.execute("SELECT data FROM signatures WHERE article=?", (number,)).fetchone()[0]
-        assert len(blob) == windows * settings.num_perm * 4
-        low, high = number << 20, (number + 1) << 20
-        rows = connection.execute("SELECT count(*) FROM bands WHERE window_id >= ? AND window_id < ?", (low, high)).fetchone()[0]
-        assert rows == windows * settings.bands
+        block, row = connection.execute("SELECT block, row FROM signatures WHERE article=?", (number,)).fetchone()
+        name = connection.execute("SELECT name FROM blocks WHERE block=?", (block,)).fetchone()[0]
+        stored = np.fromfile(bands_folder(path) / name, dtype=np.uint32, count=windows * settings.num_perm, offset=row * settings.num_perm * 4)
+        assert len(stored) == windows * settings.num_perm
+        keys = band_keys(stored.reshape(-1, settings.num_perm), settings.lsh_rows)
+        band = np.repeat(np.arange(keys.shape[0]), keys.shape[1])
+        expected.append(np.stack([band, keys.ravel().view(np.int64), np.full(keys.size, number)], axis=1))
         for stem in shingle_text(text, tuple(tuple(s) for s in json.loads(masked))).stems.view(np.int64).tolist():
             counts[stem] = counts.get(stem, 0) + 1
     assert dict(connection.execute("SELECT stem, df FROM df").fetchall()) == counts
     assert int(connection.execute("SELECT value FROM meta WHERE key='articles'").fetchone()[0]) == len(ids)
-    total_bands = connection.execute("SELECT count(*) FROM bands").fetchone()[0]
-    assert total_bands == sum(r[0] for r in connection.execute("SELECT windows FROM articles")) * settings.bands
+    # The segments hold exactly one entry per (live window, band), plus entries of removed
+    # articles that a tombstone still covers.
+    stored = band_entries(path, connection)
+    dead = [r[0] for r in connection.execute("SELECT article FROM dead")]
+    assert not connection.execute("SELECT 1 FROM dead d JOIN articles a ON a.article = d.article").fetchone()
+    live = stored[~np.isin(stored[:, 2], dead)]
+    want = np.concatenate(expected)
+    assert np.array_equal(live, want[np.lexsort(want.T[::-1])])
     connection.close()
     return ids
 
@@ -230,3 +252,126 @@ def test_killed_add_leaves_whole_batches(tmp_path):
     subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
     assert check_consistent(db) == ids
     assert kills >= 3
+
+
+def test_old_format_is_refused_with_how_to_rebuild(tmp_path):
+    db = tmp_path / "old.db"
+    Index.open(db, create=True).close()
+    connection = sqlite3.connect(str(db))
+    connection.execute("UPDATE meta SET value = '1' WHERE key = 'format'")
+    connection.commit()
+    connection.close()
+    with pytest.raises(IndexStoreError) as caught:
+        Index.open(db)
+    message = str(caught.value)
+    assert "index format 1 is not 2" in message and "provenance index build CORPUS --index NEW.db" in message
+    result = CliRunner().invoke(main, ["index", "info", "--index", str(db)])
+    assert result.exit_code == 3 and "Rebuild it" in result.output
+
+
+def test_orphan_files_are_left_by_readers_and_removed_by_the_next_writer(tmp_path):
+    db = tmp_path / "i.db"
+    with Index.open(db, create=True) as index:
+        index.add(synthetic(6), batch_size=3)
+    folder = bands_folder(db)
+    registered = sorted(p.name for p in folder.iterdir() if p.name.startswith(("segment-", "signatures-")))
+    assert len(registered) == 4  # two batches: a segment and a signature block each
+    # What a writer killed mid-batch leaves: files no transaction registered.
+    orphans = [folder / "segment-000099.seg", folder / "segment-000100.seg.tmp", folder / "signatures-000101.u32"]
+    for orphan in orphans:
+        orphan.write_bytes(b"half a file")
+    with Index.open(db) as index:  # reading ignores them
+        stored, owners = index.signatures([1])
+        assert len(index.candidates(stored, owners)) and all(p.exists() for p in orphans)
+    with Index.open(db) as index:
+        index.add(synthetic(8)[6:])
+    assert not any(p.exists() for p in orphans)
+    assert set(registered) <= {p.name for p in folder.iterdir()}
+    assert len(check_consistent(db)) == 8
+
+
+def _stored_candidates(index: Index, numbers: list[int]) -> set[tuple[int, int]]:
+    """Candidate pairs (index numbers, smaller first) of some indexed articles against the index."""
+    stored, owners = index.signatures(numbers)
+    found = index.candidates(stored, owners)
+    return {tuple(sorted((numbers[int(q)], int(n)))) for q, n in found.tolist() if numbers[int(q)] != int(n)}  # type: ignore[misc]
+
+
+def _plain_candidates(index: Index, numbers: list[int]) -> set[tuple[int, int]]:
+    """find_candidates over the same stored signatures, in memory."""
+    from provenance.candidates import find_candidates
+
+    stored, owners = index.signatures(numbers)
+    settings = index.settings
+    pairs = find_candidates(stored, owners, len(numbers), settings.lsh_rows, settings.max_bucket, settings.min_hits).pairs
+    return {(numbers[int(i)], numbers[int(j)]) for i, j in pairs.tolist()}
+
+
+def test_replaced_article_is_never_returned_and_buckets_count_live_windows(tmp_path):
+    # Three copies of one text: every bucket holds 3 windows, over max_bucket 2, so no candidates.
+    base = synthetic(1, seed=5)[0].text
+    copies = [Article(id=f"c{k}", text=base, path=f"c/{k}") for k in range(3)]
+    with Index.open(tmp_path / "i.db", create=True, options={"max_bucket": 2, "min_hits": 1}) as index:
+        index.add(copies)
+        old = index.numbers(["c2"])["c2"]
+        numbers = sorted(index.numbers(["c0", "c1", "c2"]).values())
+        assert _stored_candidates(index, numbers) == set() == _plain_candidates(index, numbers)
+        stale, stale_owners = index.signatures([old])
+        # Replacing c2 with another text leaves its old entries in the segment as a tombstone:
+        # never returned, and no longer counted, so the buckets of c0 and c1 are usable again.
+        index.add([Article(id="c2", text=synthetic(1, seed=6)[0].text, path="c/2b")])
+        numbers = sorted(index.numbers(["c0", "c1", "c2"]).values())
+        assert old not in numbers
+        assert _stored_candidates(index, numbers) == _plain_candidates(index, numbers) == {(numbers[0], numbers[1])}
+        assert old not in index.candidates(stale, stale_owners)[:, 1].tolist()
+        assert index.connection.execute("SELECT article FROM dead").fetchall() == [(old,)]
+    check_consistent(tmp_path / "i.db")
+
+
+def test_merged_segments_give_the_same_candidates_and_drop_tombstones(tmp_path, monkeypatch):
+    monkeypatch.setattr("provenance.index.MERGE_FANIN", 2)
+    articles = synthetic(40, seed=9)
+    # Some articles share sentences, so there are candidates to find.
+    articles += [Article(id=f"d{k:03d}", text=" ".join(a.text.split(". ")[:3]) + ".", path="d") for k, a in enumerate(articles[:10])]
+    db = tmp_path / "i.db"
+    with Index.open(db, create=True) as index:
+        index.add(articles, batch_size=4)
+        levels = [row[0] for row in index.connection.execute("SELECT level FROM segments")]
+        assert len(levels) <= 4 and max(levels) >= 3  # 13 batches merged pairwise: 8 + 4 + 1
+        numbers = sorted(index.numbers(a.id for a in articles).values())
+        want = _plain_candidates(index, numbers)
+        assert len(want) >= 10 and _stored_candidates(index, numbers) == want
+        # Replace two articles; the merges that read their old entries drop them and the tombstones.
+        index.add([Article(id=a.id, text=a.text + " Zzq zzr zzs zzt zzu zzv zzw zzx.", path="new") for a in articles[:2]])
+        numbers = sorted(index.numbers(a.id for a in articles).values())
+        assert _stored_candidates(index, numbers) == _plain_candidates(index, numbers)
+        assert index.connection.execute("SELECT count(*) FROM dead").fetchone()[0] == 2
+        # 14 batches so far; 2 more make 16, merged pairwise into one segment, which reads every old entry.
+        index.add([Article(id=f"n{a.id}", text=a.text, path="n") for a in synthetic(8, seed=10)], batch_size=4)
+        assert index.info().segments == 1
+        assert index.connection.execute("SELECT count(*) FROM dead").fetchone()[0] == 0
+        assert not list(bands_folder(db).glob("*.tmp"))
+        assert index.connection.execute("SELECT count(*) FROM retired").fetchone()[0] == 0
+    check_consistent(db)
+
+
+def test_a_reader_keeps_its_segments_while_a_writer_merges_them(tmp_path, monkeypatch):
+    monkeypatch.setattr("provenance.index.MERGE_FANIN", 2)
+    db = tmp_path / "i.db"
+    articles = synthetic(30, seed=12)
+    with Index.open(db, create=True) as writer:
+        writer.add(articles[:4], batch_size=2)
+    with Index.open(db) as reader, Index.open(db) as writer:
+        probe, owners = reader.signatures([1])
+        with reader.snapshot():
+            before = reader.candidates(probe, owners).tolist()
+            listed = {row[0] for row in reader.connection.execute("SELECT name FROM segments")}
+            writer.add(articles[4:], batch_size=2)  # merges retire the files this snapshot lists
+            assert listed.isdisjoint(row[0] for row in writer.connection.execute("SELECT name FROM segments"))
+            assert all((bands_folder(db) / name).exists() for name in listed)  # kept: a reader holds them
+            assert reader.candidates(probe, owners).tolist() == before
+            assert reader.info().articles == 4
+        writer.add([Article(id=f"n{a.id}", text=a.text, path="n") for a in synthetic(2, seed=13)])  # the next writer deletes them, no reader holding them now
+        assert not any((bands_folder(db) / name).exists() for name in listed)
+        assert reader.candidates(probe, owners).tolist() == before
+    check_consistent(db)

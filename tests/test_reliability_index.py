@@ -23,7 +23,7 @@ from click.testing import CliRunner
 
 import provenance.index
 from provenance.cli import main
-from provenance.index import Index, IndexStoreError
+from provenance.index import Index, IndexStoreError, bands_folder
 from tests.test_index import check_consistent, synthetic
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +42,9 @@ def _write_corpus(folder: Path, count: int, seed: int, prefix: str = "") -> list
 # earlier test ran a numba parallel kernel from a thread (libgomp then kills forked children).
 _FORKER = r"""
 import os, sys
+import provenance.index
 from provenance.cli import main
+provenance.index.MERGE_FANIN = 2  # merge after every other batch, so kills land in merges too
 corpus, db, batch = sys.argv[1:4]
 for line in sys.stdin:
     log = line.strip()
@@ -102,12 +104,20 @@ def _progress(log: Path, lines: int, timeout: float = 10.0) -> int:
     return int(found[-1]) if found else 0
 
 
+def _unregistered(db: Path) -> list[str]:
+    """Files in the index's folder that no table names (what a killed writer leaves), sorted."""
+    connection = sqlite3.connect(str(db))
+    known = {row[0] for row in connection.execute("SELECT name FROM segments UNION SELECT name FROM retired UNION SELECT name FROM blocks")}
+    connection.close()
+    return sorted(p.name for p in bands_folder(db).iterdir() if p.name != "readers.lock" and p.name not in known)
+
+
 def test_sigkill_at_random_points_leaves_exactly_the_committed_batches(tmp_path):
     ids = _write_corpus(tmp_path / "corpus", 150, seed=3)
     db = tmp_path / "i.db"
     Index.open(db, create=True).close()
     rng = random.Random(2024)
-    kills, began = 0, time.monotonic()
+    kills, began, orphaned = 0, time.monotonic(), 0
     held: list[str] = []
     logs = tmp_path / "logs"
     logs.mkdir()
@@ -125,18 +135,25 @@ def test_sigkill_at_random_points_leaves_exactly_the_committed_batches(tmp_path)
         with Index.open(db) as index:
             assert index.info().articles == len(check_consistent(db))
         held = check_consistent(db)
+        orphaned += bool(_unregistered(db))  # killed while writing a segment, a block or a merge
         # Exactly the first k whole batches: nothing torn, nothing reported committed lost.
         assert held == ids[: len(held)] and (len(held) % BATCH == 0 or len(held) == len(ids))
         assert len(held) >= reported
         if len(held) == len(ids):
             break
-    print(f"{kills} kills; {len(held)} of {len(ids)} articles held after the last")
+    print(f"{kills} kills ({orphaned} left unregistered files); {len(held)} of {len(ids)} articles held after the last")
     assert kills >= 10 and time.monotonic() - began < 60
     # An uninterrupted run finishes the job.
     forker.start()
     forker.wait()
     forker.close()
     assert check_consistent(db) == ids
+    # The writers that came after cleaned up: no orphan, no temporary file, no retired file left.
+    assert _unregistered(db) == []
+    connection = sqlite3.connect(str(db))
+    assert connection.execute("SELECT count(*) FROM retired").fetchone()[0] == 0
+    assert connection.execute("SELECT max(level) FROM segments").fetchone()[0] >= 3
+    connection.close()
 
 
 def test_readers_see_a_consistent_index_while_a_writer_adds(tmp_path):
@@ -161,7 +178,7 @@ def test_readers_see_a_consistent_index_while_a_writer_adds(tmp_path):
                 with index.snapshot() as c:
                     info = index.info()
                     rows = c.execute("SELECT count(*), coalesce(sum(windows), 0) FROM articles").fetchone()
-                    bands = c.execute("SELECT count(*) FROM bands").fetchone()[0]
+                    bands = c.execute("SELECT coalesce(sum(entries), 0) FROM segments").fetchone()[0]
                     texts = c.execute("SELECT count(*) FROM texts").fetchone()[0]
                     found = index.candidates(probe, owners)
                 if not (info.articles == rows[0] == texts and info.windows == rows[1] and bands == rows[1] * index.settings.bands):
@@ -239,3 +256,74 @@ def test_soak_smoke(tmp_path):
     table = result.stdout
     assert "| failures" in table and table.rstrip().endswith("| 0 |")
     assert re.search(r"accounted for .*\| (\d+) of \1 \|", table)
+
+
+# A writer that kills itself (SIGKILL) at one chosen point of segment writing or merging.
+_CRASHER = r"""
+import os, signal, sys
+import provenance.index
+from provenance import segments
+from provenance.index import Index
+from tests.test_index import synthetic
+
+provenance.index.MERGE_FANIN = 2
+db, where = sys.argv[1], sys.argv[2]
+calls = {"bands": 0}
+
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+if where == "batch-write":  # halfway through the third batch's segment file
+    band_entries = segments._Writer.band_entries
+    def crash_in_band_entries(self, keys, articles):
+        calls["bands"] += 1
+        if calls["bands"] == 3 * 42 + 20:
+            die()
+        band_entries(self, keys, articles)
+    segments._Writer.band_entries = crash_in_band_entries
+elif where == "merge-renamed":  # the merged file is complete and in place, but not registered
+    merge = segments.merge
+    def crash_after_merge(*args):
+        merge(*args)
+        die()
+    segments.merge = crash_after_merge
+elif where == "merge-committed":  # the merge is committed; its inputs are retired but not deleted
+    delete_retired = Index._delete_retired
+    def crash_before_deleting(self):
+        if self.connection.execute("SELECT count(*) FROM retired").fetchone()[0]:
+            die()
+        delete_retired(self)
+    Index._delete_retired = crash_before_deleting
+with Index.open(db) as index:
+    index.add(synthetic(12), batch_size=2)
+"""
+
+
+@pytest.mark.parametrize("where", ["batch-write", "merge-renamed", "merge-committed"])
+def test_sigkill_while_writing_segments_or_merging_leaves_before_or_after(tmp_path, where):
+    db = tmp_path / "i.db"
+    Index.open(db, create=True).close()
+    crashed = subprocess.run([sys.executable, "-c", _CRASHER, str(db), where], cwd=ROOT, capture_output=True, text=True,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr
+    # The index is as after the last committed batch (two batches of two: the first merge
+    # happens after the second); the killed write left files no transaction registered.
+    assert check_consistent(db) == [f"a{k:04d}" for k in range(4)]
+    connection = sqlite3.connect(str(db))
+    retired = connection.execute("SELECT count(*) FROM retired").fetchone()[0]
+    connection.close()
+    if where == "merge-committed":
+        assert retired == 2 and _unregistered(db) == []
+    else:
+        # Files are numbered in order: batch 1 writes block 1 and segment 2, batch 2 block 3 and
+        # segment 4, their merge segment 5, batch 3 block 6 and segment 7.
+        left = ["segment-000005.seg"] if where == "merge-renamed" else ["segment-000007.seg.tmp", "signatures-000006.u32"]
+        assert retired == 0 and _unregistered(db) == left
+    # The next writer cleans up and finishes the job.
+    with Index.open(db) as index:
+        assert index.add(synthetic(12), batch_size=2).added == tuple(f"a{k:04d}" for k in range(4, 12))
+    assert check_consistent(db) == [f"a{k:04d}" for k in range(12)]
+    assert _unregistered(db) == []
+    connection = sqlite3.connect(str(db))
+    assert connection.execute("SELECT count(*) FROM retired").fetchone()[0] == 0
+    connection.close()
