@@ -130,6 +130,13 @@ def _settings(data: Mapping[str, Any]) -> str:
     return f'<table class="settings"><tr><th>settings_key</th><td><code>{esc(data["settings_key"])}</code></td></tr>{rows}</table>'
 
 
+def _alternatives(edge: Mapping[str, Any], anchors: Mapping[str, str]) -> str:
+    if not edge.get("alternatives"):
+        return ""
+    others = ", ".join(_article_link(other, anchors) for other in edge["alternatives"])
+    return f'; <span class="flag">as much evidence from {others}</span>'
+
+
 def _trees(data: Mapping[str, Any], articles: Mapping[str, Any], anchors: Mapping[str, str],
            pair_anchors: Mapping[tuple[str, str], str]) -> str:
     if not data["trees"]:
@@ -139,7 +146,8 @@ def _trees(data: Mapping[str, Any], articles: Mapping[str, Any], anchors: Mappin
         edges = "".join(
             f'<li class="{edge_classes(edge)}">{_article_link(edge["source"], anchors)} → '
             f'{_article_link(edge["derived"], anchors)}: overlap {percent(edge["overlap"])}%, '
-            f'confidence {edge["confidence"]:.2f}{", date conflict" if edge["date_conflict"] else ""}</li>'
+            f'confidence {edge["confidence"]:.2f}{", date conflict" if edge["date_conflict"] else ""}'
+            f'{_alternatives(edge, anchors)}</li>'
             for edge in tree["edges"]
         )
         figures.append(

@@ -133,7 +133,14 @@ def _tree_lines(report: Report) -> list[list[str]]:
                     dates[node],
                     percent(edge.overlap) if edge else "",
                     f"{edge.confidence:.2f}" if edge else "",
-                    ("date conflict" if edge and edge.date_conflict else ""),
+                    "; ".join(
+                        note
+                        for note in (
+                            "date conflict" if edge and edge.date_conflict else "",
+                            f"or {', '.join(edge.alternatives)}" if edge and edge.alternatives else "",
+                        )
+                        if note
+                    ),
                 ]
             )
             for child in children.get(node, []):
