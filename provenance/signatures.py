@@ -54,7 +54,7 @@ def _minhash_ranges(values, ranges, a, b, out):  # pragma: no cover - compiled
                     row[k] = v
 
 
-def sign_ranges(hashes32: np.ndarray, ranges: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+def sign_ranges(hashes32: np.ndarray, ranges: np.ndarray, num_perm: int, seed: int, perms: slice = slice(None)) -> np.ndarray:
     """MinHash signatures of many ranges of one flat shingle array.
 
     Args:
@@ -62,14 +62,17 @@ def sign_ranges(hashes32: np.ndarray, ranges: np.ndarray, num_perm: int, seed: i
         ranges: int64 ``(n, 2)`` half-open ranges into ``hashes32`` (windows may overlap).
         num_perm: Permutations per signature.
         seed: Permutation seed.
+        perms: Only these permutations (columns) of the signatures: LSH can band a large
+            corpus a few bands at a time without holding every signature.
 
     Returns:
-        A uint32 array ``(n, num_perm)``; an empty range gives all ``EMPTY``.
+        A uint32 array ``(n, permutations)``; an empty range gives all ``EMPTY``.
     """
-    a, b = permutations(num_perm, seed)
-    out = np.empty((len(ranges), num_perm), dtype=np.uint32)
-    if len(ranges):
-        _minhash_ranges(np.ascontiguousarray(hashes32, dtype=np.uint32), np.ascontiguousarray(ranges, dtype=np.int64), a, b, out)
+    a, b = (p[perms] for p in permutations(num_perm, seed))
+    out = np.empty((len(ranges), len(a)), dtype=np.uint32)
+    if len(ranges) and len(a):
+        _minhash_ranges(np.ascontiguousarray(hashes32, dtype=np.uint32), np.ascontiguousarray(ranges, dtype=np.int64),
+                        np.ascontiguousarray(a), np.ascontiguousarray(b), out)
     return out
 
 

@@ -75,3 +75,11 @@ def test_window_inputs_equal_the_per_article_loop():
         want = _window_inputs_reference(articles, dfs, 20, window_words)
         for g, w in zip(got, want):
             assert g.dtype == w.dtype and np.array_equal(g, w)
+
+
+def test_some_permutations_are_those_columns():
+    rng = np.random.default_rng(5)
+    values = rng.integers(0, 1 << 32, size=300, dtype=np.uint64).astype(np.uint32)
+    ranges = np.array([[0, 300], [5, 40], [7, 7]])
+    full = sign_ranges(values, ranges, 128, 1)
+    assert np.array_equal(sign_ranges(values, ranges, 128, 1, slice(12, 30)), full[:, 12:30])
