@@ -30,9 +30,12 @@ from __future__ import annotations
 import dataclasses
 import posixpath
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from typing import Callable, Iterable, Iterator, Optional, Sequence
 from urllib.parse import urlsplit
+
+import numba
+import numpy as np
 
 from provenance.model import Article
 
@@ -128,7 +131,10 @@ def _key(line: str) -> str:
 
 
 def _lines(text: str) -> Iterator[tuple[str, int, int]]:
-    """(key, start, end) of each non-trivial unit (a sentence of a line), stripped of blanks."""
+    """(key, start, end) of each non-trivial unit (a sentence of a line), stripped of blanks.
+
+    The definition of a unit; ``_find_units`` finds the same units, faster, for whole sites.
+    """
     for found in _UNIT.finditer(text):
         line = found.group()
         stripped = line.strip()
@@ -138,47 +144,218 @@ def _lines(text: str) -> Iterator[tuple[str, int, int]]:
         yield _key(stripped), start, start + len(stripped)
 
 
-def _repeated_blocks(keys: list[str], counts: Counter[str]) -> Iterator[tuple[int, int]]:
-    """Runs of consecutive lines that repeat on other pages.
+# --- the same units, found in one compiled pass over a site's code points -----------------
 
-    A footer of three lines moves as one block; its company is the story before it.
+# A site's texts are encoded (UTF-32) and scanned this many characters at a time.
+CHUNK_CHARS = 1 << 23
+_NEWLINE = 10
+_SPACE = 32
+_ASCII_SPACE = np.zeros(128, dtype=np.bool_)
+_ASCII_SPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True  # str.isspace, as regex \s
+_ASCII_FOLD = np.array([c + 32 if 65 <= c <= 90 else c for c in range(128)], dtype=np.uint32)
+_ENDS = np.array([ord(c) for c in ".!?"], dtype=np.uint32)
+_CLOSERS = np.array([ord(c) for c in "\"'”’)]"], dtype=np.uint32)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Units:
+    """The units of a site's pages, in page and text order (units shorter than ``MIN_LINE_CHARS`` left out).
+
+    Attributes:
+        page: Index of each unit's page.
+        start: Stripped start offset in its page's text.
+        end: Stripped end offset.
+        key: 64-bit hash of the unit's key (whitespace collapsed, case folded): equal keys,
+            equal hashes; two different keys of one site sharing a hash is a 2**-64 chance.
     """
+
+    page: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    key: np.ndarray
+
+
+def _other_chars(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The non-ASCII code points in ``codes``, sorted, with whether each is a space and its case folding (0-padded)."""
+    chars = np.unique(codes[codes >= 128])
+    space = np.array([chr(c).isspace() for c in chars.tolist()], dtype=np.bool_)
+    fold = np.zeros((len(chars), 3), dtype=np.uint32)
+    for row, c in enumerate(chars.tolist()):
+        folded = [ord(f) for f in chr(c).casefold()]
+        fold[row, : len(folded)] = folded
+    return chars, space, fold
+
+
+@numba.njit(cache=True)
+def _is_space(c, other, other_space):  # pragma: no cover - compiled
+    if c < 128:
+        return _ASCII_SPACE[c]
+    return other_space[np.searchsorted(other, c)]
+
+
+@numba.njit(cache=True)
+def _find_units(codes, other, other_space, other_fold, min_chars):  # pragma: no cover - compiled
+    """Stripped (start, end, key hash) of each unit of ``codes`` at least ``min_chars`` long.
+
+    A unit, as ``_UNIT`` matches it: from its first character (not a newline), up to the
+    first of a newline, the end of the text, or a sentence end after that first character
+    (one of ``.!?``, then closing quotes and brackets, followed by a space, which is left to
+    the next unit). The hash is FNV-1a over the key's code points: whitespace runs as one
+    space, other characters case folded.
+    """
+    n = codes.shape[0]
+    starts = np.empty(n // min_chars + 1, dtype=np.int64)
+    ends = np.empty(n // min_chars + 1, dtype=np.int64)
+    keys = np.empty(n // min_chars + 1, dtype=np.uint64)
+    count = 0
     position = 0
-    while position < len(keys):
-        if counts[keys[position]] < MIN_PAGES:
+    while position < n:
+        if codes[position] == _NEWLINE:
             position += 1
             continue
-        end = position
-        while end < len(keys) and counts[keys[end]] >= MIN_PAGES:
+        end = position + 1
+        while end < n and codes[end] != _NEWLINE:
+            if codes[end] == _ENDS[0] or codes[end] == _ENDS[1] or codes[end] == _ENDS[2]:
+                after = end + 1
+                while after < n and (codes[after] == _CLOSERS[0] or codes[after] == _CLOSERS[1] or codes[after] == _CLOSERS[2]
+                                     or codes[after] == _CLOSERS[3] or codes[after] == _CLOSERS[4] or codes[after] == _CLOSERS[5]):
+                    after += 1
+                if after < n and _is_space(codes[after], other, other_space):
+                    end = after
+                    break
             end += 1
-        yield position, end
+        first, last = position, end
         position = end
+        while first < last and _is_space(codes[first], other, other_space):
+            first += 1
+        while last > first and _is_space(codes[last - 1], other, other_space):
+            last -= 1
+        if last - first < min_chars:
+            continue
+        key = np.uint64(0xCBF29CE484222325)
+        blank = False
+        for x in range(first, last):
+            c = codes[x]
+            if _is_space(c, other, other_space):
+                if not blank:
+                    key = (key ^ np.uint64(_SPACE)) * np.uint64(0x100000001B3)
+                blank = True
+                continue
+            blank = False
+            if c < 128:
+                key = (key ^ np.uint64(_ASCII_FOLD[c])) * np.uint64(0x100000001B3)
+            else:
+                row = np.searchsorted(other, c)
+                for f in range(3):
+                    if other_fold[row, f] == 0:
+                        break
+                    key = (key ^ np.uint64(other_fold[row, f])) * np.uint64(0x100000001B3)
+        starts[count] = first
+        ends[count] = last
+        keys[count] = key
+        count += 1
+    return starts[:count], ends[:count], keys[:count]
+
+
+def _site_units(texts: Sequence[str]) -> _Units:
+    """The units of each text, found a chunk of texts at a time."""
+    pages, starts, ends, keys = [], [], [], []
+    first = 0
+    while first < len(texts):
+        last, size = first, 0
+        while last < len(texts) and (last == first or size + len(texts[last]) < CHUNK_CHARS):
+            size += len(texts[last]) + 1
+            last += 1
+        # Pages joined by newlines: a unit never crosses a line, so never a page.
+        codes = np.frombuffer("\n".join(texts[first:last]).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        offsets = np.cumsum([0] + [len(text) + 1 for text in texts[first:last]])
+        start, end, key = _find_units(codes, *_other_chars(codes), MIN_LINE_CHARS)
+        page = np.searchsorted(offsets, start, side="right") - 1
+        pages.append(page + first)
+        starts.append(start - offsets[page])
+        ends.append(end - offsets[page])
+        keys.append(key)
+        first = last
+    if not pages:
+        return _Units(*(np.zeros(0, dtype=np.int64),) * 3, np.zeros(0, dtype=np.uint64))
+    return _Units(np.concatenate(pages), np.concatenate(starts), np.concatenate(ends), np.concatenate(keys))
+
+
+@numba.njit(cache=True)
+def _pages(page, key_id, keys):  # pragma: no cover - compiled
+    """How many pages each key is on (units in page order)."""
+    pages = np.zeros(keys, dtype=np.int64)
+    last_page = np.full(keys, -1, dtype=np.int64)
+    for u in range(page.shape[0]):
+        if last_page[key_id[u]] != page[u]:
+            last_page[key_id[u]] = page[u]
+            pages[key_id[u]] += 1
+    return pages
+
+
+@numba.njit(cache=True)
+def _block_contexts(page, key_id, pages, keys):  # pragma: no cover - compiled
+    """Each member of a repeated block, and its block's neighbours coded as one number.
+
+    A block is a run of consecutive units of a page whose keys are each on ``MIN_PAGES``
+    pages or more (a footer of three lines moves as one block); its neighbours are the
+    keys just before and after it on the page (-1 at either end).
+    """
+    n = page.shape[0]
+    members = np.empty(n, dtype=np.int64)
+    contexts = np.empty(n, dtype=np.int64)
+    count = 0
+    u = 0
+    while u < n:
+        if pages[key_id[u]] < MIN_PAGES:
+            u += 1
+            continue
+        end = u
+        while end < n and page[end] == page[u] and pages[key_id[end]] >= MIN_PAGES:
+            end += 1
+        before = key_id[u - 1] if u > 0 and page[u - 1] == page[u] else -1
+        after = key_id[end] if end < n and page[end] == page[u] else -1
+        for m in range(u, end):
+            members[count] = key_id[m]
+            contexts[count] = (before + 1) * (keys + 1) + after + 1
+            count += 1
+        u = end
+    return members[:count], contexts[:count]
+
+
+def _learn(units: _Units, n_pages: int) -> np.ndarray:
+    """The site's boilerplate: for each unit, whether its key is."""
+    if len(units.key) == 0:
+        return np.zeros(0, dtype=np.bool_)
+    unique, key_id = np.unique(units.key, return_inverse=True)
+    pages = _pages(units.page, key_id, len(unique))
+    members, contexts = _block_contexts(units.page, key_id, pages, len(unique))
+    order = np.lexsort((contexts, members))
+    members, contexts = members[order], contexts[order]
+    first = np.ones(len(members), dtype=np.bool_)
+    first[1:] = (members[1:] != members[:-1]) | (contexts[1:] != contexts[:-1])
+    distinct_contexts = np.bincount(members[first], minlength=len(unique))
+    least = max(MIN_PAGES, min(MIN_SHARE * n_pages, REPUBLISHED_PAGES + REPUBLISHED_SHARE * n_pages))
+    learned = (pages >= least) & (distinct_contexts >= np.maximum(MIN_CONTEXTS, MIN_CONTEXT_SHARE * pages))
+    return learned[key_id]
+
+
+def _sites(articles: Sequence[Article]) -> dict[str, list[int]]:
+    """Positions of the articles of each site with enough pages to tell, in input order."""
+    pages: dict[str, list[int]] = defaultdict(list)
+    for position, article in enumerate(articles):
+        pages[site_of(article)].append(position)
+    return {site: members for site, members in pages.items() if len(members) >= MIN_PAGES}
 
 
 def site_boilerplate(articles: Sequence[Article]) -> dict[str, frozenset[str]]:
     """The boilerplate lines (normalised keys) of each site with enough pages to tell."""
-    pages: dict[str, list[Article]] = defaultdict(list)
-    for article in articles:
-        pages[site_of(article)].append(article)
     learned: dict[str, frozenset[str]] = {}
-    for site, members in pages.items():
-        if len(members) < MIN_PAGES:
-            continue
-        pages_lines = [[key for key, _, _ in _lines(article.text)] for article in members]
-        counts: Counter[str] = Counter()
-        for keys in pages_lines:
-            counts.update(set(keys))
-        contexts: dict[str, set[tuple[str, str]]] = defaultdict(set)
-        for keys in pages_lines:
-            for block_start, block_end in _repeated_blocks(keys, counts):
-                context = (keys[block_start - 1] if block_start else "", keys[block_end] if block_end < len(keys) else "")
-                for key in keys[block_start:block_end]:
-                    contexts[key].add(context)
-        least = max(MIN_PAGES, min(MIN_SHARE * len(members), REPUBLISHED_PAGES + REPUBLISHED_SHARE * len(members)))
+    for site, members in _sites(articles).items():
+        units = _site_units([articles[m].text for m in members])
+        kept = np.flatnonzero(_learn(units, len(members)))
         lines = frozenset(
-            key
-            for key, count in counts.items()
-            if count >= least and len(contexts[key]) >= max(MIN_CONTEXTS, MIN_CONTEXT_SHARE * count)
+            _key(articles[members[p]].text[s:e]) for p, s, e in zip(units.page[kept].tolist(), units.start[kept].tolist(), units.end[kept].tolist())
         )
         if lines:
             learned[site] = lines
@@ -190,8 +367,21 @@ def mask_site_boilerplate(articles: Sequence[Article]) -> list[Article]:
 
     Articles whose site has fewer than ``MIN_PAGES`` pages are returned unchanged.
     """
-    learned = site_boilerplate(articles)
-    return [mask_article(article, learned) for article in articles]
+    out = list(articles)
+    for members in _sites(articles).values():
+        units = _site_units([articles[m].text for m in members])
+        kept = np.flatnonzero(_learn(units, len(members)))
+        pages, starts, ends = units.page[kept].tolist(), units.start[kept].tolist(), units.end[kept].tolist()
+        at = 0
+        while at < len(kept):
+            page = pages[at]
+            upto = at
+            while upto < len(kept) and pages[upto] == page:
+                upto += 1
+            position = members[page]
+            out[position] = _masked(articles[position], zip(starts[at:upto], ends[at:upto]))
+            at = upto
+    return out
 
 
 def mask_article(article: Article, learned: dict[str, frozenset[str]] | dict[str, set[str]]) -> Article:
@@ -199,10 +389,13 @@ def mask_article(article: Article, learned: dict[str, frozenset[str]] | dict[str
     lines = learned.get(site_of(article))
     if not lines:
         return article
+    return _masked(article, ((start, end) for key, start, end in _lines(article.text) if key in lines))
+
+
+def _masked(article: Article, units: Iterable[tuple[int, int]]) -> Article:
+    """The article with its boilerplate units (in text order) masked, the sentences of one line as one span."""
     spans: list[tuple[int, int]] = []
-    for key, start, end in _lines(article.text):
-        if key not in lines:
-            continue
+    for start, end in units:
         gap = article.text[spans[-1][1] : start] if spans else "\n"
         if gap.isspace() and "\n" not in gap or gap == "":
             spans[-1] = (spans[-1][0], end)  # sentences of one masked line make one span
