@@ -138,7 +138,8 @@ def test_stock_sentence_pasted_into_paragraphs_is_masked():
 # of blank, and letters whose case folding changes length or leaves ASCII.
 _TRICKY = list(".!?\"'”’)] \n\t\r\x0b\x0c\x1c\x1f\x85\xa0\u2003\u2028\u3000ßİﬁΣσςKkſsΐ€😀\ud800")
 _WORDS = ["Stay", "tuned", "STAY", "straße", "STRASSE", "İstanbul", "ﬁnal", "ΣΟΦΟΣ", "σοφος", "for", "updates"]
-_unit_texts = st.lists(st.sampled_from(_WORDS + [" "] * 8 + _TRICKY), max_size=120).map("".join)
+_ENDINGS = [end + closers for end in ".!?" for closers in ["", "’", "”", ")", "]", "'", '"', "’”)", "’x"]]
+_unit_texts = st.lists(st.sampled_from(_WORDS + _ENDINGS + [" "] * 8 + _TRICKY), max_size=120).map("".join)
 
 
 @settings(derandomize=True, max_examples=300, deadline=None)
