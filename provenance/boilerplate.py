@@ -146,15 +146,14 @@ def _lines(text: str) -> Iterator[tuple[str, int, int]]:
 
 # --- the same units, found in one compiled pass over a site's code points -----------------
 
-# A site's texts are encoded (UTF-32) and scanned this many characters at a time.
+# A site's texts are encoded (UTF-32, or bytes when ASCII) and scanned this many characters at a time.
 CHUNK_CHARS = 1 << 23
 _NEWLINE = 10
 _SPACE = 32
-_ASCII_SPACE = np.zeros(128, dtype=np.bool_)
-_ASCII_SPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True  # str.isspace, as regex \s
-_ASCII_FOLD = np.array([c + 32 if 65 <= c <= 90 else c for c in range(128)], dtype=np.uint32)
-_ENDS = np.array([ord(c) for c in ".!?"], dtype=np.uint32)
-_CLOSERS = np.array([ord(c) for c in "\"'”’)]"], dtype=np.uint32)
+_FNV_OFFSET = 0xCBF29CE484222325
+_FNV_PRIME = 0x100000001B3
+_ENDS = tuple(ord(c) for c in ".!?")
+_CLOSERS = tuple(ord(c) for c in "\"'”’)]")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -165,8 +164,8 @@ class _Units:
         page: Index of each unit's page.
         start: Stripped start offset in its page's text.
         end: Stripped end offset.
-        key: 64-bit hash of the unit's key (whitespace collapsed, case folded): equal keys,
-            equal hashes; two different keys of one site sharing a hash is a 2**-64 chance.
+        key: 64-bit FNV-1a hash of the unit's key (whitespace collapsed, case folded): equal
+            keys, equal hashes; two different keys of one site sharing a hash is a 2**-64 chance.
     """
 
     page: np.ndarray
@@ -175,33 +174,31 @@ class _Units:
     key: np.ndarray
 
 
-def _other_chars(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The non-ASCII code points in ``codes``, sorted, with whether each is a space and its case folding (0-padded)."""
-    chars = np.unique(codes[codes >= 128])
-    space = np.array([chr(c).isspace() for c in chars.tolist()], dtype=np.bool_)
-    fold = np.zeros((len(chars), 3), dtype=np.uint32)
-    for row, c in enumerate(chars.tolist()):
+def _char_tables(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each code point up to the largest in ``codes``: whether it is a space (``str.isspace``,
+    which regex ``\\s`` follows), and its case folding as ``[length, code points...]``."""
+    top = max(int(codes.max(initial=0)) + 1, 128)
+    others = codes[codes >= 128]
+    chars = [*range(128), *(np.flatnonzero(np.bincount(others)) if len(others) else [])]
+    space = np.zeros(top, dtype=np.bool_)
+    fold = np.zeros((top, 4), dtype=np.uint32)
+    for c in chars:
         folded = [ord(f) for f in chr(c).casefold()]
-        fold[row, : len(folded)] = folded
-    return chars, space, fold
+        space[c] = chr(c).isspace()
+        fold[c, 0] = len(folded)
+        fold[c, 1 : 1 + len(folded)] = folded
+    return space, fold
 
 
 @numba.njit(cache=True)
-def _is_space(c, other, other_space):  # pragma: no cover - compiled
-    if c < 128:
-        return _ASCII_SPACE[c]
-    return other_space[np.searchsorted(other, c)]
-
-
-@numba.njit(cache=True)
-def _find_units(codes, other, other_space, other_fold, min_chars):  # pragma: no cover - compiled
+def _find_units(codes, space, fold, min_chars):  # pragma: no cover - compiled
     """Stripped (start, end, key hash) of each unit of ``codes`` at least ``min_chars`` long.
 
-    A unit, as ``_UNIT`` matches it: from its first character (not a newline), up to the
-    first of a newline, the end of the text, or a sentence end after that first character
-    (one of ``.!?``, then closing quotes and brackets, followed by a space, which is left to
-    the next unit). The hash is FNV-1a over the key's code points: whitespace runs as one
-    space, other characters case folded.
+    A unit, as ``_UNIT`` matches it: from its first character (not a newline) up to the
+    first newline, the end of the text, or a sentence end after that first character: one
+    of ``.!?``, then closing quotes and brackets, then a space (left to the next unit). One
+    pass: the key hash is built as the unit is read (blanks inside as one space, none at
+    either end; other characters case folded).
     """
     n = codes.shape[0]
     starts = np.empty(n // min_chars + 1, dtype=np.int64)
@@ -213,47 +210,41 @@ def _find_units(codes, other, other_space, other_fold, min_chars):  # pragma: no
         if codes[position] == _NEWLINE:
             position += 1
             continue
-        end = position + 1
-        while end < n and codes[end] != _NEWLINE:
-            if codes[end] == _ENDS[0] or codes[end] == _ENDS[1] or codes[end] == _ENDS[2]:
-                after = end + 1
-                while after < n and (codes[after] == _CLOSERS[0] or codes[after] == _CLOSERS[1] or codes[after] == _CLOSERS[2]
-                                     or codes[after] == _CLOSERS[3] or codes[after] == _CLOSERS[4] or codes[after] == _CLOSERS[5]):
-                    after += 1
-                if after < n and _is_space(codes[after], other, other_space):
-                    end = after
-                    break
-            end += 1
-        first, last = position, end
-        position = end
-        while first < last and _is_space(codes[first], other, other_space):
-            first += 1
-        while last > first and _is_space(codes[last - 1], other, other_space):
-            last -= 1
-        if last - first < min_chars:
-            continue
-        key = np.uint64(0xCBF29CE484222325)
+        first = -1  # the unit stripped: [first, last)
+        last = -1
+        key = np.uint64(_FNV_OFFSET)
         blank = False
-        for x in range(first, last):
-            c = codes[x]
-            if _is_space(c, other, other_space):
-                if not blank:
-                    key = (key ^ np.uint64(_SPACE)) * np.uint64(0x100000001B3)
+        closing = False  # after a sentence end and its closers so far: a space here ends the unit
+        at = position
+        while True:
+            c = codes[at]
+            if space[c]:
+                if closing:
+                    break
                 blank = True
-                continue
-            blank = False
-            if c < 128:
-                key = (key ^ np.uint64(_ASCII_FOLD[c])) * np.uint64(0x100000001B3)
             else:
-                row = np.searchsorted(other, c)
-                for f in range(3):
-                    if other_fold[row, f] == 0:
-                        break
-                    key = (key ^ np.uint64(other_fold[row, f])) * np.uint64(0x100000001B3)
-        starts[count] = first
-        ends[count] = last
-        keys[count] = key
-        count += 1
+                if first < 0:
+                    first = at
+                elif blank:
+                    key = (key ^ np.uint64(_SPACE)) * np.uint64(_FNV_PRIME)
+                blank = False
+                for f in range(1, 1 + fold[c, 0]):
+                    key = (key ^ np.uint64(fold[c, f])) * np.uint64(_FNV_PRIME)
+                last = at + 1
+                if at > position and (c == _ENDS[0] or c == _ENDS[1] or c == _ENDS[2]):
+                    closing = True
+                elif not (c == _CLOSERS[0] or c == _CLOSERS[1] or c == _CLOSERS[2]
+                          or c == _CLOSERS[3] or c == _CLOSERS[4] or c == _CLOSERS[5]):
+                    closing = False
+            at += 1
+            if at == n or codes[at] == _NEWLINE:
+                break
+        position = at
+        if first >= 0 and last - first >= min_chars:
+            starts[count] = first
+            ends[count] = last
+            keys[count] = key
+            count += 1
     return starts[:count], ends[:count], keys[:count]
 
 
@@ -267,9 +258,13 @@ def _site_units(texts: Sequence[str]) -> _Units:
             size += len(texts[last]) + 1
             last += 1
         # Pages joined by newlines: a unit never crosses a line, so never a page.
-        codes = np.frombuffer("\n".join(texts[first:last]).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        joined = "\n".join(texts[first:last])
+        if joined.isascii():
+            codes = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+        else:
+            codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         offsets = np.cumsum([0] + [len(text) + 1 for text in texts[first:last]])
-        start, end, key = _find_units(codes, *_other_chars(codes), MIN_LINE_CHARS)
+        start, end, key = _find_units(codes, *_char_tables(codes), MIN_LINE_CHARS)
         page = np.searchsorted(offsets, start, side="right") - 1
         pages.append(page + first)
         starts.append(start - offsets[page])

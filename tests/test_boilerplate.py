@@ -136,7 +136,7 @@ def test_stock_sentence_pasted_into_paragraphs_is_masked():
 
 # Words, and characters where units are easy to get wrong: sentence ends, closers, every kind
 # of blank, and letters whose case folding changes length or leaves ASCII.
-_TRICKY = list(".!?\"'”’)] \n\t\r\x0b\x0c\x1c\x1f\x85\xa0\u2003\u2028\u3000ßİﬁΣσςKkſsΐ€😀\ud800")
+_TRICKY = list(".!?\"'”’)] \x00\n\t\r\x0b\x0c\x1c\x1f\x85\xa0\u2003\u2028\u3000ßİﬁΣσςKkſsΐ€😀\ud800")
 _WORDS = ["Stay", "tuned", "STAY", "straße", "STRASSE", "İstanbul", "ﬁnal", "ΣΟΦΟΣ", "σοφος", "for", "updates"]
 _ENDINGS = [end + closers for end in ".!?" for closers in ["", "’", "”", ")", "]", "'", '"', "’”)", "’x"]]
 _unit_texts = st.lists(st.sampled_from(_WORDS + _ENDINGS + [" "] * 8 + _TRICKY), max_size=120).map("".join)
