@@ -18,8 +18,15 @@ Owns two ways of finding them, both adding half-open spans to ``Article.masked``
   ``MIN_CONTEXTS`` of them (and in most of its occurrences). A footer follows a
   different story on every page; a story the site republished whole, headline and
   all, has the same company every time and stays. (A story republished three
-  times under three different headlines would be taken for furniture.) Lines are compared after collapsing whitespace and case. A site is
-  the host of an article's URL, or else the folder its file is in.
+  times under three different headlines would be taken for furniture.) Lines are
+  compared after collapsing whitespace and case. A site is the host of an article's
+  URL, or else the folder its file is in.
+
+Speed: a site's units are found once, by one compiled pass over its texts' code points
+(``_find_units``, the units of the ``_UNIT`` pattern), each with a 64-bit hash of its
+key; pages, blocks and contexts are then counted over arrays of hashes, and key strings
+are made only for the lines learned. ``mask_article`` (one article, learned keys given)
+keeps the pattern.
 
 Deterministic: the result depends only on the articles, not on their order.
 Nothing here reads files or decides what is a derivation.
@@ -28,6 +35,7 @@ Nothing here reads files or decides what is a derivation.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import posixpath
 import re
 from collections import defaultdict
@@ -366,16 +374,10 @@ def mask_site_boilerplate(articles: Sequence[Article]) -> list[Article]:
     for members in _sites(articles).values():
         units = _site_units([articles[m].text for m in members])
         kept = np.flatnonzero(_learn(units, len(members)))
-        pages, starts, ends = units.page[kept].tolist(), units.start[kept].tolist(), units.end[kept].tolist()
-        at = 0
-        while at < len(kept):
-            page = pages[at]
-            upto = at
-            while upto < len(kept) and pages[upto] == page:
-                upto += 1
+        found = zip(units.page[kept].tolist(), units.start[kept].tolist(), units.end[kept].tolist())
+        for page, spans in itertools.groupby(found, key=lambda unit: unit[0]):
             position = members[page]
-            out[position] = _masked(articles[position], zip(starts[at:upto], ends[at:upto]))
-            at = upto
+            out[position] = _masked(articles[position], ((start, end) for _, start, end in spans))
     return out
 
 
