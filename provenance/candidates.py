@@ -24,7 +24,7 @@ import numba
 import numpy as np
 
 # The counting sort of a band's keys uses their top bits: about one bucket per window (so a
-# few windows a bucket), but at most 2**MAX_SORT_BITS buckets (32 MiB of counters a thread).
+# few windows a bucket), but at most 2**MAX_SORT_BITS buckets (16 MiB of counters a thread).
 MAX_SORT_BITS = 22
 # Runs of one counting-sort bucket longer than this (a boilerplate bucket, or keys whose top
 # bits agree by chance) are sorted by np.argsort rather than by insertion.
@@ -185,7 +185,7 @@ def _collisions(signatures, rows, window_article, max_bucket, bits, group, threa
     articles = np.empty((group, n), dtype=np.int32)  # the article of each sorted key
     threads = min(threads, group)
     sorted_keys = np.empty((threads, n), dtype=np.uint64)  # a thread's scratch
-    ends = np.empty((threads, 1 << bits), dtype=np.int64)
+    ends = np.empty((threads, 1 << bits), dtype=np.int32)
     found = np.zeros(bands, dtype=np.int64)
     skipped = np.zeros(bands, dtype=np.int64)
     first = np.empty(0, dtype=np.int32)
