@@ -11,8 +11,9 @@ decides that a pair is a derivation; that is verification's job.
 Speed. Bands are independent, so one compiled kernel sorts and walks several
 bands at once (``numba.prange``), and the collisions of all bands are then
 counted per first article. Band keys are hashes, so their top bits spread them
-evenly: one counting-sort pass on the top bits leaves runs of a window or two,
-which a few insertions finish. The result is a set of pairs with counts, so
+evenly: a counting sort on the top bits, then one within each (cache-sized)
+bucket on the next bits, leaves runs of a window or two, which a few insertions
+finish. The result is a set of pairs with counts, so
 it does not depend on the number of threads or on the order bands finish in.
 """
 
@@ -23,9 +24,10 @@ import dataclasses
 import numba
 import numpy as np
 
-# The counting sort of a band's keys uses their top bits: about one bucket per window (so a
-# few windows a bucket), but at most 2**MAX_SORT_BITS buckets (16 MiB of counters a thread).
-MAX_SORT_BITS = 22
+# A band's keys are sorted by a counting sort on their top TOP_BITS, then each bucket by its
+# next bits: about one sub-bucket per key, but at most 2**MAX_SUB_BITS sub-buckets.
+TOP_BITS = 8
+MAX_SUB_BITS = 16
 # Runs of one counting-sort bucket longer than this (a boilerplate bucket, or keys whose top
 # bits agree by chance) are sorted by np.argsort rather than by insertion.
 INSERTION_SORT_MAX = 32
@@ -101,32 +103,53 @@ def _sort_run(keys, articles, start, end):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def _sort_band(keys, window_article, bits, sorted_keys, sorted_articles, ends):  # pragma: no cover - compiled
-    """One band's keys, sorted, each with its window's article; ``ends`` is scratch.
-
-    A counting sort on the top ``bits`` bits of the keys, then a sort of each bucket's run.
-    """
-    n = keys.shape[0]
-    shift = np.uint64(64 - bits)
-    ends[:] = 0
-    for w in range(n):
-        ends[np.int64(keys[w] >> shift)] += 1
-    total = 0
-    for h in range(ends.shape[0]):
+def _scatter(keys, articles, start, end, shift, mask, out_keys, out_articles, ends):  # pragma: no cover - compiled
+    """Counting sort of ``keys[start:end]`` (``articles`` alongside) by ``(key >> shift) & mask`` into
+    ``out_*[start:end]``; leaves ``ends[h]`` at the end of bucket ``h``."""
+    ends[: mask + 1] = 0
+    for w in range(start, end):
+        ends[(keys[w] >> shift) & mask] += 1
+    total = start
+    for h in range(mask + 1):
         size = ends[h]
         ends[h] = total  # the start of bucket h, until the scatter below moves it to its end
         total += size
-    for w in range(n):
-        h = np.int64(keys[w] >> shift)
+    for w in range(start, end):
+        h = (keys[w] >> shift) & mask
         at = ends[h]
-        sorted_keys[at] = keys[w]
-        sorted_articles[at] = window_article[w]
+        out_keys[at] = keys[w]
+        out_articles[at] = articles[w]
         ends[h] = at + 1
+
+
+@numba.njit(cache=True)
+def _sort_band(keys, window_article, max_sub_bits, articles, scratch_keys, scratch_articles, ends, sub_ends):  # pragma: no cover - compiled
+    """Sort one band's ``keys`` in place, each window's article alongside into ``articles``.
+
+    A counting sort on the top ``TOP_BITS`` of the keys, then each of those buckets (small
+    enough to stay in cache) by its next bits, about one sub-bucket per key; the short runs
+    left are finished by ``_sort_run``.
+    """
+    n = keys.shape[0]
+    _scatter(keys, window_article, 0, n, np.uint64(64 - TOP_BITS), np.uint64((1 << TOP_BITS) - 1), scratch_keys, scratch_articles, ends)
     start = 0
-    for h in range(ends.shape[0]):
-        if ends[h] - start > 1:
-            _sort_run(sorted_keys, sorted_articles, start, ends[h])
-        start = ends[h]
+    for bucket in range(1 << TOP_BITS):
+        end = ends[bucket]
+        if end - start == 1:
+            keys[start] = scratch_keys[start]
+            articles[start] = scratch_articles[start]
+        elif end - start > 1:
+            sub_bits = 1
+            while (1 << sub_bits) < end - start and sub_bits < max_sub_bits:
+                sub_bits += 1
+            shift = np.uint64(64 - TOP_BITS - sub_bits)
+            _scatter(scratch_keys, scratch_articles, start, end, shift, np.uint64((1 << sub_bits) - 1), keys, articles, sub_ends)
+            run = start
+            for h in range(1 << sub_bits):
+                if sub_ends[h] - run > 1:
+                    _sort_run(keys, articles, run, sub_ends[h])
+                run = sub_ends[h]
+        start = end
 
 
 @numba.njit(cache=True)
@@ -171,7 +194,7 @@ def _grown(array, used, capacity):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, parallel=True)
-def _collisions(signatures, rows, window_article, max_bucket, bits, group, threads):  # pragma: no cover - compiled
+def _collisions(signatures, rows, window_article, max_bucket, max_sub_bits, group, threads):  # pragma: no cover - compiled
     """Every (band, window pair) collision as an article pair ``first < second``, and the skipped buckets.
 
     Bands go ``group`` at a time: their keys are computed a window at a time (one read of
@@ -184,8 +207,10 @@ def _collisions(signatures, rows, window_article, max_bucket, bits, group, threa
     keys = np.empty((group, n), dtype=np.uint64)  # each band's keys, then the same sorted
     articles = np.empty((group, n), dtype=np.int32)  # the article of each sorted key
     threads = min(threads, group)
-    sorted_keys = np.empty((threads, n), dtype=np.uint64)  # a thread's scratch
-    ends = np.empty((threads, 1 << bits), dtype=np.int32)
+    scratch_keys = np.empty((threads, n), dtype=np.uint64)  # a thread's scratch
+    scratch_articles = np.empty((threads, n), dtype=np.int32)
+    ends = np.empty((threads, 1 << TOP_BITS), dtype=np.int64)
+    sub_ends = np.empty((threads, 1 << max_sub_bits), dtype=np.int64)
     found = np.zeros(bands, dtype=np.int64)
     skipped = np.zeros(bands, dtype=np.int64)
     first = np.empty(0, dtype=np.int32)
@@ -199,8 +224,8 @@ def _collisions(signatures, rows, window_article, max_bucket, bits, group, threa
         for thread in numba.prange(threads):
             for band in range(low + thread, high, threads):
                 slot = band - low
-                _sort_band(keys[slot], window_article, bits, sorted_keys[thread], articles[slot], ends[thread])
-                keys[slot, :] = sorted_keys[thread]
+                _sort_band(keys[slot], window_article, max_sub_bits, articles[slot],
+                           scratch_keys[thread], scratch_articles[thread], ends[thread], sub_ends[thread])
                 found[band], skipped[band] = _walk_buckets(keys[slot], articles[slot], max_bucket, first, second, 0, False)
         needed = total + found[low:high].sum()
         if needed > first.shape[0]:
@@ -298,10 +323,9 @@ def find_candidates(
     if not 0 <= n_articles < 2**31 or window_article.min() < 0 or window_article.max() >= n_articles:
         raise ValueError(f"window articles must lie in [0, n_articles) with n_articles < 2**31; n_articles is {n_articles}")
     threads = numba.get_num_threads()
-    bits = min(max(len(signatures).bit_length(), 1), MAX_SORT_BITS)
     group = -(-BANDS_AT_ONCE // threads) * threads  # a multiple of the threads, so none idles
     first, second, skipped = _collisions(
-        np.ascontiguousarray(signatures), rows, window_article.astype(np.int32), max_bucket, bits, group, threads
+        np.ascontiguousarray(signatures), rows, window_article.astype(np.int32), max_bucket, MAX_SUB_BITS, group, threads
     )
     pairs, hits = _count_pairs(first, second, n_articles, max(min_hits, 1), 4 * threads)
     return Candidates(pairs=pairs, hits=hits, skipped_buckets=int(skipped))
