@@ -236,8 +236,11 @@ def _find_units(codes, space, fold, min_chars):  # pragma: no cover - compiled
                 elif blank:
                     key = (key ^ np.uint64(_SPACE)) * np.uint64(_FNV_PRIME)
                 blank = False
-                for f in range(1, 1 + fold[c, 0]):
-                    key = (key ^ np.uint64(fold[c, f])) * np.uint64(_FNV_PRIME)
+                if fold[c, 0] == 1:  # most characters: one folds to one
+                    key = (key ^ np.uint64(fold[c, 1])) * np.uint64(_FNV_PRIME)
+                else:
+                    for f in range(1, 1 + fold[c, 0]):
+                        key = (key ^ np.uint64(fold[c, f])) * np.uint64(_FNV_PRIME)
                 last = at + 1
                 if at > position and (c == _ENDS[0] or c == _ENDS[1] or c == _ENDS[2]):
                     closing = True
@@ -400,4 +403,5 @@ def _masked(article: Article, units: Iterable[tuple[int, int]]) -> Article:
             spans.append((start, end))
     if not spans:
         return article
-    return dataclasses.replace(article, masked=merge_spans([*article.masked, *spans]))
+    # The spans are in order and apart already: only masks the article had need merging.
+    return dataclasses.replace(article, masked=merge_spans([*article.masked, *spans]) if article.masked else tuple(spans))
