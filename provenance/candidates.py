@@ -7,6 +7,14 @@ Sorting flat arrays keeps memory at a few bytes per window, where a dict of
 buckets would cost kilobytes. Buckets larger than ``max_bucket`` hold
 boilerplate shared by many articles and are skipped (and counted). Nothing here
 decides that a pair is a derivation; that is verification's job.
+
+Speed. Bands are independent, so one compiled kernel sorts and walks several
+bands at once (``numba.prange``), and the collisions of all bands are then
+counted per first article. Band keys are hashes, so their top bits spread them
+evenly: a counting sort on the top bits, then one within each (cache-sized)
+bucket on the next bits, leaves runs of a window or two, which a few insertions
+finish. The result is a set of pairs with counts, so
+it does not depend on the number of threads or on the order bands finish in.
 """
 
 from __future__ import annotations
@@ -15,6 +23,18 @@ import dataclasses
 
 import numba
 import numpy as np
+
+# A band's keys are sorted by a counting sort on their top TOP_BITS, then each bucket by its
+# next bits: about one sub-bucket per key, but at most 2**MAX_SUB_BITS sub-buckets.
+TOP_BITS = 8
+MAX_SUB_BITS = 16
+# Runs of one counting-sort bucket longer than this (a boilerplate bucket, or keys whose top
+# bits agree by chance) are sorted by np.argsort rather than by insertion.
+INSERTION_SORT_MAX = 32
+# Bands keyed and sorted together (rounded up to a multiple of the threads): their keys are
+# computed in one pass over the signatures (each pass reads every signature row, so fewer,
+# wider passes are faster), at 12 bytes of scratch a window and band.
+BANDS_AT_ONCE = 16
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,6 +52,17 @@ class Candidates:
     skipped_buckets: int
 
 
+@numba.njit(cache=True)
+def _band_key(signatures, window, band, rows):  # pragma: no cover - compiled
+    """The band's ``rows`` signature values of one window, mixed into one uint64."""
+    key = np.uint64(band + 1) * np.uint64(0x9E3779B97F4A7C15)
+    for r in range(rows):
+        key ^= np.uint64(signatures[window, band * rows + r])
+        key *= np.uint64(0xBF58476D1CE4E5B9)
+        key ^= key >> np.uint64(31)
+    return key
+
+
 @numba.njit(cache=True, parallel=True)
 def band_keys(signatures, rows):  # pragma: no cover - compiled
     """One uint64 key per (window, band): the band's ``rows`` values mixed together."""
@@ -40,18 +71,94 @@ def band_keys(signatures, rows):  # pragma: no cover - compiled
     keys = np.empty((bands, n), dtype=np.uint64)
     for w in numba.prange(n):
         for band in range(bands):
-            key = np.uint64(band + 1) * np.uint64(0x9E3779B97F4A7C15)
-            for r in range(rows):
-                key ^= np.uint64(signatures[w, band * rows + r])
-                key *= np.uint64(0xBF58476D1CE4E5B9)
-                key ^= key >> np.uint64(31)
-            keys[band, w] = key
+            keys[band, w] = _band_key(signatures, w, band, rows)
     return keys
 
 
 @numba.njit(cache=True)
-def _bucket_pairs(sorted_keys, sorted_articles, max_bucket, n_articles):  # pragma: no cover - compiled
-    out = np.empty(1024, dtype=np.int64)
+def _sort_run(keys, articles, start, end):  # pragma: no cover - compiled
+    """Sort ``keys[start:end]`` ascending, carrying ``articles`` along (order among equal keys is free)."""
+    if end - start > INSERTION_SORT_MAX:
+        for x in range(start + 1, end):
+            if keys[x] != keys[start]:
+                break
+        else:
+            return  # one bucket of equal keys: already sorted
+        order = np.argsort(keys[start:end], kind="mergesort") + start
+        sorted_keys = keys[order]
+        sorted_articles = articles[order]
+        keys[start:end] = sorted_keys
+        articles[start:end] = sorted_articles
+        return
+    for x in range(start + 1, end):
+        key = keys[x]
+        article = articles[x]
+        y = x
+        while y > start and keys[y - 1] > key:
+            keys[y] = keys[y - 1]
+            articles[y] = articles[y - 1]
+            y -= 1
+        keys[y] = key
+        articles[y] = article
+
+
+@numba.njit(cache=True)
+def _scatter(keys, articles, start, end, shift, mask, out_keys, out_articles, ends):  # pragma: no cover - compiled
+    """Counting sort of ``keys[start:end]`` (``articles`` alongside) by ``(key >> shift) & mask`` into
+    ``out_*[start:end]``; leaves ``ends[h]`` at the end of bucket ``h``."""
+    ends[: mask + 1] = 0
+    for w in range(start, end):
+        ends[(keys[w] >> shift) & mask] += 1
+    total = start
+    for h in range(mask + 1):
+        size = ends[h]
+        ends[h] = total  # the start of bucket h, until the scatter below moves it to its end
+        total += size
+    for w in range(start, end):
+        h = (keys[w] >> shift) & mask
+        at = ends[h]
+        out_keys[at] = keys[w]
+        out_articles[at] = articles[w]
+        ends[h] = at + 1
+
+
+@numba.njit(cache=True)
+def _sort_band(keys, window_article, max_sub_bits, articles, scratch_keys, scratch_articles, ends, sub_ends):  # pragma: no cover - compiled
+    """Sort one band's ``keys`` in place, each window's article alongside into ``articles``.
+
+    A counting sort on the top ``TOP_BITS`` of the keys, then each of those buckets (small
+    enough to stay in cache) by its next bits, about one sub-bucket per key; the short runs
+    left are finished by ``_sort_run``.
+    """
+    n = keys.shape[0]
+    _scatter(keys, window_article, 0, n, np.uint64(64 - TOP_BITS), np.uint64((1 << TOP_BITS) - 1), scratch_keys, scratch_articles, ends)
+    start = 0
+    for bucket in range(1 << TOP_BITS):
+        end = ends[bucket]
+        if end - start == 1:
+            keys[start] = scratch_keys[start]
+            articles[start] = scratch_articles[start]
+        elif end - start > 1:
+            sub_bits = 1
+            while (1 << sub_bits) < end - start and sub_bits < max_sub_bits:
+                sub_bits += 1
+            shift = np.uint64(64 - TOP_BITS - sub_bits)
+            _scatter(scratch_keys, scratch_articles, start, end, shift, np.uint64((1 << sub_bits) - 1), keys, articles, sub_ends)
+            run = start
+            for h in range(1 << sub_bits):
+                if sub_ends[h] - run > 1:
+                    _sort_run(keys, articles, run, sub_ends[h])
+                run = sub_ends[h]
+        start = end
+
+
+@numba.njit(cache=True)
+def _walk_buckets(sorted_keys, sorted_articles, max_bucket, first, second, at, write):  # pragma: no cover - compiled
+    """Count (and if ``write``, store from ``at``) the article pairs of a sorted band's buckets.
+
+    Returns:
+        The number of pairs and of buckets skipped as larger than ``max_bucket``.
+    """
     count = 0
     skipped = 0
     start = 0
@@ -70,16 +177,124 @@ def _bucket_pairs(sorted_keys, sorted_articles, max_bucket, n_articles):  # prag
                     j = sorted_articles[y]
                     if i == j:
                         continue
-                    if i > j:
-                        i, j = j, i
-                    if count == out.shape[0]:
-                        grown = np.empty(out.shape[0] * 2, dtype=np.int64)
-                        grown[:count] = out[:count]
-                        out = grown
-                    out[count] = i * n_articles + j
+                    if write:
+                        first[at + count] = min(i, j)
+                        second[at + count] = max(i, j)
                     count += 1
         start = end
-    return out[:count], skipped
+    return count, skipped
+
+
+@numba.njit(cache=True)
+def _grown(array, used, capacity):  # pragma: no cover - compiled
+    """A larger copy of ``array``, its first ``used`` items kept."""
+    grown = np.empty(capacity, dtype=array.dtype)
+    grown[:used] = array[:used]
+    return grown
+
+
+@numba.njit(cache=True, parallel=True)
+def _collisions(signatures, rows, window_article, max_bucket, max_sub_bits, group, threads):  # pragma: no cover - compiled
+    """Every (band, window pair) collision as an article pair ``first < second``, and the skipped buckets.
+
+    Bands go ``group`` at a time: their keys are computed a window at a time (one read of
+    each signature row for the group), then each band is sorted and its pairs counted, bands
+    in parallel; then each band writes its pairs at its offset, so the output is in band
+    order whatever the threads.
+    """
+    n = signatures.shape[0]
+    bands = signatures.shape[1] // rows
+    keys = np.empty((group, n), dtype=np.uint64)  # each band's keys, then the same sorted
+    articles = np.empty((group, n), dtype=np.int32)  # the article of each sorted key
+    threads = min(threads, group)
+    scratch_keys = np.empty((threads, n), dtype=np.uint64)  # a thread's scratch
+    scratch_articles = np.empty((threads, n), dtype=np.int32)
+    ends = np.empty((threads, 1 << TOP_BITS), dtype=np.int64)
+    sub_ends = np.empty((threads, 1 << max_sub_bits), dtype=np.int64)
+    found = np.zeros(bands, dtype=np.int64)
+    skipped = np.zeros(bands, dtype=np.int64)
+    first = np.empty(0, dtype=np.int32)
+    second = np.empty(0, dtype=np.int32)
+    total = 0
+    for low in range(0, bands, group):
+        high = min(low + group, bands)
+        for w in numba.prange(n):
+            for band in range(low, high):
+                keys[band - low, w] = _band_key(signatures, w, band, rows)
+        for thread in numba.prange(threads):
+            for band in range(low + thread, high, threads):
+                slot = band - low
+                _sort_band(keys[slot], window_article, max_sub_bits, articles[slot],
+                           scratch_keys[thread], scratch_articles[thread], ends[thread], sub_ends[thread])
+                found[band], skipped[band] = _walk_buckets(keys[slot], articles[slot], max_bucket, first, second, 0, False)
+        needed = total + found[low:high].sum()
+        if needed > first.shape[0]:
+            # Grow to the projected total of all bands (and an eighth), so most corpora grow once.
+            projected = needed * bands // high
+            first = _grown(first, total, max(needed, projected + projected // 8))
+            second = _grown(second, total, max(needed, projected + projected // 8))
+        for band in numba.prange(low, high):
+            slot = band - low
+            at = total + found[low:band].sum()
+            _walk_buckets(keys[slot], articles[slot], max_bucket, first, second, at, True)
+        total = needed
+    return first[:total], second[:total], skipped.sum()
+
+
+@numba.njit(cache=True, parallel=True)
+def _count_pairs(first, second, n_articles, min_hits, parts):  # pragma: no cover - compiled
+    """The distinct pairs ``(first, second)`` seen at least ``min_hits`` times, sorted, with their counts.
+
+    A counting sort by first article; then, for each first article, its second articles are
+    tallied in a dense array (``parts`` ranges of first articles in parallel, each with its own
+    tally), and those kept are sorted. ``first`` is overwritten: it holds the tallies.
+    """
+    starts = np.zeros(n_articles + 1, dtype=np.int64)
+    for p in range(first.shape[0]):
+        starts[first[p] + 1] += 1
+    for i in range(n_articles):
+        starts[i + 1] += starts[i]
+    fill = starts[:-1].copy()
+    by_first = np.empty(first.shape[0], dtype=np.int32)
+    for p in range(first.shape[0]):
+        i = first[p]
+        by_first[fill[i]] = second[p]
+        fill[i] += 1
+    tallies = first  # no longer needed: reused for the tally of each kept pair
+    kept = np.zeros(n_articles + 1, dtype=np.int64)
+    for part in numba.prange(parts):
+        tally = np.zeros(n_articles, dtype=np.int64)
+        for i in range(n_articles * part // parts, n_articles * (part + 1) // parts):
+            seconds = by_first[starts[i] : starts[i + 1]]
+            for j in seconds:
+                tally[j] += 1
+            # Move each kept second article, once, to the front of the run (its tally turns
+            # negative, so later copies pass); clear the tallies of the others on the way.
+            count = 0
+            for x in range(seconds.shape[0]):
+                j = seconds[x]
+                if tally[j] >= min_hits:
+                    seconds[count] = j
+                    count += 1
+                    tally[j] = -tally[j]
+                elif tally[j] > 0:
+                    tally[j] = 0
+            seconds[:count].sort()
+            for x in range(count):
+                j = seconds[x]
+                tallies[starts[i] + x] = -tally[j]
+                tally[j] = 0
+            kept[i + 1] = count
+    for i in range(n_articles):
+        kept[i + 1] += kept[i]
+    pairs = np.empty((kept[n_articles], 2), dtype=np.int64)
+    hits = np.empty(kept[n_articles], dtype=np.int64)
+    for i in numba.prange(n_articles):
+        for x in range(kept[i + 1] - kept[i]):
+            pairs[kept[i] + x, 0] = i
+            pairs[kept[i] + x, 1] = by_first[starts[i] + x]
+            hits[kept[i] + x] = tallies[starts[i] + x]
+    return pairs, hits
 
 
 def find_candidates(
@@ -89,8 +304,8 @@ def find_candidates(
 
     Args:
         signatures: uint32 ``(windows, num_perm)`` window signatures.
-        window_article: The article index of each window.
-        n_articles: Number of articles (pairs are coded ``i * n_articles + j``).
+        window_article: The article index of each window, in ``[0, n_articles)``.
+        n_articles: Number of articles.
         rows: Rows per band.
         max_bucket: Largest bucket still used.
         min_hits: Fewest collisions a pair needs. One collision of short windows is often
@@ -98,18 +313,19 @@ def find_candidates(
 
     Returns:
         The candidate pairs with their collision counts.
+
+    Raises:
+        ValueError: if a window's article is outside ``[0, n_articles)``.
     """
-    window_article = np.ascontiguousarray(window_article, dtype=np.int64)
-    codes = [np.zeros(0, dtype=np.int64)]
-    skipped = 0
-    if len(signatures):
-        keys = band_keys(np.ascontiguousarray(signatures), rows)
-        for band in range(keys.shape[0]):
-            order = np.argsort(keys[band], kind="stable")
-            found, dropped = _bucket_pairs(keys[band][order], window_article[order], max_bucket, n_articles)
-            codes.append(found)
-            skipped += int(dropped)
-    unique, hits = np.unique(np.concatenate(codes), return_counts=True)
-    unique, hits = unique[hits >= min_hits], hits[hits >= min_hits]
-    pairs = np.stack([unique // n_articles, unique % n_articles], axis=1) if len(unique) else np.zeros((0, 2), dtype=np.int64)
-    return Candidates(pairs=pairs.astype(np.int64), hits=hits.astype(np.int64), skipped_buckets=skipped)
+    window_article = np.asarray(window_article)
+    if len(signatures) == 0 or signatures.shape[1] // rows == 0:
+        return Candidates(pairs=np.zeros((0, 2), dtype=np.int64), hits=np.zeros(0, dtype=np.int64), skipped_buckets=0)
+    if not 0 <= n_articles < 2**31 or window_article.min() < 0 or window_article.max() >= n_articles:
+        raise ValueError(f"window articles must lie in [0, n_articles) with n_articles < 2**31; n_articles is {n_articles}")
+    threads = numba.get_num_threads()
+    group = -(-BANDS_AT_ONCE // threads) * threads  # a multiple of the threads, so none idles
+    first, second, skipped = _collisions(
+        np.ascontiguousarray(signatures), rows, window_article.astype(np.int32), max_bucket, MAX_SUB_BITS, group, threads
+    )
+    pairs, hits = _count_pairs(first, second, n_articles, max(min_hits, 1), 4 * threads)
+    return Candidates(pairs=pairs, hits=hits, skipped_buckets=int(skipped))

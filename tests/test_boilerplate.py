@@ -2,8 +2,30 @@
 
 from __future__ import annotations
 
+import random
+from collections import Counter, defaultdict
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import provenance.boilerplate as boilerplate
 import provenance.pipeline as pipeline
-from provenance.boilerplate import MIN_PAGES, known_spans, mask_site_boilerplate, merge_spans, site_boilerplate, site_of
+from provenance.boilerplate import (
+    MIN_CONTEXT_SHARE,
+    MIN_CONTEXTS,
+    MIN_PAGES,
+    MIN_SHARE,
+    REPUBLISHED_PAGES,
+    REPUBLISHED_SHARE,
+    _lines,
+    _site_units,
+    known_spans,
+    mask_article,
+    mask_site_boilerplate,
+    merge_spans,
+    site_boilerplate,
+    site_of,
+)
 from provenance.ingest import read_corpus
 from provenance.model import Article
 from tests.conftest import SEEDS
@@ -108,3 +130,104 @@ def test_stock_sentence_pasted_into_paragraphs_is_masked():
     masked = mask_site_boilerplate(pages)
     for page in masked:
         assert [page.text[s:e] for s, e in page.masked] == [stock]
+
+
+# --- the compiled unit finder and learner against the definitions they replace ----------------
+
+# Words, and characters where units are easy to get wrong: sentence ends, closers, every kind
+# of blank, and letters whose case folding changes length or leaves ASCII.
+_TRICKY = list(".!?\"'”’)] \x00\n\t\r\x0b\x0c\x1c\x1f\x85\xa0\u2003\u2028\u3000ßİﬁΣσςKkſsΐ€😀\ud800")
+_WORDS = ["Stay", "tuned", "STAY", "straße", "STRASSE", "İstanbul", "ﬁnal", "ΣΟΦΟΣ", "σοφος", "for", "updates"]
+_ENDINGS = [end + closers for end in ".!?" for closers in ["", "’", "”", ")", "]", "'", '"', "’”)", "’x"]]
+_unit_texts = st.lists(st.sampled_from(_WORDS + _ENDINGS + [" "] * 8 + _TRICKY), max_size=120).map("".join)
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(st.lists(_unit_texts, min_size=1, max_size=4))
+def test_site_units_are_the_units_of_the_unit_pattern(texts):
+    units = _site_units(texts)
+    expected = [(page, start, end, key) for page, text in enumerate(texts) for key, start, end in _lines(text)]
+    assert list(zip(units.page.tolist(), units.start.tolist(), units.end.tolist())) == [e[:3] for e in expected]
+    assert units.key.tolist() == [_fnv1a(e[3]) for e in expected]
+
+
+def _fnv1a(key: str) -> int:
+    """64-bit FNV-1a over the key's code points, as ``_find_units`` hashes keys."""
+    value = 0xCBF29CE484222325
+    for c in key:
+        value = ((value ^ ord(c)) * 0x100000001B3) % 2**64
+    return value
+
+
+def _reference_site_boilerplate(articles: list[Article]) -> dict[str, frozenset[str]]:
+    """site_boilerplate as first written: keys as strings, a Counter and sets of contexts."""
+    pages: dict[str, list[Article]] = defaultdict(list)
+    for article in articles:
+        pages[site_of(article)].append(article)
+    learned = {}
+    for site, members in pages.items():
+        if len(members) < MIN_PAGES:
+            continue
+        pages_lines = [[key for key, _, _ in _lines(article.text)] for article in members]
+        counts: Counter[str] = Counter()
+        for keys in pages_lines:
+            counts.update(set(keys))
+        contexts: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        for keys in pages_lines:
+            position = 0
+            while position < len(keys):
+                if counts[keys[position]] < MIN_PAGES:
+                    position += 1
+                    continue
+                end = position
+                while end < len(keys) and counts[keys[end]] >= MIN_PAGES:
+                    end += 1
+                context = (keys[position - 1] if position else "", keys[end] if end < len(keys) else "")
+                for key in keys[position:end]:
+                    contexts[key].add(context)
+                position = end
+        least = max(MIN_PAGES, min(MIN_SHARE * len(members), REPUBLISHED_PAGES + REPUBLISHED_SHARE * len(members)))
+        lines = frozenset(
+            key for key, count in counts.items() if count >= least and len(contexts[key]) >= max(MIN_CONTEXTS, MIN_CONTEXT_SHARE * count)
+        )
+        if lines:
+            learned[site] = lines
+    return learned
+
+
+def _random_sites(seed: int) -> list[Article]:
+    """Pages of three sites: stories, footers in rotation, stock sentences pasted into paragraphs, republished stories."""
+    rng = random.Random(seed)
+    words = "harbour council budget orchestra railway vaccine election drought museum satellite bakery glacier".split()
+    footers = ["Follow us on every social network there is.", "Copyright the Daily Example, all of it.",
+               "Subscribe to our newsletter for the latest headlines!", "Stay tuned for further updates as the story unfolds."]
+    articles = []
+    for site in ("a.example", "b.example", "c.example"):
+        republished = " ".join(rng.choice(words) for _ in range(30)) + "."
+        for n in range(rng.randrange(2, 40)):
+            sentences = [" ".join(rng.choice(words) for _ in range(rng.randrange(3, 12))).capitalize() + rng.choice(".!?") for _ in range(8)]
+            if rng.random() < 0.5:
+                sentences.insert(rng.randrange(len(sentences)), rng.choice(footers))
+            paragraphs = [" ".join(sentences[k : k + 3]) for k in range(0, len(sentences), 3)]
+            if rng.random() < 0.2:
+                paragraphs.append(republished)
+            paragraphs += rng.sample(footers, rng.randrange(0, 3))
+            text = rng.choice(["\n", "\n\n", "\n \n"]).join(paragraphs)
+            articles.append(Article(id=f"{site}/{n}", text=text, path=f"{site}/{n}.txt", url=f"https://{site}/{n}"))
+    rng.shuffle(articles)
+    return articles
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_site_boilerplate_and_masks_match_the_reference(seed):
+    articles = _random_sites(seed)
+    learned = _reference_site_boilerplate(articles)
+    assert site_boilerplate(articles) == learned
+    assert mask_site_boilerplate(articles) == [mask_article(article, learned) for article in articles]
+
+
+def test_sites_are_scanned_in_chunks(monkeypatch):
+    articles = _random_sites(3)
+    whole = mask_site_boilerplate(articles)
+    monkeypatch.setattr(boilerplate, "CHUNK_CHARS", 200)
+    assert mask_site_boilerplate(articles) == whole

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
+from collections import Counter, defaultdict
 
-from provenance.candidates import find_candidates
+import numpy as np
+import pytest
+
+from provenance.candidates import _collisions, band_keys, find_candidates
 from provenance.signatures import sign_ranges
 
 
@@ -31,3 +34,78 @@ def test_oversized_buckets_are_skipped():
     sets = [list(range(20))] * 5
     found = find_candidates(_signatures(sets), np.arange(5), 5, rows=4, max_bucket=4)
     assert found.pairs.shape == (0, 2) and found.skipped_buckets == 16
+
+
+def _reference(signatures: np.ndarray, window_article: np.ndarray, rows: int, max_bucket: int, min_hits: int):
+    """find_candidates in plain Python: a dict of buckets per band, a Counter of pairs."""
+    hits: Counter[tuple[int, int]] = Counter()
+    skipped = 0
+    for band_row in band_keys(signatures, rows):
+        buckets: dict[int, list[int]] = defaultdict(list)
+        for window, key in enumerate(band_row.tolist()):
+            buckets[key].append(int(window_article[window]))
+        for members in buckets.values():
+            if len(members) > max_bucket:
+                skipped += 1
+                continue
+            for x, i in enumerate(members):
+                hits.update((min(i, j), max(i, j)) for j in members[x + 1 :] if i != j)
+    kept = sorted(pair for pair, count in hits.items() if count >= min_hits)
+    return [list(pair) for pair in kept], [hits[pair] for pair in kept], skipped
+
+
+def _planted(seed: int, windows: int, articles: int, num_perm: int, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Random signatures with collisions planted: shared passages, same-article echoes, a boilerplate band."""
+    rng = np.random.default_rng(seed)
+    # Few distinct values, so some band keys also collide by chance.
+    signatures = rng.integers(0, 6, size=(windows, num_perm), dtype=np.uint32)
+    owners = np.sort(rng.integers(0, articles, size=windows))
+    bands = num_perm // rows
+    for _ in range(windows // 2):  # a window copies a few bands of another (a reused passage)
+        source, target = rng.integers(0, windows, size=2)
+        for band in rng.choice(bands, size=rng.integers(1, bands + 1), replace=False):
+            signatures[target, band * rows : (band + 1) * rows] = signatures[source, band * rows : (band + 1) * rows]
+    for window in range(1, windows, 7):  # a window echoes the one before it, often in its own article
+        signatures[window, :rows] = signatures[window - 1, :rows]
+    crowd = rng.choice(windows, size=windows // 3, replace=False)  # one band's bucket holds a third of all windows
+    signatures[crowd, rows : 2 * rows] = 7
+    return signatures, owners
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_find_candidates_matches_the_plain_python_reference(seed):
+    rng = np.random.default_rng(100 + seed)
+    rows = int(rng.integers(1, 5))
+    num_perm = int(rng.choice([8, 16, 30]))
+    windows = int(rng.integers(50, 400))
+    articles = int(rng.integers(2, 60))
+    signatures, owners = _planted(seed, windows, articles, num_perm, rows)
+    for max_bucket in (2, 5, 64):
+        for min_hits in (1, 2, 4):
+            found = find_candidates(signatures, owners, articles, rows, max_bucket, min_hits)
+            pairs, hits, skipped = _reference(signatures, owners, rows, max_bucket, min_hits)
+            assert found.pairs.tolist() == pairs
+            assert found.hits.tolist() == hits
+            assert found.skipped_buckets == skipped
+            assert found.pairs.dtype == np.int64 and found.hits.dtype == np.int64
+
+
+def test_collisions_do_not_depend_on_threads_band_groups_or_sub_bucket_bits():
+    # One sub-bucket bit leaves long runs of mixed keys (sorted by argsort); sixteen, runs of a few.
+    signatures, owners = _planted(7, 3000, 20, 30, 3)
+    runs = [
+        _collisions(signatures, 3, owners.astype(np.int32), 8, bits, group, threads)
+        for bits, group, threads in ((16, 1, 1), (16, 3, 1), (16, 4, 2), (16, 10, 3), (16, 16, 16), (1, 4, 2), (2, 10, 3))
+    ]
+    for first, second, skipped in runs[1:]:
+        assert first.tolist() == runs[0][0].tolist() and second.tolist() == runs[0][1].tolist() and skipped == runs[0][2]
+
+
+def test_no_windows_no_candidates():
+    found = find_candidates(np.zeros((0, 16), dtype=np.uint32), np.zeros(0, dtype=np.int64), 3, rows=4, max_bucket=4)
+    assert found.pairs.shape == (0, 2) and found.hits.tolist() == [] and found.skipped_buckets == 0
+
+
+def test_window_articles_out_of_range_are_refused():
+    with pytest.raises(ValueError, match="n_articles"):
+        find_candidates(_signatures([list(range(20))]), np.array([3]), 3, rows=4, max_bucket=4)
