@@ -24,6 +24,8 @@ import dataclasses
 import numba
 import numpy as np
 
+from provenance.signatures import sign_ranges
+
 # A band's keys are sorted by a counting sort on their top TOP_BITS, then each bucket by its
 # next bits: about one sub-bucket per key, but at most 2**MAX_SUB_BITS sub-buckets.
 TOP_BITS = 8
@@ -53,9 +55,12 @@ class Candidates:
 
 
 @numba.njit(cache=True)
-def _band_key(signatures, window, band, rows):  # pragma: no cover - compiled
-    """The band's ``rows`` signature values of one window, mixed into one uint64."""
-    key = np.uint64(band + 1) * np.uint64(0x9E3779B97F4A7C15)
+def _band_key(signatures, window, band, rows, first_band=0):  # pragma: no cover - compiled
+    """The band's ``rows`` signature values of one window, mixed into one uint64.
+
+    ``signatures`` may hold only the columns of bands ``first_band`` on (``band`` counts from there).
+    """
+    key = np.uint64(first_band + band + 1) * np.uint64(0x9E3779B97F4A7C15)
     for r in range(rows):
         key ^= np.uint64(signatures[window, band * rows + r])
         key *= np.uint64(0xBF58476D1CE4E5B9)
@@ -194,8 +199,10 @@ def _grown(array, used, capacity):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, parallel=True)
-def _collisions(signatures, rows, window_article, max_bucket, max_sub_bits, group, threads):  # pragma: no cover - compiled
+def _collisions(signatures, rows, window_article, max_bucket, max_sub_bits, group, threads, first_band):  # pragma: no cover - compiled
     """Every (band, window pair) collision as an article pair ``first < second``, and the skipped buckets.
+
+    ``signatures`` holds the columns of bands ``first_band`` on (all of them, or a block).
 
     Bands go ``group`` at a time: their keys are computed a window at a time (one read of
     each signature row for the group), then each band is sorted and its pairs counted, bands
@@ -220,7 +227,7 @@ def _collisions(signatures, rows, window_article, max_bucket, max_sub_bits, grou
         high = min(low + group, bands)
         for w in numba.prange(n):
             for band in range(low, high):
-                keys[band - low, w] = _band_key(signatures, w, band, rows)
+                keys[band - low, w] = _band_key(signatures, w, band, rows, first_band)
         for thread in numba.prange(threads):
             for band in range(low + thread, high, threads):
                 slot = band - low
@@ -322,10 +329,67 @@ def find_candidates(
         return Candidates(pairs=np.zeros((0, 2), dtype=np.int64), hits=np.zeros(0, dtype=np.int64), skipped_buckets=0)
     if not 0 <= n_articles < 2**31 or window_article.min() < 0 or window_article.max() >= n_articles:
         raise ValueError(f"window articles must lie in [0, n_articles) with n_articles < 2**31; n_articles is {n_articles}")
-    threads = numba.get_num_threads()
-    group = -(-BANDS_AT_ONCE // threads) * threads  # a multiple of the threads, so none idles
     first, second, skipped = _collisions(
-        np.ascontiguousarray(signatures), rows, window_article.astype(np.int32), max_bucket, MAX_SUB_BITS, group, threads
+        np.ascontiguousarray(signatures), rows, window_article.astype(np.int32), max_bucket, MAX_SUB_BITS, _group(), _threads(), 0
     )
-    pairs, hits = _count_pairs(first, second, n_articles, max(min_hits, 1), 4 * threads)
+    pairs, hits = _count_pairs(first, second, n_articles, max(min_hits, 1), 4 * _threads())
     return Candidates(pairs=pairs, hits=hits, skipped_buckets=int(skipped))
+
+
+def _threads() -> int:
+    return numba.get_num_threads()
+
+
+def _group() -> int:
+    threads = _threads()
+    return -(-BANDS_AT_ONCE // threads) * threads  # a multiple of the threads, so none idles
+
+
+# Most bytes of signature columns ``find_candidates_signing`` holds at once.
+BLOCK_BYTES = 1 << 29
+
+
+def find_candidates_signing(
+    values: np.ndarray, ranges: np.ndarray, window_article: np.ndarray, n_articles: int,
+    num_perm: int, seed: int, rows: int, max_bucket: int, min_hits: int = 1,
+) -> Candidates:
+    """``find_candidates`` of the windows' MinHash signatures, signed a block of bands at a time.
+
+    Never holds every signature (512 bytes a window at 128 permutations: 12 GB for a million
+    articles): each block of bands is signed (``signatures.sign_ranges`` on its columns),
+    keyed, sorted and walked, then dropped. Same result as signing everything first.
+
+    Args:
+        values: uint32 shingle values (``signature_inputs``).
+        ranges: int64 ``(windows, 2)`` window ranges into ``values``.
+        window_article: The article of each window, in ``[0, n_articles)``.
+        n_articles: Number of articles.
+        num_perm: Permutations per signature.
+        seed: Permutation seed.
+        rows: Rows per band.
+        max_bucket: Largest bucket still used.
+        min_hits: Fewest collisions a pair needs.
+    """
+    window_article = np.asarray(window_article)
+    bands = num_perm // rows
+    if len(ranges) == 0 or bands == 0:
+        return Candidates(pairs=np.zeros((0, 2), dtype=np.int64), hits=np.zeros(0, dtype=np.int64), skipped_buckets=0)
+    if not 0 <= n_articles < 2**31 or window_article.min() < 0 or window_article.max() >= n_articles:
+        raise ValueError(f"window articles must lie in [0, n_articles) with n_articles < 2**31; n_articles is {n_articles}")
+    threads = _threads()
+    per_band = len(ranges) * rows * 4
+    block = max(threads, min(bands, BLOCK_BYTES // per_band // threads * threads))
+    articles = window_article.astype(np.int32)
+    firsts, seconds, skipped = [], [], 0
+    for low in range(0, bands, block):
+        high = min(bands, low + block)
+        columns = sign_ranges(values, ranges, num_perm, seed, slice(low * rows, high * rows))
+        first, second, dropped = _collisions(columns, rows, articles, max_bucket, MAX_SUB_BITS, min(_group(), high - low), threads, low)
+        firsts.append(first)
+        seconds.append(second)
+        skipped += int(dropped)
+        del columns
+    first, second = np.concatenate(firsts), np.concatenate(seconds)
+    del firsts, seconds
+    pairs, hits = _count_pairs(first, second, n_articles, max(min_hits, 1), 4 * threads)
+    return Candidates(pairs=pairs, hits=hits, skipped_buckets=skipped)

@@ -2,8 +2,8 @@
 
 Owns stage order and orchestration: ingest → per-site boilerplate masking →
 normalise and shingle → document
-frequencies → passage windows and signatures → LSH candidates → verify, align
-and score → trees and stories → ``Report``. Parallel stages hand worker
+frequencies → passage windows → MinHash signatures and LSH candidates (a block
+of bands at a time) → verify, align and score → trees and stories → ``Report``. Parallel stages hand worker
 processes index ranges (the corpus is inherited by fork, never pickled) and
 gather results in index order, so the report is byte-identical whatever the
 worker count. Nothing here parses command lines or renders output.
@@ -23,7 +23,7 @@ import numpy as np
 
 from provenance.align import SentenceIndex, batch_seeds, extend
 from provenance.boilerplate import mask_site_boilerplate
-from provenance.candidates import Candidates, find_candidates
+from provenance.candidates import Candidates, find_candidates_signing
 from provenance.errors import InputError
 from provenance.fast_shingle import fast_path, shingle_texts
 from provenance.ingest import DEFAULT_FIELDS, MAX_ARTICLE_CHARS, Fields, read_corpus
@@ -31,7 +31,7 @@ from provenance.model import Article, Match, Report, Skipped, Tree
 from provenance.score import build_match
 from provenance.settings import Settings
 from provenance.shingle import Shingled, Vocabulary, shingle_text
-from provenance.signatures import sign_ranges, window_inputs
+from provenance.signatures import window_inputs
 from provenance.tree import build_stories, build_trees
 
 T = TypeVar("T")
@@ -211,12 +211,13 @@ def scan_articles(
     with timer.stage("shingle"):
         shingled = shingle_articles(articles, workers)
         vocabulary = Vocabulary.build(shingled)
-    with timer.stage("signatures"):
+    with timer.stage("windows"):
         values, ranges, owners = signature_inputs(shingled, vocabulary, settings)
-        signatures = sign_ranges(values, ranges, settings.num_perm, settings.seed)
     with timer.stage("candidates"):
-        candidates: Candidates = find_candidates(
-            signatures, owners, len(articles), settings.lsh_rows, settings.max_bucket, settings.min_hits
+        # MinHash and LSH a block of bands at a time: the whole signature matrix is never held.
+        candidates: Candidates = find_candidates_signing(
+            values, ranges, owners, len(articles), settings.num_perm, settings.seed,
+            settings.lsh_rows, settings.max_bucket, settings.min_hits,
         )
     with timer.stage("verify"):
         verified_pairs, verified = verify_pairs(articles, shingled, vocabulary, candidates.pairs, settings, workers)

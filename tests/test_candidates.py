@@ -94,7 +94,7 @@ def test_collisions_do_not_depend_on_threads_band_groups_or_sub_bucket_bits():
     # One sub-bucket bit leaves long runs of mixed keys (sorted by argsort); sixteen, runs of a few.
     signatures, owners = _planted(7, 3000, 20, 30, 3)
     runs = [
-        _collisions(signatures, 3, owners.astype(np.int32), 8, bits, group, threads)
+        _collisions(signatures, 3, owners.astype(np.int32), 8, bits, group, threads, 0)
         for bits, group, threads in ((16, 1, 1), (16, 3, 1), (16, 4, 2), (16, 10, 3), (16, 16, 16), (1, 4, 2), (2, 10, 3))
     ]
     for first, second, skipped in runs[1:]:
@@ -109,3 +109,23 @@ def test_no_windows_no_candidates():
 def test_window_articles_out_of_range_are_refused():
     with pytest.raises(ValueError, match="n_articles"):
         find_candidates(_signatures([list(range(20))]), np.array([3]), 3, rows=4, max_bucket=4)
+
+
+def test_signing_a_block_of_bands_at_a_time_gives_the_same_candidates(monkeypatch):
+    from provenance import candidates
+    from provenance.candidates import find_candidates_signing
+    from provenance.signatures import sign_ranges
+
+    rng = np.random.default_rng(11)
+    # 60 articles of 6 windows over a small alphabet, so that windows collide often.
+    values = rng.integers(0, 40, size=3000, dtype=np.uint64).astype(np.uint32)
+    starts = rng.integers(0, 2990, size=360)
+    ranges = np.stack([starts, starts + rng.integers(1, 10, size=360)], axis=1).astype(np.int64)
+    owners = np.repeat(np.arange(60, dtype=np.int64), 6)
+    whole = find_candidates(sign_ranges(values, ranges, 128, 1), owners, 60, 3, 8, 2)
+    assert len(whole.pairs) and whole.skipped_buckets
+    for block_bytes in (1, 360 * 3 * 4 * 5, 1 << 29):  # one band (the least a block holds), five, all
+        monkeypatch.setattr(candidates, "BLOCK_BYTES", block_bytes)
+        got = find_candidates_signing(values, ranges, owners, 60, 128, 1, 3, 8, 2)
+        assert np.array_equal(got.pairs, whole.pairs) and np.array_equal(got.hits, whole.hits)
+        assert got.skipped_buckets == whole.skipped_buckets
