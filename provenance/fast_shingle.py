@@ -167,11 +167,18 @@ def _tokens(codes, lo, hi, abbreviations, keys, values, out, starts, ends, hashe
         c = _fold(codes[i])
         if _is_alnum(c):
             start = i
-            while i < hi and _is_alnum(_fold(codes[i])):
+            # The word hash (as _word_hash) as the word is read: one pass over its characters.
+            h = _FNV_OFFSET
+            while i < hi:
+                d = _fold(codes[i])
+                if not _is_alnum(d):
+                    break
+                h ^= np.uint64(_lower(d))
+                h *= _FNV_PRIME
                 i += 1
+            h = _mix(h)
             starts[n] = start - lo
             ends[n] = i - lo
-            h = _word_hash(codes, start, i)
             hashes[n] = h
             stems[n], found = _lookup(keys, values, h)
             missing[n] = not found
