@@ -259,6 +259,32 @@ def _document_frequencies(hashes, offsets):  # pragma: no cover - compiled
     return keys[used], counts[used]
 
 
+@numba.njit(cache=True, parallel=True)
+def _frequency_table_lookup(stems, df, hashes):  # pragma: no cover - compiled
+    """``df`` of each of ``hashes`` by way of an open-addressing table of ``stems`` (0 if absent)."""
+    bits = 1
+    while (1 << bits) < 2 * stems.shape[0]:
+        bits += 1
+    mask = np.uint64((1 << bits) - 1)
+    keys = np.zeros(1 << bits, dtype=np.uint64)
+    values = np.zeros(1 << bits, dtype=np.int64)
+    used = np.zeros(1 << bits, dtype=np.bool_)
+    for k in range(stems.shape[0]):
+        slot = (stems[k] * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits)
+        while used[slot]:
+            slot = (slot + np.uint64(1)) & mask
+        keys[slot], values[slot], used[slot] = stems[k], df[k], True
+    out = np.zeros(hashes.shape[0], dtype=np.int64)
+    for t in numba.prange(hashes.shape[0]):
+        slot = (hashes[t] * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits)
+        while used[slot]:
+            if keys[slot] == hashes[t]:
+                out[t] = values[slot]
+                break
+            slot = (slot + np.uint64(1)) & mask
+    return out
+
+
 @dataclasses.dataclass(frozen=True)
 class Vocabulary:
     """Document frequencies of the corpus's stems.
@@ -288,5 +314,8 @@ class Vocabulary:
         """Document frequency of each hash (0 for a stem the corpus lacks)."""
         if len(self.stems) == 0:
             return np.zeros(len(hashes), dtype=np.int64)
-        where = np.minimum(np.searchsorted(self.stems, hashes), len(self.stems) - 1)
-        return np.where(self.stems[where] == hashes, self.df[where], 0)
+        if len(hashes) < 4 * len(self.stems):  # a few lookups: binary search
+            where = np.minimum(np.searchsorted(self.stems, hashes), len(self.stems) - 1)
+            return np.where(self.stems[where] == hashes, self.df[where], 0)
+        # Many (a whole corpus's words): a hash table, as binary search misses the cache at every step.
+        return _frequency_table_lookup(self.stems, self.df, np.ascontiguousarray(hashes, dtype=np.uint64))

@@ -48,3 +48,13 @@ def test_vocabulary_document_frequency():
     a, b = shingle_text("apple banana apple"), shingle_text("banana cherry")
     v = Vocabulary.build([a, b])
     assert v.frequency(np.array([stem_hash("banana"), stem_hash("apple"), 12345], dtype=np.uint64)).tolist() == [2, 1, 0]
+
+
+def test_vocabulary_frequency_many_lookups_equal_binary_search():
+    rng = np.random.default_rng(2)
+    stems = np.unique(rng.integers(0, 1 << 63, size=500, dtype=np.uint64))
+    v = Vocabulary(stems=stems, df=rng.integers(1, 50, size=len(stems)), articles=100)
+    queries = np.concatenate([rng.choice(stems, 3000), rng.integers(0, 1 << 63, size=1000, dtype=np.uint64)])
+    where = np.minimum(np.searchsorted(stems, queries), len(stems) - 1)
+    expected = np.where(stems[where] == queries, v.df[where], 0)
+    assert len(queries) >= 4 * len(stems) and np.array_equal(v.frequency(queries), expected)
