@@ -14,6 +14,7 @@ mapped to character spans of the original texts at the end.
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numba
 import numpy as np
@@ -63,6 +64,7 @@ class SentenceIndex:
         sorted_weights: Evidence weight of each sorted entry: 1, or ``ENTITY_WEIGHT`` for a
             name or number.
         sentence_weights: Per sentence, the sum of its stems' weights.
+        plain: Per entry of ``hashes``, whether it is a plain word (not a name or a number).
     """
 
     articles: int
@@ -73,6 +75,7 @@ class SentenceIndex:
     sorted_sentences: np.ndarray
     sorted_weights: np.ndarray
     sentence_weights: np.ndarray
+    plain: np.ndarray
 
     @classmethod
     def build(cls, shingled: list[Shingled], vocabulary: Vocabulary) -> "SentenceIndex":
@@ -105,12 +108,23 @@ class SentenceIndex:
             sorted_sentences=(np.concatenate(sorted_sentences) if sorted_sentences else np.zeros(0, np.int64)).astype(np.int64),
             sorted_weights=np.concatenate(sorted_weights) if sorted_weights else np.zeros(0),
             sentence_weights=np.add.reduceat(flat_weights, sentence_offsets[:-1]) if len(flat_weights) else np.zeros(len(sizes)),
+            plain=flat_weights == 1.0,
         )
 
     def sentences(self, article: int) -> int:
         """Number of sentences of an article."""
         return int(self.article_sentences[article + 1] - self.article_sentences[article])
 
+
+# Seeds under the seeding threshold but at least this similar are accepted next to a strong seed.
+CONTEXT_SIMILARITY = 0.2
+CONTEXT_REACH = 2
+
+MIN_SURPRISE = 6.0
+SURPRISE_NEEDS_LARGE = 1
+SURPRISE_SEEDS = 1
+PLAIN_ONLY = 1
+RESCUE_ONLY = 1
 
 # Evidence weight of a name or a number: independent reports of one event share those by
 # necessity; copies share the wording around them.
@@ -238,6 +252,35 @@ def _batch_seeds(
     return offsets, out_i, out_j, out_s
 
 
+@numba.njit(cache=True)
+def _pair_seeds(
+    a, b, sentence_offsets, article_sentences, sorted_hashes, sorted_sentences, sorted_weights, sentence_weights, threshold,
+):  # pragma: no cover - compiled
+    dummy = np.zeros(0, dtype=np.int64)
+    n = _seeds_of_pair(
+        a, b, sentence_offsets, article_sentences, sorted_hashes, sorted_sentences,
+        sorted_weights, sentence_weights, threshold, dummy, dummy, dummy, -1,
+    )
+    out_i = np.empty(n, dtype=np.int64)
+    out_j = np.empty(n, dtype=np.int64)
+    out_s = np.empty(n, dtype=np.int64)
+    if n:
+        _seeds_of_pair(
+            a, b, sentence_offsets, article_sentences, sorted_hashes, sorted_sentences,
+            sorted_weights, sentence_weights, threshold, out_i, out_j, out_s, 0,
+        )
+    return out_i, out_j, out_s
+
+
+def pair_seeds(index: SentenceIndex, a: int, b: int, threshold: float) -> np.ndarray:
+    """Seeds of one article pair, as ``batch_seeds`` finds them, in serial compiled code."""
+    out_i, out_j, out_s = _pair_seeds(
+        a, b, index.sentence_offsets, index.article_sentences, index.sorted_hashes, index.sorted_sentences,
+        index.sorted_weights, index.sentence_weights, float(threshold),
+    )
+    return np.stack([out_i, out_j, out_s], axis=1)
+
+
 def batch_seeds(index: SentenceIndex, pairs: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
     """Seed sentence pairs of many article pairs at once, in parallel compiled code.
 
@@ -276,6 +319,9 @@ class SentencePassage:
     similarity: float
     size: int
     """Distinct content stems on the smaller side."""
+    surprise: float = 0.0
+    """How far the shared stems are concentrated in this passage, as ``-log10`` of the chance
+    that they would gather there by luck (see ``concentration``); 0 when unknown."""
 
     @property
     def evidence(self) -> float:
@@ -364,6 +410,76 @@ def span_similarity(index: SentenceIndex, a: int, b: int, a_span: tuple[int, int
     return float(score), int(size_a), int(size_b)
 
 
+@numba.njit(cache=True)
+def _log10_tail(total, marked, drawn, hits):  # pragma: no cover - compiled
+    """``log10 P(X >= hits)`` for ``X`` hypergeometric: ``drawn`` of ``total`` items, ``marked`` of them marked."""
+    top = min(marked, drawn)
+    if hits <= 0 or hits <= drawn - (total - marked):
+        return 0.0
+    if hits > top:
+        return -math.inf
+    base = math.lgamma(total + 1) - math.lgamma(drawn + 1) - math.lgamma(total - drawn + 1)
+    terms = np.empty(top - hits + 1)
+    for x in range(hits, top + 1):
+        terms[x - hits] = (
+            math.lgamma(marked + 1) - math.lgamma(x + 1) - math.lgamma(marked - x + 1)
+            + math.lgamma(total - marked + 1) - math.lgamma(drawn - x + 1) - math.lgamma(total - marked - drawn + x + 1)
+            - base
+        )
+    peak = terms.max()
+    return min(0.0, (peak + math.log(np.exp(terms - peak).sum())) / math.log(10.0))
+
+
+def _article_stems(index: SentenceIndex, article: int) -> np.ndarray:
+    first, last = index.article_sentences[article], index.article_sentences[article + 1]
+    lo, hi = index.sentence_offsets[first], index.sentence_offsets[last]
+    stems = index.sorted_hashes[lo:hi]
+    if PLAIN_ONLY:
+        stems = stems[index.sorted_weights[lo:hi] == 1.0]
+    return stems[np.concatenate(([True], stems[1:] != stems[:-1]))] if len(stems) else stems
+
+
+def _span_stems(index: SentenceIndex, article: int, span: tuple[int, int]) -> np.ndarray:
+    base = index.article_sentences[article]
+    lo, hi = index.sentence_offsets[base + span[0]], index.sentence_offsets[base + span[1]]
+    stems = index.hashes[lo:hi]
+    if PLAIN_ONLY:
+        stems = stems[index.plain[lo:hi]]
+    return np.unique(stems)
+
+
+def concentration(
+    index: SentenceIndex, a: int, b: int, a_span: tuple[int, int], b_span: tuple[int, int],
+    stems_a: np.ndarray | None = None, stems_b: np.ndarray | None = None,
+) -> float:
+    """How surprising it is that the two spans share the stems they share, given their articles.
+
+    Two articles on one subject share many stems, spread over both. A copied passage gathers
+    them: of the stems of one span that occur anywhere in the other article, most lie in its
+    partner span. Under the null hypothesis that they could lie anywhere in that article, the
+    count inside the partner span is hypergeometric; its upper tail is the chance of a
+    gathering at least this tight. The more concentrated of the two sides counts, and the
+    chance is multiplied by the number of sentence pairs that could have been chosen
+    (Bonferroni), so a long pair of articles does not find one by looking everywhere.
+
+    A span that covers its whole article cannot be concentrated in it (the tail is 1): a
+    whole-article copy has no surprise, and is judged by its evidence instead.
+
+    Returns:
+        ``-log10`` of the corrected chance; 0 or less is no surprise.
+    """
+    stems_a = _article_stems(index, a) if stems_a is None else stems_a
+    stems_b = _article_stems(index, b) if stems_b is None else stems_b
+    span_a, span_b = _span_stems(index, a, a_span), _span_stems(index, b, b_span)
+    shared = len(np.intersect1d(span_a, span_b, assume_unique=True))
+    # Stems of each span found anywhere in the other article.
+    a_in_b = len(np.intersect1d(span_a, stems_b, assume_unique=True))
+    b_in_a = len(np.intersect1d(span_b, stems_a, assume_unique=True))
+    tail_a = _log10_tail(len(stems_a), len(span_a), b_in_a, shared)
+    tail_b = _log10_tail(len(stems_b), len(span_b), a_in_b, shared)
+    return -min(tail_a, tail_b) - math.log10(max(1, index.sentences(a) * index.sentences(b)))
+
+
 def _overlaps(x: SentencePassage, y: SentencePassage) -> bool:
     return (x.a_start < y.a_end and y.a_start < x.a_end) or (x.b_start < y.b_end and y.b_start < x.b_end)
 
@@ -410,6 +526,13 @@ def _trim_weak_ends(group: np.ndarray) -> np.ndarray:
     return group[np.lexsort((group[:, 1], group[:, 0]))]
 
 
+def _member(keys: np.ndarray, sorted_keys: np.ndarray, shifts: np.ndarray | None = None) -> np.ndarray:
+    """Whether each of ``keys`` (each shifted by each of ``shifts``, one column per shift) is in ``sorted_keys``."""
+    query = keys if shifts is None else keys[:, None] + shifts[None, :]
+    where = np.minimum(np.searchsorted(sorted_keys, query), len(sorted_keys) - 1)
+    return sorted_keys[where] == query
+
+
 def extend(index: SentenceIndex, a: int, b: int, found: np.ndarray, max_gap: int, min_words: int) -> list[SentencePassage]:
     """Aligned passages of articles ``a`` and ``b`` from their seeds, in sentence units.
 
@@ -427,20 +550,39 @@ def extend(index: SentenceIndex, a: int, b: int, found: np.ndarray, max_gap: int
     """
     if len(found) == 0:
         return []
+    width = index.sentences(b) + 1
+    strong_keys = np.sort(found[:, 0] * width + found[:, 1])
+    if CONTEXT_SIMILARITY > 0:
+        weak = pair_seeds(index, a, b, CONTEXT_SIMILARITY)
+        steps = np.arange(-CONTEXT_REACH, CONTEXT_REACH + 1)
+        around = (steps[:, None] * width + steps[None, :]).ravel()
+        found = weak[_member(weak[:, 0] * width + weak[:, 1], strong_keys, around).any(axis=1)]
     found = _best_partners(found)
     passages = []
+    stems_a, stems_b = _article_stems(index, a), _article_stems(index, b)
+    surprising = []
     for group in _cluster(found, max_gap):
+        if CONTEXT_SIMILARITY > 0 and not _member(group[:, 0] * width + group[:, 1], strong_keys).any():
+            continue
         group = _trim_weak_ends(group)
         a_span = (int(group[:, 0].min()), int(group[:, 0].max()) + 1)
         b_span = (int(group[:, 1].min()), int(group[:, 1].max()) + 1)
         similarity, size_a, size_b = span_similarity(index, a, b, a_span, b_span)
-        # Obfuscation shortens the copy, so only the longer side must reach min_words.
-        if max(size_a, size_b) < min_words or min(size_a, size_b) < min_words // 2:
-            continue
-        passages.append(
-            SentencePassage(a_span[0], a_span[1], b_span[0], b_span[1], len(group), similarity, min(size_a, size_b))
+        passage = SentencePassage(
+            a_span[0], a_span[1], b_span[0], b_span[1], int(_member(group[:, 0] * width + group[:, 1], strong_keys).sum()),
+            similarity, min(size_a, size_b),
         )
-    passages = [p for p in passages if p.evidence >= MIN_PASSAGE_EVIDENCE and p.similarity >= MIN_PASSAGE_SIMILARITY]
+        # Obfuscation shortens the copy, so only the longer side must reach min_words.
+        large = max(size_a, size_b) >= min_words and min(size_a, size_b) >= min_words // 2
+        if large and passage.evidence >= MIN_PASSAGE_EVIDENCE and similarity >= MIN_PASSAGE_SIMILARITY:
+            passages.append(passage)
+            continue
+        surprise = concentration(index, a, b, a_span, b_span, stems_a, stems_b)
+        if surprise >= MIN_SURPRISE and (large or not SURPRISE_NEEDS_LARGE) and (passage.seeds >= SURPRISE_SEEDS):
+            surprising.append(dataclasses.replace(passage, surprise=surprise))
+    if RESCUE_ONLY and passages:
+        surprising = []
+    passages += surprising
     # Overlapping passages: the one with more seeds (then the more similar) wins.
     passages.sort(key=lambda p: (-p.seeds, -p.similarity, p.a_start, p.b_start))
     kept: list[SentencePassage] = []
@@ -474,7 +616,7 @@ def _merge_condensed(index: SentenceIndex, a: int, b: int, passages: list[Senten
                 continue
             similarity, size_a, size_b = span_similarity(index, a, b, a_span, b_span)
             merged[k : k + 2] = [
-                SentencePassage(*a_span, *b_span, x.seeds + y.seeds, similarity, min(size_a, size_b))
+                SentencePassage(*a_span, *b_span, x.seeds + y.seeds, similarity, min(size_a, size_b), max(x.surprise, y.surprise))
             ]
             changed = True
             break

@@ -16,6 +16,7 @@ from typing import Optional
 
 import numpy as np
 
+from provenance import align
 from provenance.align import SentencePassage
 from provenance.model import Article, Match, Passage
 from provenance.shingle import Shingled
@@ -83,7 +84,8 @@ def jaccard(set_a: np.ndarray, set_b: np.ndarray) -> float:
 def confidence(passages: list[SentencePassage]) -> float:
     """How sure we are the pair is a derivation, from the weight of its aligned evidence."""
     evidence = sum(passage.evidence for passage in passages)
-    return 1.0 - math.exp(-evidence / EVIDENCE_SCALE)
+    surprise = max((passage.surprise for passage in passages), default=0.0)
+    return max(1.0 - math.exp(-evidence / EVIDENCE_SCALE), 1.0 - 0.5 ** (surprise / align.MIN_SURPRISE))
 
 
 def relation(overlap: float, source_overlap: float, similarity: float) -> str:
