@@ -85,6 +85,8 @@ class SentenceIndex:
             name or number.
         sentence_weights: Per sentence, the sum of its stems' weights.
         plain: Per entry of ``hashes``, whether it is a plain word (not a name or a number).
+        plain_stems: Each article's distinct plain stems, sorted, article after article ...
+        plain_offsets: ... article ``a``'s are ``plain_stems[plain_offsets[a]:plain_offsets[a + 1]]``.
         stock: Per sentence, whether ``STOCK_ARTICLES`` or more articles hold a sentence of
             exactly its stems: a stock phrase ("As many readers will already understand ..."),
             which is no sign that two of them copied each other.
@@ -99,12 +101,15 @@ class SentenceIndex:
     sorted_weights: np.ndarray
     sentence_weights: np.ndarray
     plain: np.ndarray
+    plain_stems: np.ndarray
+    plain_offsets: np.ndarray
     stock: np.ndarray
 
     @classmethod
     def build(cls, shingled: list[Shingled], vocabulary: Vocabulary) -> "SentenceIndex":
         """Index the sentences of ``shingled`` (``vocabulary.articles`` counts the whole corpus)."""
         hashes, weights, sentence_sizes, sorted_hashes, sorted_sentences, sorted_weights = [], [], [], [], [], []
+        plain_stems = []
         for item in shingled:
             counts = np.diff(item.sentence_starts)
             sentence_of = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
@@ -120,6 +125,8 @@ class SentenceIndex:
             sorted_hashes.append(h[by_stem])
             sorted_sentences.append(sent[by_stem])
             sorted_weights.append(w[by_stem])
+            plain = h[by_stem][w[by_stem] == 1.0]
+            plain_stems.append(plain[np.concatenate(([True], plain[1:] != plain[:-1]))] if len(plain) else plain)
         sizes = np.concatenate(sentence_sizes) if sentence_sizes else np.zeros(0, np.int64)
         sentence_offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
         flat_weights = np.concatenate(weights) if weights else np.zeros(0)
@@ -133,6 +140,8 @@ class SentenceIndex:
             sorted_weights=np.concatenate(sorted_weights) if sorted_weights else np.zeros(0),
             sentence_weights=np.add.reduceat(flat_weights, sentence_offsets[:-1]) if len(flat_weights) else np.zeros(len(sizes)),
             plain=flat_weights == 1.0,
+            plain_stems=np.concatenate(plain_stems) if plain_stems else np.zeros(0, np.uint64),
+            plain_offsets=np.concatenate(([0], np.cumsum([len(x) for x in plain_stems]))).astype(np.int64),
             stock=_stock_sentences(hashes, sentence_sizes),
         )
 
@@ -464,11 +473,7 @@ def _log10_tail(total, marked, drawn, hits):  # pragma: no cover - compiled
 
 
 def _article_stems(index: SentenceIndex, article: int) -> np.ndarray:
-    first, last = index.article_sentences[article], index.article_sentences[article + 1]
-    lo, hi = index.sentence_offsets[first], index.sentence_offsets[last]
-    stems = index.sorted_hashes[lo:hi]
-    stems = stems[index.sorted_weights[lo:hi] == 1.0]
-    return stems[np.concatenate(([True], stems[1:] != stems[:-1]))] if len(stems) else stems
+    return index.plain_stems[index.plain_offsets[article] : index.plain_offsets[article + 1]]
 
 
 def _span_stems(index: SentenceIndex, article: int, span: tuple[int, int]) -> np.ndarray:
