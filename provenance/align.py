@@ -8,8 +8,9 @@ threshold), **extension** (seeds that lie within ``max_gap`` sentences of each
 other in both articles join one passage, which survives reordering, insertions
 and deletions), and **filtering** (passages that overlap are resolved, passages
 too small or too faint to be evidence are dropped, unless their shared stems
-gather in them far beyond chance: ``concentration``). Passages are reported in sentence units internally and
-mapped to character spans of the original texts at the end.
+gather in them far beyond chance: ``concentration``). Passages are reported in
+sentence units internally and mapped to character spans of the original texts
+at the end.
 """
 
 from __future__ import annotations
@@ -600,7 +601,10 @@ def extend(index: SentenceIndex, a: int, b: int, found: np.ndarray, max_gap: int
     context = pair_seeds(index, a, b, CONTEXT_SIMILARITY)
     steps = np.arange(-CONTEXT_REACH, CONTEXT_REACH + 1)
     around = (steps[:, None] * width + steps[None, :]).ravel()
-    found = context[_member(context[:, 0] * width + context[:, 1], strong, around).any(axis=1)]
+    keys = context[:, 0] * width + context[:, 1]
+    context = context[_member(keys, strong, around).any(axis=1) & ~_member(keys, strong)]
+    found = np.concatenate((found, context))
+    found = found[np.lexsort((found[:, 1], found[:, 0]))]
     found = _best_partners(found)
     stems_a, stems_b = _article_stems(index, a), _article_stems(index, b)
     passages, surprising = [], []
