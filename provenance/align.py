@@ -436,11 +436,18 @@ def _span_score(hashes, sorted_weights, sentence_offsets, article_sentences, sor
             # A stem's weight, looked up where it occurs in its own article.
             w = sorted_weights[lo + np.searchsorted(own_doc, h)]
             total += w
-            if side == 0:
-                k = np.searchsorted(other_set, h)
-                if k < other_set.shape[0] and other_set[k] == h:
-                    shared_weight += w
-    score = 2.0 * shared_weight / total if total > 0 else 0.0
+            k = np.searchsorted(other_set, h)
+            if k < other_set.shape[0] and other_set[k] == h:
+                # Each side adds its own weight; the pair counts as much as its lighter side,
+                # as in seeding, so a name on one side and a plain word on the other cannot
+                # make the score pass 1.
+                shared_weight += w
+                other_lo = sentence_offsets[b_base if side == 0 else a_base]
+                other_hi = sentence_offsets[article_sentences[(b if side == 0 else a) + 1]]
+                w_other = sorted_weights[other_lo + np.searchsorted(sorted_hashes[other_lo:other_hi], h)]
+                if w_other < w:
+                    shared_weight -= w - w_other
+    score = shared_weight / total if total > 0 else 0.0
     return score, set_a.shape[0], set_b.shape[0]
 
 

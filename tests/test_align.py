@@ -134,6 +134,15 @@ def test_context_seed_next_to_a_seed_joins_its_passage():
     assert align_pair(alone, 0, 1, 0.35, 3, 3) == []
 
 
+def test_name_on_one_side_only_keeps_similarity_at_most_one():
+    plain = "Engineers restored the northern railway bridge after flooding damaged its foundations near the port."
+    named = "Engineers restored the Northern Railway Bridge after flooding damaged its foundations near the Port."
+    index = _index(plain, named, OTHER)
+    (passage,) = align_pair(index, 0, 1, 0.35, 3, 5)
+    # Ten shared stems, four of them names on one side: each counts its lighter weight (0.3).
+    assert math.isclose(passage.similarity, 2 * (6 + 4 * 0.3) / (10 + 6 + 4 * 0.3))
+
+
 words = st.sampled_from("bridge railway grain farmers span vibration concert ticket hall season flood train".split())
 sentences = st.lists(words, min_size=3, max_size=9).map(lambda ws: " ".join(ws).capitalize() + ".")
 texts = st.lists(sentences, min_size=1, max_size=12).map(" ".join)
