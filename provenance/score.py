@@ -17,7 +17,7 @@ from typing import Optional
 import numba
 import numpy as np
 
-from provenance.align import SentencePassage
+from provenance.align import MIN_SURPRISE, SentencePassage
 from provenance.model import Article, Match, Passage
 from provenance.shingle import Shingled
 
@@ -96,9 +96,15 @@ def jaccard(set_a: np.ndarray, set_b: np.ndarray) -> float:
 
 
 def confidence(passages: list[SentencePassage]) -> float:
-    """How sure we are the pair is a derivation, from the weight of its aligned evidence."""
+    """How sure we are the pair is a derivation: from the weight of its aligned evidence, or
+    from its most surprising passage (``align.concentration``), whichever says more.
+
+    A passage exactly ``MIN_SURPRISE`` surprising gives 0.5, the default ``min_confidence``;
+    each further ``MIN_SURPRISE`` halves the doubt.
+    """
     evidence = sum(passage.evidence for passage in passages)
-    return 1.0 - math.exp(-evidence / EVIDENCE_SCALE)
+    surprise = max((passage.surprise for passage in passages), default=0.0)
+    return max(1.0 - math.exp(-evidence / EVIDENCE_SCALE), 1.0 - 0.5 ** (max(0.0, surprise) / MIN_SURPRISE))
 
 
 def relation(overlap: float, source_overlap: float, similarity: float) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from provenance.align import SentenceIndex, align_pair
+from provenance.align import MIN_SURPRISE, SentenceIndex, _log10_tail, align_pair, concentration
 from provenance.shingle import Vocabulary, shingle_text
 
 STORY = (
@@ -54,6 +56,94 @@ def test_copy_inside_long_article_is_found():
     assert len(passages) == 1 and passages[0].a_end - passages[0].a_start == 5
 
 
+def test_log10_tail_is_the_hypergeometric_upper_tail():
+    # 2 of 4 items marked, 2 drawn: both marked with chance 1/6.
+    assert math.isclose(_log10_tail(4, 2, 2, 2), math.log10(1 / 6))
+    # At least one marked: 1 - 1/6 (neither marked: C(2,2)/C(4,2)).
+    assert math.isclose(_log10_tail(4, 2, 2, 1), math.log10(5 / 6))
+    assert _log10_tail(4, 2, 2, 0) == 0.0
+    assert _log10_tail(4, 2, 2, 3) == -math.inf
+    # Drawing everything finds every marked item for sure.
+    assert _log10_tail(10, 3, 10, 3) == 0.0
+
+
+ORIGINAL = (
+    "Engineers restored the northern railway bridge after flooding damaged its stone foundations "
+    "near the old grain market and river port."
+)
+# Dice 0.4 with ORIGINAL: a seed, but one sentence of it is too little evidence on its own.
+REWORDED = (
+    "Technicians repaired the northern railway viaduct when floods harmed its stone footings "
+    "close to the former wheat market and river harbour."
+)
+
+
+def _filler(prefix: str, first: int, sentences: int) -> str:
+    """Sentences of eight made-up words each, none shared with another prefix or range."""
+    def word(k: int) -> str:
+        return f"{prefix}{chr(97 + (k // 26) % 26)}{chr(97 + k % 26)}x"
+
+    return " ".join(" ".join(word(8 * s + w) for w in range(8)).capitalize() + "." for s in range(first, first + sentences))
+
+
+def test_short_rewrite_inside_long_articles_is_rescued_by_its_concentration():
+    around = 60
+    a = f"{_filler('alp', 0, around)} {ORIGINAL} {_filler('alp', around, around)}"
+    b = f"{_filler('bet', 0, around)} {REWORDED} {_filler('bet', around, around)}"
+    index = _index(a, b)
+    passages = align_pair(index, 0, 1, 0.35, 3, 15)
+    assert [(p.a_start, p.a_end, p.b_start, p.b_end) for p in passages] == [(around, around + 1, around, around + 1)]
+    assert passages[0].evidence < 4 and passages[0].surprise >= MIN_SURPRISE
+
+
+def test_stock_sentence_is_no_surprise():
+    # REWORDED also stands in two more articles: a stock phrase, which any two of them share.
+    around = 60
+    a = f"{_filler('alp', 0, around)} {ORIGINAL} {_filler('alp', around, around)}"
+    b = f"{_filler('bet', 0, around)} {REWORDED} {_filler('bet', around, around)}"
+    index = _index(a, b, f"{_filler('gam', 0, 3)} {REWORDED}", f"{REWORDED} {_filler('del', 0, 3)}")
+    assert index.stock[index.article_sentences[1] + around] and not index.stock[around]
+    assert align_pair(index, 0, 1, 0.35, 3, 15) == []
+
+
+def test_same_sentences_in_short_articles_are_no_surprise():
+    # Two filler sentences each side: sharing six stems is no feat when there are few to share.
+    a = f"{_filler('alp', 0, 2)} {ORIGINAL} {_filler('alp', 2, 2)}"
+    b = f"{_filler('bet', 0, 2)} {REWORDED} {_filler('bet', 2, 2)}"
+    index = _index(a, b)
+    assert concentration(index, 0, 1, (2, 3), (2, 3)) < MIN_SURPRISE
+    assert align_pair(index, 0, 1, 0.35, 3, 15) == []
+
+
+def test_whole_article_copy_has_no_surprise_but_its_evidence():
+    index = _index(STORY, STORY)
+    assert concentration(index, 0, 1, (0, 5), (0, 5)) <= 0
+    (passage,) = align_pair(index, 0, 1, 0.35, 3, 15)
+    assert (passage.a_start, passage.a_end) == (0, 5) and passage.evidence > 8
+
+
+def test_context_seed_next_to_a_seed_joins_its_passage():
+    first = "Engineers restored the northern railway bridge after flooding damaged its foundations near the river port. "
+    # Dice 0.27 with its partner: under the seeding threshold, over the context threshold.
+    a = first + "Inspectors measured vibration levels along every span before approving the reopening of freight traffic."
+    b = first + "Inspectors recorded vibration on each span prior to allowing cargo trains back onto the bridge."
+    index = _index(a, b, OTHER)
+    (passage,) = align_pair(index, 0, 1, 0.35, 3, 15)
+    assert (passage.a_start, passage.a_end, passage.b_start, passage.b_end, passage.seeds) == (0, 2, 0, 2, 1)
+    # Alone, the faint pair is no seed and no passage.
+    alone = _index(a.split(". ")[1], b.split(". ")[1], OTHER)
+    assert align_pair(alone, 0, 1, 0.35, 3, 3) == []
+
+
+def test_name_on_one_side_only_keeps_similarity_at_most_one():
+    plain = "Engineers restored the northern railway bridge after flooding damaged its foundations near the port."
+    named = "Engineers restored the Northern Railway Bridge after flooding damaged its foundations near the Port."
+    index = _index(plain, named, OTHER)
+    (passage,) = align_pair(index, 0, 1, 0.35, 3, 5)
+    # Ten shared stems, four of them names on one side: each counts its lighter weight (0.3).
+    assert math.isclose(passage.similarity, 2 * (6 + 4 * 0.3) / (10 + 6 + 4 * 0.3))
+
+
 words = st.sampled_from("bridge railway grain farmers span vibration concert ticket hall season flood train".split())
 sentences = st.lists(words, min_size=3, max_size=9).map(lambda ws: " ".join(ws).capitalize() + ".")
 texts = st.lists(sentences, min_size=1, max_size=12).map(" ".join)
@@ -76,11 +166,24 @@ def test_passages_inside_both_texts_sorted_and_disjoint(a, b):
         assert e1 <= s2
 
 
+def _stock_reference(hashes, sentence_sizes):
+    from provenance.align import STOCK_ARTICLES
+
+    keys = []
+    for h, sizes in zip(hashes, sentence_sizes):
+        starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        sums = np.add.reduceat(h, np.minimum(starts, max(len(h) - 1, 0))) if len(h) else np.zeros(len(sizes), np.uint64)
+        sums = np.where(sizes > 0, sums, 0).astype(np.uint64)
+        keys.append(sums ^ (sizes.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)))
+    distinct, counts = np.unique(np.concatenate([np.unique(k) for k in keys]), return_counts=True)
+    return counts[np.searchsorted(distinct, np.concatenate(keys))] >= STOCK_ARTICLES
+
+
 def _index_reference(shingled, articles):
     """The per-article loop ``SentenceIndex.build`` replaces, written plainly."""
     from provenance.align import ENTITY_WEIGHT
 
-    hashes, weights, sizes, sorted_hashes, sorted_sentences, sorted_weights, per_article = [], [], [], [], [], [], []
+    hashes, weights, sizes, sorted_hashes, sorted_sentences, sorted_weights, per_article, plain_stems = [], [], [], [], [], [], [], []
     for item in shingled:
         counts = np.diff(item.sentence_starts)
         sentence_of = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
@@ -97,21 +200,27 @@ def _index_reference(shingled, articles):
         sorted_hashes.append(h[by_stem])
         sorted_sentences.append(sent[by_stem])
         sorted_weights.append(w[by_stem])
+        plain = h[by_stem][w[by_stem] == 1.0]
+        plain_stems.append(plain[np.concatenate(([True], plain[1:] != plain[:-1]))] if len(plain) else plain)
     sentence_offsets = np.concatenate(([0], np.cumsum(np.concatenate(sizes)))).astype(np.int64)
     flat_weights = np.concatenate(weights)
     return SentenceIndex(
         articles, np.concatenate(hashes), sentence_offsets, np.concatenate(([0], np.cumsum(per_article))).astype(np.int64),
         np.concatenate(sorted_hashes), np.concatenate(sorted_sentences).astype(np.int64), np.concatenate(sorted_weights),
-        np.add.reduceat(flat_weights, sentence_offsets[:-1]),
+        np.add.reduceat(flat_weights, sentence_offsets[:-1]), flat_weights == 1.0, np.concatenate(plain_stems),
+        np.concatenate(([0], np.cumsum([len(x) for x in plain_stems]))).astype(np.int64), _stock_reference(hashes, sizes),
     )
 
 
 def test_sentence_index_equals_the_per_article_loop(seeds_dir):
     texts = [path.read_text(encoding="utf-8") for path in sorted(seeds_dir.glob("*.txt"))]
     texts += ["", "Only stopwords: the and of.", "Kim met Kim. Kim met Putin, Putin met Kim! 2023 2023 2023."]
+    texts += ["As many readers will already understand, markets moved. Prices rose."] * 4  # a stock sentence
     shingled = [shingle_text(t) for t in texts]
     got = SentenceIndex.build(shingled, Vocabulary.build(shingled))
     want = _index_reference(shingled, len(texts))
-    for field in ("hashes", "sentence_offsets", "article_sentences", "sorted_hashes", "sorted_sentences", "sorted_weights", "sentence_weights"):
+    assert got.stock.any()
+    for field in ("hashes", "sentence_offsets", "article_sentences", "sorted_hashes", "sorted_sentences", "sorted_weights",
+                  "sentence_weights", "plain", "plain_stems", "plain_offsets", "stock"):
         g, w = getattr(got, field), getattr(want, field)
         assert g.dtype == w.dtype and np.array_equal(g, w), field

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from provenance.align import SentencePassage
+from provenance.align import MIN_SURPRISE, SentencePassage
 from provenance.model import Article
-from provenance.score import build_match, coverage, jaccard, relation
+from provenance.score import build_match, confidence, coverage, jaccard, relation
 from provenance.shingle import shingle_text
 
 
@@ -57,3 +57,13 @@ def test_low_evidence_is_not_a_match():
     a, b = Article("a", LONG, "a"), Article("b", SHORT, "b")
     weak = SentencePassage(0, 1, 0, 1, seeds=1, similarity=0.4, size=5)
     assert build_match(a, b, shingle_text(LONG), shingle_text(SHORT), [weak], 0.5) is None
+
+
+def test_confidence_from_evidence_or_surprise():
+    faint = SentencePassage(0, 1, 0, 1, seeds=1, similarity=0.4, size=15)
+    assert round(confidence([faint]), 4) == round(1 - np.exp(-3 / 8), 4)
+    # As surprising as MIN_SURPRISE: even odds; twice as surprising: doubt halved again.
+    assert confidence([SentencePassage(0, 1, 0, 1, 1, 0.4, 15, surprise=MIN_SURPRISE)]) == 0.5
+    assert confidence([SentencePassage(0, 1, 0, 1, 1, 0.4, 15, surprise=2 * MIN_SURPRISE)]) == 0.75
+    # A whole-article copy: no surprise (negative), its evidence decides.
+    assert confidence([SentencePassage(0, 5, 0, 5, 5, 1.0, 40, surprise=-1.4)]) > 0.99
