@@ -232,9 +232,13 @@ def _index_sentences(hashes, entity, offsets, units, unit_offsets, entity_weight
 @numba.njit(cache=True)
 def _seeds_of_pair(
     a, b, sentence_offsets, article_sentences, sorted_hashes, sorted_sentences,
-    sorted_weights, sentence_weights, threshold, out_i, out_j, out_s, write_at,
+    sorted_weights, sentence_weights, threshold, context_threshold, out_i, out_j, out_s, out_strong, write_at,
 ):  # pragma: no cover - compiled
     """Seed sentence pairs of articles ``a`` and ``b``; written from ``write_at`` if ``write_at >= 0``.
+
+    Seeds reach ``threshold`` (or are contained: a merge or split); context seeds reach only
+    ``context_threshold`` and are written with ``out_strong`` 0. Returns both counts: seeds,
+    and seeds plus context seeds.
 
     A merge of the two articles' sorted stems finds the shared ones; each shared stem
     adds to the score of every (sentence of a, sentence of b) holding it.
@@ -245,7 +249,7 @@ def _seeds_of_pair(
     b_lo, b_hi = sentence_offsets[b_first], sentence_offsets[b_last]
     n_a, n_b = a_last - a_first, b_last - b_first
     if n_a == 0 or n_b == 0:
-        return 0
+        return 0, 0
     # Merge: runs of one shared stem, [run_a_lo, run_a_hi) and [run_b_lo, run_b_hi) in sorted order.
     runs = np.empty((min(a_hi - a_lo, b_hi - b_lo), 4), dtype=np.int64)
     n_runs = 0
@@ -266,7 +270,7 @@ def _seeds_of_pair(
             n_runs += 1
             x, y = x_end, y_end
     if n_runs < MIN_SHARED_STEMS:
-        return 0
+        return 0, 0
     total_a = sentence_weights[a_first:a_last]
     total_b = sentence_weights[b_first:b_last]
     # Shared A entries grouped by their A sentence (counting sort), each with its run.
@@ -293,6 +297,7 @@ def _seeds_of_pair(
     weight = np.zeros(n_b, dtype=np.float64)
     touched = np.empty(n_b, dtype=np.int64)
     found = 0
+    strong_found = 0
     for i in range(n_a):
         n_touched = 0
         for x in range(per_sentence[i], per_sentence[i + 1]):
@@ -312,71 +317,48 @@ def _seeds_of_pair(
                 smaller = min(total_a[i], total_b[j])
                 dice = 2.0 * weight[j] / total if total > 0 else 0.0
                 contained = weight[j] / smaller if smaller > 0 else 0.0
-                if dice >= threshold or (contained >= MIN_CONTAINMENT and shared[j] >= MIN_CONTAINED_STEMS):
+                strong = dice >= threshold or (contained >= MIN_CONTAINMENT and shared[j] >= MIN_CONTAINED_STEMS)
+                if strong or dice >= context_threshold:
                     if write_at >= 0:
                         out_i[write_at + found] = i
                         out_j[write_at + found] = j
                         out_s[write_at + found] = int(max(dice, contained) * 1_000_000)
+                        out_strong[write_at + found] = 1 if strong else 0
                     found += 1
+                    strong_found += 1 if strong else 0
             shared[j] = 0
             weight[j] = 0.0
-    return found
+    return strong_found, found
 
 
 @numba.njit(cache=True, parallel=True)
 def _batch_seeds(
     pairs, sentence_offsets, article_sentences, sorted_hashes, sorted_sentences, sorted_weights, sentence_weights, threshold,
+    context_threshold,
 ):  # pragma: no cover - compiled
     n = pairs.shape[0]
     counts = np.zeros(n, dtype=np.int64)
     dummy = np.zeros(0, dtype=np.int64)
     for p in numba.prange(n):
-        counts[p] = _seeds_of_pair(
+        strong, total = _seeds_of_pair(
             pairs[p, 0], pairs[p, 1], sentence_offsets, article_sentences, sorted_hashes, sorted_sentences,
-            sorted_weights, sentence_weights, threshold, dummy, dummy, dummy, -1,
+            sorted_weights, sentence_weights, threshold, context_threshold, dummy, dummy, dummy, dummy, -1,
         )
+        counts[p] = total if strong else 0  # context seeds only matter next to a seed
     offsets = np.zeros(n + 1, dtype=np.int64)
     for p in range(n):
         offsets[p + 1] = offsets[p] + counts[p]
     out_i = np.empty(offsets[n], dtype=np.int64)
     out_j = np.empty(offsets[n], dtype=np.int64)
     out_s = np.empty(offsets[n], dtype=np.int64)
+    out_strong = np.empty(offsets[n], dtype=np.int64)
     for p in numba.prange(n):
         if counts[p]:
             _seeds_of_pair(
                 pairs[p, 0], pairs[p, 1], sentence_offsets, article_sentences, sorted_hashes, sorted_sentences,
-                sorted_weights, sentence_weights, threshold, out_i, out_j, out_s, offsets[p],
+                sorted_weights, sentence_weights, threshold, context_threshold, out_i, out_j, out_s, out_strong, offsets[p],
             )
-    return offsets, out_i, out_j, out_s
-
-
-@numba.njit(cache=True)
-def _pair_seeds(
-    a, b, sentence_offsets, article_sentences, sorted_hashes, sorted_sentences, sorted_weights, sentence_weights, threshold,
-):  # pragma: no cover - compiled
-    dummy = np.zeros(0, dtype=np.int64)
-    n = _seeds_of_pair(
-        a, b, sentence_offsets, article_sentences, sorted_hashes, sorted_sentences,
-        sorted_weights, sentence_weights, threshold, dummy, dummy, dummy, -1,
-    )
-    out_i = np.empty(n, dtype=np.int64)
-    out_j = np.empty(n, dtype=np.int64)
-    out_s = np.empty(n, dtype=np.int64)
-    if n:
-        _seeds_of_pair(
-            a, b, sentence_offsets, article_sentences, sorted_hashes, sorted_sentences,
-            sorted_weights, sentence_weights, threshold, out_i, out_j, out_s, 0,
-        )
-    return out_i, out_j, out_s
-
-
-def pair_seeds(index: SentenceIndex, a: int, b: int, threshold: float) -> np.ndarray:
-    """Seeds of one article pair, as ``batch_seeds`` finds them, in serial compiled code."""
-    out_i, out_j, out_s = _pair_seeds(
-        a, b, index.sentence_offsets, index.article_sentences, index.sorted_hashes, index.sorted_sentences,
-        index.sorted_weights, index.sentence_weights, float(threshold),
-    )
-    return np.stack([out_i, out_j, out_s], axis=1)
+    return offsets, out_i, out_j, out_s, out_strong
 
 
 def batch_seeds(index: SentenceIndex, pairs: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
@@ -385,6 +367,8 @@ def batch_seeds(index: SentenceIndex, pairs: np.ndarray, threshold: float) -> tu
     A seed is a sentence pair whose weighted Dice similarity (names and numbers count
     ``ENTITY_WEIGHT``) reaches ``threshold``,
     or where most of the shorter sentence's stems are in the longer one (a merge or split).
+    Pairs with a seed also get their context seeds (Dice at least ``CONTEXT_SIMILARITY``),
+    which ``extend`` keeps only next to a seed.
 
     Args:
         index: The corpus's sentence index.
@@ -392,17 +376,19 @@ def batch_seeds(index: SentenceIndex, pairs: np.ndarray, threshold: float) -> tu
         threshold: Least weighted Dice for a seed.
 
     Returns:
-        ``offsets`` (pair ``p``'s seeds are rows ``offsets[p]:offsets[p + 1]``) and the seeds,
-        an int64 ``(m, 3)`` array: article-local sentence numbers ``(i, j)``, sorted per pair,
-        and the seed's score (weighted Dice or containment) in millionths.
+        ``offsets`` (pair ``p``'s seeds are rows ``offsets[p]:offsets[p + 1]``; none for a pair
+        without a seed) and the seeds, an int64 ``(m, 4)`` array: article-local sentence
+        numbers ``(i, j)``, the seed's score (weighted Dice or containment) in millionths, and
+        1 for a seed or 0 for a context seed.
     """
     if len(pairs) == 0:
-        return np.zeros(1, dtype=np.int64), np.zeros((0, 2), dtype=np.int64)
-    offsets, out_i, out_j, out_s = _batch_seeds(
+        return np.zeros(1, dtype=np.int64), np.zeros((0, 4), dtype=np.int64)
+    offsets, out_i, out_j, out_s, out_strong = _batch_seeds(
         np.ascontiguousarray(pairs, dtype=np.int64), index.sentence_offsets, index.article_sentences,
         index.sorted_hashes, index.sorted_sentences, index.sorted_weights, index.sentence_weights, float(threshold),
+        float(min(CONTEXT_SIMILARITY, threshold)),
     )
-    return offsets, np.stack([out_i, out_j, out_s], axis=1)
+    return offsets, np.stack([out_i, out_j, out_s, out_strong], axis=1)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -646,7 +632,7 @@ def extend(index: SentenceIndex, a: int, b: int, found: np.ndarray, max_gap: int
         index: The corpus's sentence index.
         a: One article.
         b: The other.
-        found: Their seeds, rows ``(i, j, score)`` sorted (as ``batch_seeds`` gives them).
+        found: Their seeds and context seeds, rows ``(i, j, score, seed or not)`` (as ``batch_seeds`` gives them).
         max_gap: Most unmatched sentences between two seeds of one passage.
         min_words: Fewest distinct content stems a passage must hold on its longer side
             (and half as many on the shorter).
@@ -654,17 +640,18 @@ def extend(index: SentenceIndex, a: int, b: int, found: np.ndarray, max_gap: int
     Returns:
         Passages that overlap in neither article, sorted by position in ``a``.
     """
-    if len(found) == 0:
+    if len(found) == 0 or not found[:, 3].any():
         return []
     # Sentence pair (i, j) as one sortable key; column ``width - 1`` is never a sentence, so
     # a neighbour key ``j - 1`` of ``j = 0`` cannot alias a real pair.
     width = index.sentences(b) + 1
+    context = found[found[:, 3] == 0, :3]
+    found = found[found[:, 3] == 1, :3]
     strong = np.sort(found[:, 0] * width + found[:, 1])
-    context = pair_seeds(index, a, b, CONTEXT_SIMILARITY)
     steps = np.arange(-CONTEXT_REACH, CONTEXT_REACH + 1)
     around = (steps[:, None] * width + steps[None, :]).ravel()
     keys = context[:, 0] * width + context[:, 1]
-    context = context[_member(keys, strong, around).any(axis=1) & ~_member(keys, strong)]
+    context = context[_member(keys, strong, around).any(axis=1)]
     found = np.concatenate((found, context))
     found = found[np.lexsort((found[:, 1], found[:, 0]))]
     found = _best_partners(found)

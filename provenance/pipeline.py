@@ -84,7 +84,7 @@ def _verify_range(start: int, end: int) -> list[tuple[Optional[Match], bool]]:
         passages = extend(index, i, j, found[first:last], settings.max_gap, settings.min_passage_words)
         match = build_match(articles[i], articles[j], shingled[i], shingled[j], passages, settings.min_confidence)
         # Sentences in common without a derivation: the same story, written independently.
-        out.append((match, last - first >= STORY_SEEDS))
+        out.append((match, int(found[first:last, 3].sum()) >= STORY_SEEDS))
     return out
 
 
