@@ -416,37 +416,49 @@ class SentencePassage:
         return self.similarity * self.size * (1.0 if self.seeds > 1 else LONE_SEED_DISCOUNT)
 
 
+@numba.njit(cache=True)
+def _root(parent, x):  # pragma: no cover - compiled
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]
+        x = parent[x]
+    return x
+
+
+@numba.njit(cache=True)
+def _cluster_roots(i_col, j_col, reach, far):  # pragma: no cover - compiled
+    """Union-find over seeds sorted by ``i``: each seed's group, named by its root seed."""
+    n = i_col.shape[0]
+    parent = np.arange(n)
+    lo = 0
+    for k in range(n):
+        while i_col[lo] < i_col[k] - far:
+            lo += 1
+        for m in range(lo, k):
+            di, dj = i_col[k] - i_col[m], abs(j_col[k] - j_col[m])
+            if (di <= reach and dj <= far) or (dj <= reach and di <= far):
+                parent[_root(parent, m)] = _root(parent, k)
+    roots = np.empty(n, dtype=np.int64)
+    for k in range(n):
+        roots[k] = _root(parent, k)
+    return roots
+
+
 def _cluster(found: np.ndarray, max_gap: int) -> list[np.ndarray]:
     """Group seeds that lie within ``max_gap`` unmatched sentences of each other in both articles.
 
     Order is not required: spinners reorder sentences (on PAN, requiring seeds to follow
     each other lost 0.04 plagdet on random obfuscation for 0.01 gained on verbatim).
+    Seeds must be sorted by ``i``; groups come in the order of their root seed, members in
+    seed order.
     """
-    parent = list(range(len(found)))
-
-    def root(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
     reach = max_gap + 1
     # A condensed rewrite (a summary) skips source sentences: on one side at a time, seeds
     # may lie CONDENSED_GAP_FACTOR times further apart.
     far = reach * CONDENSED_GAP_FACTOR
-    rows = found.tolist()
-    lo = 0
-    for k, (i, j, _) in enumerate(rows):
-        while rows[lo][0] < i - far:
-            lo += 1
-        for m in range(lo, k):
-            di, dj = i - rows[m][0], abs(j - rows[m][1])
-            if (di <= reach and dj <= far) or (dj <= reach and di <= far):
-                parent[root(m)] = root(k)
-    groups: dict[int, list[int]] = {}
-    for k in range(len(rows)):
-        groups.setdefault(root(k), []).append(k)
-    return [found[members] for _, members in sorted(groups.items())]
+    roots = _cluster_roots(np.ascontiguousarray(found[:, 0]), np.ascontiguousarray(found[:, 1]), reach, far)
+    order = np.argsort(roots, kind="stable")
+    bounds = np.flatnonzero(np.diff(roots[order])) + 1
+    return [found[members] for members in np.split(order, bounds)] if len(found) else []
 
 
 @numba.njit(cache=True)

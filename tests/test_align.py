@@ -224,3 +224,44 @@ def test_sentence_index_equals_the_per_article_loop(seeds_dir):
                   "sentence_weights", "plain", "plain_stems", "plain_offsets", "stock"):
         g, w = getattr(got, field), getattr(want, field)
         assert g.dtype == w.dtype and np.array_equal(g, w), field
+
+
+def _cluster_reference(found, max_gap):
+    """The union-find ``_cluster`` runs compiled, in plain Python."""
+    from provenance.align import CONDENSED_GAP_FACTOR
+
+    parent = list(range(len(found)))
+
+    def root(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    reach = max_gap + 1
+    far = reach * CONDENSED_GAP_FACTOR
+    rows = found.tolist()
+    lo = 0
+    for k, (i, j, _) in enumerate(rows):
+        while rows[lo][0] < i - far:
+            lo += 1
+        for m in range(lo, k):
+            di, dj = i - rows[m][0], abs(j - rows[m][1])
+            if (di <= reach and dj <= far) or (dj <= reach and di <= far):
+                parent[root(m)] = root(k)
+    groups = {}
+    for k in range(len(rows)):
+        groups.setdefault(root(k), []).append(k)
+    return [found[members] for _, members in sorted(groups.items())]
+
+
+def test_cluster_equals_the_python_union_find():
+    from provenance.align import _cluster
+
+    rng = np.random.default_rng(4)
+    for _ in range(200):
+        n = int(rng.integers(0, 40))
+        found = np.stack([rng.integers(0, 60, n), rng.integers(0, 60, n), rng.integers(0, 10**6, n)], axis=1).astype(np.int64)
+        found = found[np.lexsort((found[:, 1], found[:, 0]))]
+        got, want = _cluster(found, 3), _cluster_reference(found, 3)
+        assert len(got) == len(want) and all(np.array_equal(g, w) for g, w in zip(got, want))
