@@ -10,6 +10,8 @@ byte-identical JSON report. The plan:
    ``published``, ``url`` columns); duplicates resolved as the local reader does
    (the first in path and line order wins);
 2. sort by id and number the articles (``zipWithIndex``): the local engine's order;
+   learn each site's boilerplate lines on the executors (``groupByKey`` by site) and
+   broadcast them;
 3. shingle per partition (cached); document frequencies by ``reduceByKey``,
    collected and broadcast as one ``Vocabulary`` (size: distinct stems);
 4. window signatures and band keys per partition; shuffle on (band, key) with
@@ -19,9 +21,10 @@ byte-identical JSON report. The plan:
    same code as the local engine);
 6. collect the verified pairs, sort, and build matches, trees and stories on the driver.
 
-The driver holds the article records (the report lists every article), the
-vocabulary and the verified pairs; everything per window or per candidate stays
-on the executors. ``pyspark`` is an optional extra (``pip install 'provenance[spark]'``).
+The driver holds the article records without their texts (the report lists
+every article; only the texts of matched articles, which the HTML report shows,
+are fetched at the end), the learned boilerplate lines, the vocabulary and the
+verified pairs; texts, shingles, windows and candidates stay on the executors. ``pyspark`` is an optional extra (``pip install 'provenance[spark]'``).
 
 Entry point for ``spark-submit`` (or plain ``python``)::
 
@@ -32,6 +35,7 @@ Entry point for ``spark-submit`` (or plain ``python``)::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import time
@@ -42,7 +46,7 @@ import numpy as np
 
 from provenance.candidates import band_keys
 from provenance.errors import InputError, ProvenanceError
-from provenance.boilerplate import mask_article, site_boilerplate
+from provenance.boilerplate import mask_article, site_boilerplate, site_of
 from provenance.ingest import _walk
 from provenance.ingest.jsonl import parse_line, parse_record
 from provenance.model import Article, Report, Skipped
@@ -128,6 +132,11 @@ def _read(spark: Any, files: list[tuple[int, Path, str]], partitions: Optional[i
             rows = spark.read.parquet(where).rdd.zipWithIndex()
             parts.append(rows.map(lambda item, rank=rank, where=where: (rank, item[1] + 1, parse_record(item[0].asDict(), f"{where}:{item[1] + 1}"))))
     return context.union(parts) if parts else context.emptyRDD()
+
+
+def _without_text(article: Article) -> Article:
+    """The article's record without its text (which only its length stands for)."""
+    return dataclasses.replace(article, text="", chars=len(article.text))
 
 
 def _first_of_each_id(group: tuple[str, Iterable[tuple[int, int, Article]]]) -> list[tuple[str, Any]]:
@@ -245,22 +254,29 @@ def scan_spark(
     )
     duplicates = grouped.filter(lambda r: r[0] == "skipped").map(lambda r: r[1]).collect()
     articles_rdd = grouped.filter(lambda r: r[0] == "article").map(lambda r: r[1]).sortBy(lambda a: a.id, numPartitions=shuffle)
-    numbered = articles_rdd.zipWithIndex()
-    articles: list[Article] = [a for a, _ in sorted(numbered.collect(), key=lambda item: item[1])]
+    numbered = articles_rdd.zipWithIndex().persist()
     # The local reader reports skips in walk order, then line order: sort on (rank, line).
     ordered_skips = [((rank, 0), s) for rank, s in walk_skipped] + [((r[0], r[1]), r[2]) for r in bad] + [((d[0], d[1]), d[2]) for d in duplicates]
     skipped = [s for _, s in sorted(ordered_skips, key=lambda item: item[0])]
     timings.append(("ingest", round(time.perf_counter() - began, 4)))
-    if not articles:
+    if numbered.isEmpty():
         detail = f" ({len(skipped)} input(s) skipped)" if skipped else ""
         raise InputError(f"no readable article in {', '.join(map(str, paths))}{detail}; give .jsonl or .parquet files")
 
     began = time.perf_counter()
-    # Per-site boilerplate is learned from the whole corpus (as the local engine does) and
-    # broadcast; each partition masks its own articles.
-    learned = spark.sparkContext.broadcast(site_boilerplate(articles))
-    articles = [mask_article(article, learned.value) for article in articles]
-    shingled = numbered.map(lambda item: (mask_article(item[0], learned.value), item[1])).mapPartitions(_shingle_partition).persist()
+    # Per-site boilerplate is learned on the executors, a site at a time (in id order, as the
+    # local engine learns it); only the learned lines come back, and are broadcast.
+    learned = context.broadcast(dict(
+        numbered.map(lambda item: (site_of(item[0]), item[0]))
+        .groupByKey(shuffle)
+        .flatMap(lambda site: site_boilerplate(sorted(site[1], key=lambda a: a.id)).items())
+        .collect()
+    ))
+    masked = numbered.map(lambda item: (mask_article(item[0], learned.value), item[1]))
+    # The driver keeps every article's record for the report, but not its text (tens of
+    # millions of texts would not fit): only the texts of matched articles come back, below.
+    articles: list[Article] = [a for _, a in sorted(masked.map(lambda item: (item[1], _without_text(item[0]))).collect(), key=lambda r: r[0])]
+    shingled = masked.mapPartitions(_shingle_partition).persist()
     counts = (
         shingled.flatMap(lambda item: ((int(stem), 1) for stem in item[1][1].stems.tolist()))
         .reduceByKey(lambda a, b: a + b, shuffle)
@@ -299,9 +315,13 @@ def scan_spark(
     results.sort(key=lambda r: (r[0], r[1]))
     verified_pairs = np.array([(r[0], r[1]) for r in results], dtype=np.int64).reshape(-1, 2)
     matches, trees, stories = conclude(articles, verified_pairs, [(r[2], r[3]) for r in results])
+    shown = context.broadcast({number for r in results if r[2] is not None for number in r[:2]})
+    texts = dict(numbered.filter(lambda item: item[1] in shown.value).map(lambda item: (item[1], item[0].text)).collect())
+    articles = [dataclasses.replace(a, text=texts[n], chars=None) if n in texts else a for n, a in enumerate(articles)]
     timings.append(("verify", round(time.perf_counter() - began, 4)))
     parsed.unpersist()
     grouped.unpersist()
+    numbered.unpersist()
     shingled.unpersist()
     return Report.assemble(settings, articles, matches, trees, stories, skipped, timings)
 

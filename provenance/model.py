@@ -34,6 +34,8 @@ class Article:
             they stay in ``text`` so offsets remain true to the original.
         crawled: When the page was fetched (a WARC record's WARC-Date, ISO 8601) if known;
             a crawl date, never a publication date.
+        chars: The text's length, when ``text`` was left out of this copy (a Spark driver keeps
+            only the texts a report shows); ``None`` when ``text`` is the whole text.
     """
 
     id: str
@@ -47,6 +49,12 @@ class Article:
     site: Optional[str] = None
     masked: tuple[tuple[int, int], ...] = ()
     crawled: Optional[str] = None
+    chars: Optional[int] = None
+
+    @property
+    def length(self) -> int:
+        """Characters in the article's text (also when this copy left the text out)."""
+        return len(self.text) if self.chars is None else self.chars
 
 
 @dataclasses.dataclass(frozen=True)

@@ -50,7 +50,7 @@ def report_dict(report: Report) -> dict[str, Any]:
                 "title": a.title,
                 "published": a.published,
                 "published_from": a.published_from,
-                "chars": len(a.text),
+                "chars": a.length,
             }
             for a in report.articles
         ],

@@ -12,7 +12,7 @@ from provenance.errors import ProvenanceError
 from provenance.ingest import read_corpus
 from provenance.pipeline import scan
 from provenance.report import to_json
-from tests.conftest import SEEDS
+from tests.conftest import SEED_000, SEED_002, SEEDS
 
 pytestmark = pytest.mark.spark
 pyspark = pytest.importorskip("pyspark")
@@ -83,3 +83,19 @@ def test_install_hint_raised_by_library(monkeypatch):
     monkeypatch.setitem(sys.modules, "pyspark.sql", None)
     with pytest.raises(ProvenanceError, match=r"pip install 'provenance\[spark\]'"):
         engine.session("local[1]")
+
+
+def test_driver_keeps_only_matched_texts(spark, tmp_path):
+    from provenance.engine_spark import scan_spark
+    from provenance.ingest import read_corpus
+
+    articles, _ = read_corpus([SEEDS])
+    corpus = tmp_path / "seeds.jsonl"
+    corpus.write_text("".join(json.dumps({"id": a.id, "text": a.text}) + "\n" for a in articles), encoding="utf-8")
+    report = scan_spark([corpus], spark=spark)
+    matched = {name for m in report.matches for name in (m.source, m.derived)}
+    assert matched == {SEED_000, SEED_002}
+    full = {a.id: a.text for a in articles}
+    for article in report.articles:
+        assert article.length == len(full[article.id])
+        assert article.text == (full[article.id] if article.id in matched else "")
