@@ -161,11 +161,13 @@ def main() -> None:
 @click.option("--engine", type=click.Choice(("local", "spark")), default="local", show_default=True, help="run here, or as a Spark job")
 @click.option("--spark-master", default=None, help="Spark master URL (with --engine spark) [$SPARK_MASTER or local[*]]")
 @click.option("--partitions", type=int, default=None, help="Spark partitions (with --engine spark) [Spark's default parallelism]")
+@click.option("--progress/--no-progress", default=None, help="a line on stderr as each stage ends [on when stderr is a terminal]")
 @settings_options
 @handle_errors
 def scan_command(paths: tuple[Path, ...], output_format: str, output: Optional[Path], input_format: Optional[str],
                  workers: Optional[int], strict: bool, max_article_chars: int, index_path: Optional[Path], batch_size: int,
-                 engine: str, spark_master: Optional[str], partitions: Optional[int], **options: Any) -> None:
+                 engine: str, spark_master: Optional[str], partitions: Optional[int], progress: Optional[bool],
+                 **options: Any) -> None:
     """Scan files and folders for derivations; print trees and pairs."""
     fields = _fields(options)
     if index_path is not None and engine != "local":
@@ -182,13 +184,18 @@ def scan_command(paths: tuple[Path, ...], output_format: str, output: Optional[P
         report = scan_spark(list(paths), _settings(options), master=spark_master, partitions=partitions, input_format=input_format)
     else:
         settings = _settings(options)
+        shown = sys.stderr.isatty() if progress is None else progress
         report = scan(list(paths), settings, workers=workers or default_workers(), input_format=input_format, fields=fields,
-                      max_article_chars=max_article_chars)
+                      max_article_chars=max_article_chars, progress=_stage_done if shown else None)
     _report_skipped(report)
     write_output(render(report, output_format), output)
     click.echo(summary_line(report), err=True)
     if strict and report.skipped:
         sys.exit(int(ExitCode.GATE))
+
+
+def _stage_done(stage: str, seconds: float) -> None:
+    click.echo(f"provenance: {stage} done in {seconds:.1f} s", err=True)
 
 
 main.add_command(scan_command, name="scan")

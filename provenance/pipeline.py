@@ -171,19 +171,27 @@ def conclude(
     return matches, build_trees(matches, {a.id: a.published for a in articles}), build_stories(weak_links, matches)
 
 
+# Called with each stage's name and seconds as it ends (the CLI's --progress).
+Progress = Callable[[str, float], None]
+
+
 class _Timer:
-    def __init__(self) -> None:
+    def __init__(self, progress: Optional[Progress] = None) -> None:
         self.stages: list[tuple[str, float]] = []
+        self.progress = progress
 
     @contextlib.contextmanager
     def stage(self, name: str) -> Iterator[None]:
         began = time.perf_counter()
         yield
         self.stages.append((name, round(time.perf_counter() - began, 4)))
+        if self.progress:
+            self.progress(name, self.stages[-1][1])
 
 
 def scan_articles(
-    articles: Sequence[Article], settings: Settings | None = None, workers: int = 1, skipped: Sequence[Skipped] = ()
+    articles: Sequence[Article], settings: Settings | None = None, workers: int = 1, skipped: Sequence[Skipped] = (),
+    progress: Optional[Progress] = None,
 ) -> Report:
     """Find derivations among already-read articles.
 
@@ -196,6 +204,7 @@ def scan_articles(
         settings: Pipeline settings; defaults if ``None``.
         workers: Processes for the parallel stages (results do not depend on it).
         skipped: Inputs ingest skipped, carried into the report.
+        progress: Called with each stage's name and seconds as it ends.
 
     Returns:
         The report: articles, matches, trees and stories, all sorted.
@@ -205,7 +214,7 @@ def scan_articles(
     ids = [a.id for a in articles]
     if len(set(ids)) != len(ids):
         raise InputError("article ids must be unique")
-    timer = _Timer()
+    timer = _Timer(progress)
     with timer.stage("boilerplate"):
         articles = mask_site_boilerplate(articles)
     with timer.stage("shingle"):
@@ -233,11 +242,13 @@ def scan(
     input_format: str | None = None,
     fields: Fields = DEFAULT_FIELDS,
     max_article_chars: int = MAX_ARTICLE_CHARS,
+    progress: Optional[Progress] = None,
 ) -> Report:
     """Read the corpus under ``paths`` and find its derivations.
 
     ``fields`` maps JSONL keys and CSV columns to article parts (``--text-field``, ...);
-    articles longer than ``max_article_chars`` are skipped (``--max-article-chars``).
+    articles longer than ``max_article_chars`` are skipped (``--max-article-chars``);
+    ``progress`` hears of each stage as it ends (``scan_articles``).
 
     Raises:
         InputError: if a path is missing or no readable article remains.
@@ -245,9 +256,11 @@ def scan(
     began = time.perf_counter()
     articles, skipped = read_corpus(paths, input_format, fields, max_article_chars)
     read_seconds = round(time.perf_counter() - began, 4)
+    if progress:
+        progress("ingest", read_seconds)
     if not articles:
         raise InputError(no_articles_message(paths, skipped), skipped)
-    report = scan_articles(articles, settings, workers, skipped)
+    report = scan_articles(articles, settings, workers, skipped, progress)
     return Report(**{**report.__dict__, "timings": (("ingest", read_seconds), *report.timings)})
 
 

@@ -21,6 +21,14 @@ def test_scan_table_default():
     assert "provenance: 5 articles, 1 derivations in 1 trees" in result.stderr
 
 
+def test_scan_progress_lines_on_stderr_only():
+    quiet = run("scan", str(SEEDS), "--workers", "1")
+    loud = run("scan", str(SEEDS), "--workers", "1", "--progress")
+    assert loud.stdout == quiet.stdout and "done in" not in quiet.stderr
+    stages = [line.split()[1] for line in loud.stderr.splitlines() if line.endswith(" s") and "done in" in line]
+    assert stages == ["ingest", "boilerplate", "shingle", "windows", "candidates", "verify", "trees"]
+
+
 def test_scan_json_to_file(tmp_path):
     out = tmp_path / "report.json"
     result = run("scan", str(SEEDS), "--format", "json", "-o", str(out), "--workers", "1")
