@@ -181,7 +181,8 @@ def scan_command(paths: tuple[Path, ...], output_format: str, output: Optional[P
     elif engine == "spark":
         from provenance.engine_spark import scan_spark
 
-        report = scan_spark(list(paths), _settings(options), master=spark_master, partitions=partitions, input_format=input_format)
+        report = scan_spark(list(paths), _settings(options), master=spark_master, partitions=partitions, input_format=input_format,
+                            max_article_chars=max_article_chars)
     else:
         settings = _settings(options)
         shown = sys.stderr.isatty() if progress is None else progress

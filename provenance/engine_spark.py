@@ -47,7 +47,8 @@ import numpy as np
 from provenance.candidates import band_keys
 from provenance.errors import InputError, ProvenanceError
 from provenance.boilerplate import mask_article, site_boilerplate, site_of
-from provenance.ingest import _walk
+from provenance.ingest import MAX_ARTICLE_CHARS, _walk
+from provenance.ingest.base import too_long
 from provenance.ingest.jsonl import parse_line, parse_record
 from provenance.model import Article, Report, Skipped
 from provenance.pipeline import conclude, shingle_articles, signature_inputs, verify_pairs
@@ -134,6 +135,13 @@ def _read(spark: Any, files: list[tuple[int, Path, str]], partitions: Optional[i
     return context.union(parts) if parts else context.emptyRDD()
 
 
+def _capped(item: Any, max_chars: int) -> Any:
+    """An article over ``max_chars`` becomes the local readers' skip record (before duplicate ids are resolved)."""
+    if isinstance(item, Article) and len(item.text) > max_chars:
+        return too_long(item.path, len(item.text), max_chars)
+    return item
+
+
 def _without_text(article: Article) -> Article:
     """The article's record without its text (which only its length stands for)."""
     return dataclasses.replace(article, text="", chars=len(article.text))
@@ -215,6 +223,7 @@ def scan_spark(
     partitions: Optional[int] = None,
     input_format: Optional[str] = None,
     spark: Any = None,
+    max_article_chars: int = MAX_ARTICLE_CHARS,
 ) -> Report:
     """Scan JSONL and Parquet inputs on Spark; the same ``Report`` as ``pipeline.scan`` on them.
 
@@ -225,6 +234,7 @@ def scan_spark(
         master: Spark master URL (``local[4]``, ``spark://host:7077``, ``yarn``).
         partitions: Partitions for reading and for the shuffles (default: Spark's parallelism).
         input_format: ``jsonl`` to read every file as JSONL; other values are refused.
+        max_article_chars: Longest article kept; longer ones are skipped, as the local readers do.
         spark: An existing SparkSession (tests); otherwise one is made from ``master``.
 
     Raises:
@@ -243,7 +253,9 @@ def scan_spark(
     if input_format == "jsonl":
         files = [(rank, path, "jsonl") for rank, path, _ in files]
     records = _read(spark, files, partitions)
-    parsed = records.map(lambda r: (r[0], r[1], r[2])).persist()
+    if max_article_chars < 1:
+        raise InputError(f"the article size limit must be at least 1 character, got {max_article_chars}")
+    parsed = records.map(lambda r: (r[0], r[1], _capped(r[2], max_article_chars))).persist()
     bad = parsed.filter(lambda r: isinstance(r[2], Skipped)).collect()
     grouped = (
         parsed.filter(lambda r: isinstance(r[2], Article))
@@ -336,12 +348,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("-o", "--output", help="write here (atomically) instead of stdout")
     parser.add_argument("--master", help="Spark master URL [spark-submit's, $SPARK_MASTER, or local[*]]")
     parser.add_argument("--partitions", type=int)
+    parser.add_argument("--max-article-chars", type=int, default=MAX_ARTICLE_CHARS, help="longest article kept; longer ones are skipped")
     for field, default in Settings().as_dict().items():
         parser.add_argument(f"--{field.replace('_', '-')}", type=type(default), default=None)
     args = parser.parse_args(argv)
     try:
         settings = Settings().replace(**{f: getattr(args, f) for f in Settings().as_dict()})
-        report = scan_spark(args.paths, settings, master=args.master, partitions=args.partitions)
+        report = scan_spark(args.paths, settings, master=args.master, partitions=args.partitions,
+                            max_article_chars=args.max_article_chars)
     except ProvenanceError as error:
         print(f"error: {error}", file=sys.stderr)
         return int(error.exit_code)

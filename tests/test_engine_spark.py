@@ -54,6 +54,15 @@ def test_spark_report_is_byte_identical_to_local(spark, corpus):
     assert len(local.matches) >= 2 and len(local.skipped) == 2  # the comparison is not vacuous
 
 
+def test_spark_skips_over_long_articles_as_locally(spark, corpus):
+    from provenance.engine_spark import scan_spark
+
+    local = scan([corpus], workers=1, max_article_chars=2000)
+    distributed = scan_spark([corpus], spark=spark, partitions=3, max_article_chars=2000)
+    assert to_json(distributed) == to_json(local)
+    assert any("over the limit of 2,000" in s.reason for s in local.skipped)
+
+
 def test_spark_seeds_only_000_to_002(spark, tmp_path):
     from provenance.engine_spark import scan_spark
 
