@@ -67,13 +67,19 @@ def _stock_sentences(hashes: np.ndarray, sentence_offsets: np.ndarray, article_s
     sums = np.add.reduceat(hashes, sentence_offsets[:-1]).astype(np.uint64)
     keys = sums ^ (sizes.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
     article = np.repeat(np.arange(len(article_sentences) - 1), np.diff(article_sentences))
-    # Articles per key: distinct (key, article) pairs, counted by key.
-    order = np.lexsort((article, keys))
+    # Articles per key: sentences come in article order, so a stable sort by key leaves each
+    # key's sentences in article order; count the article changes within each key's run.
+    order = np.argsort(keys, kind="stable")
     k, a = keys[order], article[order]
-    new_pair = np.ones(sentences, dtype=bool)
-    new_pair[1:] = (k[1:] != k[:-1]) | (a[1:] != a[:-1])
-    distinct, counts = np.unique(k[new_pair], return_counts=True)
-    return counts[np.searchsorted(distinct, keys)] >= STOCK_ARTICLES
+    new_key = np.ones(sentences, dtype=bool)
+    new_key[1:] = k[1:] != k[:-1]
+    new_article = new_key.copy()
+    new_article[1:] |= a[1:] != a[:-1]
+    run = np.cumsum(new_key) - 1
+    articles_per_key = np.bincount(run, weights=new_article)
+    stock = np.empty(sentences, dtype=bool)
+    stock[order] = articles_per_key[run] >= STOCK_ARTICLES
+    return stock
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,15 +135,9 @@ class SentenceIndex:
         )
         # numpy's summation order, kept so that scores stay bit for bit what they were.
         sentence_weights = np.add.reduceat(flat_w, sentence_offsets[:-1]) if len(flat_w) else np.zeros(len(sentence_offsets) - 1)
-        # Each article's distinct plain (not name or number) stems, from its stem-sorted entries.
-        entry_article = np.repeat(np.arange(len(shingled)), np.diff(sentence_offsets[article_sentences]))
-        plain_entry = sorted_w == 1.0
-        plain_h, plain_article = sorted_h[plain_entry], entry_article[plain_entry]
-        first = np.ones(len(plain_h), dtype=bool)
-        first[1:] = (plain_h[1:] != plain_h[:-1]) | (plain_article[1:] != plain_article[:-1])
-        plain_offsets = np.concatenate(([0], np.cumsum(np.bincount(plain_article[first], minlength=len(shingled))))).astype(np.int64)
+        plain_stems, plain_offsets = _plain_stems(sorted_h, sorted_w, sentence_offsets[article_sentences])
         return cls(vocabulary.articles, flat_h, sentence_offsets, article_sentences, sorted_h, sorted_s, sorted_w, sentence_weights,
-                   plain=flat_w == 1.0, plain_stems=plain_h[first], plain_offsets=plain_offsets,
+                   plain=flat_w == 1.0, plain_stems=plain_stems, plain_offsets=plain_offsets,
                    stock=_stock_sentences(flat_h, sentence_offsets, article_sentences))
 
     def sentences(self, article: int) -> int:
@@ -169,6 +169,25 @@ STOCK_ARTICLES = 3
 ENTITY_WEIGHT = 0.3
 
 
+@numba.njit(cache=True)
+def _plain_stems(sorted_h, sorted_w, article_entries):  # pragma: no cover - compiled
+    """Each article's distinct plain (weight 1: not a name or number) stems, from its stem-sorted
+    entries, concatenated; and where each article's begin."""
+    n = article_entries.shape[0] - 1
+    keep = np.zeros(sorted_h.shape[0], dtype=np.bool_)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    for a in range(n):
+        previous_found = False
+        previous = np.uint64(0)
+        for t in range(article_entries[a], article_entries[a + 1]):
+            if sorted_w[t] == 1.0 and (not previous_found or sorted_h[t] != previous):
+                keep[t] = True
+                previous, previous_found = sorted_h[t], True
+                offsets[a + 1] += 1
+        offsets[a + 1] += offsets[a]
+    return sorted_h[keep], offsets
+
+
 @numba.njit(cache=True, parallel=True)
 def _index_sentences(hashes, entity, offsets, units, unit_offsets, entity_weight):  # pragma: no cover - compiled
     """``SentenceIndex``'s arrays for articles given as flat shingle arrays (see ``SentenceIndex.build``).
@@ -187,10 +206,19 @@ def _index_sentences(hashes, entity, offsets, units, unit_offsets, entity_weight
         base = offsets[a]
         out = base
         first_unit = unit_offsets[a]
+        # One buffer per article: sentence units are short (MAX_SENTENCE_WORDS), and an
+        # allocation per sentence cost more than the sort.
+        order = np.empty(offsets[a + 1] - base, dtype=np.int64)
         for u in range(unit_offsets[a + 1] - first_unit - 1):
             lo, hi = base + units[first_unit + u], base + units[first_unit + u + 1]
-            order = np.argsort(hashes[lo:hi], kind="mergesort")  # stable: a stem's first use first
-            for k in range(order.shape[0]):
+            # Insertion sort by stem, stable: a stem's first use comes first.
+            for x in range(hi - lo):
+                y = x
+                while y > 0 and hashes[lo + order[y - 1]] > hashes[lo + x]:
+                    order[y] = order[y - 1]
+                    y -= 1
+                order[y] = x
+            for k in range(hi - lo):
                 t = lo + order[k]
                 if k == 0 or hashes[t] != hashes[lo + order[k - 1]]:
                     distinct_h[out] = hashes[t]
