@@ -261,8 +261,12 @@ def _index_sentences(hashes, entity, offsets, units, unit_offsets, entity_weight
 def _seeds_of_pair(
     a, b, sentence_offsets, article_sentences, sorted_hashes, sorted_sentences,
     sorted_weights, sentence_weights, threshold, context_threshold, out_i, out_j, out_s, out_strong, write_at,
+    runs, per_sentence, fill, entry_of, run_of, shared, weight, touched,
 ):  # pragma: no cover - compiled
     """Seed sentence pairs of articles ``a`` and ``b``; written from ``write_at`` if ``write_at >= 0``.
+
+    ``runs`` to ``touched`` are scratch arrays large enough for the pair (see ``_batch_seeds``);
+    ``shared`` and ``weight`` must be zero, and are left zero.
 
     Seeds reach ``threshold`` (or are contained: a merge or split); context seeds reach only
     ``context_threshold`` and are written with ``out_strong`` 0. Returns both counts: seeds,
@@ -279,7 +283,6 @@ def _seeds_of_pair(
     if n_a == 0 or n_b == 0:
         return 0, 0
     # Merge: runs of one shared stem, [run_a_lo, run_a_hi) and [run_b_lo, run_b_hi) in sorted order.
-    runs = np.empty((min(a_hi - a_lo, b_hi - b_lo), 4), dtype=np.int64)
     n_runs = 0
     x, y = a_lo, b_lo
     while x < a_hi and y < b_hi:
@@ -305,15 +308,13 @@ def _seeds_of_pair(
     n_shared = 0
     for r in range(n_runs):
         n_shared += runs[r, 1] - runs[r, 0]
-    per_sentence = np.zeros(n_a + 1, dtype=np.int64)
+    per_sentence[: n_a + 1] = 0
     for r in range(n_runs):
         for t in range(runs[r, 0], runs[r, 1]):
             per_sentence[sorted_sentences[t] + 1] += 1
     for i in range(n_a):
         per_sentence[i + 1] += per_sentence[i]
-    fill = per_sentence[:-1].copy()
-    entry_of = np.empty(n_shared, dtype=np.int64)
-    run_of = np.empty(n_shared, dtype=np.int64)
+    fill[:n_a] = per_sentence[:n_a]
     for r in range(n_runs):
         for t in range(runs[r, 0], runs[r, 1]):
             i = sorted_sentences[t]
@@ -321,9 +322,6 @@ def _seeds_of_pair(
             run_of[fill[i]] = r
             fill[i] += 1
     # Per A sentence, accumulate shared stems with every B sentence it touches.
-    shared = np.zeros(n_b, dtype=np.int64)
-    weight = np.zeros(n_b, dtype=np.float64)
-    touched = np.empty(n_b, dtype=np.int64)
     found = 0
     strong_found = 0
     for i in range(n_a):
@@ -366,26 +364,48 @@ def _batch_seeds(
 ):  # pragma: no cover - compiled
     n = pairs.shape[0]
     counts = np.zeros(n, dtype=np.int64)
-    dummy = np.zeros(0, dtype=np.int64)
-    for p in numba.prange(n):
-        strong, total = _seeds_of_pair(
-            pairs[p, 0], pairs[p, 1], sentence_offsets, article_sentences, sorted_hashes, sorted_sentences,
-            sorted_weights, sentence_weights, threshold, context_threshold, dummy, dummy, dummy, dummy, -1,
-        )
-        counts[p] = total if strong else 0  # context seeds only matter next to a seed
+    # Pairs go in chunks, each with scratch arrays sized for its largest articles: one
+    # allocation per chunk rather than eight per pair.
+    chunks = min(n, 256)
     offsets = np.zeros(n + 1, dtype=np.int64)
-    for p in range(n):
-        offsets[p + 1] = offsets[p] + counts[p]
-    out_i = np.empty(offsets[n], dtype=np.int64)
-    out_j = np.empty(offsets[n], dtype=np.int64)
-    out_s = np.empty(offsets[n], dtype=np.int64)
-    out_strong = np.empty(offsets[n], dtype=np.int64)
-    for p in numba.prange(n):
-        if counts[p]:
-            _seeds_of_pair(
-                pairs[p, 0], pairs[p, 1], sentence_offsets, article_sentences, sorted_hashes, sorted_sentences,
-                sorted_weights, sentence_weights, threshold, context_threshold, out_i, out_j, out_s, out_strong, offsets[p],
-            )
+    out_i = np.empty(0, dtype=np.int64)
+    out_j = np.empty(0, dtype=np.int64)
+    out_s = np.empty(0, dtype=np.int64)
+    out_strong = np.empty(0, dtype=np.int64)
+    for write in range(2):  # count, then write where the counts say
+        if write:
+            for p in range(n):
+                offsets[p + 1] = offsets[p] + counts[p]
+            out_i = np.empty(offsets[n], dtype=np.int64)
+            out_j = np.empty(offsets[n], dtype=np.int64)
+            out_s = np.empty(offsets[n], dtype=np.int64)
+            out_strong = np.empty(offsets[n], dtype=np.int64)
+        for c in numba.prange(chunks):
+            first, last = n * c // chunks, n * (c + 1) // chunks
+            most_sentences, most_entries = 1, 1
+            for p in range(first, last):
+                for article in (pairs[p, 0], pairs[p, 1]):
+                    lo, hi = article_sentences[article], article_sentences[article + 1]
+                    most_sentences = max(most_sentences, hi - lo)
+                    most_entries = max(most_entries, sentence_offsets[hi] - sentence_offsets[lo])
+            runs = np.empty((most_entries, 4), dtype=np.int64)
+            per_sentence = np.empty(most_sentences + 1, dtype=np.int64)
+            fill = np.empty(most_sentences, dtype=np.int64)
+            entry_of = np.empty(most_entries, dtype=np.int64)
+            run_of = np.empty(most_entries, dtype=np.int64)
+            shared = np.zeros(most_sentences, dtype=np.int64)
+            weight = np.zeros(most_sentences, dtype=np.float64)
+            touched = np.empty(most_sentences, dtype=np.int64)
+            for p in range(first, last):
+                if write and not counts[p]:
+                    continue
+                strong, total = _seeds_of_pair(
+                    pairs[p, 0], pairs[p, 1], sentence_offsets, article_sentences, sorted_hashes, sorted_sentences,
+                    sorted_weights, sentence_weights, threshold, context_threshold, out_i, out_j, out_s, out_strong,
+                    offsets[p] if write else -1, runs, per_sentence, fill, entry_of, run_of, shared, weight, touched,
+                )
+                if not write:
+                    counts[p] = total if strong else 0  # context seeds only matter next to a seed
     return offsets, out_i, out_j, out_s, out_strong
 
 
