@@ -38,6 +38,22 @@ def test_scan_json_to_file(tmp_path):
     assert not list(tmp_path.glob(".*.tmp"))
 
 
+def test_output_file_gets_the_usual_permissions(tmp_path):
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    out = tmp_path / "report.json"
+    assert run("scan", str(SEEDS), "--format", "json", "-o", str(out), "--workers", "1").exit_code == 0
+    assert out.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777 == 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def test_scan_csv():
     result = run("scan", str(SEEDS), "--format", "csv", "--workers", "1")
     assert result.exit_code == 0
