@@ -269,5 +269,10 @@ def test_cli_scan_and_compare_write_html(tmp_path, seeds_dir):
 
 
 def test_template_is_package_data():
+    import importlib.resources
+
     pyproject = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text(encoding="utf-8")
-    assert 'provenance = ["templates/*.html", "templates/*.css", "templates/*.js"]' in pyproject
+    assert '"provenance.templates" = ["*.html", "*.css", "*.js"]' in pyproject and '"provenance.templates"]' in pyproject
+    # Where the package is installed (CI installs it, not in place), the files came along.
+    for name in ("report.html", "report.css", "report.js"):
+        assert (importlib.resources.files("provenance") / "templates" / name).is_file()
