@@ -326,14 +326,24 @@ def find_candidates(
     """
     window_article = np.asarray(window_article)
     if len(signatures) == 0 or signatures.shape[1] // rows == 0:
-        return Candidates(pairs=np.zeros((0, 2), dtype=np.int64), hits=np.zeros(0, dtype=np.int64), skipped_buckets=0)
-    if not 0 <= n_articles < 2**31 or window_article.min() < 0 or window_article.max() >= n_articles:
-        raise ValueError(f"window articles must lie in [0, n_articles) with n_articles < 2**31; n_articles is {n_articles}")
+        return _no_candidates()
+    _check_articles(window_article, n_articles)
     first, second, skipped = _collisions(
         np.ascontiguousarray(signatures), rows, window_article.astype(np.int32), max_bucket, MAX_SUB_BITS, _group(), _threads(), 0
     )
     pairs, hits = _count_pairs(first, second, n_articles, max(min_hits, 1), 4 * _threads())
     return Candidates(pairs=pairs, hits=hits, skipped_buckets=int(skipped))
+
+
+def _no_candidates() -> Candidates:
+    return Candidates(pairs=np.zeros((0, 2), dtype=np.int64), hits=np.zeros(0, dtype=np.int64), skipped_buckets=0)
+
+
+def _check_articles(window_article: np.ndarray, n_articles: int) -> None:
+    # Pair codes and the per-article tallies index by article: an article outside the range
+    # would corrupt them silently.
+    if not 0 <= n_articles < 2**31 or window_article.min() < 0 or window_article.max() >= n_articles:
+        raise ValueError(f"window articles must lie in [0, n_articles) with n_articles < 2**31; n_articles is {n_articles}")
 
 
 def _threads() -> int:
@@ -373,9 +383,8 @@ def find_candidates_signing(
     window_article = np.asarray(window_article)
     bands = num_perm // rows
     if len(ranges) == 0 or bands == 0:
-        return Candidates(pairs=np.zeros((0, 2), dtype=np.int64), hits=np.zeros(0, dtype=np.int64), skipped_buckets=0)
-    if not 0 <= n_articles < 2**31 or window_article.min() < 0 or window_article.max() >= n_articles:
-        raise ValueError(f"window articles must lie in [0, n_articles) with n_articles < 2**31; n_articles is {n_articles}")
+        return _no_candidates()
+    _check_articles(window_article, n_articles)
     threads = _threads()
     per_band = len(ranges) * rows * 4
     block = max(threads, min(bands, BLOCK_BYTES // per_band // threads * threads))
