@@ -305,9 +305,6 @@ def _seeds_of_pair(
     total_a = sentence_weights[a_first:a_last]
     total_b = sentence_weights[b_first:b_last]
     # Shared A entries grouped by their A sentence (counting sort), each with its run.
-    n_shared = 0
-    for r in range(n_runs):
-        n_shared += runs[r, 1] - runs[r, 0]
     per_sentence[: n_a + 1] = 0
     for r in range(n_runs):
         for t in range(runs[r, 0], runs[r, 1]):
