@@ -96,12 +96,17 @@ def _mix(h):  # pragma: no cover - compiled
     return h if h != 0 else np.uint64(1)
 
 
+@numba.njit(cache=True, inline="always")
+def _hash_step(h, c):  # pragma: no cover - compiled
+    """FNV-1a over a word's case-folded characters: one character more."""
+    return (h ^ np.uint64(_lower(c))) * _FNV_PRIME
+
+
 @numba.njit(cache=True)
 def _word_hash(codes, start, end):  # pragma: no cover - compiled
     h = _FNV_OFFSET
     for i in range(start, end):
-        h ^= np.uint64(_lower(_fold(codes[i])))
-        h *= _FNV_PRIME
+        h = _hash_step(h, _fold(codes[i]))
     return _mix(h)
 
 
@@ -173,8 +178,7 @@ def _tokens(codes, lo, hi, abbreviations, keys, values, out, starts, ends, hashe
                 d = _fold(codes[i])
                 if not _is_alnum(d):
                     break
-                h ^= np.uint64(_lower(d))
-                h *= _FNV_PRIME
+                h = _hash_step(h, d)
                 i += 1
             h = _mix(h)
             starts[n] = start - lo
