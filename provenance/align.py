@@ -21,7 +21,7 @@ import math
 import numba
 import numpy as np
 
-from provenance.shingle import Shingled, Vocabulary
+from provenance.shingle import FlatShingles, Shingled, Vocabulary
 
 # Seeds need at least this many shared stems: one or two shared names are a topic, not a copy.
 MIN_SHARED_STEMS = 3
@@ -125,13 +125,9 @@ class SentenceIndex:
             empty_u, empty_i = np.zeros(0, np.uint64), np.zeros(0, np.int64)
             return cls(vocabulary.articles, empty_u, np.zeros(1, np.int64), np.zeros(1, np.int64), empty_u, empty_i,
                        np.zeros(0), np.zeros(0), np.zeros(0, bool), empty_u, np.zeros(1, np.int64), np.zeros(0, bool))
-        hashes = np.concatenate([item.hashes for item in shingled])
-        entity = np.concatenate([item.entity for item in shingled])
-        offsets = np.concatenate(([0], np.cumsum([len(item.hashes) for item in shingled]))).astype(np.int64)
-        units = np.concatenate([item.sentence_starts for item in shingled]).astype(np.int64)
-        unit_offsets = np.concatenate(([0], np.cumsum([len(item.sentence_starts) for item in shingled]))).astype(np.int64)
+        flat = FlatShingles(shingled)
         flat_h, flat_w, sentence_offsets, article_sentences, sorted_h, sorted_s, sorted_w = _index_sentences(
-            hashes, entity, offsets, units, unit_offsets, ENTITY_WEIGHT
+            flat.hashes, flat.entity, flat.offsets, flat.sentence_starts, flat.sentence_offsets, ENTITY_WEIGHT
         )
         # numpy's summation order, kept so that scores stay bit for bit what they were.
         sentence_weights = np.add.reduceat(flat_w, sentence_offsets[:-1]) if len(flat_w) else np.zeros(len(sentence_offsets) - 1)

@@ -30,7 +30,7 @@ from provenance.ingest import DEFAULT_FIELDS, MAX_ARTICLE_CHARS, Fields, read_co
 from provenance.model import Article, Match, Report, Skipped, Tree
 from provenance.score import build_match
 from provenance.settings import Settings
-from provenance.shingle import Shingled, Vocabulary, shingle_text
+from provenance.shingle import FlatShingles, Shingled, Vocabulary, shingle_text
 from provenance.signatures import window_inputs
 from provenance.tree import build_stories, build_trees
 
@@ -98,11 +98,9 @@ def signature_inputs(shingled: Sequence[Shingled], vocabulary: Vocabulary, setti
     have no signature left.
     """
     cutoff = max(math.ceil(settings.max_df * vocabulary.articles), MIN_DF_CUTOFF)
-    hashes = np.concatenate([item.hashes for item in shingled]) if shingled else np.zeros(0, np.uint64)
-    offsets = np.concatenate(([0], np.cumsum([len(item.hashes) for item in shingled]))).astype(np.int64)
-    units = np.concatenate([item.sentence_starts for item in shingled]) if shingled else np.zeros(0, np.int64)
-    unit_offsets = np.concatenate(([0], np.cumsum([len(item.sentence_starts) for item in shingled]))).astype(np.int64)
-    return window_inputs(hashes, offsets, vocabulary.frequency(hashes), cutoff, units.astype(np.int64), unit_offsets, settings.window_words)
+    flat = FlatShingles(shingled)
+    return window_inputs(flat.hashes, flat.offsets, vocabulary.frequency(flat.hashes), cutoff, flat.sentence_starts,
+                         flat.sentence_offsets, settings.window_words)
 
 
 def shingle_articles(articles: Sequence[Article], workers: int = 1) -> list[Shingled]:

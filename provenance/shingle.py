@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+from typing import Sequence
 
 import numba
 import numpy as np
@@ -193,6 +194,45 @@ def shingle_text(text: str, masked: tuple[tuple[int, int], ...] = (), normalised
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class FlatShingles:
+    """Many articles' ``Shingled`` arrays concatenated, for compiled passes over a whole corpus.
+
+    Each array is made on first use. Article ``a``'s words are ``offsets[a]:offsets[a + 1]``
+    of ``hashes`` and ``entity``; its (article-local) ``sentence_starts`` are
+    ``sentence_offsets[a]:sentence_offsets[a + 1]`` of ``sentence_starts``.
+    """
+
+    items: Sequence[Shingled]
+
+    def _joined(self, field: str, dtype: type) -> np.ndarray:
+        parts = [getattr(item, field) for item in self.items]
+        return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
+
+    def _offsets(self, field: str) -> np.ndarray:
+        return np.concatenate(([0], np.cumsum([len(getattr(item, field)) for item in self.items]))).astype(np.int64)
+
+    @functools.cached_property
+    def hashes(self) -> np.ndarray:
+        return self._joined("hashes", np.uint64)
+
+    @functools.cached_property
+    def entity(self) -> np.ndarray:
+        return self._joined("entity", np.bool_)
+
+    @functools.cached_property
+    def offsets(self) -> np.ndarray:
+        return self._offsets("hashes")
+
+    @functools.cached_property
+    def sentence_starts(self) -> np.ndarray:
+        return self._joined("sentence_starts", np.int64)
+
+    @functools.cached_property
+    def sentence_offsets(self) -> np.ndarray:
+        return self._offsets("sentence_starts")
+
+
 def windows(sentence_starts: np.ndarray, window_words: int) -> np.ndarray:
     """Passage windows of one article: ``[start, end)`` ranges of content-word indices.
 
@@ -304,9 +344,8 @@ class Vocabulary:
         """Count, for every stem, the articles it occurs in."""
         if not shingled:
             return cls(stems=np.zeros(0, np.uint64), df=np.zeros(0, np.int64), articles=0)
-        hashes = np.concatenate([s.hashes for s in shingled])
-        offsets = np.concatenate(([0], np.cumsum([len(s.hashes) for s in shingled]))).astype(np.int64)
-        stems, df = _document_frequencies(hashes, offsets)
+        flat = FlatShingles(shingled)
+        stems, df = _document_frequencies(flat.hashes, flat.offsets)
         order = np.argsort(stems)
         return cls(stems=stems[order], df=df[order], articles=len(shingled))
 
