@@ -15,10 +15,12 @@ reading it, line formats read lines with a length cap.
 from __future__ import annotations
 
 import abc
+import io
 import os
 from pathlib import Path
 from typing import ClassVar, Iterator, Optional, Union
 
+from provenance.ingest.decode import NotText, open_text
 from provenance.model import Article, Skipped
 
 Item = Union[Article, Skipped]
@@ -37,6 +39,14 @@ def line_cap(max_chars: int) -> int:
     A line holds the text plus its escapes (``\\uXXXX`` is 6 characters) and the other fields.
     """
     return max_chars * MAX_BYTES_PER_CHAR + 65536
+
+
+def open_export(path: Path, max_chars: int) -> Union[tuple[io.TextIOWrapper, int], Skipped]:
+    """A JSONL or CSV export opened as text (``decode.open_text``) with its ``line_cap``; or why it can't be."""
+    try:
+        return open_text(path), line_cap(max_chars)
+    except NotText as error:
+        return Skipped(str(path), str(error))
 
 
 class Reader(abc.ABC):

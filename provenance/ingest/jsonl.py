@@ -13,8 +13,8 @@ import json
 from pathlib import Path
 from typing import Any, Iterator
 
-from provenance.ingest.base import MAX_ARTICLE_CHARS, Item, Reader, line_cap, register
-from provenance.ingest.decode import NotText, bounded_lines, open_text, repair_line
+from provenance.ingest.base import MAX_ARTICLE_CHARS, Item, Reader, open_export, register
+from provenance.ingest.decode import NotText, bounded_lines, repair_line
 from provenance.ingest.fields import DEFAULT_FIELDS, Fields, article_from_record
 from provenance.model import Skipped
 
@@ -45,12 +45,11 @@ class JsonlReader(Reader):
 
     def read(self, path: Path, article_id: str, fields: Fields = DEFAULT_FIELDS, *,
              max_chars: int = MAX_ARTICLE_CHARS) -> Iterator[Item]:
-        try:
-            stream = open_text(path)
-        except NotText as error:
-            yield Skipped(str(path), str(error))
+        opened = open_export(path, max_chars)
+        if isinstance(opened, Skipped):
+            yield opened
             return
-        cap = line_cap(max_chars)
+        stream, cap = opened
         with stream:
             for number, line in bounded_lines(stream, cap):
                 where = f"{path}:{number}"
