@@ -54,12 +54,12 @@ from provenance.settings import Settings
 
 KINDS = ("copy", "partial", "light-edit", "spin")
 # Text in -> candidate pairs out: the work the baselines do too.
-# "windows" (df filter, passage windows) and "candidates" (MinHash + LSH a block of bands at a time)
-# were "signatures" and "candidates" before the signatures were made a block at a time.
-FRONT_STAGES = ("boilerplate", "shingle", "windows", "signatures", "candidates")
+# "windows" (df filter, passage windows) and "candidates" (MinHash + LSH a block of bands at a time);
+# results from before commit cb19e44 name them "signatures" and "candidates".
+FRONT_STAGES = ("boilerplate", "shingle", "windows", "candidates")
 # What the baselines do (text in, candidate pairs out): the front stages less boilerplate masking,
 # which no baseline attempts. Ratios against the baselines use this.
-SIGNING_STAGES = ("shingle", "windows", "signatures", "candidates")
+SIGNING_STAGES = ("shingle", "windows", "candidates")
 
 
 # --- input ------------------------------------------------------------------------------
