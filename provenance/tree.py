@@ -67,7 +67,8 @@ def build_trees(matches: Iterable[Match], published: Optional[Mapping[str, Optio
     matches = sorted(matches, key=preference, reverse=True)
     graph = nx.DiGraph()
     for rank, match in enumerate(matches):
-        graph.add_edge(match.source, match.derived, weight=_evidence(match) * (len(matches) + 1) + rank, match=match)
+        evidence = _evidence(match)
+        graph.add_edge(match.source, match.derived, weight=evidence * (len(matches) + 1) + rank, evidence=evidence, match=match)
     trees = []
     # One branching per family: Edmonds' algorithm on many small graphs, not one large one.
     for family in sorted(tuple(sorted(c)) for c in nx.weakly_connected_components(graph)):
@@ -76,15 +77,15 @@ def build_trees(matches: Iterable[Match], published: Optional[Mapping[str, Optio
         for tree_nodes in _components(family, kept):
             members = set(tree_nodes)
             edges = [graph[s][d]["match"] for s, d in kept if s in members]
+            if not edges:
+                continue
             tied = {
                 m.derived: tuple(sorted(
                     other for other in graph.predecessors(m.derived)
-                    if other != m.source and _evidence(graph[other][m.derived]["match"]) == _evidence(m)
+                    if other != m.source and graph[other][m.derived]["evidence"] == graph[m.source][m.derived]["evidence"]
                 ))
                 for m in edges
             }
-            if not edges:
-                continue
             has_parent = {m.derived for m in edges}
             root = next(node for node in tree_nodes if node not in has_parent)
             trees.append(
