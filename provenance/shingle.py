@@ -1,11 +1,11 @@
-"""Shingle: normalised text in, arrays of content-word stems, sentences and passage windows out.
+"""Shingle: normalised text in, arrays of content-word stems and sentences out.
 
 Owns tokenisation (runs of letters and digits on the normalised text, spans
 mapped back to the original), the stopword list, Snowball stemming (so a
 spinner's "discussions"/"discussed" still meet), the 64-bit stem hash that is
-the shingle, sentence splitting, and passage windows: runs of whole sentences
-holding ``window_words`` content words, one starting at every sentence, so that
-a copied paragraph inside a long article is its own signature. Content-word
+the shingle, sentence splitting, and the corpus's document frequencies
+(``Vocabulary``). Passage windows over the sentences are cut where they are
+signed (``signatures.window_inputs``). Content-word
 unigrams survive synonym swaps of their neighbours and any reordering, which
 word n-grams do not. Everything per token is a numpy array; Python touches
 each distinct word once (cached), not each token.
@@ -231,30 +231,6 @@ class FlatShingles:
     @functools.cached_property
     def sentence_offsets(self) -> np.ndarray:
         return self._offsets("sentence_starts")
-
-
-def windows(sentence_starts: np.ndarray, window_words: int) -> np.ndarray:
-    """Passage windows of one article: ``[start, end)`` ranges of content-word indices.
-
-    One window starts at every sentence and takes whole sentences until it holds
-    ``window_words`` content words; windows that would run past the end collapse into
-    one last window. An article shorter than a window is one window.
-
-    Returns:
-        An int64 array of shape ``(n, 2)``.
-    """
-    total = int(sentence_starts[-1])
-    if total == 0:
-        return np.zeros((0, 2), dtype=np.int64)
-    starts = sentence_starts[:-1]
-    # End of each window: the first sentence boundary at or after start + window_words.
-    targets = starts + window_words
-    ends = sentence_starts[np.minimum(np.searchsorted(sentence_starts, targets, side="left"), len(sentence_starts) - 1)]
-    # Keep windows that end before the article does, plus the first one that reaches the end.
-    reaches_end = ends >= total
-    keep = ~reaches_end
-    keep[np.argmax(reaches_end)] = True if reaches_end.any() else keep[np.argmax(reaches_end)]
-    return np.stack([starts[keep], ends[keep]], axis=1).astype(np.int64)
 
 
 @numba.njit(cache=True)

@@ -93,7 +93,13 @@ def _plan_windows(offsets, df, cutoff, units, unit_offsets, window_words, keep, 
 
 @numba.njit(cache=True)
 def _windows(keep, lo, units, window_words, kept, out, base):  # pragma: no cover - compiled
-    """``shingle.windows`` over the kept words of one article; writes ``out[k] + base`` when ``out`` has rows."""
+    """Passage windows over the kept words of one article: ``[start, end)`` ranges of kept-word indices.
+
+    One window starts at every sentence unit and takes whole units until it holds
+    ``window_words`` words; windows that would run past the end collapse into one last
+    window, and an article shorter than a window is one window. Writes ``out[k] + base``
+    when ``out`` has rows; returns how many windows.
+    """
     if kept == 0:
         return 0
     # Unit starts counted in kept words (units left empty collapse into the next).
@@ -145,7 +151,9 @@ def window_inputs(hashes: np.ndarray, offsets: np.ndarray, df: np.ndarray, cutof
     """What ``sign_ranges`` signs, for many articles at once.
 
     Each article keeps the shingles whose document frequency is at most
-    ``max(cutoff, its median df)`` and is cut into ``shingle.windows`` over what it kept.
+    ``max(cutoff, its median df)`` and is cut into passage windows over what it kept: runs of
+    whole sentences holding ``window_words`` shingles, one starting at every sentence, so that a
+    copied paragraph inside a long article is a signature of its own.
 
     Args:
         hashes: uint64 shingles of all articles, concatenated; article ``a`` has ``offsets[a]:offsets[a + 1]``.

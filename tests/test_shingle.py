@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from provenance.shingle import Vocabulary, shingle_text, stem_hash, windows
+from provenance.shingle import Vocabulary, shingle_text, stem_hash
 
 
 def test_stopwords_and_stems():
@@ -34,14 +34,6 @@ def test_masked_spans_drop_words():
     text = "Alpha beta gamma. Leave a reply comment form."
     s = shingle_text(text, masked=((18, len(text)),))
     assert [text[a:b] for a, b in zip(s.starts, s.ends)] == ["Alpha", "beta", "gamma"]
-
-
-def test_windows_cover_whole_sentences():
-    sentence_starts = np.array([0, 3, 9, 12, 20])
-    w = windows(sentence_starts, 8)
-    assert w.tolist() == [[0, 9], [3, 12], [9, 20]]
-    assert windows(np.array([0, 5]), 8).tolist() == [[0, 5]]
-    assert windows(np.array([0]), 8).shape == (0, 2)
 
 
 def test_vocabulary_document_frequency():

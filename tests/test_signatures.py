@@ -39,10 +39,41 @@ def test_jaccard_estimate():
     assert abs((s[0] == s[1]).mean() - 1 / 3) < 0.08
 
 
+def windows(sentence_starts, window_words):
+    """Passage windows of one article, in plain numpy: the reference for ``window_inputs``."""
+    total = int(sentence_starts[-1])
+    if total == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    starts = sentence_starts[:-1]
+    targets = starts + window_words
+    ends = sentence_starts[np.minimum(np.searchsorted(sentence_starts, targets, side="left"), len(sentence_starts) - 1)]
+    reaches_end = ends >= total
+    keep = ~reaches_end
+    keep[np.argmax(reaches_end)] = True if reaches_end.any() else keep[np.argmax(reaches_end)]
+    return np.stack([starts[keep], ends[keep]], axis=1).astype(np.int64)
+
+
+def _windows_of(sentence_starts, window_words):
+    """``window_inputs``'s windows of one article whose shingles are all kept."""
+    from provenance.signatures import window_inputs
+
+    n = int(sentence_starts[-1])
+    _, ranges, _ = window_inputs(np.arange(1, n + 1, dtype=np.uint64), np.array([0, n], np.int64), np.ones(n, np.int64), 10,
+                                 np.asarray(sentence_starts, np.int64), np.array([0, len(sentence_starts)], np.int64), window_words)
+    return ranges
+
+
+def test_windows_cover_whole_sentences():
+    sentence_starts = np.array([0, 3, 9, 12, 20])
+    for cut in (windows, _windows_of):
+        w = cut(sentence_starts, 8)
+        assert w.tolist() == [[0, 9], [3, 12], [9, 20]]
+        assert cut(np.array([0, 5]), 8).tolist() == [[0, 5]]
+        assert cut(np.array([0]), 8).shape == (0, 2)
+
+
 def _window_inputs_reference(articles, df_of, cutoff, window_words):
     """The per-article loop ``window_inputs`` replaces, written plainly."""
-    from provenance.shingle import windows
-
     values, ranges, owners, offset = [], [], [], 0
     for index, (hashes, sentence_starts) in enumerate(articles):
         df = df_of[index]
