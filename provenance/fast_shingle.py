@@ -20,23 +20,15 @@ from typing import Callable, Sequence
 import numba
 import numpy as np
 
+from provenance.normalise import ASCII_FOLDS
 from provenance.shingle import ABBREVIATIONS, MAX_SENTENCE_WORDS, Shingled, stem_hash
 
-# Characters ``normalise`` turns into exactly one ASCII character (and nothing else does):
-# typographic quotes and dashes, and the no-break space. Keep in step with normalise._PUNCTUATION;
-# the tests check every one against ``normalise``.
-ONE_TO_ONE = {
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"', "\u00bb": '"',
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
-    "\u2212": "-", "\u00a0": " ",
-}
-_OTHER_CHARACTER = re.compile("[^\x00-\x7f" + "".join(ONE_TO_ONE) + "]")
+_OTHER_CHARACTER = re.compile("[^\x00-\x7f" + "".join(ASCII_FOLDS) + "]")
 
 # Code point → the ASCII code the fast path reads instead (identity below 128).
-_FOLD = np.zeros(max(map(ord, ONE_TO_ONE)) + 1, dtype=np.uint32)
+_FOLD = np.zeros(max(map(ord, ASCII_FOLDS)) + 1, dtype=np.uint32)
 _FOLD[:128] = np.arange(128, dtype=np.uint32)
-for _char, _ascii in ONE_TO_ONE.items():
+for _char, _ascii in ASCII_FOLDS.items():
     _FOLD[ord(_char)] = ord(_ascii)
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)

@@ -59,6 +59,16 @@ def _fold(chunk: str) -> str:
     return folded.translate(_PUNCTUATION)
 
 
+# The characters normalisation turns into exactly one ASCII character (typographic quotes and
+# dashes, the no-break space), each with that character: text of ASCII and these alone is
+# normalised by a table lookup per character (``fast_shingle`` relies on it).
+ASCII_FOLDS = {
+    char: folded
+    for char, folded in ((chr(code), _fold(chr(code))) for code in _PUNCTUATION)
+    if len(folded) == 1 and folded.isascii()
+}
+
+
 def _repair(text: str) -> tuple[list[str], list[int], list[int]]:
     """Fold the non-ASCII runs, returning pieces with the original span of each piece's characters."""
     pieces: list[str] = []
