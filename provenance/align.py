@@ -1,33 +1,26 @@
-"""Align: two articles' sentences in, aligned passages (span pairs with a similarity) out.
+"""Align: seed sentence pairs in, aligned passages (span pairs with a similarity) out.
 
-Owns verification of a candidate pair. It works the way the strongest PAN
-text-alignment systems do, but on stems rather than surface words: **seeding**
-(pairs of sentences whose content-stem sets are similar enough: Dice, or
-containment for a sentence a spinner merged or split; next to a seed, a lower
-threshold), **extension** (seeds that lie within ``max_gap`` sentences of each
-other in both articles join one passage, which survives reordering, insertions
-and deletions), and **filtering** (passages that overlap are resolved, passages
-too small or too faint to be evidence are dropped, unless their shared stems
-gather in them far beyond chance: ``concentration``). Passages are reported in
-sentence units internally and mapped to character spans of the original texts
-at the end.
+Owns what the seeds of a candidate pair (``sentences.batch_seeds``) add up to. It works
+the way the strongest PAN text-alignment systems do, but on stems rather than surface
+words: after **seeding**, **extension** (seeds that lie within ``max_gap`` sentences of
+each other in both articles join one passage, which survives reordering, insertions and
+deletions) and **filtering** (passages that overlap are resolved, passages too small or
+too faint to be evidence are dropped, unless their shared stems gather in them far beyond
+chance: ``concentration``). Passages are in sentence units; ``score`` maps them to
+character spans of the original texts. All of it runs compiled, a range of pairs per call.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+from typing import NamedTuple
 
 import numba
 import numpy as np
 
-from provenance.shingle import FlatShingles, Shingled, Vocabulary
+from provenance.sentences import SentenceIndex, batch_seeds
 
-# Seeds need at least this many shared stems: one or two shared names are a topic, not a copy.
-MIN_SHARED_STEMS = 3
-# A merged or split sentence: most of the shorter one's stems are in the longer one.
-MIN_CONTAINMENT = 0.7
-MIN_CONTAINED_STEMS = 5
 # A condensed rewrite skips source sentences: seeds may lie this many times further apart
 # on one side (PAN 2013 training: overall plagdet 0.805 -> 0.823, summary 0.27 -> 0.39).
 CONDENSED_GAP_FACTOR = 2
@@ -50,104 +43,8 @@ MIN_PASSAGE_EVIDENCE = 4.0
 # those that matched one were above 0.45 (summaries: 0.33).
 MIN_PASSAGE_SIMILARITY = 0.3
 
-
-def _stock_sentences(hashes: np.ndarray, sentence_offsets: np.ndarray, article_sentences: np.ndarray) -> np.ndarray:
-    """Per sentence of every article, whether ``STOCK_ARTICLES`` or more articles hold its stem set.
-
-    Args:
-        hashes: Each sentence's distinct stems, sentence after sentence (``SentenceIndex.hashes``).
-        sentence_offsets: Where each sentence's stems begin, then their count.
-        article_sentences: Where each article's sentences begin, then their count.
-    """
-    sentences = len(sentence_offsets) - 1
-    if sentences == 0:
-        return np.zeros(0, dtype=bool)
-    sizes = np.diff(sentence_offsets)
-    # A set's key: the wrapping sum of its distinct stems' hashes, mixed with its size.
-    sums = np.add.reduceat(hashes, sentence_offsets[:-1]).astype(np.uint64)
-    keys = sums ^ (sizes.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
-    article = np.repeat(np.arange(len(article_sentences) - 1), np.diff(article_sentences))
-    # Articles per key: sentences come in article order, so a stable sort by key leaves each
-    # key's sentences in article order; count the article changes within each key's run.
-    order = np.argsort(keys, kind="stable")
-    k, a = keys[order], article[order]
-    new_key = np.ones(sentences, dtype=bool)
-    new_key[1:] = k[1:] != k[:-1]
-    new_article = new_key.copy()
-    new_article[1:] |= a[1:] != a[:-1]
-    run = np.cumsum(new_key) - 1
-    articles_per_key = np.bincount(run, weights=new_article)
-    stock = np.empty(sentences, dtype=bool)
-    stock[order] = articles_per_key[run] >= STOCK_ARTICLES
-    return stock
-
-
-@dataclasses.dataclass(frozen=True)
-class SentenceIndex:
-    """Every article's sentences as sets of content stems, in flat arrays, for batch seeding.
-
-    Attributes:
-        articles: Number of articles in the corpus (more than the articles indexed here when
-            only some of a larger corpus, an on-disk index or a Spark partition, are aligned).
-        hashes: Each sentence's distinct stems (sorted), sentence after sentence, article after article.
-        sentence_offsets: Sentence ``k``'s stems are ``hashes[sentence_offsets[k]:sentence_offsets[k + 1]]``.
-        article_sentences: Article ``a``'s sentences are ``article_sentences[a]`` to ``article_sentences[a + 1]``.
-        sorted_hashes: Within each article's range of entries, its stems sorted ...
-        sorted_sentences: ... and the (article-local) sentence each came from.
-        sorted_weights: Evidence weight of each sorted entry: 1, or ``ENTITY_WEIGHT`` for a
-            name or number.
-        sentence_weights: Per sentence, the sum of its stems' weights.
-        plain: Per entry of ``hashes``, whether it is a plain word (not a name or a number).
-        plain_stems: Each article's distinct plain stems, sorted, article after article ...
-        plain_offsets: ... article ``a``'s are ``plain_stems[plain_offsets[a]:plain_offsets[a + 1]]``.
-        stock: Per sentence, whether ``STOCK_ARTICLES`` or more articles hold a sentence of
-            exactly its stems: a stock phrase ("As many readers will already understand ..."),
-            which is no sign that two of them copied each other.
-    """
-
-    articles: int
-    hashes: np.ndarray
-    sentence_offsets: np.ndarray
-    article_sentences: np.ndarray
-    sorted_hashes: np.ndarray
-    sorted_sentences: np.ndarray
-    sorted_weights: np.ndarray
-    sentence_weights: np.ndarray
-    plain: np.ndarray
-    plain_stems: np.ndarray
-    plain_offsets: np.ndarray
-    stock: np.ndarray
-
-    @classmethod
-    def build(cls, shingled: list[Shingled], vocabulary: Vocabulary) -> "SentenceIndex":
-        """Index the sentences of ``shingled`` (``vocabulary.articles`` counts the whole corpus)."""
-        if not shingled:
-            empty_u, empty_i = np.zeros(0, np.uint64), np.zeros(0, np.int64)
-            return cls(vocabulary.articles, empty_u, np.zeros(1, np.int64), np.zeros(1, np.int64), empty_u, empty_i,
-                       np.zeros(0), np.zeros(0), np.zeros(0, bool), empty_u, np.zeros(1, np.int64), np.zeros(0, bool))
-        flat = FlatShingles(shingled)
-        flat_h, flat_w, sentence_offsets, article_sentences, sorted_h, sorted_s, sorted_w = _index_sentences(
-            flat.hashes, flat.entity, flat.offsets, flat.sentence_starts, flat.sentence_offsets, ENTITY_WEIGHT
-        )
-        # numpy's summation order, kept so that scores stay bit for bit what they were.
-        sentence_weights = np.add.reduceat(flat_w, sentence_offsets[:-1]) if len(flat_w) else np.zeros(len(sentence_offsets) - 1)
-        plain_stems, plain_offsets = _plain_stems(sorted_h, sorted_w, sentence_offsets[article_sentences])
-        return cls(vocabulary.articles, flat_h, sentence_offsets, article_sentences, sorted_h, sorted_s, sorted_w, sentence_weights,
-                   plain=flat_w == 1.0, plain_stems=plain_stems, plain_offsets=plain_offsets,
-                   stock=_stock_sentences(flat_h, sentence_offsets, article_sentences))
-
-    def sentences(self, article: int) -> int:
-        """Number of sentences of an article."""
-        return int(self.article_sentences[article + 1] - self.article_sentences[article])
-
-
-# Context seeds (Sanchez-Perez et al., PAN 2014, extend with a lower threshold near what they
-# found): a sentence pair under the seeding threshold but at least this similar is a seed when
-# it lies within CONTEXT_REACH sentences of a seed in both articles. Random obfuscation leaves
-# some sentences of a copied run under the threshold; the passage picks them up from its
-# neighbours. A pair with no seed gains none, so no new pair is claimed on them alone.
-# (PAN 2013 training: random plagdet +0.008, none -0.002; reach 2: random +0.014, none -0.007.)
-CONTEXT_SIMILARITY = 0.2
+# Context seeds (``sentences.CONTEXT_SIMILARITY``) count only this many sentences from a seed
+# in both articles.
 CONTEXT_REACH = 1
 # A passage too small or too faint for the evidence floors still shows a derivation when its
 # shared stems gather in it far beyond chance (see ``concentration``): -log10 of the corrected
@@ -155,281 +52,17 @@ CONTEXT_REACH = 1
 # seeds on) random pair recall 0.854 -> 0.861, summary 0.773 -> 0.874, false pairs 9 -> 8;
 # at 5: random 0.869, summary 0.895, 9 false pairs.
 MIN_SURPRISE = 6.0
-# ... unless it rests on stock sentences only: a sentence whose exact stems this many articles
-# hold (a spinner's filler, a stock phrase) gathers in any two of them. (Synthetic news 10k:
-# 7 false pairs of spun articles sharing one filler sentence.)
-STOCK_ARTICLES = 3
 
-# Evidence weight of a name or a number: independent reports of one event share those by
-# necessity; copies share the wording around them.
-ENTITY_WEIGHT = 0.3
+
 
 
 @numba.njit(cache=True)
-def _plain_stems(sorted_h, sorted_w, article_entries):  # pragma: no cover - compiled
-    """Each article's distinct plain (weight 1: not a name or number) stems, from its stem-sorted
-    entries, concatenated; and where each article's begin."""
-    n = article_entries.shape[0] - 1
-    keep = np.zeros(sorted_h.shape[0], dtype=np.bool_)
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    for a in range(n):
-        previous_found = False
-        previous = np.uint64(0)
-        for t in range(article_entries[a], article_entries[a + 1]):
-            if sorted_w[t] == 1.0 and (not previous_found or sorted_h[t] != previous):
-                keep[t] = True
-                previous, previous_found = sorted_h[t], True
-                offsets[a + 1] += 1
-        offsets[a + 1] += offsets[a]
-    return sorted_h[keep], offsets
+def passage_evidence(similarity, size, seeds):  # pragma: no cover - compiled
+    """Roughly the weighted stems a passage's two sides share; a lone seed sentence counts half.
 
-
-@numba.njit(cache=True, parallel=True)
-def _index_sentences(hashes, entity, offsets, units, unit_offsets, entity_weight):  # pragma: no cover - compiled
-    """``SentenceIndex``'s arrays for articles given as flat shingle arrays (see ``SentenceIndex.build``).
-
-    Per sentence, its distinct stems sorted (a stem's weight from its first use in the
-    sentence); per article, those entries again sorted by stem (ties in sentence order).
+    A lone seed is often a shared quote or a shared lede, not a copy.
     """
-    n = offsets.shape[0] - 1
-    # Pass 1, per article: each sentence's distinct stems, written from the article's offset.
-    distinct_h = np.empty(hashes.shape[0], dtype=np.uint64)
-    distinct_w = np.empty(hashes.shape[0], dtype=np.float64)
-    distinct_s = np.empty(hashes.shape[0], dtype=np.int64)
-    sizes = np.zeros(units.shape[0], dtype=np.int64)  # per unit slot; the last slot of each article stays 0
-    counts = np.zeros(n, dtype=np.int64)
-    for a in numba.prange(n):
-        base = offsets[a]
-        out = base
-        first_unit = unit_offsets[a]
-        # One buffer per article: sentence units are short (MAX_SENTENCE_WORDS), and an
-        # allocation per sentence cost more than the sort.
-        order = np.empty(offsets[a + 1] - base, dtype=np.int64)
-        for u in range(unit_offsets[a + 1] - first_unit - 1):
-            lo, hi = base + units[first_unit + u], base + units[first_unit + u + 1]
-            # Insertion sort by stem, stable: a stem's first use comes first.
-            for x in range(hi - lo):
-                y = x
-                while y > 0 and hashes[lo + order[y - 1]] > hashes[lo + x]:
-                    order[y] = order[y - 1]
-                    y -= 1
-                order[y] = x
-            for k in range(hi - lo):
-                t = lo + order[k]
-                if k == 0 or hashes[t] != hashes[lo + order[k - 1]]:
-                    distinct_h[out] = hashes[t]
-                    distinct_w[out] = entity_weight if entity[t] else 1.0
-                    distinct_s[out] = u
-                    out += 1
-                    sizes[first_unit + u] += 1
-        counts[a] = out - base
-    # Pass 2: compact, and sort each article's entries by stem.
-    starts = np.zeros(n + 1, dtype=np.int64)
-    sentence_counts = np.zeros(n + 1, dtype=np.int64)
-    for a in range(n):
-        starts[a + 1] = starts[a] + counts[a]
-        sentence_counts[a + 1] = sentence_counts[a] + (unit_offsets[a + 1] - unit_offsets[a] - 1)
-    flat_h = np.empty(starts[n], dtype=np.uint64)
-    flat_w = np.empty(starts[n], dtype=np.float64)
-    sorted_h = np.empty(starts[n], dtype=np.uint64)
-    sorted_s = np.empty(starts[n], dtype=np.int64)
-    sorted_w = np.empty(starts[n], dtype=np.float64)
-    sentence_sizes = np.empty(sentence_counts[n], dtype=np.int64)
-    for a in numba.prange(n):
-        src, dst = offsets[a], starts[a]
-        c = counts[a]
-        flat_h[dst : dst + c] = distinct_h[src : src + c]
-        flat_w[dst : dst + c] = distinct_w[src : src + c]
-        by_stem = np.argsort(distinct_h[src : src + c], kind="mergesort")
-        for k in range(c):
-            sorted_h[dst + k] = distinct_h[src + by_stem[k]]
-            sorted_s[dst + k] = distinct_s[src + by_stem[k]]
-            sorted_w[dst + k] = distinct_w[src + by_stem[k]]
-        m = unit_offsets[a + 1] - unit_offsets[a] - 1
-        sentence_sizes[sentence_counts[a] : sentence_counts[a] + m] = sizes[unit_offsets[a] : unit_offsets[a] + m]
-    sentence_offsets = np.zeros(sentence_sizes.shape[0] + 1, dtype=np.int64)
-    for k in range(sentence_sizes.shape[0]):
-        sentence_offsets[k + 1] = sentence_offsets[k] + sentence_sizes[k]
-    return flat_h, flat_w, sentence_offsets, sentence_counts, sorted_h, sorted_s, sorted_w
-
-
-@numba.njit(cache=True)
-def _seeds_of_pair(
-    a, b, sentence_offsets, article_sentences, sorted_hashes, sorted_sentences,
-    sorted_weights, sentence_weights, threshold, context_threshold, out_i, out_j, out_s, out_strong, write_at,
-    runs, per_sentence, fill, entry_of, run_of, shared, weight, touched,
-):  # pragma: no cover - compiled
-    """Seed sentence pairs of articles ``a`` and ``b``; written from ``write_at`` if ``write_at >= 0``.
-
-    ``runs`` to ``touched`` are scratch arrays large enough for the pair (see ``_batch_seeds``);
-    ``shared`` and ``weight`` must be zero, and are left zero.
-
-    Seeds reach ``threshold`` (or are contained: a merge or split); context seeds reach only
-    ``context_threshold`` and are written with ``out_strong`` 0. Returns both counts: seeds,
-    and seeds plus context seeds.
-
-    A merge of the two articles' sorted stems finds the shared ones; each shared stem
-    adds to the score of every (sentence of a, sentence of b) holding it.
-    """
-    a_first, a_last = article_sentences[a], article_sentences[a + 1]
-    b_first, b_last = article_sentences[b], article_sentences[b + 1]
-    a_lo, a_hi = sentence_offsets[a_first], sentence_offsets[a_last]
-    b_lo, b_hi = sentence_offsets[b_first], sentence_offsets[b_last]
-    n_a, n_b = a_last - a_first, b_last - b_first
-    if n_a == 0 or n_b == 0:
-        return 0, 0
-    # Merge: runs of one shared stem, [run_a_lo, run_a_hi) and [run_b_lo, run_b_hi) in sorted order.
-    n_runs = 0
-    x, y = a_lo, b_lo
-    while x < a_hi and y < b_hi:
-        if sorted_hashes[x] < sorted_hashes[y]:
-            x += 1
-        elif sorted_hashes[x] > sorted_hashes[y]:
-            y += 1
-        else:
-            h = sorted_hashes[x]
-            x_end, y_end = x, y
-            while x_end < a_hi and sorted_hashes[x_end] == h:
-                x_end += 1
-            while y_end < b_hi and sorted_hashes[y_end] == h:
-                y_end += 1
-            runs[n_runs, 0], runs[n_runs, 1], runs[n_runs, 2], runs[n_runs, 3] = x, x_end, y, y_end
-            n_runs += 1
-            x, y = x_end, y_end
-    if n_runs < MIN_SHARED_STEMS:
-        return 0, 0
-    total_a = sentence_weights[a_first:a_last]
-    total_b = sentence_weights[b_first:b_last]
-    # Shared A entries grouped by their A sentence (counting sort), each with its run.
-    per_sentence[: n_a + 1] = 0
-    for r in range(n_runs):
-        for t in range(runs[r, 0], runs[r, 1]):
-            per_sentence[sorted_sentences[t] + 1] += 1
-    for i in range(n_a):
-        per_sentence[i + 1] += per_sentence[i]
-    fill[:n_a] = per_sentence[:n_a]
-    for r in range(n_runs):
-        for t in range(runs[r, 0], runs[r, 1]):
-            i = sorted_sentences[t]
-            entry_of[fill[i]] = t
-            run_of[fill[i]] = r
-            fill[i] += 1
-    # Per A sentence, accumulate shared stems with every B sentence it touches.
-    found = 0
-    strong_found = 0
-    for i in range(n_a):
-        n_touched = 0
-        for x in range(per_sentence[i], per_sentence[i + 1]):
-            t, r = entry_of[x], run_of[x]
-            for u in range(runs[r, 2], runs[r, 3]):
-                j = sorted_sentences[u]
-                if shared[j] == 0:
-                    touched[n_touched] = j
-                    n_touched += 1
-                shared[j] += 1
-                # A name on one side and a plain word on the other: the lighter weight counts.
-                weight[j] += min(sorted_weights[t], sorted_weights[u])
-        for y in range(n_touched):
-            j = touched[y]
-            if shared[j] >= MIN_SHARED_STEMS:
-                total = total_a[i] + total_b[j]
-                smaller = min(total_a[i], total_b[j])
-                dice = 2.0 * weight[j] / total if total > 0 else 0.0
-                contained = weight[j] / smaller if smaller > 0 else 0.0
-                strong = dice >= threshold or (contained >= MIN_CONTAINMENT and shared[j] >= MIN_CONTAINED_STEMS)
-                if strong or dice >= context_threshold:
-                    if write_at >= 0:
-                        out_i[write_at + found] = i
-                        out_j[write_at + found] = j
-                        out_s[write_at + found] = int(max(dice, contained) * 1_000_000)
-                        out_strong[write_at + found] = 1 if strong else 0
-                    found += 1
-                    strong_found += 1 if strong else 0
-            shared[j] = 0
-            weight[j] = 0.0
-    return strong_found, found
-
-
-@numba.njit(cache=True, parallel=True)
-def _batch_seeds(
-    pairs, sentence_offsets, article_sentences, sorted_hashes, sorted_sentences, sorted_weights, sentence_weights, threshold,
-    context_threshold,
-):  # pragma: no cover - compiled
-    n = pairs.shape[0]
-    counts = np.zeros(n, dtype=np.int64)
-    # Pairs go in chunks, each with scratch arrays sized for its largest articles: one
-    # allocation per chunk rather than eight per pair.
-    chunks = min(n, 256)
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    out_i = np.empty(0, dtype=np.int64)
-    out_j = np.empty(0, dtype=np.int64)
-    out_s = np.empty(0, dtype=np.int64)
-    out_strong = np.empty(0, dtype=np.int64)
-    for write in range(2):  # count, then write where the counts say
-        if write:
-            for p in range(n):
-                offsets[p + 1] = offsets[p] + counts[p]
-            out_i = np.empty(offsets[n], dtype=np.int64)
-            out_j = np.empty(offsets[n], dtype=np.int64)
-            out_s = np.empty(offsets[n], dtype=np.int64)
-            out_strong = np.empty(offsets[n], dtype=np.int64)
-        for c in numba.prange(chunks):
-            first, last = n * c // chunks, n * (c + 1) // chunks
-            most_sentences, most_entries = 1, 1
-            for p in range(first, last):
-                for article in (pairs[p, 0], pairs[p, 1]):
-                    lo, hi = article_sentences[article], article_sentences[article + 1]
-                    most_sentences = max(most_sentences, hi - lo)
-                    most_entries = max(most_entries, sentence_offsets[hi] - sentence_offsets[lo])
-            runs = np.empty((most_entries, 4), dtype=np.int64)
-            per_sentence = np.empty(most_sentences + 1, dtype=np.int64)
-            fill = np.empty(most_sentences, dtype=np.int64)
-            entry_of = np.empty(most_entries, dtype=np.int64)
-            run_of = np.empty(most_entries, dtype=np.int64)
-            shared = np.zeros(most_sentences, dtype=np.int64)
-            weight = np.zeros(most_sentences, dtype=np.float64)
-            touched = np.empty(most_sentences, dtype=np.int64)
-            for p in range(first, last):
-                if write and not counts[p]:
-                    continue
-                strong, total = _seeds_of_pair(
-                    pairs[p, 0], pairs[p, 1], sentence_offsets, article_sentences, sorted_hashes, sorted_sentences,
-                    sorted_weights, sentence_weights, threshold, context_threshold, out_i, out_j, out_s, out_strong,
-                    offsets[p] if write else -1, runs, per_sentence, fill, entry_of, run_of, shared, weight, touched,
-                )
-                if not write:
-                    counts[p] = total if strong else 0  # context seeds only matter next to a seed
-    return offsets, out_i, out_j, out_s, out_strong
-
-
-def batch_seeds(index: SentenceIndex, pairs: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
-    """Seed sentence pairs of many article pairs at once, in parallel compiled code.
-
-    A seed is a sentence pair whose weighted Dice similarity (names and numbers count
-    ``ENTITY_WEIGHT``) reaches ``threshold``,
-    or where most of the shorter sentence's stems are in the longer one (a merge or split).
-    Pairs with a seed also get their context seeds (Dice at least ``CONTEXT_SIMILARITY``),
-    which ``extend`` keeps only next to a seed.
-
-    Args:
-        index: The corpus's sentence index.
-        pairs: int64 ``(n, 2)`` article pairs.
-        threshold: Least weighted Dice for a seed.
-
-    Returns:
-        ``offsets`` (pair ``p``'s seeds are rows ``offsets[p]:offsets[p + 1]``; none for a pair
-        without a seed) and the seeds, an int64 ``(m, 4)`` array: article-local sentence
-        numbers ``(i, j)``, the seed's score (weighted Dice or containment) in millionths, and
-        1 for a seed or 0 for a context seed.
-    """
-    if len(pairs) == 0:
-        return np.zeros(1, dtype=np.int64), np.zeros((0, 4), dtype=np.int64)
-    offsets, out_i, out_j, out_s, out_strong = _batch_seeds(
-        np.ascontiguousarray(pairs, dtype=np.int64), index.sentence_offsets, index.article_sentences,
-        index.sorted_hashes, index.sorted_sentences, index.sorted_weights, index.sentence_weights, float(threshold),
-        float(min(CONTEXT_SIMILARITY, threshold)),
-    )
-    return offsets, np.stack([out_i, out_j, out_s, out_strong], axis=1)
+    return similarity * size * (1.0 if seeds > 1 else LONE_SEED_DISCOUNT)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -450,11 +83,26 @@ class SentencePassage:
 
     @property
     def evidence(self) -> float:
-        """Roughly the weighted stems the two sides share; a lone seed sentence counts half.
+        """Roughly the weighted stems the two sides share (``passage_evidence``)."""
+        return float(passage_evidence(self.similarity, self.size, self.seeds))
 
-        A lone seed is often a shared quote or a shared lede, not a copy.
-        """
-        return self.similarity * self.size * (1.0 if self.seeds > 1 else LONE_SEED_DISCOUNT)
+
+class IndexArrays(NamedTuple):
+    """The ``SentenceIndex`` arrays extension reads, as the one argument compiled code takes."""
+
+    sentence_offsets: np.ndarray
+    article_sentences: np.ndarray
+    sorted_hashes: np.ndarray
+    sorted_sentences: np.ndarray
+    sorted_weights: np.ndarray
+    plain_stems: np.ndarray
+    plain_offsets: np.ndarray
+    stock: np.ndarray
+
+    @classmethod
+    def of(cls, index: SentenceIndex) -> "IndexArrays":
+        return cls(index.sentence_offsets, index.article_sentences, index.sorted_hashes, index.sorted_sentences,
+                   index.sorted_weights, index.plain_stems, index.plain_offsets, index.stock)
 
 
 @numba.njit(cache=True)
@@ -467,7 +115,13 @@ def _root(parent, x):  # pragma: no cover - compiled
 
 @numba.njit(cache=True)
 def _cluster_roots(i_col, j_col, reach, far):  # pragma: no cover - compiled
-    """Union-find over seeds sorted by ``i``: each seed's group, named by its root seed."""
+    """Union-find over seeds sorted by ``i``: each seed's group, named by its root seed.
+
+    Seeds join when they lie within ``reach`` of each other in both articles, or on one side
+    at a time within ``far``. Order is not required: spinners reorder sentences (on PAN,
+    requiring seeds to follow each other lost 0.04 plagdet on random obfuscation for 0.01
+    gained on verbatim).
+    """
     n = i_col.shape[0]
     parent = np.arange(n)
     lo = 0
@@ -484,74 +138,77 @@ def _cluster_roots(i_col, j_col, reach, far):  # pragma: no cover - compiled
     return roots
 
 
-def _cluster(found: np.ndarray, max_gap: int) -> list[np.ndarray]:
-    """Group seeds that lie within ``max_gap`` unmatched sentences of each other in both articles.
+@numba.njit(cache=True)
+def _shared(x, y):  # pragma: no cover - compiled
+    """How many values two sorted, distinct arrays share."""
+    shared, s, t = 0, 0, 0
+    while s < x.shape[0] and t < y.shape[0]:
+        if x[s] < y[t]:
+            s += 1
+        elif x[s] > y[t]:
+            t += 1
+        else:
+            shared += 1
+            s += 1
+            t += 1
+    return shared
 
-    Order is not required: spinners reorder sentences (on PAN, requiring seeds to follow
-    each other lost 0.04 plagdet on random obfuscation for 0.01 gained on verbatim).
-    Seeds must be sorted by ``i``; groups come in the order of their root seed, members in
-    seed order.
+
+@numba.njit(cache=True)
+def _span_stems(ix, article, start, end):  # pragma: no cover - compiled
+    """The distinct stems of sentences ``[start, end)`` of an article, sorted; each one's weight in the
+    article (where it first occurs: names and numbers weigh less); and whether it is a plain word
+    somewhere in the span.
+
+    One walk over the article's stem-sorted entries: no sort, no search.
     """
-    reach = max_gap + 1
-    # A condensed rewrite (a summary) skips source sentences: on one side at a time, seeds
-    # may lie CONDENSED_GAP_FACTOR times further apart.
-    far = reach * CONDENSED_GAP_FACTOR
-    roots = _cluster_roots(np.ascontiguousarray(found[:, 0]), np.ascontiguousarray(found[:, 1]), reach, far)
-    order = np.argsort(roots, kind="stable")
-    bounds = np.flatnonzero(np.diff(roots[order])) + 1
-    return [found[members] for members in np.split(order, bounds)] if len(found) else []
+    lo = ix.sentence_offsets[ix.article_sentences[article]]
+    hi = ix.sentence_offsets[ix.article_sentences[article + 1]]
+    stems = np.empty(hi - lo, dtype=np.uint64)
+    weights = np.empty(hi - lo)
+    plain = np.zeros(hi - lo, dtype=np.bool_)
+    n, t = 0, lo
+    while t < hi:
+        stem, weight, inside = ix.sorted_hashes[t], ix.sorted_weights[t], False
+        while t < hi and ix.sorted_hashes[t] == stem:
+            if start <= ix.sorted_sentences[t] < end:
+                if not inside:
+                    stems[n], weights[n], inside = stem, weight, True
+                    n += 1
+                plain[n - 1] |= ix.sorted_weights[t] == 1.0
+            t += 1
+    return stems[:n], weights[:n], plain[:n]
 
 
 @numba.njit(cache=True)
-def _sorted_unique(values):  # pragma: no cover - compiled
-    if values.shape[0] == 0:
-        return values
-    ordered = np.sort(values)
-    keep = np.ones(ordered.shape[0], dtype=np.bool_)
-    for k in range(1, ordered.shape[0]):
-        keep[k] = ordered[k] != ordered[k - 1]
-    return ordered[keep]
-
-
-@numba.njit(cache=True)
-def _span_score(hashes, sorted_weights, sentence_offsets, article_sentences, sorted_hashes, a, b, a0, a1, b0, b1):  # pragma: no cover
-    """Weighted Dice of two sentence spans' stem sets (weights as in seeding), and both set sizes."""
-    a_base, b_base = article_sentences[a], article_sentences[b]
-    set_a = _sorted_unique(hashes[sentence_offsets[a_base + a0] : sentence_offsets[a_base + a1]])
-    set_b = _sorted_unique(hashes[sentence_offsets[b_base + b0] : sentence_offsets[b_base + b1]])
+def _weighted_dice(stems_a, weights_a, stems_b, weights_b):  # pragma: no cover - compiled
     total, shared_weight = 0.0, 0.0
     for side in range(2):
-        own = set_a if side == 0 else set_b
-        other_set = set_b if side == 0 else set_a
-        lo = sentence_offsets[a_base if side == 0 else b_base]
-        hi = sentence_offsets[article_sentences[(a if side == 0 else b) + 1]]
-        own_doc = sorted_hashes[lo:hi]
-        for h in own:
-            # A stem's weight, looked up where it occurs in its own article.
-            w = sorted_weights[lo + np.searchsorted(own_doc, h)]
+        own, own_weights = (stems_a, weights_a) if side == 0 else (stems_b, weights_b)
+        other, other_weights = (stems_b, weights_b) if side == 0 else (stems_a, weights_a)
+        t = 0
+        for s in range(own.shape[0]):
+            w = own_weights[s]
             total += w
-            k = np.searchsorted(other_set, h)
-            if k < other_set.shape[0] and other_set[k] == h:
+            while t < other.shape[0] and other[t] < own[s]:
+                t += 1
+            if t < other.shape[0] and other[t] == own[s]:
                 # Each side adds its own weight; the pair counts as much as its lighter side,
                 # as in seeding, so a name on one side and a plain word on the other cannot
                 # make the score pass 1.
                 shared_weight += w
-                other_lo = sentence_offsets[b_base if side == 0 else a_base]
-                other_hi = sentence_offsets[article_sentences[(b if side == 0 else a) + 1]]
-                w_other = sorted_weights[other_lo + np.searchsorted(sorted_hashes[other_lo:other_hi], h)]
-                if w_other < w:
-                    shared_weight -= w - w_other
-    score = shared_weight / total if total > 0 else 0.0
-    return score, set_a.shape[0], set_b.shape[0]
+                if other_weights[t] < w:
+                    shared_weight -= w - other_weights[t]
+    return shared_weight / total if total > 0 else 0.0
 
 
-def span_similarity(index: SentenceIndex, a: int, b: int, a_span: tuple[int, int], b_span: tuple[int, int]) -> tuple[float, int, int]:
-    """Rarity-weighted Dice of two sentence spans' stem sets, and the size of each set."""
-    score, size_a, size_b = _span_score(
-        index.hashes, index.sorted_weights, index.sentence_offsets, index.article_sentences, index.sorted_hashes,
-        a, b, a_span[0], a_span[1], b_span[0], b_span[1],
-    )
-    return float(score), int(size_a), int(size_b)
+@numba.njit(cache=True)
+def span_similarity(ix, a, b, a0, a1, b0, b1):  # pragma: no cover - compiled
+    """Weighted Dice of the stem sets of sentence spans ``[a0, a1)`` of ``a`` and ``[b0, b1)`` of ``b``
+    (weights as in seeding), and the size of each set. ``ix``: the index's ``IndexArrays``."""
+    stems_a, weights_a, _ = _span_stems(ix, a, a0, a1)
+    stems_b, weights_b, _ = _span_stems(ix, b, b0, b1)
+    return _weighted_dice(stems_a, weights_a, stems_b, weights_b), stems_a.shape[0], stems_b.shape[0]
 
 
 @numba.njit(cache=True)
@@ -574,23 +231,10 @@ def _log10_tail(total, marked, drawn, hits):  # pragma: no cover - compiled
     return min(0.0, (peak + math.log(np.exp(terms - peak).sum())) / math.log(10.0))
 
 
-def _article_stems(index: SentenceIndex, article: int) -> np.ndarray:
-    return index.plain_stems[index.plain_offsets[article] : index.plain_offsets[article + 1]]
-
-
-def _span_stems(index: SentenceIndex, article: int, span: tuple[int, int]) -> np.ndarray:
-    base = index.article_sentences[article]
-    lo, hi = index.sentence_offsets[base + span[0]], index.sentence_offsets[base + span[1]]
-    stems = index.hashes[lo:hi]
-    stems = stems[index.plain[lo:hi]]
-    return np.unique(stems)
-
-
-def concentration(
-    index: SentenceIndex, a: int, b: int, a_span: tuple[int, int], b_span: tuple[int, int],
-    stems_a: np.ndarray | None = None, stems_b: np.ndarray | None = None,
-) -> float:
-    """How surprising it is that the two spans share the stems they share, given their articles.
+@numba.njit(cache=True)
+def concentration(ix, a, b, a0, a1, b0, b1):  # pragma: no cover - compiled
+    """How surprising it is that spans ``[a0, a1)`` of ``a`` and ``[b0, b1)`` of ``b`` share the stems
+    they share, given their articles. ``ix``: the index's ``IndexArrays``.
 
     Two articles on one subject share many stems, spread over both. A copied passage gathers
     them: of the stems of one span that occur anywhere in the other article, most lie in its
@@ -603,174 +247,297 @@ def concentration(
     A span that covers its whole article cannot be concentrated in it (the tail is 1): a
     whole-article copy has no surprise, and is judged by its evidence instead.
 
-    Returns:
-        ``-log10`` of the corrected chance; 0 or less is no surprise.
+    Returns ``-log10`` of the corrected chance; 0 or less is no surprise.
     """
-    stems_a = _article_stems(index, a) if stems_a is None else stems_a
-    stems_b = _article_stems(index, b) if stems_b is None else stems_b
-    span_a, span_b = _span_stems(index, a, a_span), _span_stems(index, b, b_span)
-    shared = len(np.intersect1d(span_a, span_b, assume_unique=True))
+    stems_a = ix.plain_stems[ix.plain_offsets[a] : ix.plain_offsets[a + 1]]
+    stems_b = ix.plain_stems[ix.plain_offsets[b] : ix.plain_offsets[b + 1]]
+    stems, _, plain = _span_stems(ix, a, a0, a1)
+    span_a = stems[plain]
+    stems, _, plain = _span_stems(ix, b, b0, b1)
+    span_b = stems[plain]
+    shared = _shared(span_a, span_b)
     # Stems of each span found anywhere in the other article.
-    a_in_b = len(np.intersect1d(span_a, stems_b, assume_unique=True))
-    b_in_a = len(np.intersect1d(span_b, stems_a, assume_unique=True))
-    tail_a = _log10_tail(len(stems_a), len(span_a), b_in_a, shared)
-    tail_b = _log10_tail(len(stems_b), len(span_b), a_in_b, shared)
-    return -min(tail_a, tail_b) - math.log10(max(1, index.sentences(a) * index.sentences(b)))
+    a_in_b, b_in_a = _shared(span_a, stems_b), _shared(span_b, stems_a)
+    tail_a = _log10_tail(stems_a.shape[0], span_a.shape[0], b_in_a, shared)
+    tail_b = _log10_tail(stems_b.shape[0], span_b.shape[0], a_in_b, shared)
+    pairs = (ix.article_sentences[a + 1] - ix.article_sentences[a]) * (ix.article_sentences[b + 1] - ix.article_sentences[b])
+    return -(tail_b if tail_b < tail_a else tail_a) - math.log10(max(1, pairs))
 
 
-def _overlaps(x: SentencePassage, y: SentencePassage) -> bool:
-    return (x.a_start < y.a_end and y.a_start < x.a_end) or (x.b_start < y.b_end and y.b_start < x.b_end)
+@numba.njit(cache=True)
+def _top_ranked(seeds, column, k):  # pragma: no cover - compiled
+    """Mask of seeds among the ``k`` best-scored of those with their sentence in ``column``
+    (ties: the earlier seed first)."""
+    n = seeds.shape[0]
+    keep = np.zeros(n, dtype=np.bool_)
+    by_sentence = np.argsort(seeds[:, column], kind="mergesort")
+    first = 0
+    while first < n:
+        last = first + 1
+        while last < n and seeds[by_sentence[last], column] == seeds[by_sentence[first], column]:
+            last += 1
+        run = by_sentence[first:last]
+        best = run[np.argsort(-seeds[run, 2], kind="mergesort")]
+        keep[best[:k]] = True
+        first = last
+    return keep
 
 
-def _top_ranked(keys: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
-    """Mask of rows among the ``k`` best-scored of their key."""
-    order = np.lexsort((-scores, keys))
-    sorted_keys = keys[order]
-    first = np.searchsorted(sorted_keys, sorted_keys, side="left")
-    rank = np.arange(len(keys)) - first
-    mask = np.zeros(len(keys), dtype=bool)
-    mask[order[rank < k]] = True
-    return mask
-
-
-def _best_partners(found: np.ndarray) -> np.ndarray:
+@numba.njit(cache=True)
+def _best_partners(seeds):  # pragma: no cover - compiled
     """Keep a seed only if each of its sentences is among the other's few best partners.
 
     A merged or split sentence has two or three partners; a sentence of a list page that
     repeats one pattern hundreds of times has hundreds, and would stretch a passage over
     the whole page.
     """
-    keep = _top_ranked(found[:, 0], found[:, 2], MAX_PARTNERS) & _top_ranked(found[:, 1], found[:, 2], MAX_PARTNERS)
-    return found[keep]
+    return seeds[_top_ranked(seeds, 0, MAX_PARTNERS) & _top_ranked(seeds, 1, MAX_PARTNERS)]
 
 
-def _trim_weak_ends(group: np.ndarray) -> np.ndarray:
+@numba.njit(cache=True)
+def _trim_weak_ends(group):  # pragma: no cover - compiled
     """Drop seeds at either end of a passage (in either article's order) that score far below its middle.
 
     A verbatim passage's seeds score near 1; a stray seed of 0.4 next to it is a sentence on
     the same subject, and would stretch the passage past the reuse.
     """
-    if len(group) < 3:
+    n = group.shape[0]
+    if n < 3:
         return group
-    floor = TRIM_RATIO * float(np.median(group[:, 2]))
-    for column in (0, 1):
-        ordered = group[np.argsort(group[:, column], kind="stable")]
-        first, last = 0, len(ordered)
+    scores = np.sort(group[:, 2])
+    # The median as numpy takes it: the mean of the middle two of an even count.
+    median = float(scores[n // 2]) if n % 2 else (float(scores[n // 2 - 1]) + float(scores[n // 2])) / 2.0
+    floor = TRIM_RATIO * median
+    for column in range(2):
+        ordered = group[np.argsort(group[:, column], kind="mergesort")]
+        first, last = 0, ordered.shape[0]
         while last - first > 2 and ordered[first, 2] < floor:
             first += 1
         while last - first > 2 and ordered[last - 1, 2] < floor:
             last -= 1
         group = ordered[first:last]
-    return group[np.lexsort((group[:, 1], group[:, 0]))]
+    return group
 
 
-def _member(keys: np.ndarray, sorted_keys: np.ndarray, shifts: np.ndarray | None = None) -> np.ndarray:
-    """Whether each of ``keys`` (each shifted by each of ``shifts``, one column per shift) is in ``sorted_keys``."""
-    query = keys if shifts is None else keys[:, None] + shifts[None, :]
-    where = np.minimum(np.searchsorted(sorted_keys, query), len(sorted_keys) - 1)
-    return sorted_keys[where] == query
+@numba.njit(cache=True)
+def _near_a_seed(rows, width):  # pragma: no cover - compiled
+    """Mask of rows that are seeds, or context seeds within ``CONTEXT_REACH`` of a seed in both articles.
+
+    Sentence pair ``(i, j)`` is the key ``i * width + j``; column ``width - 1`` is never a
+    sentence, so a neighbour key ``j - 1`` of ``j = 0`` cannot alias a real pair.
+    """
+    n = rows.shape[0]
+    strong = np.sort(rows[rows[:, 3] == 1, 0] * width + rows[rows[:, 3] == 1, 1])
+    keep = rows[:, 3] == 1
+    for r in range(n):
+        if keep[r]:
+            continue
+        key = rows[r, 0] * width + rows[r, 1]
+        for di in range(-CONTEXT_REACH, CONTEXT_REACH + 1):
+            for dj in range(-CONTEXT_REACH, CONTEXT_REACH + 1):
+                near = key + di * width + dj
+                k = np.searchsorted(strong, near)
+                if k < strong.shape[0] and strong[k] == near:
+                    keep[r] = True
+    return keep
 
 
-def _stock_only(index: SentenceIndex, a: int, b: int, group: np.ndarray) -> bool:
+@numba.njit(cache=True)
+def _stock_only(ix, a, b, group):  # pragma: no cover - compiled
     """Whether every seed of ``group`` pairs a stock sentence with something."""
-    stock_a = index.stock[index.article_sentences[a] + group[:, 0]]
-    stock_b = index.stock[index.article_sentences[b] + group[:, 1]]
-    return bool((stock_a | stock_b).all())
+    a_base, b_base = ix.article_sentences[a], ix.article_sentences[b]
+    for r in range(group.shape[0]):
+        if not (ix.stock[a_base + group[r, 0]] or ix.stock[b_base + group[r, 1]]):
+            return False
+    return True
 
 
-def extend(index: SentenceIndex, a: int, b: int, found: np.ndarray, max_gap: int, min_words: int) -> list[SentencePassage]:
-    """Aligned passages of articles ``a`` and ``b`` from their seeds, in sentence units.
+@numba.njit(cache=True)
+def _overlaps(spans, x, y):  # pragma: no cover - compiled
+    return (spans[x, 0] < spans[y, 1] and spans[y, 0] < spans[x, 1]) or (spans[x, 2] < spans[y, 3] and spans[y, 2] < spans[x, 3])
+
+
+@numba.njit(cache=True)
+def _extend_pair(ix, a, b, rows, max_gap, min_words, spans, similarity, surprise, write_at):  # pragma: no cover - compiled
+    """Passages of articles ``a`` and ``b`` from their seeds ``rows``; see ``extend``.
+
+    Writes them from ``write_at`` into ``spans`` (rows ``a_start, a_end, b_start, b_end,
+    seeds, size``), ``similarity`` and ``surprise``, sorted by position in ``a``, and returns
+    how many. Needs room for as many passages as ``rows`` has rows.
+    """
+    if rows.shape[0] == 0 or not (rows[:, 3] == 1).any():
+        return 0
+    width = ix.article_sentences[b + 1] - ix.article_sentences[b] + 1
+    seeds = rows[_near_a_seed(rows, width)]
+    seeds = _best_partners(seeds[np.argsort(seeds[:, 0] * width + seeds[:, 1])])
+    reach = max_gap + 1
+    # A condensed rewrite (a summary) skips source sentences: on one side at a time, seeds
+    # may lie CONDENSED_GAP_FACTOR times further apart.
+    roots = _cluster_roots(seeds[:, 0].copy(), seeds[:, 1].copy(), reach, reach * CONDENSED_GAP_FACTOR)
+    by_root = np.argsort(roots, kind="mergesort")
+    # Candidate passages (at most one per group), in the order of their group's root seed.
+    found = np.empty((seeds.shape[0], 6), dtype=np.int64)
+    found_similarity = np.empty(seeds.shape[0])
+    found_surprise = np.empty(seeds.shape[0])
+    evident = np.zeros(seeds.shape[0], dtype=np.bool_)
+    count, evident_count = 0, 0
+    first = 0
+    while first < seeds.shape[0]:
+        last = first + 1
+        while last < seeds.shape[0] and roots[by_root[last]] == roots[by_root[first]]:
+            last += 1
+        group = _trim_weak_ends(seeds[by_root[first:last]])
+        first = last
+        strong = int((group[:, 3] == 1).sum())
+        if strong == 0:
+            continue  # context seeds alone are no passage
+        a0, a1 = group[:, 0].min(), group[:, 0].max() + 1
+        b0, b1 = group[:, 1].min(), group[:, 1].max() + 1
+        score, size_a, size_b = span_similarity(ix, a, b, a0, a1, b0, b1)
+        # Obfuscation shortens the copy, so only the longer side must reach min_words.
+        if max(size_a, size_b) < min_words or min(size_a, size_b) < min_words // 2:
+            continue
+        surprising = concentration(ix, a, b, a0, a1, b0, b1)
+        size = min(size_a, size_b)
+        if passage_evidence(score, size, strong) >= MIN_PASSAGE_EVIDENCE and score >= MIN_PASSAGE_SIMILARITY:
+            evident[count] = True
+            evident_count += 1
+        elif not (surprising >= MIN_SURPRISE and not _stock_only(ix, a, b, group)):
+            continue
+        found[count, 0], found[count, 1], found[count, 2], found[count, 3] = a0, a1, b0, b1
+        found[count, 4], found[count, 5] = strong, size
+        found_similarity[count], found_surprise[count] = score, surprising
+        count += 1
+    # A pair with a passage of evidence is told by it; only a pair without one is rescued
+    # by its surprising passages (added to one, they were mostly topic: PAN none precision -0.02).
+    chosen = np.flatnonzero(evident[:count]) if evident_count else np.arange(count)
+    # Overlapping passages: the one with more seeds (then the more similar) wins. Insertion
+    # sort: stable, and a pair has few passages.
+    for x in range(1, chosen.shape[0]):
+        p, y = chosen[x], x
+        while y > 0 and _ranks_before(found, found_similarity, p, chosen[y - 1]):
+            chosen[y] = chosen[y - 1]
+            y -= 1
+        chosen[y] = p
+    kept = np.empty(chosen.shape[0], dtype=np.int64)
+    n_kept = 0
+    for p in chosen:
+        clear = True
+        for q in kept[:n_kept]:
+            clear = clear and not _overlaps(found, p, q)
+        if clear:
+            kept[n_kept] = p
+            n_kept += 1
+    # Disjoint in a: sorting by a_start alone orders them.
+    kept = kept[:n_kept][np.argsort(found[kept[:n_kept], 0])]
+    for k in range(n_kept):
+        spans[write_at + k] = found[kept[k]]
+        similarity[write_at + k] = found_similarity[kept[k]]
+        surprise[write_at + k] = found_surprise[kept[k]]
+    return _merge_condensed(ix, a, b, max_gap, spans, similarity, surprise, write_at, n_kept)
+
+
+@numba.njit(cache=True)
+def _ranks_before(found, found_similarity, p, q):  # pragma: no cover - compiled
+    """Whether passage ``p`` goes before ``q``: more seeds, then more similar, then earlier in ``a``, then in ``b``."""
+    if found[p, 4] != found[q, 4]:
+        return found[p, 4] > found[q, 4]
+    if found_similarity[p] != found_similarity[q]:
+        return found_similarity[p] > found_similarity[q]
+    if found[p, 0] != found[q, 0]:
+        return found[p, 0] < found[q, 0]
+    return found[p, 2] < found[q, 2]
+
+
+@numba.njit(cache=True)
+def _merge_condensed(ix, a, b, max_gap, spans, similarity, surprise, first, count):  # pragma: no cover - compiled
+    """Merge passages that follow each other closely in one article and in the same order, further apart, in the other.
+
+    That is the shape of a summary: consecutive sentences of the copy draw on paragraphs of
+    the source that lie far apart, and the summary stands for all of them. The ``count``
+    passages from ``first`` are sorted by ``a_start`` and disjoint in both articles; returns
+    how many remain.
+    """
+    reach, far = max_gap + 1, (max_gap + 1) * SUMMARY_FACTOR
+    changed = True
+    while changed and count > 1:
+        changed = False
+        for k in range(first, first + count - 1):
+            x, y = k, k + 1
+            gap_a, gap_b = spans[y, 0] - spans[x, 1], spans[y, 2] - spans[x, 3]
+            if gap_b < 0 or not ((gap_a <= reach and gap_b <= far) or (gap_b <= reach and gap_a <= far)):
+                continue
+            a0, a1, b0, b1 = spans[x, 0], spans[y, 1], spans[x, 2], spans[y, 3]
+            if max(a1 - a0, b1 - b0) < SUMMARY_RATIO * min(a1 - a0, b1 - b0):
+                # Not a summary: a rewrite that dropped paragraphs keeps them out of the reuse.
+                continue
+            score, size_a, size_b = span_similarity(ix, a, b, a0, a1, b0, b1)
+            spans[x, 1], spans[x, 3], spans[x, 4], spans[x, 5] = a1, b1, spans[x, 4] + spans[y, 4], min(size_a, size_b)
+            similarity[x] = score
+            surprise[x] = surprise[y] if surprise[y] > surprise[x] else surprise[x]
+            spans[y : first + count - 1] = spans[y + 1 : first + count]
+            similarity[y : first + count - 1] = similarity[y + 1 : first + count]
+            surprise[y : first + count - 1] = surprise[y + 1 : first + count]
+            count -= 1
+            changed = True
+            break
+    return count
+
+
+@numba.njit(cache=True)
+def _extend_batch(ix, pairs, ranges, found, max_gap, min_words):  # pragma: no cover - compiled
+    n = pairs.shape[0]
+    room = 0
+    for p in range(n):
+        room += ranges[p, 1] - ranges[p, 0]
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    spans = np.empty((room, 6), dtype=np.int64)
+    similarity = np.empty(room)
+    surprise = np.empty(room)
+    for p in range(n):
+        rows = found[ranges[p, 0] : ranges[p, 1]]
+        offsets[p + 1] = offsets[p] + _extend_pair(
+            ix, pairs[p, 0], pairs[p, 1], rows, max_gap, min_words, spans, similarity, surprise, offsets[p]
+        )
+    return offsets, spans[: offsets[n]], similarity[: offsets[n]], surprise[: offsets[n]]
+
+
+def extend(
+    index: SentenceIndex, pairs: np.ndarray, ranges: np.ndarray, found: np.ndarray, max_gap: int, min_words: int
+) -> list[list[SentencePassage]]:
+    """Aligned passages of many article pairs from their seeds, in sentence units, in one compiled call.
+
+    Per pair: context seeds are kept only next to a seed; a sentence keeps only its
+    ``MAX_PARTNERS`` best partners; seeds group into passages (``_cluster_roots``), whose
+    weak ends are trimmed; a passage needs ``min_words`` stems, and enough evidence and
+    similarity or, failing those, ``concentration``; overlapping passages are resolved, and
+    a summary's passages merged (``_merge_condensed``).
 
     Args:
         index: The corpus's sentence index.
-        a: One article.
-        b: The other.
-        found: Their seeds and context seeds, rows ``(i, j, score, seed or not)`` (as ``batch_seeds`` gives them).
+        pairs: int64 ``(n, 2)`` article pairs ``(a, b)``.
+        ranges: int64 ``(n, 2)``: pair ``p``'s seeds are rows ``ranges[p, 0]:ranges[p, 1]`` of ``found``.
+        found: Seeds and context seeds, rows ``(i, j, score, seed or not)`` (as ``batch_seeds`` gives them).
         max_gap: Most unmatched sentences between two seeds of one passage.
         min_words: Fewest distinct content stems a passage must hold on its longer side
             (and half as many on the shorter).
 
     Returns:
-        Passages that overlap in neither article, sorted by position in ``a``.
+        Per pair, passages that overlap in neither article, sorted by position in ``a``.
     """
-    if len(found) == 0 or not found[:, 3].any():
-        return []
-    # Sentence pair (i, j) as one sortable key; column ``width - 1`` is never a sentence, so
-    # a neighbour key ``j - 1`` of ``j = 0`` cannot alias a real pair.
-    width = index.sentences(b) + 1
-    context = found[found[:, 3] == 0, :3]
-    found = found[found[:, 3] == 1, :3]
-    strong = np.sort(found[:, 0] * width + found[:, 1])
-    steps = np.arange(-CONTEXT_REACH, CONTEXT_REACH + 1)
-    around = (steps[:, None] * width + steps[None, :]).ravel()
-    keys = context[:, 0] * width + context[:, 1]
-    context = context[_member(keys, strong, around).any(axis=1)]
-    found = np.concatenate((found, context))
-    found = found[np.lexsort((found[:, 1], found[:, 0]))]
-    found = _best_partners(found)
-    stems_a, stems_b = _article_stems(index, a), _article_stems(index, b)
-    passages, surprising = [], []
-    for group in _cluster(found, max_gap):
-        group = _trim_weak_ends(group)
-        seeds = int(_member(group[:, 0] * width + group[:, 1], strong).sum())
-        if seeds == 0:
-            continue  # context seeds alone are no passage
-        a_span = (int(group[:, 0].min()), int(group[:, 0].max()) + 1)
-        b_span = (int(group[:, 1].min()), int(group[:, 1].max()) + 1)
-        similarity, size_a, size_b = span_similarity(index, a, b, a_span, b_span)
-        # Obfuscation shortens the copy, so only the longer side must reach min_words.
-        if max(size_a, size_b) < min_words or min(size_a, size_b) < min_words // 2:
-            continue
-        surprise = concentration(index, a, b, a_span, b_span, stems_a, stems_b)
-        passage = SentencePassage(*a_span, *b_span, seeds, similarity, min(size_a, size_b), surprise)
-        if passage.evidence >= MIN_PASSAGE_EVIDENCE and similarity >= MIN_PASSAGE_SIMILARITY:
-            passages.append(passage)
-        elif surprise >= MIN_SURPRISE and not _stock_only(index, a, b, group):
-            surprising.append(passage)
-    # A pair with a passage of evidence is told by it; only a pair without one is rescued
-    # by its surprising passages (added to one, they were mostly topic: PAN none precision -0.02).
-    passages = passages or surprising
-    # Overlapping passages: the one with more seeds (then the more similar) wins.
-    passages.sort(key=lambda p: (-p.seeds, -p.similarity, p.a_start, p.b_start))
-    kept: list[SentencePassage] = []
-    for passage in passages:
-        if not any(_overlaps(passage, other) for other in kept):
-            kept.append(passage)
-    kept.sort(key=lambda p: (p.a_start, p.b_start))
-    return _merge_condensed(index, a, b, kept, max_gap)
-
-
-def _merge_condensed(index: SentenceIndex, a: int, b: int, passages: list[SentencePassage], max_gap: int) -> list[SentencePassage]:
-    """Merge passages that follow each other closely in one article and in the same order, further apart, in the other.
-
-    That is the shape of a summary: consecutive sentences of the copy draw on paragraphs of
-    the source that lie far apart, and the summary stands for all of them.
-    """
-    reach, far = max_gap + 1, (max_gap + 1) * SUMMARY_FACTOR
-    merged = list(passages)
-    changed = True
-    while changed and len(merged) > 1:
-        changed = False
-        for k in range(len(merged) - 1):
-            x, y = merged[k], merged[k + 1]  # sorted by a_start, disjoint in both articles
-            gap_a, gap_b = y.a_start - x.a_end, y.b_start - x.b_end
-            if gap_b < 0 or not ((gap_a <= reach and gap_b <= far) or (gap_b <= reach and gap_a <= far)):
-                continue
-            a_span, b_span = (x.a_start, y.a_end), (x.b_start, y.b_end)
-            longer, shorter = sorted((a_span[1] - a_span[0], b_span[1] - b_span[0]), reverse=True)
-            if longer < SUMMARY_RATIO * shorter:
-                # Not a summary: a rewrite that dropped paragraphs keeps them out of the reuse.
-                continue
-            similarity, size_a, size_b = span_similarity(index, a, b, a_span, b_span)
-            merged[k : k + 2] = [
-                SentencePassage(*a_span, *b_span, x.seeds + y.seeds, similarity, min(size_a, size_b), max(x.surprise, y.surprise))
-            ]
-            changed = True
-            break
-    return merged
+    offsets, spans, similarity, surprise = _extend_batch(
+        IndexArrays.of(index), np.ascontiguousarray(pairs, dtype=np.int64), np.ascontiguousarray(ranges, dtype=np.int64),
+        found, max_gap, min_words,
+    )
+    # Python numbers, as the passages' fields promise (a numpy float would reach the report).
+    owners = np.repeat(np.arange(len(pairs)), np.diff(offsets)).tolist()
+    out: list[list[SentencePassage]] = [[] for _ in range(len(pairs))]
+    for owner, span, score, surprising in zip(owners, spans.tolist(), similarity.tolist(), surprise.tolist()):
+        out[owner].append(SentencePassage(*span[:4], span[4], score, span[5], surprising))
+    return out
 
 
 def align_pair(index: SentenceIndex, a: int, b: int, threshold: float, max_gap: int, min_words: int) -> list[SentencePassage]:
     """Seed and extend one pair (what ``batch_seeds`` + ``extend`` do for many)."""
     offsets, found = batch_seeds(index, np.array([[a, b]], dtype=np.int64), threshold)
-    return extend(index, a, b, found, max_gap, min_words)
+    return extend(index, np.array([[a, b]], dtype=np.int64), np.array([[offsets[0], offsets[1]]]), found, max_gap, min_words)[0]

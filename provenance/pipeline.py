@@ -21,7 +21,7 @@ from typing import Callable, Iterator, Optional, Sequence, TypeVar
 
 import numpy as np
 
-from provenance.align import SentenceIndex, batch_seeds, extend
+from provenance.align import extend
 from provenance.boilerplate import mask_site_boilerplate
 from provenance.candidates import Candidates, find_candidates_signing
 from provenance.errors import InputError
@@ -29,6 +29,7 @@ from provenance.fast_shingle import fast_path, shingle_texts
 from provenance.ingest import DEFAULT_FIELDS, MAX_ARTICLE_CHARS, Fields, read_corpus
 from provenance.model import Article, Match, Report, Skipped, Tree
 from provenance.score import build_match
+from provenance.sentences import SentenceIndex, batch_seeds
 from provenance.settings import Settings
 from provenance.shingle import FlatShingles, Shingled, Vocabulary, shingle_text
 from provenance.signatures import window_inputs
@@ -77,12 +78,12 @@ def _verify_range(start: int, end: int) -> list[tuple[Optional[Match], bool]]:
     offsets: np.ndarray = _shared["offsets"]  # type: ignore[assignment]  # (pairs, 2) ranges into found
     found: np.ndarray = _shared["found"]  # type: ignore[assignment]
     settings: Settings = _shared["settings"]  # type: ignore[assignment]
+    passages = extend(index, pairs[start:end], offsets[start:end], found, settings.max_gap, settings.min_passage_words)
     out = []
-    for p in range(start, end):
+    for p, pair_passages in zip(range(start, end), passages):
         i, j = int(pairs[p, 0]), int(pairs[p, 1])
         first, last = int(offsets[p, 0]), int(offsets[p, 1])
-        passages = extend(index, i, j, found[first:last], settings.max_gap, settings.min_passage_words)
-        match = build_match(articles[i], articles[j], shingled[i], shingled[j], passages, settings.min_confidence)
+        match = build_match(articles[i], articles[j], shingled[i], shingled[j], pair_passages, settings.min_confidence)
         # Sentences in common without a derivation: the same story, written independently.
         out.append((match, int(found[first:last, 3].sum()) >= STORY_SEEDS))
     return out

@@ -94,7 +94,7 @@ class Shingled:
             no content word are dropped), followed by ``len(hashes)``.
         entity: Whether each content word is a name or a number: capitalised inside a
             sentence, or made of digits. Independent reports of one event share those by
-            necessity, so they weigh less as evidence of copying (see ``align``).
+            necessity, so they weigh less as evidence of copying (see ``sentences``).
     """
 
     hashes: np.ndarray

@@ -7,7 +7,8 @@ import math
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from provenance.align import MIN_SURPRISE, SentenceIndex, _log10_tail, align_pair, concentration
+from provenance.align import MIN_SURPRISE, IndexArrays, _log10_tail, align_pair, concentration
+from provenance.sentences import SentenceIndex
 from provenance.shingle import Vocabulary, shingle_text
 
 STORY = (
@@ -111,13 +112,13 @@ def test_same_sentences_in_short_articles_are_no_surprise():
     a = f"{_filler('alp', 0, 2)} {ORIGINAL} {_filler('alp', 2, 2)}"
     b = f"{_filler('bet', 0, 2)} {REWORDED} {_filler('bet', 2, 2)}"
     index = _index(a, b)
-    assert concentration(index, 0, 1, (2, 3), (2, 3)) < MIN_SURPRISE
+    assert concentration(IndexArrays.of(index), 0, 1, 2, 3, 2, 3) < MIN_SURPRISE
     assert align_pair(index, 0, 1, 0.35, 3, 15) == []
 
 
 def test_whole_article_copy_has_no_surprise_but_its_evidence():
     index = _index(STORY, STORY)
-    assert concentration(index, 0, 1, (0, 5), (0, 5)) <= 0
+    assert concentration(IndexArrays.of(index), 0, 1, 0, 5, 0, 5) <= 0
     (passage,) = align_pair(index, 0, 1, 0.35, 3, 15)
     assert (passage.a_start, passage.a_end) == (0, 5) and passage.evidence > 8
 
@@ -166,66 +167,6 @@ def test_passages_inside_both_texts_sorted_and_disjoint(a, b):
         assert e1 <= s2
 
 
-def _stock_reference(hashes, sentence_sizes):
-    from provenance.align import STOCK_ARTICLES
-
-    keys = []
-    for h, sizes in zip(hashes, sentence_sizes):
-        starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-        sums = np.add.reduceat(h, np.minimum(starts, max(len(h) - 1, 0))) if len(h) else np.zeros(len(sizes), np.uint64)
-        sums = np.where(sizes > 0, sums, 0).astype(np.uint64)
-        keys.append(sums ^ (sizes.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)))
-    distinct, counts = np.unique(np.concatenate([np.unique(k) for k in keys]), return_counts=True)
-    return counts[np.searchsorted(distinct, np.concatenate(keys))] >= STOCK_ARTICLES
-
-
-def _index_reference(shingled, articles):
-    """The per-article loop ``SentenceIndex.build`` replaces, written plainly."""
-    from provenance.align import ENTITY_WEIGHT
-
-    hashes, weights, sizes, sorted_hashes, sorted_sentences, sorted_weights, per_article, plain_stems = [], [], [], [], [], [], [], []
-    for item in shingled:
-        counts = np.diff(item.sentence_starts)
-        sentence_of = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
-        order = np.lexsort((item.hashes, sentence_of))
-        h, sent, entity = item.hashes[order], sentence_of[order], item.entity[order]
-        distinct = np.ones(len(h), dtype=bool)
-        distinct[1:] = (h[1:] != h[:-1]) | (sent[1:] != sent[:-1])
-        h, sent, w = h[distinct], sent[distinct], np.where(entity[distinct], ENTITY_WEIGHT, 1.0)
-        by_stem = np.argsort(h, kind="stable")
-        hashes.append(h)
-        weights.append(w)
-        sizes.append(np.bincount(sent, minlength=len(counts)))
-        per_article.append(len(counts))
-        sorted_hashes.append(h[by_stem])
-        sorted_sentences.append(sent[by_stem])
-        sorted_weights.append(w[by_stem])
-        plain = h[by_stem][w[by_stem] == 1.0]
-        plain_stems.append(plain[np.concatenate(([True], plain[1:] != plain[:-1]))] if len(plain) else plain)
-    sentence_offsets = np.concatenate(([0], np.cumsum(np.concatenate(sizes)))).astype(np.int64)
-    flat_weights = np.concatenate(weights)
-    return SentenceIndex(
-        articles, np.concatenate(hashes), sentence_offsets, np.concatenate(([0], np.cumsum(per_article))).astype(np.int64),
-        np.concatenate(sorted_hashes), np.concatenate(sorted_sentences).astype(np.int64), np.concatenate(sorted_weights),
-        np.add.reduceat(flat_weights, sentence_offsets[:-1]), flat_weights == 1.0, np.concatenate(plain_stems),
-        np.concatenate(([0], np.cumsum([len(x) for x in plain_stems]))).astype(np.int64), _stock_reference(hashes, sizes),
-    )
-
-
-def test_sentence_index_equals_the_per_article_loop(seeds_dir):
-    texts = [path.read_text(encoding="utf-8") for path in sorted(seeds_dir.glob("*.txt"))]
-    texts += ["", "Only stopwords: the and of.", "Kim met Kim. Kim met Putin, Putin met Kim! 2023 2023 2023."]
-    texts += ["As many readers will already understand, markets moved. Prices rose."] * 4  # a stock sentence
-    shingled = [shingle_text(t) for t in texts]
-    got = SentenceIndex.build(shingled, Vocabulary.build(shingled))
-    want = _index_reference(shingled, len(texts))
-    assert got.stock.any()
-    for field in ("hashes", "sentence_offsets", "article_sentences", "sorted_hashes", "sorted_sentences", "sorted_weights",
-                  "sentence_weights", "plain", "plain_stems", "plain_offsets", "stock"):
-        g, w = getattr(got, field), getattr(want, field)
-        assert g.dtype == w.dtype and np.array_equal(g, w), field
-
-
 def _cluster_reference(found, max_gap):
     """The union-find ``_cluster`` runs compiled, in plain Python."""
     from provenance.align import CONDENSED_GAP_FACTOR
@@ -255,13 +196,186 @@ def _cluster_reference(found, max_gap):
     return [found[members] for _, members in sorted(groups.items())]
 
 
-def test_cluster_equals_the_python_union_find():
-    from provenance.align import _cluster
+def test_cluster_roots_group_as_the_python_union_find():
+    from provenance.align import _cluster_roots
 
     rng = np.random.default_rng(4)
     for _ in range(200):
         n = int(rng.integers(0, 40))
         found = np.stack([rng.integers(0, 60, n), rng.integers(0, 60, n), rng.integers(0, 10**6, n)], axis=1).astype(np.int64)
         found = found[np.lexsort((found[:, 1], found[:, 0]))]
-        got, want = _cluster(found, 3), _cluster_reference(found, 3)
+        roots = _cluster_roots(found[:, 0].copy(), found[:, 1].copy(), 4, 8)
+        order = np.argsort(roots, kind="stable")
+        got = [found[members] for members in np.split(order, np.flatnonzero(np.diff(roots[order])) + 1)] if n else []
+        want = _cluster_reference(found, 3)
         assert len(got) == len(want) and all(np.array_equal(g, w) for g, w in zip(got, want))
+
+
+# --- the passage extension compiled code replaces, written plainly --------------------------------
+
+
+def _span_similarity_reference(index, a, b, a_span, b_span):
+    """Weighted Dice of two spans' stem sets; a stem weighs what it does where it first occurs in its article."""
+    def stems(article, span):
+        base = index.article_sentences[article]
+        lo, hi = index.sentence_offsets[base + span[0]], index.sentence_offsets[base + span[1]]
+        doc = slice(index.sentence_offsets[base], index.sentence_offsets[index.article_sentences[article + 1]])
+        unique = np.unique(index.hashes[lo:hi])
+        weights = index.sorted_weights[doc][np.searchsorted(index.sorted_hashes[doc], unique)]
+        return unique, weights
+
+    (set_a, w_a), (set_b, w_b) = stems(a, a_span), stems(b, b_span)
+    total, shared = 0.0, 0.0
+    for own, own_w, other, other_w in ((set_a, w_a, set_b, w_b), (set_b, w_b, set_a, w_a)):
+        for h, w in zip(own.tolist(), own_w.tolist()):
+            total += w
+            k = int(np.searchsorted(other, np.uint64(h)))
+            if k < len(other) and other[k] == h:
+                shared += w
+                if other_w[k] < w:
+                    shared -= w - other_w[k]
+    return (shared / total if total > 0 else 0.0), len(set_a), len(set_b)
+
+
+def _concentration_reference(index, a, b, a_span, b_span):
+    def article_stems(article):
+        return index.plain_stems[index.plain_offsets[article] : index.plain_offsets[article + 1]]
+
+    def span_stems(article, span):
+        base = index.article_sentences[article]
+        lo, hi = index.sentence_offsets[base + span[0]], index.sentence_offsets[base + span[1]]
+        return np.unique(index.hashes[lo:hi][index.plain[lo:hi]])
+
+    stems_a, stems_b = article_stems(a), article_stems(b)
+    span_a, span_b = span_stems(a, a_span), span_stems(b, b_span)
+    shared = len(np.intersect1d(span_a, span_b, assume_unique=True))
+    a_in_b = len(np.intersect1d(span_a, stems_b, assume_unique=True))
+    b_in_a = len(np.intersect1d(span_b, stems_a, assume_unique=True))
+    tail_a = _log10_tail(len(stems_a), len(span_a), b_in_a, shared)
+    tail_b = _log10_tail(len(stems_b), len(span_b), a_in_b, shared)
+    return -min(tail_a, tail_b) - math.log10(max(1, index.sentences(a) * index.sentences(b)))
+
+
+def _top_ranked_reference(keys, scores, k):
+    order = np.lexsort((-scores, keys))
+    sorted_keys = keys[order]
+    rank = np.arange(len(keys)) - np.searchsorted(sorted_keys, sorted_keys, side="left")
+    mask = np.zeros(len(keys), dtype=bool)
+    mask[order[rank < k]] = True
+    return mask
+
+
+def _trim_reference(group):
+    from provenance.align import TRIM_RATIO
+
+    if len(group) < 3:
+        return group
+    floor = TRIM_RATIO * float(np.median(group[:, 2]))
+    for column in (0, 1):
+        ordered = group[np.argsort(group[:, column], kind="stable")]
+        first, last = 0, len(ordered)
+        while last - first > 2 and ordered[first, 2] < floor:
+            first += 1
+        while last - first > 2 and ordered[last - 1, 2] < floor:
+            last -= 1
+        group = ordered[first:last]
+    return group
+
+
+def _extend_reference(index, a, b, found, max_gap, min_words):
+    """``extend`` for one pair, as it was written in numpy and Python before it was compiled."""
+    from provenance.align import (
+        CONTEXT_REACH, MAX_PARTNERS, MIN_PASSAGE_EVIDENCE, MIN_PASSAGE_SIMILARITY, SUMMARY_FACTOR, SUMMARY_RATIO,
+        SentencePassage,
+    )
+
+    if len(found) == 0 or not found[:, 3].any():
+        return []
+    width = index.sentences(b) + 1
+    strong_rows = found[found[:, 3] == 1, :3]
+    context = found[found[:, 3] == 0, :3]
+    strong = np.sort(strong_rows[:, 0] * width + strong_rows[:, 1])
+    steps = np.arange(-CONTEXT_REACH, CONTEXT_REACH + 1)
+    query = (context[:, 0] * width + context[:, 1])[:, None] + (steps[:, None] * width + steps[None, :]).ravel()[None, :]
+    near = strong[np.minimum(np.searchsorted(strong, query), len(strong) - 1)] == query
+    found = np.concatenate((strong_rows, context[near.any(axis=1)]))
+    found = found[np.lexsort((found[:, 1], found[:, 0]))]
+    found = found[_top_ranked_reference(found[:, 0], found[:, 2], MAX_PARTNERS) & _top_ranked_reference(found[:, 1], found[:, 2], MAX_PARTNERS)]
+    passages, surprising = [], []
+    for group in _cluster_reference(found, max_gap):
+        group = _trim_reference(group)
+        seeds = int(np.isin(group[:, 0] * width + group[:, 1], strong).sum())
+        if seeds == 0:
+            continue
+        a_span = (int(group[:, 0].min()), int(group[:, 0].max()) + 1)
+        b_span = (int(group[:, 1].min()), int(group[:, 1].max()) + 1)
+        similarity, size_a, size_b = _span_similarity_reference(index, a, b, a_span, b_span)
+        if max(size_a, size_b) < min_words or min(size_a, size_b) < min_words // 2:
+            continue
+        surprise = _concentration_reference(index, a, b, a_span, b_span)
+        passage = SentencePassage(*a_span, *b_span, seeds, similarity, min(size_a, size_b), surprise)
+        stock = index.stock[index.article_sentences[a] + group[:, 0]] | index.stock[index.article_sentences[b] + group[:, 1]]
+        if passage.evidence >= MIN_PASSAGE_EVIDENCE and similarity >= MIN_PASSAGE_SIMILARITY:
+            passages.append(passage)
+        elif surprise >= MIN_SURPRISE and not stock.all():
+            surprising.append(passage)
+    passages = passages or surprising
+    passages.sort(key=lambda p: (-p.seeds, -p.similarity, p.a_start, p.b_start))
+    kept = []
+    for p in passages:
+        if not any((p.a_start < q.a_end and q.a_start < p.a_end) or (p.b_start < q.b_end and q.b_start < p.b_end) for q in kept):
+            kept.append(p)
+    merged = sorted(kept, key=lambda p: (p.a_start, p.b_start))
+    reach, far = max_gap + 1, (max_gap + 1) * SUMMARY_FACTOR
+    changed = True
+    while changed and len(merged) > 1:
+        changed = False
+        for k in range(len(merged) - 1):
+            x, y = merged[k], merged[k + 1]
+            gap_a, gap_b = y.a_start - x.a_end, y.b_start - x.b_end
+            if gap_b < 0 or not ((gap_a <= reach and gap_b <= far) or (gap_b <= reach and gap_a <= far)):
+                continue
+            a_span, b_span = (x.a_start, y.a_end), (x.b_start, y.b_end)
+            longer, shorter = sorted((a_span[1] - a_span[0], b_span[1] - b_span[0]), reverse=True)
+            if longer < SUMMARY_RATIO * shorter:
+                continue
+            similarity, size_a, size_b = _span_similarity_reference(index, a, b, a_span, b_span)
+            merged[k : k + 2] = [
+                SentencePassage(*a_span, *b_span, x.seeds + y.seeds, similarity, min(size_a, size_b), max(x.surprise, y.surprise))
+            ]
+            changed = True
+            break
+    return merged
+
+
+def _assert_extend_equals_reference(index, pairs, threshold=0.35, max_gap=3, min_words=15):
+    from provenance.align import extend
+    from provenance.sentences import batch_seeds
+
+    offsets, found = batch_seeds(index, pairs, threshold)
+    ranges = np.stack([offsets[:-1], offsets[1:]], axis=1)
+    got = extend(index, pairs, ranges, found, max_gap, min_words)
+    for (a, b), (first, last), passages in zip(pairs.tolist(), ranges.tolist(), got):
+        want = _extend_reference(index, a, b, found[first:last], max_gap, min_words)
+        # Exact: same spans, same floats, Python types.
+        assert passages == want
+        assert all(type(p.similarity) is float and type(p.a_start) is int for p in passages)
+    return got
+
+
+def test_extend_equals_the_numpy_reference_on_the_seed_corpus(seeds_dir):
+    texts = [path.read_text(encoding="utf-8") for path in sorted(seeds_dir.glob("*.txt"))]
+    texts += [STORY, SPUN, OTHER, STORY + " " + SPUN, SPUN + " " + OTHER + " " + STORY]
+    index = _index(*texts)
+    pairs = np.array([(a, b) for a in range(len(texts)) for b in range(len(texts)) if a != b], dtype=np.int64)
+    got = _assert_extend_equals_reference(index, pairs, min_words=5)
+    assert sum(map(len, got)) > 10
+
+
+@settings(derandomize=True, max_examples=60, deadline=None)
+@given(st.lists(texts, min_size=2, max_size=5))
+def test_extend_equals_the_numpy_reference_on_random_articles(articles):
+    index = _index(*articles)
+    pairs = np.array([(a, b) for a in range(len(articles)) for b in range(a + 1, len(articles))], dtype=np.int64)
+    for min_words, max_gap in ((3, 3), (6, 1)):
+        _assert_extend_equals_reference(index, pairs, 0.3, max_gap, min_words)

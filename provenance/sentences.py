@@ -1,0 +1,398 @@
+"""Sentences: shingled articles in, their sentence index and seed sentence pairs out.
+
+Owns the first step of verifying a candidate pair, done for many pairs at once in
+parallel compiled code: every article's sentences as sets of content stems in flat
+arrays (``SentenceIndex``, with the stock sentences many articles share), and
+**seeding** (``batch_seeds``): pairs of sentences whose content-stem sets are similar
+enough (weighted Dice, or containment for a sentence a spinner merged or split), and
+next to them, under a lower threshold, context seeds. What the seeds add up to, the
+passages, is ``align``'s.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numba
+import numpy as np
+
+from provenance.shingle import FlatShingles, Shingled, Vocabulary
+
+# Seeds need at least this many shared stems: one or two shared names are a topic, not a copy.
+MIN_SHARED_STEMS = 3
+# A merged or split sentence: most of the shorter one's stems are in the longer one.
+MIN_CONTAINMENT = 0.7
+MIN_CONTAINED_STEMS = 5
+# Context seeds (Sanchez-Perez et al., PAN 2014, extend with a lower threshold near what they
+# found): a sentence pair under the seeding threshold but at least this similar is a seed when
+# it lies next to a seed in both articles (``align.CONTEXT_REACH``). Random obfuscation leaves
+# some sentences of a copied run under the threshold; the passage picks them up from its
+# neighbours. A pair with no seed gains none, so no new pair is claimed on them alone.
+# (PAN 2013 training: random plagdet +0.008, none -0.002; reach 2: random +0.014, none -0.007.)
+CONTEXT_SIMILARITY = 0.2
+# A sentence whose exact stems this many articles hold (a spinner's filler, a stock phrase) is
+# stock: it gathers in any two of them, so a passage resting on stock sentences only is no
+# surprise (``align.MIN_SURPRISE``). (Synthetic news 10k: 7 false pairs of spun articles sharing
+# one filler sentence.)
+STOCK_ARTICLES = 3
+# Evidence weight of a name or a number: independent reports of one event share those by
+# necessity; copies share the wording around them.
+ENTITY_WEIGHT = 0.3
+
+
+def _stock_sentences(hashes: np.ndarray, sentence_offsets: np.ndarray, article_sentences: np.ndarray) -> np.ndarray:
+    """Per sentence of every article, whether ``STOCK_ARTICLES`` or more articles hold its stem set.
+
+    Args:
+        hashes: Each sentence's distinct stems, sentence after sentence (``SentenceIndex.hashes``).
+        sentence_offsets: Where each sentence's stems begin, then their count.
+        article_sentences: Where each article's sentences begin, then their count.
+    """
+    sentences = len(sentence_offsets) - 1
+    if sentences == 0:
+        return np.zeros(0, dtype=bool)
+    sizes = np.diff(sentence_offsets)
+    # A set's key: the wrapping sum of its distinct stems' hashes, mixed with its size.
+    sums = np.add.reduceat(hashes, sentence_offsets[:-1]).astype(np.uint64)
+    keys = sums ^ (sizes.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+    article = np.repeat(np.arange(len(article_sentences) - 1), np.diff(article_sentences))
+    # Articles per key: sentences come in article order, so a stable sort by key leaves each
+    # key's sentences in article order; count the article changes within each key's run.
+    order = np.argsort(keys, kind="stable")
+    k, a = keys[order], article[order]
+    new_key = np.ones(sentences, dtype=bool)
+    new_key[1:] = k[1:] != k[:-1]
+    new_article = new_key.copy()
+    new_article[1:] |= a[1:] != a[:-1]
+    run = np.cumsum(new_key) - 1
+    articles_per_key = np.bincount(run, weights=new_article)
+    stock = np.empty(sentences, dtype=bool)
+    stock[order] = articles_per_key[run] >= STOCK_ARTICLES
+    return stock
+
+
+@dataclasses.dataclass(frozen=True)
+class SentenceIndex:
+    """Every article's sentences as sets of content stems, in flat arrays, for batch seeding.
+
+    Attributes:
+        articles: Number of articles in the corpus (more than the articles indexed here when
+            only some of a larger corpus, an on-disk index or a Spark partition, are aligned).
+        hashes: Each sentence's distinct stems (sorted), sentence after sentence, article after article.
+        sentence_offsets: Sentence ``k``'s stems are ``hashes[sentence_offsets[k]:sentence_offsets[k + 1]]``.
+        article_sentences: Article ``a``'s sentences are ``article_sentences[a]`` to ``article_sentences[a + 1]``.
+        sorted_hashes: Within each article's range of entries, its stems sorted ...
+        sorted_sentences: ... and the (article-local) sentence each came from.
+        sorted_weights: Evidence weight of each sorted entry: 1, or ``ENTITY_WEIGHT`` for a
+            name or number.
+        sentence_weights: Per sentence, the sum of its stems' weights.
+        plain: Per entry of ``hashes``, whether it is a plain word (not a name or a number).
+        plain_stems: Each article's distinct plain stems, sorted, article after article ...
+        plain_offsets: ... article ``a``'s are ``plain_stems[plain_offsets[a]:plain_offsets[a + 1]]``.
+        stock: Per sentence, whether ``STOCK_ARTICLES`` or more articles hold a sentence of
+            exactly its stems: a stock phrase ("As many readers will already understand ..."),
+            which is no sign that two of them copied each other.
+    """
+
+    articles: int
+    hashes: np.ndarray
+    sentence_offsets: np.ndarray
+    article_sentences: np.ndarray
+    sorted_hashes: np.ndarray
+    sorted_sentences: np.ndarray
+    sorted_weights: np.ndarray
+    sentence_weights: np.ndarray
+    plain: np.ndarray
+    plain_stems: np.ndarray
+    plain_offsets: np.ndarray
+    stock: np.ndarray
+
+    @classmethod
+    def build(cls, shingled: list[Shingled], vocabulary: Vocabulary) -> "SentenceIndex":
+        """Index the sentences of ``shingled`` (``vocabulary.articles`` counts the whole corpus)."""
+        if not shingled:
+            empty_u, empty_i = np.zeros(0, np.uint64), np.zeros(0, np.int64)
+            return cls(vocabulary.articles, empty_u, np.zeros(1, np.int64), np.zeros(1, np.int64), empty_u, empty_i,
+                       np.zeros(0), np.zeros(0), np.zeros(0, bool), empty_u, np.zeros(1, np.int64), np.zeros(0, bool))
+        flat = FlatShingles(shingled)
+        flat_h, flat_w, sentence_offsets, article_sentences, sorted_h, sorted_s, sorted_w = _index_sentences(
+            flat.hashes, flat.entity, flat.offsets, flat.sentence_starts, flat.sentence_offsets, ENTITY_WEIGHT
+        )
+        # numpy's summation order, kept so that scores stay bit for bit what they were.
+        sentence_weights = np.add.reduceat(flat_w, sentence_offsets[:-1]) if len(flat_w) else np.zeros(len(sentence_offsets) - 1)
+        plain_stems, plain_offsets = _plain_stems(sorted_h, sorted_w, sentence_offsets[article_sentences])
+        return cls(vocabulary.articles, flat_h, sentence_offsets, article_sentences, sorted_h, sorted_s, sorted_w, sentence_weights,
+                   plain=flat_w == 1.0, plain_stems=plain_stems, plain_offsets=plain_offsets,
+                   stock=_stock_sentences(flat_h, sentence_offsets, article_sentences))
+
+    def sentences(self, article: int) -> int:
+        """Number of sentences of an article."""
+        return int(self.article_sentences[article + 1] - self.article_sentences[article])
+
+
+
+@numba.njit(cache=True)
+def _plain_stems(sorted_h, sorted_w, article_entries):  # pragma: no cover - compiled
+    """Each article's distinct plain (weight 1: not a name or number) stems, from its stem-sorted
+    entries, concatenated; and where each article's begin."""
+    n = article_entries.shape[0] - 1
+    keep = np.zeros(sorted_h.shape[0], dtype=np.bool_)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    for a in range(n):
+        previous_found = False
+        previous = np.uint64(0)
+        for t in range(article_entries[a], article_entries[a + 1]):
+            if sorted_w[t] == 1.0 and (not previous_found or sorted_h[t] != previous):
+                keep[t] = True
+                previous, previous_found = sorted_h[t], True
+                offsets[a + 1] += 1
+        offsets[a + 1] += offsets[a]
+    return sorted_h[keep], offsets
+
+
+@numba.njit(cache=True, parallel=True)
+def _index_sentences(hashes, entity, offsets, units, unit_offsets, entity_weight):  # pragma: no cover - compiled
+    """``SentenceIndex``'s arrays for articles given as flat shingle arrays (see ``SentenceIndex.build``).
+
+    Per sentence, its distinct stems sorted (a stem's weight from its first use in the
+    sentence); per article, those entries again sorted by stem (ties in sentence order).
+    """
+    n = offsets.shape[0] - 1
+    # Pass 1, per article: each sentence's distinct stems, written from the article's offset.
+    distinct_h = np.empty(hashes.shape[0], dtype=np.uint64)
+    distinct_w = np.empty(hashes.shape[0], dtype=np.float64)
+    distinct_s = np.empty(hashes.shape[0], dtype=np.int64)
+    sizes = np.zeros(units.shape[0], dtype=np.int64)  # per unit slot; the last slot of each article stays 0
+    counts = np.zeros(n, dtype=np.int64)
+    for a in numba.prange(n):
+        base = offsets[a]
+        out = base
+        first_unit = unit_offsets[a]
+        # One buffer per article: sentence units are short (MAX_SENTENCE_WORDS), and an
+        # allocation per sentence cost more than the sort.
+        order = np.empty(offsets[a + 1] - base, dtype=np.int64)
+        for u in range(unit_offsets[a + 1] - first_unit - 1):
+            lo, hi = base + units[first_unit + u], base + units[first_unit + u + 1]
+            # Insertion sort by stem, stable: a stem's first use comes first.
+            for x in range(hi - lo):
+                y = x
+                while y > 0 and hashes[lo + order[y - 1]] > hashes[lo + x]:
+                    order[y] = order[y - 1]
+                    y -= 1
+                order[y] = x
+            for k in range(hi - lo):
+                t = lo + order[k]
+                if k == 0 or hashes[t] != hashes[lo + order[k - 1]]:
+                    distinct_h[out] = hashes[t]
+                    distinct_w[out] = entity_weight if entity[t] else 1.0
+                    distinct_s[out] = u
+                    out += 1
+                    sizes[first_unit + u] += 1
+        counts[a] = out - base
+    # Pass 2: compact, and sort each article's entries by stem.
+    starts = np.zeros(n + 1, dtype=np.int64)
+    sentence_counts = np.zeros(n + 1, dtype=np.int64)
+    for a in range(n):
+        starts[a + 1] = starts[a] + counts[a]
+        sentence_counts[a + 1] = sentence_counts[a] + (unit_offsets[a + 1] - unit_offsets[a] - 1)
+    flat_h = np.empty(starts[n], dtype=np.uint64)
+    flat_w = np.empty(starts[n], dtype=np.float64)
+    sorted_h = np.empty(starts[n], dtype=np.uint64)
+    sorted_s = np.empty(starts[n], dtype=np.int64)
+    sorted_w = np.empty(starts[n], dtype=np.float64)
+    sentence_sizes = np.empty(sentence_counts[n], dtype=np.int64)
+    for a in numba.prange(n):
+        src, dst = offsets[a], starts[a]
+        c = counts[a]
+        flat_h[dst : dst + c] = distinct_h[src : src + c]
+        flat_w[dst : dst + c] = distinct_w[src : src + c]
+        by_stem = np.argsort(distinct_h[src : src + c], kind="mergesort")
+        for k in range(c):
+            sorted_h[dst + k] = distinct_h[src + by_stem[k]]
+            sorted_s[dst + k] = distinct_s[src + by_stem[k]]
+            sorted_w[dst + k] = distinct_w[src + by_stem[k]]
+        m = unit_offsets[a + 1] - unit_offsets[a] - 1
+        sentence_sizes[sentence_counts[a] : sentence_counts[a] + m] = sizes[unit_offsets[a] : unit_offsets[a] + m]
+    sentence_offsets = np.zeros(sentence_sizes.shape[0] + 1, dtype=np.int64)
+    for k in range(sentence_sizes.shape[0]):
+        sentence_offsets[k + 1] = sentence_offsets[k] + sentence_sizes[k]
+    return flat_h, flat_w, sentence_offsets, sentence_counts, sorted_h, sorted_s, sorted_w
+
+
+@numba.njit(cache=True)
+def _seeds_of_pair(
+    a, b, sentence_offsets, article_sentences, sorted_hashes, sorted_sentences,
+    sorted_weights, sentence_weights, threshold, context_threshold, out_i, out_j, out_s, out_strong, write_at,
+    runs, per_sentence, fill, entry_of, run_of, shared, weight, touched,
+):  # pragma: no cover - compiled
+    """Seed sentence pairs of articles ``a`` and ``b``; written from ``write_at`` if ``write_at >= 0``.
+
+    ``runs`` to ``touched`` are scratch arrays large enough for the pair (see ``_batch_seeds``);
+    ``shared`` and ``weight`` must be zero, and are left zero.
+
+    Seeds reach ``threshold`` (or are contained: a merge or split); context seeds reach only
+    ``context_threshold`` and are written with ``out_strong`` 0. Returns both counts: seeds,
+    and seeds plus context seeds.
+
+    A merge of the two articles' sorted stems finds the shared ones; each shared stem
+    adds to the score of every (sentence of a, sentence of b) holding it.
+    """
+    a_first, a_last = article_sentences[a], article_sentences[a + 1]
+    b_first, b_last = article_sentences[b], article_sentences[b + 1]
+    a_lo, a_hi = sentence_offsets[a_first], sentence_offsets[a_last]
+    b_lo, b_hi = sentence_offsets[b_first], sentence_offsets[b_last]
+    n_a, n_b = a_last - a_first, b_last - b_first
+    if n_a == 0 or n_b == 0:
+        return 0, 0
+    # Merge: runs of one shared stem, [run_a_lo, run_a_hi) and [run_b_lo, run_b_hi) in sorted order.
+    n_runs = 0
+    x, y = a_lo, b_lo
+    while x < a_hi and y < b_hi:
+        if sorted_hashes[x] < sorted_hashes[y]:
+            x += 1
+        elif sorted_hashes[x] > sorted_hashes[y]:
+            y += 1
+        else:
+            h = sorted_hashes[x]
+            x_end, y_end = x, y
+            while x_end < a_hi and sorted_hashes[x_end] == h:
+                x_end += 1
+            while y_end < b_hi and sorted_hashes[y_end] == h:
+                y_end += 1
+            runs[n_runs, 0], runs[n_runs, 1], runs[n_runs, 2], runs[n_runs, 3] = x, x_end, y, y_end
+            n_runs += 1
+            x, y = x_end, y_end
+    if n_runs < MIN_SHARED_STEMS:
+        return 0, 0
+    total_a = sentence_weights[a_first:a_last]
+    total_b = sentence_weights[b_first:b_last]
+    # Shared A entries grouped by their A sentence (counting sort), each with its run.
+    per_sentence[: n_a + 1] = 0
+    for r in range(n_runs):
+        for t in range(runs[r, 0], runs[r, 1]):
+            per_sentence[sorted_sentences[t] + 1] += 1
+    for i in range(n_a):
+        per_sentence[i + 1] += per_sentence[i]
+    fill[:n_a] = per_sentence[:n_a]
+    for r in range(n_runs):
+        for t in range(runs[r, 0], runs[r, 1]):
+            i = sorted_sentences[t]
+            entry_of[fill[i]] = t
+            run_of[fill[i]] = r
+            fill[i] += 1
+    # Per A sentence, accumulate shared stems with every B sentence it touches.
+    found = 0
+    strong_found = 0
+    for i in range(n_a):
+        n_touched = 0
+        for x in range(per_sentence[i], per_sentence[i + 1]):
+            t, r = entry_of[x], run_of[x]
+            for u in range(runs[r, 2], runs[r, 3]):
+                j = sorted_sentences[u]
+                if shared[j] == 0:
+                    touched[n_touched] = j
+                    n_touched += 1
+                shared[j] += 1
+                # A name on one side and a plain word on the other: the lighter weight counts.
+                weight[j] += min(sorted_weights[t], sorted_weights[u])
+        for y in range(n_touched):
+            j = touched[y]
+            if shared[j] >= MIN_SHARED_STEMS:
+                total = total_a[i] + total_b[j]
+                smaller = min(total_a[i], total_b[j])
+                dice = 2.0 * weight[j] / total if total > 0 else 0.0
+                contained = weight[j] / smaller if smaller > 0 else 0.0
+                strong = dice >= threshold or (contained >= MIN_CONTAINMENT and shared[j] >= MIN_CONTAINED_STEMS)
+                if strong or dice >= context_threshold:
+                    if write_at >= 0:
+                        out_i[write_at + found] = i
+                        out_j[write_at + found] = j
+                        out_s[write_at + found] = int(max(dice, contained) * 1_000_000)
+                        out_strong[write_at + found] = 1 if strong else 0
+                    found += 1
+                    strong_found += 1 if strong else 0
+            shared[j] = 0
+            weight[j] = 0.0
+    return strong_found, found
+
+
+@numba.njit(cache=True, parallel=True)
+def _batch_seeds(
+    pairs, sentence_offsets, article_sentences, sorted_hashes, sorted_sentences, sorted_weights, sentence_weights, threshold,
+    context_threshold,
+):  # pragma: no cover - compiled
+    n = pairs.shape[0]
+    counts = np.zeros(n, dtype=np.int64)
+    # Pairs go in chunks, each with scratch arrays sized for its largest articles: one
+    # allocation per chunk rather than eight per pair.
+    chunks = min(n, 256)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    out_i = np.empty(0, dtype=np.int64)
+    out_j = np.empty(0, dtype=np.int64)
+    out_s = np.empty(0, dtype=np.int64)
+    out_strong = np.empty(0, dtype=np.int64)
+    for write in range(2):  # count, then write where the counts say
+        if write:
+            for p in range(n):
+                offsets[p + 1] = offsets[p] + counts[p]
+            out_i = np.empty(offsets[n], dtype=np.int64)
+            out_j = np.empty(offsets[n], dtype=np.int64)
+            out_s = np.empty(offsets[n], dtype=np.int64)
+            out_strong = np.empty(offsets[n], dtype=np.int64)
+        for c in numba.prange(chunks):
+            first, last = n * c // chunks, n * (c + 1) // chunks
+            most_sentences, most_entries = 1, 1
+            for p in range(first, last):
+                for article in (pairs[p, 0], pairs[p, 1]):
+                    lo, hi = article_sentences[article], article_sentences[article + 1]
+                    most_sentences = max(most_sentences, hi - lo)
+                    most_entries = max(most_entries, sentence_offsets[hi] - sentence_offsets[lo])
+            runs = np.empty((most_entries, 4), dtype=np.int64)
+            per_sentence = np.empty(most_sentences + 1, dtype=np.int64)
+            fill = np.empty(most_sentences, dtype=np.int64)
+            entry_of = np.empty(most_entries, dtype=np.int64)
+            run_of = np.empty(most_entries, dtype=np.int64)
+            shared = np.zeros(most_sentences, dtype=np.int64)
+            weight = np.zeros(most_sentences, dtype=np.float64)
+            touched = np.empty(most_sentences, dtype=np.int64)
+            for p in range(first, last):
+                if write and not counts[p]:
+                    continue
+                strong, total = _seeds_of_pair(
+                    pairs[p, 0], pairs[p, 1], sentence_offsets, article_sentences, sorted_hashes, sorted_sentences,
+                    sorted_weights, sentence_weights, threshold, context_threshold, out_i, out_j, out_s, out_strong,
+                    offsets[p] if write else -1, runs, per_sentence, fill, entry_of, run_of, shared, weight, touched,
+                )
+                if not write:
+                    counts[p] = total if strong else 0  # context seeds only matter next to a seed
+    return offsets, out_i, out_j, out_s, out_strong
+
+
+def batch_seeds(index: SentenceIndex, pairs: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """Seed sentence pairs of many article pairs at once, in parallel compiled code.
+
+    A seed is a sentence pair whose weighted Dice similarity (names and numbers count
+    ``ENTITY_WEIGHT``) reaches ``threshold``,
+    or where most of the shorter sentence's stems are in the longer one (a merge or split).
+    Pairs with a seed also get their context seeds (Dice at least ``CONTEXT_SIMILARITY``),
+    which ``extend`` keeps only next to a seed.
+
+    Args:
+        index: The corpus's sentence index.
+        pairs: int64 ``(n, 2)`` article pairs.
+        threshold: Least weighted Dice for a seed.
+
+    Returns:
+        ``offsets`` (pair ``p``'s seeds are rows ``offsets[p]:offsets[p + 1]``; none for a pair
+        without a seed) and the seeds, an int64 ``(m, 4)`` array: article-local sentence
+        numbers ``(i, j)``, the seed's score (weighted Dice or containment) in millionths, and
+        1 for a seed or 0 for a context seed.
+    """
+    if len(pairs) == 0:
+        return np.zeros(1, dtype=np.int64), np.zeros((0, 4), dtype=np.int64)
+    offsets, out_i, out_j, out_s, out_strong = _batch_seeds(
+        np.ascontiguousarray(pairs, dtype=np.int64), index.sentence_offsets, index.article_sentences,
+        index.sorted_hashes, index.sorted_sentences, index.sorted_weights, index.sentence_weights, float(threshold),
+        float(min(CONTEXT_SIMILARITY, threshold)),
+    )
+    return offsets, np.stack([out_i, out_j, out_s, out_strong], axis=1)

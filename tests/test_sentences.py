@@ -1,0 +1,64 @@
+"""sentences: the sentence index against a plain per-article loop (seeding is tested through ``align``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from provenance.sentences import ENTITY_WEIGHT, STOCK_ARTICLES, SentenceIndex
+from provenance.shingle import Vocabulary, shingle_text
+
+
+def _stock_reference(hashes, sentence_sizes):
+    keys = []
+    for h, sizes in zip(hashes, sentence_sizes):
+        starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        sums = np.add.reduceat(h, np.minimum(starts, max(len(h) - 1, 0))) if len(h) else np.zeros(len(sizes), np.uint64)
+        sums = np.where(sizes > 0, sums, 0).astype(np.uint64)
+        keys.append(sums ^ (sizes.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)))
+    distinct, counts = np.unique(np.concatenate([np.unique(k) for k in keys]), return_counts=True)
+    return counts[np.searchsorted(distinct, np.concatenate(keys))] >= STOCK_ARTICLES
+
+
+def _index_reference(shingled, articles):
+    """The per-article loop ``SentenceIndex.build`` replaces, written plainly."""
+    hashes, weights, sizes, sorted_hashes, sorted_sentences, sorted_weights, per_article, plain_stems = [], [], [], [], [], [], [], []
+    for item in shingled:
+        counts = np.diff(item.sentence_starts)
+        sentence_of = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+        order = np.lexsort((item.hashes, sentence_of))
+        h, sent, entity = item.hashes[order], sentence_of[order], item.entity[order]
+        distinct = np.ones(len(h), dtype=bool)
+        distinct[1:] = (h[1:] != h[:-1]) | (sent[1:] != sent[:-1])
+        h, sent, w = h[distinct], sent[distinct], np.where(entity[distinct], ENTITY_WEIGHT, 1.0)
+        by_stem = np.argsort(h, kind="stable")
+        hashes.append(h)
+        weights.append(w)
+        sizes.append(np.bincount(sent, minlength=len(counts)))
+        per_article.append(len(counts))
+        sorted_hashes.append(h[by_stem])
+        sorted_sentences.append(sent[by_stem])
+        sorted_weights.append(w[by_stem])
+        plain = h[by_stem][w[by_stem] == 1.0]
+        plain_stems.append(plain[np.concatenate(([True], plain[1:] != plain[:-1]))] if len(plain) else plain)
+    sentence_offsets = np.concatenate(([0], np.cumsum(np.concatenate(sizes)))).astype(np.int64)
+    flat_weights = np.concatenate(weights)
+    return SentenceIndex(
+        articles, np.concatenate(hashes), sentence_offsets, np.concatenate(([0], np.cumsum(per_article))).astype(np.int64),
+        np.concatenate(sorted_hashes), np.concatenate(sorted_sentences).astype(np.int64), np.concatenate(sorted_weights),
+        np.add.reduceat(flat_weights, sentence_offsets[:-1]), flat_weights == 1.0, np.concatenate(plain_stems),
+        np.concatenate(([0], np.cumsum([len(x) for x in plain_stems]))).astype(np.int64), _stock_reference(hashes, sizes),
+    )
+
+
+def test_sentence_index_equals_the_per_article_loop(seeds_dir):
+    texts = [path.read_text(encoding="utf-8") for path in sorted(seeds_dir.glob("*.txt"))]
+    texts += ["", "Only stopwords: the and of.", "Kim met Kim. Kim met Putin, Putin met Kim! 2023 2023 2023."]
+    texts += ["As many readers will already understand, markets moved. Prices rose."] * 4  # a stock sentence
+    shingled = [shingle_text(t) for t in texts]
+    got = SentenceIndex.build(shingled, Vocabulary.build(shingled))
+    want = _index_reference(shingled, len(texts))
+    assert got.stock.any()
+    for field in ("hashes", "sentence_offsets", "article_sentences", "sorted_hashes", "sorted_sentences", "sorted_weights",
+                  "sentence_weights", "plain", "plain_stems", "plain_offsets", "stock"):
+        g, w = getattr(got, field), getattr(want, field)
+        assert g.dtype == w.dtype and np.array_equal(g, w), field
