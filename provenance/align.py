@@ -56,13 +56,16 @@ MIN_SURPRISE = 6.0
 
 
 
-@numba.njit(cache=True)
-def passage_evidence(similarity, size, seeds):  # pragma: no cover - compiled
+def passage_evidence(similarity: float, size: int, seeds: int) -> float:
     """Roughly the weighted stems a passage's two sides share; a lone seed sentence counts half.
 
     A lone seed is often a shared quote or a shared lede, not a copy.
     """
     return similarity * size * (1.0 if seeds > 1 else LONE_SEED_DISCOUNT)
+
+
+# The same arithmetic for compiled extension (a compiled call from Python costs more than it).
+_passage_evidence = numba.njit(cache=True)(passage_evidence)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,7 +87,7 @@ class SentencePassage:
     @property
     def evidence(self) -> float:
         """Roughly the weighted stems the two sides share (``passage_evidence``)."""
-        return float(passage_evidence(self.similarity, self.size, self.seeds))
+        return passage_evidence(self.similarity, self.size, self.seeds)
 
 
 class IndexArrays(NamedTuple):
@@ -139,7 +142,7 @@ def _cluster_roots(i_col, j_col, reach, far):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def _shared(x, y):  # pragma: no cover - compiled
+def shared_count(x, y):  # pragma: no cover - compiled
     """How many values two sorted, distinct arrays share."""
     shared, s, t = 0, 0, 0
     while s < x.shape[0] and t < y.shape[0]:
@@ -255,9 +258,9 @@ def concentration(ix, a, b, a0, a1, b0, b1):  # pragma: no cover - compiled
     span_a = stems[plain]
     stems, _, plain = _span_stems(ix, b, b0, b1)
     span_b = stems[plain]
-    shared = _shared(span_a, span_b)
+    shared = shared_count(span_a, span_b)
     # Stems of each span found anywhere in the other article.
-    a_in_b, b_in_a = _shared(span_a, stems_b), _shared(span_b, stems_a)
+    a_in_b, b_in_a = shared_count(span_a, stems_b), shared_count(span_b, stems_a)
     tail_a = _log10_tail(stems_a.shape[0], span_a.shape[0], b_in_a, shared)
     tail_b = _log10_tail(stems_b.shape[0], span_b.shape[0], a_in_b, shared)
     pairs = (ix.article_sentences[a + 1] - ix.article_sentences[a]) * (ix.article_sentences[b + 1] - ix.article_sentences[b])
@@ -399,7 +402,7 @@ def _extend_pair(ix, a, b, rows, max_gap, min_words, spans, similarity, surprise
             continue
         surprising = concentration(ix, a, b, a0, a1, b0, b1)
         size = min(size_a, size_b)
-        if passage_evidence(score, size, strong) >= MIN_PASSAGE_EVIDENCE and score >= MIN_PASSAGE_SIMILARITY:
+        if _passage_evidence(score, size, strong) >= MIN_PASSAGE_EVIDENCE and score >= MIN_PASSAGE_SIMILARITY:
             evident[count] = True
             evident_count += 1
         elif not (surprising >= MIN_SURPRISE and not _stock_only(ix, a, b, group)):

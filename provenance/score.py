@@ -17,7 +17,7 @@ from typing import Optional
 import numba
 import numpy as np
 
-from provenance.align import MIN_SURPRISE, SentencePassage
+from provenance.align import MIN_SURPRISE, SentencePassage, shared_count
 from provenance.model import Article, Match, Passage
 from provenance.shingle import Shingled
 
@@ -29,29 +29,27 @@ DIRECTION_MARGIN = 0.05
 CONFLICT_MARGIN = 0.2
 
 
-def char_span(shingled: Shingled, start: int, end: int, other: np.ndarray | None = None) -> tuple[int, int]:
-    """Original-text span of sentences ``[start, end)``: first content word to last.
-
-    Args:
-        shingled: The article.
-        start: First sentence.
-        end: One past the last sentence.
-        other: Stems of the partner passage. If given, the first and last sentences are
-            trimmed to their first and last word the partner shares: reuse rarely starts
-            and ends on a sentence boundary.
-    """
-    first = int(shingled.sentence_starts[start])
-    last = int(shingled.sentence_starts[end]) - 1
-    if other is not None and len(other):
-        first, last = _trim_to_shared(shingled.hashes, np.sort(other), first, int(shingled.sentence_starts[start + 1]),
-                                      int(shingled.sentence_starts[end - 1]), last)
-    return int(shingled.starts[first]), int(shingled.ends[last])
-
-
 @numba.njit(cache=True)
 def _contains(ordered, value):  # pragma: no cover - compiled
     k = np.searchsorted(ordered, value)
     return k < ordered.shape[0] and ordered[k] == value
+
+
+@numba.njit(cache=True)
+def _char_spans(hashes, sentence_starts, starts, ends, partner_hashes, partner_sentence_starts, spans):  # pragma: no cover - compiled
+    """Original-text span of each passage's sentences ``[spans[k, 0], spans[k, 1])``: first content word
+    to last, the first and last sentences trimmed to their first and last word the partner passage
+    (sentences ``[spans[k, 2], spans[k, 3])`` of the partner) shares: reuse rarely starts and ends on a
+    sentence boundary. A sentence with no shared word is kept whole."""
+    out = np.empty((spans.shape[0], 2), dtype=np.int64)
+    for k in range(spans.shape[0]):
+        start, end = spans[k, 0], spans[k, 1]
+        first, last = sentence_starts[start], sentence_starts[end] - 1
+        other = np.sort(partner_hashes[partner_sentence_starts[spans[k, 2]] : partner_sentence_starts[spans[k, 3]]])
+        if other.shape[0]:
+            first, last = _trim_to_shared(hashes, other, first, sentence_starts[start + 1], sentence_starts[end - 1], last)
+        out[k, 0], out[k, 1] = starts[first], ends[last]
+    return out
 
 
 @numba.njit(cache=True)
@@ -68,8 +66,17 @@ def _trim_to_shared(hashes, other, first, first_end, last_start, last):  # pragm
     return first, last
 
 
-def _stems(shingled: Shingled, start: int, end: int) -> np.ndarray:
-    return shingled.hashes[int(shingled.sentence_starts[start]) : int(shingled.sentence_starts[end])]
+def char_spans(shingled: Shingled, partner: Shingled, spans: np.ndarray) -> list[tuple[int, int]]:
+    """Original-text spans of passages in one article (see ``_char_spans``).
+
+    Args:
+        shingled: The article.
+        partner: The other article.
+        spans: int64 ``(n, 4)``: per passage, its sentences ``[start, end)`` here, then in the partner.
+    """
+    out = _char_spans(shingled.hashes, shingled.sentence_starts, shingled.starts, shingled.ends, partner.hashes,
+                      partner.sentence_starts, spans)
+    return [tuple(span) for span in out.tolist()]
 
 
 def coverage(spans: list[tuple[int, int]], length: int) -> float:
@@ -90,8 +97,7 @@ def jaccard(set_a: np.ndarray, set_b: np.ndarray) -> float:
     union = len(set_a) + len(set_b)
     if union == 0:
         return 0.0
-    where = np.minimum(np.searchsorted(set_b, set_a), max(len(set_b) - 1, 0))
-    shared = int(np.count_nonzero(set_b[where] == set_a)) if len(set_b) else 0
+    shared = int(shared_count(set_a, set_b))
     return shared / (union - shared)
 
 
@@ -153,8 +159,9 @@ def build_match(
     sure = confidence(passages)
     if sure < min_confidence:
         return None
-    a_spans = [char_span(a_shingled, p.a_start, p.a_end, _stems(b_shingled, p.b_start, p.b_end)) for p in passages]
-    b_spans = [char_span(b_shingled, p.b_start, p.b_end, _stems(a_shingled, p.a_start, p.a_end)) for p in passages]
+    sentences = np.array([(p.a_start, p.a_end, p.b_start, p.b_end) for p in passages], dtype=np.int64)
+    a_spans = char_spans(a_shingled, b_shingled, sentences)
+    b_spans = char_spans(b_shingled, a_shingled, np.ascontiguousarray(sentences[:, [2, 3, 0, 1]]))
     a_cover, b_cover = coverage(a_spans, len(a.text)), coverage(b_spans, len(b.text))
     by_dates, by_text = _date_order(a, b), _text_order(a, b, a_cover, b_cover)
     conflict = by_dates != 0 and by_text != 0 and by_dates != by_text and abs(a_cover - b_cover) >= CONFLICT_MARGIN
@@ -165,7 +172,10 @@ def build_match(
     else:
         order, direction_from = (-1 if a.id < b.id else 1), "id"
     weights = [max(1, e - s) for s, e in b_spans]
-    mean_similarity = float(np.average([p.similarity for p in passages], weights=weights))
+    # np.average's own arithmetic, without its checks (a third of the time of a match).
+    mean_similarity = float(
+        np.multiply([p.similarity for p in passages], weights, dtype=np.float64).sum() / np.sum(weights, dtype=np.float64)
+    )
     passage_records = [
         Passage(sa, ea, sb, eb, round(p.similarity, 4)) for (sa, ea), (sb, eb), p in zip(a_spans, b_spans, passages)
     ]
