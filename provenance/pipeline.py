@@ -75,17 +75,15 @@ def _verify_range(start: int, end: int) -> list[tuple[Optional[Match], bool]]:
     shingled: Sequence[Shingled] = _shared["shingled"]  # type: ignore[assignment]
     index: SentenceIndex = _shared["index"]  # type: ignore[assignment]
     pairs: np.ndarray = _shared["pairs"]  # type: ignore[assignment]
-    offsets: np.ndarray = _shared["offsets"]  # type: ignore[assignment]  # (pairs, 2) ranges into found
+    ranges: np.ndarray = _shared["ranges"]  # type: ignore[assignment]  # (pairs, 2) ranges into found
     found: np.ndarray = _shared["found"]  # type: ignore[assignment]
+    stories: np.ndarray = _shared["stories"]  # type: ignore[assignment]
     settings: Settings = _shared["settings"]  # type: ignore[assignment]
-    passages = extend(index, pairs[start:end], offsets[start:end], found, settings.max_gap, settings.min_passage_words)
+    passages = extend(index, pairs[start:end], ranges[start:end], found, settings.max_gap, settings.min_passage_words)
     out = []
-    for p, pair_passages in zip(range(start, end), passages):
-        i, j = int(pairs[p, 0]), int(pairs[p, 1])
-        first, last = int(offsets[p, 0]), int(offsets[p, 1])
+    for (i, j), pair_passages, story in zip(pairs[start:end].tolist(), passages, stories[start:end].tolist()):
         match = build_match(articles[i], articles[j], shingled[i], shingled[j], pair_passages, settings.min_confidence)
-        # Sentences in common without a derivation: the same story, written independently.
-        out.append((match, int(found[first:last, 3].sum()) >= STORY_SEEDS))
+        out.append((match, story))
     return out
 
 
@@ -150,9 +148,12 @@ def verify_pairs(
     seeded = np.flatnonzero(np.diff(offsets) > 0)
     verified_pairs = pairs[seeded] if len(pairs) else np.zeros((0, 2), dtype=np.int64)
     seed_ranges = np.stack([offsets[seeded], offsets[seeded + 1]], axis=1)
+    # Sentences in common without a derivation: the same story, written independently. The
+    # seeded pairs' rows follow each other in ``found``, so one reduceat counts each pair's seeds.
+    seeds = np.add.reduceat(found[:, 3], offsets[seeded]) if len(seeded) else np.zeros(0, dtype=np.int64)
     _shared.clear()
     _shared.update(articles=articles, settings=settings, shingled=shingled, index=index,
-                   pairs=verified_pairs, offsets=seed_ranges, found=found)
+                   pairs=verified_pairs, ranges=seed_ranges, found=found, stories=seeds >= STORY_SEEDS)
     try:
         return verified_pairs, _map_ranges(_verify_range, len(seeded), workers)
     finally:
