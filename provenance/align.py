@@ -52,6 +52,9 @@ CONTEXT_REACH = 1
 # seeds on) random pair recall 0.854 -> 0.861, summary 0.773 -> 0.874, false pairs 9 -> 8;
 # at 5: random 0.869, summary 0.895, 9 false pairs.
 MIN_SURPRISE = 6.0
+# A span's stems are sorted out of its own entries when the article has this many times more
+# (a search each beats a walk over the whole article); otherwise read off the article's walk.
+SHORT_SPAN_FACTOR = 16
 
 
 
@@ -93,19 +96,22 @@ class SentencePassage:
 class IndexArrays(NamedTuple):
     """The ``SentenceIndex`` arrays extension reads, as the one argument compiled code takes."""
 
+    hashes: np.ndarray
     sentence_offsets: np.ndarray
     article_sentences: np.ndarray
     sorted_hashes: np.ndarray
     sorted_sentences: np.ndarray
     sorted_weights: np.ndarray
+    plain: np.ndarray
     plain_stems: np.ndarray
     plain_offsets: np.ndarray
     stock: np.ndarray
 
     @classmethod
     def of(cls, index: SentenceIndex) -> "IndexArrays":
-        return cls(index.sentence_offsets, index.article_sentences, index.sorted_hashes, index.sorted_sentences,
-                   index.sorted_weights, index.plain_stems, index.plain_offsets, index.stock)
+        return cls(index.hashes, index.sentence_offsets, index.article_sentences, index.sorted_hashes,
+                   index.sorted_sentences, index.sorted_weights, index.plain, index.plain_stems, index.plain_offsets,
+                   index.stock)
 
 
 @numba.njit(cache=True)
@@ -162,15 +168,30 @@ def _span_stems(ix, article, start, end):  # pragma: no cover - compiled
     """The distinct stems of sentences ``[start, end)`` of an article, sorted; each one's weight in the
     article (where it first occurs: names and numbers weigh less); and whether it is a plain word
     somewhere in the span.
-
-    One walk over the article's stem-sorted entries: no sort, no search.
     """
     lo = ix.sentence_offsets[ix.article_sentences[article]]
     hi = ix.sentence_offsets[ix.article_sentences[article + 1]]
-    stems = np.empty(hi - lo, dtype=np.uint64)
-    weights = np.empty(hi - lo)
-    plain = np.zeros(hi - lo, dtype=np.bool_)
-    n, t = 0, lo
+    base = ix.article_sentences[article]
+    span_lo, span_hi = ix.sentence_offsets[base + start], ix.sentence_offsets[base + end]
+    stems = np.empty(span_hi - span_lo, dtype=np.uint64)
+    weights = np.empty(span_hi - span_lo)
+    plain = np.zeros(span_hi - span_lo, dtype=np.bool_)
+    n = 0
+    if (span_hi - span_lo) * SHORT_SPAN_FACTOR < hi - lo:
+        # A short span of a long article (PAN's web pages): sort the span's own entries, and
+        # look each stem's weight up in the article.
+        entries = ix.hashes[span_lo:span_hi]
+        order = np.argsort(entries)
+        for k in range(order.shape[0]):
+            stem = entries[order[k]]
+            if n == 0 or stems[n - 1] != stem:
+                stems[n] = stem
+                weights[n] = ix.sorted_weights[lo + np.searchsorted(ix.sorted_hashes[lo:hi], stem)]
+                n += 1
+            plain[n - 1] |= ix.plain[span_lo + order[k]]
+        return stems[:n], weights[:n], plain[:n]
+    # Otherwise one walk over the article's stem-sorted entries: no sort, no search.
+    t = lo
     while t < hi:
         stem, weight, inside = ix.sorted_hashes[t], ix.sorted_weights[t], False
         while t < hi and ix.sorted_hashes[t] == stem:
