@@ -57,8 +57,6 @@ MIN_SURPRISE = 6.0
 SHORT_SPAN_FACTOR = 16
 
 
-
-
 def passage_evidence(similarity: float, size: int, seeds: int) -> float:
     """Roughly the weighted stems a passage's two sides share; a lone seed sentence counts half.
 
@@ -109,6 +107,7 @@ class IndexArrays(NamedTuple):
 
     @classmethod
     def of(cls, index: SentenceIndex) -> "IndexArrays":
+        """The arrays of ``index``."""
         return cls(index.hashes, index.sentence_offsets, index.article_sentences, index.sorted_hashes,
                    index.sorted_sentences, index.sorted_weights, index.plain, index.plain_stems, index.plain_offsets,
                    index.stock)
@@ -169,9 +168,8 @@ def _span_stems(ix, article, start, end):  # pragma: no cover - compiled
     article (where it first occurs: names and numbers weigh less); and whether it is a plain word
     somewhere in the span.
     """
-    lo = ix.sentence_offsets[ix.article_sentences[article]]
-    hi = ix.sentence_offsets[ix.article_sentences[article + 1]]
     base = ix.article_sentences[article]
+    lo, hi = ix.sentence_offsets[base], ix.sentence_offsets[ix.article_sentences[article + 1]]
     span_lo, span_hi = ix.sentence_offsets[base + start], ix.sentence_offsets[base + end]
     stems = np.empty(span_hi - span_lo, dtype=np.uint64)
     weights = np.empty(span_hi - span_lo)
@@ -206,6 +204,7 @@ def _span_stems(ix, article, start, end):  # pragma: no cover - compiled
 
 @numba.njit(cache=True)
 def _weighted_dice(stems_a, weights_a, stems_b, weights_b):  # pragma: no cover - compiled
+    """Weighted Dice of two sorted stem sets, each stem with its weight in its own article."""
     total, shared_weight = 0.0, 0.0
     for side in range(2):
         own, own_weights = (stems_a, weights_a) if side == 0 else (stems_b, weights_b)
@@ -393,6 +392,7 @@ def _extend_pair(ix, a, b, rows, max_gap, min_words, spans, similarity, surprise
         return 0
     width = ix.article_sentences[b + 1] - ix.article_sentences[b] + 1
     seeds = rows[_near_a_seed(rows, width)]
+    # In (i, j) order, which partner ranking breaks ties by and clustering needs.
     seeds = _best_partners(seeds[np.argsort(seeds[:, 0] * width + seeds[:, 1])])
     reach = max_gap + 1
     # A condensed rewrite (a summary) skips source sentences: on one side at a time, seeds
@@ -510,6 +510,7 @@ def _merge_condensed(ix, a, b, max_gap, spans, similarity, surprise, first, coun
 
 @numba.njit(cache=True)
 def _extend_batch(ix, pairs, ranges, found, max_gap, min_words):  # pragma: no cover - compiled
+    """``extend``'s passages of each pair, written one pair after another: offsets, then the passages' arrays."""
     n = pairs.shape[0]
     room = 0
     for p in range(n):
