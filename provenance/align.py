@@ -283,8 +283,9 @@ def concentration(ix, a, b, a0, a1, b0, b1):  # pragma: no cover - compiled
     a_in_b, b_in_a = shared_count(span_a, stems_b), shared_count(span_b, stems_a)
     tail_a = _log10_tail(stems_a.shape[0], span_a.shape[0], b_in_a, shared)
     tail_b = _log10_tail(stems_b.shape[0], span_b.shape[0], a_in_b, shared)
-    pairs = (ix.article_sentences[a + 1] - ix.article_sentences[a]) * (ix.article_sentences[b + 1] - ix.article_sentences[b])
-    return -(tail_b if tail_b < tail_a else tail_a) - math.log10(max(1, pairs))
+    sentences_a = ix.article_sentences[a + 1] - ix.article_sentences[a]
+    sentences_b = ix.article_sentences[b + 1] - ix.article_sentences[b]
+    return -(tail_b if tail_b < tail_a else tail_a) - math.log10(max(1, sentences_a * sentences_b))
 
 
 @numba.njit(cache=True)
@@ -377,7 +378,9 @@ def _stock_only(ix, a, b, group):  # pragma: no cover - compiled
 
 @numba.njit(cache=True)
 def _overlaps(spans, x, y):  # pragma: no cover - compiled
-    return (spans[x, 0] < spans[y, 1] and spans[y, 0] < spans[x, 1]) or (spans[x, 2] < spans[y, 3] and spans[y, 2] < spans[x, 3])
+    """Whether passages ``x`` and ``y`` (rows of ``spans``) overlap in either article."""
+    in_a = spans[x, 0] < spans[y, 1] and spans[y, 0] < spans[x, 1]
+    return in_a or (spans[x, 2] < spans[y, 3] and spans[y, 2] < spans[x, 3])
 
 
 @numba.njit(cache=True)
@@ -565,4 +568,5 @@ def extend(
 def align_pair(index: SentenceIndex, a: int, b: int, threshold: float, max_gap: int, min_words: int) -> list[SentencePassage]:
     """Seed and extend one pair (what ``batch_seeds`` + ``extend`` do for many)."""
     offsets, found = batch_seeds(index, np.array([[a, b]], dtype=np.int64), threshold)
-    return extend(index, np.array([[a, b]], dtype=np.int64), np.array([[offsets[0], offsets[1]]]), found, max_gap, min_words)[0]
+    pair = np.array([[a, b]], dtype=np.int64)
+    return extend(index, pair, np.array([[offsets[0], offsets[1]]]), found, max_gap, min_words)[0]

@@ -300,7 +300,8 @@ def _extend_reference(index, a, b, found, max_gap, min_words):
     near = strong[np.minimum(np.searchsorted(strong, query), len(strong) - 1)] == query
     found = np.concatenate((strong_rows, context[near.any(axis=1)]))
     found = found[np.lexsort((found[:, 1], found[:, 0]))]
-    found = found[_top_ranked_reference(found[:, 0], found[:, 2], MAX_PARTNERS) & _top_ranked_reference(found[:, 1], found[:, 2], MAX_PARTNERS)]
+    partners = _top_ranked_reference(found[:, 0], found[:, 2], MAX_PARTNERS)
+    found = found[partners & _top_ranked_reference(found[:, 1], found[:, 2], MAX_PARTNERS)]
     passages, surprising = [], []
     for group in _cluster_reference(found, max_gap):
         group = _trim_reference(group)
