@@ -319,6 +319,87 @@ def _best_partners(seeds):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
+def _median(values):  # pragma: no cover - compiled
+    """The median as numpy takes it: the mean of the middle two of an even count."""
+    ordered = np.sort(values)
+    n = ordered.shape[0]
+    return float(ordered[n // 2]) if n % 2 else (float(ordered[n // 2 - 1]) + float(ordered[n // 2])) / 2.0
+
+
+@numba.njit(cache=True)
+def _drop_repeats(ix, a, b, group, reach, threshold):  # pragma: no cover - compiled
+    """Drop a seed whose sentence repeats, in its own article, a partner nearer the group's diagonal.
+
+    A page that says one thing several times (a catalogue's "contact the director" after
+    each course) offers each repeat as a partner of the copied sentence; all but the one in
+    line with the rest of the passage are the same sentence again, and would stretch the
+    passage over the repeats. Two sentences of one article that would seed each other
+    across articles (``threshold``) are repeats; a summary sentence's partners far apart in
+    its source are different sentences, and stay. ``group``'s seeds stay in their order.
+    """
+    n = group.shape[0]
+    if n < 3:
+        return group
+    # The diagonal is where the seeds of sentences with a single partner lie: a repeat has
+    # many, and would pull the diagonal to itself.
+    single = np.ones(n, dtype=np.bool_)
+    for r in range(n):
+        for q in range(n):
+            if q != r and (group[q, 0] == group[r, 0] or group[q, 1] == group[r, 1]):
+                single[r] = False
+                break
+    offset = group[:, 1] - group[:, 0]
+    diagonal = _median(offset[single]) if single.any() else _median(offset)
+    distance = np.abs(offset - diagonal)
+    keep = np.ones(n, dtype=np.bool_)
+    for column in range(2):
+        article = a if column == 0 else b
+        for r in range(n):
+            # The anchor: of the seeds that share this seed's other-side sentence, the one
+            # nearest the diagonal (the first such, on equal distance).
+            anchor = -1
+            for q in range(n):
+                if group[q, 1 - column] == group[r, 1 - column] and (anchor < 0 or distance[q] < distance[anchor]):
+                    anchor = q
+            mine, line = group[r, column], group[anchor, column]
+            if abs(mine - line) > reach and span_similarity(ix, article, article, mine, mine + 1, line, line + 1)[0] >= threshold:
+                keep[r] = False
+    return group[keep]
+
+@numba.njit(cache=True)
+def _passage_groups(ix, a, b, seeds, reach, threshold):  # pragma: no cover - compiled
+    """Seeds (in ``(i, j)`` order) grouped into would-be passages: the groups, one after another, and their bounds.
+
+    Seeds join when they lie within ``reach`` of each other in both articles, or on one side
+    at a time within ``reach * CONDENSED_GAP_FACTOR`` (a condensed rewrite, a summary, skips
+    source sentences). Each group's repeats are dropped (``_drop_repeats``), which can split
+    it, so what remains is grouped again. Groups come in the order of their root seed.
+    """
+    far = reach * CONDENSED_GAP_FACTOR
+    grouped = np.empty_like(seeds)
+    bounds = np.zeros(seeds.shape[0] + 1, dtype=np.int64)
+    n_groups, n_rows = 0, 0
+    roots = _cluster_roots(seeds[:, 0].copy(), seeds[:, 1].copy(), reach, far)
+    by_root = np.argsort(roots, kind="mergesort")
+    first = 0
+    while first < seeds.shape[0]:
+        last = first + 1
+        while last < seeds.shape[0] and roots[by_root[last]] == roots[by_root[first]]:
+            last += 1
+        kept = _drop_repeats(ix, a, b, seeds[by_root[first:last]], reach, threshold)
+        first = last
+        sub_roots = _cluster_roots(kept[:, 0].copy(), kept[:, 1].copy(), reach, far)
+        by_sub_root = np.argsort(sub_roots, kind="mergesort")
+        for k in range(kept.shape[0]):
+            grouped[n_rows] = kept[by_sub_root[k]]
+            n_rows += 1
+            if k == kept.shape[0] - 1 or sub_roots[by_sub_root[k + 1]] != sub_roots[by_sub_root[k]]:
+                n_groups += 1
+                bounds[n_groups] = n_rows
+    return grouped, bounds[: n_groups + 1]
+
+
+@numba.njit(cache=True)
 def _trim_weak_ends(group):  # pragma: no cover - compiled
     """Drop seeds at either end of a passage (in either article's order) that score far below its middle.
 
@@ -328,10 +409,7 @@ def _trim_weak_ends(group):  # pragma: no cover - compiled
     n = group.shape[0]
     if n < 3:
         return group
-    scores = np.sort(group[:, 2])
-    # The median as numpy takes it: the mean of the middle two of an even count.
-    median = float(scores[n // 2]) if n % 2 else (float(scores[n // 2 - 1]) + float(scores[n // 2])) / 2.0
-    floor = TRIM_RATIO * median
+    floor = TRIM_RATIO * _median(group[:, 2])
     for column in range(2):
         ordered = group[np.argsort(group[:, column], kind="mergesort")]
         first, last = 0, ordered.shape[0]
@@ -384,7 +462,7 @@ def _overlaps(spans, x, y):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def _extend_pair(ix, a, b, rows, max_gap, min_words, spans, similarity, surprise, write_at):  # pragma: no cover - compiled
+def _extend_pair(ix, a, b, rows, max_gap, min_words, threshold, spans, similarity, surprise, write_at):  # pragma: no cover - compiled
     """Passages of articles ``a`` and ``b`` from their seeds ``rows``; see ``extend``.
 
     Writes them from ``write_at`` into ``spans`` (rows ``a_start, a_end, b_start, b_end,
@@ -397,24 +475,15 @@ def _extend_pair(ix, a, b, rows, max_gap, min_words, spans, similarity, surprise
     seeds = rows[_near_a_seed(rows, width)]
     # In (i, j) order, which partner ranking breaks ties by and clustering needs.
     seeds = _best_partners(seeds[np.argsort(seeds[:, 0] * width + seeds[:, 1])])
-    reach = max_gap + 1
-    # A condensed rewrite (a summary) skips source sentences: on one side at a time, seeds
-    # may lie CONDENSED_GAP_FACTOR times further apart.
-    roots = _cluster_roots(seeds[:, 0].copy(), seeds[:, 1].copy(), reach, reach * CONDENSED_GAP_FACTOR)
-    by_root = np.argsort(roots, kind="mergesort")
+    grouped, bounds = _passage_groups(ix, a, b, seeds, max_gap + 1, threshold)
     # Candidate passages (at most one per group), in the order of their group's root seed.
     found = np.empty((seeds.shape[0], 6), dtype=np.int64)
     found_similarity = np.empty(seeds.shape[0])
     found_surprise = np.empty(seeds.shape[0])
     evident = np.zeros(seeds.shape[0], dtype=np.bool_)
     count, evident_count = 0, 0
-    first = 0
-    while first < seeds.shape[0]:
-        last = first + 1
-        while last < seeds.shape[0] and roots[by_root[last]] == roots[by_root[first]]:
-            last += 1
-        group = _trim_weak_ends(seeds[by_root[first:last]])
-        first = last
+    for g in range(bounds.shape[0] - 1):
+        group = _trim_weak_ends(grouped[bounds[g] : bounds[g + 1]])
         strong = int((group[:, 3] == 1).sum())
         if strong == 0:
             continue  # context seeds alone are no passage
@@ -512,7 +581,7 @@ def _merge_condensed(ix, a, b, max_gap, spans, similarity, surprise, first, coun
 
 
 @numba.njit(cache=True)
-def _extend_batch(ix, pairs, ranges, found, max_gap, min_words):  # pragma: no cover - compiled
+def _extend_batch(ix, pairs, ranges, found, max_gap, min_words, threshold):  # pragma: no cover - compiled
     """``extend``'s passages of each pair, written one pair after another: offsets, then the passages' arrays."""
     n = pairs.shape[0]
     room = 0
@@ -525,19 +594,20 @@ def _extend_batch(ix, pairs, ranges, found, max_gap, min_words):  # pragma: no c
     for p in range(n):
         rows = found[ranges[p, 0] : ranges[p, 1]]
         offsets[p + 1] = offsets[p] + _extend_pair(
-            ix, pairs[p, 0], pairs[p, 1], rows, max_gap, min_words, spans, similarity, surprise, offsets[p]
+            ix, pairs[p, 0], pairs[p, 1], rows, max_gap, min_words, threshold, spans, similarity, surprise, offsets[p]
         )
     return offsets, spans[: offsets[n]], similarity[: offsets[n]], surprise[: offsets[n]]
 
 
 def extend(
-    index: SentenceIndex, pairs: np.ndarray, ranges: np.ndarray, found: np.ndarray, max_gap: int, min_words: int
+    index: SentenceIndex, pairs: np.ndarray, ranges: np.ndarray, found: np.ndarray, max_gap: int, min_words: int,
+    threshold: float,
 ) -> list[list[SentencePassage]]:
     """Aligned passages of many article pairs from their seeds, in sentence units, in one compiled call.
 
     Per pair: context seeds are kept only next to a seed; a sentence keeps only its
-    ``MAX_PARTNERS`` best partners; seeds group into passages (``_cluster_roots``), whose
-    weak ends are trimmed; a passage needs ``min_words`` stems, and enough evidence and
+    ``MAX_PARTNERS`` best partners; seeds group into passages (``_passage_groups``), less
+    a repeated sentence's far copies (``_drop_repeats``), and their weak ends are trimmed; a passage needs ``min_words`` stems, and enough evidence and
     similarity or, failing those, ``concentration``; overlapping passages are resolved, and
     a summary's passages merged (``_merge_condensed``).
 
@@ -549,13 +619,15 @@ def extend(
         max_gap: Most unmatched sentences between two seeds of one passage.
         min_words: Fewest distinct content stems a passage must hold on its longer side
             (and half as many on the shorter).
+        threshold: Seeding's least sentence similarity; two sentences of one article this
+            similar are one sentence repeated.
 
     Returns:
         Per pair, passages that overlap in neither article, sorted by position in ``a``.
     """
     offsets, spans, similarity, surprise = _extend_batch(
         IndexArrays.of(index), np.ascontiguousarray(pairs, dtype=np.int64), np.ascontiguousarray(ranges, dtype=np.int64),
-        found, max_gap, min_words,
+        found, max_gap, min_words, float(threshold),
     )
     # Python numbers, as the passages' fields promise (a numpy float would reach the report).
     owners = np.repeat(np.arange(len(pairs)), np.diff(offsets)).tolist()
@@ -569,4 +641,4 @@ def align_pair(index: SentenceIndex, a: int, b: int, threshold: float, max_gap: 
     """Seed and extend one pair (what ``batch_seeds`` + ``extend`` do for many)."""
     offsets, found = batch_seeds(index, np.array([[a, b]], dtype=np.int64), threshold)
     pair = np.array([[a, b]], dtype=np.int64)
-    return extend(index, pair, np.array([[offsets[0], offsets[1]]]), found, max_gap, min_words)[0]
+    return extend(index, pair, np.array([[offsets[0], offsets[1]]]), found, max_gap, min_words, threshold)[0]

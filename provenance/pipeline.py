@@ -79,7 +79,8 @@ def _verify_range(start: int, end: int) -> list[tuple[Optional[Match], bool]]:
     found: np.ndarray = _shared["found"]  # type: ignore[assignment]
     stories: np.ndarray = _shared["stories"]  # type: ignore[assignment]
     settings: Settings = _shared["settings"]  # type: ignore[assignment]
-    passages = extend(index, pairs[start:end], ranges[start:end], found, settings.max_gap, settings.min_passage_words)
+    passages = extend(index, pairs[start:end], ranges[start:end], found, settings.max_gap, settings.min_passage_words,
+                      settings.sentence_similarity)
     out = []
     for (i, j), pair_passages, story in zip(pairs[start:end].tolist(), passages, stories[start:end].tolist()):
         match = build_match(articles[i], articles[j], shingled[i], shingled[j], pair_passages, settings.min_confidence)
@@ -144,6 +145,24 @@ def verify_pairs(
     """
     index = SentenceIndex.build(list(shingled), vocabulary)
     offsets, found = batch_seeds(index, pairs, settings.sentence_similarity)
+    return verify_seeded(articles, shingled, index, pairs, offsets, found, settings, workers)
+
+
+def verify_seeded(
+    articles: Sequence[Article],
+    shingled: Sequence[Shingled],
+    index: SentenceIndex,
+    pairs: np.ndarray,
+    offsets: np.ndarray,
+    found: np.ndarray,
+    settings: Settings,
+    workers: int = 1,
+) -> tuple[np.ndarray, list[tuple[Optional[Match], bool]]]:
+    """Extend and score pairs whose seeds are found: ``verify_pairs`` after seeding.
+
+    ``offsets`` and ``found`` are as ``batch_seeds`` gives them (pair ``p``'s rows are
+    ``found[offsets[p]:offsets[p + 1]]``); an experiment may add seeds of its own.
+    """
     # Only pairs with at least one seed go on to extension and scoring.
     seeded = np.flatnonzero(np.diff(offsets) > 0)
     verified_pairs = pairs[seeded] if len(pairs) else np.zeros((0, 2), dtype=np.int64)

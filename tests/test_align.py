@@ -57,6 +57,38 @@ def test_copy_inside_long_article_is_found():
     assert len(passages) == 1 and passages[0].a_end - passages[0].a_start == 5
 
 
+NOTICE = "Please contact the instrumental music director about placement auditions and schedules. "
+COURSES = [
+    "The beginning strings class teaches violin viola cello and bass fundamentals to fifth graders. "
+    "Pupils borrow instruments from the school and practise bowing every afternoon. "
+    "A winter recital closes the first trimester in the auditorium. "
+    "Parents volunteer to tune instruments before concerts. ",
+    "Students in the wind ensemble rehearse flute oboe clarinet and bassoon repertoire weekly. "
+    "Members prepare etudes chosen by the regional festival committee. "
+    "Sectionals with visiting professionals happen twice each semester. "
+    "Reed making workshops run on Saturday mornings. ",
+    "Percussionists learn marimba timpani snare technique and drum set grooves in small groups. "
+    "Rudiments are graded through recorded playing tests before spring break. "
+    "Advanced players accompany the musical theatre production in May. "
+    "Cymbal crashes require careful listening and patience. ",
+]
+
+
+def test_sentence_repeated_in_its_own_article_does_not_stretch_the_passage():
+    # A catalogue repeats one notice after each course; a copy of the last course with its
+    # notice is that course and notice alone, not everything back to the first notice.
+    catalogue = "".join(course + NOTICE for course in COURSES)
+    copy = (
+        "Our town newsletter reports on the library renovation and the new reading garden. "
+        "Volunteers planted tulips along the walkway during the spring cleanup weekend. "
+        + COURSES[2] + NOTICE
+        + "The mayor thanked everyone who donated books to the summer fundraising drive. "
+    )
+    index = _index(catalogue, copy, OTHER)
+    passages = align_pair(index, 0, 1, 0.35, 3, 15)
+    assert [(p.a_start, p.a_end, p.b_start, p.b_end, p.seeds) for p in passages] == [(10, 15, 2, 7, 5)]
+
+
 def test_log10_tail_is_the_hypergeometric_upper_tail():
     # 2 of 4 items marked, 2 drawn: both marked with chance 1/6.
     assert math.isclose(_log10_tail(4, 2, 2, 2), math.log10(1 / 6))
@@ -282,7 +314,31 @@ def _trim_reference(group):
     return group
 
 
-def _extend_reference(index, a, b, found, max_gap, min_words):
+def _drop_repeats_reference(index, a, b, group, reach, threshold):
+    """``_drop_repeats`` as first written, in numpy."""
+    if len(group) < 3:
+        return group
+    offset = group[:, 1] - group[:, 0]
+    single = np.ones(len(group), dtype=bool)
+    for column in (0, 1):
+        _, inverse, counts = np.unique(group[:, column], return_inverse=True, return_counts=True)
+        single &= counts[inverse] == 1
+    distance = np.abs(offset - np.median(offset[single] if single.any() else offset))
+    keep = np.ones(len(group), dtype=bool)
+    for column, article in ((0, a), (1, b)):
+        other = group[:, 1 - column]
+        order = np.lexsort((distance, other))
+        first = np.searchsorted(other[order], other[order], side="left")
+        anchor = np.empty(len(group), dtype=group.dtype)
+        anchor[order] = group[order[first], column]
+        for r in np.flatnonzero(np.abs(group[:, column] - anchor) > reach):
+            mine, line = int(group[r, column]), int(anchor[r])
+            if _span_similarity_reference(index, article, article, (mine, mine + 1), (line, line + 1))[0] >= threshold:
+                keep[r] = False
+    return group[keep]
+
+
+def _extend_reference(index, a, b, found, max_gap, min_words, threshold):
     """``extend`` for one pair, as it was written in numpy and Python before it was compiled."""
     from provenance.align import (
         CONTEXT_REACH, MAX_PARTNERS, MIN_PASSAGE_EVIDENCE, MIN_PASSAGE_SIMILARITY, SUMMARY_FACTOR, SUMMARY_RATIO,
@@ -303,7 +359,13 @@ def _extend_reference(index, a, b, found, max_gap, min_words):
     partners = _top_ranked_reference(found[:, 0], found[:, 2], MAX_PARTNERS)
     found = found[partners & _top_ranked_reference(found[:, 1], found[:, 2], MAX_PARTNERS)]
     passages, surprising = [], []
-    for group in _cluster_reference(found, max_gap):
+    # Each group less its repeats, grouped again.
+    groups = [
+        part
+        for whole in _cluster_reference(found, max_gap)
+        for part in _cluster_reference(_drop_repeats_reference(index, a, b, whole, max_gap + 1, threshold), max_gap)
+    ]
+    for group in groups:
         group = _trim_reference(group)
         seeds = int(np.isin(group[:, 0] * width + group[:, 1], strong).sum())
         if seeds == 0:
@@ -355,9 +417,9 @@ def _assert_extend_equals_reference(index, pairs, threshold=0.35, max_gap=3, min
 
     offsets, found = batch_seeds(index, pairs, threshold)
     ranges = np.stack([offsets[:-1], offsets[1:]], axis=1)
-    got = extend(index, pairs, ranges, found, max_gap, min_words)
+    got = extend(index, pairs, ranges, found, max_gap, min_words, threshold)
     for (a, b), (first, last), passages in zip(pairs.tolist(), ranges.tolist(), got):
-        want = _extend_reference(index, a, b, found[first:last], max_gap, min_words)
+        want = _extend_reference(index, a, b, found[first:last], max_gap, min_words, threshold)
         # Exact: same spans, same floats, Python types.
         assert passages == want
         assert all(type(p.similarity) is float and type(p.a_start) is int for p in passages)
