@@ -98,31 +98,32 @@ def signature_inputs(shingled: Sequence[Shingled], vocabulary: Vocabulary, setti
     have no signature left.
     """
     cutoff = max(math.ceil(settings.max_df * vocabulary.articles), MIN_DF_CUTOFF)
-    flat = FlatShingles(shingled)
+    flat = FlatShingles.join(shingled)
     return window_inputs(flat.hashes, flat.offsets, vocabulary.frequency(flat.hashes), cutoff, flat.sentence_starts,
                          flat.sentence_offsets, settings.window_words)
 
 
-def shingle_articles(articles: Sequence[Article], workers: int = 1) -> list[Shingled]:
+def shingle_articles(articles: Sequence[Article], workers: int = 1) -> FlatShingles:
     """Shingle every article, in input order.
 
     Most text (ASCII and typographic punctuation) goes through the compiled batch path,
     which uses the cores by itself; the rest through ``shingle_text`` on ``workers`` processes.
     """
-    fast = [k for k, article in enumerate(articles) if fast_path(article.text)]
-    out: list[Optional[Shingled]] = [None] * len(articles)
-    for k, item in zip(fast, shingle_texts([articles[k].text for k in fast], [articles[k].masked for k in fast])):
-        out[k] = item
-    if len(fast) < len(articles):
-        slow = [article for article, done in zip(articles, out) if done is None]
+    fast = np.array([fast_path(article.text) for article in articles], dtype=bool)
+    shingled = shingle_texts([a.text for a, f in zip(articles, fast) if f], [a.masked for a, f in zip(articles, fast) if f])
+    if fast.all():
+        return shingled
+    _shared.clear()
+    _shared.update(articles=[article for article, f in zip(articles, fast) if not f])
+    try:
+        rest = FlatShingles.join(_map_ranges(_shingle_range, int((~fast).sum()), workers))
+    finally:
         _shared.clear()
-        _shared.update(articles=slow)
-        try:
-            rest = iter(_map_ranges(_shingle_range, len(slow), workers))
-        finally:
-            _shared.clear()
-        out = [item if item is not None else next(rest) for item in out]
-    return out  # type: ignore[return-value]
+    if not fast.any():
+        return rest
+    # Fast articles first, then the rest: put each back in its place.
+    order = np.concatenate((np.flatnonzero(fast), np.flatnonzero(~fast)))
+    return FlatShingles.concat([vars(shingled).copy(), vars(rest).copy()]).take(np.argsort(order))
 
 
 def verify_pairs(
@@ -143,7 +144,7 @@ def verify_pairs(
         The pairs that had at least one seed, and for each its match (or ``None`` when
         it scored too low) with whether they share ``STORY_SEEDS`` seed sentences (a story).
     """
-    index = SentenceIndex.build(list(shingled), vocabulary)
+    index = SentenceIndex.build(shingled, vocabulary)
     offsets, found = batch_seeds(index, pairs, settings.sentence_similarity)
     # Only pairs with at least one seed go on to extension and scoring.
     seeded = np.flatnonzero(np.diff(offsets) > 0)

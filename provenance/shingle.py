@@ -14,9 +14,8 @@ each distinct word once (cached), not each token.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
-from typing import Sequence
+from collections.abc import Iterator, Sequence
 
 import numba
 import numpy as np
@@ -82,9 +81,11 @@ _STEM_CACHE_LIMIT = 1 << 21
 _stem_hashes = _StemHashes()
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Shingled:
     """One article's content words and sentences, as arrays.
+
+    Offsets are int32: an article holds fewer than 2**31 characters (``ingest.LONGEST_ARTICLE_CHARS``).
 
     Attributes:
         hashes: uint64 stem hash per content word, in text order.
@@ -108,9 +109,10 @@ class Shingled:
         """Number of sentences."""
         return len(self.sentence_starts) - 1
 
-    @functools.cached_property
+    @property
     def stems(self) -> np.ndarray:
-        """The article's shingle set: its distinct stem hashes, sorted."""
+        """The article's shingle set: its distinct stem hashes, sorted (computed per call: kept, they
+        would fill a verify worker with a copy of every matched article's)."""
         return np.unique(self.hashes)
 
 
@@ -188,49 +190,100 @@ def shingle_text(text: str, masked: tuple[tuple[int, int], ...] = (), normalised
     return Shingled(
         entity=_entities(text, norm, token_starts, sentence_of_token)[content],
         hashes=hashes[content],
-        starts=norm.starts[content_starts] if len(content_starts) else np.zeros(0, np.int64),
-        ends=norm.ends[content_ends - 1] if len(content_ends) else np.zeros(0, np.int64),
-        sentence_starts=np.append(first, len(sentence_of)).astype(np.int64),
+        starts=norm.starts[content_starts].astype(np.int32),
+        ends=norm.ends[content_ends - 1].astype(np.int32),
+        sentence_starts=np.append(first, len(sentence_of)).astype(np.int32),
     )
 
 
-@dataclasses.dataclass(frozen=True)
-class FlatShingles:
-    """Many articles' ``Shingled`` arrays concatenated, for compiled passes over a whole corpus.
+# Fields of ``Shingled`` indexed by word, and by sentence unit.
+WORD_FIELDS = ("hashes", "starts", "ends", "entity")
 
-    Each array is made on first use. Article ``a``'s words are ``offsets[a]:offsets[a + 1]``
-    of ``hashes`` and ``entity``; its (article-local) ``sentence_starts`` are
-    ``sentence_offsets[a]:sentence_offsets[a + 1]`` of ``sentence_starts``.
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class FlatShingles(Sequence[Shingled]):
+    """Many articles' ``Shingled`` arrays concatenated: how the shingle stage hands on a corpus.
+
+    Article ``a``'s words are ``offsets[a]:offsets[a + 1]`` of ``hashes``, ``starts``,
+    ``ends`` and ``entity``; its (article-local) ``sentence_starts`` are
+    ``sentence_offsets[a]:sentence_offsets[a + 1]`` of ``sentence_starts``. Indexing gives
+    one article's ``Shingled``, views made on demand: an object and five array headers per
+    article would cost a million-article corpus a gigabyte, and compiled passes over the
+    corpus read these arrays as they are, with no copy.
     """
 
-    items: Sequence[Shingled]
+    hashes: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    entity: np.ndarray
+    offsets: np.ndarray
+    sentence_starts: np.ndarray
+    sentence_offsets: np.ndarray
 
-    def _joined(self, field: str, dtype: type) -> np.ndarray:
-        parts = [getattr(item, field) for item in self.items]
-        return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
+    @classmethod
+    def join(cls, items: Sequence[Shingled]) -> "FlatShingles":
+        """``items`` as one ``FlatShingles`` (``items`` itself if it is one)."""
+        if isinstance(items, FlatShingles):
+            return items
+        return cls.concat([{
+            **{field: getattr(item, field) for field in WORD_FIELDS},
+            "sentence_starts": item.sentence_starts,
+            "offsets": np.array([0, len(item.hashes)], dtype=np.int64),
+            "sentence_offsets": np.array([0, len(item.sentence_starts)], dtype=np.int64),
+        } for item in items])
 
-    def _offsets(self, field: str) -> np.ndarray:
-        return np.concatenate(([0], np.cumsum([len(getattr(item, field)) for item in self.items]))).astype(np.int64)
+    @classmethod
+    def concat(cls, parts: list[dict[str, np.ndarray]]) -> "FlatShingles":
+        """The articles of ``parts`` (each a ``FlatShingles``'s fields), part after part.
 
-    @functools.cached_property
-    def hashes(self) -> np.ndarray:
-        return self._joined("hashes", np.uint64)
+        ``parts`` is emptied field by field as it is joined, so a corpus is held at most
+        once and a field over.
+        """
+        joined: dict[str, np.ndarray] = {}
+        for field, dtype in _DTYPES.items():
+            pieces = [part.pop(field) for part in parts]
+            if field in ("offsets", "sentence_offsets"):
+                # Each part's offsets start at 0: shift them past the parts before.
+                ends = np.cumsum([0] + [int(piece[-1]) for piece in pieces[:-1]], dtype=np.int64)
+                pieces = [np.zeros(1, np.int64)] + [piece[1:] + end for piece, end in zip(pieces, ends)]
+            joined[field] = np.concatenate(pieces).astype(dtype, copy=False) if pieces else np.zeros(0, dtype)
+            del pieces
+        return cls(**joined)
 
-    @functools.cached_property
-    def entity(self) -> np.ndarray:
-        return self._joined("entity", np.bool_)
+    def take(self, articles: np.ndarray) -> "FlatShingles":
+        """The listed articles, in that order."""
+        parts = {}
+        for lengths_of, offsets_name, fields in (
+            (self.offsets, "offsets", WORD_FIELDS), (self.sentence_offsets, "sentence_offsets", ("sentence_starts",))
+        ):
+            lengths = np.diff(lengths_of)[articles]
+            offsets = np.zeros(len(articles) + 1, dtype=np.int64)
+            np.cumsum(lengths, out=offsets[1:])
+            where = np.repeat(lengths_of[articles] - offsets[:-1], lengths) + np.arange(offsets[-1])
+            parts[offsets_name] = offsets
+            for field in fields:
+                parts[field] = getattr(self, field)[where]
+        return FlatShingles(**parts)
 
-    @functools.cached_property
-    def offsets(self) -> np.ndarray:
-        return self._offsets("hashes")
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
 
-    @functools.cached_property
-    def sentence_starts(self) -> np.ndarray:
-        return self._joined("sentence_starts", np.int64)
+    def __getitem__(self, article: int) -> Shingled:  # type: ignore[override]
+        if not 0 <= article < len(self):
+            raise IndexError(article)
+        first, last = self.offsets[article], self.offsets[article + 1]
+        return Shingled(
+            hashes=self.hashes[first:last], starts=self.starts[first:last], ends=self.ends[first:last],
+            entity=self.entity[first:last],
+            sentence_starts=self.sentence_starts[self.sentence_offsets[article] : self.sentence_offsets[article + 1]],
+        )
 
-    @functools.cached_property
-    def sentence_offsets(self) -> np.ndarray:
-        return self._offsets("sentence_starts")
+    def __iter__(self) -> Iterator[Shingled]:
+        return (self[article] for article in range(len(self)))
+
+
+_DTYPES = {"hashes": np.uint64, "starts": np.int32, "ends": np.int32, "entity": np.bool_, "offsets": np.int64,
+           "sentence_starts": np.int32, "sentence_offsets": np.int64}
 
 
 @numba.njit(cache=True)
@@ -316,11 +369,11 @@ class Vocabulary:
     articles: int
 
     @classmethod
-    def build(cls, shingled: list[Shingled]) -> "Vocabulary":
+    def build(cls, shingled: Sequence[Shingled]) -> "Vocabulary":
         """Count, for every stem, the articles it occurs in."""
         if not shingled:
             return cls(stems=np.zeros(0, np.uint64), df=np.zeros(0, np.int64), articles=0)
-        flat = FlatShingles(shingled)
+        flat = FlatShingles.join(shingled)
         stems, df = _document_frequencies(flat.hashes, flat.offsets)
         order = np.argsort(stems)
         return cls(stems=stems[order], df=df[order], articles=len(shingled))

@@ -206,7 +206,7 @@ def _index_reference(shingled, articles):
     flat_weights = np.concatenate(weights)
     return SentenceIndex(
         articles, np.concatenate(hashes), sentence_offsets, np.concatenate(([0], np.cumsum(per_article))).astype(np.int64),
-        np.concatenate(sorted_hashes), np.concatenate(sorted_sentences).astype(np.int64), np.concatenate(sorted_weights),
+        np.concatenate(sorted_hashes), np.concatenate(sorted_sentences).astype(np.int32), np.concatenate(sorted_weights),
         np.add.reduceat(flat_weights, sentence_offsets[:-1]), flat_weights == 1.0, np.concatenate(plain_stems),
         np.concatenate(([0], np.cumsum([len(x) for x in plain_stems]))).astype(np.int64), _stock_reference(hashes, sizes),
     )
