@@ -35,8 +35,11 @@ MAX_SUB_BITS = 16
 INSERTION_SORT_MAX = 32
 # Bands keyed and sorted together (rounded up to a multiple of the threads): their keys are
 # computed in one pass over the signatures (each pass reads every signature row, so fewer,
-# wider passes are faster), at 12 bytes of scratch a window and band.
+# wider passes are faster), at 12 bytes of scratch a window and band ...
 BANDS_AT_ONCE = 16
+# ... but no more than this many bytes of that scratch: at a million articles, 16 bands' keys
+# would take 4 GB.
+KEY_BYTES = 1 << 28
 
 
 @dataclasses.dataclass(frozen=True)
@@ -329,7 +332,7 @@ def find_candidates(
         return _no_candidates()
     _check_articles(window_article, n_articles)
     first, second, skipped = _collisions(
-        np.ascontiguousarray(signatures), rows, window_article.astype(np.int32), max_bucket, MAX_SUB_BITS, _group(), _threads(), 0
+        np.ascontiguousarray(signatures), rows, window_article.astype(np.int32), max_bucket, MAX_SUB_BITS, _group(len(signatures)), _threads(), 0
     )
     pairs, hits = _count_pairs(first, second, n_articles, max(min_hits, 1), 4 * _threads())
     return Candidates(pairs=pairs, hits=hits, skipped_buckets=int(skipped))
@@ -350,13 +353,14 @@ def _threads() -> int:
     return numba.get_num_threads()
 
 
-def _group() -> int:
+def _group(windows: int) -> int:
+    """Bands keyed and sorted together: a multiple of the threads, so none idles."""
     threads = _threads()
-    return -(-BANDS_AT_ONCE // threads) * threads  # a multiple of the threads, so none idles
+    return max(threads, min(-(-BANDS_AT_ONCE // threads) * threads, KEY_BYTES // (12 * max(windows, 1)) // threads * threads))
 
 
 # Most bytes of signature columns ``find_candidates_signing`` holds at once.
-BLOCK_BYTES = 1 << 29
+BLOCK_BYTES = 1 << 28
 
 
 def find_candidates_signing(
@@ -393,7 +397,7 @@ def find_candidates_signing(
     for low in range(0, bands, block):
         high = min(bands, low + block)
         columns = sign_ranges(values, ranges, num_perm, seed, slice(low * rows, high * rows))
-        first, second, dropped = _collisions(columns, rows, articles, max_bucket, MAX_SUB_BITS, min(_group(), high - low), threads, low)
+        first, second, dropped = _collisions(columns, rows, articles, max_bucket, MAX_SUB_BITS, min(_group(len(ranges)), high - low), threads, low)
         firsts.append(first)
         seconds.append(second)
         skipped += int(dropped)

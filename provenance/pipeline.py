@@ -12,6 +12,8 @@ worker count. Nothing here parses command lines or renders output.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import gc
 import math
 import multiprocessing
 import os
@@ -46,6 +48,27 @@ STORY_SEEDS = 2
 _shared: dict[str, object] = {}
 
 
+def _malloc_trim() -> Optional[Callable[[int], int]]:
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim  # type: ignore[no-any-return]
+    except (OSError, AttributeError):  # not glibc: nothing to hand back
+        return None
+
+
+_trim = _malloc_trim()
+
+
+def _return_freed_memory() -> None:
+    """Hand the heap memory freed by a stage back to the system.
+
+    glibc keeps freed heap blocks for reuse. A stage's batch buffers (tens of megabytes
+    each: under glibc's mmap threshold, which grows to 32 MB) leave holes that the next
+    stages' arrays, too big for the heap, never reuse: 5 KB an article after shingling.
+    """
+    if _trim is not None:
+        _trim(0)
+
+
 def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
@@ -56,10 +79,16 @@ def _map_ranges(function: Callable[[int, int], list[T]], total: int, workers: in
         return function(0, total)
     chunks = max(workers * 4, 1)
     bounds = [(total * k // chunks, total * (k + 1) // chunks) for k in range(chunks)]
-    # Workers ignore Ctrl-C: the parent alone gets KeyboardInterrupt and terminates the pool on
-    # its way out, so an interrupted run neither hangs nor prints a traceback per worker.
-    with multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts) as pool:
-        parts = pool.starmap(function, bounds)
+    # The corpus's objects are left out of the workers' garbage collections: a collection
+    # writes to every object it visits, which would copy each worker its own corpus.
+    gc.freeze()
+    try:
+        # Workers ignore Ctrl-C: the parent alone gets KeyboardInterrupt and terminates the pool on
+        # its way out, so an interrupted run neither hangs nor prints a traceback per worker.
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts) as pool:
+            parts = pool.starmap(function, bounds)
+    finally:
+        gc.unfreeze()
     return [item for part in parts for item in part]
 
 
@@ -82,7 +111,8 @@ def _verify_range(start: int, end: int) -> list[tuple[Optional[Match], bool]]:
         i, j = int(pairs[p, 0]), int(pairs[p, 1])
         first, last = int(offsets[p, 0]), int(offsets[p, 1])
         passages = extend(index, i, j, found[first:last], settings.max_gap, settings.min_passage_words)
-        match = build_match(articles[i], articles[j], shingled[i], shingled[j], passages, settings.min_confidence)
+        # Most seeded pairs align no passage: their shingles are not looked up.
+        match = build_match(articles[i], articles[j], shingled[i], shingled[j], passages, settings.min_confidence) if passages else None
         # Sentences in common without a derivation: the same story, written independently.
         out.append((match, int(found[first:last, 3].sum()) >= STORY_SEEDS))
     return out
@@ -219,6 +249,7 @@ def scan_articles(
     with timer.stage("shingle"):
         shingled = shingle_articles(articles, workers)
         vocabulary = Vocabulary.build(shingled)
+        _return_freed_memory()
     with timer.stage("windows"):
         values, ranges, owners = signature_inputs(shingled, vocabulary, settings)
     with timer.stage("candidates"):
@@ -227,6 +258,8 @@ def scan_articles(
             values, ranges, owners, len(articles), settings.num_perm, settings.seed,
             settings.lsh_rows, settings.max_bucket, settings.min_hits,
         )
+        del values, ranges, owners
+        _return_freed_memory()
     with timer.stage("verify"):
         verified_pairs, verified = verify_pairs(articles, shingled, vocabulary, candidates.pairs, settings, workers)
     with timer.stage("trees"):
