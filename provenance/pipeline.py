@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import gc
 import math
 import multiprocessing
 import os
 import signal
+import tempfile
 import time
-from typing import Callable, Iterator, Optional, Sequence, TypeVar
+from typing import Callable, Iterable, Iterator, Optional, Sequence, TypeVar
 
 import numpy as np
 
@@ -204,6 +206,31 @@ def conclude(
 Progress = Callable[[str, float], None]
 
 
+class _SpilledTexts:
+    """Articles' texts in a temporary file, in order, until they are read back.
+
+    After shingling, a corpus's texts are the largest thing a scan holds that it does
+    not read: only the report shows them.
+    """
+
+    def __init__(self, articles: Sequence[Article]) -> None:
+        self.file = tempfile.TemporaryFile()
+        sizes = []
+        for article in articles:
+            # surrogatepass: a text may hold a lone surrogate, which must come back as it went.
+            data = article.text.encode("utf-8", "surrogatepass")
+            self.file.write(data)
+            sizes.append(len(data))
+        self.sizes = np.array(sizes, dtype=np.int64)
+
+    def restore(self, articles: Sequence[Article]) -> list[Article]:
+        """``articles`` (the same ones, in the same order, without their texts) with their texts; closes the file."""
+        with self.file:
+            self.file.seek(0)
+            return [dataclasses.replace(a, text=self.file.read(size).decode("utf-8", "surrogatepass"), chars=None)
+                    for a, size in zip(articles, self.sizes.tolist())]
+
+
 class _Timer:
     def __init__(self, progress: Optional[Progress] = None) -> None:
         self.stages: list[tuple[str, float]] = []
@@ -219,7 +246,7 @@ class _Timer:
 
 
 def scan_articles(
-    articles: Sequence[Article], settings: Settings | None = None, workers: int = 1, skipped: Sequence[Skipped] = (),
+    articles: Iterable[Article], settings: Settings | None = None, workers: int = 1, skipped: Sequence[Skipped] = (),
     progress: Optional[Progress] = None,
 ) -> Report:
     """Find derivations among already-read articles.
@@ -227,6 +254,11 @@ def scan_articles(
     Lines that repeat across many pages of one site (footers, disclaimers) are
     masked first (``boilerplate.mask_site_boilerplate``), so a shared footer never
     links two articles.
+
+    From shingling until the report is assembled, the texts wait in a temporary file
+    (``_SpilledTexts``): nothing in between reads them. They leave memory only if the
+    caller holds none of them, as when ``articles`` is ``handed_over(a_list)`` (what
+    ``scan`` passes).
 
     Args:
         articles: The corpus (ids must be unique).
@@ -249,6 +281,8 @@ def scan_articles(
     with timer.stage("shingle"):
         shingled = shingle_articles(articles, workers)
         vocabulary = Vocabulary.build(shingled)
+        texts = _SpilledTexts(articles)
+        articles = [dataclasses.replace(a, text="", chars=len(a.text)) for a in articles]
         _return_freed_memory()
     with timer.stage("windows"):
         values, ranges, owners = signature_inputs(shingled, vocabulary, settings)
@@ -262,8 +296,11 @@ def scan_articles(
         _return_freed_memory()
     with timer.stage("verify"):
         verified_pairs, verified = verify_pairs(articles, shingled, vocabulary, candidates.pairs, settings, workers)
+        del shingled, vocabulary, candidates
+        _return_freed_memory()
     with timer.stage("trees"):
         matches, trees, stories = conclude(articles, verified_pairs, verified)
+        articles = texts.restore(articles)
     return Report.assemble(settings, articles, matches, trees, stories, skipped, timer.stages)
 
 
@@ -292,8 +329,16 @@ def scan(
         progress("ingest", read_seconds)
     if not articles:
         raise InputError(no_articles_message(paths, skipped), skipped)
-    report = scan_articles(articles, settings, workers, skipped, progress)
+    # Handed over one by one, so that the texts can leave memory while the scan runs.
+    report = scan_articles(handed_over(articles), settings, workers, skipped, progress)
     return Report(**{**report.__dict__, "timings": (("ingest", read_seconds), *report.timings)})
+
+
+def handed_over(items: list[T]) -> Iterator[T]:
+    """The items of ``items``, each removed from it as it is yielded (see ``scan_articles``)."""
+    items.reverse()
+    while items:
+        yield items.pop()
 
 
 def no_articles_message(paths: Sequence[str | os.PathLike[str]], skipped: Sequence[Skipped]) -> str:

@@ -130,8 +130,8 @@ def _text_order(a: Article, b: Article, a_cover: float, b_cover: float) -> int:
     if abs(a_cover - b_cover) >= DIRECTION_MARGIN:
         # The more-contained article is the copy: a condensed rewrite is inside its source.
         return -1 if a_cover < b_cover else 1
-    if len(a.text) != len(b.text):
-        return -1 if len(a.text) > len(b.text) else 1
+    if a.length != b.length:
+        return -1 if a.length > b.length else 1
     return 0
 
 
@@ -155,7 +155,7 @@ def build_match(
         return None
     a_spans = [char_span(a_shingled, p.a_start, p.a_end, _stems(b_shingled, p.b_start, p.b_end)) for p in passages]
     b_spans = [char_span(b_shingled, p.b_start, p.b_end, _stems(a_shingled, p.a_start, p.a_end)) for p in passages]
-    a_cover, b_cover = coverage(a_spans, len(a.text)), coverage(b_spans, len(b.text))
+    a_cover, b_cover = coverage(a_spans, a.length), coverage(b_spans, b.length)
     by_dates, by_text = _date_order(a, b), _text_order(a, b, a_cover, b_cover)
     conflict = by_dates != 0 and by_text != 0 and by_dates != by_text and abs(a_cover - b_cover) >= CONFLICT_MARGIN
     if by_dates:
