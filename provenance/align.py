@@ -70,11 +70,22 @@ def _sentence_weights(entity: np.ndarray, sentence_offsets: np.ndarray) -> np.nd
     return out
 
 
-def _stock_sentences(hashes: np.ndarray, sentence_offsets: np.ndarray, article_sentences: np.ndarray) -> np.ndarray:
+@numba.njit(cache=True)
+def _stem_sums(stems, ranks, sentence_offsets):  # pragma: no cover - compiled
+    """Per sentence, the wrapping sum of the hashes of its stems (given as ranks into ``stems``)."""
+    sums = np.zeros(sentence_offsets.shape[0] - 1, dtype=np.uint64)
+    for k in range(sums.shape[0]):
+        for t in range(sentence_offsets[k], sentence_offsets[k + 1]):
+            sums[k] += stems[ranks[t]]
+    return sums
+
+
+def _stock_sentences(stems: np.ndarray, hashes: np.ndarray, sentence_offsets: np.ndarray, article_sentences: np.ndarray) -> np.ndarray:
     """Per sentence of every article, whether ``STOCK_ARTICLES`` or more articles hold its stem set.
 
     Args:
-        hashes: Each sentence's distinct stems, sentence after sentence (``SentenceIndex.hashes``).
+        stems: The vocabulary's stems (``Vocabulary.stems``).
+        hashes: Each sentence's distinct stems as ranks into ``stems``, sentence after sentence (``SentenceIndex.hashes``).
         sentence_offsets: Where each sentence's stems begin, then their count.
         article_sentences: Where each article's sentences begin, then their count.
     """
@@ -83,7 +94,7 @@ def _stock_sentences(hashes: np.ndarray, sentence_offsets: np.ndarray, article_s
         return np.zeros(0, dtype=bool)
     sizes = np.diff(sentence_offsets)
     # A set's key: the wrapping sum of its distinct stems' hashes, mixed with its size.
-    sums = np.add.reduceat(hashes, sentence_offsets[:-1]).astype(np.uint64)
+    sums = _stem_sums(stems, hashes, sentence_offsets)
     keys = sums ^ (sizes.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
     article = np.repeat(np.arange(len(article_sentences) - 1), np.diff(article_sentences))
     # Articles per key: sentences come in article order, so a stable sort by key leaves each
@@ -109,6 +120,8 @@ class SentenceIndex:
         articles: Number of articles in the corpus (more than the articles indexed here when
             only some of a larger corpus, an on-disk index or a Spark partition, are aligned).
         hashes: Each sentence's distinct stems (sorted), sentence after sentence, article after article.
+            Stems here are uint32 ranks in the vocabulary (``Vocabulary.ranks``): half a hash's
+            bytes, with the hashes' order and equality, which is all alignment asks of them.
         sentence_offsets: Sentence ``k``'s stems are ``hashes[sentence_offsets[k]:sentence_offsets[k + 1]]``.
         article_sentences: Article ``a``'s sentences are ``article_sentences[a]`` to ``article_sentences[a + 1]``.
         sorted_hashes: Within each article's range of entries, its stems sorted ...
@@ -141,19 +154,19 @@ class SentenceIndex:
     def build(cls, shingled: Sequence[Shingled], vocabulary: Vocabulary) -> "SentenceIndex":
         """Index the sentences of ``shingled`` (``vocabulary.articles`` counts the whole corpus)."""
         if not shingled:
-            empty_u, empty_i = np.zeros(0, np.uint64), np.zeros(0, np.int32)
+            empty_u, empty_i = np.zeros(0, np.uint32), np.zeros(0, np.int32)
             return cls(vocabulary.articles, empty_u, np.zeros(1, np.int64), np.zeros(1, np.int64), empty_u, empty_i,
                        np.zeros(0), np.zeros(0), np.zeros(0, bool), empty_u, np.zeros(1, np.int64), np.zeros(0, bool))
         flat = FlatShingles.join(shingled)
         flat_h, flat_e, sentence_offsets, article_sentences, sorted_h, sorted_s, sorted_w = _index_sentences(
-            flat.hashes, flat.entity, flat.offsets, flat.sentence_starts, flat.sentence_offsets, ENTITY_WEIGHT
+            vocabulary.ranks(flat.hashes), flat.entity, flat.offsets, flat.sentence_starts, flat.sentence_offsets, ENTITY_WEIGHT
         )
         # A view of the first entries: the slack past them is the words a sentence repeats, a few in a hundred.
         flat_h, flat_e = flat_h[: sentence_offsets[-1]], flat_e[: sentence_offsets[-1]]
         plain_stems, plain_offsets = _plain_stems(sorted_h, sorted_w, sentence_offsets[article_sentences])
         return cls(vocabulary.articles, flat_h, sentence_offsets, article_sentences, sorted_h, sorted_s, sorted_w,
                    _sentence_weights(flat_e, sentence_offsets), plain=~flat_e, plain_stems=plain_stems, plain_offsets=plain_offsets,
-                   stock=_stock_sentences(flat_h, sentence_offsets, article_sentences))
+                   stock=_stock_sentences(vocabulary.stems, flat_h, sentence_offsets, article_sentences))
 
     def sentences(self, article: int) -> int:
         """Number of sentences of an article."""
@@ -215,7 +228,7 @@ def _index_sentences(hashes, entity, offsets, units, unit_offsets, entity_weight
     """
     n = offsets.shape[0] - 1
     # Pass 1, per article: each sentence's distinct stems, written from the article's word offset.
-    flat_h = np.empty(hashes.shape[0], dtype=np.uint64)
+    flat_h = np.empty(hashes.shape[0], dtype=hashes.dtype)
     flat_e = np.empty(hashes.shape[0], dtype=np.bool_)
     flat_s = np.empty(hashes.shape[0], dtype=np.int32)
     sizes = np.zeros(units.shape[0], dtype=np.int64)  # per unit slot; the last slot of each article stays 0
@@ -257,7 +270,7 @@ def _index_sentences(hashes, entity, offsets, units, unit_offsets, entity_weight
             for k in range(counts[a]):
                 flat_h[dst + k], flat_e[dst + k], flat_s[dst + k] = flat_h[src + k], flat_e[src + k], flat_s[src + k]
     # ... and sort each article's entries by stem.
-    sorted_h = np.empty(starts[n], dtype=np.uint64)
+    sorted_h = np.empty(starts[n], dtype=hashes.dtype)
     sorted_s = np.empty(starts[n], dtype=np.int32)
     sorted_w = np.empty(starts[n], dtype=np.float64)
     sentence_sizes = np.empty(sentence_counts[n], dtype=np.int64)

@@ -329,21 +329,21 @@ def _document_frequencies(hashes, offsets):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, parallel=True)
-def _frequency_table_lookup(stems, df, hashes):  # pragma: no cover - compiled
-    """``df`` of each of ``hashes`` by way of an open-addressing table of ``stems`` (0 if absent)."""
+def _table_lookup(stems, df, hashes):  # pragma: no cover - compiled
+    """``df`` (any per-stem values) of each of ``hashes`` by way of an open-addressing table of ``stems`` (0 if absent)."""
     bits = 1
     while (1 << bits) < 2 * stems.shape[0]:
         bits += 1
     mask = np.uint64((1 << bits) - 1)
     keys = np.zeros(1 << bits, dtype=np.uint64)
-    values = np.zeros(1 << bits, dtype=np.int64)
+    values = np.zeros(1 << bits, dtype=df.dtype)
     used = np.zeros(1 << bits, dtype=np.bool_)
     for k in range(stems.shape[0]):
         slot = (stems[k] * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits)
         while used[slot]:
             slot = (slot + np.uint64(1)) & mask
         keys[slot], values[slot], used[slot] = stems[k], df[k], True
-    out = np.zeros(hashes.shape[0], dtype=np.int64)
+    out = np.zeros(hashes.shape[0], dtype=df.dtype)
     for t in numba.prange(hashes.shape[0]):
         slot = (hashes[t] * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits)
         while used[slot]:
@@ -380,10 +380,28 @@ class Vocabulary:
 
     def frequency(self, hashes: np.ndarray) -> np.ndarray:
         """Document frequency of each hash (0 for a stem the corpus lacks)."""
+        return self._lookup(self.df, hashes)
+
+    def ranks(self, hashes: np.ndarray) -> np.ndarray:
+        """Each hash's position in ``stems``: uint32, half a hash's bytes, and ordered and equal as the hashes are.
+
+        Raises:
+            ValueError: if a hash is not one of ``stems``.
+        """
+        if len(self.stems) >= 2**32:
+            raise ValueError(f"{len(self.stems):,} stems have no uint32 ranks")
+        ranks = self._lookup(np.arange(1, len(self.stems) + 1, dtype=np.uint32), hashes)  # 0: absent
+        if len(ranks) and ranks.min() == 0:
+            raise ValueError("a stem is missing from the vocabulary")
+        ranks -= np.uint32(1)
+        return ranks
+
+    def _lookup(self, values: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+        """``values[k]`` for each hash equal to ``stems[k]``, 0 for a hash not in ``stems``."""
         if len(self.stems) == 0:
-            return np.zeros(len(hashes), dtype=np.int64)
+            return np.zeros(len(hashes), dtype=values.dtype)
         if len(hashes) < 4 * len(self.stems):  # a few lookups: binary search
             where = np.minimum(np.searchsorted(self.stems, hashes), len(self.stems) - 1)
-            return np.where(self.stems[where] == hashes, self.df[where], 0)
+            return np.where(self.stems[where] == hashes, values[where], values.dtype.type(0))
         # Many (a whole corpus's words): a hash table, as binary search misses the cache at every step.
-        return _frequency_table_lookup(self.stems, self.df, np.ascontiguousarray(hashes, dtype=np.uint64))
+        return _table_lookup(self.stems, values, np.ascontiguousarray(hashes, dtype=np.uint64))
