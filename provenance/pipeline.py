@@ -30,7 +30,7 @@ from provenance.boilerplate import mask_site_boilerplate
 from provenance.candidates import Candidates, find_candidates_signing
 from provenance.errors import InputError
 from provenance.fast_shingle import fast_path, shingle_texts
-from provenance.ingest import DEFAULT_FIELDS, MAX_ARTICLE_CHARS, Fields, read_corpus
+from provenance.ingest import DEFAULT_FIELDS, LONGEST_ARTICLE_CHARS, MAX_ARTICLE_CHARS, Fields, read_corpus
 from provenance.model import Article, Match, Report, Skipped, Tree
 from provenance.score import build_match
 from provenance.settings import Settings
@@ -141,6 +141,9 @@ def shingle_articles(articles: Sequence[Article], workers: int = 1) -> FlatShing
     Most text (ASCII and typographic punctuation) goes through the compiled batch path,
     which uses the cores by itself; the rest through ``shingle_text`` on ``workers`` processes.
     """
+    longest = max((len(article.text) for article in articles), default=0)
+    if longest > LONGEST_ARTICLE_CHARS:
+        raise InputError(f"an article of {longest:,} characters is over the most a scan takes, {LONGEST_ARTICLE_CHARS:,}")
     fast = np.array([fast_path(article.text) for article in articles], dtype=bool)
     shingled = shingle_texts([a.text for a, f in zip(articles, fast) if f], [a.masked for a, f in zip(articles, fast) if f])
     if fast.all():

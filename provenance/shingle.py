@@ -85,7 +85,7 @@ _stem_hashes = _StemHashes()
 class Shingled:
     """One article's content words and sentences, as arrays.
 
-    Offsets are int32: an article holds fewer than 2**31 characters (``ingest.LONGEST_ARTICLE_CHARS``).
+    Offsets are int32: an article holds at most ``ingest.LONGEST_ARTICLE_CHARS`` characters.
 
     Attributes:
         hashes: uint64 stem hash per content word, in text order.
