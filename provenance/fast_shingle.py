@@ -15,7 +15,7 @@ and the tests check that both paths give identical arrays.
 from __future__ import annotations
 
 import re
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numba
 import numpy as np
@@ -378,22 +378,24 @@ def shingle_texts(texts: Sequence[str], masked: Sequence[tuple[tuple[int, int], 
     Returns:
         Per article, exactly what ``shingle.shingle_text(text, masked)`` returns.
     """
+    return FlatShingles.concat(_batches(texts, masked))
+
+
+def _batches(texts: Sequence[str], masked: Sequence[tuple[tuple[int, int], ...]]) -> Iterator[dict[str, np.ndarray]]:
+    """``shingle_texts``'s work, a batch of articles at a time: each batch's ``FlatShingles`` fields."""
     if not texts:
-        return FlatShingles.join([])
+        return
     bounds = [_token_bound(len(t)) for t in texts]
     capacity = max(_token_bound(BATCH_CHARS), max(bounds))
     scratch = _Scratch(capacity)
-    parts = []
     start = 0
     while start < len(texts):
         end, used = start, 0
         while end < len(texts) and used + bounds[end] <= capacity:
             used += bounds[end]
             end += 1
-        parts.append(_shingle_batch(texts[start:end], masked[start:end], scratch))
+        yield _shingle_batch(texts[start:end], masked[start:end], scratch)
         start = end
-    del scratch
-    return FlatShingles.concat(parts)
 
 
 def _token_bound(chars: int) -> int:

@@ -281,6 +281,7 @@ def scan_articles(
     timer = _Timer(progress)
     with timer.stage("boilerplate"):
         articles = mask_site_boilerplate(articles)
+        _return_freed_memory()
     with timer.stage("shingle"):
         shingled = shingle_articles(articles, workers)
         vocabulary = Vocabulary.build(shingled)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import numba
 import numpy as np
@@ -233,21 +233,26 @@ class FlatShingles(Sequence[Shingled]):
         } for item in items])
 
     @classmethod
-    def concat(cls, parts: list[dict[str, np.ndarray]]) -> "FlatShingles":
+    def concat(cls, parts: Iterable[dict[str, np.ndarray]]) -> "FlatShingles":
         """The articles of ``parts`` (each a ``FlatShingles``'s fields), part after part.
 
-        ``parts`` is emptied field by field as it is joined, so a corpus is held at most
-        once and a field over.
+        Each part is copied in as it comes, into arrays grown in place (realloc: a large
+        array's pages are remapped, not copied), so that a corpus shingled in batches is
+        held once, not once in batches and again joined.
         """
-        joined: dict[str, np.ndarray] = {}
-        for field, dtype in _DTYPES.items():
-            pieces = [part.pop(field) for part in parts]
-            if field in ("offsets", "sentence_offsets"):
-                # Each part's offsets start at 0: shift them past the parts before.
-                ends = np.cumsum([0] + [int(piece[-1]) for piece in pieces[:-1]], dtype=np.int64)
-                pieces = [np.zeros(1, np.int64)] + [piece[1:] + end for piece, end in zip(pieces, ends)]
-            joined[field] = np.concatenate(pieces).astype(dtype, copy=False) if pieces else np.zeros(0, dtype)
-            del pieces
+        joined = {field: np.zeros(1 if field in _OFFSETS else 0, dtype) for field, dtype in _DTYPES.items()}
+        used = {field: len(array) for field, array in joined.items()}
+        for part in parts:
+            for field, piece in part.items():
+                if field in _OFFSETS:  # each part's start at 0: shift them past the parts before
+                    piece = piece[1:] + joined[field][used[field] - 1]
+                end = used[field] + len(piece)
+                if end > len(joined[field]):
+                    joined[field].resize(max(end, 2 * len(joined[field])), refcheck=False)
+                joined[field][used[field] : end] = piece
+                used[field] = end
+        for field, array in joined.items():
+            array.resize(used[field], refcheck=False)
         return cls(**joined)
 
     def take(self, articles: np.ndarray) -> "FlatShingles":
@@ -284,6 +289,7 @@ class FlatShingles(Sequence[Shingled]):
 
 _DTYPES = {"hashes": np.uint64, "starts": np.int32, "ends": np.int32, "entity": np.bool_, "offsets": np.int64,
            "sentence_starts": np.int32, "sentence_offsets": np.int64}
+_OFFSETS = ("offsets", "sentence_offsets")
 
 
 @numba.njit(cache=True)
