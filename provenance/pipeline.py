@@ -6,7 +6,9 @@ frequencies → passage windows → MinHash signatures and LSH candidates (a blo
 of bands at a time) → verify, align and score → trees and stories → ``Report``. Parallel stages hand worker
 processes index ranges (the corpus is inherited by fork, never pickled) and
 gather results in index order, so the report is byte-identical whatever the
-worker count. Nothing here parses command lines or renders output.
+worker count. Memory is handled here too: the texts wait in a temporary file from
+shingling to the report, and what a stage frees goes back to the system. Nothing
+here parses command lines or renders output.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Owns tokenisation (runs of letters and digits on the normalised text, spans
 mapped back to the original), the stopword list, Snowball stemming (so a
 spinner's "discussions"/"discussed" still meet), the 64-bit stem hash that is
-the shingle, sentence splitting, and the corpus's document frequencies
+the shingle, sentence splitting, a corpus's shingles as flat arrays
+(``FlatShingles``), and its document frequencies and stem ranks
 (``Vocabulary``). Passage windows over the sentences are cut where they are
 signed (``signatures.window_inputs``). Content-word
 unigrams survive synonym swaps of their neighbours and any reordering, which
