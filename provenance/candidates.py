@@ -35,8 +35,11 @@ MAX_SUB_BITS = 16
 INSERTION_SORT_MAX = 32
 # Bands keyed and sorted together (rounded up to a multiple of the threads): their keys are
 # computed in one pass over the signatures (each pass reads every signature row, so fewer,
-# wider passes are faster), at 12 bytes of scratch a window and band.
+# wider passes are faster), at 12 bytes of scratch a window and band ...
 BANDS_AT_ONCE = 16
+# ... but no more than this many bytes of that scratch: at a million articles, 16 bands' keys
+# would take 4 GB.
+KEY_BYTES = 1 << 28
 
 
 @dataclasses.dataclass(frozen=True)
@@ -199,10 +202,13 @@ def _grown(array, used, capacity):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, parallel=True)
-def _collisions(signatures, rows, window_article, max_bucket, max_sub_bits, group, threads, first_band):  # pragma: no cover - compiled
+def _collisions(signatures, rows, window_article, max_bucket, max_sub_bits, group, threads, first_band, all_bands,
+                first, second, total):  # pragma: no cover - compiled
     """Every (band, window pair) collision as an article pair ``first < second``, and the skipped buckets.
 
-    ``signatures`` holds the columns of bands ``first_band`` on (all of them, or a block).
+    ``signatures`` holds the columns of bands ``first_band`` on (all ``all_bands`` of them, or a
+    block). Collisions are written from ``total`` on in ``first`` and ``second`` (earlier
+    blocks' before them), which grow as needed; returns them, the new total and the skipped buckets.
 
     Bands go ``group`` at a time: their keys are computed a window at a time (one read of
     each signature row for the group), then each band is sorted and its pairs counted, bands
@@ -220,9 +226,6 @@ def _collisions(signatures, rows, window_article, max_bucket, max_sub_bits, grou
     sub_ends = np.empty((threads, 1 << max_sub_bits), dtype=np.int64)
     found = np.zeros(bands, dtype=np.int64)
     skipped = np.zeros(bands, dtype=np.int64)
-    first = np.empty(0, dtype=np.int32)
-    second = np.empty(0, dtype=np.int32)
-    total = 0
     for low in range(0, bands, group):
         high = min(low + group, bands)
         for w in numba.prange(n):
@@ -237,7 +240,7 @@ def _collisions(signatures, rows, window_article, max_bucket, max_sub_bits, grou
         needed = total + found[low:high].sum()
         if needed > first.shape[0]:
             # Grow to the projected total of all bands (and an eighth), so most corpora grow once.
-            projected = needed * bands // high
+            projected = needed * all_bands // (first_band + high)
             first = _grown(first, total, max(needed, projected + projected // 8))
             second = _grown(second, total, max(needed, projected + projected // 8))
         for band in numba.prange(low, high):
@@ -245,7 +248,7 @@ def _collisions(signatures, rows, window_article, max_bucket, max_sub_bits, grou
             at = total + found[low:band].sum()
             _walk_buckets(keys[slot], articles[slot], max_bucket, first, second, at, True)
         total = needed
-    return first[:total], second[:total], skipped.sum()
+    return first, second, total, skipped.sum()
 
 
 @numba.njit(cache=True, parallel=True)
@@ -328,10 +331,12 @@ def find_candidates(
     if len(signatures) == 0 or signatures.shape[1] // rows == 0:
         return _no_candidates()
     _check_articles(window_article, n_articles)
-    first, second, skipped = _collisions(
-        np.ascontiguousarray(signatures), rows, window_article.astype(np.int32), max_bucket, MAX_SUB_BITS, _group(), _threads(), 0
+    bands = signatures.shape[1] // rows
+    first, second, total, skipped = _collisions(
+        np.ascontiguousarray(signatures), rows, window_article.astype(np.int32), max_bucket, MAX_SUB_BITS, _group(len(signatures)),
+        _threads(), 0, bands, np.empty(0, np.int32), np.empty(0, np.int32), 0,
     )
-    pairs, hits = _count_pairs(first, second, n_articles, max(min_hits, 1), 4 * _threads())
+    pairs, hits = _count_pairs(first[:total], second[:total], n_articles, max(min_hits, 1), 4 * _threads())
     return Candidates(pairs=pairs, hits=hits, skipped_buckets=int(skipped))
 
 
@@ -350,13 +355,14 @@ def _threads() -> int:
     return numba.get_num_threads()
 
 
-def _group() -> int:
+def _group(windows: int) -> int:
+    """Bands keyed and sorted together: a multiple of the threads, so none idles."""
     threads = _threads()
-    return -(-BANDS_AT_ONCE // threads) * threads  # a multiple of the threads, so none idles
+    return max(threads, min(-(-BANDS_AT_ONCE // threads) * threads, KEY_BYTES // (12 * max(windows, 1)) // threads * threads))
 
 
 # Most bytes of signature columns ``find_candidates_signing`` holds at once.
-BLOCK_BYTES = 1 << 29
+BLOCK_BYTES = 1 << 28
 
 
 def find_candidates_signing(
@@ -389,16 +395,14 @@ def find_candidates_signing(
     per_band = len(ranges) * rows * 4
     block = max(threads, min(bands, BLOCK_BYTES // per_band // threads * threads))
     articles = window_article.astype(np.int32)
-    firsts, seconds, skipped = [], [], 0
+    # Every block's collisions go into one pair of arrays: no block's are held twice.
+    first, second, total, skipped = np.empty(0, np.int32), np.empty(0, np.int32), 0, 0
     for low in range(0, bands, block):
         high = min(bands, low + block)
         columns = sign_ranges(values, ranges, num_perm, seed, slice(low * rows, high * rows))
-        first, second, dropped = _collisions(columns, rows, articles, max_bucket, MAX_SUB_BITS, min(_group(), high - low), threads, low)
-        firsts.append(first)
-        seconds.append(second)
+        first, second, total, dropped = _collisions(columns, rows, articles, max_bucket, MAX_SUB_BITS, min(_group(len(ranges)), high - low),
+                                                    threads, low, bands, first, second, total)
         skipped += int(dropped)
         del columns
-    first, second = np.concatenate(firsts), np.concatenate(seconds)
-    del firsts, seconds
-    pairs, hits = _count_pairs(first, second, n_articles, max(min_hits, 1), 4 * threads)
+    pairs, hits = _count_pairs(first[:total], second[:total], n_articles, max(min_hits, 1), 4 * threads)
     return Candidates(pairs=pairs, hits=hits, skipped_buckets=skipped)

@@ -23,7 +23,7 @@ from provenance.audit import audit, audit_index
 from provenance.audit_report import audit_summary_line, to_audit_csv, to_audit_json, to_audit_table
 from provenance.errors import ExitCode, ProvenanceError
 from provenance.html import render_html
-from provenance.ingest import MAX_ARTICLE_CHARS, READERS, Fields, read_corpus
+from provenance.ingest import LONGEST_ARTICLE_CHARS, MAX_ARTICLE_CHARS, READERS, Fields, read_corpus
 from provenance.model import Report
 from provenance.pipeline import default_workers, scan, scan_articles
 from provenance.report import summary_line, to_csv, to_json, to_table
@@ -103,7 +103,7 @@ def _fields(values: dict[str, Any]) -> Fields:
 def limit_option(command: Callable[..., Any]) -> Callable[..., Any]:
     """The article size cap, shared by every command that reads a corpus."""
     return click.option(
-        "--max-article-chars", type=click.IntRange(min=1), default=MAX_ARTICLE_CHARS, show_default=True,
+        "--max-article-chars", type=click.IntRange(min=1, max=LONGEST_ARTICLE_CHARS), default=MAX_ARTICLE_CHARS, show_default=True,
         help="skip (never truncate) an article longer than this many characters",
     )(command)
 

@@ -15,13 +15,13 @@ and the tests check that both paths give identical arrays.
 from __future__ import annotations
 
 import re
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numba
 import numpy as np
 
 from provenance.normalise import ASCII_FOLDS
-from provenance.shingle import ABBREVIATIONS, MAX_SENTENCE_WORDS, Shingled, stem_hash
+from provenance.shingle import ABBREVIATIONS, MAX_SENTENCE_WORDS, FlatShingles, stem_hash
 
 _OTHER_CHARACTER = re.compile("[^\x00-\x7f" + "".join(ASCII_FOLDS) + "]")
 
@@ -360,15 +360,15 @@ class _Scratch:
     """Per-token arrays for one batch; article a's tokens start at its ``bounds[a]``."""
 
     def __init__(self, tokens: int) -> None:
-        self.starts = np.empty(tokens, dtype=np.int64)
-        self.ends = np.empty(tokens, dtype=np.int64)
+        self.starts = np.empty(tokens, dtype=np.int32)
+        self.ends = np.empty(tokens, dtype=np.int32)
         self.hashes = np.empty(tokens, dtype=np.uint64)
         self.stems = np.empty(tokens, dtype=np.uint64)
         self.flags = np.empty(tokens, dtype=np.uint8)
         self.missing = np.empty(tokens, dtype=np.bool_)
 
 
-def shingle_texts(texts: Sequence[str], masked: Sequence[tuple[tuple[int, int], ...]]) -> list[Shingled]:
+def shingle_texts(texts: Sequence[str], masked: Sequence[tuple[tuple[int, int], ...]]) -> FlatShingles:
     """Shingle articles that all take the fast path (``fast_path``), in compiled batches.
 
     Args:
@@ -378,21 +378,24 @@ def shingle_texts(texts: Sequence[str], masked: Sequence[tuple[tuple[int, int], 
     Returns:
         Per article, exactly what ``shingle.shingle_text(text, masked)`` returns.
     """
+    return FlatShingles.concat(_batches(texts, masked))
+
+
+def _batches(texts: Sequence[str], masked: Sequence[tuple[tuple[int, int], ...]]) -> Iterator[dict[str, np.ndarray]]:
+    """``shingle_texts``'s work, a batch of articles at a time: each batch's ``FlatShingles`` fields."""
     if not texts:
-        return []
+        return
     bounds = [_token_bound(len(t)) for t in texts]
     capacity = max(_token_bound(BATCH_CHARS), max(bounds))
     scratch = _Scratch(capacity)
-    out: list[Shingled] = []
     start = 0
     while start < len(texts):
         end, used = start, 0
         while end < len(texts) and used + bounds[end] <= capacity:
             used += bounds[end]
             end += 1
-        out.extend(_shingle_batch(texts[start:end], masked[start:end], scratch))
+        yield _shingle_batch(texts[start:end], masked[start:end], scratch)
         start = end
-    return out
 
 
 def _token_bound(chars: int) -> int:
@@ -408,7 +411,8 @@ def _codes(texts: Sequence[str]) -> np.ndarray:
     return np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
 
 
-def _shingle_batch(texts: Sequence[str], masked: Sequence[tuple[tuple[int, int], ...]], scratch: _Scratch) -> list[Shingled]:
+def _shingle_batch(texts: Sequence[str], masked: Sequence[tuple[tuple[int, int], ...]], scratch: _Scratch) -> dict[str, np.ndarray]:
+    """One batch's ``FlatShingles`` fields."""
     global _ABBREVIATIONS
     if len(_ABBREVIATIONS) == 0:
         spelled = [np.frombuffer(w.encode("ascii"), dtype=np.uint8) for w in sorted(ABBREVIATIONS)]
@@ -433,16 +437,18 @@ def _shingle_batch(texts: Sequence[str], masked: Sequence[tuple[tuple[int, int],
     np.cumsum(_count_content(bounds, counts, s.starts, s.stems, spans, span_offsets), out=content_offsets[1:])
     content = int(content_offsets[-1])
     out_hash = np.empty(content, dtype=np.uint64)
-    out_start = np.empty(content, dtype=np.int64)
-    out_end = np.empty(content, dtype=np.int64)
+    out_start = np.empty(content, dtype=np.int32)
+    out_end = np.empty(content, dtype=np.int32)
     out_entity = np.empty(content, dtype=np.bool_)
-    out_units = np.empty(content + len(texts), dtype=np.int64)
+    out_units = np.empty(content + len(texts), dtype=np.int32)
     unit_counts = np.empty(len(texts), dtype=np.int64)
     _fill_content(bounds, counts, s.starts, s.ends, s.stems, s.flags, spans, span_offsets, content_offsets, MAX_SENTENCE_WORDS,
                   out_hash, out_start, out_end, out_entity, out_units, unit_counts)
-    return [
-        Shingled(hashes=out_hash[first:last], starts=out_start[first:last], ends=out_end[first:last],
-                 sentence_starts=out_units[first + a : first + a + units + 1], entity=out_entity[first:last])
-        for a, (first, last, units) in enumerate(zip(content_offsets[:-1].tolist(), content_offsets[1:].tolist(), unit_counts.tolist()))
-    ]
+    # Article a's unit starts and count lie from content_offsets[a] + a: gather them end to end.
+    sentence_offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(unit_counts + 1, out=sentence_offsets[1:])
+    where = np.repeat(content_offsets[:-1] + np.arange(len(texts)) - sentence_offsets[:-1], unit_counts + 1)
+    return {"hashes": out_hash, "starts": out_start, "ends": out_end, "entity": out_entity, "offsets": content_offsets,
+            "sentence_starts": out_units[where + np.arange(sentence_offsets[-1])],
+            "sentence_offsets": sentence_offsets}
 

@@ -6,18 +6,24 @@ frequencies → passage windows → MinHash signatures and LSH candidates (a blo
 of bands at a time) → verify, align and score → trees and stories → ``Report``. Parallel stages hand worker
 processes index ranges (the corpus is inherited by fork, never pickled) and
 gather results in index order, so the report is byte-identical whatever the
-worker count. Nothing here parses command lines or renders output.
+worker count. Memory is handled here too: the texts wait in a temporary file from
+shingling to the report, and what a stage frees goes back to the system. Nothing
+here parses command lines or renders output.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import dataclasses
+import gc
 import math
 import multiprocessing
 import os
 import signal
+import tempfile
 import time
-from typing import Callable, Iterator, Optional, Sequence, TypeVar
+from typing import Callable, Iterable, Iterator, Optional, Sequence, TypeVar
 
 import numpy as np
 
@@ -26,7 +32,7 @@ from provenance.boilerplate import mask_site_boilerplate
 from provenance.candidates import Candidates, find_candidates_signing
 from provenance.errors import InputError
 from provenance.fast_shingle import fast_path, shingle_texts
-from provenance.ingest import DEFAULT_FIELDS, MAX_ARTICLE_CHARS, Fields, read_corpus
+from provenance.ingest import DEFAULT_FIELDS, LONGEST_ARTICLE_CHARS, MAX_ARTICLE_CHARS, Fields, read_corpus
 from provenance.model import Article, Match, Report, Skipped, Tree
 from provenance.score import build_match
 from provenance.sentences import SentenceIndex, batch_seeds
@@ -47,6 +53,27 @@ STORY_SEEDS = 2
 _shared: dict[str, object] = {}
 
 
+def _malloc_trim() -> Optional[Callable[[int], int]]:
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim  # type: ignore[no-any-return]
+    except (OSError, AttributeError):  # not glibc: nothing to hand back
+        return None
+
+
+_trim = _malloc_trim()
+
+
+def _return_freed_memory() -> None:
+    """Hand the heap memory freed by a stage back to the system.
+
+    glibc keeps freed heap blocks for reuse. A stage's batch buffers (tens of megabytes
+    each: under glibc's mmap threshold, which grows to 32 MB) leave holes that the next
+    stages' arrays, too big for the heap, never reuse: 5 KB an article after shingling.
+    """
+    if _trim is not None:
+        _trim(0)
+
+
 def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
@@ -57,10 +84,16 @@ def _map_ranges(function: Callable[[int, int], list[T]], total: int, workers: in
         return function(0, total)
     chunks = max(workers * 4, 1)
     bounds = [(total * k // chunks, total * (k + 1) // chunks) for k in range(chunks)]
-    # Workers ignore Ctrl-C: the parent alone gets KeyboardInterrupt and terminates the pool on
-    # its way out, so an interrupted run neither hangs nor prints a traceback per worker.
-    with multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts) as pool:
-        parts = pool.starmap(function, bounds)
+    # The corpus's objects are left out of the workers' garbage collections: a collection
+    # writes to every object it visits, which would copy each worker its own corpus.
+    gc.freeze()
+    try:
+        # Workers ignore Ctrl-C: the parent alone gets KeyboardInterrupt and terminates the pool on
+        # its way out, so an interrupted run neither hangs nor prints a traceback per worker.
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts) as pool:
+            parts = pool.starmap(function, bounds)
+    finally:
+        gc.unfreeze()
     return [item for part in parts for item in part]
 
 
@@ -83,7 +116,11 @@ def _verify_range(start: int, end: int) -> list[tuple[Optional[Match], bool]]:
                       settings.sentence_similarity)
     out = []
     for (i, j), pair_passages, story in zip(pairs[start:end].tolist(), passages, stories[start:end].tolist()):
-        match = build_match(articles[i], articles[j], shingled[i], shingled[j], pair_passages, settings.min_confidence)
+        # Most seeded pairs align no passage: their shingles are not looked up.
+        match = (
+            build_match(articles[i], articles[j], shingled[i], shingled[j], pair_passages, settings.min_confidence)
+            if pair_passages else None
+        )
         out.append((match, story))
     return out
 
@@ -98,31 +135,35 @@ def signature_inputs(shingled: Sequence[Shingled], vocabulary: Vocabulary, setti
     have no signature left.
     """
     cutoff = max(math.ceil(settings.max_df * vocabulary.articles), MIN_DF_CUTOFF)
-    flat = FlatShingles(shingled)
+    flat = FlatShingles.join(shingled)
     return window_inputs(flat.hashes, flat.offsets, vocabulary.frequency(flat.hashes), cutoff, flat.sentence_starts,
                          flat.sentence_offsets, settings.window_words)
 
 
-def shingle_articles(articles: Sequence[Article], workers: int = 1) -> list[Shingled]:
+def shingle_articles(articles: Sequence[Article], workers: int = 1) -> FlatShingles:
     """Shingle every article, in input order.
 
     Most text (ASCII and typographic punctuation) goes through the compiled batch path,
     which uses the cores by itself; the rest through ``shingle_text`` on ``workers`` processes.
     """
-    fast = [k for k, article in enumerate(articles) if fast_path(article.text)]
-    out: list[Optional[Shingled]] = [None] * len(articles)
-    for k, item in zip(fast, shingle_texts([articles[k].text for k in fast], [articles[k].masked for k in fast])):
-        out[k] = item
-    if len(fast) < len(articles):
-        slow = [article for article, done in zip(articles, out) if done is None]
+    longest = max((len(article.text) for article in articles), default=0)
+    if longest > LONGEST_ARTICLE_CHARS:
+        raise InputError(f"an article of {longest:,} characters is over the most a scan takes, {LONGEST_ARTICLE_CHARS:,}")
+    fast = np.array([fast_path(article.text) for article in articles], dtype=bool)
+    shingled = shingle_texts([a.text for a, f in zip(articles, fast) if f], [a.masked for a, f in zip(articles, fast) if f])
+    if fast.all():
+        return shingled
+    _shared.clear()
+    _shared.update(articles=[article for article, f in zip(articles, fast) if not f])
+    try:
+        rest = FlatShingles.join(_map_ranges(_shingle_range, int((~fast).sum()), workers))
+    finally:
         _shared.clear()
-        _shared.update(articles=slow)
-        try:
-            rest = iter(_map_ranges(_shingle_range, len(slow), workers))
-        finally:
-            _shared.clear()
-        out = [item if item is not None else next(rest) for item in out]
-    return out  # type: ignore[return-value]
+    if not fast.any():
+        return rest
+    # Fast articles first, then the rest: put each back in its place.
+    order = np.concatenate((np.flatnonzero(fast), np.flatnonzero(~fast)))
+    return FlatShingles.concat([vars(shingled).copy(), vars(rest).copy()]).take(np.argsort(order))
 
 
 def verify_pairs(
@@ -143,7 +184,7 @@ def verify_pairs(
         The pairs that had at least one seed, and for each its match (or ``None`` when
         it scored too low) with whether they share ``STORY_SEEDS`` seed sentences (a story).
     """
-    index = SentenceIndex.build(list(shingled), vocabulary)
+    index = SentenceIndex.build(shingled, vocabulary)
     offsets, found = batch_seeds(index, pairs, settings.sentence_similarity)
     return verify_seeded(articles, shingled, index, pairs, offsets, found, settings, workers)
 
@@ -194,6 +235,31 @@ def conclude(
 Progress = Callable[[str, float], None]
 
 
+class _SpilledTexts:
+    """Articles' texts in a temporary file, in order, until they are read back.
+
+    After shingling, a corpus's texts are the largest thing a scan holds that it does
+    not read: only the report shows them.
+    """
+
+    def __init__(self, articles: Sequence[Article]) -> None:
+        self.file = tempfile.TemporaryFile()
+        sizes = []
+        for article in articles:
+            # surrogatepass: a text may hold a lone surrogate, which must come back as it went.
+            data = article.text.encode("utf-8", "surrogatepass")
+            self.file.write(data)
+            sizes.append(len(data))
+        self.sizes = np.array(sizes, dtype=np.int64)
+
+    def restore(self, articles: Sequence[Article]) -> list[Article]:
+        """``articles`` (the same ones, in the same order, without their texts) with their texts; closes the file."""
+        with self.file:
+            self.file.seek(0)
+            return [dataclasses.replace(a, text=self.file.read(size).decode("utf-8", "surrogatepass"), chars=None)
+                    for a, size in zip(articles, self.sizes.tolist())]
+
+
 class _Timer:
     def __init__(self, progress: Optional[Progress] = None) -> None:
         self.stages: list[tuple[str, float]] = []
@@ -209,7 +275,7 @@ class _Timer:
 
 
 def scan_articles(
-    articles: Sequence[Article], settings: Settings | None = None, workers: int = 1, skipped: Sequence[Skipped] = (),
+    articles: Iterable[Article], settings: Settings | None = None, workers: int = 1, skipped: Sequence[Skipped] = (),
     progress: Optional[Progress] = None,
 ) -> Report:
     """Find derivations among already-read articles.
@@ -217,6 +283,11 @@ def scan_articles(
     Lines that repeat across many pages of one site (footers, disclaimers) are
     masked first (``boilerplate.mask_site_boilerplate``), so a shared footer never
     links two articles.
+
+    From shingling until the report is assembled, the texts wait in a temporary file
+    (``_SpilledTexts``): nothing in between reads them. They leave memory only if the
+    caller holds none of them, as when ``articles`` is ``handed_over(a_list)`` (what
+    ``scan`` passes).
 
     Args:
         articles: The corpus (ids must be unique).
@@ -236,9 +307,13 @@ def scan_articles(
     timer = _Timer(progress)
     with timer.stage("boilerplate"):
         articles = mask_site_boilerplate(articles)
+        _return_freed_memory()
     with timer.stage("shingle"):
         shingled = shingle_articles(articles, workers)
         vocabulary = Vocabulary.build(shingled)
+        texts = _SpilledTexts(articles)
+        articles = [dataclasses.replace(a, text="", chars=len(a.text)) for a in articles]
+        _return_freed_memory()
     with timer.stage("windows"):
         values, ranges, owners = signature_inputs(shingled, vocabulary, settings)
     with timer.stage("candidates"):
@@ -247,10 +322,15 @@ def scan_articles(
             values, ranges, owners, len(articles), settings.num_perm, settings.seed,
             settings.lsh_rows, settings.max_bucket, settings.min_hits,
         )
+        del values, ranges, owners
+        _return_freed_memory()
     with timer.stage("verify"):
         verified_pairs, verified = verify_pairs(articles, shingled, vocabulary, candidates.pairs, settings, workers)
+        del shingled, vocabulary, candidates
+        _return_freed_memory()
     with timer.stage("trees"):
         matches, trees, stories = conclude(articles, verified_pairs, verified)
+        articles = texts.restore(articles)
     return Report.assemble(settings, articles, matches, trees, stories, skipped, timer.stages)
 
 
@@ -279,8 +359,16 @@ def scan(
         progress("ingest", read_seconds)
     if not articles:
         raise InputError(no_articles_message(paths, skipped), skipped)
-    report = scan_articles(articles, settings, workers, skipped, progress)
+    # Handed over one by one, so that the texts can leave memory while the scan runs.
+    report = scan_articles(handed_over(articles), settings, workers, skipped, progress)
     return Report(**{**report.__dict__, "timings": (("ingest", read_seconds), *report.timings)})
+
+
+def handed_over(items: list[T]) -> Iterator[T]:
+    """The items of ``items``, each removed from it as it is yielded (see ``scan_articles``)."""
+    items.reverse()
+    while items:
+        yield items.pop()
 
 
 def no_articles_message(paths: Sequence[str | os.PathLike[str]], skipped: Sequence[Skipped]) -> str:

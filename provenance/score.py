@@ -136,8 +136,8 @@ def _text_order(a: Article, b: Article, a_cover: float, b_cover: float) -> int:
     if abs(a_cover - b_cover) >= DIRECTION_MARGIN:
         # The more-contained article is the copy: a condensed rewrite is inside its source.
         return -1 if a_cover < b_cover else 1
-    if len(a.text) != len(b.text):
-        return -1 if len(a.text) > len(b.text) else 1
+    if a.length != b.length:
+        return -1 if a.length > b.length else 1
     return 0
 
 
@@ -162,7 +162,7 @@ def build_match(
     sentences = np.array([(p.a_start, p.a_end, p.b_start, p.b_end) for p in passages], dtype=np.int64)
     a_spans = char_spans(a_shingled, b_shingled, sentences)
     b_spans = char_spans(b_shingled, a_shingled, np.ascontiguousarray(sentences[:, [2, 3, 0, 1]]))
-    a_cover, b_cover = coverage(a_spans, len(a.text)), coverage(b_spans, len(b.text))
+    a_cover, b_cover = coverage(a_spans, a.length), coverage(b_spans, b.length)
     by_dates, by_text = _date_order(a, b), _text_order(a, b, a_cover, b_cover)
     conflict = by_dates != 0 and by_text != 0 and by_dates != by_text and abs(a_cover - b_cover) >= CONFLICT_MARGIN
     if by_dates:

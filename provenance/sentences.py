@@ -12,6 +12,7 @@ passages, is ``align``'s.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 import numba
 import numpy as np
@@ -40,11 +41,40 @@ STOCK_ARTICLES = 3
 ENTITY_WEIGHT = 0.3
 
 
-def _stock_sentences(hashes: np.ndarray, sentence_offsets: np.ndarray, article_sentences: np.ndarray) -> np.ndarray:
+# Sentences whose weights are summed at a time: the float64 weight per entry is made for one block, not the corpus.
+WEIGHT_BLOCK = 1 << 20
+
+
+def _sentence_weights(entity: np.ndarray, sentence_offsets: np.ndarray) -> np.ndarray:
+    """Per sentence, the sum of its entries' weights (``ENTITY_WEIGHT`` for a name or number, else 1)."""
+    sentences = len(sentence_offsets) - 1
+    out = np.zeros(sentences)
+    for first in range(0, sentences, WEIGHT_BLOCK):
+        last = min(first + WEIGHT_BLOCK, sentences)
+        lo, hi = sentence_offsets[first], sentence_offsets[last]
+        if hi > lo:
+            # numpy's summation order, kept so that scores stay bit for bit what they were.
+            weights = np.where(entity[lo:hi], ENTITY_WEIGHT, 1.0)
+            out[first:last] = np.add.reduceat(weights, sentence_offsets[first:last] - lo)
+    return out
+
+
+@numba.njit(cache=True)
+def _stem_sums(stems, ranks, sentence_offsets):  # pragma: no cover - compiled
+    """Per sentence, the wrapping sum of the hashes of its stems (given as ranks into ``stems``)."""
+    sums = np.zeros(sentence_offsets.shape[0] - 1, dtype=np.uint64)
+    for k in range(sums.shape[0]):
+        for t in range(sentence_offsets[k], sentence_offsets[k + 1]):
+            sums[k] += stems[ranks[t]]
+    return sums
+
+
+def _stock_sentences(stems: np.ndarray, hashes: np.ndarray, sentence_offsets: np.ndarray, article_sentences: np.ndarray) -> np.ndarray:
     """Per sentence of every article, whether ``STOCK_ARTICLES`` or more articles hold its stem set.
 
     Args:
-        hashes: Each sentence's distinct stems, sentence after sentence (``SentenceIndex.hashes``).
+        stems: The vocabulary's stems (``Vocabulary.stems``).
+        hashes: Each sentence's distinct stems as ranks into ``stems``, sentence after sentence (``SentenceIndex.hashes``).
         sentence_offsets: Where each sentence's stems begin, then their count.
         article_sentences: Where each article's sentences begin, then their count.
     """
@@ -53,7 +83,7 @@ def _stock_sentences(hashes: np.ndarray, sentence_offsets: np.ndarray, article_s
         return np.zeros(0, dtype=bool)
     sizes = np.diff(sentence_offsets)
     # A set's key: the wrapping sum of its distinct stems' hashes, mixed with its size.
-    sums = np.add.reduceat(hashes, sentence_offsets[:-1]).astype(np.uint64)
+    sums = _stem_sums(stems, hashes, sentence_offsets)
     keys = sums ^ (sizes.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
     article = np.repeat(np.arange(len(article_sentences) - 1), np.diff(article_sentences))
     # Articles per key: sentences come in article order, so a stable sort by key leaves each
@@ -79,6 +109,8 @@ class SentenceIndex:
         articles: Number of articles in the corpus (more than the articles indexed here when
             only some of a larger corpus, an on-disk index or a Spark partition, are aligned).
         hashes: Each sentence's distinct stems (sorted), sentence after sentence, article after article.
+            Stems here are uint32 ranks in the vocabulary (``Vocabulary.ranks``): half a hash's
+            bytes, with the hashes' order and equality, which is all alignment asks of them.
         sentence_offsets: Sentence ``k``'s stems are ``hashes[sentence_offsets[k]:sentence_offsets[k + 1]]``.
         article_sentences: Article ``a``'s sentences are ``article_sentences[a]`` to ``article_sentences[a + 1]``.
         sorted_hashes: Within each article's range of entries, its stems sorted ...
@@ -108,22 +140,22 @@ class SentenceIndex:
     stock: np.ndarray
 
     @classmethod
-    def build(cls, shingled: list[Shingled], vocabulary: Vocabulary) -> "SentenceIndex":
+    def build(cls, shingled: Sequence[Shingled], vocabulary: Vocabulary) -> "SentenceIndex":
         """Index the sentences of ``shingled`` (``vocabulary.articles`` counts the whole corpus)."""
         if not shingled:
-            empty_u, empty_i = np.zeros(0, np.uint64), np.zeros(0, np.int64)
+            empty_u, empty_i = np.zeros(0, np.uint32), np.zeros(0, np.int32)
             return cls(vocabulary.articles, empty_u, np.zeros(1, np.int64), np.zeros(1, np.int64), empty_u, empty_i,
                        np.zeros(0), np.zeros(0), np.zeros(0, bool), empty_u, np.zeros(1, np.int64), np.zeros(0, bool))
-        flat = FlatShingles(shingled)
-        flat_h, flat_w, sentence_offsets, article_sentences, sorted_h, sorted_s, sorted_w = _index_sentences(
-            flat.hashes, flat.entity, flat.offsets, flat.sentence_starts, flat.sentence_offsets, ENTITY_WEIGHT
+        flat = FlatShingles.join(shingled)
+        flat_h, flat_e, sentence_offsets, article_sentences, sorted_h, sorted_s, sorted_w = _index_sentences(
+            vocabulary.ranks(flat.hashes), flat.entity, flat.offsets, flat.sentence_starts, flat.sentence_offsets, ENTITY_WEIGHT
         )
-        # numpy's summation order, kept so that scores stay bit for bit what they were.
-        sentence_weights = np.add.reduceat(flat_w, sentence_offsets[:-1]) if len(flat_w) else np.zeros(len(sentence_offsets) - 1)
+        # A view of the first entries: the slack past them is the words a sentence repeats, a few in a hundred.
+        flat_h, flat_e = flat_h[: sentence_offsets[-1]], flat_e[: sentence_offsets[-1]]
         plain_stems, plain_offsets = _plain_stems(sorted_h, sorted_w, sentence_offsets[article_sentences])
-        return cls(vocabulary.articles, flat_h, sentence_offsets, article_sentences, sorted_h, sorted_s, sorted_w, sentence_weights,
-                   plain=flat_w == 1.0, plain_stems=plain_stems, plain_offsets=plain_offsets,
-                   stock=_stock_sentences(flat_h, sentence_offsets, article_sentences))
+        return cls(vocabulary.articles, flat_h, sentence_offsets, article_sentences, sorted_h, sorted_s, sorted_w,
+                   _sentence_weights(flat_e, sentence_offsets), plain=~flat_e, plain_stems=plain_stems, plain_offsets=plain_offsets,
+                   stock=_stock_sentences(vocabulary.stems, flat_h, sentence_offsets, article_sentences))
 
     def sentences(self, article: int) -> int:
         """Number of sentences of an article."""
@@ -154,14 +186,17 @@ def _plain_stems(sorted_h, sorted_w, article_entries):  # pragma: no cover - com
 def _index_sentences(hashes, entity, offsets, units, unit_offsets, entity_weight):  # pragma: no cover - compiled
     """``SentenceIndex``'s arrays for articles given as flat shingle arrays (see ``SentenceIndex.build``).
 
-    Per sentence, its distinct stems sorted (a stem's weight from its first use in the
-    sentence); per article, those entries again sorted by stem (ties in sentence order).
+    Per sentence, its distinct stems sorted, each with whether it is a name or number (from
+    its first use in the sentence); per article, those entries again sorted by stem (ties in
+    sentence order), with their sentence and weight. The per-sentence arrays may run past
+    their last entry (by the words repeated within a sentence): slice them to
+    ``sentence_offsets[-1]``.
     """
     n = offsets.shape[0] - 1
-    # Pass 1, per article: each sentence's distinct stems, written from the article's offset.
-    distinct_h = np.empty(hashes.shape[0], dtype=np.uint64)
-    distinct_w = np.empty(hashes.shape[0], dtype=np.float64)
-    distinct_s = np.empty(hashes.shape[0], dtype=np.int64)
+    # Pass 1, per article: each sentence's distinct stems, written from the article's word offset.
+    flat_h = np.empty(hashes.shape[0], dtype=hashes.dtype)
+    flat_e = np.empty(hashes.shape[0], dtype=np.bool_)
+    flat_s = np.empty(hashes.shape[0], dtype=np.int32)
     sizes = np.zeros(units.shape[0], dtype=np.int64)  # per unit slot; the last slot of each article stays 0
     counts = np.zeros(n, dtype=np.int64)
     for a in numba.prange(n):
@@ -183,40 +218,41 @@ def _index_sentences(hashes, entity, offsets, units, unit_offsets, entity_weight
             for k in range(hi - lo):
                 t = lo + order[k]
                 if k == 0 or hashes[t] != hashes[lo + order[k - 1]]:
-                    distinct_h[out] = hashes[t]
-                    distinct_w[out] = entity_weight if entity[t] else 1.0
-                    distinct_s[out] = u
+                    flat_h[out] = hashes[t]
+                    flat_e[out] = entity[t]
+                    flat_s[out] = u
                     out += 1
                     sizes[first_unit + u] += 1
         counts[a] = out - base
-    # Pass 2: compact, and sort each article's entries by stem.
+    # Pass 2: compact in place, in article order (an article's entries only ever move down,
+    # onto slots already moved) ...
     starts = np.zeros(n + 1, dtype=np.int64)
     sentence_counts = np.zeros(n + 1, dtype=np.int64)
     for a in range(n):
         starts[a + 1] = starts[a] + counts[a]
         sentence_counts[a + 1] = sentence_counts[a] + (unit_offsets[a + 1] - unit_offsets[a] - 1)
-    flat_h = np.empty(starts[n], dtype=np.uint64)
-    flat_w = np.empty(starts[n], dtype=np.float64)
-    sorted_h = np.empty(starts[n], dtype=np.uint64)
-    sorted_s = np.empty(starts[n], dtype=np.int64)
+        src, dst = offsets[a], starts[a]
+        if src != dst:
+            for k in range(counts[a]):
+                flat_h[dst + k], flat_e[dst + k], flat_s[dst + k] = flat_h[src + k], flat_e[src + k], flat_s[src + k]
+    # ... and sort each article's entries by stem.
+    sorted_h = np.empty(starts[n], dtype=hashes.dtype)
+    sorted_s = np.empty(starts[n], dtype=np.int32)
     sorted_w = np.empty(starts[n], dtype=np.float64)
     sentence_sizes = np.empty(sentence_counts[n], dtype=np.int64)
     for a in numba.prange(n):
-        src, dst = offsets[a], starts[a]
-        c = counts[a]
-        flat_h[dst : dst + c] = distinct_h[src : src + c]
-        flat_w[dst : dst + c] = distinct_w[src : src + c]
-        by_stem = np.argsort(distinct_h[src : src + c], kind="mergesort")
+        dst, c = starts[a], counts[a]
+        by_stem = np.argsort(flat_h[dst : dst + c], kind="mergesort")
         for k in range(c):
-            sorted_h[dst + k] = distinct_h[src + by_stem[k]]
-            sorted_s[dst + k] = distinct_s[src + by_stem[k]]
-            sorted_w[dst + k] = distinct_w[src + by_stem[k]]
+            sorted_h[dst + k] = flat_h[dst + by_stem[k]]
+            sorted_s[dst + k] = flat_s[dst + by_stem[k]]
+            sorted_w[dst + k] = entity_weight if flat_e[dst + by_stem[k]] else 1.0
         m = unit_offsets[a + 1] - unit_offsets[a] - 1
         sentence_sizes[sentence_counts[a] : sentence_counts[a] + m] = sizes[unit_offsets[a] : unit_offsets[a] + m]
     sentence_offsets = np.zeros(sentence_sizes.shape[0] + 1, dtype=np.int64)
     for k in range(sentence_sizes.shape[0]):
         sentence_offsets[k + 1] = sentence_offsets[k] + sentence_sizes[k]
-    return flat_h, flat_w, sentence_offsets, sentence_counts, sorted_h, sorted_s, sorted_w
+    return flat_h, flat_e, sentence_offsets, sentence_counts, sorted_h, sorted_s, sorted_w
 
 
 @numba.njit(cache=True)

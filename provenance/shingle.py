@@ -3,7 +3,8 @@
 Owns tokenisation (runs of letters and digits on the normalised text, spans
 mapped back to the original), the stopword list, Snowball stemming (so a
 spinner's "discussions"/"discussed" still meet), the 64-bit stem hash that is
-the shingle, sentence splitting, and the corpus's document frequencies
+the shingle, sentence splitting, a corpus's shingles as flat arrays
+(``FlatShingles``), and its document frequencies and stem ranks
 (``Vocabulary``). Passage windows over the sentences are cut where they are
 signed (``signatures.window_inputs``). Content-word
 unigrams survive synonym swaps of their neighbours and any reordering, which
@@ -14,9 +15,8 @@ each distinct word once (cached), not each token.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
-from typing import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import numba
 import numpy as np
@@ -82,9 +82,11 @@ _STEM_CACHE_LIMIT = 1 << 21
 _stem_hashes = _StemHashes()
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Shingled:
     """One article's content words and sentences, as arrays.
+
+    Offsets are int32: an article holds at most ``ingest.LONGEST_ARTICLE_CHARS`` characters.
 
     Attributes:
         hashes: uint64 stem hash per content word, in text order.
@@ -108,9 +110,10 @@ class Shingled:
         """Number of sentences."""
         return len(self.sentence_starts) - 1
 
-    @functools.cached_property
+    @property
     def stems(self) -> np.ndarray:
-        """The article's shingle set: its distinct stem hashes, sorted."""
+        """The article's shingle set: its distinct stem hashes, sorted (computed per call: kept, they
+        would fill a verify worker with a copy of every matched article's)."""
         return np.unique(self.hashes)
 
 
@@ -188,49 +191,106 @@ def shingle_text(text: str, masked: tuple[tuple[int, int], ...] = (), normalised
     return Shingled(
         entity=_entities(text, norm, token_starts, sentence_of_token)[content],
         hashes=hashes[content],
-        starts=norm.starts[content_starts] if len(content_starts) else np.zeros(0, np.int64),
-        ends=norm.ends[content_ends - 1] if len(content_ends) else np.zeros(0, np.int64),
-        sentence_starts=np.append(first, len(sentence_of)).astype(np.int64),
+        starts=norm.starts[content_starts].astype(np.int32),
+        ends=norm.ends[content_ends - 1].astype(np.int32),
+        sentence_starts=np.append(first, len(sentence_of)).astype(np.int32),
     )
 
 
-@dataclasses.dataclass(frozen=True)
-class FlatShingles:
-    """Many articles' ``Shingled`` arrays concatenated, for compiled passes over a whole corpus.
+# Fields of ``Shingled`` indexed by word, and by sentence unit.
+WORD_FIELDS = ("hashes", "starts", "ends", "entity")
 
-    Each array is made on first use. Article ``a``'s words are ``offsets[a]:offsets[a + 1]``
-    of ``hashes`` and ``entity``; its (article-local) ``sentence_starts`` are
-    ``sentence_offsets[a]:sentence_offsets[a + 1]`` of ``sentence_starts``.
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class FlatShingles(Sequence[Shingled]):
+    """Many articles' ``Shingled`` arrays concatenated: how the shingle stage hands on a corpus.
+
+    Article ``a``'s words are ``offsets[a]:offsets[a + 1]`` of ``hashes``, ``starts``,
+    ``ends`` and ``entity``; its (article-local) ``sentence_starts`` are
+    ``sentence_offsets[a]:sentence_offsets[a + 1]`` of ``sentence_starts``. Indexing gives
+    one article's ``Shingled``, views made on demand: an object and five array headers per
+    article would cost a million-article corpus a gigabyte, and compiled passes over the
+    corpus read these arrays as they are, with no copy.
     """
 
-    items: Sequence[Shingled]
+    hashes: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    entity: np.ndarray
+    offsets: np.ndarray
+    sentence_starts: np.ndarray
+    sentence_offsets: np.ndarray
 
-    def _joined(self, field: str, dtype: type) -> np.ndarray:
-        parts = [getattr(item, field) for item in self.items]
-        return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
+    @classmethod
+    def join(cls, items: Sequence[Shingled]) -> "FlatShingles":
+        """``items`` as one ``FlatShingles`` (``items`` itself if it is one)."""
+        if isinstance(items, FlatShingles):
+            return items
+        return cls.concat([{
+            **{field: getattr(item, field) for field in WORD_FIELDS},
+            "sentence_starts": item.sentence_starts,
+            "offsets": np.array([0, len(item.hashes)], dtype=np.int64),
+            "sentence_offsets": np.array([0, len(item.sentence_starts)], dtype=np.int64),
+        } for item in items])
 
-    def _offsets(self, field: str) -> np.ndarray:
-        return np.concatenate(([0], np.cumsum([len(getattr(item, field)) for item in self.items]))).astype(np.int64)
+    @classmethod
+    def concat(cls, parts: Iterable[dict[str, np.ndarray]]) -> "FlatShingles":
+        """The articles of ``parts`` (each a ``FlatShingles``'s fields), part after part.
 
-    @functools.cached_property
-    def hashes(self) -> np.ndarray:
-        return self._joined("hashes", np.uint64)
+        Each part is copied in as it comes, into arrays grown in place (realloc: a large
+        array's pages are remapped, not copied), so that a corpus shingled in batches is
+        held once, not once in batches and again joined.
+        """
+        joined = {field: np.zeros(1 if field in _OFFSETS else 0, dtype) for field, dtype in _DTYPES.items()}
+        used = {field: len(array) for field, array in joined.items()}
+        for part in parts:
+            for field, piece in part.items():
+                if field in _OFFSETS:  # each part's start at 0: shift them past the parts before
+                    piece = piece[1:] + joined[field][used[field] - 1]
+                end = used[field] + len(piece)
+                if end > len(joined[field]):
+                    joined[field].resize(max(end, 2 * len(joined[field])), refcheck=False)
+                joined[field][used[field] : end] = piece
+                used[field] = end
+        for field, array in joined.items():
+            array.resize(used[field], refcheck=False)
+        return cls(**joined)
 
-    @functools.cached_property
-    def entity(self) -> np.ndarray:
-        return self._joined("entity", np.bool_)
+    def take(self, articles: np.ndarray) -> "FlatShingles":
+        """The listed articles, in that order."""
+        parts = {}
+        for lengths_of, offsets_name, fields in (
+            (self.offsets, "offsets", WORD_FIELDS), (self.sentence_offsets, "sentence_offsets", ("sentence_starts",))
+        ):
+            lengths = np.diff(lengths_of)[articles]
+            offsets = np.zeros(len(articles) + 1, dtype=np.int64)
+            np.cumsum(lengths, out=offsets[1:])
+            where = np.repeat(lengths_of[articles] - offsets[:-1], lengths) + np.arange(offsets[-1])
+            parts[offsets_name] = offsets
+            for field in fields:
+                parts[field] = getattr(self, field)[where]
+        return FlatShingles(**parts)
 
-    @functools.cached_property
-    def offsets(self) -> np.ndarray:
-        return self._offsets("hashes")
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
 
-    @functools.cached_property
-    def sentence_starts(self) -> np.ndarray:
-        return self._joined("sentence_starts", np.int64)
+    def __getitem__(self, article: int) -> Shingled:  # type: ignore[override]
+        if not 0 <= article < len(self):
+            raise IndexError(article)
+        first, last = self.offsets[article], self.offsets[article + 1]
+        return Shingled(
+            hashes=self.hashes[first:last], starts=self.starts[first:last], ends=self.ends[first:last],
+            entity=self.entity[first:last],
+            sentence_starts=self.sentence_starts[self.sentence_offsets[article] : self.sentence_offsets[article + 1]],
+        )
 
-    @functools.cached_property
-    def sentence_offsets(self) -> np.ndarray:
-        return self._offsets("sentence_starts")
+    def __iter__(self) -> Iterator[Shingled]:
+        return (self[article] for article in range(len(self)))
+
+
+_DTYPES = {"hashes": np.uint64, "starts": np.int32, "ends": np.int32, "entity": np.bool_, "offsets": np.int64,
+           "sentence_starts": np.int32, "sentence_offsets": np.int64}
+_OFFSETS = ("offsets", "sentence_offsets")
 
 
 @numba.njit(cache=True)
@@ -276,21 +336,21 @@ def _document_frequencies(hashes, offsets):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, parallel=True)
-def _frequency_table_lookup(stems, df, hashes):  # pragma: no cover - compiled
-    """``df`` of each of ``hashes`` by way of an open-addressing table of ``stems`` (0 if absent)."""
+def _table_lookup(stems, df, hashes):  # pragma: no cover - compiled
+    """``df`` (any per-stem values) of each of ``hashes`` by way of an open-addressing table of ``stems`` (0 if absent)."""
     bits = 1
     while (1 << bits) < 2 * stems.shape[0]:
         bits += 1
     mask = np.uint64((1 << bits) - 1)
     keys = np.zeros(1 << bits, dtype=np.uint64)
-    values = np.zeros(1 << bits, dtype=np.int64)
+    values = np.zeros(1 << bits, dtype=df.dtype)
     used = np.zeros(1 << bits, dtype=np.bool_)
     for k in range(stems.shape[0]):
         slot = (stems[k] * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits)
         while used[slot]:
             slot = (slot + np.uint64(1)) & mask
         keys[slot], values[slot], used[slot] = stems[k], df[k], True
-    out = np.zeros(hashes.shape[0], dtype=np.int64)
+    out = np.zeros(hashes.shape[0], dtype=df.dtype)
     for t in numba.prange(hashes.shape[0]):
         slot = (hashes[t] * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits)
         while used[slot]:
@@ -316,21 +376,39 @@ class Vocabulary:
     articles: int
 
     @classmethod
-    def build(cls, shingled: list[Shingled]) -> "Vocabulary":
+    def build(cls, shingled: Sequence[Shingled]) -> "Vocabulary":
         """Count, for every stem, the articles it occurs in."""
         if not shingled:
             return cls(stems=np.zeros(0, np.uint64), df=np.zeros(0, np.int64), articles=0)
-        flat = FlatShingles(shingled)
+        flat = FlatShingles.join(shingled)
         stems, df = _document_frequencies(flat.hashes, flat.offsets)
         order = np.argsort(stems)
         return cls(stems=stems[order], df=df[order], articles=len(shingled))
 
     def frequency(self, hashes: np.ndarray) -> np.ndarray:
         """Document frequency of each hash (0 for a stem the corpus lacks)."""
+        return self._lookup(self.df, hashes)
+
+    def ranks(self, hashes: np.ndarray) -> np.ndarray:
+        """Each hash's position in ``stems``: uint32, half a hash's bytes, and ordered and equal as the hashes are.
+
+        Raises:
+            ValueError: if a hash is not one of ``stems``.
+        """
+        if len(self.stems) >= 2**32:
+            raise ValueError(f"{len(self.stems):,} stems have no uint32 ranks")
+        ranks = self._lookup(np.arange(1, len(self.stems) + 1, dtype=np.uint32), hashes)  # 0: absent
+        if len(ranks) and ranks.min() == 0:
+            raise ValueError("a stem is missing from the vocabulary")
+        ranks -= np.uint32(1)
+        return ranks
+
+    def _lookup(self, values: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+        """``values[k]`` for each hash equal to ``stems[k]``, 0 for a hash not in ``stems``."""
         if len(self.stems) == 0:
-            return np.zeros(len(hashes), dtype=np.int64)
+            return np.zeros(len(hashes), dtype=values.dtype)
         if len(hashes) < 4 * len(self.stems):  # a few lookups: binary search
             where = np.minimum(np.searchsorted(self.stems, hashes), len(self.stems) - 1)
-            return np.where(self.stems[where] == hashes, self.df[where], 0)
+            return np.where(self.stems[where] == hashes, values[where], values.dtype.type(0))
         # Many (a whole corpus's words): a hash table, as binary search misses the cache at every step.
-        return _frequency_table_lookup(self.stems, self.df, np.ascontiguousarray(hashes, dtype=np.uint64))
+        return _table_lookup(self.stems, values, np.ascontiguousarray(hashes, dtype=np.uint64))

@@ -93,10 +93,12 @@ def test_find_candidates_matches_the_plain_python_reference(seed):
 def test_collisions_do_not_depend_on_threads_band_groups_or_sub_bucket_bits():
     # One sub-bucket bit leaves long runs of mixed keys (sorted by argsort); sixteen, runs of a few.
     signatures, owners = _planted(7, 3000, 20, 30, 3)
-    runs = [
-        _collisions(signatures, 3, owners.astype(np.int32), 8, bits, group, threads, 0)
-        for bits, group, threads in ((16, 1, 1), (16, 3, 1), (16, 4, 2), (16, 10, 3), (16, 16, 16), (1, 4, 2), (2, 10, 3))
-    ]
+    bands = signatures.shape[1] // 3
+    runs = []
+    for bits, group, threads in ((16, 1, 1), (16, 3, 1), (16, 4, 2), (16, 10, 3), (16, 16, 16), (1, 4, 2), (2, 10, 3)):
+        empty = np.empty(0, np.int32)
+        first, second, total, skipped = _collisions(signatures, 3, owners.astype(np.int32), 8, bits, group, threads, 0, bands, empty, empty, 0)
+        runs.append((first[:total], second[:total], skipped))
     for first, second, skipped in runs[1:]:
         assert first.tolist() == runs[0][0].tolist() and second.tolist() == runs[0][1].tolist() and skipped == runs[0][2]
 

@@ -244,6 +244,8 @@ def test_max_article_chars_skips_never_truncates(tmp_path):
     assert MAX_ARTICLE_CHARS == 5_000_000
     # A cap below 1 is a usage error.
     assert runner.invoke(main, ["scan", str(SEEDS), "--max-article-chars", "0"]).exit_code == 2
+    # Shingles hold offsets into an article as int32.
+    assert runner.invoke(main, ["scan", str(SEEDS), "--max-article-chars", str(2**31)]).exit_code == 2
 
 
 # --- interruptions --------------------------------------------------------------------------

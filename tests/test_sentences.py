@@ -19,8 +19,8 @@ def _stock_reference(hashes, sentence_sizes):
     return counts[np.searchsorted(distinct, np.concatenate(keys))] >= STOCK_ARTICLES
 
 
-def _index_reference(shingled, articles):
-    """The per-article loop ``SentenceIndex.build`` replaces, written plainly."""
+def _index_reference(shingled, vocabulary):
+    """The per-article loop ``SentenceIndex.build`` replaces, written plainly (stems as vocabulary ranks)."""
     hashes, weights, sizes, sorted_hashes, sorted_sentences, sorted_weights, per_article, plain_stems = [], [], [], [], [], [], [], []
     for item in shingled:
         counts = np.diff(item.sentence_starts)
@@ -43,9 +43,9 @@ def _index_reference(shingled, articles):
     sentence_offsets = np.concatenate(([0], np.cumsum(np.concatenate(sizes)))).astype(np.int64)
     flat_weights = np.concatenate(weights)
     return SentenceIndex(
-        articles, np.concatenate(hashes), sentence_offsets, np.concatenate(([0], np.cumsum(per_article))).astype(np.int64),
-        np.concatenate(sorted_hashes), np.concatenate(sorted_sentences).astype(np.int64), np.concatenate(sorted_weights),
-        np.add.reduceat(flat_weights, sentence_offsets[:-1]), flat_weights == 1.0, np.concatenate(plain_stems),
+        vocabulary.articles, vocabulary.ranks(np.concatenate(hashes)), sentence_offsets, np.concatenate(([0], np.cumsum(per_article))).astype(np.int64),
+        vocabulary.ranks(np.concatenate(sorted_hashes)), np.concatenate(sorted_sentences).astype(np.int32), np.concatenate(sorted_weights),
+        np.add.reduceat(flat_weights, sentence_offsets[:-1]), flat_weights == 1.0, vocabulary.ranks(np.concatenate(plain_stems)),
         np.concatenate(([0], np.cumsum([len(x) for x in plain_stems]))).astype(np.int64), _stock_reference(hashes, sizes),
     )
 
@@ -55,8 +55,9 @@ def test_sentence_index_equals_the_per_article_loop(seeds_dir):
     texts += ["", "Only stopwords: the and of.", "Kim met Kim. Kim met Putin, Putin met Kim! 2023 2023 2023."]
     texts += ["As many readers will already understand, markets moved. Prices rose."] * 4  # a stock sentence
     shingled = [shingle_text(t) for t in texts]
-    got = SentenceIndex.build(shingled, Vocabulary.build(shingled))
-    want = _index_reference(shingled, len(texts))
+    vocabulary = Vocabulary.build(shingled)
+    got = SentenceIndex.build(shingled, vocabulary)
+    want = _index_reference(shingled, vocabulary)
     assert got.stock.any()
     for field in ("hashes", "sentence_offsets", "article_sentences", "sorted_hashes", "sorted_sentences", "sorted_weights",
                   "sentence_weights", "plain", "plain_stems", "plain_offsets", "stock"):

@@ -3,8 +3,21 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from provenance.shingle import Vocabulary, shingle_text, stem_hash
+from provenance.model import Article
+from provenance.pipeline import shingle_articles
+from provenance.shingle import FlatShingles, Shingled, Vocabulary, shingle_text, stem_hash
+
+FIELDS = ("hashes", "starts", "ends", "sentence_starts", "entity")
+TEXTS = ["Kim met Putin in Hanoi. They talked about trade.", "", "Caf\u00e9 owners met. Prices rose in 2023.",
+         "Only stopwords: the and of.", "One more sentence here, by Mr. Smith. And a second one!"]
+
+
+def assert_same(got: Shingled, want: Shingled) -> None:
+    for field in FIELDS:
+        assert getattr(got, field).dtype == getattr(want, field).dtype, field
+        assert np.array_equal(getattr(got, field), getattr(want, field)), field
 
 
 def test_stopwords_and_stems():
@@ -50,3 +63,36 @@ def test_vocabulary_frequency_many_lookups_equal_binary_search():
     where = np.minimum(np.searchsorted(stems, queries), len(stems) - 1)
     expected = np.where(stems[where] == queries, v.df[where], 0)
     assert len(queries) >= 4 * len(stems) and np.array_equal(v.frequency(queries), expected)
+
+
+def test_flat_shingles_join_index_take_and_concat():
+    items = [shingle_text(t) for t in TEXTS]
+    flat = FlatShingles.join(items)
+    assert len(flat) == len(items) and FlatShingles.join(flat) is flat
+    for got, want in zip(flat, items):
+        assert_same(got, want)
+    with pytest.raises(IndexError):
+        flat[len(items)]
+    order = np.array([2, 0, 4, 1, 3])
+    for got, k in zip(flat.take(order), order.tolist()):
+        assert_same(got, items[k])
+    halves = FlatShingles.concat([vars(FlatShingles.join(items[:2])).copy(), vars(FlatShingles.join(items[2:])).copy()])
+    for got, want in zip(halves, items):
+        assert_same(got, want)
+    assert len(FlatShingles.join([])) == 0
+
+
+def test_shingle_articles_puts_fast_and_slow_paths_back_in_order():
+    articles = [Article(id=str(k), text=t, path=str(k)) for k, t in enumerate(TEXTS)]
+    for got, text in zip(shingle_articles(articles), TEXTS):
+        assert_same(got, shingle_text(text))
+
+
+def test_vocabulary_ranks_keep_order_and_refuse_unknown_stems():
+    items = [shingle_text(t) for t in TEXTS]
+    vocabulary = Vocabulary.build(items)
+    hashes = FlatShingles.join(items).hashes
+    ranks = vocabulary.ranks(hashes)
+    assert ranks.dtype == np.uint32 and vocabulary.stems[ranks].tolist() == hashes.tolist()
+    with pytest.raises(ValueError, match="missing"):
+        vocabulary.ranks(np.array([12345], dtype=np.uint64))

@@ -30,11 +30,11 @@ from provenance.ingest import html as _html  # noqa: F401  (registers the reader
 from provenance.ingest import jsonl as _jsonl  # noqa: F401  (registers the reader)
 from provenance.ingest import text as _text  # noqa: F401  (registers the reader)
 from provenance.ingest import warc as _warc  # noqa: F401  (registers the reader)
-from provenance.ingest.base import MAX_ARTICLE_CHARS, READERS, Item, Reader, too_long
+from provenance.ingest.base import LONGEST_ARTICLE_CHARS, MAX_ARTICLE_CHARS, READERS, Item, Reader, too_long
 from provenance.ingest.fields import DEFAULT_FIELDS, Fields
 from provenance.model import Article, Skipped
 
-__all__ = ["read_corpus", "READERS", "Reader", "Fields", "DEFAULT_FIELDS", "MAX_ARTICLE_CHARS", "safe_name"]
+__all__ = ["read_corpus", "READERS", "Reader", "Fields", "DEFAULT_FIELDS", "MAX_ARTICLE_CHARS", "LONGEST_ARTICLE_CHARS", "safe_name"]
 
 _SNIFF_BYTES = 512
 
@@ -138,8 +138,8 @@ def read_corpus(
     Raises:
         InputError: if a path does not exist or ``input_format`` is unknown.
     """
-    if max_chars < 1:
-        raise InputError(f"the article size limit must be at least 1 character, got {max_chars}")
+    if not 1 <= max_chars <= LONGEST_ARTICLE_CHARS:
+        raise InputError(f"the article size limit must be from 1 to {LONGEST_ARTICLE_CHARS:,} characters, got {max_chars:,}")
     if input_format is not None and input_format not in READERS:
         raise InputError(f"unknown input format {input_format!r}; choose one of {', '.join(sorted(READERS))}")
     articles: dict[str, Article] = {}

@@ -28,6 +28,9 @@ Item = Union[Article, Skipped]
 MAX_ARTICLE_CHARS = 5_000_000
 """Default cap on one article's length in characters (about 1,000 pages of prose)."""
 
+LONGEST_ARTICLE_CHARS = 2**31 - 1
+"""The highest cap there can be: shingles hold offsets into an article as int32."""
+
 # A character is at most 4 bytes in UTF-8, UTF-16 and UTF-32: a file above this many bytes
 # per allowed character cannot hold an article under the cap, so it is refused unread.
 MAX_BYTES_PER_CHAR = 4
