@@ -4,7 +4,8 @@ Owns what the seeds of a candidate pair (``sentences.batch_seeds``) add up to. I
 the way the strongest PAN text-alignment systems do, but on stems rather than surface
 words: after **seeding**, **extension** (seeds that lie within ``max_gap`` sentences of
 each other in both articles join one passage, which survives reordering, insertions and
-deletions) and **filtering** (passages that overlap are resolved, passages too small or
+deletions; a sentence its own article repeats joins once, where it lines up with the rest)
+and **filtering** (passages that overlap are resolved, passages too small or
 too faint to be evidence are dropped, unless their shared stems gather in them far beyond
 chance: ``concentration``). Passages are in sentence units; ``score`` maps them to
 character spans of the original texts. All of it runs compiled, a range of pairs per call.
