@@ -46,7 +46,6 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-import numpy as np
 
 from provenance.model import Article, Report
 from provenance.pipeline import default_workers, handed_over, scan_articles

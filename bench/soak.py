@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import multiprocessing.synchronize
-import os
 import random
 import sqlite3
 import sys

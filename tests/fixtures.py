@@ -9,7 +9,6 @@ record. Generated at test time, so no binary fixture is committed.
 
 from __future__ import annotations
 
-import gzip
 import html
 import io
 from dataclasses import dataclass

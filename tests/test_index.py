@@ -23,7 +23,6 @@ from provenance.candidates import band_keys
 from provenance.index import Index, IndexStoreError, bands_folder, content_hash
 from provenance.ingest import read_corpus
 from provenance.model import Article
-from provenance.pipeline import scan_articles
 from provenance.settings import Settings
 from provenance.shingle import shingle_text
 from tests.conftest import SEED_000, SEED_002, SEEDS
