@@ -223,7 +223,6 @@ def test_killed_add_leaves_whole_batches(tmp_path):
     for article in articles:
         (corpus / f"{article.id}.txt").write_text(article.text, encoding="utf-8")
     ids = sorted(f"{a.id}.txt" for a in articles)
-    batches = [ids[k : k + 3] for k in range(0, len(ids), 3)]
     db = tmp_path / "i.db"
     Index.open(db, create=True).close()
     command = [sys.executable, "-m", "provenance.cli", "index", "add", str(corpus), "--index", str(db), "--batch-size", "3", "--workers", "1"]
