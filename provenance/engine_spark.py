@@ -47,8 +47,8 @@ import numpy as np
 from provenance.candidates import band_keys
 from provenance.errors import InputError, ProvenanceError
 from provenance.boilerplate import mask_article, site_boilerplate, site_of
-from provenance.ingest import LONGEST_ARTICLE_CHARS, MAX_ARTICLE_CHARS, _walk
-from provenance.ingest.base import too_long
+from provenance.ingest import MAX_ARTICLE_CHARS, _walk
+from provenance.ingest.base import check_size_limit, too_long
 from provenance.ingest.jsonl import parse_line, parse_record
 from provenance.model import Article, Report, Skipped
 from provenance.pipeline import conclude, shingle_articles, signature_inputs, verify_pairs
@@ -253,8 +253,7 @@ def scan_spark(
     if input_format == "jsonl":
         files = [(rank, path, "jsonl") for rank, path, _ in files]
     records = _read(spark, files, partitions)
-    if not 1 <= max_article_chars <= LONGEST_ARTICLE_CHARS:
-        raise InputError(f"the article size limit must be from 1 to {LONGEST_ARTICLE_CHARS:,} characters, got {max_article_chars:,}")
+    check_size_limit(max_article_chars)
     parsed = records.map(lambda r: (r[0], r[1], _capped(r[2], max_article_chars))).persist()
     bad = parsed.filter(lambda r: isinstance(r[2], Skipped)).collect()
     grouped = (

@@ -30,7 +30,7 @@ from provenance.ingest import html as _html  # noqa: F401  (registers the reader
 from provenance.ingest import jsonl as _jsonl  # noqa: F401  (registers the reader)
 from provenance.ingest import text as _text  # noqa: F401  (registers the reader)
 from provenance.ingest import warc as _warc  # noqa: F401  (registers the reader)
-from provenance.ingest.base import LONGEST_ARTICLE_CHARS, MAX_ARTICLE_CHARS, READERS, Item, Reader, too_long
+from provenance.ingest.base import LONGEST_ARTICLE_CHARS, MAX_ARTICLE_CHARS, READERS, Item, Reader, check_size_limit, too_long
 from provenance.ingest.fields import DEFAULT_FIELDS, Fields
 from provenance.model import Article, Skipped
 
@@ -138,8 +138,7 @@ def read_corpus(
     Raises:
         InputError: if a path does not exist or ``input_format`` is unknown.
     """
-    if not 1 <= max_chars <= LONGEST_ARTICLE_CHARS:
-        raise InputError(f"the article size limit must be from 1 to {LONGEST_ARTICLE_CHARS:,} characters, got {max_chars:,}")
+    check_size_limit(max_chars)
     if input_format is not None and input_format not in READERS:
         raise InputError(f"unknown input format {input_format!r}; choose one of {', '.join(sorted(READERS))}")
     articles: dict[str, Article] = {}

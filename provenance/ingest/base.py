@@ -20,6 +20,7 @@ import os
 from pathlib import Path
 from typing import ClassVar, Iterator, Optional, Union
 
+from provenance.errors import InputError
 from provenance.ingest.decode import NotText, open_text
 from provenance.model import Article, Skipped
 
@@ -76,6 +77,16 @@ class Reader(abc.ABC):
 
         Articles longer than ``max_chars`` characters are yielded as ``Skipped``.
         """
+
+
+def check_size_limit(max_chars: int) -> None:
+    """Refuse an article size limit outside ``[1, LONGEST_ARTICLE_CHARS]`` (both engines' readers).
+
+    Raises:
+        InputError: naming the range.
+    """
+    if not 1 <= max_chars <= LONGEST_ARTICLE_CHARS:
+        raise InputError(f"the article size limit must be from 1 to {LONGEST_ARTICLE_CHARS:,} characters, got {max_chars:,}")
 
 
 def too_long(where: str, chars: int, max_chars: int) -> Skipped:
