@@ -108,10 +108,8 @@ class IndexArrays(NamedTuple):
 
     @classmethod
     def of(cls, index: SentenceIndex) -> "IndexArrays":
-        """The arrays of ``index``."""
-        return cls(index.hashes, index.sentence_offsets, index.article_sentences, index.sorted_hashes,
-                   index.sorted_sentences, index.sorted_weights, index.plain, index.plain_stems, index.plain_offsets,
-                   index.stock)
+        """The arrays of ``index`` (the fields above are named as its attributes)."""
+        return cls(*(getattr(index, name) for name in cls._fields))
 
 
 @numba.njit(cache=True)
