@@ -195,11 +195,11 @@ def _give_pairs(root: Path) -> None:
     listed = sorted({pair for folder_pairs in pairs.values() for pair in folder_pairs})
     verify_pairs = pipeline.verify_pairs
 
-    def with_listed(articles, shingled, vocabulary, candidates, settings, workers=1):  # type: ignore[no-untyped-def]
+    def with_listed(articles, shingled, vocabulary, candidates, settings, workers=1, text=None):  # type: ignore[no-untyped-def]
         position = {article.id: k for k, article in enumerate(articles)}
         given = [sorted((position[a], position[b])) for a, b in listed if a in position and b in position]
         both = np.unique(np.concatenate([candidates, np.array(given, dtype=np.int64).reshape(-1, 2)]), axis=0)
-        return verify_pairs(articles, shingled, vocabulary, both, settings, workers)
+        return verify_pairs(articles, shingled, vocabulary, both, settings, workers, text)
 
     pipeline.verify_pairs = with_listed
 

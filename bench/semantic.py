@@ -62,7 +62,7 @@ class SemanticSeeds:
         return [text[int(starts[bounds[k]]) : int(ends[bounds[k + 1] - 1])] for k in sentences.tolist()]
 
     def __call__(self, articles: Sequence, shingled: Sequence, vocabulary, pairs: np.ndarray, settings: Settings,  # type: ignore[no-untyped-def]
-                 workers: int = 1):
+                 workers: int = 1, text=None):
         from provenance.sentences import SentenceIndex, batch_seeds
 
         index = SentenceIndex.build(list(shingled), vocabulary)
@@ -98,7 +98,7 @@ class SemanticSeeds:
         new_offsets = np.zeros(len(pairs) + 1, dtype=np.int64)
         np.cumsum(counts, out=new_offsets[1:])
         new_found = np.concatenate(rows) if len(rows) else found
-        return pipeline.verify_seeded(articles, shingled, index, pairs, new_offsets, new_found, settings, workers)
+        return pipeline.verify_seeded(articles, shingled, index, pairs, new_offsets, new_found, settings, workers, text)
 
 
 def run(root: Path, workers: int, hook: Optional[SemanticSeeds]) -> tuple[dict, float]:

@@ -34,6 +34,10 @@ SUMMARY_FACTOR = 10
 SUMMARY_RATIO = 3
 # Most partner sentences one sentence keeps (a merge or split makes two or three).
 MAX_PARTNERS = 3
+# A sentence this similar to a partner is a copy of it (seed scores are in millionths). Its
+# weaker partners far from it are dropped (``_copied_partners``): on PAN 2013 training, none
+# plagdet 0.929 -> 0.938 (precision 0.919 -> 0.928), overall 0.858 -> 0.862.
+VERBATIM_SCORE = 900_000
 # A lone seed sentence (a shared quote, a shared lede) is half the evidence of a run of them.
 LONE_SEED_DISCOUNT = 0.5
 # Passages with less evidence than this are dropped. On PAN 2013 training, 95% of passages
@@ -318,6 +322,42 @@ def _best_partners(seeds):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
+def _copied_partners(seeds, reach):  # pragma: no cover - compiled
+    """Drop the weaker partners of a copied sentence that lie beyond ``reach`` of every copy of it.
+
+    A sentence copied word for word (``VERBATIM_SCORE``) has found its source. Its other
+    partners far from the copy are sentences that share a phrase with it (a title the source
+    repeats, a name), and would stretch the passage over everything between them. Partners
+    within ``reach`` stay: a split or merged sentence, a passage's own neighbours. A summary
+    sentence has no verbatim partner, so its partners far apart all stay.
+    """
+    n = seeds.shape[0]
+    keep = np.ones(n, dtype=np.bool_)
+    for column in range(2):
+        by_sentence = np.argsort(seeds[:, column], kind="mergesort")
+        first = 0
+        while first < n:
+            last = first + 1
+            while last < n and seeds[by_sentence[last], column] == seeds[by_sentence[first], column]:
+                last += 1
+            # One sentence's partners: few (``_best_partners`` keeps MAX_PARTNERS).
+            for x in range(first, last):
+                r = by_sentence[x]
+                if seeds[r, 2] >= VERBATIM_SCORE:
+                    continue
+                copied, near = False, False
+                for y in range(first, last):
+                    q = by_sentence[y]
+                    if seeds[q, 2] >= VERBATIM_SCORE:
+                        copied = True
+                        near = near or abs(seeds[q, 1 - column] - seeds[r, 1 - column]) <= reach
+                if copied and not near:
+                    keep[r] = False
+            first = last
+    return seeds[keep]
+
+
+@numba.njit(cache=True)
 def _median(values):  # pragma: no cover - compiled
     """The median as numpy takes it: the mean of the middle two of an even count."""
     ordered = np.sort(values)
@@ -473,7 +513,7 @@ def _extend_pair(ix, a, b, rows, max_gap, min_words, threshold, spans, similarit
     width = ix.article_sentences[b + 1] - ix.article_sentences[b] + 1
     seeds = rows[_near_a_seed(rows, width)]
     # In (i, j) order, which partner ranking breaks ties by and clustering needs.
-    seeds = _best_partners(seeds[np.argsort(seeds[:, 0] * width + seeds[:, 1])])
+    seeds = _copied_partners(_best_partners(seeds[np.argsort(seeds[:, 0] * width + seeds[:, 1])]), max_gap + 1)
     grouped, bounds = _passage_groups(ix, a, b, seeds, max_gap + 1, threshold)
     # Candidate passages (at most one per group), in the order of their group's root seed.
     found = np.empty((seeds.shape[0], 6), dtype=np.int64)

@@ -112,13 +112,15 @@ def _verify_range(start: int, end: int) -> list[tuple[Optional[Match], bool]]:
     found: np.ndarray = _shared["found"]  # type: ignore[assignment]
     stories: np.ndarray = _shared["stories"]  # type: ignore[assignment]
     settings: Settings = _shared["settings"]  # type: ignore[assignment]
+    text: Callable[[int], str] = _shared["text"]  # type: ignore[assignment]
     passages = extend(index, pairs[start:end], ranges[start:end], found, settings.max_gap, settings.min_passage_words,
                       settings.sentence_similarity)
     out = []
     for (i, j), pair_passages, story in zip(pairs[start:end].tolist(), passages, stories[start:end].tolist()):
         # Most seeded pairs align no passage: their shingles are not looked up.
         match = (
-            build_match(articles[i], articles[j], shingled[i], shingled[j], pair_passages, settings.min_confidence)
+            build_match(articles[i], articles[j], shingled[i], shingled[j], pair_passages, settings.min_confidence,
+                        text(i), text(j))
             if pair_passages else None
         )
         out.append((match, story))
@@ -173,12 +175,14 @@ def verify_pairs(
     pairs: np.ndarray,
     settings: Settings,
     workers: int = 1,
+    text: Optional[Callable[[int], str]] = None,
 ) -> tuple[np.ndarray, list[tuple[Optional[Match], bool]]]:
     """Seed, extend and score candidate pairs.
 
     ``articles`` may be only part of the corpus (the ends of some candidate pairs, say,
     read back from an index); ``vocabulary`` describes the whole corpus. Articles must be
-    sorted by id and pairs ``(i, j)`` have ``i < j``.
+    sorted by id and pairs ``(i, j)`` have ``i < j``. ``text(k)`` gives article ``k``'s
+    text, when the articles do not hold it.
 
     Returns:
         The pairs that had at least one seed, and for each its match (or ``None`` when
@@ -186,7 +190,7 @@ def verify_pairs(
     """
     index = SentenceIndex.build(shingled, vocabulary)
     offsets, found = batch_seeds(index, pairs, settings.sentence_similarity)
-    return verify_seeded(articles, shingled, index, pairs, offsets, found, settings, workers)
+    return verify_seeded(articles, shingled, index, pairs, offsets, found, settings, workers, text)
 
 
 def verify_seeded(
@@ -198,6 +202,7 @@ def verify_seeded(
     found: np.ndarray,
     settings: Settings,
     workers: int = 1,
+    text: Optional[Callable[[int], str]] = None,
 ) -> tuple[np.ndarray, list[tuple[Optional[Match], bool]]]:
     """Extend and score pairs whose seeds are found: ``verify_pairs`` after seeding.
 
@@ -212,8 +217,9 @@ def verify_seeded(
     # seeded pairs' rows follow each other in ``found``, so one reduceat counts each pair's seeds.
     seeds = np.add.reduceat(found[:, 3], offsets[seeded]) if len(seeded) else np.zeros(0, dtype=np.int64)
     _shared.clear()
-    _shared.update(articles=articles, settings=settings, shingled=shingled, index=index,
-                   pairs=verified_pairs, ranges=seed_ranges, found=found, stories=seeds >= STORY_SEEDS)
+    _shared.update(articles=articles, settings=settings, shingled=shingled, index=index, pairs=verified_pairs,
+                   ranges=seed_ranges, found=found, stories=seeds >= STORY_SEEDS,
+                   text=text or (lambda k: articles[k].text))
     try:
         return verified_pairs, _map_ranges(_verify_range, len(seeded), workers)
     finally:
@@ -250,7 +256,14 @@ class _SpilledTexts:
             data = article.text.encode("utf-8", "surrogatepass")
             self.file.write(data)
             sizes.append(len(data))
+        self.file.flush()
         self.sizes = np.array(sizes, dtype=np.int64)
+        self.starts = np.concatenate(([0], np.cumsum(self.sizes)[:-1])).astype(np.int64)
+
+    def read(self, k: int) -> str:
+        """Article ``k``'s text (by position: forked workers share the file, so no seek)."""
+        data = os.pread(self.file.fileno(), int(self.sizes[k]), int(self.starts[k]))
+        return data.decode("utf-8", "surrogatepass")
 
     def restore(self, articles: Sequence[Article]) -> list[Article]:
         """``articles`` (the same ones, in the same order, without their texts) with their texts; closes the file."""
@@ -325,7 +338,7 @@ def scan_articles(
         del values, ranges, owners
         _return_freed_memory()
     with timer.stage("verify"):
-        verified_pairs, verified = verify_pairs(articles, shingled, vocabulary, candidates.pairs, settings, workers)
+        verified_pairs, verified = verify_pairs(articles, shingled, vocabulary, candidates.pairs, settings, workers, texts.read)
         del shingled, vocabulary, candidates
         _return_freed_memory()
     with timer.stage("trees"):

@@ -19,7 +19,7 @@ import numpy as np
 
 from provenance.align import MIN_SURPRISE, SentencePassage, shared_count
 from provenance.model import Article, Match, Passage
-from provenance.shingle import Shingled
+from provenance.shingle import STOPWORDS, Shingled
 
 # Evidence (weighted shared stems, see align) at which confidence reaches 1 - 1/e.
 EVIDENCE_SCALE = 8.0
@@ -27,6 +27,77 @@ EVIDENCE_SCALE = 8.0
 DIRECTION_MARGIN = 0.05
 # Coverage asymmetry above this contradicts dates that say otherwise.
 CONFLICT_MARGIN = 0.2
+
+
+# Characters that close a sentence or a quotation after its last word, and that open one
+# before its first word.
+_CLOSERS = frozenset('.!?…:;)]}"\'”’»')
+_OPENERS = frozenset('([{"\'“‘«¿¡')
+# Spaces inside a line (a line break ends a sentence, so a span never grows across one).
+_INLINE_SPACE = frozenset(" \t\xa0")
+
+
+def _is_function_word(word: str) -> bool:
+    """A word the shingles leave out (see ``shingle.stem_hash``): a stopword or a single letter."""
+    lower = word.lower()
+    return lower in STOPWORDS or (len(word) == 1 and not word.isdigit())
+
+
+def snap_to_sentence(text: str, start: int, end: int) -> tuple[int, int]:
+    """``[start, end)`` grown over what its first and last sentence hold besides content words.
+
+    A passage's character span runs from content word to content word, which leaves out the
+    function words that open its first sentence ("The", "It is") and those and the punctuation
+    that close its last ("with you!", ``)."``). A copied sentence is claimed whole: the span
+    takes the function words before its first word, back to the sentence's start or to a
+    content word, with their opening quotes or brackets; and after its last word, function
+    words only if the sentence's closing punctuation follows them, and that punctuation.
+    """
+    return _snap_start(text, start), _snap_end(text, end)
+
+
+def _word_before(text: str, at: int) -> tuple[int, int]:
+    """The letters-only word ending at ``at`` past inline spaces: ``(start, end)``, empty if none."""
+    end = at
+    while end > 0 and text[end - 1] in _INLINE_SPACE:
+        end -= 1
+    start = end
+    while start > 0 and text[start - 1].isalpha():
+        start -= 1
+    # A whole word: what precedes it is the line's start, a space or an opening mark.
+    if end == at or (start > 0 and not (text[start - 1] in _INLINE_SPACE or text[start - 1] in _OPENERS or text[start - 1] in "\r\n")):
+        return at, at
+    return start, end
+
+
+def _snap_start(text: str, start: int) -> int:
+    while True:
+        first = start
+        while first > 0 and text[first - 1] in _OPENERS:
+            first -= 1
+        word_start, word_end = _word_before(text, first)
+        if word_start == word_end or not _is_function_word(text[word_start:word_end]):
+            return first
+        start = word_start
+
+
+def _snap_end(text: str, end: int) -> int:
+    at = end
+    while True:
+        after = at
+        while after < len(text) and text[after] in _INLINE_SPACE:
+            after += 1
+        if after < len(text) and text[after] in _CLOSERS:
+            at = after
+            while at < len(text) and text[at] in _CLOSERS:
+                at += 1
+            return at
+        word_end = after
+        while word_end < len(text) and text[word_end].isalpha():
+            word_end += 1
+        if word_end == after or not _is_function_word(text[after:word_end]):
+            return end  # the sentence goes on past content words (or ends without punctuation)
+        at = word_end
 
 
 @numba.njit(cache=True)
@@ -148,8 +219,13 @@ def build_match(
     b_shingled: Shingled,
     passages: list[SentencePassage],
     min_confidence: float,
+    a_text: str,
+    b_text: str,
 ) -> Optional[Match]:
     """Turn the aligned passages of ``a`` and ``b`` into a directed match.
+
+    ``a_text`` and ``b_text`` are the articles' texts (a scan keeps them out of its articles
+    while it verifies).
 
     Returns:
         The match, or ``None`` if the evidence is below ``min_confidence``.
@@ -160,8 +236,9 @@ def build_match(
     if sure < min_confidence:
         return None
     sentences = np.array([(p.a_start, p.a_end, p.b_start, p.b_end) for p in passages], dtype=np.int64)
-    a_spans = char_spans(a_shingled, b_shingled, sentences)
-    b_spans = char_spans(b_shingled, a_shingled, np.ascontiguousarray(sentences[:, [2, 3, 0, 1]]))
+    a_spans = [snap_to_sentence(a_text, *span) for span in char_spans(a_shingled, b_shingled, sentences)]
+    b_spans = [snap_to_sentence(b_text, *span)
+               for span in char_spans(b_shingled, a_shingled, np.ascontiguousarray(sentences[:, [2, 3, 0, 1]]))]
     a_cover, b_cover = coverage(a_spans, a.length), coverage(b_spans, b.length)
     by_dates, by_text = _date_order(a, b), _text_order(a, b, a_cover, b_cover)
     conflict = by_dates != 0 and by_text != 0 and by_dates != by_text and abs(a_cover - b_cover) >= CONFLICT_MARGIN

@@ -89,6 +89,27 @@ def test_sentence_repeated_in_its_own_article_does_not_stretch_the_passage():
     assert [(p.a_start, p.a_end, p.b_start, p.b_end, p.seeds) for p in passages] == [(10, 15, 2, 7, 5)]
 
 
+def test_copied_sentence_does_not_reach_back_to_a_phrase_its_source_used_before():
+    # The source names its regulation in a long sentence, then heads the copied paragraph with
+    # it. The copied heading is contained in the long sentence too, but it is a copy of the
+    # heading: the passage starts there, not back at the long sentence.
+    heading = "Regulation 882 on official feed controls and hygiene. "
+    source = (
+        "Farm unions spent the winter arguing that regulation 882 and its official feed controls burden "
+        "small dairies, cheese makers, beekeepers and orchard cooperatives across mountain valleys far more "
+        "than supermarket suppliers. "
+        + _filler("alpha", 0, 5) + " " + heading + STORY
+    )
+    copy = (
+        "Our county bulletin covers harvest prices, school sports and the weather. "
+        + heading + STORY
+        + "Next week the bulletin turns to the autumn fair and its pumpkin contest. "
+    )
+    index = _index(source, copy, OTHER)
+    passages = align_pair(index, 0, 1, 0.35, 3, 15)
+    assert [(p.a_start, p.a_end, p.b_start, p.b_end) for p in passages] == [(6, 12, 1, 7)]
+
+
 def test_log10_tail_is_the_hypergeometric_upper_tail():
     # 2 of 4 items marked, 2 drawn: both marked with chance 1/6.
     assert math.isclose(_log10_tail(4, 2, 2, 2), math.log10(1 / 6))
@@ -297,6 +318,20 @@ def _top_ranked_reference(keys, scores, k):
     return mask
 
 
+def _copied_partners_reference(found, reach):
+    from provenance.align import VERBATIM_SCORE
+
+    keep = np.ones(len(found), dtype=bool)
+    copied = found[:, 2] >= VERBATIM_SCORE
+    for column in range(2):
+        same = found[:, column][:, None] == found[:, column][None, :]
+        near = np.abs(found[:, 1 - column][:, None] - found[:, 1 - column][None, :]) <= reach
+        has_copy = (same & copied[None, :]).any(axis=1)
+        near_copy = (same & near & copied[None, :]).any(axis=1)
+        keep &= copied | ~has_copy | near_copy
+    return found[keep]
+
+
 def _trim_reference(group):
     from provenance.align import TRIM_RATIO
 
@@ -358,6 +393,7 @@ def _extend_reference(index, a, b, found, max_gap, min_words, threshold):
     found = found[np.lexsort((found[:, 1], found[:, 0]))]
     partners = _top_ranked_reference(found[:, 0], found[:, 2], MAX_PARTNERS)
     found = found[partners & _top_ranked_reference(found[:, 1], found[:, 2], MAX_PARTNERS)]
+    found = _copied_partners_reference(found, max_gap + 1)
     passages, surprising = [], []
     # Each group less its repeats, grouped again.
     groups = [

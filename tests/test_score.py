@@ -6,7 +6,7 @@ import numpy as np
 
 from provenance.align import MIN_SURPRISE, SentencePassage
 from provenance.model import Article
-from provenance.score import build_match, confidence, coverage, jaccard, relation
+from provenance.score import build_match, confidence, coverage, jaccard, relation, snap_to_sentence
 from provenance.shingle import shingle_text
 
 
@@ -36,7 +36,7 @@ def _match(a_date=None, b_date=None):
     a = Article("a", LONG, "a", published=a_date, published_from="metadata" if a_date else None)
     b = Article("b", SHORT, "b", published=b_date, published_from="metadata" if b_date else None)
     passage = SentencePassage(0, 3, 0, 2, seeds=3, similarity=0.9, size=30)
-    return build_match(a, b, shingle_text(LONG), shingle_text(SHORT), [passage], 0.5)
+    return build_match(a, b, shingle_text(LONG), shingle_text(SHORT), [passage], 0.5, LONG, SHORT)
 
 
 def test_condensed_copy_is_derived_without_dates():
@@ -56,7 +56,7 @@ def test_dates_decide_direction_and_conflict_is_flagged():
 def test_low_evidence_is_not_a_match():
     a, b = Article("a", LONG, "a"), Article("b", SHORT, "b")
     weak = SentencePassage(0, 1, 0, 1, seeds=1, similarity=0.4, size=5)
-    assert build_match(a, b, shingle_text(LONG), shingle_text(SHORT), [weak], 0.5) is None
+    assert build_match(a, b, shingle_text(LONG), shingle_text(SHORT), [weak], 0.5, LONG, SHORT) is None
 
 
 def test_confidence_from_evidence_or_surprise():
@@ -67,3 +67,29 @@ def test_confidence_from_evidence_or_surprise():
     assert confidence([SentencePassage(0, 1, 0, 1, 1, 0.4, 15, surprise=2 * MIN_SURPRISE)]) == 0.75
     # A whole-article copy: no surprise (negative), its evidence decides.
     assert confidence([SentencePassage(0, 5, 0, 5, 5, 1.0, 40, surprise=-1.4)]) > 0.99
+
+
+def _snapped(text: str, first: str, last: str) -> str:
+    start, end = text.index(first), text.index(last) + len(last)
+    return text[slice(*snap_to_sentence(text, start, end))]
+
+
+def test_snap_takes_the_function_words_and_punctuation_of_a_whole_sentence():
+    text = "Intro here. The doctors said it works for you. Next one."
+    assert _snapped(text, "doctors", "works") == "The doctors said it works for you."
+
+
+def test_snap_takes_quotes_and_brackets_around_the_sentence():
+    text = 'He said: "The cure works well" (with the trial results). Then more.'
+    assert _snapped(text, "cure", "well") == '"The cure works well"'
+    assert _snapped(text, "trial", "results") == "(with the trial results)."
+
+
+def test_snap_stops_at_content_words_and_sentence_bounds():
+    # Not back past a content word ("inspected"), nor forward to punctuation behind one ("today").
+    text = "Officials inspected the bridge and reopened it today. A new line."
+    assert _snapped(text, "bridge", "reopened") == "the bridge and reopened"
+    # Not back across a sentence end or a line break, nor into a glued abbreviation.
+    assert _snapped("Stop.\nThe plan is set.", "plan", "set") == "The plan is set."
+    assert _snapped("U.S.The best plan", "best", "plan") == "best plan"
+    assert _snapped("x", "x", "x") == "x"
