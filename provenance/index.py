@@ -75,7 +75,7 @@ from provenance.ingest import DEFAULT_FIELDS, MAX_ARTICLE_CHARS, Fields, read_co
 from provenance.model import Article, Report, Skipped
 from provenance.pipeline import conclude, no_articles_message, shingle_articles, signature_inputs, verify_pairs
 from provenance.settings import Settings
-from provenance.shingle import Shingled, Vocabulary, shingle_text
+from provenance.shingle import FlatShingles, Shingled, Vocabulary, shingle_text
 from provenance.signatures import sign_ranges
 
 FORMAT_VERSION = 2
@@ -450,13 +450,15 @@ class Index:
         Returns:
             uint32 ``(windows, num_perm)`` signatures and each window's position in ``shingled``.
         """
-        stems = np.unique(np.concatenate([s.stems for s in shingled])) if shingled else np.zeros(0, np.uint64)
+        stems = Vocabulary.build(shingled).stems  # the distinct stems, counted in one compiled pass
         df = self._stem_df(stems)
         extra = 0
         if batch_vocabulary is not None:
             df = df + batch_vocabulary.frequency(stems)
             extra = batch_vocabulary.articles
-        vocabulary = Vocabulary(stems=stems, df=df, articles=self.size + extra)
+        return self._sign_with(shingled, Vocabulary(stems=stems, df=df, articles=self.size + extra))
+
+    def _sign_with(self, shingled: Sequence[Shingled], vocabulary: Vocabulary) -> tuple[np.ndarray, np.ndarray]:
         values, ranges, owners = signature_inputs(shingled, vocabulary, self.settings)
         return sign_ranges(values, ranges, self.settings.num_perm, self.settings.seed), owners
 
@@ -500,14 +502,16 @@ class Index:
                 continue
             with self.transaction():
                 known = self._known([a.id for a in batch])  # again, under the lock: another writer may have been first
-                fresh = [(k, s) for k, s in zip(todo, shingled) if known.get(batch[k].id, (None, None))[1] != hashes[k]]
-                taken = {k for k, _ in fresh}
+                # Positions in ``todo`` (and ``shingled``) of the articles still to store.
+                fresh = [p for p, k in enumerate(todo) if known.get(batch[k].id, (None, None))[1] != hashes[k]]
+                taken = {todo[p] for p in fresh}
                 unchanged.extend(a.id for k, a in enumerate(batch) if k not in taken)
-                replaced = [known[batch[k].id][0] for k, _ in fresh if batch[k].id in known]
+                replaced = [known[batch[todo[p]].id][0] for p in fresh if batch[todo[p]].id in known]
                 self._remove(replaced)
-                self._store([batch[k] for k, _ in fresh], [hashes[k] for k, _ in fresh], [s for _, s in fresh])
-            for k, _ in fresh:
-                (updated if batch[k].id in known else added).append(batch[k].id)
+                self._store([batch[todo[p]] for p in fresh], [hashes[todo[p]] for p in fresh],
+                            shingled.take(np.array(fresh, dtype=np.int64)))
+            for p in fresh:
+                (updated if batch[todo[p]].id in known else added).append(batch[todo[p]].id)
             self.merge_segments()
             if progress:
                 progress(min(start + batch_size, len(ordered)), len(ordered))
@@ -526,15 +530,15 @@ class Index:
             out.update((row[0], (row[1], row[2])) for row in self.connection.execute(query, chunk))
         return out
 
-    def _adjust_df(self, stems: np.ndarray, delta: np.ndarray) -> None:
-        """Add ``delta`` to the df of each distinct stem (inside the caller's transaction)."""
+    def _adjust_df(self, stems: np.ndarray, delta: np.ndarray) -> np.ndarray:
+        """Add ``delta`` to the df of each distinct stem (inside the caller's transaction); returns the new df."""
         if len(stems) == 0:
-            return
-        current = self._stem_df(stems)
-        new = current + delta
+            return np.zeros(0, dtype=np.int64)
+        new = self._stem_df(stems) + delta
         c = self.connection
         c.executemany("INSERT OR REPLACE INTO df VALUES (?, ?)", zip(_signed(stems[new > 0]).tolist(), new[new > 0].tolist()))
         c.executemany("DELETE FROM df WHERE stem = ?", zip(_signed(stems[new <= 0]).tolist()))
+        return new
 
     def _set_size(self, size: int) -> None:
         self.connection.execute("UPDATE meta SET value = ? WHERE key = 'articles'", (str(size),))
@@ -561,16 +565,15 @@ class Index:
                 c.execute(f"DELETE FROM {table} WHERE article = ?", (number,))
         self._set_size(self.size - len(numbers))
 
-    def _store(self, batch: list[Article], hashes: list[str], shingled: list[Shingled]) -> None:
+    def _store(self, batch: list[Article], hashes: list[str], shingled: FlatShingles) -> None:
         """Count, sign and insert a batch, inside the caller's transaction."""
         if not batch:
             return
-        stems = np.concatenate([s.stems for s in shingled])
-        distinct, counts = np.unique(stems, return_counts=True)
-        self._adjust_df(distinct, counts.astype(np.int64))
+        counted = Vocabulary.build(shingled)
+        df = self._adjust_df(counted.stems, counted.df)
         self._set_size(self.size + len(batch))
         # Signed with the df of the index *including* this batch: a one-batch build equals a plain scan.
-        signatures, owners = self.sign(shingled)
+        signatures, owners = self._sign_with(shingled, Vocabulary(stems=counted.stems, df=df, articles=self.size))
         self.write_signed(batch, hashes, signatures, owners)
 
     def write_signed(self, batch: Sequence[Article], hashes: Sequence[str], signatures: np.ndarray, owners: np.ndarray) -> list[int]:
