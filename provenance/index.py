@@ -730,7 +730,7 @@ def _match_indexed(index: Index, articles: Sequence[Article], skipped: Sequence[
     corpus = [article for article, _ in loaded]
     local = np.array(sorted(tuple(sorted((position[a], position[b]))) for a, b in pairs), dtype=np.int64).reshape(-1, 2)
     shingled = shingle_articles(corpus, workers)
-    vocabulary = index.vocabulary(np.concatenate([s.stems for s in shingled]) if shingled else np.zeros(0, np.uint64))
+    vocabulary = index.vocabulary(Vocabulary.build(shingled).stems)
     verified_pairs, verified = verify_pairs(corpus, shingled, vocabulary, local, settings, workers)
     matches, trees, stories = conclude(corpus, verified_pairs, verified)
     timings.append(("verify", round(time.perf_counter() - began, 4)))
