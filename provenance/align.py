@@ -295,19 +295,27 @@ def concentration(ix, a, b, a0, a1, b0, b1):  # pragma: no cover - compiled
 def _top_ranked(seeds, column, k):  # pragma: no cover - compiled
     """Mask of seeds among the ``k`` best-scored of those with their sentence in ``column``
     (ties: the earlier seed first)."""
-    n = seeds.shape[0]
-    keep = np.zeros(n, dtype=np.bool_)
-    by_sentence = np.argsort(seeds[:, column], kind="mergesort")
-    first = 0
-    while first < n:
-        last = first + 1
-        while last < n and seeds[by_sentence[last], column] == seeds[by_sentence[first], column]:
-            last += 1
-        run = by_sentence[first:last]
+    keep = np.zeros(seeds.shape[0], dtype=np.bool_)
+    by_sentence, bounds = _sentence_runs(seeds, column)
+    for r in range(bounds.shape[0] - 1):
+        run = by_sentence[bounds[r] : bounds[r + 1]]
         best = run[np.argsort(-seeds[run, 2], kind="mergesort")]
         keep[best[:k]] = True
-        first = last
     return keep
+
+
+@numba.njit(cache=True)
+def _sentence_runs(seeds, column):  # pragma: no cover - compiled
+    """Seeds in the order of their sentence in ``column`` (stable), and where each sentence's run begins (then the end)."""
+    n = seeds.shape[0]
+    by_sentence = np.argsort(seeds[:, column], kind="mergesort")
+    bounds = np.zeros(n + 1, dtype=np.int64)
+    runs = 0
+    for x in range(1, n + 1):
+        if x == n or seeds[by_sentence[x], column] != seeds[by_sentence[x - 1], column]:
+            runs += 1
+            bounds[runs] = x
+    return by_sentence, bounds[: runs + 1]
 
 
 @numba.njit(cache=True)
@@ -334,26 +342,21 @@ def _copied_partners(seeds, reach):  # pragma: no cover - compiled
     n = seeds.shape[0]
     keep = np.ones(n, dtype=np.bool_)
     for column in range(2):
-        by_sentence = np.argsort(seeds[:, column], kind="mergesort")
-        first = 0
-        while first < n:
-            last = first + 1
-            while last < n and seeds[by_sentence[last], column] == seeds[by_sentence[first], column]:
-                last += 1
+        by_sentence, bounds = _sentence_runs(seeds, column)
+        for run in range(bounds.shape[0] - 1):
             # One sentence's partners: few (``_best_partners`` keeps MAX_PARTNERS).
-            for x in range(first, last):
+            for x in range(bounds[run], bounds[run + 1]):
                 r = by_sentence[x]
                 if seeds[r, 2] >= VERBATIM_SCORE:
                     continue
                 copied, near = False, False
-                for y in range(first, last):
+                for y in range(bounds[run], bounds[run + 1]):
                     q = by_sentence[y]
                     if seeds[q, 2] >= VERBATIM_SCORE:
                         copied = True
                         near = near or abs(seeds[q, 1 - column] - seeds[r, 1 - column]) <= reach
                 if copied and not near:
                     keep[r] = False
-            first = last
     return seeds[keep]
 
 
