@@ -244,8 +244,8 @@ Progress = Callable[[str, float], None]
 class _SpilledTexts:
     """Articles' texts in a temporary file, in order, until they are read back.
 
-    After shingling, a corpus's texts are the largest thing a scan holds that it does
-    not read: only the report shows them.
+    After shingling, a corpus's texts are the largest thing a scan holds that it hardly
+    reads: scoring reads the two texts of a pair with passages (``read``), the report shows them.
     """
 
     def __init__(self, articles: Sequence[Article]) -> None:
@@ -298,7 +298,7 @@ def scan_articles(
     links two articles.
 
     From shingling until the report is assembled, the texts wait in a temporary file
-    (``_SpilledTexts``): nothing in between reads them. They leave memory only if the
+    (``_SpilledTexts``): in between, only scoring reads a pair's two. They leave memory only if the
     caller holds none of them, as when ``articles`` is ``handed_over(a_list)`` (what
     ``scan`` passes).
 
