@@ -19,7 +19,7 @@ import numpy as np
 
 from provenance.align import MIN_SURPRISE, SentencePassage, shared_count
 from provenance.model import Article, Match, Passage
-from provenance.shingle import STOPWORDS, Shingled
+from provenance.shingle import Shingled, is_function_word
 
 # Evidence (weighted shared stems, see align) at which confidence reaches 1 - 1/e.
 EVIDENCE_SCALE = 8.0
@@ -35,12 +35,6 @@ _CLOSERS = frozenset('.!?…:;)]}"\'”’»')
 _OPENERS = frozenset('([{"\'“‘«¿¡')
 # Spaces inside a line (a line break ends a sentence, so a span never grows across one).
 _INLINE_SPACE = frozenset(" \t\xa0")
-
-
-def _is_function_word(word: str) -> bool:
-    """A word the shingles leave out (see ``shingle.stem_hash``): a stopword or a single letter."""
-    lower = word.lower()
-    return lower in STOPWORDS or (len(word) == 1 and not word.isdigit())
 
 
 def snap_to_sentence(text: str, start: int, end: int) -> tuple[int, int]:
@@ -76,7 +70,7 @@ def _snap_start(text: str, start: int) -> int:
         while first > 0 and text[first - 1] in _OPENERS:
             first -= 1
         word_start, word_end = _word_before(text, first)
-        if word_start == word_end or not _is_function_word(text[word_start:word_end]):
+        if word_start == word_end or not is_function_word(text[word_start:word_end].lower()):
             return first
         start = word_start
 
@@ -95,7 +89,7 @@ def _snap_end(text: str, end: int) -> int:
         word_end = after
         while word_end < len(text) and text[word_end].isalpha():
             word_end += 1
-        if word_end == after or not _is_function_word(text[after:word_end]):
+        if word_end == after or not is_function_word(text[after:word_end].lower()):
             return end  # the sentence goes on past content words (or ends without punctuation)
         at = word_end
 

@@ -62,9 +62,14 @@ MAX_SENTENCE_WORDS = 40
 _stemmer = snowballstemmer.stemmer("english")
 
 
+def is_function_word(word: str) -> bool:
+    """Whether a (lower-case) token is left out of the shingles: a stopword or a single letter."""
+    return word in STOPWORDS or (len(word) == 1 and not word.isdigit())
+
+
 def stem_hash(word: str) -> int:
     """The shingle of one token: 64-bit xxh3 of its stem; 0 for a stopword or a single letter."""
-    if word in STOPWORDS or (len(word) == 1 and not word.isdigit()):
+    if is_function_word(word):
         return 0
     return xxhash.xxh3_64_intdigest(_stemmer.stemWord(word).encode("utf-8")) or 1
 
