@@ -242,15 +242,24 @@ def _log10_tail(total, marked, drawn, hits):  # pragma: no cover - compiled
     if hits > top:
         return -math.inf
     base = math.lgamma(total + 1) - math.lgamma(drawn + 1) - math.lgamma(total - drawn + 1)
-    terms = np.empty(top - hits + 1)
-    for x in range(hits, top + 1):
-        terms[x - hits] = (
-            math.lgamma(marked + 1) - math.lgamma(x + 1) - math.lgamma(marked - x + 1)
-            + math.lgamma(total - marked + 1) - math.lgamma(drawn - x + 1) - math.lgamma(total - marked - drawn + x + 1)
-            - base
-        )
-    peak = terms.max()
-    return min(0.0, (peak + math.log(np.exp(terms - peak).sum())) / math.log(10.0))
+    # The first term's log, then each next one from the ratio of neighbours, summed relative to
+    # the largest so far. The terms rise to the mode and then fall (the distribution is
+    # log-concave), so once one is e^-40 under the largest, the rest add under 1e-14 of the sum.
+    term = (
+        math.lgamma(marked + 1) - math.lgamma(hits + 1) - math.lgamma(marked - hits + 1)
+        + math.lgamma(total - marked + 1) - math.lgamma(drawn - hits + 1) - math.lgamma(total - marked - drawn + hits + 1)
+        - base
+    )
+    peak, relative = term, 1.0
+    for x in range(hits, top):
+        term += math.log((marked - x) * (drawn - x) / ((x + 1.0) * (total - marked - drawn + x + 1.0)))
+        if term > peak:
+            relative, peak = relative * math.exp(peak - term) + 1.0, term
+        else:
+            relative += math.exp(term - peak)
+            if term < peak - 40.0:
+                break
+    return min(0.0, (peak + math.log(relative)) / math.log(10.0))
 
 
 @numba.njit(cache=True)
