@@ -7,7 +7,8 @@ each other in both articles join one passage, which survives reordering, inserti
 deletions; a sentence its own article repeats joins once, where it lines up with the rest)
 and **filtering** (passages that overlap are resolved, passages too small or
 too faint to be evidence are dropped, unless their shared stems gather in them far beyond
-chance: ``concentration``). Passages are in sentence units; ``score`` maps them to
+chance: ``concentration``, as they lie or once **grown** over the sentences around their
+seeds, ``_grow``). Passages are in sentence units; ``score`` maps them to
 character spans of the original texts. All of it runs compiled, a range of pairs per call.
 """
 
@@ -246,15 +247,24 @@ def _log10_tail(total, marked, drawn, hits):  # pragma: no cover - compiled
     if hits > top:
         return -math.inf
     base = math.lgamma(total + 1) - math.lgamma(drawn + 1) - math.lgamma(total - drawn + 1)
-    terms = np.empty(top - hits + 1)
-    for x in range(hits, top + 1):
-        terms[x - hits] = (
-            math.lgamma(marked + 1) - math.lgamma(x + 1) - math.lgamma(marked - x + 1)
-            + math.lgamma(total - marked + 1) - math.lgamma(drawn - x + 1) - math.lgamma(total - marked - drawn + x + 1)
-            - base
-        )
-    peak = terms.max()
-    return min(0.0, (peak + math.log(np.exp(terms - peak).sum())) / math.log(10.0))
+    # The first term's log, then each next one from the ratio of neighbours, summed relative to
+    # the largest so far. The terms rise to the mode and then fall (the distribution is
+    # log-concave), so once one is e^-40 under the largest, the rest add under 1e-14 of the sum.
+    term = (
+        math.lgamma(marked + 1) - math.lgamma(hits + 1) - math.lgamma(marked - hits + 1)
+        + math.lgamma(total - marked + 1) - math.lgamma(drawn - hits + 1) - math.lgamma(total - marked - drawn + hits + 1)
+        - base
+    )
+    peak, relative = term, 1.0
+    for x in range(hits, top):
+        term += math.log((marked - x) * (drawn - x) / ((x + 1.0) * (total - marked - drawn + x + 1.0)))
+        if term > peak:
+            relative, peak = relative * math.exp(peak - term) + 1.0, term
+        else:
+            relative += math.exp(term - peak)
+            if term < peak - 40.0:
+                break
+    return min(0.0, (peak + math.log(relative)) / math.log(10.0))
 
 
 @numba.njit(cache=True)
@@ -284,11 +294,161 @@ def concentration(ix, a, b, a0, a1, b0, b1):  # pragma: no cover - compiled
     shared = shared_count(span_a, span_b)
     # Stems of each span found anywhere in the other article.
     a_in_b, b_in_a = shared_count(span_a, stems_b), shared_count(span_b, stems_a)
-    tail_a = _log10_tail(stems_a.shape[0], span_a.shape[0], b_in_a, shared)
-    tail_b = _log10_tail(stems_b.shape[0], span_b.shape[0], a_in_b, shared)
     sentences_a = ix.article_sentences[a + 1] - ix.article_sentences[a]
     sentences_b = ix.article_sentences[b + 1] - ix.article_sentences[b]
-    return -(tail_b if tail_b < tail_a else tail_a) - math.log10(max(1, sentences_a * sentences_b))
+    return _surprise(stems_a.shape[0], stems_b.shape[0], span_a.shape[0], span_b.shape[0], shared, a_in_b, b_in_a,
+                     math.log10(max(1, sentences_a * sentences_b)))
+
+
+@numba.njit(cache=True)
+def _fit(stems_a, stems_b, span_a, span_b, shared, a_in_b, b_in_a):  # pragma: no cover - compiled
+    """``-log10`` of the product of ``_surprise``'s two tails: how unlikely it is that both sides gather
+    their shared stems this tightly, were they independent."""
+    tail_a = _log10_tail(stems_a, span_a, b_in_a, shared)
+    tail_b = _log10_tail(stems_b, span_b, a_in_b, shared)
+    return -(tail_a + tail_b)
+
+
+@numba.njit(cache=True)
+def _surprise(stems_a, stems_b, span_a, span_b, shared, a_in_b, b_in_a, chances):  # pragma: no cover - compiled
+    """``concentration`` from its counts: each article's plain stems, each span's, the spans' shared
+    ones, each span's found anywhere in the other article; ``chances`` is ``log10`` of the places tried."""
+    tail_a = _log10_tail(stems_a, span_a, b_in_a, shared)
+    tail_b = _log10_tail(stems_b, span_b, a_in_b, shared)
+    return -(tail_b if tail_b < tail_a else tail_a) - chances
+
+
+@numba.njit(cache=True)
+def _box_ids(ix, article, first, last, stems):  # pragma: no cover - compiled
+    """Per plain entry of sentences ``[first, last)`` of an article, its stem's rank in ``stems`` (sorted,
+    holding them all), and where each sentence's entries begin."""
+    base = ix.article_sentences[article]
+    lo, hi = ix.sentence_offsets[base + first], ix.sentence_offsets[base + last]
+    ids = np.empty(hi - lo, dtype=np.int64)
+    starts = np.zeros(last - first + 1, dtype=np.int64)
+    n = 0
+    for k in range(first, last):
+        for t in range(ix.sentence_offsets[base + k], ix.sentence_offsets[base + k + 1]):
+            if ix.plain[t]:
+                ids[n] = np.searchsorted(stems, ix.hashes[t])
+                n += 1
+        starts[k - first + 1] = n
+    return ids[:n], starts
+
+
+@numba.njit(cache=True)
+def _grow(ix, a, b, a0, a1, b0, b1, reach):  # pragma: no cover - compiled
+    """The span around ``[a0, a1) x [b0, b1)`` where the two articles' shared stems gather most, and its surprise.
+
+    Random obfuscation moves words across sentence boundaries: a copied run's sentences
+    become fragments, and few of them (often one) reach the seeding threshold. Its seeds
+    then stand for a span too small to be evidence, though the sentences around them
+    share the rest of its words. So the span is widened by ``reach`` sentences at each
+    end of each side, where it holds all of a short copy on both sides at once, and then
+    narrowed one end sentence at a time, always where that makes the span fit the copy
+    best, until no end can go without a worse fit: a sentence that shares nothing with the
+    other side goes, a copied one stays. The seeds' own sentences always stay. The fit
+    (``_fit``) is how unlikely both sides' gathering is together, not ``concentration``'s
+    more concentrated side alone, which a span padded with unrelated sentences on its
+    other side would leave as it is. (PAN 2013 training, listed pairs given: overall
+    plagdet 0.875 with this fit, 0.869 narrowing on the less concentrated side, 0.872 on
+    ``concentration``.)
+
+    The span is chosen among the ``(reach + 1) ** 4`` that hold the seeds' and lie in the
+    widened one, so its surprise is lowered by ``log10`` of their number (Bonferroni): the
+    best of many spans is less of a surprise than one.
+
+    Each span tried is scored from counts kept as the span narrows (the integers
+    ``concentration`` counts, so the same values): per stem of the widened span, in how
+    many of the span's sentences of each side it is a plain word. The surprise returned
+    is ``concentration``'s of the span found, less the correction.
+    """
+    n_a = ix.article_sentences[a + 1] - ix.article_sentences[a]
+    n_b = ix.article_sentences[b + 1] - ix.article_sentences[b]
+    c0, c1, d0, d1 = max(0, a0 - reach), min(n_a, a1 + reach), max(0, b0 - reach), min(n_b, b1 + reach)
+    stems_a = ix.plain_stems[ix.plain_offsets[a] : ix.plain_offsets[a + 1]]
+    stems_b = ix.plain_stems[ix.plain_offsets[b] : ix.plain_offsets[b + 1]]
+    base_a, base_b = ix.article_sentences[a], ix.article_sentences[b]
+    # The widened span's plain stems, both sides, as local ids.
+    lo_a, hi_a = ix.sentence_offsets[base_a + c0], ix.sentence_offsets[base_a + c1]
+    lo_b, hi_b = ix.sentence_offsets[base_b + d0], ix.sentence_offsets[base_b + d1]
+    pool = np.concatenate((ix.hashes[lo_a:hi_a][ix.plain[lo_a:hi_a]], ix.hashes[lo_b:hi_b][ix.plain[lo_b:hi_b]]))
+    stems = np.unique(pool)
+    ids_a, starts_a = _box_ids(ix, a, c0, c1, stems)
+    ids_b, starts_b = _box_ids(ix, b, d0, d1, stems)
+    first_a, first_b = c0, d0  # sentence k's ids are ids_a[starts_a[k - first_a] : starts_a[k - first_a + 1]]
+    in_a = np.zeros(stems.shape[0], dtype=np.bool_)
+    in_b = np.zeros(stems.shape[0], dtype=np.bool_)
+    for k in range(stems.shape[0]):
+        x = np.searchsorted(stems_a, stems[k])
+        in_a[k] = x < stems_a.shape[0] and stems_a[x] == stems[k]
+        y = np.searchsorted(stems_b, stems[k])
+        in_b[k] = y < stems_b.shape[0] and stems_b[y] == stems[k]
+    count_a = np.zeros(stems.shape[0], dtype=np.int64)
+    count_b = np.zeros(stems.shape[0], dtype=np.int64)
+    for t in range(ids_a.shape[0]):
+        count_a[ids_a[t]] += 1
+    for t in range(ids_b.shape[0]):
+        count_b[ids_b[t]] += 1
+    size_a, size_b, shared, a_in_b, b_in_a = 0, 0, 0, 0, 0
+    for k in range(stems.shape[0]):
+        size_a += count_a[k] > 0
+        size_b += count_b[k] > 0
+        shared += count_a[k] > 0 and count_b[k] > 0
+        a_in_b += count_a[k] > 0 and in_b[k]
+        b_in_a += count_b[k] > 0 and in_a[k]
+    chances = math.log10(max(1, n_a * n_b))
+    best = _fit(stems_a.shape[0], stems_b.shape[0], size_a, size_b, shared, a_in_b, b_in_a)
+    while True:
+        move, move_surprise = -1, best
+        for m in range(4):
+            # Dropping an end sentence: the stems only it held in its side's span leave.
+            if m == 0 and c0 < a0 or m == 1 and c1 > a1:
+                k = c0 if m == 0 else c1 - 1
+                ids, own, other, in_other = ids_a[starts_a[k - first_a] : starts_a[k - first_a + 1]], count_a, count_b, in_b
+            elif m == 2 and d0 < b0 or m == 3 and d1 > b1:
+                k = d0 if m == 2 else d1 - 1
+                ids, own, other, in_other = ids_b[starts_b[k - first_b] : starts_b[k - first_b + 1]], count_b, count_a, in_a
+            else:
+                continue
+            lost, lost_shared, lost_in_other = 0, 0, 0
+            for t in range(ids.shape[0]):
+                if own[ids[t]] == 1:
+                    lost += 1
+                    lost_shared += other[ids[t]] > 0
+                    lost_in_other += in_other[ids[t]]
+            if m < 2:
+                surprising = _fit(stems_a.shape[0], stems_b.shape[0], size_a - lost, size_b, shared - lost_shared,
+                                  a_in_b - lost_in_other, b_in_a)
+            else:
+                surprising = _fit(stems_a.shape[0], stems_b.shape[0], size_a, size_b - lost, shared - lost_shared,
+                                  a_in_b, b_in_a - lost_in_other)
+            if surprising > move_surprise:
+                move, move_surprise = m, surprising
+        if move < 0:
+            break
+        best = move_surprise
+        if move < 2:
+            k = c0 if move == 0 else c1 - 1
+            ids = ids_a[starts_a[k - first_a] : starts_a[k - first_a + 1]]
+            for t in range(ids.shape[0]):
+                count_a[ids[t]] -= 1
+                if count_a[ids[t]] == 0:
+                    size_a -= 1
+                    shared -= count_b[ids[t]] > 0
+                    a_in_b -= in_b[ids[t]]
+        else:
+            k = d0 if move == 2 else d1 - 1
+            ids = ids_b[starts_b[k - first_b] : starts_b[k - first_b + 1]]
+            for t in range(ids.shape[0]):
+                count_b[ids[t]] -= 1
+                if count_b[ids[t]] == 0:
+                    size_b -= 1
+                    shared -= count_a[ids[t]] > 0
+                    b_in_a -= in_a[ids[t]]
+        c0, c1, d0, d1 = c0 + (move == 0), c1 - (move == 1), d0 + (move == 2), d1 - (move == 3)
+    found = _surprise(stems_a.shape[0], stems_b.shape[0], size_a, size_b, shared, a_in_b, b_in_a, chances)
+    return c0, c1, d0, d1, found - 4 * math.log10(reach + 1)
 
 
 @numba.njit(cache=True)
@@ -523,7 +683,8 @@ def _extend_pair(ix, a, b, rows, max_gap, min_words, threshold, spans, similarit
     found_similarity = np.empty(seeds.shape[0])
     found_surprise = np.empty(seeds.shape[0])
     evident = np.zeros(seeds.shape[0], dtype=np.bool_)
-    count, evident_count = 0, 0
+    faint = np.empty((seeds.shape[0], 5), dtype=np.int64)
+    count, evident_count, n_faint = 0, 0, 0
     for g in range(bounds.shape[0] - 1):
         group = _trim_weak_ends(grouped[bounds[g] : bounds[g + 1]])
         strong = int((group[:, 3] == 1).sum())
@@ -533,19 +694,46 @@ def _extend_pair(ix, a, b, rows, max_gap, min_words, threshold, spans, similarit
         b0, b1 = group[:, 1].min(), group[:, 1].max() + 1
         score, size_a, size_b = span_similarity(ix, a, b, a0, a1, b0, b1)
         # Obfuscation shortens the copy, so only the longer side must reach min_words.
-        if max(size_a, size_b) < min_words or min(size_a, size_b) < min_words // 2:
-            continue
-        surprising = concentration(ix, a, b, a0, a1, b0, b1)
+        small = max(size_a, size_b) < min_words or min(size_a, size_b) < min_words // 2
+        surprising = -math.inf if small else concentration(ix, a, b, a0, a1, b0, b1)
         size = min(size_a, size_b)
-        if _passage_evidence(score, size, strong) >= MIN_PASSAGE_EVIDENCE and score >= MIN_PASSAGE_SIMILARITY:
+        if not small and _passage_evidence(score, size, strong) >= MIN_PASSAGE_EVIDENCE and score >= MIN_PASSAGE_SIMILARITY:
             evident[count] = True
             evident_count += 1
-        elif not (surprising >= MIN_SURPRISE and not _stock_only(ix, a, b, group)):
+            # Its seeds may not reach its ends (a spun copy's outer fragments): the span grown
+            # around them, if more surprising (PAN 2013 training, pairs given, growing on
+            # ``concentration``: random plagdet 0.842 -> 0.853, char recall 0.763 -> 0.796).
+            g0, g1, h0, h1, grown = _grow(ix, a, b, a0, a1, b0, b1, max_gap + 1)
+            if grown > surprising:
+                a0, a1, b0, b1, surprising = g0, g1, h0, h1, grown
+                score, size_a, size_b = span_similarity(ix, a, b, a0, a1, b0, b1)
+                size = min(size_a, size_b)
+        elif _stock_only(ix, a, b, group):
+            continue
+        elif small or surprising < MIN_SURPRISE:
+            # Too small or too faint as its seeds lie: grown later, if the pair needs it.
+            faint[n_faint, 0], faint[n_faint, 1], faint[n_faint, 2], faint[n_faint, 3] = a0, a1, b0, b1
+            faint[n_faint, 4] = strong
+            n_faint += 1
             continue
         found[count, 0], found[count, 1], found[count, 2], found[count, 3] = a0, a1, b0, b1
         found[count, 4], found[count, 5] = strong, size
         found_similarity[count], found_surprise[count] = score, surprising
         count += 1
+    if evident_count == 0:
+        # A pair without a passage of evidence: its faint seed groups, grown over the
+        # sentences around them (``_grow``), are passages where that makes them surprising.
+        for f in range(n_faint):
+            a0, a1, b0, b1, surprising = _grow(ix, a, b, faint[f, 0], faint[f, 1], faint[f, 2], faint[f, 3], max_gap + 1)
+            if surprising < MIN_SURPRISE:
+                continue
+            score, size_a, size_b = span_similarity(ix, a, b, a0, a1, b0, b1)
+            if max(size_a, size_b) < min_words or min(size_a, size_b) < min_words // 2:
+                continue
+            found[count, 0], found[count, 1], found[count, 2], found[count, 3] = a0, a1, b0, b1
+            found[count, 4], found[count, 5] = faint[f, 4], min(size_a, size_b)
+            found_similarity[count], found_surprise[count] = score, surprising
+            count += 1
     # A pair with a passage of evidence is told by it; only a pair without one is rescued
     # by its surprising passages (added to one, they were mostly topic: PAN none precision -0.02).
     chosen = np.flatnonzero(evident[:count]) if evident_count else np.arange(count)
@@ -650,8 +838,10 @@ def extend(
     Per pair: context seeds are kept only next to a seed; a sentence keeps only its
     ``MAX_PARTNERS`` best partners; seeds group into passages (``_passage_groups``), less
     a repeated sentence's far copies (``_drop_repeats``), and their weak ends are trimmed; a passage needs ``min_words`` stems, and enough evidence and
-    similarity or, failing those, ``concentration``; overlapping passages are resolved, and
-    a summary's passages merged (``_merge_condensed``).
+    similarity or, failing those, ``concentration``; a passage of evidence takes the span
+    ``_grow`` finds around it when that is more surprising, and in a pair without one, the
+    groups too small or too faint are grown and kept when that makes them surprising;
+    overlapping passages are resolved, and a summary's passages merged (``_merge_condensed``).
 
     Args:
         index: The corpus's sentence index.

@@ -16,7 +16,7 @@ from typing import Any
 from provenance.errors import SettingsError
 
 # Bump when a change to the algorithms changes results for the same settings.
-ALGORITHM_VERSION = 2  # 2: context seeds, concentration test, equal-evidence tie-break by date
+ALGORITHM_VERSION = 3  # 2: context seeds, concentration test, equal-evidence tie-break by date; 3: grown passages
 
 
 @dataclasses.dataclass(frozen=True)

@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from provenance.align import MIN_SURPRISE, IndexArrays, _log10_tail, align_pair, concentration
-from provenance.sentences import SentenceIndex
+from provenance.sentences import SentenceIndex, batch_seeds
 from provenance.shingle import Vocabulary, shingle_text
 
 STORY = (
@@ -148,6 +148,25 @@ def test_short_rewrite_inside_long_articles_is_rescued_by_its_concentration():
     passages = align_pair(index, 0, 1, 0.35, 3, 15)
     assert [(p.a_start, p.a_end, p.b_start, p.b_end) for p in passages] == [(around, around + 1, around, around + 1)]
     assert passages[0].evidence < 4 and passages[0].surprise >= MIN_SURPRISE
+
+
+def test_copy_spun_into_fragments_is_grown_from_its_one_seed():
+    # Three copied sentences of eight words; the copy drops three of their words and spreads
+    # the rest over five fragments, of which only the first holds three or more stems of one
+    # source sentence: one seed, of too few words. Growth finds the whole run on both sides,
+    # and none of the filler.
+    around = 40
+    words = _filler("cop", 0, 3).replace(".", "").lower().split()
+    fragments = [[0, 1, 2, 3, 4], [5, 6, 8, 9], [7, 10, 16, 17], [11, 12, 18, 19], [13, 14, 20, 21]]
+    copy = " ".join(" ".join(words[k] for k in fragment).capitalize() + "." for fragment in fragments)
+    a = f"{_filler('alp', 0, around)} {_filler('cop', 0, 3)} {_filler('alp', around, around)}"
+    b = f"{_filler('bet', 0, around)} {copy} {_filler('bet', around, around)}"
+    index = _index(a, b)
+    offsets, found = batch_seeds(index, np.array([[0, 1]]), 0.35)
+    assert found[found[:, 3] == 1, :2].tolist() == [[around, around]]
+    (passage,) = align_pair(index, 0, 1, 0.35, 3, 15)
+    assert (passage.a_start, passage.a_end, passage.b_start, passage.b_end) == (around, around + 3, around, around + 5)
+    assert passage.surprise >= MIN_SURPRISE and passage.seeds == 1
 
 
 def test_stock_sentence_is_no_surprise():
@@ -291,6 +310,12 @@ def _span_similarity_reference(index, a, b, a_span, b_span):
 
 
 def _concentration_reference(index, a, b, a_span, b_span):
+    tail_a, tail_b = _tails_reference(index, a, b, a_span, b_span)
+    return -min(tail_a, tail_b) - math.log10(max(1, index.sentences(a) * index.sentences(b)))
+
+
+def _tails_reference(index, a, b, a_span, b_span):
+    """The hypergeometric tails ``concentration`` takes the smaller of, side ``a``'s and side ``b``'s."""
     def article_stems(article):
         return index.plain_stems[index.plain_offsets[article] : index.plain_offsets[article + 1]]
 
@@ -304,9 +329,29 @@ def _concentration_reference(index, a, b, a_span, b_span):
     shared = len(np.intersect1d(span_a, span_b, assume_unique=True))
     a_in_b = len(np.intersect1d(span_a, stems_b, assume_unique=True))
     b_in_a = len(np.intersect1d(span_b, stems_a, assume_unique=True))
-    tail_a = _log10_tail(len(stems_a), len(span_a), b_in_a, shared)
-    tail_b = _log10_tail(len(stems_b), len(span_b), a_in_b, shared)
-    return -min(tail_a, tail_b) - math.log10(max(1, index.sentences(a) * index.sentences(b)))
+    return _log10_tail(len(stems_a), len(span_a), b_in_a, shared), _log10_tail(len(stems_b), len(span_b), a_in_b, shared)
+
+
+def _grow_reference(index, a, b, a_span, b_span, reach):
+    """``_grow`` written plainly: widen by ``reach``, then narrow one end at a time while that is more surprising."""
+    n_a, n_b = index.sentences(a), index.sentences(b)
+    box = [max(0, a_span[0] - reach), min(n_a, a_span[1] + reach), max(0, b_span[0] - reach), min(n_b, b_span[1] + reach)]
+    best = -sum(_tails_reference(index, a, b, tuple(box[:2]), tuple(box[2:])))
+    while True:
+        moves = []
+        for end, step, bound in ((0, 1, a_span[0]), (1, -1, a_span[1]), (2, 1, b_span[0]), (3, -1, b_span[1])):
+            narrowed = list(box)
+            narrowed[end] += step
+            if (narrowed[end] - bound) * step > 0:
+                continue  # a seed's sentence would go
+            moves.append((-sum(_tails_reference(index, a, b, tuple(narrowed[:2]), tuple(narrowed[2:]))), narrowed))
+        # The best fitting move (both sides' surprise together), the first of equals;
+        # none unless it fits better than the span as it is.
+        top = max(moves, key=lambda move: move[0], default=None)
+        if top is None or top[0] <= best:
+            break
+        best, box = next(move for move in moves if move[0] == top[0])
+    return tuple(box[:2]), tuple(box[2:]), _concentration_reference(index, a, b, tuple(box[:2]), tuple(box[2:])) - 4 * math.log10(reach + 1)
 
 
 def _top_ranked_reference(keys, scores, k):
@@ -394,7 +439,7 @@ def _extend_reference(index, a, b, found, max_gap, min_words, threshold):
     partners = _top_ranked_reference(found[:, 0], found[:, 2], MAX_PARTNERS)
     found = found[partners & _top_ranked_reference(found[:, 1], found[:, 2], MAX_PARTNERS)]
     found = _copied_partners_reference(found, max_gap + 1)
-    passages, surprising = [], []
+    passages, surprising, faint = [], [], []
     # Each group less its repeats, grouped again.
     groups = [
         part
@@ -409,15 +454,30 @@ def _extend_reference(index, a, b, found, max_gap, min_words, threshold):
         a_span = (int(group[:, 0].min()), int(group[:, 0].max()) + 1)
         b_span = (int(group[:, 1].min()), int(group[:, 1].max()) + 1)
         similarity, size_a, size_b = _span_similarity_reference(index, a, b, a_span, b_span)
-        if max(size_a, size_b) < min_words or min(size_a, size_b) < min_words // 2:
-            continue
-        surprise = _concentration_reference(index, a, b, a_span, b_span)
+        small = max(size_a, size_b) < min_words or min(size_a, size_b) < min_words // 2
+        surprise = -math.inf if small else _concentration_reference(index, a, b, a_span, b_span)
         passage = SentencePassage(*a_span, *b_span, seeds, similarity, min(size_a, size_b), surprise)
         stock = index.stock[index.article_sentences[a] + group[:, 0]] | index.stock[index.article_sentences[b] + group[:, 1]]
-        if passage.evidence >= MIN_PASSAGE_EVIDENCE and similarity >= MIN_PASSAGE_SIMILARITY:
+        if not small and passage.evidence >= MIN_PASSAGE_EVIDENCE and similarity >= MIN_PASSAGE_SIMILARITY:
+            # An evident passage takes the span its growth finds, if that is more surprising.
+            grown_a, grown_b, grown = _grow_reference(index, a, b, a_span, b_span, max_gap + 1)
+            if grown > surprise:
+                similarity, size_a, size_b = _span_similarity_reference(index, a, b, grown_a, grown_b)
+                passage = SentencePassage(*grown_a, *grown_b, seeds, similarity, min(size_a, size_b), grown)
             passages.append(passage)
-        elif surprise >= MIN_SURPRISE and not stock.all():
+        elif stock.all():
+            continue
+        elif not small and surprise >= MIN_SURPRISE:
             surprising.append(passage)
+        else:
+            faint.append((a_span, b_span, seeds))
+    if not passages:
+        # Faint groups, grown, rescue a pair without a passage of evidence.
+        for a_span, b_span, seeds in faint:
+            a_span, b_span, surprise = _grow_reference(index, a, b, a_span, b_span, max_gap + 1)
+            similarity, size_a, size_b = _span_similarity_reference(index, a, b, a_span, b_span)
+            if surprise >= MIN_SURPRISE and max(size_a, size_b) >= min_words and min(size_a, size_b) >= min_words // 2:
+                surprising.append(SentencePassage(*a_span, *b_span, seeds, similarity, min(size_a, size_b), surprise))
     passages = passages or surprising
     passages.sort(key=lambda p: (-p.seeds, -p.similarity, p.a_start, p.b_start))
     kept = []
