@@ -88,6 +88,17 @@ def test_shingle_articles_puts_fast_and_slow_paths_back_in_order():
         assert_same(got, shingle_text(text))
 
 
+def test_offsets_spilled_to_a_file_read_back_the_same_articles():
+    from provenance.pipeline import _OffsetsOnDisk
+
+    items = [shingle_text(t) for t in TEXTS]
+    spilled = _OffsetsOnDisk.spill(items)
+    assert len(spilled.starts) == len(spilled.ends) == 0  # out of memory ...
+    assert len(spilled) == len(items) and FlatShingles.join(spilled) is spilled
+    for got, want in zip(spilled, items):  # ... and back, article by article
+        assert_same(got, want)
+
+
 def test_vocabulary_ranks_keep_order_and_refuse_unknown_stems():
     items = [shingle_text(t) for t in TEXTS]
     vocabulary = Vocabulary.build(items)
