@@ -111,6 +111,12 @@ def _stock_sentences(stems: np.ndarray, hashes: np.ndarray, sentence_offsets: np
     return stock
 
 
+def ranked(stems: np.ndarray, vocabulary: Vocabulary) -> np.ndarray:
+    """Stems as uint32 vocabulary ranks: uint64 hashes ranked, uint32 ones taken as ranks already
+    (a scan ranks its corpus's shingles once the windows are cut, ``pipeline.scan_articles``)."""
+    return stems if stems.dtype == np.uint32 else vocabulary.ranks(stems)
+
+
 @dataclasses.dataclass(frozen=True)
 class SentenceIndex:
     """Every article's sentences as sets of content stems, in flat arrays, for batch seeding.
@@ -158,7 +164,7 @@ class SentenceIndex:
                        np.zeros(0, bool), np.zeros(0), np.zeros(0, bool), empty_u, np.zeros(1, np.int64), np.zeros(0, bool))
         flat = FlatShingles.join(shingled)
         flat_h, flat_e, sentence_offsets, article_sentences, sorted_h, sorted_s, sorted_p = _index_sentences(
-            vocabulary.ranks(flat.hashes), flat.entity, flat.offsets, flat.sentence_starts, flat.sentence_offsets
+            ranked(flat.hashes, vocabulary), flat.entity, flat.offsets, flat.sentence_starts, flat.sentence_offsets
         )
         # A view of the first entries: the slack past them is the words a sentence repeats, a few in a hundred.
         flat_h, flat_e = flat_h[: sentence_offsets[-1]], flat_e[: sentence_offsets[-1]]

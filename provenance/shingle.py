@@ -89,7 +89,8 @@ class Shingled:
     Offsets are int32: an article holds at most ``ingest.LONGEST_ARTICLE_CHARS`` characters.
 
     Attributes:
-        hashes: uint64 stem hash per content word, in text order.
+        hashes: uint64 stem hash per content word, in text order (in a scan, once the windows
+            are cut, uint32 vocabulary ranks: ordered and equal as the hashes are).
         starts: Original-text start offset of each content word.
         ends: Original-text end offset of each content word.
         sentence_starts: Index into ``hashes`` where each sentence begins (sentences with

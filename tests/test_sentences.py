@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from provenance.sentences import ENTITY_WEIGHT, STOCK_ARTICLES, SentenceIndex
-from provenance.shingle import Vocabulary, shingle_text
+from provenance.shingle import FlatShingles, Vocabulary, shingle_text
 
 
 def _stock_reference(hashes, sentence_sizes):
@@ -63,3 +65,9 @@ def test_sentence_index_equals_the_per_article_loop(seeds_dir):
                   "sentence_weights", "plain", "plain_stems", "plain_offsets", "stock"):
         g, w = getattr(got, field), getattr(want, field)
         assert g.dtype == w.dtype and np.array_equal(g, w), field
+    # Shingles already ranked (as a scan holds them once its windows are cut): the same index.
+    flat = FlatShingles.join(shingled)
+    from_ranks = SentenceIndex.build(dataclasses.replace(flat, hashes=vocabulary.ranks(flat.hashes)), vocabulary)
+    for field in dataclasses.fields(SentenceIndex):
+        g, w = getattr(from_ranks, field.name), getattr(got, field.name)
+        assert (g == w) if field.name == "articles" else (g.dtype == w.dtype and np.array_equal(g, w)), field.name
