@@ -240,7 +240,9 @@ class FlatShingles(Sequence[Shingled]):
 
         Each part is copied in as it comes, into arrays grown in place (realloc: a large
         array's pages are remapped, not copied), so that a corpus shingled in batches is
-        held once, not once in batches and again joined.
+        held once, not once in batches and again joined. They grow by a quarter at a time:
+        numpy zero-fills what a resize adds, so the slack is memory in use until the end
+        (doubling left up to a whole corpus's worth, 5.8 GB at a million articles).
         """
         joined = {field: np.zeros(1 if field in _OFFSETS else 0, dtype) for field, dtype in _DTYPES.items()}
         used = {field: len(array) for field, array in joined.items()}
@@ -250,7 +252,7 @@ class FlatShingles(Sequence[Shingled]):
                     piece = piece[1:] + joined[field][used[field] - 1]
                 end = used[field] + len(piece)
                 if end > len(joined[field]):
-                    joined[field].resize(max(end, 2 * len(joined[field])), refcheck=False)
+                    joined[field].resize(max(end, len(joined[field]) * 5 // 4), refcheck=False)
                 joined[field][used[field] : end] = piece
                 used[field] = end
         for field, array in joined.items():
