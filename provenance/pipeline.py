@@ -137,7 +137,7 @@ def signature_inputs(shingled: Sequence[Shingled], vocabulary: Vocabulary, setti
     """
     cutoff = max(math.ceil(settings.max_df * vocabulary.articles), MIN_DF_CUTOFF)
     flat = FlatShingles.join(shingled)
-    return window_inputs(flat.hashes, flat.offsets, vocabulary.frequency(flat.hashes), cutoff, flat.sentence_starts,
+    return window_inputs(flat.hashes, flat.offsets, vocabulary.frequency(flat.hashes, np.int32), cutoff, flat.sentence_starts,
                          flat.sentence_offsets, settings.window_words)
 
 
