@@ -21,7 +21,7 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-from provenance.sentences import SentenceIndex, batch_seeds
+from provenance.sentences import SentenceIndex, batch_seeds, entry_weight
 
 # A condensed rewrite skips source sentences: seeds may lie this many times further apart
 # on one side (PAN 2013 training: overall plagdet 0.805 -> 0.823, summary 0.27 -> 0.39).
@@ -105,7 +105,7 @@ class IndexArrays(NamedTuple):
     article_sentences: np.ndarray
     sorted_hashes: np.ndarray
     sorted_sentences: np.ndarray
-    sorted_weights: np.ndarray
+    sorted_plain: np.ndarray
     plain: np.ndarray
     plain_stems: np.ndarray
     plain_offsets: np.ndarray
@@ -188,20 +188,20 @@ def _span_stems(ix, article, start, end):  # pragma: no cover - compiled
             stem = entries[order[k]]
             if n == 0 or stems[n - 1] != stem:
                 stems[n] = stem
-                weights[n] = ix.sorted_weights[lo + np.searchsorted(ix.sorted_hashes[lo:hi], stem)]
+                weights[n] = entry_weight(ix.sorted_plain[lo + np.searchsorted(ix.sorted_hashes[lo:hi], stem)])
                 n += 1
             plain[n - 1] |= ix.plain[span_lo + order[k]]
         return stems[:n], weights[:n], plain[:n]
     # Otherwise one walk over the article's stem-sorted entries: no sort, no search.
     t = lo
     while t < hi:
-        stem, weight, inside = ix.sorted_hashes[t], ix.sorted_weights[t], False
+        stem, weight, inside = ix.sorted_hashes[t], entry_weight(ix.sorted_plain[t]), False
         while t < hi and ix.sorted_hashes[t] == stem:
             if start <= ix.sorted_sentences[t] < end:
                 if not inside:
                     stems[n], weights[n], inside = stem, weight, True
                     n += 1
-                plain[n - 1] |= ix.sorted_weights[t] == 1.0
+                plain[n - 1] |= ix.sorted_plain[t]
             t += 1
     return stems[:n], weights[:n], plain[:n]
 

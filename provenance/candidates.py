@@ -9,12 +9,19 @@ boilerplate shared by many articles and are skipped (and counted). Nothing here
 decides that a pair is a derivation; that is verification's job.
 
 Speed. Bands are independent, so one compiled kernel sorts and walks several
-bands at once (``numba.prange``), and the collisions of all bands are then
-counted per first article. Band keys are hashes, so their top bits spread them
-evenly: a counting sort on the top bits, then one within each (cache-sized)
+bands at once (``numba.prange``). Band keys are hashes, so their top bits spread
+them evenly: a counting sort on the top bits, then one within each (cache-sized)
 bucket on the next bits, leaves runs of a window or two, which a few insertions
-finish. The result is a set of pairs with counts, so
-it does not depend on the number of threads or on the order bands finish in.
+finish. The result is a set of pairs with counts, so it does not depend on the
+number of threads or on the order bands finish in.
+
+Memory. A pair's collisions (one per window pair per band) are summed over all
+bands, but they are never all held: a bucket of ``k`` windows makes up to
+``k (k - 1) / 2`` of them (54 million at 100k articles, 4.3 GB at a million, at
+8 bytes each). Each band keeps only its useful buckets, as their members'
+articles (4 bytes a window); then the collisions are counted a range of first
+articles at a time, each range read from the stored buckets, so at most
+``PARTITION_BYTES`` of collisions are held at once.
 """
 
 from __future__ import annotations
@@ -40,6 +47,9 @@ BANDS_AT_ONCE = 16
 # ... but no more than this many bytes of that scratch: at a million articles, 16 bands' keys
 # would take 4 GB.
 KEY_BYTES = 1 << 28
+# Most bytes of collisions (8 bytes each while counted) that counting one range of first
+# articles holds: at a million articles, every collision at once would take 4.3 GB.
+PARTITION_BYTES = 1 << 28
 
 
 @dataclasses.dataclass(frozen=True)
@@ -161,11 +171,15 @@ def _sort_band(keys, window_article, max_sub_bits, articles, scratch_keys, scrat
 
 
 @numba.njit(cache=True)
-def _walk_buckets(sorted_keys, sorted_articles, max_bucket, first, second, at, write):  # pragma: no cover - compiled
-    """Count (and if ``write``, store from ``at``) the article pairs of a sorted band's buckets.
+def _bucket_members(sorted_keys, sorted_articles, max_bucket, members, at, write):  # pragma: no cover - compiled
+    """Count (and if ``write``, store from ``at``) the members of a sorted band's useful buckets.
+
+    A useful bucket holds 2 to ``max_bucket`` windows of at least two articles: only those
+    make pairs. Its members are stored as their articles, ascending, the last one as
+    ``-1 - article`` (``_last``): the mark that ends a bucket.
 
     Returns:
-        The number of pairs and of buckets skipped as larger than ``max_bucket``.
+        The number of members and of buckets skipped as larger than ``max_bucket``.
     """
     count = 0
     skipped = 0
@@ -179,18 +193,32 @@ def _walk_buckets(sorted_keys, sorted_articles, max_bucket, first, second, at, w
         if size > max_bucket:
             skipped += 1
         elif size > 1:
-            for x in range(start, end):
-                for y in range(x + 1, end):
-                    i = sorted_articles[x]
-                    j = sorted_articles[y]
-                    if i == j:
-                        continue
-                    if write:
-                        first[at + count] = min(i, j)
-                        second[at + count] = max(i, j)
-                    count += 1
+            lowest = highest = sorted_articles[start]
+            for x in range(start + 1, end):
+                lowest = min(lowest, sorted_articles[x])
+                highest = max(highest, sorted_articles[x])
+            if lowest != highest:
+                if write:
+                    bucket = members[at + count : at + count + size]
+                    bucket[:] = sorted_articles[start:end]
+                    bucket.sort()
+                    bucket[size - 1] = -1 - bucket[size - 1]
+                count += size
         start = end
     return count, skipped
+
+
+@numba.njit(cache=True, inline="always")
+def _last(member):  # pragma: no cover - compiled
+    """Whether a stored member ends its bucket (``_bucket_members``)."""
+    return member < 0
+
+
+@numba.njit(cache=True, inline="always")
+def _article(member):  # pragma: no cover - compiled
+    """The article of a stored member (``_bucket_members``): ``-1 - member`` is ``~member``, and
+    ``member >> 31`` is all ones for a negative int32 and zero otherwise, so no branch."""
+    return member ^ (member >> 31)
 
 
 @numba.njit(cache=True)
@@ -202,17 +230,17 @@ def _grown(array, used, capacity):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, parallel=True)
-def _collisions(signatures, rows, window_article, max_bucket, max_sub_bits, group, threads, first_band, all_bands,
-                first, second, total):  # pragma: no cover - compiled
-    """Every (band, window pair) collision as an article pair ``first < second``, and the skipped buckets.
+def _band_buckets(signatures, rows, window_article, max_bucket, max_sub_bits, group, threads, first_band, all_bands,
+                  members, total):  # pragma: no cover - compiled
+    """The members of every band's useful buckets (``_bucket_members``), and the skipped buckets.
 
     ``signatures`` holds the columns of bands ``first_band`` on (all ``all_bands`` of them, or a
-    block). Collisions are written from ``total`` on in ``first`` and ``second`` (earlier
-    blocks' before them), which grow as needed; returns them, the new total and the skipped buckets.
+    block). Members are written from ``total`` on in ``members`` (earlier blocks' before them),
+    which grows as needed; returns it, the new total and the skipped buckets.
 
     Bands go ``group`` at a time: their keys are computed a window at a time (one read of
-    each signature row for the group), then each band is sorted and its pairs counted, bands
-    in parallel; then each band writes its pairs at its offset, so the output is in band
+    each signature row for the group), then each band is sorted and its members counted, bands
+    in parallel; then each band writes its members at its offset, so the output is in band
     order whatever the threads.
     """
     n = signatures.shape[0]
@@ -236,46 +264,96 @@ def _collisions(signatures, rows, window_article, max_bucket, max_sub_bits, grou
                 slot = band - low
                 _sort_band(keys[slot], window_article, max_sub_bits, articles[slot],
                            scratch_keys[thread], scratch_articles[thread], ends[thread], sub_ends[thread])
-                found[band], skipped[band] = _walk_buckets(keys[slot], articles[slot], max_bucket, first, second, 0, False)
+                found[band], skipped[band] = _bucket_members(keys[slot], articles[slot], max_bucket, members, 0, False)
         needed = total + found[low:high].sum()
-        if needed > first.shape[0]:
-            # Grow to the projected total of all bands (and an eighth), so most corpora grow once.
+        if needed > members.shape[0]:
+            # Grow to the projected total of all bands (and an eighth): bands are alike, so most
+            # corpora grow once, and never hold two copies of a full array.
             projected = needed * all_bands // (first_band + high)
-            first = _grown(first, total, max(needed, projected + projected // 8))
-            second = _grown(second, total, max(needed, projected + projected // 8))
+            members = _grown(members, total, max(needed, projected + projected // 8))
         for band in numba.prange(low, high):
             slot = band - low
-            at = total + found[low:band].sum()
-            _walk_buckets(keys[slot], articles[slot], max_bucket, first, second, at, True)
+            _bucket_members(keys[slot], articles[slot], max_bucket, members, total + found[low:band].sum(), True)
         total = needed
-    return first, second, total, skipped.sum()
+    return members, total, skipped.sum()
+
+
+@numba.njit(cache=True)
+def _bucket_end(members, start):  # pragma: no cover - compiled
+    """The end of the stored bucket that starts at ``start``."""
+    end = start
+    while not _last(members[end]):
+        end += 1
+    return end + 1
+
+
+@numba.njit(cache=True)
+def _collisions_per_article(members, n_articles):  # pragma: no cover - compiled
+    """Where each article's collisions as the first (smaller) article of a pair would start: ``(n_articles + 1,)``.
+
+    In a bucket (articles ascending) each member collides with every later member of another
+    article: a run of ``k`` members of article ``i`` makes ``k`` times as many collisions as
+    there are members after the run.
+    """
+    starts = np.zeros(n_articles + 1, dtype=np.int64)
+    start = 0
+    while start < members.shape[0]:
+        end = _bucket_end(members, start)
+        run = start
+        while run < end:
+            i = _article(members[run])
+            after = run + 1
+            while after < end and _article(members[after]) == i:
+                after += 1
+            starts[i + 1] += (after - run) * (end - after)
+            run = after
+        start = end
+    for i in range(n_articles):
+        starts[i + 1] += starts[i]
+    return starts
 
 
 @numba.njit(cache=True, parallel=True)
-def _count_pairs(first, second, n_articles, min_hits, parts):  # pragma: no cover - compiled
-    """The distinct pairs ``(first, second)`` seen at least ``min_hits`` times, sorted, with their counts.
+def _partition_pairs(members, starts, low, high, min_hits, parts):  # pragma: no cover - compiled
+    """The distinct pairs ``(i, j)``, ``low <= i < high``, seen at least ``min_hits`` times, sorted, with their counts.
 
-    A counting sort by first article; then, for each first article, its second articles are
-    tallied in a dense array (``parts`` ranges of first articles in parallel, each with its own
-    tally), and those kept are sorted. ``first`` is overwritten: it holds the tallies.
+    One pass over the stored buckets writes each collision's second article into the run of
+    its first (a counting sort, offsets from ``_collisions_per_article``); then the runs are
+    tallied in a dense array (``parts`` ranges of first articles in parallel, each with its
+    own tally), and those kept are sorted.
     """
-    starts = np.zeros(n_articles + 1, dtype=np.int64)
-    for p in range(first.shape[0]):
-        starts[first[p] + 1] += 1
-    for i in range(n_articles):
-        starts[i + 1] += starts[i]
-    fill = starts[:-1].copy()
-    by_first = np.empty(first.shape[0], dtype=np.int32)
-    for p in range(first.shape[0]):
-        i = first[p]
-        by_first[fill[i]] = second[p]
-        fill[i] += 1
-    tallies = first  # no longer needed: reused for the tally of each kept pair
-    kept = np.zeros(n_articles + 1, dtype=np.int64)
+    n_articles = starts.shape[0] - 1
+    base = starts[low]
+    by_first = np.empty(starts[high] - base, dtype=np.int32)
+    fill = starts[low:high] - base
+    start = 0
+    while start < members.shape[0]:
+        end = _bucket_end(members, start)
+        # Articles ascend in a bucket: skip it unless some member may be a first in range.
+        if _article(members[start]) < high and _article(members[end - 1]) > low:
+            run = start
+            while run < end:
+                i = _article(members[run])
+                after = run + 1
+                while after < end and _article(members[after]) == i:
+                    after += 1
+                if i >= high:
+                    break
+                if i >= low:
+                    at = fill[i - low]
+                    for _ in range(after - run):
+                        for y in range(after, end):
+                            by_first[at] = _article(members[y])
+                            at += 1
+                    fill[i - low] = at
+                run = after
+        start = end
+    tallies = np.empty(by_first.shape[0], dtype=np.int32)  # each kept pair's count, at its place in the run
+    kept = np.zeros(high - low + 1, dtype=np.int64)
     for part in numba.prange(parts):
         tally = np.zeros(n_articles, dtype=np.int64)
-        for i in range(n_articles * part // parts, n_articles * (part + 1) // parts):
-            seconds = by_first[starts[i] : starts[i + 1]]
+        for i in range(low + (high - low) * part // parts, low + (high - low) * (part + 1) // parts):
+            seconds = by_first[starts[i] - base : starts[i + 1] - base]
             for j in seconds:
                 tally[j] += 1
             # Move each kept second article, once, to the front of the run (its tally turns
@@ -292,19 +370,49 @@ def _count_pairs(first, second, n_articles, min_hits, parts):  # pragma: no cove
             seconds[:count].sort()
             for x in range(count):
                 j = seconds[x]
-                tallies[starts[i] + x] = -tally[j]
+                tallies[starts[i] - base + x] = -tally[j]
                 tally[j] = 0
-            kept[i + 1] = count
-    for i in range(n_articles):
+            kept[i - low + 1] = count
+    for i in range(high - low):
         kept[i + 1] += kept[i]
-    pairs = np.empty((kept[n_articles], 2), dtype=np.int64)
-    hits = np.empty(kept[n_articles], dtype=np.int64)
-    for i in numba.prange(n_articles):
-        for x in range(kept[i + 1] - kept[i]):
-            pairs[kept[i] + x, 0] = i
-            pairs[kept[i] + x, 1] = by_first[starts[i] + x]
-            hits[kept[i] + x] = tallies[starts[i] + x]
+    pairs = np.empty((kept[high - low], 2), dtype=np.int64)
+    hits = np.empty(kept[high - low], dtype=np.int64)
+    for i in numba.prange(low, high):
+        at = kept[i - low]
+        for x in range(kept[i - low + 1] - at):
+            pairs[at + x, 0] = i
+            pairs[at + x, 1] = by_first[starts[i] - base + x]
+            hits[at + x] = tallies[starts[i] - base + x]
     return pairs, hits
+
+
+def _pairs_by_partition(members: np.ndarray, n_articles: int, min_hits: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The article pairs of the stored buckets seen at least ``min_hits`` times, with their counts.
+
+    A range of first articles at a time (``_partition_pairs``), so that their collisions take
+    at most ``PARTITION_BYTES`` (8 bytes each while counted): the collisions of the whole
+    corpus are never held. Each range's pairs are sorted and the ranges ascend; ``_joined``
+    makes them one.
+    """
+    starts = _collisions_per_article(members, n_articles)
+    most = max(PARTITION_BYTES // 8, 1)
+    found = []
+    low = 0
+    while low < n_articles:
+        # As many articles as fit, and at least one.
+        high = max(low + 1, int(np.searchsorted(starts, starts[low] + most, side="right")) - 1)
+        found.append(_partition_pairs(members, starts, low, high, max(min_hits, 1), 4 * _threads()))
+        low = high
+    return found
+
+
+def _joined(found: list[tuple[np.ndarray, np.ndarray]], skipped: int) -> Candidates:
+    if len(found) == 1:
+        pairs, hits = found[0]
+    else:
+        pairs = np.concatenate([p for p, _ in found]) if found else np.zeros((0, 2), dtype=np.int64)
+        hits = np.concatenate([h for _, h in found]) if found else np.zeros(0, dtype=np.int64)
+    return Candidates(pairs=pairs, hits=hits, skipped_buckets=skipped)
 
 
 def find_candidates(
@@ -332,12 +440,13 @@ def find_candidates(
         return _no_candidates()
     _check_articles(window_article, n_articles)
     bands = signatures.shape[1] // rows
-    first, second, total, skipped = _collisions(
+    members, total, skipped = _band_buckets(
         np.ascontiguousarray(signatures), rows, window_article.astype(np.int32), max_bucket, MAX_SUB_BITS, _group(len(signatures)),
-        _threads(), 0, bands, np.empty(0, np.int32), np.empty(0, np.int32), 0,
+        _threads(), 0, bands, np.empty(0, np.int32), 0,
     )
-    pairs, hits = _count_pairs(first[:total], second[:total], n_articles, max(min_hits, 1), 4 * _threads())
-    return Candidates(pairs=pairs, hits=hits, skipped_buckets=int(skipped))
+    found = _pairs_by_partition(members[:total], n_articles, min_hits)
+    del members  # before the partitions' pairs are joined
+    return _joined(found, int(skipped))
 
 
 def _no_candidates() -> Candidates:
@@ -395,14 +504,15 @@ def find_candidates_signing(
     per_band = len(ranges) * rows * 4
     block = max(threads, min(bands, BLOCK_BYTES // per_band // threads * threads))
     articles = window_article.astype(np.int32)
-    # Every block's collisions go into one pair of arrays: no block's are held twice.
-    first, second, total, skipped = np.empty(0, np.int32), np.empty(0, np.int32), 0, 0
+    # Every block's bucket members go into one array: no block's are held twice.
+    members, total, skipped = np.empty(0, np.int32), 0, 0
     for low in range(0, bands, block):
         high = min(bands, low + block)
         columns = sign_ranges(values, ranges, num_perm, seed, slice(low * rows, high * rows))
-        first, second, total, dropped = _collisions(columns, rows, articles, max_bucket, MAX_SUB_BITS, min(_group(len(ranges)), high - low),
-                                                    threads, low, bands, first, second, total)
+        members, total, dropped = _band_buckets(columns, rows, articles, max_bucket, MAX_SUB_BITS, min(_group(len(ranges)), high - low),
+                                                threads, low, bands, members, total)
         skipped += int(dropped)
         del columns
-    pairs, hits = _count_pairs(first[:total], second[:total], n_articles, max(min_hits, 1), 4 * threads)
-    return Candidates(pairs=pairs, hits=hits, skipped_buckets=skipped)
+    found = _pairs_by_partition(members[:total], n_articles, min_hits)
+    del members  # before the partitions' pairs are joined
+    return _joined(found, skipped)

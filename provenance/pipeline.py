@@ -7,7 +7,8 @@ of bands at a time) → verify, align and score → trees and stories → ``Repo
 processes index ranges (the corpus is inherited by fork, never pickled) and
 gather results in index order, so the report is byte-identical whatever the
 worker count. Memory is handled here too: the texts wait in a temporary file from
-shingling to the report, and what a stage frees goes back to the system. Nothing
+shingling to the report, the words' character offsets from shingling to scoring,
+and what a stage frees goes back to the system. Nothing
 here parses command lines or renders output.
 """
 
@@ -23,7 +24,7 @@ import os
 import signal
 import tempfile
 import time
-from typing import Callable, Iterable, Iterator, Optional, Sequence, TypeVar
+from typing import IO, Callable, Iterable, Iterator, Optional, Sequence, TypeVar
 
 import numpy as np
 
@@ -138,7 +139,7 @@ def signature_inputs(shingled: Sequence[Shingled], vocabulary: Vocabulary, setti
     """
     cutoff = max(math.ceil(settings.max_df * vocabulary.articles), MIN_DF_CUTOFF)
     flat = FlatShingles.join(shingled)
-    return window_inputs(flat.hashes, flat.offsets, vocabulary.frequency(flat.hashes), cutoff, flat.sentence_starts,
+    return window_inputs(flat.hashes, flat.offsets, vocabulary.frequency(flat.hashes, np.int32), cutoff, flat.sentence_starts,
                          flat.sentence_offsets, settings.window_words)
 
 
@@ -273,6 +274,40 @@ class _SpilledTexts:
                     for a, size in zip(articles, self.sizes.tolist())]
 
 
+@dataclasses.dataclass(frozen=True, eq=False)
+class _OffsetsOnDisk(FlatShingles):
+    """A corpus's shingles whose words' character offsets (``starts``, ``ends``) wait in a temporary file.
+
+    Only scoring reads them, for the words at the ends of matched passages
+    (``score.char_spans``), so from shingling to the end of verification they need not
+    be in memory: 8 bytes a word, 2.6 KB a news article. Indexing an article reads its
+    offsets back with ``os.pread``, which forked workers may share a file for, and which
+    leaves no mapped pages behind to count against the scan (a memory map would keep
+    every page it had read).
+    """
+
+    file: IO[bytes]
+
+    @classmethod
+    def spill(cls, shingled: Sequence[Shingled]) -> "_OffsetsOnDisk":
+        """``shingled``'s arrays but ``starts`` and ``ends``, which go to the file (starts, then ends)."""
+        flat = FlatShingles.join(shingled)
+        file = tempfile.TemporaryFile()
+        for offsets in (flat.starts, flat.ends):
+            file.write(np.ascontiguousarray(offsets, dtype=np.int32).data)
+        file.flush()
+        empty = np.zeros(0, dtype=np.int32)
+        kept = {field.name: getattr(flat, field.name) for field in dataclasses.fields(FlatShingles)}
+        return cls(**{**kept, "starts": empty, "ends": empty}, file=file)
+
+    def __getitem__(self, article: int) -> Shingled:  # type: ignore[override]
+        item = super().__getitem__(article)
+        first, last = int(self.offsets[article]), int(self.offsets[article + 1])
+        size, words = 4 * (last - first), len(self.hashes)
+        starts, ends = (np.frombuffer(os.pread(self.file.fileno(), size, 4 * (at + first)), dtype=np.int32) for at in (0, words))
+        return dataclasses.replace(item, starts=starts, ends=ends)
+
+
 class _Timer:
     def __init__(self, progress: Optional[Progress] = None) -> None:
         self.stages: list[tuple[str, float]] = []
@@ -298,7 +333,8 @@ def scan_articles(
     links two articles.
 
     From shingling until the report is assembled, the texts wait in a temporary file
-    (``_SpilledTexts``): in between, only scoring reads a pair's two. They leave memory only if the
+    (``_SpilledTexts``): in between, only scoring reads a pair's two. The words' character
+    offsets wait in another until scoring reads the few it needs (``_OffsetsOnDisk``). They leave memory only if the
     caller holds none of them, as when ``articles`` is ``handed_over(a_list)`` (what
     ``scan`` passes).
 
@@ -326,9 +362,14 @@ def scan_articles(
         vocabulary = Vocabulary.build(shingled)
         texts = _SpilledTexts(articles)
         articles = [dataclasses.replace(a, text="", chars=len(a.text)) for a in articles]
+        shingled = _OffsetsOnDisk.spill(shingled)
         _return_freed_memory()
     with timer.stage("windows"):
         values, ranges, owners = signature_inputs(shingled, vocabulary, settings)
+        # From here on stems are only compared (sentence index, scoring): uint32 vocabulary
+        # ranks do that as the uint64 hashes did, in half the bytes.
+        shingled = dataclasses.replace(shingled, hashes=vocabulary.ranks(shingled.hashes))
+        _return_freed_memory()
     with timer.stage("candidates"):
         # MinHash and LSH a block of bands at a time: the whole signature matrix is never held.
         candidates: Candidates = find_candidates_signing(

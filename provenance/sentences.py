@@ -41,6 +41,16 @@ STOCK_ARTICLES = 3
 ENTITY_WEIGHT = 0.3
 
 
+@numba.njit(cache=True, inline="always")
+def entry_weight(plain):  # pragma: no cover - compiled
+    """Evidence weight of an index entry: 1 for a plain word, ``ENTITY_WEIGHT`` for a name or number.
+
+    The index keeps one byte an entry (``plain``, ``sorted_plain``) and weighs it here: the
+    same float64 as a stored weight, for an eighth of the memory.
+    """
+    return 1.0 if plain else ENTITY_WEIGHT
+
+
 # Sentences whose weights are summed at a time: the float64 weight per entry is made for one block, not the corpus.
 WEIGHT_BLOCK = 1 << 20
 
@@ -101,6 +111,12 @@ def _stock_sentences(stems: np.ndarray, hashes: np.ndarray, sentence_offsets: np
     return stock
 
 
+def ranked(stems: np.ndarray, vocabulary: Vocabulary) -> np.ndarray:
+    """Stems as uint32 vocabulary ranks: uint64 hashes ranked, uint32 ones taken as ranks already
+    (a scan ranks its corpus's shingles once the windows are cut, ``pipeline.scan_articles``)."""
+    return stems if stems.dtype == np.uint32 else vocabulary.ranks(stems)
+
+
 @dataclasses.dataclass(frozen=True)
 class SentenceIndex:
     """Every article's sentences as sets of content stems, in flat arrays, for batch seeding.
@@ -115,8 +131,8 @@ class SentenceIndex:
         article_sentences: Article ``a``'s sentences are ``article_sentences[a]`` to ``article_sentences[a + 1]``.
         sorted_hashes: Within each article's range of entries, its stems sorted ...
         sorted_sentences: ... and the (article-local) sentence each came from.
-        sorted_weights: Evidence weight of each sorted entry: 1, or ``ENTITY_WEIGHT`` for a
-            name or number.
+        sorted_plain: Per sorted entry, whether it is a plain word (weight 1) rather than a
+            name or number (weight ``ENTITY_WEIGHT``; see ``entry_weight``).
         sentence_weights: Per sentence, the sum of its stems' weights.
         plain: Per entry of ``hashes``, whether it is a plain word (not a name or a number).
         plain_stems: Each article's distinct plain stems, sorted, article after article ...
@@ -132,7 +148,7 @@ class SentenceIndex:
     article_sentences: np.ndarray
     sorted_hashes: np.ndarray
     sorted_sentences: np.ndarray
-    sorted_weights: np.ndarray
+    sorted_plain: np.ndarray
     sentence_weights: np.ndarray
     plain: np.ndarray
     plain_stems: np.ndarray
@@ -145,15 +161,15 @@ class SentenceIndex:
         if not shingled:
             empty_u, empty_i = np.zeros(0, np.uint32), np.zeros(0, np.int32)
             return cls(vocabulary.articles, empty_u, np.zeros(1, np.int64), np.zeros(1, np.int64), empty_u, empty_i,
-                       np.zeros(0), np.zeros(0), np.zeros(0, bool), empty_u, np.zeros(1, np.int64), np.zeros(0, bool))
+                       np.zeros(0, bool), np.zeros(0), np.zeros(0, bool), empty_u, np.zeros(1, np.int64), np.zeros(0, bool))
         flat = FlatShingles.join(shingled)
-        flat_h, flat_e, sentence_offsets, article_sentences, sorted_h, sorted_s, sorted_w = _index_sentences(
-            vocabulary.ranks(flat.hashes), flat.entity, flat.offsets, flat.sentence_starts, flat.sentence_offsets, ENTITY_WEIGHT
+        flat_h, flat_e, sentence_offsets, article_sentences, sorted_h, sorted_s, sorted_p = _index_sentences(
+            ranked(flat.hashes, vocabulary), flat.entity, flat.offsets, flat.sentence_starts, flat.sentence_offsets
         )
         # A view of the first entries: the slack past them is the words a sentence repeats, a few in a hundred.
         flat_h, flat_e = flat_h[: sentence_offsets[-1]], flat_e[: sentence_offsets[-1]]
-        plain_stems, plain_offsets = _plain_stems(sorted_h, sorted_w, sentence_offsets[article_sentences])
-        return cls(vocabulary.articles, flat_h, sentence_offsets, article_sentences, sorted_h, sorted_s, sorted_w,
+        plain_stems, plain_offsets = _plain_stems(sorted_h, sorted_p, sentence_offsets[article_sentences])
+        return cls(vocabulary.articles, flat_h, sentence_offsets, article_sentences, sorted_h, sorted_s, sorted_p,
                    _sentence_weights(flat_e, sentence_offsets), plain=~flat_e, plain_stems=plain_stems, plain_offsets=plain_offsets,
                    stock=_stock_sentences(vocabulary.stems, flat_h, sentence_offsets, article_sentences))
 
@@ -164,9 +180,9 @@ class SentenceIndex:
 
 
 @numba.njit(cache=True)
-def _plain_stems(sorted_h, sorted_w, article_entries):  # pragma: no cover - compiled
-    """Each article's distinct plain (weight 1: not a name or number) stems, from its stem-sorted
-    entries, concatenated; and where each article's begin."""
+def _plain_stems(sorted_h, sorted_p, article_entries):  # pragma: no cover - compiled
+    """Each article's distinct plain (not a name or number) stems, from its stem-sorted entries
+    and whether each is plain, concatenated; and where each article's begin."""
     n = article_entries.shape[0] - 1
     keep = np.zeros(sorted_h.shape[0], dtype=np.bool_)
     offsets = np.zeros(n + 1, dtype=np.int64)
@@ -174,7 +190,7 @@ def _plain_stems(sorted_h, sorted_w, article_entries):  # pragma: no cover - com
         previous_found = False
         previous = np.uint64(0)
         for t in range(article_entries[a], article_entries[a + 1]):
-            if sorted_w[t] == 1.0 and (not previous_found or sorted_h[t] != previous):
+            if sorted_p[t] and (not previous_found or sorted_h[t] != previous):
                 keep[t] = True
                 previous, previous_found = sorted_h[t], True
                 offsets[a + 1] += 1
@@ -183,12 +199,12 @@ def _plain_stems(sorted_h, sorted_w, article_entries):  # pragma: no cover - com
 
 
 @numba.njit(cache=True, parallel=True)
-def _index_sentences(hashes, entity, offsets, units, unit_offsets, entity_weight):  # pragma: no cover - compiled
+def _index_sentences(hashes, entity, offsets, units, unit_offsets):  # pragma: no cover - compiled
     """``SentenceIndex``'s arrays for articles given as flat shingle arrays (see ``SentenceIndex.build``).
 
     Per sentence, its distinct stems sorted, each with whether it is a name or number (from
     its first use in the sentence); per article, those entries again sorted by stem (ties in
-    sentence order), with their sentence and weight. The per-sentence arrays may run past
+    sentence order), with their sentence and whether each is plain. The per-sentence arrays may run past
     their last entry (by the words repeated within a sentence): slice them to
     ``sentence_offsets[-1]``.
     """
@@ -238,7 +254,7 @@ def _index_sentences(hashes, entity, offsets, units, unit_offsets, entity_weight
     # ... and sort each article's entries by stem.
     sorted_h = np.empty(starts[n], dtype=hashes.dtype)
     sorted_s = np.empty(starts[n], dtype=np.int32)
-    sorted_w = np.empty(starts[n], dtype=np.float64)
+    sorted_p = np.empty(starts[n], dtype=np.bool_)
     sentence_sizes = np.empty(sentence_counts[n], dtype=np.int64)
     for a in numba.prange(n):
         dst, c = starts[a], counts[a]
@@ -246,19 +262,19 @@ def _index_sentences(hashes, entity, offsets, units, unit_offsets, entity_weight
         for k in range(c):
             sorted_h[dst + k] = flat_h[dst + by_stem[k]]
             sorted_s[dst + k] = flat_s[dst + by_stem[k]]
-            sorted_w[dst + k] = entity_weight if flat_e[dst + by_stem[k]] else 1.0
+            sorted_p[dst + k] = not flat_e[dst + by_stem[k]]
         m = unit_offsets[a + 1] - unit_offsets[a] - 1
         sentence_sizes[sentence_counts[a] : sentence_counts[a] + m] = sizes[unit_offsets[a] : unit_offsets[a] + m]
     sentence_offsets = np.zeros(sentence_sizes.shape[0] + 1, dtype=np.int64)
     for k in range(sentence_sizes.shape[0]):
         sentence_offsets[k + 1] = sentence_offsets[k] + sentence_sizes[k]
-    return flat_h, flat_e, sentence_offsets, sentence_counts, sorted_h, sorted_s, sorted_w
+    return flat_h, flat_e, sentence_offsets, sentence_counts, sorted_h, sorted_s, sorted_p
 
 
 @numba.njit(cache=True)
 def _seeds_of_pair(
     a, b, sentence_offsets, article_sentences, sorted_hashes, sorted_sentences,
-    sorted_weights, sentence_weights, threshold, context_threshold, out_i, out_j, out_s, out_strong, write_at,
+    sorted_plain, sentence_weights, threshold, context_threshold, out_i, out_j, out_s, out_strong, write_at,
     runs, per_sentence, fill, entry_of, run_of, shared, weight, touched,
 ):  # pragma: no cover - compiled
     """Seed sentence pairs of articles ``a`` and ``b``; written from ``write_at`` if ``write_at >= 0``.
@@ -330,7 +346,7 @@ def _seeds_of_pair(
                     n_touched += 1
                 shared[j] += 1
                 # A name on one side and a plain word on the other: the lighter weight counts.
-                weight[j] += min(sorted_weights[t], sorted_weights[u])
+                weight[j] += min(entry_weight(sorted_plain[t]), entry_weight(sorted_plain[u]))
         for y in range(n_touched):
             j = touched[y]
             if shared[j] >= MIN_SHARED_STEMS:
@@ -354,7 +370,7 @@ def _seeds_of_pair(
 
 @numba.njit(cache=True, parallel=True)
 def _batch_seeds(
-    pairs, sentence_offsets, article_sentences, sorted_hashes, sorted_sentences, sorted_weights, sentence_weights, threshold,
+    pairs, sentence_offsets, article_sentences, sorted_hashes, sorted_sentences, sorted_plain, sentence_weights, threshold,
     context_threshold,
 ):  # pragma: no cover - compiled
     n = pairs.shape[0]
@@ -396,7 +412,7 @@ def _batch_seeds(
                     continue
                 strong, total = _seeds_of_pair(
                     pairs[p, 0], pairs[p, 1], sentence_offsets, article_sentences, sorted_hashes, sorted_sentences,
-                    sorted_weights, sentence_weights, threshold, context_threshold, out_i, out_j, out_s, out_strong,
+                    sorted_plain, sentence_weights, threshold, context_threshold, out_i, out_j, out_s, out_strong,
                     offsets[p] if write else -1, runs, per_sentence, fill, entry_of, run_of, shared, weight, touched,
                 )
                 if not write:
@@ -428,7 +444,7 @@ def batch_seeds(index: SentenceIndex, pairs: np.ndarray, threshold: float) -> tu
         return np.zeros(1, dtype=np.int64), np.zeros((0, 4), dtype=np.int64)
     offsets, out_i, out_j, out_s, out_strong = _batch_seeds(
         np.ascontiguousarray(pairs, dtype=np.int64), index.sentence_offsets, index.article_sentences,
-        index.sorted_hashes, index.sorted_sentences, index.sorted_weights, index.sentence_weights, float(threshold),
+        index.sorted_hashes, index.sorted_sentences, index.sorted_plain, index.sentence_weights, float(threshold),
         float(min(CONTEXT_SIMILARITY, threshold)),
     )
     return offsets, np.stack([out_i, out_j, out_s, out_strong], axis=1)

@@ -94,7 +94,8 @@ class Shingled:
     Offsets are int32: an article holds at most ``ingest.LONGEST_ARTICLE_CHARS`` characters.
 
     Attributes:
-        hashes: uint64 stem hash per content word, in text order.
+        hashes: uint64 stem hash per content word, in text order (in a scan, once the windows
+            are cut, uint32 vocabulary ranks: ordered and equal as the hashes are).
         starts: Original-text start offset of each content word.
         ends: Original-text end offset of each content word.
         sentence_starts: Index into ``hashes`` where each sentence begins (sentences with
@@ -244,7 +245,9 @@ class FlatShingles(Sequence[Shingled]):
 
         Each part is copied in as it comes, into arrays grown in place (realloc: a large
         array's pages are remapped, not copied), so that a corpus shingled in batches is
-        held once, not once in batches and again joined.
+        held once, not once in batches and again joined. They grow by a quarter at a time:
+        numpy zero-fills what a resize adds, so the slack is memory in use until the end
+        (doubling left up to a whole corpus's worth, 5.8 GB at a million articles).
         """
         joined = {field: np.zeros(1 if field in _OFFSETS else 0, dtype) for field, dtype in _DTYPES.items()}
         used = {field: len(array) for field, array in joined.items()}
@@ -254,7 +257,7 @@ class FlatShingles(Sequence[Shingled]):
                     piece = piece[1:] + joined[field][used[field] - 1]
                 end = used[field] + len(piece)
                 if end > len(joined[field]):
-                    joined[field].resize(max(end, 2 * len(joined[field])), refcheck=False)
+                    joined[field].resize(max(end, len(joined[field]) * 5 // 4), refcheck=False)
                 joined[field][used[field] : end] = piece
                 used[field] = end
         for field, array in joined.items():
@@ -390,9 +393,13 @@ class Vocabulary:
         order = np.argsort(stems)
         return cls(stems=stems[order], df=df[order], articles=len(shingled))
 
-    def frequency(self, hashes: np.ndarray) -> np.ndarray:
-        """Document frequency of each hash (0 for a stem the corpus lacks)."""
-        return self._lookup(self.df, hashes)
+    def frequency(self, hashes: np.ndarray, dtype: type = np.int64) -> np.ndarray:
+        """Document frequency of each hash (0 for a stem the corpus lacks), as ``dtype``.
+
+        A frequency counts articles, fewer than 2**31: ``np.int32`` holds it in half the bytes,
+        for a lookup of every word of a corpus (1.3 GB saved at a million articles).
+        """
+        return self._lookup(self.df.astype(dtype, copy=False), hashes)
 
     def ranks(self, hashes: np.ndarray) -> np.ndarray:
         """Each hash's position in ``stems``: uint32, half a hash's bytes, and ordered and equal as the hashes are.

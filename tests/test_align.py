@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from provenance.align import MIN_SURPRISE, IndexArrays, _log10_tail, align_pair, concentration
-from provenance.sentences import SentenceIndex, batch_seeds
+from provenance.sentences import ENTITY_WEIGHT, SentenceIndex, batch_seeds
 from provenance.shingle import Vocabulary, shingle_text
 
 STORY = (
@@ -293,7 +293,7 @@ def _span_similarity_reference(index, a, b, a_span, b_span):
         lo, hi = index.sentence_offsets[base + span[0]], index.sentence_offsets[base + span[1]]
         doc = slice(index.sentence_offsets[base], index.sentence_offsets[index.article_sentences[article + 1]])
         unique = np.unique(index.hashes[lo:hi])
-        weights = index.sorted_weights[doc][np.searchsorted(index.sorted_hashes[doc], unique)]
+        weights = np.where(index.sorted_plain[doc][np.searchsorted(index.sorted_hashes[doc], unique)], 1.0, ENTITY_WEIGHT)
         return unique, weights
 
     (set_a, w_a), (set_b, w_b) = stems(a, a_span), stems(b, b_span)

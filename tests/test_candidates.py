@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 import numpy as np
 import pytest
 
-from provenance.candidates import _collisions, band_keys, find_candidates
+from provenance.candidates import _band_buckets, band_keys, find_candidates
 from provenance.signatures import sign_ranges
 
 
@@ -90,17 +90,31 @@ def test_find_candidates_matches_the_plain_python_reference(seed):
             assert found.pairs.dtype == np.int64 and found.hits.dtype == np.int64
 
 
-def test_collisions_do_not_depend_on_threads_band_groups_or_sub_bucket_bits():
+def test_bucket_members_do_not_depend_on_threads_band_groups_or_sub_bucket_bits():
     # One sub-bucket bit leaves long runs of mixed keys (sorted by argsort); sixteen, runs of a few.
     signatures, owners = _planted(7, 3000, 20, 30, 3)
     bands = signatures.shape[1] // 3
     runs = []
     for bits, group, threads in ((16, 1, 1), (16, 3, 1), (16, 4, 2), (16, 10, 3), (16, 16, 16), (1, 4, 2), (2, 10, 3)):
-        empty = np.empty(0, np.int32)
-        first, second, total, skipped = _collisions(signatures, 3, owners.astype(np.int32), 8, bits, group, threads, 0, bands, empty, empty, 0)
-        runs.append((first[:total], second[:total], skipped))
-    for first, second, skipped in runs[1:]:
-        assert first.tolist() == runs[0][0].tolist() and second.tolist() == runs[0][1].tolist() and skipped == runs[0][2]
+        members, total, skipped = _band_buckets(signatures, 3, owners.astype(np.int32), 8, bits, group, threads, 0, bands,
+                                                np.empty(0, np.int32), 0)
+        runs.append((members[:total], skipped))
+    assert len(runs[0][0])
+    for members, skipped in runs[1:]:
+        assert members.tolist() == runs[0][0].tolist() and skipped == runs[0][1]
+
+
+def test_pairs_are_counted_a_range_of_first_articles_at_a_time(monkeypatch):
+    from provenance import candidates
+
+    signatures, owners = _planted(8, 2000, 40, 30, 3)
+    whole = find_candidates(signatures, owners, 40, 3, 8, 2)
+    assert len(whole.pairs) > 40
+    for partition_bytes in (1, 8 * 100, 8 * 1000):  # an article at a time, a few, most
+        monkeypatch.setattr(candidates, "PARTITION_BYTES", partition_bytes)
+        got = find_candidates(signatures, owners, 40, 3, 8, 2)
+        assert np.array_equal(got.pairs, whole.pairs) and np.array_equal(got.hits, whole.hits)
+        assert got.skipped_buckets == whole.skipped_buckets
 
 
 def test_no_windows_no_candidates():

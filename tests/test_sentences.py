@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from provenance.sentences import ENTITY_WEIGHT, STOCK_ARTICLES, SentenceIndex
-from provenance.shingle import Vocabulary, shingle_text
+from provenance.shingle import FlatShingles, Vocabulary, shingle_text
 
 
 def _stock_reference(hashes, sentence_sizes):
@@ -21,7 +23,7 @@ def _stock_reference(hashes, sentence_sizes):
 
 def _index_reference(shingled, vocabulary):
     """The per-article loop ``SentenceIndex.build`` replaces, written plainly (stems as vocabulary ranks)."""
-    hashes, weights, sizes, sorted_hashes, sorted_sentences, sorted_weights, per_article, plain_stems = [], [], [], [], [], [], [], []
+    hashes, weights, sizes, sorted_hashes, sorted_sentences, sorted_plain, per_article, plain_stems = [], [], [], [], [], [], [], []
     for item in shingled:
         counts = np.diff(item.sentence_starts)
         sentence_of = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
@@ -37,14 +39,14 @@ def _index_reference(shingled, vocabulary):
         per_article.append(len(counts))
         sorted_hashes.append(h[by_stem])
         sorted_sentences.append(sent[by_stem])
-        sorted_weights.append(w[by_stem])
+        sorted_plain.append(w[by_stem] == 1.0)
         plain = h[by_stem][w[by_stem] == 1.0]
         plain_stems.append(plain[np.concatenate(([True], plain[1:] != plain[:-1]))] if len(plain) else plain)
     sentence_offsets = np.concatenate(([0], np.cumsum(np.concatenate(sizes)))).astype(np.int64)
     flat_weights = np.concatenate(weights)
     return SentenceIndex(
         vocabulary.articles, vocabulary.ranks(np.concatenate(hashes)), sentence_offsets, np.concatenate(([0], np.cumsum(per_article))).astype(np.int64),
-        vocabulary.ranks(np.concatenate(sorted_hashes)), np.concatenate(sorted_sentences).astype(np.int32), np.concatenate(sorted_weights),
+        vocabulary.ranks(np.concatenate(sorted_hashes)), np.concatenate(sorted_sentences).astype(np.int32), np.concatenate(sorted_plain),
         np.add.reduceat(flat_weights, sentence_offsets[:-1]), flat_weights == 1.0, vocabulary.ranks(np.concatenate(plain_stems)),
         np.concatenate(([0], np.cumsum([len(x) for x in plain_stems]))).astype(np.int64), _stock_reference(hashes, sizes),
     )
@@ -59,7 +61,13 @@ def test_sentence_index_equals_the_per_article_loop(seeds_dir):
     got = SentenceIndex.build(shingled, vocabulary)
     want = _index_reference(shingled, vocabulary)
     assert got.stock.any()
-    for field in ("hashes", "sentence_offsets", "article_sentences", "sorted_hashes", "sorted_sentences", "sorted_weights",
+    for field in ("hashes", "sentence_offsets", "article_sentences", "sorted_hashes", "sorted_sentences", "sorted_plain",
                   "sentence_weights", "plain", "plain_stems", "plain_offsets", "stock"):
         g, w = getattr(got, field), getattr(want, field)
         assert g.dtype == w.dtype and np.array_equal(g, w), field
+    # Shingles already ranked (as a scan holds them once its windows are cut): the same index.
+    flat = FlatShingles.join(shingled)
+    from_ranks = SentenceIndex.build(dataclasses.replace(flat, hashes=vocabulary.ranks(flat.hashes)), vocabulary)
+    for field in dataclasses.fields(SentenceIndex):
+        g, w = getattr(from_ranks, field.name), getattr(got, field.name)
+        assert (g == w) if field.name == "articles" else (g.dtype == w.dtype and np.array_equal(g, w)), field.name

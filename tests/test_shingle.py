@@ -63,6 +63,8 @@ def test_vocabulary_frequency_many_lookups_equal_binary_search():
     where = np.minimum(np.searchsorted(stems, queries), len(stems) - 1)
     expected = np.where(stems[where] == queries, v.df[where], 0)
     assert len(queries) >= 4 * len(stems) and np.array_equal(v.frequency(queries), expected)
+    narrow = v.frequency(queries, np.int32)
+    assert narrow.dtype == np.int32 and np.array_equal(narrow, expected)
 
 
 def test_flat_shingles_join_index_take_and_concat():
@@ -86,6 +88,17 @@ def test_shingle_articles_puts_fast_and_slow_paths_back_in_order():
     articles = [Article(id=str(k), text=t, path=str(k)) for k, t in enumerate(TEXTS)]
     for got, text in zip(shingle_articles(articles), TEXTS):
         assert_same(got, shingle_text(text))
+
+
+def test_offsets_spilled_to_a_file_read_back_the_same_articles():
+    from provenance.pipeline import _OffsetsOnDisk
+
+    items = [shingle_text(t) for t in TEXTS]
+    spilled = _OffsetsOnDisk.spill(items)
+    assert len(spilled.starts) == len(spilled.ends) == 0  # out of memory ...
+    assert len(spilled) == len(items) and FlatShingles.join(spilled) is spilled
+    for got, want in zip(spilled, items):  # ... and back, article by article
+        assert_same(got, want)
 
 
 def test_vocabulary_ranks_keep_order_and_refuse_unknown_stems():
