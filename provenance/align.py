@@ -401,6 +401,7 @@ def _grow(ix, a, b, a0, a1, b0, b1, reach):  # pragma: no cover - compiled
     best = _fit(stems_a.shape[0], stems_b.shape[0], size_a, size_b, shared, a_in_b, b_in_a)
     while True:
         move, move_surprise = -1, best
+        move_ids, move_own, move_lost = ids_a[:0], count_a, (0, 0, 0)
         for m in range(4):
             # Dropping an end sentence: the stems only it held in its side's span leave.
             if m == 0 and c0 < a0 or m == 1 and c1 > a1:
@@ -425,27 +426,19 @@ def _grow(ix, a, b, a0, a1, b0, b1, reach):  # pragma: no cover - compiled
                                   a_in_b, b_in_a - lost_in_other)
             if surprising > move_surprise:
                 move, move_surprise = m, surprising
+                move_ids, move_own, move_lost = ids, own, (lost, lost_shared, lost_in_other)
         if move < 0:
             break
         best = move_surprise
+        # The chosen sentence leaves: its stems' counts drop, and the span's totals by what it alone held.
+        for t in range(move_ids.shape[0]):
+            move_own[move_ids[t]] -= 1
+        lost, lost_shared, lost_in_other = move_lost
+        shared -= lost_shared
         if move < 2:
-            k = c0 if move == 0 else c1 - 1
-            ids = ids_a[starts_a[k - first_a] : starts_a[k - first_a + 1]]
-            for t in range(ids.shape[0]):
-                count_a[ids[t]] -= 1
-                if count_a[ids[t]] == 0:
-                    size_a -= 1
-                    shared -= count_b[ids[t]] > 0
-                    a_in_b -= in_b[ids[t]]
+            size_a, a_in_b = size_a - lost, a_in_b - lost_in_other
         else:
-            k = d0 if move == 2 else d1 - 1
-            ids = ids_b[starts_b[k - first_b] : starts_b[k - first_b + 1]]
-            for t in range(ids.shape[0]):
-                count_b[ids[t]] -= 1
-                if count_b[ids[t]] == 0:
-                    size_b -= 1
-                    shared -= count_a[ids[t]] > 0
-                    b_in_a -= in_a[ids[t]]
+            size_b, b_in_a = size_b - lost, b_in_a - lost_in_other
         c0, c1, d0, d1 = c0 + (move == 0), c1 - (move == 1), d0 + (move == 2), d1 - (move == 3)
     found = _surprise(stems_a.shape[0], stems_b.shape[0], size_a, size_b, shared, a_in_b, b_in_a, chances)
     return c0, c1, d0, d1, found - 4 * math.log10(reach + 1)
