@@ -288,6 +288,16 @@ def _bucket_end(members, start):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
+def _run_end(members, run, end):  # pragma: no cover - compiled
+    """The end of the run of one article's members that starts at ``run`` (articles ascend in a bucket ending at ``end``)."""
+    i = _article(members[run])
+    after = run + 1
+    while after < end and _article(members[after]) == i:
+        after += 1
+    return after
+
+
+@numba.njit(cache=True)
 def _collisions_per_article(members, n_articles):  # pragma: no cover - compiled
     """Where each article's collisions as the first (smaller) article of a pair would start: ``(n_articles + 1,)``.
 
@@ -302,9 +312,7 @@ def _collisions_per_article(members, n_articles):  # pragma: no cover - compiled
         run = start
         while run < end:
             i = _article(members[run])
-            after = run + 1
-            while after < end and _article(members[after]) == i:
-                after += 1
+            after = _run_end(members, run, end)
             starts[i + 1] += (after - run) * (end - after)
             run = after
         start = end
@@ -334,9 +342,7 @@ def _partition_pairs(members, starts, low, high, min_hits, parts):  # pragma: no
             run = start
             while run < end:
                 i = _article(members[run])
-                after = run + 1
-                while after < end and _article(members[after]) == i:
-                    after += 1
+                after = _run_end(members, run, end)
                 if i >= high:
                     break
                 if i >= low:
