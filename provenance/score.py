@@ -17,7 +17,8 @@ from typing import Optional
 import numba
 import numpy as np
 
-from provenance.align import MIN_SURPRISE, SentencePassage, shared_count
+from provenance.align import MIN_SURPRISE, SentencePassage
+from provenance.surprise import shared_count
 from provenance.model import Article, Match, Passage
 from provenance.shingle import Shingled, is_function_word
 
@@ -168,7 +169,7 @@ def jaccard(set_a: np.ndarray, set_b: np.ndarray) -> float:
 
 def confidence(passages: list[SentencePassage]) -> float:
     """How sure we are the pair is a derivation: from the weight of its aligned evidence, or
-    from its most surprising passage (``align.concentration``), whichever says more.
+    from its most surprising passage (``surprise.concentration``), whichever says more.
 
     A passage exactly ``MIN_SURPRISE`` surprising gives 0.5, the default ``min_confidence``;
     each further ``MIN_SURPRISE`` halves the doubt.

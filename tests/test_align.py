@@ -7,7 +7,8 @@ import math
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from provenance.align import MIN_SURPRISE, IndexArrays, _log10_tail, align_pair, concentration
+from provenance.align import MIN_SURPRISE, IndexArrays, align_pair
+from provenance.surprise import _log10_tail, concentration
 from provenance.sentences import ENTITY_WEIGHT, SentenceIndex, batch_seeds
 from provenance.shingle import Vocabulary, shingle_text
 
@@ -333,7 +334,7 @@ def _tails_reference(index, a, b, a_span, b_span):
 
 
 def _grow_reference(index, a, b, a_span, b_span, reach):
-    """``_grow`` written plainly: widen by ``reach``, then narrow one end at a time while that is more surprising."""
+    """``surprise.grow`` written plainly: widen by ``reach``, then narrow one end at a time while that is more surprising."""
     n_a, n_b = index.sentences(a), index.sentences(b)
     box = [max(0, a_span[0] - reach), min(n_a, a_span[1] + reach), max(0, b_span[0] - reach), min(n_b, b_span[1] + reach)]
     best = -sum(_tails_reference(index, a, b, tuple(box[:2]), tuple(box[2:])))
