@@ -269,9 +269,7 @@ class _SpilledTexts:
     def restore(self, articles: Sequence[Article]) -> list[Article]:
         """``articles`` (the same ones, in the same order, without their texts) with their texts; closes the file."""
         with self.file:
-            self.file.seek(0)
-            return [dataclasses.replace(a, text=self.file.read(size).decode("utf-8", "surrogatepass"), chars=None)
-                    for a, size in zip(articles, self.sizes.tolist())]
+            return [dataclasses.replace(a, text=self.read(k), chars=None) for k, a in enumerate(articles)]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

@@ -18,9 +18,9 @@ import numba
 import numpy as np
 
 from provenance.align import MIN_SURPRISE, SentencePassage
-from provenance.surprise import shared_count
 from provenance.model import Article, Match, Passage
 from provenance.shingle import Shingled, is_function_word
+from provenance.surprise import shared_count
 
 # Evidence (weighted shared stems, see align) at which confidence reaches 1 - 1/e.
 EVIDENCE_SCALE = 8.0
