@@ -378,14 +378,21 @@ def shingle_texts(texts: Sequence[str], masked: Sequence[tuple[tuple[int, int], 
     Returns:
         Per article, exactly what ``shingle.shingle_text(text, masked)`` returns.
     """
-    return FlatShingles.concat(_batches(texts, masked))
+    return FlatShingles.concat(shingle_batches(texts, masked, [len(t) for t in texts]))
 
 
-def _batches(texts: Sequence[str], masked: Sequence[tuple[tuple[int, int], ...]]) -> Iterator[dict[str, np.ndarray]]:
-    """``shingle_texts``'s work, a batch of articles at a time: each batch's ``FlatShingles`` fields."""
-    if not texts:
+def shingle_batches(
+    texts: Sequence[str], masked: Sequence[tuple[tuple[int, int], ...]], lengths: Sequence[int]
+) -> Iterator[dict[str, np.ndarray]]:
+    """``shingle_texts``'s work, a batch of articles at a time: each batch's ``FlatShingles`` fields.
+
+    ``lengths`` are the texts' lengths in characters, and ``texts`` is only ever sliced, a
+    batch at a time: a sequence that reads its texts from a file when sliced keeps no more
+    than a batch of them in memory (``pipeline``'s scan does that).
+    """
+    if not len(texts):
         return
-    bounds = [_token_bound(len(t)) for t in texts]
+    bounds = [_token_bound(n) for n in lengths]
     capacity = max(_token_bound(BATCH_CHARS), max(bounds))
     scratch = _Scratch(capacity)
     start = 0

@@ -32,7 +32,7 @@ from provenance.align import extend
 from provenance.boilerplate import mask_site_boilerplate
 from provenance.candidates import Candidates, find_candidates_signing
 from provenance.errors import InputError
-from provenance.fast_shingle import fast_path, shingle_texts
+from provenance.fast_shingle import fast_path, shingle_batches
 from provenance.ingest import DEFAULT_FIELDS, LONGEST_ARTICLE_CHARS, MAX_ARTICLE_CHARS, Fields, read_corpus
 from provenance.model import Article, Match, Report, Skipped, Tree
 from provenance.score import build_match
@@ -99,8 +99,12 @@ def _map_ranges(function: Callable[[int, int], list[T]], total: int, workers: in
 
 
 def _shingle_range(start: int, end: int) -> list[Shingled]:
+    """Shingle articles ``numbers[start:end]`` on the Python path."""
     articles: Sequence[Article] = _shared["articles"]  # type: ignore[assignment]
-    return [shingle_text(article.text, article.masked) for article in articles[start:end]]
+    numbers: np.ndarray = _shared["numbers"]  # type: ignore[assignment]
+    read: Callable[[np.ndarray], list[str]] = _shared["read"]  # type: ignore[assignment]
+    chosen = numbers[start:end]
+    return [shingle_text(text, articles[k].masked) for k, text in zip(chosen.tolist(), read(chosen))]
 
 
 def _verify_range(start: int, end: int) -> list[tuple[Optional[Match], bool]]:
@@ -149,24 +153,72 @@ def shingle_articles(articles: Sequence[Article], workers: int = 1) -> FlatShing
     Most text (ASCII and typographic punctuation) goes through the compiled batch path,
     which uses the cores by itself; the rest through ``shingle_text`` on ``workers`` processes.
     """
-    longest = max((len(article.text) for article in articles), default=0)
+    fast = np.array([fast_path(article.text) for article in articles], dtype=bool)
+    shingled, _ = _shingle(articles, lambda numbers: [articles[k].text for k in numbers.tolist()], fast, workers)
+    return shingled
+
+
+class _Batch(Sequence[str]):
+    """The texts of some articles, read (``read(numbers)``) only when a slice of them is asked for."""
+
+    def __init__(self, numbers: np.ndarray, read: Callable[[np.ndarray], list[str]]) -> None:
+        self.numbers, self.read = numbers, read
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def __getitem__(self, item):  # type: ignore[no-untyped-def, override]
+        if not isinstance(item, slice):
+            return self.read(self.numbers[item : item + 1])[0]
+        return self.read(self.numbers[item])
+
+
+def _shingle(
+    articles: Sequence[Article], read: Callable[[np.ndarray], list[str]], fast: np.ndarray, workers: int,
+    offsets: Optional[IO[bytes]] = None,
+) -> tuple[FlatShingles, np.ndarray]:
+    """``shingle_articles``, reading texts a batch at a time with ``read(numbers)``.
+
+    ``fast[k]`` says whether article ``k`` takes the compiled path (``fast_path``). With
+    ``offsets``, each batch's word offsets go to that file as they are made (``_OffsetsOnDisk``
+    reads them back) and the shingles returned hold none.
+
+    Returns:
+        The shingles, and per article where its words' offsets begin in ``offsets`` (in words).
+    """
+    longest = max((article.length for article in articles), default=0)
     if longest > LONGEST_ARTICLE_CHARS:
         raise InputError(f"an article of {longest:,} characters is over the most a scan takes, {LONGEST_ARTICLE_CHARS:,}")
-    fast = np.array([fast_path(article.text) for article in articles], dtype=bool)
-    shingled = shingle_texts([a.text for a, f in zip(articles, fast) if f], [a.masked for a, f in zip(articles, fast) if f])
+
+    def kept(parts: Iterable[dict[str, np.ndarray]]) -> Iterator[dict[str, np.ndarray]]:
+        for part in parts:
+            if offsets is not None:
+                offsets.write(np.stack([part["starts"], part["ends"]], axis=1).astype(np.int32).data)
+                part = {**part, "starts": _NO_OFFSETS, "ends": _NO_OFFSETS}
+            yield part
+
+    quick = np.flatnonzero(fast)
+    shingled = FlatShingles.concat(kept(shingle_batches(
+        _Batch(quick, read), [articles[k].masked for k in quick.tolist()], [articles[k].length for k in quick.tolist()]
+    )))
     if fast.all():
-        return shingled
+        return shingled, shingled.offsets[:-1]
+    slow = np.flatnonzero(~fast)
     _shared.clear()
-    _shared.update(articles=[article for article, f in zip(articles, fast) if not f])
+    _shared.update(articles=articles, numbers=slow, read=read)
     try:
-        rest = FlatShingles.join(_map_ranges(_shingle_range, int((~fast).sum()), workers))
+        rest = FlatShingles.concat(kept([vars(FlatShingles.join(_map_ranges(_shingle_range, len(slow), workers))).copy()]))
     finally:
         _shared.clear()
     if not fast.any():
-        return rest
-    # Fast articles first, then the rest: put each back in its place.
-    order = np.concatenate((np.flatnonzero(fast), np.flatnonzero(~fast)))
-    return FlatShingles.concat([vars(shingled).copy(), vars(rest).copy()]).take(np.argsort(order))
+        return rest, rest.offsets[:-1]
+    # Fast articles first, then the rest: put each back in its place (and where its offsets went with it).
+    back = np.argsort(np.concatenate((quick, slow)))
+    written = np.concatenate((shingled.offsets[:-1], len(shingled.hashes) + rest.offsets[:-1]))
+    return FlatShingles.concat([vars(shingled).copy(), vars(rest).copy()]).take(back), written[back]
+
+
+_NO_OFFSETS = np.zeros(0, dtype=np.int32)
 
 
 def verify_pairs(
@@ -266,6 +318,16 @@ class _SpilledTexts:
         data = os.pread(self.file.fileno(), int(self.sizes[k]), int(self.starts[k]))
         return data.decode("utf-8", "surrogatepass")
 
+    def read_many(self, numbers: np.ndarray) -> list[str]:
+        """The texts of articles ``numbers``: one read when they follow each other (as a batch does)."""
+        if len(numbers) < 2 or numbers[-1] - numbers[0] != len(numbers) - 1 or np.any(np.diff(numbers) != 1):
+            return [self.read(k) for k in numbers.tolist()]
+        first, last = int(numbers[0]), int(numbers[-1])
+        lo = int(self.starts[first])
+        data = os.pread(self.file.fileno(), int(self.starts[last] + self.sizes[last]) - lo, lo)
+        return [data[int(self.starts[k]) - lo : int(self.starts[k] + self.sizes[k]) - lo].decode("utf-8", "surrogatepass")
+                for k in range(first, last + 1)]
+
     def restore(self, articles: Sequence[Article]) -> list[Article]:
         """``articles`` (the same ones, in the same order, without their texts) with their texts; closes the file."""
         with self.file:
@@ -278,32 +340,30 @@ class _OffsetsOnDisk(FlatShingles):
 
     Only scoring reads them, for the words at the ends of matched passages
     (``score.char_spans``), so from shingling to the end of verification they need not
-    be in memory: 8 bytes a word, 2.6 KB a news article. Indexing an article reads its
-    offsets back with ``os.pread``, which forked workers may share a file for, and which
-    leaves no mapped pages behind to count against the scan (a memory map would keep
-    every page it had read).
+    be in memory: 8 bytes a word, 2.6 KB a news article. Shingling writes them as it
+    goes, a batch at a time (``_shingle``), as int32 (start, end) pairs; ``at[a]`` is where
+    article ``a``'s first word is in the file. Indexing an article reads its offsets back
+    with ``os.pread``, which forked workers may share a file for, and which leaves no
+    mapped pages behind to count against the scan (a memory map would keep every page it
+    had read).
     """
 
     file: IO[bytes]
+    at: np.ndarray
 
     @classmethod
-    def spill(cls, shingled: Sequence[Shingled]) -> "_OffsetsOnDisk":
-        """``shingled``'s arrays but ``starts`` and ``ends``, which go to the file (starts, then ends)."""
-        flat = FlatShingles.join(shingled)
+    def shingle(cls, articles: Sequence[Article], texts: "_SpilledTexts", fast: np.ndarray, workers: int) -> "_OffsetsOnDisk":
+        """``shingle_articles`` of articles whose texts wait in ``texts``, read back a batch at a time."""
         file = tempfile.TemporaryFile()
-        for offsets in (flat.starts, flat.ends):
-            file.write(np.ascontiguousarray(offsets, dtype=np.int32).data)
+        shingled, at = _shingle(articles, texts.read_many, fast, workers, file)
         file.flush()
-        empty = np.zeros(0, dtype=np.int32)
-        kept = {field.name: getattr(flat, field.name) for field in dataclasses.fields(FlatShingles)}
-        return cls(**{**kept, "starts": empty, "ends": empty}, file=file)
+        return cls(**{field.name: getattr(shingled, field.name) for field in dataclasses.fields(FlatShingles)}, file=file, at=at)
 
     def __getitem__(self, article: int) -> Shingled:  # type: ignore[override]
         item = super().__getitem__(article)
-        first, last = int(self.offsets[article]), int(self.offsets[article + 1])
-        size, words = 4 * (last - first), len(self.hashes)
-        starts, ends = (np.frombuffer(os.pread(self.file.fileno(), size, 4 * (at + first)), dtype=np.int32) for at in (0, words))
-        return dataclasses.replace(item, starts=starts, ends=ends)
+        words = int(self.offsets[article + 1] - self.offsets[article])
+        pairs = np.frombuffer(os.pread(self.file.fileno(), 8 * words, 8 * int(self.at[article])), dtype=np.int32).reshape(-1, 2)
+        return dataclasses.replace(item, starts=np.ascontiguousarray(pairs[:, 0]), ends=np.ascontiguousarray(pairs[:, 1]))
 
 
 class _Timer:
@@ -356,11 +416,14 @@ def scan_articles(
         articles = mask_site_boilerplate(articles)
         _return_freed_memory()
     with timer.stage("shingle"):
-        shingled = shingle_articles(articles, workers)
-        vocabulary = Vocabulary.build(shingled)
+        # The texts go to a file first, and shingling reads them back a batch at a time: the
+        # corpus's texts and its shingles are never in memory together.
         texts = _SpilledTexts(articles)
+        fast = np.array([fast_path(a.text) for a in articles], dtype=bool)
         articles = [dataclasses.replace(a, text="", chars=len(a.text)) for a in articles]
-        shingled = _OffsetsOnDisk.spill(shingled)
+        _return_freed_memory()
+        shingled = _OffsetsOnDisk.shingle(articles, texts, fast, workers)
+        vocabulary = Vocabulary.build(shingled)
         _return_freed_memory()
     with timer.stage("windows"):
         values, ranges, owners = signature_inputs(shingled, vocabulary, settings)

@@ -276,7 +276,9 @@ class FlatShingles(Sequence[Shingled]):
             where = np.repeat(lengths_of[articles] - offsets[:-1], lengths) + np.arange(offsets[-1])
             parts[offsets_name] = offsets
             for field in fields:
-                parts[field] = getattr(self, field)[where]
+                array = getattr(self, field)
+                # A field kept elsewhere (empty here, as the scan's word offsets on disk) stays empty.
+                parts[field] = array[where] if len(array) or not len(where) else array
         return FlatShingles(**parts)
 
     def __len__(self) -> int:

@@ -90,15 +90,22 @@ def test_shingle_articles_puts_fast_and_slow_paths_back_in_order():
         assert_same(got, shingle_text(text))
 
 
-def test_offsets_spilled_to_a_file_read_back_the_same_articles():
-    from provenance.pipeline import _OffsetsOnDisk
+@pytest.mark.parametrize("texts", [TEXTS, TEXTS[::-1], [t for t in TEXTS if t.isascii()], [t for t in TEXTS if not t.isascii()]])
+def test_texts_and_offsets_spilled_to_files_read_back_the_same_articles(texts):
+    from provenance.fast_shingle import fast_path
+    from provenance.pipeline import _OffsetsOnDisk, _SpilledTexts
 
-    items = [shingle_text(t) for t in TEXTS]
-    spilled = _OffsetsOnDisk.spill(items)
+    articles = [Article(id=str(k), text=t, path=str(k)) for k, t in enumerate(texts)]
+    spilled_texts = _SpilledTexts(articles)
+    fast = np.array([fast_path(t) for t in texts])
+    bare = [Article(id=a.id, text="", path=a.path, chars=len(a.text)) for a in articles]  # shingled from the file alone
+    spilled = _OffsetsOnDisk.shingle(bare, spilled_texts, fast, workers=1)
     assert len(spilled.starts) == len(spilled.ends) == 0  # out of memory ...
-    assert len(spilled) == len(items) and FlatShingles.join(spilled) is spilled
-    for got, want in zip(spilled, items):  # ... and back, article by article
-        assert_same(got, want)
+    assert len(spilled) == len(texts) and FlatShingles.join(spilled) is spilled
+    for got, text in zip(spilled, texts):  # ... and back, article by article, in order whichever path shingled it
+        assert_same(got, shingle_text(text))
+    assert spilled_texts.read_many(np.arange(len(texts))) == texts
+    assert spilled_texts.read_many(np.arange(len(texts))[::-1]) == texts[::-1]
 
 
 def test_vocabulary_ranks_keep_order_and_refuse_unknown_stems():
