@@ -30,7 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
-from provenance.index import Index, bands_folder, content_hash, scan_with_index
+from provenance.index import Index, content_hash
+from provenance.index_scan import scan_with_index
+from provenance.index_store import bands_folder
 from provenance.model import Article
 from provenance.settings import Settings
 

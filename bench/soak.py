@@ -33,7 +33,8 @@ import time
 from pathlib import Path
 
 from provenance.audit import DERIVED, NOT_DERIVED, audit_rows
-from provenance.index import Index, scan_with_index
+from provenance.index import Index
+from provenance.index_scan import scan_with_index
 from provenance.model import Article
 
 _SYLLABLES = [f"{a}{b}{c}" for a in "bcdfghklmnprstvz" for b in "aeiou" for c in "lmnrst"]

@@ -227,7 +227,8 @@ def audit_index(
         InputError: if the site has no readable article.
         IndexStoreError: if the index is missing, damaged, or built with other settings.
     """
-    from provenance.index import Index, scan_with_index
+    from provenance.index import Index
+    from provenance.index_scan import scan_with_index
 
     began = time.perf_counter()
     site, skipped = read_corpus(site_paths, input_format, fields, max_article_chars)

@@ -177,7 +177,7 @@ def scan_command(paths: tuple[Path, ...], output_format: str, output: Optional[P
     if index_path is not None and engine != "local":
         raise click.UsageError("--index runs on the local engine; leave out --engine spark")
     if index_path is not None:
-        from provenance.index import scan_paths_with_index
+        from provenance.index_scan import scan_paths_with_index
 
         report = scan_paths_with_index(list(paths), index_path, _given_settings(options), workers=workers or default_workers(),
                                        batch_size=batch_size, input_format=input_format, fields=fields,

@@ -1,29 +1,19 @@
 """Index: the on-disk store of signed articles, for incremental scans and audits (SQLite + segment files).
 
-Owns the index: its schema and format version, the settings key stamped into it (an
-index is only ever read or extended with the settings it was built with), transactional
-batch adds, the per-stem document frequencies, and LSH lookups against the band keys,
-which live in immutable sorted segment files (``segments``) next to the SQLite file, so
-that matching new articles against a million indexed ones never loads the archive into
-memory. It also owns ``scan_with_index``: add a corpus, then match it against everything indexed.
+Owns ``Index``: adding articles in transactional batches (signing them with the index's
+per-stem document frequencies, inserting their rows, replacing changed ones), the signature
+blocks and the log-structured set of band-key segment files next to the SQLite file
+(registering them, deleting orphans, merging ``MERGE_FANIN`` of one level, deleting
+merged-away files), and LSH lookups of query signatures against those files, so that
+matching new articles against a million indexed ones never loads the archive into memory.
+It builds on ``index_store`` (the SQLite file: schema, format version, settings key,
+transactions, snapshots, df counts, reading rows) and ``segments`` (the segment file
+format); scanning a corpus against an index is ``index_scan``'s. Nothing here parses
+command lines or renders reports.
 
-Files: ``news.db`` (SQLite, WAL) and ``news.db.bands/`` (segment files, signature blocks,
-``readers.lock``). Signatures live in files too: as SQLite blobs they were half of a batch's
-write time. A block is written like a segment and never rewritten; a replaced article's rows
-stay in their block unused.
-Tables (format 2)::
-
-    meta(key TEXT PRIMARY KEY, value TEXT)        format, settings_key, settings, articles,
-                                                  next_article, next_segment, deaths
-    articles(article INTEGER PRIMARY KEY, id TEXT UNIQUE, path, url, title, published,
-             published_from, author, site, masked (JSON), chars, sha256, windows)
-    texts(article INTEGER PRIMARY KEY, text)      the text exactly as read, for passages
-    signatures(article INTEGER PRIMARY KEY, block, row)  where the article's window signatures are
-    blocks(block INTEGER PRIMARY KEY, name TEXT)  signature files: one per batch, uint32 (windows, num_perm)
-    segments(segment, name, level, entries, clean)  the band-key files that are part of the index
-    retired(name)                                 files merged away, deleted once no reader can hold them
-    dead(article, windows, death)                 removed articles whose entries some segment still holds
-    df(stem INTEGER PRIMARY KEY, df INTEGER)      articles holding each stem
+Signatures live in files (``signatures-*.u32``, one block per batch, uint32 ``(windows,
+num_perm)``): as SQLite blobs they were half of a batch's write time. A block is written like
+a segment and never rewritten; a replaced article's rows stay in their block unused.
 
 Segments and crash safety: each batch's band keys are written as one segment file (under a
 temporary name, fsynced, renamed) and registered in ``segments`` inside the batch's
@@ -48,58 +38,32 @@ scan's signatures; one grown batch by batch can differ for stems whose document
 frequency crossed the cutoff since, which can add or lose a candidate pair
 (never change a verified pair's scores). Same batches in the same order give
 the same index.
-
-Nothing here parses command lines or renders reports.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import fcntl
 import hashlib
 import json
 import os
 import sqlite3
-import time
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 
 from provenance import segments
 from provenance.boilerplate import mask_site_boilerplate
 from provenance.candidates import band_keys
-from provenance.errors import InputError, ProvenanceError
-from provenance.ingest import DEFAULT_FIELDS, MAX_ARTICLE_CHARS, Fields, read_corpus
-from provenance.model import Article, Report, Skipped
-from provenance.pipeline import conclude, no_articles_message, shingle_articles, signature_inputs, verify_pairs
+from provenance.index_store import IndexStore, IndexStoreError
+from provenance.model import Article
+from provenance.pipeline import shingle_articles, signature_inputs
 from provenance.settings import Settings
 from provenance.shingle import FlatShingles, Shingled, Vocabulary, shingle_text
 from provenance.signatures import sign_ranges
 
-FORMAT_VERSION = 2
-BUSY_TIMEOUT_S = 60.0  # a second writer waits this long for the first one's batch
 MERGE_FANIN = 8  # this many segments of one level are merged into one of the next level
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS articles(
-    article INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, path TEXT NOT NULL, url TEXT, title TEXT,
-    published TEXT, published_from TEXT, author TEXT, site TEXT, masked TEXT NOT NULL,
-    chars INTEGER NOT NULL, sha256 TEXT NOT NULL, windows INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS texts(article INTEGER PRIMARY KEY, text TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS signatures(article INTEGER PRIMARY KEY, block INTEGER NOT NULL, row INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS blocks(block INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
-CREATE TABLE IF NOT EXISTS segments(segment INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, level INTEGER NOT NULL,
-    entries INTEGER NOT NULL, clean INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS retired(name TEXT PRIMARY KEY);
-CREATE TABLE IF NOT EXISTS dead(article INTEGER PRIMARY KEY, windows INTEGER NOT NULL, death INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS df(stem INTEGER PRIMARY KEY, df INTEGER NOT NULL);
-"""
-
-
-class IndexStoreError(ProvenanceError):
-    """The index cannot be used: missing, corrupt, locked, or built with other settings."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,40 +76,12 @@ class AddResult:
     batches: int
 
 
-@dataclasses.dataclass(frozen=True)
-class IndexInfo:
-    """A summary of an index, for ``provenance index info``."""
-
-    path: str
-    format: int
-    settings_key: str
-    settings: dict[str, object]
-    articles: int
-    windows: int
-    stems: int
-    bytes: int
-    segments: int
-
-
 def content_hash(text: str) -> str:
     """sha256 of the article text (UTF-8), hex."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _signed(values: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(values, dtype=np.uint64).view(np.int64)
-
-
-def _settings_difference(stored: dict[str, object], wanted: dict[str, object]) -> str:
-    changed = [f"{k}={wanted.get(k)!r} (index: {stored.get(k)!r})" for k in sorted(set(stored) | set(wanted)) if stored.get(k) != wanted.get(k)]
-    return ", ".join(changed) or "the algorithm version"
-
-
-def _as_option(name: str, value: object) -> str:
-    return f"--{name.replace('_', '-')} {value}"
-
-
-class Index:
+class Index(IndexStore):
     """An open index file. Use ``Index.open``; close it (or use ``with``) when done.
 
     Library API for scans and audits:
@@ -160,187 +96,10 @@ class Index:
     """
 
     def __init__(self, path: Path, connection: sqlite3.Connection, settings: Settings) -> None:
-        self.path = path
-        self.connection = connection
-        self.settings = settings
-        self.folder = bands_folder(path)
-        self.folder.mkdir(exist_ok=True)
-        self._readers_lock = os.open(self.folder / "readers.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        super().__init__(path, connection, settings)
         self._orphans_checked = False
 
-    # --- opening ----------------------------------------------------------
-    @classmethod
-    def open(cls, path: str | os.PathLike[str], settings: Optional[Settings] = None, create: bool = False,
-             options: Optional[dict[str, object]] = None) -> "Index":
-        """Open (or create) an index.
-
-        Args:
-            path: The index file.
-            settings: Settings the caller means to use; ``None`` takes the index's own.
-            create: Create the file if it does not exist (with ``settings`` or defaults).
-            options: Settings given explicitly (field → value), layered on the index's own;
-                the result must still name the index's settings.
-
-        Raises:
-            IndexStoreError: missing file, not an index, another format, or other settings
-                (the message names the differing settings and how to fix it).
-        """
-        path = Path(path)
-        exists = path.exists()
-        if not exists and not create:
-            raise IndexStoreError(f"{path}: no such index; create it with `provenance index build CORPUS --index {path}`")
-        try:
-            connection = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
-            connection.execute("PRAGMA journal_mode=WAL")
-            # NORMAL in WAL mode: a killed process never loses or tears a committed batch;
-            # only a power cut can lose the last batches (the file stays consistent).
-            connection.execute("PRAGMA synchronous=NORMAL")
-            connection.execute("PRAGMA cache_size=-262144")  # 256 MiB of page cache
-            connection.execute("PRAGMA temp_store=MEMORY")
-            has_meta = connection.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchone()
-        except sqlite3.DatabaseError as error:
-            raise IndexStoreError(f"{path}: not a provenance index ({error})") from error
-        if not has_meta:
-            if exists and path.stat().st_size > 0 and not create:
-                raise IndexStoreError(f"{path}: not a provenance index (no meta table)")
-            chosen = settings or Settings().replace(**(options or {}))
-            index = cls(path, connection, chosen)
-            index._create()
-            return index
-        meta = dict(connection.execute("SELECT key, value FROM meta").fetchall())
-        if int(meta.get("format", -1)) != FORMAT_VERSION:
-            connection.close()
-            raise IndexStoreError(
-                f"{path}: index format {meta.get('format')} is not {FORMAT_VERSION} (format 2 keeps band keys in segment files "
-                f"in {bands_folder(path).name}/); this version cannot read it. Rebuild it: "
-                f"`provenance index build CORPUS --index NEW.db`, then replace the old file with NEW.db"
-            )
-        stored_dict = json.loads(meta["settings"])
-        stored = Settings().replace(**stored_dict)
-        wanted = settings if settings is not None else stored.replace(**(options or {}))
-        if wanted.key() != meta["settings_key"]:
-            connection.close()
-            differences = _settings_difference(stored_dict, wanted.as_dict())
-            original = " ".join(_as_option(k, v) for k, v in stored_dict.items() if wanted.as_dict().get(k) != v)
-            raise IndexStoreError(
-                f"{path} was built with other settings (key {meta['settings_key']}, asked for {wanted.key()}): {differences}. "
-                f"Pass the index's settings ({original}) or leave them out, or rebuild the index with the new ones "
-                f"(`provenance index build CORPUS --index NEW.db` plus your options)"
-            )
-        return cls(path, connection, stored)
-
-    def _create(self) -> None:
-        with self.transaction():
-            for statement in _SCHEMA.strip().split(";"):
-                if statement.strip():
-                    self.connection.execute(statement)
-            rows = [("format", str(FORMAT_VERSION)), ("settings_key", self.settings.key()),
-                    ("settings", json.dumps(self.settings.as_dict(), sort_keys=True)), ("articles", "0"),
-                    ("next_article", "1"), ("next_segment", "1"), ("deaths", "0")]
-            self.connection.executemany("INSERT OR IGNORE INTO meta VALUES (?, ?)", rows)
-
-    def close(self) -> None:
-        """Close the connection."""
-        self.connection.close()
-        if self._readers_lock >= 0:
-            os.close(self._readers_lock)
-            self._readers_lock = -1
-
-    def __enter__(self) -> "Index":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: ``BEGIN IMMEDIATE`` takes the write lock up front (so two
-        writers queue on the busy timeout instead of deadlocking), COMMIT or ROLLBACK at the end."""
-        try:
-            self.connection.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as error:
-            raise IndexStoreError(
-                f"{self.path}: another process has been writing to this index for over {BUSY_TIMEOUT_S:.0f} s ({error}); "
-                "wait for it to finish, then run again"
-            ) from error
-        try:
-            yield self.connection
-        except BaseException:
-            self.connection.execute("ROLLBACK")
-            raise
-        self.connection.execute("COMMIT")
-
-    @contextlib.contextmanager
-    def snapshot(self) -> Iterator[sqlite3.Connection]:
-        """One read transaction: every query inside sees the same committed state of the index,
-        even while another process commits batches (WAL readers never block, nor see a half batch).
-        Inside ``transaction`` (or another snapshot) it simply joins the open transaction."""
-        if self.connection.in_transaction:
-            yield self.connection
-            return
-        # The shared lock keeps writers from deleting merged-away segment files this snapshot lists.
-        fcntl.flock(self._readers_lock, fcntl.LOCK_SH)
-        try:
-            self.connection.execute("BEGIN DEFERRED")
-            try:
-                yield self.connection
-            finally:
-                self.connection.execute("COMMIT")
-        finally:
-            fcntl.flock(self._readers_lock, fcntl.LOCK_UN)
-
-    def _meta(self, key: str) -> int:
-        return int(self.connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0])
-
-    def _set_meta(self, key: str, value: int) -> None:
-        self.connection.execute("UPDATE meta SET value = ? WHERE key = ?", (str(value), key))
-
     # --- reading ----------------------------------------------------------
-    @property
-    def size(self) -> int:
-        """Number of indexed articles."""
-        return int(self.connection.execute("SELECT value FROM meta WHERE key='articles'").fetchone()[0])
-
-    def info(self) -> IndexInfo:
-        """Counts and settings of the index (one consistent snapshot, even during a write)."""
-        with self.snapshot():
-            meta = dict(self.connection.execute("SELECT key, value FROM meta").fetchall())
-            windows = self.connection.execute("SELECT coalesce(sum(windows), 0) FROM articles").fetchone()[0]
-            stems = self.connection.execute("SELECT count(*) FROM df").fetchone()[0]
-            names = [row[0] for row in self.connection.execute("SELECT name FROM segments")]
-            blocks = [row[0] for row in self.connection.execute("SELECT name FROM blocks")]
-            size = sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
-            size += sum((self.folder / name).stat().st_size for name in names + blocks)
-        return IndexInfo(str(self.path), int(meta["format"]), meta["settings_key"], json.loads(meta["settings"]),
-                         int(meta["articles"]), int(windows), int(stems), size, len(names))
-
-    def numbers(self, ids: Iterable[str]) -> dict[str, int]:
-        """Index article numbers of the given ids (ids not indexed are left out)."""
-        out: dict[str, int] = {}
-        ids = list(ids)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            query = f"SELECT id, article FROM articles WHERE id IN ({','.join('?' * len(chunk))})"
-            out.update(self.connection.execute(query, chunk).fetchall())
-        return out
-
-    def articles(self, numbers: Sequence[int]) -> list[Article]:
-        """The articles with these index numbers, text included, in the order asked."""
-        found: dict[int, Article] = {}
-        numbers = [int(n) for n in numbers]
-        for start in range(0, len(numbers), 500):
-            chunk = numbers[start : start + 500]
-            query = (
-                "SELECT a.article, id, path, url, title, published, published_from, author, site, masked, t.text "
-                f"FROM articles a JOIN texts t ON t.article = a.article WHERE a.article IN ({','.join('?' * len(chunk))})"
-            )
-            for row in self.connection.execute(query, chunk):
-                found[row[0]] = Article(
-                    id=row[1], path=row[2], url=row[3], title=row[4], published=row[5], published_from=row[6],
-                    author=row[7], site=row[8], masked=tuple(tuple(span) for span in json.loads(row[9])), text=row[10],
-                )
-        return [found[n] for n in numbers]
-
     def signatures(self, numbers: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         """Stored window signatures of some articles: uint32 ``(windows, num_perm)`` and each row's position in ``numbers``."""
         width = self.settings.num_perm
@@ -367,29 +126,6 @@ class Index:
             for descriptor in files.values():
                 os.close(descriptor)
         return np.concatenate(parts), np.concatenate(owners)
-
-    def vocabulary(self, stems: np.ndarray, extra_articles: int = 0) -> Vocabulary:
-        """The index's document frequencies of ``stems`` (uint64), as a ``Vocabulary`` over all indexed articles."""
-        stems = np.unique(np.asarray(stems, dtype=np.uint64))
-        found = self._stem_df(stems)
-        return Vocabulary(stems=stems, df=found, articles=self.size + extra_articles)
-
-    def _stem_df(self, stems: np.ndarray) -> np.ndarray:
-        """df of each of the sorted distinct ``stems`` (0 where unknown), by SQL probes of ``df``."""
-        if len(stems) == 0:
-            return np.zeros(0, dtype=np.int64)
-        # IN lists of 500 (under SQLite's oldest variable limit): twice as fast as filling a
-        # temporary table to join, which was a third of a text build's time.
-        probes = _signed(stems).tolist()
-        rows = []
-        for start in range(0, len(probes), 500):
-            chunk = probes[start : start + 500]
-            rows += self.connection.execute(f"SELECT stem, df FROM df WHERE stem IN ({','.join('?' * len(chunk))})", chunk).fetchall()
-        out = np.zeros(len(stems), dtype=np.int64)
-        if rows:
-            found = np.array(rows, dtype=np.int64)
-            out[np.searchsorted(stems, found[:, 0].view(np.uint64))] = found[:, 1]
-        return out
 
     def candidates(self, signatures: np.ndarray, owners: np.ndarray) -> np.ndarray:
         """LSH candidates of query windows among the indexed articles, by lookups in the segment files.
@@ -524,27 +260,6 @@ class Index:
         """Ids of ``articles`` that the index already holds with a different text, sorted."""
         known = self._known([a.id for a in articles])
         return sorted(a.id for a in articles if a.id in known and known[a.id][1] != content_hash(a.text))
-
-    def _known(self, ids: list[str]) -> dict[str, tuple[int, str]]:
-        out: dict[str, tuple[int, str]] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            query = f"SELECT id, article, sha256 FROM articles WHERE id IN ({','.join('?' * len(chunk))})"
-            out.update((row[0], (row[1], row[2])) for row in self.connection.execute(query, chunk))
-        return out
-
-    def _adjust_df(self, stems: np.ndarray, delta: np.ndarray) -> np.ndarray:
-        """Add ``delta`` to the df of each distinct stem (inside the caller's transaction); returns the new df."""
-        if len(stems) == 0:
-            return np.zeros(0, dtype=np.int64)
-        new = self._stem_df(stems) + delta
-        c = self.connection
-        c.executemany("INSERT OR REPLACE INTO df VALUES (?, ?)", zip(_signed(stems[new > 0]).tolist(), new[new > 0].tolist()))
-        c.executemany("DELETE FROM df WHERE stem = ?", zip(_signed(stems[new <= 0]).tolist()))
-        return new
-
-    def _set_size(self, size: int) -> None:
-        self.connection.execute("UPDATE meta SET value = ? WHERE key = 'articles'", (str(size),))
 
     def _remove(self, numbers: list[int]) -> None:
         """Delete articles (their text, signatures and df counts), inside a transaction.
@@ -686,79 +401,3 @@ class Index:
             fcntl.flock(self._readers_lock, fcntl.LOCK_UN)
         with self.transaction() as c:
             c.executemany("DELETE FROM retired WHERE name = ?", [(name,) for name in names])
-
-
-def bands_folder(path: str | os.PathLike[str]) -> Path:
-    """The folder of an index's segment files: ``news.db`` → ``news.db.bands``."""
-    path = Path(path)
-    return path.with_name(path.name + ".bands")
-
-
-def scan_with_index(
-    index: Index, articles: Sequence[Article], workers: int = 1, batch_size: int = 1000, skipped: Sequence[Skipped] = ()
-) -> Report:
-    """Add ``articles`` to the index, then find their derivations among everything indexed.
-
-    Reports the matches with at least one end among ``articles`` (pairs of two indexed
-    articles were reported when the later of them was scanned). The report's articles are
-    ``articles`` plus the indexed articles they match or share a story with. Scores use the
-    index's document frequencies, which after the add count exactly the union.
-    """
-    timings: list[tuple[str, float]] = []
-    began = time.perf_counter()
-    index.add(articles, batch_size=batch_size, workers=workers)
-    timings.append(("index", round(time.perf_counter() - began, 4)))
-    # Read everything from one snapshot: another process adding or replacing articles
-    # meanwhile cannot make a candidate's number point at a row that has gone.
-    with index.snapshot():
-        return _match_indexed(index, articles, skipped, timings, workers)
-
-
-def _match_indexed(index: Index, articles: Sequence[Article], skipped: Sequence[Skipped],
-                   timings: list[tuple[str, float]], workers: int) -> Report:
-    """The candidates, verification and report half of ``scan_with_index`` (inside a snapshot)."""
-    settings = index.settings
-    began = time.perf_counter()
-    numbers = index.numbers(a.id for a in articles)
-    query = sorted(numbers[a.id] for a in articles)
-    signatures, owners = index.signatures(query)
-    found = index.candidates(signatures, owners)
-    pairs = {(query[int(q)], int(n)) for q, n in found.tolist() if query[int(q)] != int(n)}
-    pairs = {(min(p), max(p)) for p in pairs}
-    timings.append(("candidates", round(time.perf_counter() - began, 4)))
-    began = time.perf_counter()
-    involved = sorted({n for p in pairs for n in p} | set(query))
-    loaded = sorted(zip(index.articles(involved), involved), key=lambda item: item[0].id)
-    position = {number: k for k, (_, number) in enumerate(loaded)}
-    corpus = [article for article, _ in loaded]
-    local = np.array(sorted(tuple(sorted((position[a], position[b]))) for a, b in pairs), dtype=np.int64).reshape(-1, 2)
-    shingled = shingle_articles(corpus, workers)
-    vocabulary = index.vocabulary(Vocabulary.build(shingled).stems)
-    verified_pairs, verified = verify_pairs(corpus, shingled, vocabulary, local, settings, workers)
-    matches, trees, stories = conclude(corpus, verified_pairs, verified)
-    timings.append(("verify", round(time.perf_counter() - began, 4)))
-    shown = {a.id for a in articles} | {m.source for m in matches} | {m.derived for m in matches} | {i for s in stories for i in s}
-    return Report.assemble(settings, (a for a in corpus if a.id in shown), matches, trees, stories, skipped, timings)
-
-
-def scan_paths_with_index(
-    paths: Sequence[str | os.PathLike[str]],
-    index_path: str | os.PathLike[str],
-    options: Optional[dict[str, object]] = None,
-    workers: int = 1,
-    batch_size: int = 1000,
-    input_format: Optional[str] = None,
-    fields: Fields = DEFAULT_FIELDS,
-    max_article_chars: int = MAX_ARTICLE_CHARS,
-) -> Report:
-    """``scan --index``: read ``paths``, add them to the index (created if missing), report their derivations.
-
-    Raises:
-        InputError: if no readable article remains.
-        IndexStoreError: if the index is damaged or built with other settings.
-    """
-    articles, skipped = read_corpus(paths, input_format, fields, max_article_chars)
-    if not articles:
-        raise InputError(no_articles_message(paths, skipped), skipped)
-    with Index.open(index_path, create=True, options=dict(options or {})) as index:
-        return scan_with_index(index, articles, workers=workers, batch_size=batch_size, skipped=skipped)

@@ -42,3 +42,11 @@ def test_leaves_import_nothing_of_ours():
         if path.stem in LEAVES:
             ours = {name for name in _imports(tree) if name.startswith("provenance")}
             assert not ours, f"{path} imports {ours}"
+
+
+def test_index_modules_layer_one_way():
+    """``index_store`` (the SQLite file) < ``index`` (signing, segments, lookups) < ``index_scan`` (scans)."""
+    imports = {path.relative_to(PACKAGE).as_posix(): _imports(tree) for path, tree in _modules()}
+    store = {"provenance.pipeline", "provenance.index", "provenance.index_scan"} & imports["index_store.py"]
+    assert not store, f"index_store.py imports {store}"
+    assert "provenance.index_scan" not in imports["index.py"], "index.py imports index_scan"

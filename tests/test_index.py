@@ -20,7 +20,8 @@ from provenance.cli import main
 from provenance.errors import ProvenanceError
 from provenance import segments
 from provenance.candidates import band_keys
-from provenance.index import Index, IndexStoreError, bands_folder, content_hash
+from provenance.index import Index, content_hash
+from provenance.index_store import IndexStoreError, bands_folder
 from provenance.ingest import read_corpus
 from provenance.model import Article
 from provenance.settings import Settings

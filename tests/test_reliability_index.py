@@ -21,9 +21,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import provenance.index
+import provenance.index_store
 from provenance.cli import main
-from provenance.index import Index, IndexStoreError, bands_folder
+from provenance.index import Index
+from provenance.index_store import IndexStoreError, bands_folder
 from tests.test_index import check_consistent, synthetic
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -230,7 +231,7 @@ def test_a_writer_locked_out_too_long_is_refused_clearly(tmp_path, monkeypatch):
     Index.open(db, create=True).close()
     holder = sqlite3.connect(str(db), isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another process mid-batch, and never finishing
-    monkeypatch.setattr(provenance.index, "BUSY_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(provenance.index_store, "BUSY_TIMEOUT_S", 0.2)
     try:
         with Index.open(db) as index, pytest.raises(IndexStoreError, match="another process has been writing"):
             index.add(synthetic(3))
