@@ -105,8 +105,6 @@ class IndexArrays(NamedTuple):
     sorted_sentences: np.ndarray
     sorted_plain: np.ndarray
     plain: np.ndarray
-    plain_stems: np.ndarray
-    plain_offsets: np.ndarray
     stock: np.ndarray
 
     @classmethod

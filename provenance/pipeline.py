@@ -350,6 +350,7 @@ class _OffsetsOnDisk(FlatShingles):
 
     file: IO[bytes]
     at: np.ndarray
+    words: Optional[IO[bytes]] = None
 
     @classmethod
     def shingle(cls, articles: Sequence[Article], texts: "_SpilledTexts", fast: np.ndarray, workers: int) -> "_OffsetsOnDisk":
@@ -359,11 +360,30 @@ class _OffsetsOnDisk(FlatShingles):
         file.flush()
         return cls(**{field.name: getattr(shingled, field.name) for field in dataclasses.fields(FlatShingles)}, file=file, at=at)
 
+    def words_to_disk(self) -> "_OffsetsOnDisk":
+        """These shingles with their stems (uint32 ranks) and entity flags in a file too.
+
+        Once the sentence index is built, only scoring reads an article's words, those of the
+        few pairs with passages: 5 bytes a word, 1.6 GB at a million articles, need not wait in memory.
+        """
+        if self.hashes.dtype != np.uint32:
+            raise ValueError("words_to_disk keeps stems as uint32 vocabulary ranks: rank them first")
+        words = tempfile.TemporaryFile()
+        words.write(np.ascontiguousarray(self.hashes).data)
+        words.write(np.ascontiguousarray(self.entity).data)
+        words.flush()
+        return dataclasses.replace(self, hashes=np.zeros(0, np.uint32), entity=np.zeros(0, bool), words=words)
+
     def __getitem__(self, article: int) -> Shingled:  # type: ignore[override]
         item = super().__getitem__(article)
-        words = int(self.offsets[article + 1] - self.offsets[article])
-        pairs = np.frombuffer(os.pread(self.file.fileno(), 8 * words, 8 * int(self.at[article])), dtype=np.int32).reshape(-1, 2)
-        return dataclasses.replace(item, starts=np.ascontiguousarray(pairs[:, 0]), ends=np.ascontiguousarray(pairs[:, 1]))
+        first, last = int(self.offsets[article]), int(self.offsets[article + 1])
+        pairs = np.frombuffer(os.pread(self.file.fileno(), 8 * (last - first), 8 * int(self.at[article])), dtype=np.int32).reshape(-1, 2)
+        item = dataclasses.replace(item, starts=np.ascontiguousarray(pairs[:, 0]), ends=np.ascontiguousarray(pairs[:, 1]))
+        if self.words is None:
+            return item
+        stems = np.frombuffer(os.pread(self.words.fileno(), 4 * (last - first), 4 * first), dtype=np.uint32)
+        entity = np.frombuffer(os.pread(self.words.fileno(), last - first, 4 * int(self.offsets[-1]) + first), dtype=np.bool_)
+        return dataclasses.replace(item, hashes=stems, entity=entity)
 
 
 class _Timer:
@@ -440,8 +460,14 @@ def scan_articles(
         del values, ranges, owners
         _return_freed_memory()
     with timer.stage("verify"):
-        verified_pairs, verified = verify_pairs(articles, shingled, vocabulary, candidates.pairs, settings, workers, texts.read)
-        del shingled, vocabulary, candidates
+        # verify_pairs, with the words leaving memory once the sentence index holds what seeding needs.
+        index = SentenceIndex.build(shingled, vocabulary)
+        shingled = shingled.words_to_disk()
+        _return_freed_memory()
+        offsets, found = batch_seeds(index, candidates.pairs, settings.sentence_similarity)
+        verified_pairs, verified = verify_seeded(articles, shingled, index, candidates.pairs, offsets, found, settings, workers,
+                                                 texts.read)
+        del shingled, vocabulary, candidates, index, offsets, found
         _return_freed_memory()
     with timer.stage("trees"):
         matches, trees, stories = conclude(articles, verified_pairs, verified)

@@ -130,13 +130,12 @@ class SentenceIndex:
         sentence_offsets: Sentence ``k``'s stems are ``hashes[sentence_offsets[k]:sentence_offsets[k + 1]]``.
         article_sentences: Article ``a``'s sentences are ``article_sentences[a]`` to ``article_sentences[a + 1]``.
         sorted_hashes: Within each article's range of entries, its stems sorted ...
-        sorted_sentences: ... and the (article-local) sentence each came from.
+        sorted_sentences: ... and the (article-local) sentence each came from: uint16 when no
+            article has more than 65,536 sentences (a news article has a few dozen), else int32.
         sorted_plain: Per sorted entry, whether it is a plain word (weight 1) rather than a
             name or number (weight ``ENTITY_WEIGHT``; see ``entry_weight``).
         sentence_weights: Per sentence, the sum of its stems' weights.
         plain: Per entry of ``hashes``, whether it is a plain word (not a name or a number).
-        plain_stems: Each article's distinct plain stems, sorted, article after article ...
-        plain_offsets: ... article ``a``'s are ``plain_stems[plain_offsets[a]:plain_offsets[a + 1]]``.
         stock: Per sentence, whether ``STOCK_ARTICLES`` or more articles hold a sentence of
             exactly its stems: a stock phrase ("As many readers will already understand ..."),
             which is no sign that two of them copied each other.
@@ -151,26 +150,27 @@ class SentenceIndex:
     sorted_plain: np.ndarray
     sentence_weights: np.ndarray
     plain: np.ndarray
-    plain_stems: np.ndarray
-    plain_offsets: np.ndarray
     stock: np.ndarray
 
     @classmethod
     def build(cls, shingled: Sequence[Shingled], vocabulary: Vocabulary) -> "SentenceIndex":
         """Index the sentences of ``shingled`` (``vocabulary.articles`` counts the whole corpus)."""
         if not shingled:
-            empty_u, empty_i = np.zeros(0, np.uint32), np.zeros(0, np.int32)
-            return cls(vocabulary.articles, empty_u, np.zeros(1, np.int64), np.zeros(1, np.int64), empty_u, empty_i,
-                       np.zeros(0, bool), np.zeros(0), np.zeros(0, bool), empty_u, np.zeros(1, np.int64), np.zeros(0, bool))
+            empty_u = np.zeros(0, np.uint32)
+            return cls(vocabulary.articles, empty_u, np.zeros(1, np.int64), np.zeros(1, np.int64), empty_u, np.zeros(0, np.uint16),
+                       np.zeros(0, bool), np.zeros(0), np.zeros(0, bool), np.zeros(0, bool))
         flat = FlatShingles.join(shingled)
+        # Sentence numbers in two bytes where they fit: 2 bytes an entry, 600 MB at a million articles.
+        # (An article's sentence_starts hold one more entry than it has sentences.)
+        last_sentence = int(np.diff(flat.sentence_offsets).max(initial=1)) - 2
+        sentence_type = np.zeros(0, np.uint16 if last_sentence <= np.iinfo(np.uint16).max else np.int32)
         flat_h, flat_e, sentence_offsets, article_sentences, sorted_h, sorted_s, sorted_p = _index_sentences(
-            ranked(flat.hashes, vocabulary), flat.entity, flat.offsets, flat.sentence_starts, flat.sentence_offsets
+            ranked(flat.hashes, vocabulary), flat.entity, flat.offsets, flat.sentence_starts, flat.sentence_offsets, sentence_type
         )
         # A view of the first entries: the slack past them is the words a sentence repeats, a few in a hundred.
         flat_h, flat_e = flat_h[: sentence_offsets[-1]], flat_e[: sentence_offsets[-1]]
-        plain_stems, plain_offsets = _plain_stems(sorted_h, sorted_p, sentence_offsets[article_sentences])
         return cls(vocabulary.articles, flat_h, sentence_offsets, article_sentences, sorted_h, sorted_s, sorted_p,
-                   _sentence_weights(flat_e, sentence_offsets), plain=~flat_e, plain_stems=plain_stems, plain_offsets=plain_offsets,
+                   _sentence_weights(flat_e, sentence_offsets), plain=~flat_e,
                    stock=_stock_sentences(vocabulary.stems, flat_h, sentence_offsets, article_sentences))
 
     def sentences(self, article: int) -> int:
@@ -179,40 +179,21 @@ class SentenceIndex:
 
 
 
-@numba.njit(cache=True)
-def _plain_stems(sorted_h, sorted_p, article_entries):  # pragma: no cover - compiled
-    """Each article's distinct plain (not a name or number) stems, from its stem-sorted entries
-    and whether each is plain, concatenated; and where each article's begin."""
-    n = article_entries.shape[0] - 1
-    keep = np.zeros(sorted_h.shape[0], dtype=np.bool_)
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    for a in range(n):
-        previous_found = False
-        previous = np.uint64(0)
-        for t in range(article_entries[a], article_entries[a + 1]):
-            if sorted_p[t] and (not previous_found or sorted_h[t] != previous):
-                keep[t] = True
-                previous, previous_found = sorted_h[t], True
-                offsets[a + 1] += 1
-        offsets[a + 1] += offsets[a]
-    return sorted_h[keep], offsets
-
-
 @numba.njit(cache=True, parallel=True)
-def _index_sentences(hashes, entity, offsets, units, unit_offsets):  # pragma: no cover - compiled
+def _index_sentences(hashes, entity, offsets, units, unit_offsets, sentence_type):  # pragma: no cover - compiled
     """``SentenceIndex``'s arrays for articles given as flat shingle arrays (see ``SentenceIndex.build``).
 
     Per sentence, its distinct stems sorted, each with whether it is a name or number (from
     its first use in the sentence); per article, those entries again sorted by stem (ties in
     sentence order), with their sentence and whether each is plain. The per-sentence arrays may run past
     their last entry (by the words repeated within a sentence): slice them to
-    ``sentence_offsets[-1]``.
+    ``sentence_offsets[-1]``. Sentence numbers have ``sentence_type``'s dtype.
     """
     n = offsets.shape[0] - 1
     # Pass 1, per article: each sentence's distinct stems, written from the article's word offset.
     flat_h = np.empty(hashes.shape[0], dtype=hashes.dtype)
     flat_e = np.empty(hashes.shape[0], dtype=np.bool_)
-    flat_s = np.empty(hashes.shape[0], dtype=np.int32)
+    flat_s = np.empty(hashes.shape[0], dtype=sentence_type.dtype)
     sizes = np.zeros(units.shape[0], dtype=np.int64)  # per unit slot; the last slot of each article stays 0
     counts = np.zeros(n, dtype=np.int64)
     for a in numba.prange(n):
@@ -253,7 +234,7 @@ def _index_sentences(hashes, entity, offsets, units, unit_offsets):  # pragma: n
                 flat_h[dst + k], flat_e[dst + k], flat_s[dst + k] = flat_h[src + k], flat_e[src + k], flat_s[src + k]
     # ... and sort each article's entries by stem.
     sorted_h = np.empty(starts[n], dtype=hashes.dtype)
-    sorted_s = np.empty(starts[n], dtype=np.int32)
+    sorted_s = np.empty(starts[n], dtype=sentence_type.dtype)
     sorted_p = np.empty(starts[n], dtype=np.bool_)
     sentence_sizes = np.empty(sentence_counts[n], dtype=np.int64)
     for a in numba.prange(n):

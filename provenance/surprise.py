@@ -39,6 +39,23 @@ def shared_count(x, y):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
+def plain_stems(ix, article):  # pragma: no cover - compiled
+    """An article's distinct plain stems (each a plain word somewhere in it), sorted.
+
+    Read off its stem-sorted entries when needed: stored, they would take 3 bytes an entry
+    (900 MB at a million articles) for the few articles whose passages are tested.
+    """
+    lo, hi = ix.sentence_offsets[ix.article_sentences[article]], ix.sentence_offsets[ix.article_sentences[article + 1]]
+    out = np.empty(hi - lo, dtype=ix.sorted_hashes.dtype)
+    n = 0
+    for t in range(lo, hi):
+        if ix.sorted_plain[t] and (n == 0 or ix.sorted_hashes[t] != out[n - 1]):
+            out[n] = ix.sorted_hashes[t]
+            n += 1
+    return out[:n]
+
+
+@numba.njit(cache=True)
 def span_stems(ix, article, start, end):  # pragma: no cover - compiled
     """The distinct stems of sentences ``[start, end)`` of an article, sorted; each one's weight in the
     article (where it first occurs: names and numbers weigh less); and whether it is a plain word
@@ -125,8 +142,7 @@ def concentration(ix, a, b, a0, a1, b0, b1):  # pragma: no cover - compiled
 
     Returns ``-log10`` of the corrected chance; 0 or less is no surprise.
     """
-    stems_a = ix.plain_stems[ix.plain_offsets[a] : ix.plain_offsets[a + 1]]
-    stems_b = ix.plain_stems[ix.plain_offsets[b] : ix.plain_offsets[b + 1]]
+    stems_a, stems_b = plain_stems(ix, a), plain_stems(ix, b)
     stems, _, plain = span_stems(ix, a, a0, a1)
     span_a = stems[plain]
     stems, _, plain = span_stems(ix, b, b0, b1)
@@ -206,8 +222,7 @@ def grow(ix, a, b, a0, a1, b0, b1, reach):  # pragma: no cover - compiled
     n_a = ix.article_sentences[a + 1] - ix.article_sentences[a]
     n_b = ix.article_sentences[b + 1] - ix.article_sentences[b]
     c0, c1, d0, d1 = max(0, a0 - reach), min(n_a, a1 + reach), max(0, b0 - reach), min(n_b, b1 + reach)
-    stems_a = ix.plain_stems[ix.plain_offsets[a] : ix.plain_offsets[a + 1]]
-    stems_b = ix.plain_stems[ix.plain_offsets[b] : ix.plain_offsets[b + 1]]
+    stems_a, stems_b = plain_stems(ix, a), plain_stems(ix, b)
     base_a, base_b = ix.article_sentences[a], ix.article_sentences[b]
     # The widened span's plain stems, both sides, as local ids.
     lo_a, hi_a = ix.sentence_offsets[base_a + c0], ix.sentence_offsets[base_a + c1]

@@ -318,7 +318,9 @@ def _concentration_reference(index, a, b, a_span, b_span):
 def _tails_reference(index, a, b, a_span, b_span):
     """The hypergeometric tails ``concentration`` takes the smaller of, side ``a``'s and side ``b``'s."""
     def article_stems(article):
-        return index.plain_stems[index.plain_offsets[article] : index.plain_offsets[article + 1]]
+        base, last = index.article_sentences[article], index.article_sentences[article + 1]
+        lo, hi = index.sentence_offsets[base], index.sentence_offsets[last]
+        return np.unique(index.hashes[lo:hi][index.plain[lo:hi]])
 
     def span_stems(article, span):
         base = index.article_sentences[article]

@@ -23,7 +23,7 @@ def _stock_reference(hashes, sentence_sizes):
 
 def _index_reference(shingled, vocabulary):
     """The per-article loop ``SentenceIndex.build`` replaces, written plainly (stems as vocabulary ranks)."""
-    hashes, weights, sizes, sorted_hashes, sorted_sentences, sorted_plain, per_article, plain_stems = [], [], [], [], [], [], [], []
+    hashes, weights, sizes, sorted_hashes, sorted_sentences, sorted_plain, per_article = [], [], [], [], [], [], []
     for item in shingled:
         counts = np.diff(item.sentence_starts)
         sentence_of = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
@@ -40,16 +40,23 @@ def _index_reference(shingled, vocabulary):
         sorted_hashes.append(h[by_stem])
         sorted_sentences.append(sent[by_stem])
         sorted_plain.append(w[by_stem] == 1.0)
-        plain = h[by_stem][w[by_stem] == 1.0]
-        plain_stems.append(plain[np.concatenate(([True], plain[1:] != plain[:-1]))] if len(plain) else plain)
     sentence_offsets = np.concatenate(([0], np.cumsum(np.concatenate(sizes)))).astype(np.int64)
     flat_weights = np.concatenate(weights)
     return SentenceIndex(
         vocabulary.articles, vocabulary.ranks(np.concatenate(hashes)), sentence_offsets, np.concatenate(([0], np.cumsum(per_article))).astype(np.int64),
-        vocabulary.ranks(np.concatenate(sorted_hashes)), np.concatenate(sorted_sentences).astype(np.int32), np.concatenate(sorted_plain),
-        np.add.reduceat(flat_weights, sentence_offsets[:-1]), flat_weights == 1.0, vocabulary.ranks(np.concatenate(plain_stems)),
-        np.concatenate(([0], np.cumsum([len(x) for x in plain_stems]))).astype(np.int64), _stock_reference(hashes, sizes),
+        vocabulary.ranks(np.concatenate(sorted_hashes)), np.concatenate(sorted_sentences).astype(np.uint16 if max(per_article, default=0) <= 65_536 else np.int32), np.concatenate(sorted_plain),
+        np.add.reduceat(flat_weights, sentence_offsets[:-1]), flat_weights == 1.0, _stock_reference(hashes, sizes),
     )
+
+
+def test_sentence_numbers_past_two_bytes_are_kept_whole():
+    # 70,000 sentences in one article: more than uint16 counts, so sentence numbers are int32.
+    texts = ["Kim met Putin in Hanoi. " * 70_000, "Putin met Kim in Hanoi. Trade talks resumed."]
+    shingled = [shingle_text(t) for t in texts]
+    vocabulary = Vocabulary.build(shingled)
+    got, want = SentenceIndex.build(shingled, vocabulary), _index_reference(shingled, vocabulary)
+    assert got.sorted_sentences.dtype == np.int32 and got.sentences(0) == 70_000
+    assert np.array_equal(got.sorted_sentences, want.sorted_sentences) and np.array_equal(got.sorted_hashes, want.sorted_hashes)
 
 
 def test_sentence_index_equals_the_per_article_loop(seeds_dir):
@@ -62,7 +69,7 @@ def test_sentence_index_equals_the_per_article_loop(seeds_dir):
     want = _index_reference(shingled, vocabulary)
     assert got.stock.any()
     for field in ("hashes", "sentence_offsets", "article_sentences", "sorted_hashes", "sorted_sentences", "sorted_plain",
-                  "sentence_weights", "plain", "plain_stems", "plain_offsets", "stock"):
+                  "sentence_weights", "plain", "stock"):
         g, w = getattr(got, field), getattr(want, field)
         assert g.dtype == w.dtype and np.array_equal(g, w), field
     # Shingles already ranked (as a scan holds them once its windows are cut): the same index.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -105,6 +107,16 @@ def test_texts_and_offsets_spilled_to_files_read_back_the_same_articles(texts):
     for got, text in zip(spilled, texts):  # ... and back, article by article, in order whichever path shingled it
         assert_same(got, shingle_text(text))
     assert spilled_texts.read_many(np.arange(len(texts))) == texts
+    # The stems (as ranks) and entity flags go to a file too, once the sentence index is built.
+    vocabulary = Vocabulary.build(spilled)
+    with pytest.raises(ValueError, match="rank"):
+        spilled.words_to_disk()
+    words = dataclasses.replace(spilled, hashes=vocabulary.ranks(spilled.hashes)).words_to_disk()
+    assert len(words.hashes) == len(words.entity) == 0
+    for got, text in zip(words, texts):
+        want = shingle_text(text)
+        assert got.hashes.tolist() == vocabulary.ranks(want.hashes).tolist() if len(want.hashes) else len(got.hashes) == 0
+        assert got.entity.tolist() == want.entity.tolist() and got.starts.tolist() == want.starts.tolist()
     assert spilled_texts.read_many(np.arange(len(texts))[::-1]) == texts[::-1]
 
 
