@@ -54,6 +54,36 @@ def _minhash_ranges(values, ranges, a, b, out):  # pragma: no cover - compiled
                     row[k] = v
 
 
+@numba.njit(cache=True, parallel=True)
+def _minhash_ranges_narrow(values, ranges, a, b, out):  # pragma: no cover - compiled
+    """``_minhash_ranges`` for a few permutations: one permutation at a time over a window's mixed values.
+
+    With a few columns (LSH signs a large corpus a block of bands at a time: 6 permutations a
+    block at a million articles) a loop over the permutations is too short to vectorise, and
+    ``_minhash_ranges`` costs 3-4 times as much per column; a window's values are fewer than
+    a hundred, mixed once into a buffer, and the loop over them vectorises as a minimum.
+    """
+    num_perm = a.shape[0]
+    for w in numba.prange(ranges.shape[0]):
+        lo, hi = ranges[w, 0], ranges[w, 1]
+        mixed = np.empty(hi - lo, dtype=np.uint32)
+        for t in range(lo, hi):
+            mixed[t - lo] = _fmix32(values[t])
+        for k in range(num_perm):
+            least = np.uint32(0xFFFFFFFF)
+            ak, bk = a[k], b[k]
+            for t in range(hi - lo):
+                v = np.uint32(ak * mixed[t] + bk)
+                if v < least:
+                    least = v
+            out[w, k] = least
+
+
+# Fewer permutations than this are signed by ``_minhash_ranges_narrow`` (on the 100k synthetic
+# news windows the two kernels cost the same at 24; at 6, the narrow one is 3.6 times faster).
+NARROW_PERMS = 24
+
+
 def sign_ranges(hashes32: np.ndarray, ranges: np.ndarray, num_perm: int, seed: int, perms: slice = slice(None)) -> np.ndarray:
     """MinHash signatures of many ranges of one flat shingle array.
 
@@ -71,8 +101,9 @@ def sign_ranges(hashes32: np.ndarray, ranges: np.ndarray, num_perm: int, seed: i
     a, b = (p[perms] for p in permutations(num_perm, seed))
     out = np.empty((len(ranges), len(a)), dtype=np.uint32)
     if len(ranges) and len(a):
-        _minhash_ranges(np.ascontiguousarray(hashes32, dtype=np.uint32), np.ascontiguousarray(ranges, dtype=np.int64),
-                        np.ascontiguousarray(a), np.ascontiguousarray(b), out)
+        kernel = _minhash_ranges_narrow if len(a) < NARROW_PERMS else _minhash_ranges
+        kernel(np.ascontiguousarray(hashes32, dtype=np.uint32), np.ascontiguousarray(ranges, dtype=np.int64),
+               np.ascontiguousarray(a), np.ascontiguousarray(b), out)
     return out
 
 

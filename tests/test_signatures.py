@@ -26,6 +26,16 @@ def test_matches_datasketch_bit_for_bit():
             assert np.array_equal(row, _datasketch(words[start:end], num_perm, seed))
 
 
+def test_a_few_columns_are_the_whole_signature_s_columns():
+    # Narrow blocks take the other kernel (NARROW_PERMS): the same values, column for column.
+    rng = np.random.default_rng(3)
+    values = rng.integers(0, 2**32, 500, dtype=np.uint32)
+    ranges = np.array([[0, 40], [30, 90], [90, 90], [100, 500], [499, 500]])
+    whole = sign_ranges(values, ranges, 128, 1)
+    for columns in (slice(0, 3), slice(6, 12), slice(120, 128), slice(0, 23), slice(3, 27)):
+        assert np.array_equal(sign_ranges(values, ranges, 128, 1, columns), whole[:, columns])
+
+
 def test_empty_range_is_empty_signature():
     signatures = sign_ranges(np.zeros(3, np.uint32), np.array([[1, 1]]), 16, 1)
     assert (signatures == EMPTY).all()
