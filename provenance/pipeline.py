@@ -363,8 +363,9 @@ class _OffsetsOnDisk(FlatShingles):
     def words_to_disk(self) -> "_OffsetsOnDisk":
         """These shingles with their stems (uint32 ranks) and entity flags in a file too.
 
-        Once the sentence index is built, only scoring reads an article's words, those of the
-        few pairs with passages: 5 bytes a word, 1.6 GB at a million articles, need not wait in memory.
+        Once the windows are cut, only the sentence index (built once, from ``words_back``)
+        and scoring (the words of the few pairs with passages) read them: 5 bytes a word,
+        1.6 GB at a million articles, need not wait in memory through LSH and verification.
         """
         if self.hashes.dtype != np.uint32:
             raise ValueError("words_to_disk keeps stems as uint32 vocabulary ranks: rank them first")
@@ -373,6 +374,16 @@ class _OffsetsOnDisk(FlatShingles):
         words.write(np.ascontiguousarray(self.entity).data)
         words.flush()
         return dataclasses.replace(self, hashes=np.zeros(0, np.uint32), entity=np.zeros(0, bool), words=words)
+
+    def words_back(self) -> FlatShingles:
+        """The shingles with their stems and entity flags read back from the file (not the offsets): to index them."""
+        assert self.words is not None
+        words = len(self.offsets) and int(self.offsets[-1])
+        self.words.seek(0)
+        hashes = np.fromfile(self.words, dtype=np.uint32, count=words)
+        entity = np.fromfile(self.words, dtype=np.bool_, count=words)
+        return FlatShingles(hashes=hashes, starts=_NO_OFFSETS, ends=_NO_OFFSETS, entity=entity, offsets=self.offsets,
+                            sentence_starts=self.sentence_starts, sentence_offsets=self.sentence_offsets)
 
     def __getitem__(self, article: int) -> Shingled:  # type: ignore[override]
         item = super().__getitem__(article)
@@ -411,10 +422,11 @@ def scan_articles(
     links two articles.
 
     From shingling until the report is assembled, the texts wait in a temporary file
-    (``_SpilledTexts``): in between, only scoring reads a pair's two. The words' character
-    offsets wait in another until scoring reads the few it needs (``_OffsetsOnDisk``). They leave memory only if the
-    caller holds none of them, as when ``articles`` is ``handed_over(a_list)`` (what
-    ``scan`` passes).
+    (``_SpilledTexts``): shingling reads them back a batch at a time, scoring a pair's two.
+    The words' character offsets go to another as they are made, and their stems once the
+    windows are cut, until the sentence index and scoring read them (``_OffsetsOnDisk``).
+    The texts leave memory only if the caller holds none of them, as when ``articles`` is
+    ``handed_over(a_list)`` (what ``scan`` passes).
 
     Args:
         articles: The corpus (ids must be unique).
@@ -448,8 +460,8 @@ def scan_articles(
     with timer.stage("windows"):
         values, ranges, owners = signature_inputs(shingled, vocabulary, settings)
         # From here on stems are only compared (sentence index, scoring): uint32 vocabulary
-        # ranks do that as the uint64 hashes did, in half the bytes.
-        shingled = dataclasses.replace(shingled, hashes=vocabulary.ranks(shingled.hashes))
+        # ranks do that as the uint64 hashes did, in half the bytes; and they wait in a file.
+        shingled = dataclasses.replace(shingled, hashes=vocabulary.ranks(shingled.hashes)).words_to_disk()
         _return_freed_memory()
     with timer.stage("candidates"):
         # MinHash and LSH a block of bands at a time: the whole signature matrix is never held.
@@ -460,9 +472,8 @@ def scan_articles(
         del values, ranges, owners
         _return_freed_memory()
     with timer.stage("verify"):
-        # verify_pairs, with the words leaving memory once the sentence index holds what seeding needs.
-        index = SentenceIndex.build(shingled, vocabulary)
-        shingled = shingled.words_to_disk()
+        # verify_pairs, with the words in memory only while the sentence index is built.
+        index = SentenceIndex.build(shingled.words_back(), vocabulary)
         _return_freed_memory()
         offsets, found = batch_seeds(index, candidates.pairs, settings.sentence_similarity)
         verified_pairs, verified = verify_seeded(articles, shingled, index, candidates.pairs, offsets, found, settings, workers,
