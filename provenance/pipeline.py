@@ -36,10 +36,10 @@ from provenance.fast_shingle import fast_path, shingle_batches
 from provenance.ingest import DEFAULT_FIELDS, LONGEST_ARTICLE_CHARS, MAX_ARTICLE_CHARS, Fields, read_corpus
 from provenance.model import Article, Match, Report, Skipped, Tree
 from provenance.score import build_match
-from provenance.sentences import SentenceIndex, batch_seeds
+from provenance.sentences import SentenceIndex, batch_seeds, ranked
 from provenance.settings import Settings
 from provenance.shingle import FlatShingles, Shingled, Vocabulary, shingle_text
-from provenance.signatures import window_inputs
+from provenance.signatures import shingle_hash32, window_inputs
 from provenance.tree import build_stories, build_trees
 
 T = TypeVar("T")
@@ -143,8 +143,8 @@ def signature_inputs(shingled: Sequence[Shingled], vocabulary: Vocabulary, setti
     """
     cutoff = max(math.ceil(settings.max_df * vocabulary.articles), MIN_DF_CUTOFF)
     flat = FlatShingles.join(shingled)
-    return window_inputs(flat.hashes, flat.offsets, vocabulary.frequency(flat.hashes, np.int32), cutoff, flat.sentence_starts,
-                         flat.sentence_offsets, settings.window_words)
+    return window_inputs(ranked(flat.hashes, vocabulary), flat.offsets, vocabulary.df, shingle_hash32(vocabulary.stems), cutoff,
+                         flat.sentence_starts, flat.sentence_offsets, settings.window_words)
 
 
 def shingle_articles(articles: Sequence[Article], workers: int = 1) -> FlatShingles:
@@ -458,10 +458,11 @@ def scan_articles(
         vocabulary = Vocabulary.build(shingled)
         _return_freed_memory()
     with timer.stage("windows"):
+        # Stems are only looked up (windows) and compared (sentence index, scoring) from here on:
+        # uint32 vocabulary ranks do that as the uint64 hashes did, in half the bytes.
+        shingled = dataclasses.replace(shingled, hashes=vocabulary.ranks(shingled.hashes))
         values, ranges, owners = signature_inputs(shingled, vocabulary, settings)
-        # From here on stems are only compared (sentence index, scoring): uint32 vocabulary
-        # ranks do that as the uint64 hashes did, in half the bytes; and they wait in a file.
-        shingled = dataclasses.replace(shingled, hashes=vocabulary.ranks(shingled.hashes)).words_to_disk()
+        shingled = shingled.words_to_disk()  # until the sentence index is built
         _return_freed_memory()
     with timer.stage("candidates"):
         # MinHash and LSH a block of bands at a time: the whole signature matrix is never held.

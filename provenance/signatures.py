@@ -108,15 +108,15 @@ def sign_ranges(hashes32: np.ndarray, ranges: np.ndarray, num_perm: int, seed: i
 
 
 @numba.njit(cache=True, parallel=True)
-def _plan_windows(offsets, df, cutoff, units, unit_offsets, window_words, keep, kept_counts, window_counts):  # pragma: no cover - compiled
+def _plan_windows(stems, offsets, stem_df, cutoff, units, unit_offsets, window_words, keep, kept_counts, window_counts):  # pragma: no cover - compiled
     for a in numba.prange(offsets.shape[0] - 1):
         lo, hi = offsets[a], offsets[a + 1]
         limit = cutoff
         if hi > lo:
-            limit = max(cutoff, np.int64(np.median(df[lo:hi])))
+            limit = max(cutoff, np.int64(np.median(stem_df[stems[lo:hi]])))
         kept = 0
         for t in range(lo, hi):
-            keep[t] = df[t] <= limit
+            keep[t] = stem_df[stems[t]] <= limit
             kept += keep[t]
         kept_counts[a] = kept
         window_counts[a] = _windows(keep, lo, units[unit_offsets[a] : unit_offsets[a + 1]], window_words, kept, np.zeros((0, 2), np.int64), 0)
@@ -162,14 +162,14 @@ def _windows(keep, lo, units, window_words, kept, out, base):  # pragma: no cove
 
 
 @numba.njit(cache=True, parallel=True)
-def _fill_windows(hashes, offsets, keep, units, unit_offsets, window_words, kept_counts, value_offsets, window_offsets,
+def _fill_windows(stems, stem_values, offsets, keep, units, unit_offsets, window_words, kept_counts, value_offsets, window_offsets,
                   values, ranges, owners):  # pragma: no cover - compiled
     for a in numba.prange(offsets.shape[0] - 1):
         lo, hi = offsets[a], offsets[a + 1]
         v = value_offsets[a]
         for t in range(lo, hi):
             if keep[t]:
-                values[v] = np.uint32(hashes[t] & np.uint64(0xFFFFFFFF))
+                values[v] = stem_values[stems[t]]
                 v += 1
         w0, w1 = window_offsets[a], window_offsets[a + 1]
         _windows(keep, lo, units[unit_offsets[a] : unit_offsets[a + 1]], window_words, kept_counts[a], ranges[w0:w1], value_offsets[a])
@@ -177,8 +177,8 @@ def _fill_windows(hashes, offsets, keep, units, unit_offsets, window_words, kept
             owners[w] = a
 
 
-def window_inputs(hashes: np.ndarray, offsets: np.ndarray, df: np.ndarray, cutoff: int, units: np.ndarray,
-                  unit_offsets: np.ndarray, window_words: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def window_inputs(stems: np.ndarray, offsets: np.ndarray, stem_df: np.ndarray, stem_values: np.ndarray, cutoff: int,
+                  units: np.ndarray, unit_offsets: np.ndarray, window_words: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """What ``sign_ranges`` signs, for many articles at once.
 
     Each article keeps the shingles whose document frequency is at most
@@ -187,9 +187,12 @@ def window_inputs(hashes: np.ndarray, offsets: np.ndarray, df: np.ndarray, cutof
     copied paragraph inside a long article is a signature of its own.
 
     Args:
-        hashes: uint64 shingles of all articles, concatenated; article ``a`` has ``offsets[a]:offsets[a + 1]``.
+        stems: Each shingle's stem, as an index into ``stem_df`` and ``stem_values`` (a vocabulary
+            rank), all articles concatenated; article ``a`` has ``offsets[a]:offsets[a + 1]``. Per-stem
+            tables, not per-word arrays: a million articles' words need no 8-byte hash or df each.
         offsets: int64, one more than there are articles.
-        df: Document frequency of each shingle in ``hashes``.
+        stem_df: Document frequency of each stem.
+        stem_values: The uint32 value MinHash signs for each stem (``shingle_hash32`` of its hash).
         cutoff: The corpus-wide df cutoff.
         units: Each article's sentence-unit starts (indices into its own shingles, then its
             shingle count), concatenated; article ``a``'s are ``unit_offsets[a]:unit_offsets[a + 1]``.
@@ -200,14 +203,15 @@ def window_inputs(hashes: np.ndarray, offsets: np.ndarray, df: np.ndarray, cutof
         uint32 shingle values, int64 ``(windows, 2)`` ranges into them, and each window's article.
     """
     articles = len(offsets) - 1
-    keep = np.empty(len(hashes), dtype=np.bool_)
+    keep = np.empty(len(stems), dtype=np.bool_)
     kept_counts = np.empty(articles, dtype=np.int64)
     window_counts = np.empty(articles, dtype=np.int64)
-    _plan_windows(offsets, df, np.int64(cutoff), units, unit_offsets, window_words, keep, kept_counts, window_counts)
+    _plan_windows(stems, offsets, stem_df, np.int64(cutoff), units, unit_offsets, window_words, keep, kept_counts, window_counts)
     value_offsets = np.concatenate(([0], np.cumsum(kept_counts))).astype(np.int64)
     window_offsets = np.concatenate(([0], np.cumsum(window_counts))).astype(np.int64)
     values = np.empty(int(value_offsets[-1]), dtype=np.uint32)
     ranges = np.empty((int(window_offsets[-1]), 2), dtype=np.int64)
     owners = np.empty(int(window_offsets[-1]), dtype=np.int64)
-    _fill_windows(hashes, offsets, keep, units, unit_offsets, window_words, kept_counts, value_offsets, window_offsets, values, ranges, owners)
+    _fill_windows(stems, np.ascontiguousarray(stem_values, dtype=np.uint32), offsets, keep, units, unit_offsets, window_words,
+                  kept_counts, value_offsets, window_offsets, values, ranges, owners)
     return values, ranges, owners

@@ -68,8 +68,9 @@ def _windows_of(sentence_starts, window_words):
     from provenance.signatures import window_inputs
 
     n = int(sentence_starts[-1])
-    _, ranges, _ = window_inputs(np.arange(1, n + 1, dtype=np.uint64), np.array([0, n], np.int64), np.ones(n, np.int64), 10,
-                                 np.asarray(sentence_starts, np.int64), np.array([0, len(sentence_starts)], np.int64), window_words)
+    _, ranges, _ = window_inputs(np.arange(n, dtype=np.uint32), np.array([0, n], np.int64), np.ones(n, np.int64),
+                                 np.arange(1, n + 1, dtype=np.uint32), 10, np.asarray(sentence_starts, np.int64),
+                                 np.array([0, len(sentence_starts)], np.int64), window_words)
     return ranges
 
 
@@ -111,7 +112,9 @@ def test_window_inputs_equal_the_per_article_loop():
             dfs.append(rng.integers(1, 40, size=n))
         offsets = np.concatenate(([0], np.cumsum([len(h) for h, _ in articles]))).astype(np.int64)
         unit_offsets = np.concatenate(([0], np.cumsum([len(s) for _, s in articles]))).astype(np.int64)
-        got = window_inputs(np.concatenate([h for h, _ in articles]), offsets, np.concatenate(dfs), 20,
+        # Each word its own stem here: the per-stem tables are the per-word values.
+        hashes = np.concatenate([h for h, _ in articles])
+        got = window_inputs(np.arange(len(hashes), dtype=np.uint32), offsets, np.concatenate(dfs), shingle_hash32(hashes), 20,
                             np.concatenate([s for _, s in articles]), unit_offsets, window_words)
         want = _window_inputs_reference(articles, dfs, 20, window_words)
         for g, w in zip(got, want):
