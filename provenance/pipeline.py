@@ -220,6 +220,9 @@ def _shingle(
 
 _NO_OFFSETS = np.zeros(0, dtype=np.int32)
 
+# Words of whole articles the sentence index is built from at a time (``_OffsetsOnDisk.words_in_parts``).
+PART_WORDS = 1 << 24
+
 
 def verify_pairs(
     articles: Sequence[Article],
@@ -363,7 +366,7 @@ class _OffsetsOnDisk(FlatShingles):
     def words_to_disk(self) -> "_OffsetsOnDisk":
         """These shingles with their stems (uint32 ranks) and entity flags in a file too.
 
-        Once the windows are cut, only the sentence index (built once, from ``words_back``)
+        Once the windows are cut, only the sentence index (built once, from ``words_in_parts``)
         and scoring (the words of the few pairs with passages) read them: 5 bytes a word,
         1.6 GB at a million articles, need not wait in memory through LSH and verification.
         """
@@ -375,15 +378,24 @@ class _OffsetsOnDisk(FlatShingles):
         words.flush()
         return dataclasses.replace(self, hashes=np.zeros(0, np.uint32), entity=np.zeros(0, bool), words=words)
 
-    def words_back(self) -> FlatShingles:
-        """The shingles with their stems and entity flags read back from the file (not the offsets): to index them."""
+    def words_in_parts(self, words: int = PART_WORDS) -> Iterator[FlatShingles]:
+        """The shingles with their stems and entity flags read back from the file (not the offsets),
+        about ``words`` words of whole articles at a time: to index them, a part at a time."""
         assert self.words is not None
-        words = len(self.offsets) and int(self.offsets[-1])
-        self.words.seek(0)
-        hashes = np.fromfile(self.words, dtype=np.uint32, count=words)
-        entity = np.fromfile(self.words, dtype=np.bool_, count=words)
-        return FlatShingles(hashes=hashes, starts=_NO_OFFSETS, ends=_NO_OFFSETS, entity=entity, offsets=self.offsets,
-                            sentence_starts=self.sentence_starts, sentence_offsets=self.sentence_offsets)
+        total = int(self.offsets[-1])
+        low = 0
+        while low < len(self):
+            high = max(low + 1, int(np.searchsorted(self.offsets, self.offsets[low] + words, side="right")) - 1)
+            first, last = int(self.offsets[low]), int(self.offsets[high])
+            s0, s1 = int(self.sentence_offsets[low]), int(self.sentence_offsets[high])
+            yield FlatShingles(
+                hashes=np.frombuffer(os.pread(self.words.fileno(), 4 * (last - first), 4 * first), dtype=np.uint32),
+                starts=_NO_OFFSETS, ends=_NO_OFFSETS,
+                entity=np.frombuffer(os.pread(self.words.fileno(), last - first, 4 * total + first), dtype=np.bool_),
+                offsets=self.offsets[low : high + 1] - first, sentence_starts=self.sentence_starts[s0:s1],
+                sentence_offsets=self.sentence_offsets[low : high + 1] - s0,
+            )
+            low = high
 
     def __getitem__(self, article: int) -> Shingled:  # type: ignore[override]
         item = super().__getitem__(article)
@@ -473,8 +485,8 @@ def scan_articles(
         del values, ranges, owners
         _return_freed_memory()
     with timer.stage("verify"):
-        # verify_pairs, with the words in memory only while the sentence index is built.
-        index = SentenceIndex.build(shingled.words_back(), vocabulary)
+        # verify_pairs, with the words read back a part at a time to build the sentence index.
+        index = SentenceIndex.build_in_parts(shingled.words_in_parts(), vocabulary)
         _return_freed_memory()
         offsets, found = batch_seeds(index, candidates.pairs, settings.sentence_similarity)
         verified_pairs, verified = verify_seeded(articles, shingled, index, candidates.pairs, offsets, found, settings, workers,

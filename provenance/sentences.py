@@ -12,12 +12,12 @@ passages, is ``align``'s.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import numba
 import numpy as np
 
-from provenance.shingle import FlatShingles, Shingled, Vocabulary
+from provenance.shingle import FlatShingles, Shingled, Vocabulary, grown
 
 # Seeds need at least this many shared stems: one or two shared names are a topic, not a copy.
 MIN_SHARED_STEMS = 3
@@ -117,6 +117,27 @@ def ranked(stems: np.ndarray, vocabulary: Vocabulary) -> np.ndarray:
     return stems if stems.dtype == np.uint32 else vocabulary.ranks(stems)
 
 
+# The arrays ``SentenceIndex.build_in_parts`` joins, with their first types (``entity`` becomes ``plain``).
+_INDEX_DTYPES = {"hashes": np.uint32, "entity": np.bool_, "sentence_offsets": np.int64, "article_sentences": np.int64,
+                 "sorted_hashes": np.uint32, "sorted_sentences": np.uint16, "sorted_plain": np.bool_}
+
+
+def _indexed_parts(parts: Iterable[FlatShingles], vocabulary: Vocabulary) -> Iterator[dict[str, np.ndarray]]:
+    """Each part's sentence index arrays (``_index_sentences``), its offsets starting at 0."""
+    for part in parts:
+        # Sentence numbers in two bytes where they fit: 2 bytes an entry, 600 MB at a million articles.
+        # (An article's sentence_starts hold one more entry than it has sentences.)
+        last_sentence = int(np.diff(part.sentence_offsets).max(initial=1)) - 2
+        sentence_type = np.zeros(0, np.uint16 if last_sentence <= np.iinfo(np.uint16).max else np.int32)
+        flat_h, flat_e, sentence_offsets, article_sentences, sorted_h, sorted_s, sorted_p = _index_sentences(
+            ranked(part.hashes, vocabulary), part.entity, part.offsets, part.sentence_starts, part.sentence_offsets, sentence_type
+        )
+        entries = sentence_offsets[-1]  # past them, the slack of the words a sentence repeats
+        yield {"hashes": flat_h[:entries], "entity": flat_e[:entries], "sentence_offsets": sentence_offsets,
+               "article_sentences": article_sentences, "sorted_hashes": sorted_h, "sorted_sentences": sorted_s,
+               "sorted_plain": sorted_p}
+
+
 @dataclasses.dataclass(frozen=True)
 class SentenceIndex:
     """Every article's sentences as sets of content stems, in flat arrays, for batch seeding.
@@ -155,23 +176,26 @@ class SentenceIndex:
     @classmethod
     def build(cls, shingled: Sequence[Shingled], vocabulary: Vocabulary) -> "SentenceIndex":
         """Index the sentences of ``shingled`` (``vocabulary.articles`` counts the whole corpus)."""
-        if not shingled:
-            empty_u = np.zeros(0, np.uint32)
-            return cls(vocabulary.articles, empty_u, np.zeros(1, np.int64), np.zeros(1, np.int64), empty_u, np.zeros(0, np.uint16),
-                       np.zeros(0, bool), np.zeros(0), np.zeros(0, bool), np.zeros(0, bool))
-        flat = FlatShingles.join(shingled)
-        # Sentence numbers in two bytes where they fit: 2 bytes an entry, 600 MB at a million articles.
-        # (An article's sentence_starts hold one more entry than it has sentences.)
-        last_sentence = int(np.diff(flat.sentence_offsets).max(initial=1)) - 2
-        sentence_type = np.zeros(0, np.uint16 if last_sentence <= np.iinfo(np.uint16).max else np.int32)
-        flat_h, flat_e, sentence_offsets, article_sentences, sorted_h, sorted_s, sorted_p = _index_sentences(
-            ranked(flat.hashes, vocabulary), flat.entity, flat.offsets, flat.sentence_starts, flat.sentence_offsets, sentence_type
-        )
-        # A view of the first entries: the slack past them is the words a sentence repeats, a few in a hundred.
-        flat_h, flat_e = flat_h[: sentence_offsets[-1]], flat_e[: sentence_offsets[-1]]
-        return cls(vocabulary.articles, flat_h, sentence_offsets, article_sentences, sorted_h, sorted_s, sorted_p,
-                   _sentence_weights(flat_e, sentence_offsets), plain=~flat_e,
-                   stock=_stock_sentences(vocabulary.stems, flat_h, sentence_offsets, article_sentences))
+        return cls.build_in_parts([FlatShingles.join(shingled)], vocabulary)
+
+    @classmethod
+    def build_in_parts(cls, parts: Iterable[FlatShingles], vocabulary: Vocabulary) -> "SentenceIndex":
+        """``build`` of the articles of ``parts``, part after part.
+
+        Each part's words are indexed and let go before the next is asked for: a scan reads
+        its corpus's words back from a file a part at a time (``pipeline._OffsetsOnDisk``),
+        so that they and the index are never whole in memory together.
+        """
+        pieces = _indexed_parts(parts, vocabulary)
+        if isinstance(parts, Sequence) and len(parts) == 1:
+            joined = next(pieces)  # one part: its arrays as they are, not copied
+        else:
+            joined = grown(pieces, _INDEX_DTYPES, ("sentence_offsets", "article_sentences"))
+        entity, sentence_offsets = joined.pop("entity"), joined["sentence_offsets"]
+        weights = _sentence_weights(entity, sentence_offsets)
+        plain = np.logical_not(entity, out=entity)  # in place: one byte an entry, not two
+        return cls(vocabulary.articles, **joined, sentence_weights=weights, plain=plain,
+                   stock=_stock_sentences(vocabulary.stems, joined["hashes"], sentence_offsets, joined["article_sentences"]))
 
     def sentences(self, article: int) -> int:
         """Number of sentences of an article."""

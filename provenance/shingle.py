@@ -241,28 +241,8 @@ class FlatShingles(Sequence[Shingled]):
 
     @classmethod
     def concat(cls, parts: Iterable[dict[str, np.ndarray]]) -> "FlatShingles":
-        """The articles of ``parts`` (each a ``FlatShingles``'s fields), part after part.
-
-        Each part is copied in as it comes, into arrays grown in place (realloc: a large
-        array's pages are remapped, not copied), so that a corpus shingled in batches is
-        held once, not once in batches and again joined. They grow by a quarter at a time:
-        numpy zero-fills what a resize adds, so the slack is memory in use until the end
-        (doubling left up to a whole corpus's worth, 5.8 GB at a million articles).
-        """
-        joined = {field: np.zeros(1 if field in _OFFSETS else 0, dtype) for field, dtype in _DTYPES.items()}
-        used = {field: len(array) for field, array in joined.items()}
-        for part in parts:
-            for field, piece in part.items():
-                if field in _OFFSETS:  # each part's start at 0: shift them past the parts before
-                    piece = piece[1:] + joined[field][used[field] - 1]
-                end = used[field] + len(piece)
-                if end > len(joined[field]):
-                    joined[field].resize(max(end, len(joined[field]) * 5 // 4), refcheck=False)
-                joined[field][used[field] : end] = piece
-                used[field] = end
-        for field, array in joined.items():
-            array.resize(used[field], refcheck=False)
-        return cls(**joined)
+        """The articles of ``parts`` (each a ``FlatShingles``'s fields), part after part (``grown``)."""
+        return cls(**grown(parts, _DTYPES, _OFFSETS))
 
     def take(self, articles: np.ndarray) -> "FlatShingles":
         """The listed articles, in that order."""
@@ -296,6 +276,35 @@ class FlatShingles(Sequence[Shingled]):
 
     def __iter__(self) -> Iterator[Shingled]:
         return (self[article] for article in range(len(self)))
+
+
+def grown(parts: Iterable[dict[str, np.ndarray]], dtypes: dict[str, type], offsets: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Arrays ``parts`` give a piece of at a time (fields and first types in ``dtypes``), joined.
+
+    Each piece is copied in as it comes, into arrays grown in place (realloc: a large
+    array's pages are remapped, not copied), so that what is made in batches (a corpus's
+    shingles, its sentence index) is held once, not once in batches and again joined. They
+    grow by a quarter at a time: numpy zero-fills what a resize adds, so the slack is memory
+    in use until the end (doubling left up to a whole corpus's worth, 5.8 GB at a million
+    articles). Fields named in ``offsets`` start at 0 in each part and are shifted past the
+    parts before; a piece whose type is wider than its field's so far widens the field.
+    """
+    joined = {field: np.zeros(1 if field in offsets else 0, dtype) for field, dtype in dtypes.items()}
+    used = {field: len(array) for field, array in joined.items()}
+    for part in parts:
+        for field, piece in part.items():
+            if field in offsets:  # each part's start at 0: shift them past the parts before
+                piece = piece[1:] + joined[field][used[field] - 1]
+            if not np.can_cast(piece.dtype, joined[field].dtype):
+                joined[field] = joined[field].astype(np.promote_types(piece.dtype, joined[field].dtype))
+            end = used[field] + len(piece)
+            if end > len(joined[field]):
+                joined[field].resize(max(end, len(joined[field]) * 5 // 4), refcheck=False)
+            joined[field][used[field] : end] = piece
+            used[field] = end
+    for field, array in joined.items():
+        array.resize(used[field], refcheck=False)
+    return joined
 
 
 _DTYPES = {"hashes": np.uint64, "starts": np.int32, "ends": np.int32, "entity": np.bool_, "offsets": np.int64,

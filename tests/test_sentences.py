@@ -59,6 +59,22 @@ def test_sentence_numbers_past_two_bytes_are_kept_whole():
     assert np.array_equal(got.sorted_sentences, want.sorted_sentences) and np.array_equal(got.sorted_hashes, want.sorted_hashes)
 
 
+def test_sentence_index_built_in_parts_equals_one_build(seeds_dir):
+    texts = [path.read_text(encoding="utf-8") for path in sorted(seeds_dir.glob("*.txt"))]
+    texts += ["", "As many readers will already understand, markets moved. Prices rose."] * 3
+    texts.insert(4, "Kim met Putin in Hanoi. " * 70_000)  # one part's sentence numbers need int32: the joined ones widen
+    shingled = [shingle_text(t) for t in texts]
+    vocabulary = Vocabulary.build(shingled)
+    whole = SentenceIndex.build(shingled, vocabulary)
+    flat = FlatShingles.join(shingled)
+    for cuts in ([0, len(texts)], [0, 1, len(texts)], [0, 3, 3, 5, 9, len(texts)], list(range(len(texts) + 1))):
+        parts = [flat.take(np.arange(lo, hi)) for lo, hi in zip(cuts, cuts[1:])]
+        got = SentenceIndex.build_in_parts(iter(parts), vocabulary)
+        for field in dataclasses.fields(SentenceIndex):
+            g, w = getattr(got, field.name), getattr(whole, field.name)
+            assert (g == w) if field.name == "articles" else (g.dtype == w.dtype and np.array_equal(g, w)), (cuts, field.name)
+
+
 def test_sentence_index_equals_the_per_article_loop(seeds_dir):
     texts = [path.read_text(encoding="utf-8") for path in sorted(seeds_dir.glob("*.txt"))]
     texts += ["", "Only stopwords: the and of.", "Kim met Kim. Kim met Putin, Putin met Kim! 2023 2023 2023."]

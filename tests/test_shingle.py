@@ -111,8 +111,10 @@ def test_texts_and_offsets_spilled_to_files_read_back_the_same_articles(texts):
         spilled.words_to_disk()
     words = dataclasses.replace(spilled, hashes=vocabulary.ranks(spilled.hashes)).words_to_disk()
     assert len(words.hashes) == len(words.entity) == 0
-    back = words.words_back()
-    assert back.hashes.tolist() == vocabulary.ranks(spilled.hashes).tolist() and back.entity.tolist() == spilled.entity.tolist()
+    for size in (1, 7, 1 << 20):  # parts of whole articles, however small or large
+        back = FlatShingles.concat(vars(part).copy() for part in words.words_in_parts(size))
+        assert back.hashes.tolist() == vocabulary.ranks(spilled.hashes).tolist() and back.entity.tolist() == spilled.entity.tolist()
+        assert back.offsets.tolist() == spilled.offsets.tolist() and back.sentence_starts.tolist() == spilled.sentence_starts.tolist()
     for got, text in zip(words, texts):
         want = shingle_text(text)
         assert got.hashes.tolist() == vocabulary.ranks(want.hashes).tolist() if len(want.hashes) else len(got.hashes) == 0
