@@ -166,20 +166,27 @@ _CLOSERS = tuple(ord(c) for c in "\"'”’)]")
 
 @dataclasses.dataclass(frozen=True)
 class _Units:
-    """The units of a site's pages, in page and text order (units shorter than ``MIN_LINE_CHARS`` left out).
+    """The units of a run of consecutive pages of a site, in page and text order (units shorter
+    than ``MIN_LINE_CHARS`` left out): 16 bytes a unit.
 
     Attributes:
-        page: Index of each unit's page.
-        start: Stripped start offset in its page's text.
+        first_page: Index of the run's first page among the site's pages.
+        bounds: The units of the run's ``p``-th page are ``bounds[p]:bounds[p + 1]``.
+        start: Stripped start offset in its page's text (int32 unless a text is longer).
         end: Stripped end offset.
         key: 64-bit FNV-1a hash of the unit's key (whitespace collapsed, case folded): equal
             keys, equal hashes; two different keys of one site sharing a hash is a 2**-64 chance.
     """
 
-    page: np.ndarray
+    first_page: int
+    bounds: np.ndarray
     start: np.ndarray
     end: np.ndarray
     key: np.ndarray
+
+    def pages(self, units: np.ndarray) -> np.ndarray:
+        """The site's page index of each of ``units`` (positions in this run)."""
+        return self.first_page + np.searchsorted(self.bounds, units, side="right") - 1
 
 
 def _char_tables(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -259,9 +266,9 @@ def _find_units(codes, space, fold, min_chars):  # pragma: no cover - compiled
     return starts[:count], ends[:count], keys[:count]
 
 
-def _site_units(texts: Sequence[str]) -> _Units:
-    """The units of each text, found a chunk of texts at a time."""
-    pages, starts, ends, keys = [], [], [], []
+def _site_units(texts: Sequence[str]) -> list[_Units]:
+    """The units of each text, found a chunk of texts at a time (and kept in those chunks)."""
+    chunks = []
     first = 0
     while first < len(texts):
         last, size = first, 0
@@ -274,17 +281,43 @@ def _site_units(texts: Sequence[str]) -> _Units:
             codes = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
         else:
             codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        del joined
         offsets = np.cumsum([0] + [len(text) + 1 for text in texts[first:last]])
         start, end, key = _find_units(codes, *_char_tables(codes), MIN_LINE_CHARS)
         page = np.searchsorted(offsets, start, side="right") - 1
-        pages.append(page + first)
-        starts.append(start - offsets[page])
-        ends.append(end - offsets[page])
-        keys.append(key)
+        offset = np.int32 if offsets[-1] < 2**31 else np.int64
+        # Copies: the finder's arrays have room for a unit every MIN_LINE_CHARS characters.
+        chunks.append(_Units(first, np.searchsorted(page, np.arange(last - first + 1)),
+                             (start - offsets[page]).astype(offset), (end - offsets[page]).astype(offset), key.copy()))
         first = last
-    if not pages:
-        return _Units(*(np.zeros(0, dtype=np.int64),) * 3, np.zeros(0, dtype=np.uint64))
-    return _Units(np.concatenate(pages), np.concatenate(starts), np.concatenate(ends), np.concatenate(keys))
+    return chunks
+
+
+# Multipliers (odd, well mixed) spreading a key's hash over the two rows of the page sketch.
+_ROW_0 = 0x9E3779B97F4A7C15
+_ROW_1 = 0xC2B2AE3D27D4EB4F
+
+
+@numba.njit(cache=True)
+def _sketch_count(key, sketch, shift):  # pragma: no cover - compiled
+    """Count each key in both rows of ``sketch`` (a count-min sketch), up to ``MIN_PAGES``."""
+    for u in range(key.shape[0]):
+        slot = (key[u] * np.uint64(_ROW_0)) >> np.uint64(shift)
+        if sketch[0, slot] < MIN_PAGES:
+            sketch[0, slot] += 1
+        slot = (key[u] * np.uint64(_ROW_1)) >> np.uint64(shift)
+        if sketch[1, slot] < MIN_PAGES:
+            sketch[1, slot] += 1
+
+
+@numba.njit(cache=True)
+def _sketch_reaches(key, sketch, shift):  # pragma: no cover - compiled
+    """For each key, whether both its counts in ``sketch`` reached ``MIN_PAGES``."""
+    reaches = np.empty(key.shape[0], dtype=np.bool_)
+    for u in range(key.shape[0]):
+        reaches[u] = (sketch[0, (key[u] * np.uint64(_ROW_0)) >> np.uint64(shift)] >= MIN_PAGES
+                      and sketch[1, (key[u] * np.uint64(_ROW_1)) >> np.uint64(shift)] >= MIN_PAGES)
+    return reaches
 
 
 @numba.njit(cache=True)
@@ -300,50 +333,94 @@ def _pages(page, key_id, keys):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def _block_contexts(page, key_id, pages, keys):  # pragma: no cover - compiled
-    """Each member of a repeated block, and its block's neighbours coded as one number.
+def _block_contexts(bounds, key, repeated):  # pragma: no cover - compiled
+    """Each member of a repeated block of a run of pages, and its block's neighbours.
 
     A block is a run of consecutive units of a page whose keys are each on ``MIN_PAGES``
-    pages or more (a footer of three lines moves as one block); its neighbours are the
-    keys just before and after it on the page (-1 at either end).
+    pages or more (``repeated``: the key's index among those keys, -1 for the others: a
+    footer of three lines moves as one block); its neighbours are the keys just before and
+    after it on the page (``has``: bit 1 when there is one before, bit 2 after).
     """
-    n = page.shape[0]
+    n = key.shape[0]
     members = np.empty(n, dtype=np.int64)
-    contexts = np.empty(n, dtype=np.int64)
+    before = np.empty(n, dtype=np.uint64)
+    after = np.empty(n, dtype=np.uint64)
+    has = np.empty(n, dtype=np.uint8)
     count = 0
-    u = 0
-    while u < n:
-        if pages[key_id[u]] < MIN_PAGES:
-            u += 1
-            continue
-        end = u
-        while end < n and page[end] == page[u] and pages[key_id[end]] >= MIN_PAGES:
-            end += 1
-        before = key_id[u - 1] if u > 0 and page[u - 1] == page[u] else -1
-        after = key_id[end] if end < n and page[end] == page[u] else -1
-        for m in range(u, end):
-            members[count] = key_id[m]
-            contexts[count] = (before + 1) * (keys + 1) + after + 1
-            count += 1
-        u = end
-    return members[:count], contexts[:count]
+    for p in range(bounds.shape[0] - 1):
+        u = bounds[p]
+        while u < bounds[p + 1]:
+            if repeated[u] < 0:
+                u += 1
+                continue
+            end = u
+            while end < bounds[p + 1] and repeated[end] >= 0:
+                end += 1
+            flags = 0
+            first = np.uint64(0)
+            last = np.uint64(0)
+            if u > bounds[p]:
+                first = key[u - 1]
+                flags |= 1
+            if end < bounds[p + 1]:
+                last = key[end]
+                flags |= 2
+            for m in range(u, end):
+                members[count] = repeated[m]
+                before[count] = first
+                after[count] = last
+                has[count] = flags
+                count += 1
+            u = end
+    return members[:count].copy(), before[:count].copy(), after[:count].copy(), has[:count].copy()
 
 
-def _learn(units: _Units, n_pages: int) -> np.ndarray:
-    """The site's boilerplate: for each unit, whether its key is."""
-    if len(units.key) == 0:
-        return np.zeros(0, dtype=np.bool_)
-    unique, key_id = np.unique(units.key, return_inverse=True)
-    pages = _pages(units.page, key_id, len(unique))
-    members, contexts = _block_contexts(units.page, key_id, pages, len(unique))
-    order = np.lexsort((contexts, members))
-    members, contexts = members[order], contexts[order]
+def _index_in(keys: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Each key's position in ``table`` (sorted, not empty), or -1."""
+    at = np.minimum(np.searchsorted(table, keys), len(table) - 1)
+    return np.where(table[at] == keys, at, -1)
+
+
+def _learn(chunks: Sequence[_Units], n_pages: int) -> np.ndarray:
+    """The site's boilerplate: the hashes of its keys that are, sorted."""
+    total = sum(len(chunk.key) for chunk in chunks)
+    # A key on MIN_PAGES pages is counted that often in both rows of the sketch, and most keys
+    # (a story's own sentences) are not: only the few that may be are counted exactly.
+    bits = max(total - 1, 1).bit_length()
+    sketch = np.zeros((2, 1 << bits), dtype=np.uint8)
+    for chunk in chunks:
+        _sketch_count(chunk.key, sketch, 64 - bits)
+    maybe = [np.flatnonzero(_sketch_reaches(chunk.key, sketch, 64 - bits)) for chunk in chunks]
+    del sketch
+    unique, key_id = np.unique(np.concatenate([chunk.key[m] for chunk, m in zip(chunks, maybe)]), return_inverse=True)
+    pages = _pages(np.concatenate([chunk.pages(m) for chunk, m in zip(chunks, maybe)]), key_id, len(unique))
+    del maybe, key_id
+    if not (pages >= MIN_PAGES).any():
+        return np.zeros(0, dtype=np.uint64)
+    blocks = []
+    for chunk in chunks:
+        at = _index_in(chunk.key, unique)
+        blocks.append(_block_contexts(chunk.bounds, chunk.key, np.where((at >= 0) & (pages[at] >= MIN_PAGES), at, -1)))
+    members, before, after, has = (np.concatenate(column) for column in zip(*blocks))
+    del blocks
+    order = np.lexsort((after, before, has, members))
+    members, before, after, has = members[order], before[order], after[order], has[order]
     first = np.ones(len(members), dtype=np.bool_)
-    first[1:] = (members[1:] != members[:-1]) | (contexts[1:] != contexts[:-1])
+    first[1:] = (members[1:] != members[:-1]) | (has[1:] != has[:-1]) | (before[1:] != before[:-1]) | (after[1:] != after[:-1])
     distinct_contexts = np.bincount(members[first], minlength=len(unique))
     least = max(MIN_PAGES, min(MIN_SHARE * n_pages, REPUBLISHED_PAGES + REPUBLISHED_SHARE * n_pages))
-    learned = (pages >= least) & (distinct_contexts >= np.maximum(MIN_CONTEXTS, MIN_CONTEXT_SHARE * pages))
-    return learned[key_id]
+    return unique[(pages >= least) & (distinct_contexts >= np.maximum(MIN_CONTEXTS, MIN_CONTEXT_SHARE * pages))]
+
+
+def _learned_units(texts: Sequence[str]) -> Iterator[tuple[int, int, int]]:
+    """(page, start, end) of each unit of a site's pages that is its boilerplate, in page and text order."""
+    chunks = _site_units(texts)
+    learned = _learn(chunks, len(texts))
+    found = [np.flatnonzero(_index_in(chunk.key, learned) >= 0) if len(learned) else np.zeros(0, dtype=np.int64) for chunk in chunks]
+    found = [(chunk.pages(f), chunk.start[f], chunk.end[f]) for chunk, f in zip(chunks, found)]
+    del chunks  # the site's units are freed before the caller makes its masked articles
+    for pages, starts, ends in found:
+        yield from zip(pages.tolist(), starts.tolist(), ends.tolist())
 
 
 def _sites(articles: Sequence[Article]) -> dict[str, list[int]]:
@@ -358,11 +435,7 @@ def site_boilerplate(articles: Sequence[Article]) -> dict[str, frozenset[str]]:
     """The boilerplate lines (normalised keys) of each site with enough pages to tell."""
     learned: dict[str, frozenset[str]] = {}
     for site, members in _sites(articles).items():
-        units = _site_units([articles[m].text for m in members])
-        kept = np.flatnonzero(_learn(units, len(members)))
-        lines = frozenset(
-            _key(articles[members[p]].text[s:e]) for p, s, e in zip(units.page[kept].tolist(), units.start[kept].tolist(), units.end[kept].tolist())
-        )
+        lines = frozenset(_key(articles[members[p]].text[s:e]) for p, s, e in _learned_units([articles[m].text for m in members]))
         if lines:
             learned[site] = lines
     return learned
@@ -375,9 +448,7 @@ def mask_site_boilerplate(articles: Sequence[Article]) -> list[Article]:
     """
     out = list(articles)
     for members in _sites(articles).values():
-        units = _site_units([articles[m].text for m in members])
-        kept = np.flatnonzero(_learn(units, len(members)))
-        found = zip(units.page[kept].tolist(), units.start[kept].tolist(), units.end[kept].tolist())
+        found = _learned_units([articles[m].text for m in members])
         for page, spans in itertools.groupby(found, key=lambda unit: unit[0]):
             position = members[page]
             out[position] = _masked(articles[position], ((start, end) for _, start, end in spans))
