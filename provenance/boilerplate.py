@@ -156,6 +156,8 @@ def _lines(text: str) -> Iterator[tuple[str, int, int]]:
 
 # A site's texts are encoded (UTF-32, or bytes when ASCII) and scanned this many characters at a time.
 CHUNK_CHARS = 1 << 23
+# A site's units are kept in arrays of this many (32 MiB of hashes a segment).
+SEGMENT_UNITS = 1 << 22
 _NEWLINE = 10
 _SPACE = 32
 _FNV_OFFSET = 0xCBF29CE484222325
@@ -206,8 +208,11 @@ def _char_tables(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @numba.njit(cache=True)
-def _find_units(codes, space, fold, min_chars):  # pragma: no cover - compiled
-    """Stripped (start, end, key hash) of each unit of ``codes`` at least ``min_chars`` long.
+def _find_units(codes, offsets, space, fold, min_chars, starts, ends, keys, units):  # pragma: no cover - compiled
+    """Stripped start, end and key hash of each unit of ``codes`` at least ``min_chars`` long,
+    written to ``starts``, ``ends`` and ``keys`` (room for ``len(codes) // min_chars + 1``);
+    returns how many. ``codes`` are pages, the ``p``-th at ``offsets[p]``: offsets are made
+    relative to the unit's page, and each page's units counted in ``units[p]``.
 
     A unit, as ``_UNIT`` matches it: from its first character (not a newline) up to the
     first newline, the end of the text, or a sentence end after that first character: one
@@ -216,10 +221,8 @@ def _find_units(codes, space, fold, min_chars):  # pragma: no cover - compiled
     either end; other characters case folded).
     """
     n = codes.shape[0]
-    starts = np.empty(n // min_chars + 1, dtype=np.int64)
-    ends = np.empty(n // min_chars + 1, dtype=np.int64)
-    keys = np.empty(n // min_chars + 1, dtype=np.uint64)
     count = 0
+    page = 0
     position = 0
     while position < n:
         if codes[position] == _NEWLINE:
@@ -259,16 +262,21 @@ def _find_units(codes, space, fold, min_chars):  # pragma: no cover - compiled
                 break
         position = at
         if first >= 0 and last - first >= min_chars:
-            starts[count] = first
-            ends[count] = last
+            while offsets[page + 1] <= first:
+                page += 1
+            starts[count] = first - offsets[page]
+            ends[count] = last - offsets[page]
             keys[count] = key
+            units[page] += 1
             count += 1
-    return starts[:count], ends[:count], keys[:count]
+    return count
 
 
 def _site_units(texts: Sequence[str]) -> list[_Units]:
     """The units of each text, found a chunk of texts at a time (and kept in those chunks)."""
     chunks = []
+    offset = np.int32 if max(map(len, texts), default=0) < 2**31 else np.int64
+    room = [np.zeros(0, dtype=np.uint64), np.zeros((0, 2), dtype=offset), 0]  # keys, (start, end), used
     first = 0
     while first < len(texts):
         last, size = first, 0
@@ -282,13 +290,22 @@ def _site_units(texts: Sequence[str]) -> list[_Units]:
         else:
             codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         del joined
+        most = len(codes) // MIN_LINE_CHARS + 1
+        keys, spans, used = room
+        if used + most > len(keys):
+            # Units are written straight into segments of SEGMENT_UNITS: arrays over glibc's
+            # largest mmap threshold (32 MB) are mapped apart and given back whole once freed,
+            # and the room no chunk reached is never touched, so never resident.
+            rest = sum(len(text) for text in texts[first:]) // MIN_LINE_CHARS + len(texts) - first
+            size = max(most, min(SEGMENT_UNITS, rest))
+            keys, spans, used = np.empty(size, dtype=np.uint64), np.empty((size, 2), dtype=offset), 0
+        units = np.zeros(last - first, dtype=np.int64)
         offsets = np.cumsum([0] + [len(text) + 1 for text in texts[first:last]])
-        start, end, key = _find_units(codes, *_char_tables(codes), MIN_LINE_CHARS)
-        page = np.searchsorted(offsets, start, side="right") - 1
-        offset = np.int32 if offsets[-1] < 2**31 else np.int64
-        # Copies: the finder's arrays have room for a unit every MIN_LINE_CHARS characters.
-        chunks.append(_Units(first, np.searchsorted(page, np.arange(last - first + 1)),
-                             (start - offsets[page]).astype(offset), (end - offsets[page]).astype(offset), key.copy()))
+        count = _find_units(codes, offsets, *_char_tables(codes), MIN_LINE_CHARS,
+                            spans[used:, 0], spans[used:, 1], keys[used:], units)
+        chunks.append(_Units(first, np.concatenate(([0], np.cumsum(units))), spans[used : used + count, 0],
+                             spans[used : used + count, 1], keys[used : used + count]))
+        room = [keys, spans, used + count]
         first = last
     return chunks
 
@@ -321,6 +338,19 @@ def _sketch_reaches(key, sketch, shift):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
+def _dense_ids(sorted_keys, order):  # pragma: no cover - compiled
+    """Each key's index among the distinct keys (``sorted_keys`` is ``keys[order]``), in the keys'
+    order, and how many there are: ``np.unique``'s inverse, without its copies of the keys."""
+    ids = np.empty(order.shape[0], dtype=np.int32)
+    n = 0
+    for i in range(order.shape[0]):
+        if i > 0 and sorted_keys[i] != sorted_keys[i - 1]:
+            n += 1
+        ids[order[i]] = n
+    return ids, n + 1 if order.shape[0] else 0
+
+
+@numba.njit(cache=True)
 def _pages(page, key_id, keys):  # pragma: no cover - compiled
     """How many pages each key is on (units in page order)."""
     pages = np.zeros(keys, dtype=np.int64)
@@ -332,20 +362,33 @@ def _pages(page, key_id, keys):  # pragma: no cover - compiled
     return pages
 
 
+# A page's edge, as a block's neighbour: a key's hash is this by a 2**-64 chance.
+_EDGE = 0
+_MIX_0 = 0xBF58476D1CE4E5B9
+_MIX_1 = 0x94D049BB133111EB
+
+
+@numba.njit(cache=True)
+def _mix(x):  # pragma: no cover - compiled
+    """SplitMix64's finaliser: a bijection of 64-bit values that scatters their bits."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(_MIX_0)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(_MIX_1)
+    return x ^ (x >> np.uint64(31))
+
+
 @numba.njit(cache=True)
 def _block_contexts(bounds, key, repeated):  # pragma: no cover - compiled
-    """Each member of a repeated block of a run of pages, and its block's neighbours.
+    """Each member of a repeated block of a run of pages, and its block's neighbours as one hash.
 
     A block is a run of consecutive units of a page whose keys are each on ``MIN_PAGES``
     pages or more (``repeated``: the key's index among those keys, -1 for the others: a
     footer of three lines moves as one block); its neighbours are the keys just before and
-    after it on the page (``has``: bit 1 when there is one before, bit 2 after).
+    after it on the page (``_EDGE`` at either end), hashed together: two different pairs
+    sharing a hash is, as for keys, a 2**-64 chance.
     """
     n = key.shape[0]
-    members = np.empty(n, dtype=np.int64)
-    before = np.empty(n, dtype=np.uint64)
-    after = np.empty(n, dtype=np.uint64)
-    has = np.empty(n, dtype=np.uint8)
+    members = np.empty(n, dtype=np.int32)
+    contexts = np.empty(n, dtype=np.uint64)
     count = 0
     for p in range(bounds.shape[0] - 1):
         u = bounds[p]
@@ -356,68 +399,57 @@ def _block_contexts(bounds, key, repeated):  # pragma: no cover - compiled
             end = u
             while end < bounds[p + 1] and repeated[end] >= 0:
                 end += 1
-            flags = 0
-            first = np.uint64(0)
-            last = np.uint64(0)
-            if u > bounds[p]:
-                first = key[u - 1]
-                flags |= 1
-            if end < bounds[p + 1]:
-                last = key[end]
-                flags |= 2
+            before = key[u - 1] if u > bounds[p] else np.uint64(_EDGE)
+            after = key[end] if end < bounds[p + 1] else np.uint64(_EDGE)
+            context = _mix(_mix(before) ^ after)
             for m in range(u, end):
                 members[count] = repeated[m]
-                before[count] = first
-                after[count] = last
-                has[count] = flags
+                contexts[count] = context
                 count += 1
             u = end
-    return members[:count].copy(), before[:count].copy(), after[:count].copy(), has[:count].copy()
+    return members[:count].copy(), contexts[:count].copy()
 
 
-def _index_in(keys: np.ndarray, table: np.ndarray) -> np.ndarray:
-    """Each key's position in ``table`` (sorted, not empty), or -1."""
-    at = np.minimum(np.searchsorted(table, keys), len(table) - 1)
-    return np.where(table[at] == keys, at, -1)
-
-
-def _learn(chunks: Sequence[_Units], n_pages: int) -> np.ndarray:
-    """The site's boilerplate: the hashes of its keys that are, sorted."""
+def _learn(chunks: Sequence[_Units], n_pages: int) -> list[np.ndarray]:
+    """The site's boilerplate: for each chunk, the positions of its units whose key is."""
     total = sum(len(chunk.key) for chunk in chunks)
     # A key on MIN_PAGES pages is counted that often in both rows of the sketch, and most keys
-    # (a story's own sentences) are not: only the few that may be are counted exactly.
+    # (a story's own sentences) are not: only the units of the few that may be are looked at again.
     bits = max(total - 1, 1).bit_length()
     sketch = np.zeros((2, 1 << bits), dtype=np.uint8)
     for chunk in chunks:
         _sketch_count(chunk.key, sketch, 64 - bits)
-    maybe = [np.flatnonzero(_sketch_reaches(chunk.key, sketch, 64 - bits)) for chunk in chunks]
+    maybe = [np.flatnonzero(_sketch_reaches(chunk.key, sketch, 64 - bits)).astype(np.int32) for chunk in chunks]
     del sketch
-    unique, key_id = np.unique(np.concatenate([chunk.key[m] for chunk, m in zip(chunks, maybe)]), return_inverse=True)
-    pages = _pages(np.concatenate([chunk.pages(m) for chunk, m in zip(chunks, maybe)]), key_id, len(unique))
-    del maybe, key_id
-    if not (pages >= MIN_PAGES).any():
-        return np.zeros(0, dtype=np.uint64)
+    keys = np.concatenate([chunk.key[m] for chunk, m in zip(chunks, maybe)])
+    order = np.argsort(keys)
+    key_id, n_keys = _dense_ids(keys[order], order)
+    del keys, order
+    pages = _pages(np.concatenate([chunk.pages(m).astype(np.int32) for chunk, m in zip(chunks, maybe)]), key_id, n_keys)
+    repeated = np.where(pages[key_id] >= MIN_PAGES, key_id, -1)
+    starts = np.cumsum([0] + [len(m) for m in maybe]).tolist()  # where each chunk's are in key_id
     blocks = []
-    for chunk in chunks:
-        at = _index_in(chunk.key, unique)
-        blocks.append(_block_contexts(chunk.bounds, chunk.key, np.where((at >= 0) & (pages[at] >= MIN_PAGES), at, -1)))
-    members, before, after, has = (np.concatenate(column) for column in zip(*blocks))
+    for chunk, m, at in zip(chunks, maybe, starts):
+        ids = np.full(len(chunk.key), -1, dtype=np.int32)
+        ids[m] = repeated[at : at + len(m)]
+        blocks.append(_block_contexts(chunk.bounds, chunk.key, ids))
+    del repeated
+    members, contexts = (np.concatenate(column) for column in zip(*blocks))
     del blocks
-    order = np.lexsort((after, before, has, members))
-    members, before, after, has = members[order], before[order], after[order], has[order]
+    order = np.lexsort((contexts, members))
+    members, contexts = members[order], contexts[order]
     first = np.ones(len(members), dtype=np.bool_)
-    first[1:] = (members[1:] != members[:-1]) | (has[1:] != has[:-1]) | (before[1:] != before[:-1]) | (after[1:] != after[:-1])
-    distinct_contexts = np.bincount(members[first], minlength=len(unique))
+    first[1:] = (members[1:] != members[:-1]) | (contexts[1:] != contexts[:-1])
+    distinct_contexts = np.bincount(members[first], minlength=n_keys)
     least = max(MIN_PAGES, min(MIN_SHARE * n_pages, REPUBLISHED_PAGES + REPUBLISHED_SHARE * n_pages))
-    return unique[(pages >= least) & (distinct_contexts >= np.maximum(MIN_CONTEXTS, MIN_CONTEXT_SHARE * pages))]
+    learned = ((pages >= least) & (distinct_contexts >= np.maximum(MIN_CONTEXTS, MIN_CONTEXT_SHARE * pages)))[key_id]
+    return [m[learned[at : at + len(m)]] for m, at in zip(maybe, starts)]
 
 
 def _learned_units(texts: Sequence[str]) -> Iterator[tuple[int, int, int]]:
     """(page, start, end) of each unit of a site's pages that is its boilerplate, in page and text order."""
     chunks = _site_units(texts)
-    learned = _learn(chunks, len(texts))
-    found = [np.flatnonzero(_index_in(chunk.key, learned) >= 0) if len(learned) else np.zeros(0, dtype=np.int64) for chunk in chunks]
-    found = [(chunk.pages(f), chunk.start[f], chunk.end[f]) for chunk, f in zip(chunks, found)]
+    found = [(chunk.pages(f), chunk.start[f], chunk.end[f]) for chunk, f in zip(chunks, _learn(chunks, len(texts)))]
     del chunks  # the site's units are freed before the caller makes its masked articles
     for pages, starts, ends in found:
         yield from zip(pages.tolist(), starts.tolist(), ends.tolist())
