@@ -235,3 +235,5 @@ def test_sites_are_scanned_in_chunks(monkeypatch):
     whole = mask_site_boilerplate(articles)
     monkeypatch.setattr(boilerplate, "CHUNK_CHARS", 200)
     assert mask_site_boilerplate(articles) == whole
+    monkeypatch.setattr(boilerplate, "SEGMENT_UNITS", 10)  # a segment of units for every chunk
+    assert mask_site_boilerplate(articles) == whole
