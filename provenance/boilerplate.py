@@ -284,7 +284,7 @@ def _site_units(texts: Sequence[str]) -> list[_Units]:
     """The units of each text, found a chunk of texts at a time (and kept in those chunks)."""
     chunks = []
     offset = np.int32 if max(map(len, texts), default=0) < 2**31 else np.int64
-    room = [np.zeros(0, dtype=np.uint64), np.zeros((0, 2), dtype=offset), 0]  # keys, (start, end), used
+    keys, spans, used = np.zeros(0, dtype=np.uint64), np.zeros((0, 2), dtype=offset), 0  # a segment: hashes, (start, end)
     first = 0
     while first < len(texts):
         last, size = first, 0
@@ -299,21 +299,20 @@ def _site_units(texts: Sequence[str]) -> list[_Units]:
             codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         del joined
         most = len(codes) // MIN_LINE_CHARS + 1
-        keys, spans, used = room
         if used + most > len(keys):
             # Units are written straight into segments of SEGMENT_UNITS: arrays over glibc's
             # largest mmap threshold (32 MB) are mapped apart and given back whole once freed,
             # and the room no chunk reached is never touched, so never resident.
             rest = sum(len(text) for text in texts[first:]) // MIN_LINE_CHARS + len(texts) - first
-            size = max(most, min(SEGMENT_UNITS, rest))
-            keys, spans, used = np.empty(size, dtype=np.uint64), np.empty((size, 2), dtype=offset), 0
+            room = max(most, min(SEGMENT_UNITS, rest))
+            keys, spans, used = np.empty(room, dtype=np.uint64), np.empty((room, 2), dtype=offset), 0
         units = np.zeros(last - first, dtype=np.int64)
         offsets = np.cumsum([0] + [len(text) + 1 for text in texts[first:last]])
         count = _find_units(codes, offsets, *_char_tables(codes), MIN_LINE_CHARS,
                             spans[used:, 0], spans[used:, 1], keys[used:], units)
         chunks.append(_Units(first, np.concatenate(([0], np.cumsum(units))), spans[used : used + count, 0],
                              spans[used : used + count, 1], keys[used : used + count]))
-        room = [keys, spans, used + count]
+        used += count
         first = last
     return chunks
 
