@@ -28,6 +28,14 @@ key; pages, blocks and contexts are then counted over arrays of hashes, and key 
 are made only for the lines learned. ``mask_article`` (one article, learned keys given)
 keeps the pattern.
 
+Memory: a site's texts are never joined whole (a chunk of pages at a time is encoded), and
+its units cost 16 bytes each (hash, and int32 start and end), written straight into large
+segments that are given back whole. Most keys are on one page: a count-min sketch of the
+hashes (two bytes per unit) rules them out, and only the units of keys that may be on
+``MIN_PAGES`` pages are counted exactly, so nothing sorts every unit. The units are freed
+before the masked articles are made: 1M news articles (3.4 GB of text) need about 0.6 GiB
+on top of their texts.
+
 Deterministic: the result depends only on the articles, not on their order.
 Nothing here reads files or decides what is a derivation.
 """
@@ -156,6 +164,8 @@ def _lines(text: str) -> Iterator[tuple[str, int, int]]:
 
 # A site's texts are encoded (UTF-32, or bytes when ASCII) and scanned this many characters at a time.
 CHUNK_CHARS = 1 << 23
+# A site's units are kept in arrays of this many (32 MiB of hashes a segment).
+SEGMENT_UNITS = 1 << 22
 _NEWLINE = 10
 _SPACE = 32
 _FNV_OFFSET = 0xCBF29CE484222325
@@ -166,20 +176,27 @@ _CLOSERS = tuple(ord(c) for c in "\"'”’)]")
 
 @dataclasses.dataclass(frozen=True)
 class _Units:
-    """The units of a site's pages, in page and text order (units shorter than ``MIN_LINE_CHARS`` left out).
+    """The units of a run of consecutive pages of a site, in page and text order (units shorter
+    than ``MIN_LINE_CHARS`` left out): 16 bytes a unit.
 
     Attributes:
-        page: Index of each unit's page.
-        start: Stripped start offset in its page's text.
+        first_page: Index of the run's first page among the site's pages.
+        bounds: The units of the run's ``p``-th page are ``bounds[p]:bounds[p + 1]``.
+        start: Stripped start offset in its page's text (int32 unless a text is longer).
         end: Stripped end offset.
         key: 64-bit FNV-1a hash of the unit's key (whitespace collapsed, case folded): equal
             keys, equal hashes; two different keys of one site sharing a hash is a 2**-64 chance.
     """
 
-    page: np.ndarray
+    first_page: int
+    bounds: np.ndarray
     start: np.ndarray
     end: np.ndarray
     key: np.ndarray
+
+    def pages(self, units: np.ndarray) -> np.ndarray:
+        """The site's page index of each of ``units`` (positions in this run)."""
+        return self.first_page + np.searchsorted(self.bounds, units, side="right") - 1
 
 
 def _char_tables(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -199,8 +216,11 @@ def _char_tables(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @numba.njit(cache=True)
-def _find_units(codes, space, fold, min_chars):  # pragma: no cover - compiled
-    """Stripped (start, end, key hash) of each unit of ``codes`` at least ``min_chars`` long.
+def _find_units(codes, offsets, space, fold, min_chars, starts, ends, keys, units):  # pragma: no cover - compiled
+    """Stripped start, end and key hash of each unit of ``codes`` at least ``min_chars`` long,
+    written to ``starts``, ``ends`` and ``keys`` (room for ``len(codes) // min_chars + 1``);
+    returns how many. ``codes`` are pages, the ``p``-th at ``offsets[p]``: offsets are made
+    relative to the unit's page, and each page's units counted in ``units[p]``.
 
     A unit, as ``_UNIT`` matches it: from its first character (not a newline) up to the
     first newline, the end of the text, or a sentence end after that first character: one
@@ -209,10 +229,8 @@ def _find_units(codes, space, fold, min_chars):  # pragma: no cover - compiled
     either end; other characters case folded).
     """
     n = codes.shape[0]
-    starts = np.empty(n // min_chars + 1, dtype=np.int64)
-    ends = np.empty(n // min_chars + 1, dtype=np.int64)
-    keys = np.empty(n // min_chars + 1, dtype=np.uint64)
     count = 0
+    page = 0
     position = 0
     while position < n:
         if codes[position] == _NEWLINE:
@@ -252,16 +270,21 @@ def _find_units(codes, space, fold, min_chars):  # pragma: no cover - compiled
                 break
         position = at
         if first >= 0 and last - first >= min_chars:
-            starts[count] = first
-            ends[count] = last
+            while offsets[page + 1] <= first:
+                page += 1
+            starts[count] = first - offsets[page]
+            ends[count] = last - offsets[page]
             keys[count] = key
+            units[page] += 1
             count += 1
-    return starts[:count], ends[:count], keys[:count]
+    return count
 
 
-def _site_units(texts: Sequence[str]) -> _Units:
-    """The units of each text, found a chunk of texts at a time."""
-    pages, starts, ends, keys = [], [], [], []
+def _site_units(texts: Sequence[str]) -> list[_Units]:
+    """The units of each text, found a chunk of texts at a time (and kept in those chunks)."""
+    chunks = []
+    offset = np.int32 if max(map(len, texts), default=0) < 2**31 else np.int64
+    keys, spans, used = np.zeros(0, dtype=np.uint64), np.zeros((0, 2), dtype=offset), 0  # a segment: hashes, (start, end)
     first = 0
     while first < len(texts):
         last, size = first, 0
@@ -274,17 +297,64 @@ def _site_units(texts: Sequence[str]) -> _Units:
             codes = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
         else:
             codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        del joined
+        most = len(codes) // MIN_LINE_CHARS + 1
+        if used + most > len(keys):
+            # Units are written straight into segments of SEGMENT_UNITS: arrays over glibc's
+            # largest mmap threshold (32 MB) are mapped apart and given back whole once freed,
+            # and the room no chunk reached is never touched, so never resident.
+            rest = sum(len(text) for text in texts[first:]) // MIN_LINE_CHARS + len(texts) - first
+            room = max(most, min(SEGMENT_UNITS, rest))
+            keys, spans, used = np.empty(room, dtype=np.uint64), np.empty((room, 2), dtype=offset), 0
+        units = np.zeros(last - first, dtype=np.int64)
         offsets = np.cumsum([0] + [len(text) + 1 for text in texts[first:last]])
-        start, end, key = _find_units(codes, *_char_tables(codes), MIN_LINE_CHARS)
-        page = np.searchsorted(offsets, start, side="right") - 1
-        pages.append(page + first)
-        starts.append(start - offsets[page])
-        ends.append(end - offsets[page])
-        keys.append(key)
+        count = _find_units(codes, offsets, *_char_tables(codes), MIN_LINE_CHARS,
+                            spans[used:, 0], spans[used:, 1], keys[used:], units)
+        chunks.append(_Units(first, np.concatenate(([0], np.cumsum(units))), spans[used : used + count, 0],
+                             spans[used : used + count, 1], keys[used : used + count]))
+        used += count
         first = last
-    if not pages:
-        return _Units(*(np.zeros(0, dtype=np.int64),) * 3, np.zeros(0, dtype=np.uint64))
-    return _Units(np.concatenate(pages), np.concatenate(starts), np.concatenate(ends), np.concatenate(keys))
+    return chunks
+
+
+# Multipliers (odd, well mixed) spreading a key's hash over the two rows of the page sketch.
+_ROW_0 = 0x9E3779B97F4A7C15
+_ROW_1 = 0xC2B2AE3D27D4EB4F
+
+
+@numba.njit(cache=True)
+def _sketch_count(key, sketch, shift):  # pragma: no cover - compiled
+    """Count each key in both rows of ``sketch`` (a count-min sketch), up to ``MIN_PAGES``."""
+    for u in range(key.shape[0]):
+        slot = (key[u] * np.uint64(_ROW_0)) >> np.uint64(shift)
+        if sketch[0, slot] < MIN_PAGES:
+            sketch[0, slot] += 1
+        slot = (key[u] * np.uint64(_ROW_1)) >> np.uint64(shift)
+        if sketch[1, slot] < MIN_PAGES:
+            sketch[1, slot] += 1
+
+
+@numba.njit(cache=True)
+def _sketch_reaches(key, sketch, shift):  # pragma: no cover - compiled
+    """For each key, whether both its counts in ``sketch`` reached ``MIN_PAGES``."""
+    reaches = np.empty(key.shape[0], dtype=np.bool_)
+    for u in range(key.shape[0]):
+        reaches[u] = (sketch[0, (key[u] * np.uint64(_ROW_0)) >> np.uint64(shift)] >= MIN_PAGES
+                      and sketch[1, (key[u] * np.uint64(_ROW_1)) >> np.uint64(shift)] >= MIN_PAGES)
+    return reaches
+
+
+@numba.njit(cache=True)
+def _dense_ids(sorted_keys, order):  # pragma: no cover - compiled
+    """Each key's index among the distinct keys (``sorted_keys`` is ``keys[order]``), in the keys'
+    order, and how many there are: ``np.unique``'s inverse, without its copies of the keys."""
+    ids = np.empty(order.shape[0], dtype=np.int32)
+    n = 0
+    for i in range(order.shape[0]):
+        if i > 0 and sorted_keys[i] != sorted_keys[i - 1]:
+            n += 1
+        ids[order[i]] = n
+    return ids, n + 1 if order.shape[0] else 0
 
 
 @numba.njit(cache=True)
@@ -299,51 +369,97 @@ def _pages(page, key_id, keys):  # pragma: no cover - compiled
     return pages
 
 
+# A page's edge, as a block's neighbour: a key's hash is this by a 2**-64 chance.
+_EDGE = 0
+_MIX_0 = 0xBF58476D1CE4E5B9
+_MIX_1 = 0x94D049BB133111EB
+
+
 @numba.njit(cache=True)
-def _block_contexts(page, key_id, pages, keys):  # pragma: no cover - compiled
-    """Each member of a repeated block, and its block's neighbours coded as one number.
+def _mix(x):  # pragma: no cover - compiled
+    """SplitMix64's finaliser: a bijection of 64-bit values that scatters their bits."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(_MIX_0)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(_MIX_1)
+    return x ^ (x >> np.uint64(31))
+
+
+@numba.njit(cache=True)
+def _block_contexts(bounds, key, repeated):  # pragma: no cover - compiled
+    """Each member of a repeated block of a run of pages, and its block's neighbours as one hash.
 
     A block is a run of consecutive units of a page whose keys are each on ``MIN_PAGES``
-    pages or more (a footer of three lines moves as one block); its neighbours are the
-    keys just before and after it on the page (-1 at either end).
+    pages or more (``repeated``: the key's index among those keys, -1 for the others: a
+    footer of three lines moves as one block); its neighbours are the keys just before and
+    after it on the page (``_EDGE`` at either end), hashed together: two different pairs
+    sharing a hash is, as for keys, a 2**-64 chance.
     """
-    n = page.shape[0]
-    members = np.empty(n, dtype=np.int64)
-    contexts = np.empty(n, dtype=np.int64)
+    n = key.shape[0]
+    members = np.empty(n, dtype=np.int32)
+    contexts = np.empty(n, dtype=np.uint64)
     count = 0
-    u = 0
-    while u < n:
-        if pages[key_id[u]] < MIN_PAGES:
-            u += 1
-            continue
-        end = u
-        while end < n and page[end] == page[u] and pages[key_id[end]] >= MIN_PAGES:
-            end += 1
-        before = key_id[u - 1] if u > 0 and page[u - 1] == page[u] else -1
-        after = key_id[end] if end < n and page[end] == page[u] else -1
-        for m in range(u, end):
-            members[count] = key_id[m]
-            contexts[count] = (before + 1) * (keys + 1) + after + 1
-            count += 1
-        u = end
-    return members[:count], contexts[:count]
+    for p in range(bounds.shape[0] - 1):
+        u = bounds[p]
+        while u < bounds[p + 1]:
+            if repeated[u] < 0:
+                u += 1
+                continue
+            end = u
+            while end < bounds[p + 1] and repeated[end] >= 0:
+                end += 1
+            before = key[u - 1] if u > bounds[p] else np.uint64(_EDGE)
+            after = key[end] if end < bounds[p + 1] else np.uint64(_EDGE)
+            context = _mix(_mix(before) ^ after)
+            for m in range(u, end):
+                members[count] = repeated[m]
+                contexts[count] = context
+                count += 1
+            u = end
+    return members[:count].copy(), contexts[:count].copy()
 
 
-def _learn(units: _Units, n_pages: int) -> np.ndarray:
-    """The site's boilerplate: for each unit, whether its key is."""
-    if len(units.key) == 0:
-        return np.zeros(0, dtype=np.bool_)
-    unique, key_id = np.unique(units.key, return_inverse=True)
-    pages = _pages(units.page, key_id, len(unique))
-    members, contexts = _block_contexts(units.page, key_id, pages, len(unique))
+def _learn(chunks: Sequence[_Units], n_pages: int) -> list[np.ndarray]:
+    """The site's boilerplate: for each chunk, the positions of its units whose key is."""
+    total = sum(len(chunk.key) for chunk in chunks)
+    # A key on MIN_PAGES pages is counted that often in both rows of the sketch, and most keys
+    # (a story's own sentences) are not: only the units of the few that may be are looked at again.
+    bits = max(total - 1, 1).bit_length()
+    sketch = np.zeros((2, 1 << bits), dtype=np.uint8)
+    for chunk in chunks:
+        _sketch_count(chunk.key, sketch, 64 - bits)
+    maybe = [np.flatnonzero(_sketch_reaches(chunk.key, sketch, 64 - bits)).astype(np.int32) for chunk in chunks]
+    del sketch
+    keys = np.concatenate([chunk.key[m] for chunk, m in zip(chunks, maybe)])
+    order = np.argsort(keys)
+    key_id, n_keys = _dense_ids(keys[order], order)
+    del keys, order
+    pages = _pages(np.concatenate([chunk.pages(m).astype(np.int32) for chunk, m in zip(chunks, maybe)]), key_id, n_keys)
+    repeated = np.where(pages[key_id] >= MIN_PAGES, key_id, -1)
+    starts = np.cumsum([0] + [len(m) for m in maybe]).tolist()  # where each chunk's are in key_id
+    blocks = []
+    for chunk, m, at in zip(chunks, maybe, starts):
+        ids = np.full(len(chunk.key), -1, dtype=np.int32)
+        ids[m] = repeated[at : at + len(m)]
+        blocks.append(_block_contexts(chunk.bounds, chunk.key, ids))
+    del repeated
+    members, contexts = (np.concatenate(column) for column in zip(*blocks))
+    del blocks
     order = np.lexsort((contexts, members))
     members, contexts = members[order], contexts[order]
     first = np.ones(len(members), dtype=np.bool_)
     first[1:] = (members[1:] != members[:-1]) | (contexts[1:] != contexts[:-1])
-    distinct_contexts = np.bincount(members[first], minlength=len(unique))
+    distinct_contexts = np.bincount(members[first], minlength=n_keys)
     least = max(MIN_PAGES, min(MIN_SHARE * n_pages, REPUBLISHED_PAGES + REPUBLISHED_SHARE * n_pages))
-    learned = (pages >= least) & (distinct_contexts >= np.maximum(MIN_CONTEXTS, MIN_CONTEXT_SHARE * pages))
-    return learned[key_id]
+    learned = ((pages >= least) & (distinct_contexts >= np.maximum(MIN_CONTEXTS, MIN_CONTEXT_SHARE * pages)))[key_id]
+    return [m[learned[at : at + len(m)]] for m, at in zip(maybe, starts)]
+
+
+def _learned_units(texts: Sequence[str]) -> Iterator[tuple[int, int, int]]:
+    """(page, start, end) of each unit of a site's pages that is its boilerplate, in page and text order."""
+    chunks = _site_units(texts)
+    found = [(chunk.pages(f), chunk.start[f], chunk.end[f]) for chunk, f in zip(chunks, _learn(chunks, len(texts)))]
+    del chunks  # the site's units are freed before the caller makes its masked articles
+    for pages, starts, ends in found:
+        yield from zip(pages.tolist(), starts.tolist(), ends.tolist())
 
 
 def _sites(articles: Sequence[Article]) -> dict[str, list[int]]:
@@ -358,11 +474,7 @@ def site_boilerplate(articles: Sequence[Article]) -> dict[str, frozenset[str]]:
     """The boilerplate lines (normalised keys) of each site with enough pages to tell."""
     learned: dict[str, frozenset[str]] = {}
     for site, members in _sites(articles).items():
-        units = _site_units([articles[m].text for m in members])
-        kept = np.flatnonzero(_learn(units, len(members)))
-        lines = frozenset(
-            _key(articles[members[p]].text[s:e]) for p, s, e in zip(units.page[kept].tolist(), units.start[kept].tolist(), units.end[kept].tolist())
-        )
+        lines = frozenset(_key(articles[members[p]].text[s:e]) for p, s, e in _learned_units([articles[m].text for m in members]))
         if lines:
             learned[site] = lines
     return learned
@@ -375,9 +487,7 @@ def mask_site_boilerplate(articles: Sequence[Article]) -> list[Article]:
     """
     out = list(articles)
     for members in _sites(articles).values():
-        units = _site_units([articles[m].text for m in members])
-        kept = np.flatnonzero(_learn(units, len(members)))
-        found = zip(units.page[kept].tolist(), units.start[kept].tolist(), units.end[kept].tolist())
+        found = _learned_units([articles[m].text for m in members])
         for page, spans in itertools.groupby(found, key=lambda unit: unit[0]):
             position = members[page]
             out[position] = _masked(articles[position], ((start, end) for _, start, end in spans))

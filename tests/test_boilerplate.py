@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections import Counter, defaultdict
 
+import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -145,10 +146,13 @@ _unit_texts = st.lists(st.sampled_from(_WORDS + _ENDINGS + [" "] * 8 + _TRICKY),
 @settings(derandomize=True, max_examples=300, deadline=None)
 @given(st.lists(_unit_texts, min_size=1, max_size=4))
 def test_site_units_are_the_units_of_the_unit_pattern(texts):
-    units = _site_units(texts)
+    chunks = _site_units(texts)
     expected = [(page, start, end, key) for page, text in enumerate(texts) for key, start, end in _lines(text)]
-    assert list(zip(units.page.tolist(), units.start.tolist(), units.end.tolist())) == [e[:3] for e in expected]
-    assert units.key.tolist() == [_fnv1a(e[3]) for e in expected]
+    found = [(page, start, end, key) for chunk in chunks
+             for page, start, end, key in zip(chunk.pages(np.arange(len(chunk.key))).tolist(), chunk.start.tolist(),
+                                              chunk.end.tolist(), chunk.key.tolist())]
+    assert [f[:3] for f in found] == [e[:3] for e in expected]
+    assert [f[3] for f in found] == [_fnv1a(e[3]) for e in expected]
 
 
 def _fnv1a(key: str) -> int:
@@ -230,4 +234,6 @@ def test_sites_are_scanned_in_chunks(monkeypatch):
     articles = _random_sites(3)
     whole = mask_site_boilerplate(articles)
     monkeypatch.setattr(boilerplate, "CHUNK_CHARS", 200)
+    assert mask_site_boilerplate(articles) == whole
+    monkeypatch.setattr(boilerplate, "SEGMENT_UNITS", 10)  # a segment of units for every chunk
     assert mask_site_boilerplate(articles) == whole
