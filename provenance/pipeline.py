@@ -6,10 +6,10 @@ frequencies → passage windows → MinHash signatures and LSH candidates (a blo
 of bands at a time) → verify, align and score → trees and stories → ``Report``. Parallel stages hand worker
 processes index ranges (the corpus is inherited by fork, never pickled) and
 gather results in index order, so the report is byte-identical whatever the
-worker count. Memory is handled here too: the texts wait in a temporary file from
-shingling to the report, the words' character offsets from shingling to scoring,
-and what a stage frees goes back to the system. Nothing
-here parses command lines or renders output.
+worker count. Memory is handled here too: what waits in temporary files between
+stages (``spill``: the texts, the words' offsets, then their stems) goes there and
+comes back when a stage needs it, and what a stage frees goes back to the system.
+Nothing here parses command lines or renders output.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from provenance.sentences import SentenceIndex, batch_seeds, ranked
 from provenance.settings import Settings
 from provenance.shingle import FlatShingles, Shingled, Vocabulary, shingle_text
 from provenance.signatures import shingle_hash32, window_inputs
+from provenance.spill import NO_OFFSETS, SpilledShingles, SpilledTexts
 from provenance.tree import build_stories, build_trees
 
 T = TypeVar("T")
@@ -180,7 +181,7 @@ def _shingle(
     """``shingle_articles``, reading texts a batch at a time with ``read(numbers)``.
 
     ``fast[k]`` says whether article ``k`` takes the compiled path (``fast_path``). With
-    ``offsets``, each batch's word offsets go to that file as they are made (``_OffsetsOnDisk``
+    ``offsets``, each batch's word offsets go to that file as they are made (``SpilledShingles``
     reads them back) and the shingles returned hold none.
 
     Returns:
@@ -194,7 +195,7 @@ def _shingle(
         for part in parts:
             if offsets is not None:
                 offsets.write(np.stack([part["starts"], part["ends"]], axis=1).astype(np.int32).data)
-                part = {**part, "starts": _NO_OFFSETS, "ends": _NO_OFFSETS}
+                part = {**part, "starts": NO_OFFSETS, "ends": NO_OFFSETS}
             yield part
 
     quick = np.flatnonzero(fast)
@@ -218,10 +219,14 @@ def _shingle(
     return FlatShingles.concat([vars(shingled).copy(), vars(rest).copy()]).take(back), written[back]
 
 
-_NO_OFFSETS = np.zeros(0, dtype=np.int32)
-
-# Words of whole articles the sentence index is built from at a time (``_OffsetsOnDisk.words_in_parts``).
-PART_WORDS = 1 << 24
+def _shingle_to_disk(articles: Sequence[Article], texts: SpilledTexts, fast: np.ndarray, workers: int) -> SpilledShingles:
+    """``shingle_articles`` of articles whose texts wait in ``texts``, read back a batch at a time,
+    their words' offsets written to a file as each batch is shingled."""
+    file = tempfile.TemporaryFile()
+    shingled, at = _shingle(articles, texts.read_many, fast, workers, file)
+    file.flush()
+    return SpilledShingles(**{field.name: getattr(shingled, field.name) for field in dataclasses.fields(FlatShingles)},
+                           file=file, at=at)
 
 
 def verify_pairs(
@@ -297,118 +302,6 @@ def conclude(
 Progress = Callable[[str, float], None]
 
 
-class _SpilledTexts:
-    """Articles' texts in a temporary file, in order, until they are read back.
-
-    After shingling, a corpus's texts are the largest thing a scan holds that it hardly
-    reads: scoring reads the two texts of a pair with passages (``read``), the report shows them.
-    """
-
-    def __init__(self, articles: Sequence[Article]) -> None:
-        self.file = tempfile.TemporaryFile()
-        sizes = []
-        for article in articles:
-            # surrogatepass: a text may hold a lone surrogate, which must come back as it went.
-            data = article.text.encode("utf-8", "surrogatepass")
-            self.file.write(data)
-            sizes.append(len(data))
-        self.file.flush()
-        self.sizes = np.array(sizes, dtype=np.int64)
-        self.starts = np.concatenate(([0], np.cumsum(self.sizes)[:-1])).astype(np.int64)
-
-    def read(self, k: int) -> str:
-        """Article ``k``'s text (by position: forked workers share the file, so no seek)."""
-        data = os.pread(self.file.fileno(), int(self.sizes[k]), int(self.starts[k]))
-        return data.decode("utf-8", "surrogatepass")
-
-    def read_many(self, numbers: np.ndarray) -> list[str]:
-        """The texts of articles ``numbers``: one read when they follow each other (as a batch does)."""
-        if len(numbers) < 2 or numbers[-1] - numbers[0] != len(numbers) - 1 or np.any(np.diff(numbers) != 1):
-            return [self.read(k) for k in numbers.tolist()]
-        first, last = int(numbers[0]), int(numbers[-1])
-        lo = int(self.starts[first])
-        data = os.pread(self.file.fileno(), int(self.starts[last] + self.sizes[last]) - lo, lo)
-        return [data[int(self.starts[k]) - lo : int(self.starts[k] + self.sizes[k]) - lo].decode("utf-8", "surrogatepass")
-                for k in range(first, last + 1)]
-
-    def restore(self, articles: Sequence[Article]) -> list[Article]:
-        """``articles`` (the same ones, in the same order, without their texts) with their texts; closes the file."""
-        with self.file:
-            return [dataclasses.replace(a, text=self.read(k), chars=None) for k, a in enumerate(articles)]
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class _OffsetsOnDisk(FlatShingles):
-    """A corpus's shingles whose words' character offsets (``starts``, ``ends``) wait in a temporary file.
-
-    Only scoring reads them, for the words at the ends of matched passages
-    (``score.char_spans``), so from shingling to the end of verification they need not
-    be in memory: 8 bytes a word, 2.6 KB a news article. Shingling writes them as it
-    goes, a batch at a time (``_shingle``), as int32 (start, end) pairs; ``at[a]`` is where
-    article ``a``'s first word is in the file. Indexing an article reads its offsets back
-    with ``os.pread``, which forked workers may share a file for, and which leaves no
-    mapped pages behind to count against the scan (a memory map would keep every page it
-    had read).
-    """
-
-    file: IO[bytes]
-    at: np.ndarray
-    words: Optional[IO[bytes]] = None
-
-    @classmethod
-    def shingle(cls, articles: Sequence[Article], texts: "_SpilledTexts", fast: np.ndarray, workers: int) -> "_OffsetsOnDisk":
-        """``shingle_articles`` of articles whose texts wait in ``texts``, read back a batch at a time."""
-        file = tempfile.TemporaryFile()
-        shingled, at = _shingle(articles, texts.read_many, fast, workers, file)
-        file.flush()
-        return cls(**{field.name: getattr(shingled, field.name) for field in dataclasses.fields(FlatShingles)}, file=file, at=at)
-
-    def words_to_disk(self) -> "_OffsetsOnDisk":
-        """These shingles with their stems (uint32 ranks) and entity flags in a file too.
-
-        Once the windows are cut, only the sentence index (built once, from ``words_in_parts``)
-        and scoring (the words of the few pairs with passages) read them: 5 bytes a word,
-        1.6 GB at a million articles, need not wait in memory through LSH and verification.
-        """
-        if self.hashes.dtype != np.uint32:
-            raise ValueError("words_to_disk keeps stems as uint32 vocabulary ranks: rank them first")
-        words = tempfile.TemporaryFile()
-        words.write(np.ascontiguousarray(self.hashes).data)
-        words.write(np.ascontiguousarray(self.entity).data)
-        words.flush()
-        return dataclasses.replace(self, hashes=np.zeros(0, np.uint32), entity=np.zeros(0, bool), words=words)
-
-    def words_in_parts(self, words: int = PART_WORDS) -> Iterator[FlatShingles]:
-        """The shingles with their stems and entity flags read back from the file (not the offsets),
-        about ``words`` words of whole articles at a time: to index them, a part at a time."""
-        assert self.words is not None
-        total = int(self.offsets[-1])
-        low = 0
-        while low < len(self):
-            high = max(low + 1, int(np.searchsorted(self.offsets, self.offsets[low] + words, side="right")) - 1)
-            first, last = int(self.offsets[low]), int(self.offsets[high])
-            s0, s1 = int(self.sentence_offsets[low]), int(self.sentence_offsets[high])
-            yield FlatShingles(
-                hashes=np.frombuffer(os.pread(self.words.fileno(), 4 * (last - first), 4 * first), dtype=np.uint32),
-                starts=_NO_OFFSETS, ends=_NO_OFFSETS,
-                entity=np.frombuffer(os.pread(self.words.fileno(), last - first, 4 * total + first), dtype=np.bool_),
-                offsets=self.offsets[low : high + 1] - first, sentence_starts=self.sentence_starts[s0:s1],
-                sentence_offsets=self.sentence_offsets[low : high + 1] - s0,
-            )
-            low = high
-
-    def __getitem__(self, article: int) -> Shingled:  # type: ignore[override]
-        item = super().__getitem__(article)
-        first, last = int(self.offsets[article]), int(self.offsets[article + 1])
-        pairs = np.frombuffer(os.pread(self.file.fileno(), 8 * (last - first), 8 * int(self.at[article])), dtype=np.int32).reshape(-1, 2)
-        item = dataclasses.replace(item, starts=np.ascontiguousarray(pairs[:, 0]), ends=np.ascontiguousarray(pairs[:, 1]))
-        if self.words is None:
-            return item
-        stems = np.frombuffer(os.pread(self.words.fileno(), 4 * (last - first), 4 * first), dtype=np.uint32)
-        entity = np.frombuffer(os.pread(self.words.fileno(), last - first, 4 * int(self.offsets[-1]) + first), dtype=np.bool_)
-        return dataclasses.replace(item, hashes=stems, entity=entity)
-
-
 class _Timer:
     def __init__(self, progress: Optional[Progress] = None) -> None:
         self.stages: list[tuple[str, float]] = []
@@ -434,9 +327,9 @@ def scan_articles(
     links two articles.
 
     From shingling until the report is assembled, the texts wait in a temporary file
-    (``_SpilledTexts``): shingling reads them back a batch at a time, scoring a pair's two.
+    (``spill.SpilledTexts``): shingling reads them back a batch at a time, scoring a pair's two.
     The words' character offsets go to another as they are made, and their stems once the
-    windows are cut, until the sentence index and scoring read them (``_OffsetsOnDisk``).
+    windows are cut, until the sentence index and scoring read them (``spill.SpilledShingles``).
     The texts leave memory only if the caller holds none of them, as when ``articles`` is
     ``handed_over(a_list)`` (what ``scan`` passes).
 
@@ -462,11 +355,11 @@ def scan_articles(
     with timer.stage("shingle"):
         # The texts go to a file first, and shingling reads them back a batch at a time: the
         # corpus's texts and its shingles are never in memory together.
-        texts = _SpilledTexts(articles)
+        texts = SpilledTexts(articles)
         fast = np.array([fast_path(a.text) for a in articles], dtype=bool)
         articles = [dataclasses.replace(a, text="", chars=len(a.text)) for a in articles]
         _return_freed_memory()
-        shingled = _OffsetsOnDisk.shingle(articles, texts, fast, workers)
+        shingled = _shingle_to_disk(articles, texts, fast, workers)
         vocabulary = Vocabulary.build(shingled)
         _return_freed_memory()
     with timer.stage("windows"):

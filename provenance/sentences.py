@@ -183,7 +183,7 @@ class SentenceIndex:
         """``build`` of the articles of ``parts``, part after part.
 
         Each part's words are indexed and let go before the next is asked for: a scan reads
-        its corpus's words back from a file a part at a time (``pipeline._OffsetsOnDisk``),
+        its corpus's words back from a file a part at a time (``spill.SpilledShingles``),
         so that they and the index are never whole in memory together.
         """
         pieces = _indexed_parts(parts, vocabulary)

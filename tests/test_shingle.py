@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 
 import numpy as np
 import pytest
@@ -88,38 +87,6 @@ def test_shingle_articles_puts_fast_and_slow_paths_back_in_order():
     articles = [Article(id=str(k), text=t, path=str(k)) for k, t in enumerate(TEXTS)]
     for got, text in zip(shingle_articles(articles), TEXTS):
         assert_same(got, shingle_text(text))
-
-
-@pytest.mark.parametrize("texts", [TEXTS, TEXTS[::-1], [t for t in TEXTS if t.isascii()], [t for t in TEXTS if not t.isascii()]])
-def test_texts_and_offsets_spilled_to_files_read_back_the_same_articles(texts):
-    from provenance.fast_shingle import fast_path
-    from provenance.pipeline import _OffsetsOnDisk, _SpilledTexts
-
-    articles = [Article(id=str(k), text=t, path=str(k)) for k, t in enumerate(texts)]
-    spilled_texts = _SpilledTexts(articles)
-    fast = np.array([fast_path(t) for t in texts])
-    bare = [Article(id=a.id, text="", path=a.path, chars=len(a.text)) for a in articles]  # shingled from the file alone
-    spilled = _OffsetsOnDisk.shingle(bare, spilled_texts, fast, workers=1)
-    assert len(spilled.starts) == len(spilled.ends) == 0  # out of memory ...
-    assert len(spilled) == len(texts) and FlatShingles.join(spilled) is spilled
-    for got, text in zip(spilled, texts):  # ... and back, article by article, in order whichever path shingled it
-        assert_same(got, shingle_text(text))
-    assert spilled_texts.read_many(np.arange(len(texts))) == texts
-    # The stems (as ranks) and entity flags go to a file too, once the sentence index is built.
-    vocabulary = Vocabulary.build(spilled)
-    with pytest.raises(ValueError, match="rank"):
-        spilled.words_to_disk()
-    words = dataclasses.replace(spilled, hashes=vocabulary.ranks(spilled.hashes)).words_to_disk()
-    assert len(words.hashes) == len(words.entity) == 0
-    for size in (1, 7, 1 << 20):  # parts of whole articles, however small or large
-        back = FlatShingles.concat(vars(part).copy() for part in words.words_in_parts(size))
-        assert back.hashes.tolist() == vocabulary.ranks(spilled.hashes).tolist() and back.entity.tolist() == spilled.entity.tolist()
-        assert back.offsets.tolist() == spilled.offsets.tolist() and back.sentence_starts.tolist() == spilled.sentence_starts.tolist()
-    for got, text in zip(words, texts):
-        want = shingle_text(text)
-        assert got.hashes.tolist() == vocabulary.ranks(want.hashes).tolist() if len(want.hashes) else len(got.hashes) == 0
-        assert got.entity.tolist() == want.entity.tolist() and got.starts.tolist() == want.starts.tolist()
-    assert spilled_texts.read_many(np.arange(len(texts))[::-1]) == texts[::-1]
 
 
 def test_vocabulary_ranks_keep_order_and_refuse_unknown_stems():

@@ -1,0 +1,134 @@
+"""Spill: what a scan keeps in temporary files between its stages, and reads back.
+
+Owns the two spills that keep a million-article scan in memory: the articles' texts
+(``SpilledTexts``: written once masked, read back a batch at a time to be shingled, a pair
+at a time to be scored, and all at once for the report) and the per-word arrays of the
+shingles (``SpilledShingles``: the words' character offsets, written as they are made, and
+their stems and entity flags once the passage windows are cut). Reads use ``os.pread``:
+forked workers may share a file, and no mapped pages stay behind to count against the scan.
+Nothing here shingles, aligns or decides anything.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+from typing import IO, Iterator, Optional, Sequence
+
+import numpy as np
+
+from provenance.model import Article
+from provenance.shingle import FlatShingles, Shingled
+
+# Offsets a spilled part of the shingles holds in memory: none.
+NO_OFFSETS = np.zeros(0, dtype=np.int32)
+
+# Words of whole articles the sentence index is built from at a time (``SpilledShingles.words_in_parts``).
+PART_WORDS = 1 << 24
+
+
+class SpilledTexts:
+    """Articles' texts in a temporary file, in order, until they are read back.
+
+    Once masked, a corpus's texts are the largest thing a scan holds that it hardly reads:
+    shingling reads them a batch at a time (``read_many``), scoring the two texts of a pair
+    with passages (``read``), and the report shows them (``restore``).
+    """
+
+    def __init__(self, articles: Sequence[Article]) -> None:
+        self.file = tempfile.TemporaryFile()
+        sizes = []
+        for article in articles:
+            # surrogatepass: a text may hold a lone surrogate, which must come back as it went.
+            data = article.text.encode("utf-8", "surrogatepass")
+            self.file.write(data)
+            sizes.append(len(data))
+        self.file.flush()
+        self.sizes = np.array(sizes, dtype=np.int64)
+        self.starts = np.concatenate(([0], np.cumsum(self.sizes)[:-1])).astype(np.int64)
+
+    def read(self, k: int) -> str:
+        """Article ``k``'s text (by position: forked workers share the file, so no seek)."""
+        data = os.pread(self.file.fileno(), int(self.sizes[k]), int(self.starts[k]))
+        return data.decode("utf-8", "surrogatepass")
+
+    def read_many(self, numbers: np.ndarray) -> list[str]:
+        """The texts of articles ``numbers``: one read when they follow each other (as a batch does)."""
+        if len(numbers) < 2 or np.any(np.diff(numbers) != 1):
+            return [self.read(k) for k in numbers.tolist()]
+        first, last = int(numbers[0]), int(numbers[-1])
+        lo = int(self.starts[first])
+        data = os.pread(self.file.fileno(), int(self.starts[last] + self.sizes[last]) - lo, lo)
+        return [data[int(self.starts[k]) - lo : int(self.starts[k] + self.sizes[k]) - lo].decode("utf-8", "surrogatepass")
+                for k in range(first, last + 1)]
+
+    def restore(self, articles: Sequence[Article]) -> list[Article]:
+        """``articles`` (the same ones, in the same order, without their texts) with their texts; closes the file."""
+        with self.file:
+            return [dataclasses.replace(a, text=self.read(k), chars=None) for k, a in enumerate(articles)]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class SpilledShingles(FlatShingles):
+    """A corpus's shingles whose per-word arrays wait in temporary files.
+
+    The words' character offsets (``starts``, ``ends``; 8 bytes a word, 2.6 KB a news
+    article) are read only by scoring, for the words at the ends of matched passages
+    (``score.char_spans``). Shingling writes them to ``file`` as it goes, a batch at a time,
+    as int32 (start, end) pairs; ``at[a]`` is where article ``a``'s first word is in it.
+    Once the windows are cut, the stems and entity flags follow (``words_to_disk``).
+    Indexing an article reads its words back.
+    """
+
+    file: IO[bytes]
+    at: np.ndarray
+    words: Optional[IO[bytes]] = None
+
+    def words_to_disk(self) -> "SpilledShingles":
+        """These shingles with their stems (uint32 ranks) and entity flags in a file too.
+
+        Once the windows are cut, only the sentence index (built once, from ``words_in_parts``)
+        and scoring (the words of the few pairs with passages) read them: 5 bytes a word,
+        1.6 GB at a million articles, need not wait in memory through LSH and verification.
+        """
+        if self.hashes.dtype != np.uint32:
+            raise ValueError("words_to_disk keeps stems as uint32 vocabulary ranks: rank them first")
+        words = tempfile.TemporaryFile()
+        words.write(np.ascontiguousarray(self.hashes).data)
+        words.write(np.ascontiguousarray(self.entity).data)
+        words.flush()
+        return dataclasses.replace(self, hashes=np.zeros(0, np.uint32), entity=np.zeros(0, bool), words=words)
+
+    def words_in_parts(self, words: int = PART_WORDS) -> Iterator[FlatShingles]:
+        """The shingles with their stems and entity flags read back from the file (not the offsets),
+        about ``words`` words of whole articles at a time: to index them, a part at a time."""
+        low = 0
+        while low < len(self):
+            high = max(low + 1, int(np.searchsorted(self.offsets, self.offsets[low] + words, side="right")) - 1)
+            first, last = int(self.offsets[low]), int(self.offsets[high])
+            s0, s1 = int(self.sentence_offsets[low]), int(self.sentence_offsets[high])
+            stems, entity = self._words(first, last)
+            yield FlatShingles(
+                hashes=stems, starts=NO_OFFSETS, ends=NO_OFFSETS, entity=entity,
+                offsets=self.offsets[low : high + 1] - first, sentence_starts=self.sentence_starts[s0:s1],
+                sentence_offsets=self.sentence_offsets[low : high + 1] - s0,
+            )
+            low = high
+
+    def _words(self, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
+        """The stems and entity flags of words ``[first, last)``, from the file (stems, then flags)."""
+        assert self.words is not None
+        stems = np.frombuffer(os.pread(self.words.fileno(), 4 * (last - first), 4 * first), dtype=np.uint32)
+        entity = np.frombuffer(os.pread(self.words.fileno(), last - first, 4 * int(self.offsets[-1]) + first), dtype=np.bool_)
+        return stems, entity
+
+    def __getitem__(self, article: int) -> Shingled:  # type: ignore[override]
+        item = super().__getitem__(article)
+        first, last = int(self.offsets[article]), int(self.offsets[article + 1])
+        pairs = np.frombuffer(os.pread(self.file.fileno(), 8 * (last - first), 8 * int(self.at[article])), dtype=np.int32).reshape(-1, 2)
+        item = dataclasses.replace(item, starts=np.ascontiguousarray(pairs[:, 0]), ends=np.ascontiguousarray(pairs[:, 1]))
+        if self.words is None:
+            return item
+        stems, entity = self._words(first, last)
+        return dataclasses.replace(item, hashes=stems, entity=entity)
