@@ -108,6 +108,37 @@ def _shingle_range(start: int, end: int) -> list[Shingled]:
     return [shingle_text(text, articles[k].masked) for k, text in zip(chosen.tolist(), read(chosen))]
 
 
+class _ArticleFacts(Sequence[Article]):
+    """What scoring reads of each article (id, date, length), in flat arrays, given back as text-less ``Article``s.
+
+    Forked workers that read the corpus's own ``Article`` objects copy every page of them,
+    and of their ids and dates: a reference count is a write. From arrays, each worker makes
+    the few it scores (at 300k articles, 350 MB less memory in verification).
+    """
+
+    def __init__(self, articles: Sequence[Article]) -> None:
+        self.ids, self.id_offsets = self._joined([a.id for a in articles])
+        self.dates, self.date_offsets = self._joined([a.published or "" for a in articles])
+        self.lengths = np.array([a.length for a in articles], dtype=np.int64)
+
+    @staticmethod
+    def _joined(strings: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        encoded = [s.encode("utf-8", "surrogatepass") for s in strings]
+        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum([len(e) for e in encoded], out=offsets[1:])
+        return np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets
+
+    def _string(self, data: np.ndarray, offsets: np.ndarray, k: int) -> str:
+        return data[offsets[k] : offsets[k + 1]].tobytes().decode("utf-8", "surrogatepass")
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def __getitem__(self, k):  # type: ignore[no-untyped-def, override]
+        return Article(id=self._string(self.ids, self.id_offsets, k), text="", path="",
+                       published=self._string(self.dates, self.date_offsets, k) or None, chars=int(self.lengths[k]))
+
+
 def _verify_range(start: int, end: int) -> list[tuple[Optional[Match], bool]]:
     """Extend and score seeded pairs ``[start, end)``."""
     articles: Sequence[Article] = _shared["articles"]  # type: ignore[assignment]
@@ -278,7 +309,7 @@ def verify_seeded(
     # seeded pairs' rows follow each other in ``found``, so one reduceat counts each pair's seeds.
     seeds = np.add.reduceat(found[:, 3], offsets[seeded]) if len(seeded) else np.zeros(0, dtype=np.int64)
     _shared.clear()
-    _shared.update(articles=articles, settings=settings, shingled=shingled, index=index, pairs=verified_pairs,
+    _shared.update(articles=_ArticleFacts(articles), settings=settings, shingled=shingled, index=index, pairs=verified_pairs,
                    ranges=seed_ranges, found=found, stories=seeds >= STORY_SEEDS,
                    text=text or (lambda k: articles[k].text))
     try:
@@ -388,6 +419,7 @@ def scan_articles(
         _return_freed_memory()
     with timer.stage("trees"):
         matches, trees, stories = conclude(articles, verified_pairs, verified)
+        del verified_pairs, verified  # a tuple per seeded pair: gone before the texts come back
         articles = texts.restore(articles)
     return Report.assemble(settings, articles, matches, trees, stories, skipped, timer.stages)
 
