@@ -410,7 +410,8 @@ def scan_articles(
         _return_freed_memory()
     with timer.stage("verify"):
         # verify_pairs, with the words read back a part at a time to build the sentence index.
-        index = SentenceIndex.build_in_parts(shingled.words_in_parts(), vocabulary)
+        index = SentenceIndex.build_in_parts(shingled.words_in_parts(), vocabulary, words=int(shingled.offsets[-1]),
+                                             sentences=len(shingled.sentence_starts) - len(shingled), articles=len(shingled))
         _return_freed_memory()
         offsets, found = batch_seeds(index, candidates.pairs, settings.sentence_similarity)
         verified_pairs, verified = verify_seeded(articles, shingled, index, candidates.pairs, offsets, found, settings, workers,

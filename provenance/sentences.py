@@ -91,20 +91,23 @@ def _stock_sentences(stems: np.ndarray, hashes: np.ndarray, sentence_offsets: np
     sentences = len(sentence_offsets) - 1
     if sentences == 0:
         return np.zeros(0, dtype=bool)
-    sizes = np.diff(sentence_offsets)
-    # A set's key: the wrapping sum of its distinct stems' hashes, mixed with its size.
-    sums = _stem_sums(stems, hashes, sentence_offsets)
-    keys = sums ^ (sizes.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
-    article = np.repeat(np.arange(len(article_sentences) - 1), np.diff(article_sentences))
+    # A set's key: the wrapping sum of its distinct stems' hashes, mixed with its size. (Each
+    # per-sentence temporary goes as soon as it is used: 8 bytes a sentence, 200 MB at a million articles.)
+    keys = _stem_sums(stems, hashes, sentence_offsets)
+    keys ^= np.diff(sentence_offsets).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
     # Articles per key: sentences come in article order, so a stable sort by key leaves each
     # key's sentences in article order; count the article changes within each key's run.
     order = np.argsort(keys, kind="stable")
-    k, a = keys[order], article[order]
+    keys = keys[order]
     new_key = np.ones(sentences, dtype=bool)
-    new_key[1:] = k[1:] != k[:-1]
+    new_key[1:] = keys[1:] != keys[:-1]
+    del keys
+    article = np.repeat(np.arange(len(article_sentences) - 1, dtype=np.int32), np.diff(article_sentences))[order]
     new_article = new_key.copy()
-    new_article[1:] |= a[1:] != a[:-1]
-    run = np.cumsum(new_key) - 1
+    new_article[1:] |= article[1:] != article[:-1]
+    del article
+    run = np.cumsum(new_key, dtype=np.int64) - 1
+    del new_key
     articles_per_key = np.bincount(run, weights=new_article)
     stock = np.empty(sentences, dtype=bool)
     stock[order] = articles_per_key[run] >= STOCK_ARTICLES
@@ -179,18 +182,24 @@ class SentenceIndex:
         return cls.build_in_parts([FlatShingles.join(shingled)], vocabulary)
 
     @classmethod
-    def build_in_parts(cls, parts: Iterable[FlatShingles], vocabulary: Vocabulary) -> "SentenceIndex":
+    def build_in_parts(cls, parts: Iterable[FlatShingles], vocabulary: Vocabulary, words: int = 0, sentences: int = 0,
+                       articles: int = 0) -> "SentenceIndex":
         """``build`` of the articles of ``parts``, part after part.
 
         Each part's words are indexed and let go before the next is asked for: a scan reads
         its corpus's words back from a file a part at a time (``spill.SpilledShingles``),
-        so that they and the index are never whole in memory together.
+        so that they and the index are never whole in memory together. ``words``,
+        ``sentences`` and ``articles``, the parts' totals when known, let the index's arrays
+        be made at their most at once (``shingle.grown``): an article has at most as many
+        entries as words.
         """
         pieces = _indexed_parts(parts, vocabulary)
         if isinstance(parts, Sequence) and len(parts) == 1:
             joined = next(pieces)  # one part: its arrays as they are, not copied
         else:
-            joined = grown(pieces, _INDEX_DTYPES, ("sentence_offsets", "article_sentences"))
+            per_entry, per_sentence = ("hashes", "entity", "sorted_hashes", "sorted_sentences", "sorted_plain"), ("sentence_offsets",)
+            capacity = {**dict.fromkeys(per_entry, words), **dict.fromkeys(per_sentence, sentences + 1), "article_sentences": articles + 1}
+            joined = grown(pieces, _INDEX_DTYPES, ("sentence_offsets", "article_sentences"), capacity)
         entity, sentence_offsets = joined.pop("entity"), joined["sentence_offsets"]
         weights = _sentence_weights(entity, sentence_offsets)
         plain = np.logical_not(entity, out=entity)  # in place: one byte an entry, not two

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from typing import Optional
 from collections.abc import Iterable, Iterator, Sequence
 
 import numba
@@ -278,7 +279,9 @@ class FlatShingles(Sequence[Shingled]):
         return (self[article] for article in range(len(self)))
 
 
-def grown(parts: Iterable[dict[str, np.ndarray]], dtypes: dict[str, type], offsets: tuple[str, ...]) -> dict[str, np.ndarray]:
+def grown(
+    parts: Iterable[dict[str, np.ndarray]], dtypes: dict[str, type], offsets: tuple[str, ...], capacity: Optional[dict[str, int]] = None
+) -> dict[str, np.ndarray]:
     """Arrays ``parts`` give a piece of at a time (fields and first types in ``dtypes``), joined.
 
     Each piece is copied in as it comes, into arrays grown in place (realloc: a large
@@ -288,15 +291,23 @@ def grown(parts: Iterable[dict[str, np.ndarray]], dtypes: dict[str, type], offse
     in use until the end (doubling left up to a whole corpus's worth, 5.8 GB at a million
     articles). Fields named in ``offsets`` start at 0 in each part and are shifted past the
     parts before; a piece whose type is wider than its field's so far widens the field.
+    Where the caller knows how long a field will be at most (``capacity``), it is made that
+    long at once, unfilled: the pages past what the parts fill are never touched, so never
+    held, and there is no growing slack.
     """
-    joined = {field: np.zeros(1 if field in offsets else 0, dtype) for field, dtype in dtypes.items()}
-    used = {field: len(array) for field, array in joined.items()}
+    capacity = capacity or {}
+    joined = {field: np.empty(max(capacity.get(field, 0), 1 if field in offsets else 0), dtype) for field, dtype in dtypes.items()}
+    for field in offsets:
+        joined[field][0] = 0
+    used = {field: 1 if field in offsets else 0 for field in joined}
     for part in parts:
         for field, piece in part.items():
             if field in offsets:  # each part's start at 0: shift them past the parts before
                 piece = piece[1:] + joined[field][used[field] - 1]
             if not np.can_cast(piece.dtype, joined[field].dtype):
-                joined[field] = joined[field].astype(np.promote_types(piece.dtype, joined[field].dtype))
+                wider = np.empty(len(joined[field]), np.promote_types(piece.dtype, joined[field].dtype))
+                wider[: used[field]] = joined[field][: used[field]]  # (what lies past is not read, so not touched)
+                joined[field] = wider
             end = used[field] + len(piece)
             if end > len(joined[field]):
                 joined[field].resize(max(end, len(joined[field]) * 5 // 4), refcheck=False)

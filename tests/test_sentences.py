@@ -69,10 +69,11 @@ def test_sentence_index_built_in_parts_equals_one_build(seeds_dir):
     flat = FlatShingles.join(shingled)
     for cuts in ([0, len(texts)], [0, 1, len(texts)], [0, 3, 3, 5, 9, len(texts)], list(range(len(texts) + 1))):
         parts = [flat.take(np.arange(lo, hi)) for lo, hi in zip(cuts, cuts[1:])]
-        got = SentenceIndex.build_in_parts(iter(parts), vocabulary)
-        for field in dataclasses.fields(SentenceIndex):
-            g, w = getattr(got, field.name), getattr(whole, field.name)
-            assert (g == w) if field.name == "articles" else (g.dtype == w.dtype and np.array_equal(g, w)), (cuts, field.name)
+        sized = dict(words=len(flat.hashes), sentences=len(flat.sentence_starts) - len(flat), articles=len(flat))
+        for got in (SentenceIndex.build_in_parts(iter(parts), vocabulary), SentenceIndex.build_in_parts(iter(parts), vocabulary, **sized)):
+            for field in dataclasses.fields(SentenceIndex):
+                g, w = getattr(got, field.name), getattr(whole, field.name)
+                assert (g == w) if field.name == "articles" else (g.dtype == w.dtype and np.array_equal(g, w)), (cuts, field.name)
 
 
 def test_sentence_index_equals_the_per_article_loop(seeds_dir):
