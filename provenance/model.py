@@ -4,7 +4,8 @@ Owns ``Article`` (what ingest produces), ``Passage`` and ``Match`` (what
 verification and scoring produce), ``Edge`` and ``Tree`` (what the tree stage
 produces), ``Skipped`` (an input that could not be used) and ``Report`` (the
 whole result). Heavy numeric data never lives here; it stays in numpy arrays
-inside the stages. Imports nothing of ours.
+inside the stages. The records a large corpus has millions of keep their fields in
+slots, not a dict per object (168 bytes an article). Imports nothing of ours.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any, Iterable, Optional
 DATE_ORIGINS = ("metadata", "url", "date-line")
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Article:
     """One unit of input.
 
@@ -57,7 +58,7 @@ class Article:
         return len(self.text) if self.chars is None else self.chars
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Skipped:
     """An input that was not used, and why (one line for stderr)."""
 
@@ -68,7 +69,7 @@ class Skipped:
         return f"skipped {self.path}: {self.reason}"
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Passage:
     """An aligned span pair: half-open character offsets into both original texts."""
 
@@ -79,7 +80,7 @@ class Passage:
     similarity: float
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Match:
     """A verified derivation: ``derived`` reuses text of ``source``.
 
@@ -101,7 +102,7 @@ class Match:
     date_conflict: bool = False
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Edge:
     """A match placed in a derivation tree.
 
@@ -118,7 +119,7 @@ class Edge:
     alternatives: tuple[str, ...] = ()
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Tree:
     """One family: a rooted tree of derivations (``articles`` sorted, root first)."""
 
