@@ -201,7 +201,12 @@ def _bucket_members(sorted_keys, sorted_articles, max_bucket, members, at, write
                 if write:
                     bucket = members[at + count : at + count + size]
                     bucket[:] = sorted_articles[start:end]
-                    bucket.sort()
+                    # The sorts are stable: windows given in article order (as the scan cuts them) leave
+                    # a bucket's articles ascending, and only other orders pay for a sort.
+                    for x in range(1, size):
+                        if bucket[x] < bucket[x - 1]:
+                            bucket.sort()
+                            break
                     bucket[size - 1] = -1 - bucket[size - 1]
                 count += size
         start = end
@@ -299,13 +304,15 @@ def _run_end(members, run, end):  # pragma: no cover - compiled
 
 @numba.njit(cache=True)
 def _collisions_per_article(members, n_articles):  # pragma: no cover - compiled
-    """Where each article's collisions as the first (smaller) article of a pair would start: ``(n_articles + 1,)``.
+    """Where each article's collisions as the first (smaller) article of a pair would start, and
+    where its runs would start in ``_first_runs``: two ``(n_articles + 1,)`` offsets.
 
     In a bucket (articles ascending) each member collides with every later member of another
     article: a run of ``k`` members of article ``i`` makes ``k`` times as many collisions as
-    there are members after the run.
+    there are members after the run. A bucket's last run makes none.
     """
     starts = np.zeros(n_articles + 1, dtype=np.int64)
+    run_starts = np.zeros(n_articles + 1, dtype=np.int64)
     start = 0
     while start < members.shape[0]:
         end = _bucket_end(members, start)
@@ -313,47 +320,64 @@ def _collisions_per_article(members, n_articles):  # pragma: no cover - compiled
         while run < end:
             i = _article(members[run])
             after = _run_end(members, run, end)
-            starts[i + 1] += (after - run) * (end - after)
+            if after < end:
+                starts[i + 1] += (after - run) * (end - after)
+                run_starts[i + 1] += 1
             run = after
         start = end
     for i in range(n_articles):
         starts[i + 1] += starts[i]
-    return starts
+        run_starts[i + 1] += run_starts[i]
+    return starts, run_starts
+
+
+@numba.njit(cache=True)
+def _first_runs(members, run_starts, bounds, runs):  # pragma: no cover - compiled
+    """Fill ``runs`` with where the runs that make collisions (all but a bucket's last) are stored, grouped by the range
+    of first articles (``bounds``) their article falls in, each group in stored order (``run_starts`` from
+    ``_collisions_per_article``): a range reads only its own runs, in the order they lie in memory."""
+    part = np.empty(run_starts.shape[0] - 1, dtype=np.int32)
+    fill = np.empty(bounds.shape[0] - 1, dtype=np.int64)
+    for p in range(bounds.shape[0] - 1):
+        part[bounds[p] : bounds[p + 1]] = p
+        fill[p] = run_starts[bounds[p]]
+    start = 0
+    while start < members.shape[0]:
+        end = _bucket_end(members, start)
+        run = start
+        while run < end:
+            after = _run_end(members, run, end)
+            if after < end:
+                p = part[_article(members[run])]
+                runs[fill[p]] = run
+                fill[p] += 1
+            run = after
+        start = end
 
 
 @numba.njit(cache=True, parallel=True)
-def _partition_pairs(members, starts, low, high, min_hits, parts):  # pragma: no cover - compiled
+def _partition_pairs(members, starts, runs, low, high, min_hits, parts):  # pragma: no cover - compiled
     """The distinct pairs ``(i, j)``, ``low <= i < high``, seen at least ``min_hits`` times, sorted, with their counts.
 
-    One pass over the stored buckets writes each collision's second article into the run of
-    its first (a counting sort, offsets from ``_collisions_per_article``); then the runs are
-    tallied in a dense array (``parts`` ranges of first articles in parallel, each with its
-    own tally), and those kept are sorted.
+    One pass over the range's ``runs`` (``_first_runs``) writes each collision's second
+    article into the run of its first (a counting sort, offsets from ``_collisions_per_article``);
+    then the runs are tallied in a dense array (``parts`` ranges of first articles in parallel,
+    each with its own tally), and those kept are sorted.
     """
     n_articles = starts.shape[0] - 1
     base = starts[low]
     by_first = np.empty(starts[high] - base, dtype=np.int32)
     fill = starts[low:high] - base
-    start = 0
-    while start < members.shape[0]:
-        end = _bucket_end(members, start)
-        # Articles ascend in a bucket: skip it unless some member may be a first in range.
-        if _article(members[start]) < high and _article(members[end - 1]) > low:
-            run = start
-            while run < end:
-                i = _article(members[run])
-                after = _run_end(members, run, end)
-                if i >= high:
-                    break
-                if i >= low:
-                    at = fill[i - low]
-                    for _ in range(after - run):
-                        for y in range(after, end):
-                            by_first[at] = _article(members[y])
-                            at += 1
-                    fill[i - low] = at
-                run = after
-        start = end
+    for run in runs:
+        end = _bucket_end(members, run)
+        after = _run_end(members, run, end)
+        i = _article(members[run])
+        at = fill[i - low]
+        for _ in range(after - run):
+            for y in range(after, end):
+                by_first[at] = _article(members[y])
+                at += 1
+        fill[i - low] = at
     tallies = np.empty(by_first.shape[0], dtype=np.int32)  # each kept pair's count, at its place in the run
     kept = np.zeros(high - low + 1, dtype=np.int64)
     for part in numba.prange(parts):
@@ -400,15 +424,19 @@ def _pairs_by_partition(members: np.ndarray, n_articles: int, min_hits: int) -> 
     corpus are never held. Each range's pairs are sorted and the ranges ascend; ``_joined``
     makes them one.
     """
-    starts = _collisions_per_article(members, n_articles)
+    starts, run_starts = _collisions_per_article(members, n_articles)
     most = max(PARTITION_BYTES // 8, 1)
-    found = []
-    low = 0
-    while low < n_articles:
+    bounds = [0]
+    while bounds[-1] < n_articles:
         # As many articles as fit, and at least one.
-        high = max(low + 1, int(np.searchsorted(starts, starts[low] + most, side="right")) - 1)
-        found.append(_partition_pairs(members, starts, low, high, max(min_hits, 1), 4 * _threads()))
-        low = high
+        low = bounds[-1]
+        bounds.append(max(low + 1, int(np.searchsorted(starts, starts[low] + most, side="right")) - 1))
+    runs = np.empty(run_starts[-1], dtype=np.int32 if len(members) < 2**31 else np.int64)
+    _first_runs(members, run_starts, np.array(bounds, dtype=np.int64), runs)
+    found = []
+    for low, high in zip(bounds, bounds[1:]):
+        found.append(_partition_pairs(members, starts, runs[run_starts[low] : run_starts[high]], low, high, max(min_hits, 1),
+                                      4 * _threads()))
     return found
 
 
