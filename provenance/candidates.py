@@ -27,11 +27,12 @@ articles at a time, each range read from the stored buckets, so at most
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import numba
 import numpy as np
 
-from provenance.signatures import sign_ranges
+from provenance.signatures import least_value, mixed_values, permutations
 
 # A band's keys are sorted by a counting sort on their top TOP_BITS, then each bucket by its
 # next bits: about one sub-bucket per key, but at most 2**MAX_SUB_BITS sub-buckets.
@@ -67,17 +68,26 @@ class Candidates:
     skipped_buckets: int
 
 
-@numba.njit(cache=True)
-def _band_key(signatures, window, band, rows, first_band=0):  # pragma: no cover - compiled
-    """The band's ``rows`` signature values of one window, mixed into one uint64.
+@numba.njit(cache=True, inline="always")
+def _band_seed(band):  # pragma: no cover - compiled
+    """A band's key before its values are mixed in: the band number, so equal values in two bands make two keys."""
+    return np.uint64(band + 1) * np.uint64(0x9E3779B97F4A7C15)
 
-    ``signatures`` may hold only the columns of bands ``first_band`` on (``band`` counts from there).
-    """
-    key = np.uint64(first_band + band + 1) * np.uint64(0x9E3779B97F4A7C15)
+
+@numba.njit(cache=True, inline="always")
+def _mixed_in(key, value):  # pragma: no cover - compiled
+    """``key`` with one more signature value mixed in."""
+    key ^= np.uint64(value)
+    key *= np.uint64(0xBF58476D1CE4E5B9)
+    return key ^ (key >> np.uint64(31))
+
+
+@numba.njit(cache=True)
+def _band_key(signatures, window, band, rows):  # pragma: no cover - compiled
+    """The band's ``rows`` signature values of one window, mixed into one uint64."""
+    key = _band_seed(band)
     for r in range(rows):
-        key ^= np.uint64(signatures[window, band * rows + r])
-        key *= np.uint64(0xBF58476D1CE4E5B9)
-        key ^= key >> np.uint64(31)
+        key = _mixed_in(key, signatures[window, band * rows + r])
     return key
 
 
@@ -235,52 +245,79 @@ def _grown(array, used, capacity):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, parallel=True)
-def _band_buckets(signatures, rows, window_article, max_bucket, max_sub_bits, group, threads, first_band, all_bands,
-                  members, total):  # pragma: no cover - compiled
-    """The members of every band's useful buckets (``_bucket_members``), and the skipped buckets.
+def _column_keys(signatures, rows, first_band, keys):  # pragma: no cover - compiled
+    """The keys of bands ``first_band`` on of ``signatures`` (every band's columns), a row of ``keys`` per band."""
+    for w in numba.prange(signatures.shape[0]):
+        for band in range(keys.shape[0]):
+            keys[band, w] = _band_key(signatures, w, first_band + band, rows)
 
-    ``signatures`` holds the columns of bands ``first_band`` on (all ``all_bands`` of them, or a
-    block). Members are written from ``total`` on in ``members`` (earlier blocks' before them),
-    which grows as needed; returns it, the new total and the skipped buckets.
 
-    Bands go ``group`` at a time: their keys are computed a window at a time (one read of
-    each signature row for the group), then each band is sorted and its members counted, bands
-    in parallel; then each band writes its members at its offset, so the output is in band
-    order whatever the threads.
+@numba.njit(cache=True, parallel=True)
+def _signed_keys(values, ranges, a, b, rows, first_band, keys):  # pragma: no cover - compiled
+    """``_column_keys`` of the windows' MinHash signatures (permutations ``a``, ``b``), signed on the way: no signature
+    column is held, so more bands fit at once, and a window's values are mixed once for all of them."""
+    for w in numba.prange(ranges.shape[0]):
+        mixed = mixed_values(values, ranges[w, 0], ranges[w, 1])
+        for band in range(keys.shape[0]):
+            key = _band_seed(first_band + band)
+            for k in range((first_band + band) * rows, (first_band + band + 1) * rows):
+                key = _mixed_in(key, least_value(mixed, a[k], b[k]))
+            keys[band, w] = key
+
+
+@numba.njit(cache=True, parallel=True)
+def _stored_buckets(keys, window_article, max_bucket, max_sub_bits, articles, scratch_keys, scratch_articles, ends, sub_ends,
+                    members, total, done, all_bands):  # pragma: no cover - compiled
+    """Sort a group of bands' ``keys`` (a row each) and store their useful buckets' members (``_bucket_members``).
+
+    Each band is sorted and its members counted, bands in parallel (a thread's scratch in row
+    ``thread`` of ``scratch_*``, ``ends``, ``sub_ends``); then each band writes its members at
+    its offset from ``total``, so the output is in band order whatever the threads. ``members``
+    grows as needed (``done`` of ``all_bands`` bands will then be stored); returns it, the new
+    total and the buckets skipped.
     """
-    n = signatures.shape[0]
-    bands = signatures.shape[1] // rows
+    group = keys.shape[0]
+    threads = scratch_keys.shape[0]
+    found = np.zeros(group, dtype=np.int64)
+    skipped = np.zeros(group, dtype=np.int64)
+    for thread in numba.prange(threads):
+        for slot in range(thread, group, threads):
+            _sort_band(keys[slot], window_article, max_sub_bits, articles[slot],
+                       scratch_keys[thread], scratch_articles[thread], ends[thread], sub_ends[thread])
+            found[slot], skipped[slot] = _bucket_members(keys[slot], articles[slot], max_bucket, members, 0, False)
+    needed = total + found.sum()
+    if needed > members.shape[0]:
+        # Grow to the projected total of all bands (and an eighth): bands are alike, so most
+        # corpora grow once, and never hold two copies of a full array.
+        projected = needed * all_bands // done
+        members = _grown(members, total, max(needed, projected + projected // 8))
+    for slot in numba.prange(group):
+        _bucket_members(keys[slot], articles[slot], max_bucket, members, total + found[:slot].sum(), True)
+    return members, needed, skipped.sum()
+
+
+def _band_buckets(keys_of: Callable[[np.ndarray, int], None], bands: int, window_article: np.ndarray, max_bucket: int,
+                  max_sub_bits: int, group: int, threads: int) -> tuple[np.ndarray, int]:
+    """The members of every band's useful buckets (``_bucket_members``), in band order, and the buckets skipped.
+
+    Bands go ``group`` at a time: ``keys_of(keys, first_band)`` fills a row of ``keys`` per band
+    (``_column_keys``, ``_signed_keys``), then ``_stored_buckets`` sorts them and stores their
+    members. Every group's members go into one array: none are held twice.
+    """
+    n = len(window_article)
     keys = np.empty((group, n), dtype=np.uint64)  # each band's keys, then the same sorted
     articles = np.empty((group, n), dtype=np.int32)  # the article of each sorted key
     threads = min(threads, group)
-    scratch_keys = np.empty((threads, n), dtype=np.uint64)  # a thread's scratch
-    scratch_articles = np.empty((threads, n), dtype=np.int32)
-    ends = np.empty((threads, 1 << TOP_BITS), dtype=np.int64)
-    sub_ends = np.empty((threads, 1 << max_sub_bits), dtype=np.int64)
-    found = np.zeros(bands, dtype=np.int64)
-    skipped = np.zeros(bands, dtype=np.int64)
+    scratch = (np.empty((threads, n), dtype=np.uint64), np.empty((threads, n), dtype=np.int32),
+               np.empty((threads, 1 << TOP_BITS), dtype=np.int64), np.empty((threads, 1 << max_sub_bits), dtype=np.int64))
+    members, total, skipped = np.empty(0, dtype=np.int32), 0, 0
     for low in range(0, bands, group):
         high = min(low + group, bands)
-        for w in numba.prange(n):
-            for band in range(low, high):
-                keys[band - low, w] = _band_key(signatures, w, band, rows, first_band)
-        for thread in numba.prange(threads):
-            for band in range(low + thread, high, threads):
-                slot = band - low
-                _sort_band(keys[slot], window_article, max_sub_bits, articles[slot],
-                           scratch_keys[thread], scratch_articles[thread], ends[thread], sub_ends[thread])
-                found[band], skipped[band] = _bucket_members(keys[slot], articles[slot], max_bucket, members, 0, False)
-        needed = total + found[low:high].sum()
-        if needed > members.shape[0]:
-            # Grow to the projected total of all bands (and an eighth): bands are alike, so most
-            # corpora grow once, and never hold two copies of a full array.
-            projected = needed * all_bands // (first_band + high)
-            members = _grown(members, total, max(needed, projected + projected // 8))
-        for band in numba.prange(low, high):
-            slot = band - low
-            _bucket_members(keys[slot], articles[slot], max_bucket, members, total + found[low:band].sum(), True)
-        total = needed
-    return members, total, skipped.sum()
+        keys_of(keys[: high - low], low)
+        members, total, dropped = _stored_buckets(keys[: high - low], window_article, max_bucket, max_sub_bits, articles, *scratch,
+                                                  members, total, high, bands)
+        skipped += int(dropped)
+    return members[:total], skipped
 
 
 @numba.njit(cache=True)
@@ -474,13 +511,12 @@ def find_candidates(
         return _no_candidates()
     _check_articles(window_article, n_articles)
     bands = signatures.shape[1] // rows
-    members, total, skipped = _band_buckets(
-        np.ascontiguousarray(signatures), rows, window_article.astype(np.int32), max_bucket, MAX_SUB_BITS, _group(len(signatures)),
-        _threads(), 0, bands, np.empty(0, np.int32), 0,
-    )
-    found = _pairs_by_partition(members[:total], n_articles, min_hits)
+    signatures = np.ascontiguousarray(signatures)
+    members, skipped = _band_buckets(lambda keys, low: _column_keys(signatures, rows, low, keys), bands,
+                                     window_article.astype(np.int32), max_bucket, MAX_SUB_BITS, _group(len(signatures), bands), _threads())
+    found = _pairs_by_partition(members, n_articles, min_hits)
     del members  # before the partitions' pairs are joined
-    return _joined(found, int(skipped))
+    return _joined(found, skipped)
 
 
 def _no_candidates() -> Candidates:
@@ -498,25 +534,22 @@ def _threads() -> int:
     return numba.get_num_threads()
 
 
-def _group(windows: int) -> int:
+def _group(windows: int, bands: int) -> int:
     """Bands keyed and sorted together: a multiple of the threads, so none idles."""
     threads = _threads()
-    return max(threads, min(-(-BANDS_AT_ONCE // threads) * threads, KEY_BYTES // (12 * max(windows, 1)) // threads * threads))
-
-
-# Most bytes of signature columns ``find_candidates_signing`` holds at once.
-BLOCK_BYTES = 1 << 28
+    most = max(threads, min(-(-BANDS_AT_ONCE // threads) * threads, KEY_BYTES // (12 * max(windows, 1)) // threads * threads))
+    return min(most, bands)
 
 
 def find_candidates_signing(
     values: np.ndarray, ranges: np.ndarray, window_article: np.ndarray, n_articles: int,
     num_perm: int, seed: int, rows: int, max_bucket: int, min_hits: int = 1,
 ) -> Candidates:
-    """``find_candidates`` of the windows' MinHash signatures, signed a block of bands at a time.
+    """``find_candidates`` of the windows' MinHash signatures, signed a group of bands at a time.
 
-    Never holds every signature (512 bytes a window at 128 permutations: 12 GB for a million
-    articles): each block of bands is signed (``signatures.sign_ranges`` on its columns),
-    keyed, sorted and walked, then dropped. Same result as signing everything first.
+    Never holds a signature (512 bytes a window at 128 permutations: 12 GB for a million
+    articles): each group of bands is signed and keyed in one pass (``_signed_keys``), sorted
+    and walked, then dropped. Same result as signing everything first (``signatures.sign_ranges``).
 
     Args:
         values: uint32 shingle values (``signature_inputs``).
@@ -534,19 +567,11 @@ def find_candidates_signing(
     if len(ranges) == 0 or bands == 0:
         return _no_candidates()
     _check_articles(window_article, n_articles)
-    threads = _threads()
-    per_band = len(ranges) * rows * 4
-    block = max(threads, min(bands, BLOCK_BYTES // per_band // threads * threads))
-    articles = window_article.astype(np.int32)
-    # Every block's bucket members go into one array: no block's are held twice.
-    members, total, skipped = np.empty(0, np.int32), 0, 0
-    for low in range(0, bands, block):
-        high = min(bands, low + block)
-        columns = sign_ranges(values, ranges, num_perm, seed, slice(low * rows, high * rows))
-        members, total, dropped = _band_buckets(columns, rows, articles, max_bucket, MAX_SUB_BITS, min(_group(len(ranges)), high - low),
-                                                threads, low, bands, members, total)
-        skipped += int(dropped)
-        del columns
-    found = _pairs_by_partition(members[:total], n_articles, min_hits)
+    a, b = permutations(num_perm, seed)
+    values = np.ascontiguousarray(values, dtype=np.uint32)
+    ranges = np.ascontiguousarray(ranges, dtype=np.int64)
+    members, skipped = _band_buckets(lambda keys, low: _signed_keys(values, ranges, a, b, rows, low, keys), bands,
+                                     window_article.astype(np.int32), max_bucket, MAX_SUB_BITS, _group(len(ranges), bands), _threads())
+    found = _pairs_by_partition(members, n_articles, min_hits)
     del members  # before the partitions' pairs are joined
     return _joined(found, skipped)
