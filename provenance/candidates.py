@@ -42,12 +42,14 @@ MAX_SUB_BITS = 16
 # bits agree by chance) are sorted by np.argsort rather than by insertion.
 INSERTION_SORT_MAX = 32
 # Bands keyed and sorted together (rounded up to a multiple of the threads): their keys are
-# computed in one pass over the signatures (each pass reads every signature row, so fewer,
-# wider passes are faster), at 12 bytes of scratch a window and band ...
+# signed and computed in one pass over the windows (each pass mixes every window's values
+# again, and bands share out among threads more evenly, so fewer, wider passes are faster) ...
 BANDS_AT_ONCE = 16
-# ... but no more than this many bytes of that scratch: at a million articles, 16 bands' keys
-# would take 4 GB.
-KEY_BYTES = 1 << 28
+# ... but no more than this many bytes of keys and sorting scratch: 12 bytes a window for each
+# band of a group (a key and its article) and for each thread (its sort's scratch). At a
+# million articles (24 million windows) that is four bands and two threads' scratch: as much
+# as two bands took when their signature columns were held too.
+KEY_BYTES = 7 << 28
 # Most bytes of collisions (8 bytes each while counted) that counting one range of first
 # articles holds: at a million articles, every collision at once would take 4.3 GB.
 PARTITION_BYTES = 1 << 28
@@ -418,7 +420,7 @@ def _partition_pairs(members, starts, runs, low, high, min_hits, parts):  # prag
     tallies = np.empty(by_first.shape[0], dtype=np.int32)  # each kept pair's count, at its place in the run
     kept = np.zeros(high - low + 1, dtype=np.int64)
     for part in numba.prange(parts):
-        tally = np.zeros(n_articles, dtype=np.int64)
+        tally = np.zeros(n_articles, dtype=np.int32)
         for i in range(low + (high - low) * part // parts, low + (high - low) * (part + 1) // parts):
             seconds = by_first[starts[i] - base : starts[i + 1] - base]
             for j in seconds:
@@ -535,10 +537,10 @@ def _threads() -> int:
 
 
 def _group(windows: int, bands: int) -> int:
-    """Bands keyed and sorted together: a multiple of the threads, so none idles."""
+    """Bands keyed and sorted together: a multiple of the threads, so none idles, and at least one each."""
     threads = _threads()
-    most = max(threads, min(-(-BANDS_AT_ONCE // threads) * threads, KEY_BYTES // (12 * max(windows, 1)) // threads * threads))
-    return min(most, bands)
+    fit = KEY_BYTES // (12 * max(windows, 1)) - threads
+    return min(bands, max(threads, min(-(-BANDS_AT_ONCE // threads) * threads, fit // threads * threads)))
 
 
 def find_candidates_signing(

@@ -140,7 +140,7 @@ def test_signing_a_group_of_bands_at_a_time_gives_the_same_candidates(monkeypatc
     owners = np.repeat(np.arange(60, dtype=np.int64), 6)
     whole = find_candidates(sign_ranges(values, ranges, 128, 1), owners, 60, 3, 8, 2)
     assert len(whole.pairs) and whole.skipped_buckets
-    for key_bytes in (1, 360 * 12 * 5, 1 << 29):  # the threads' bands (the least a group holds), five, all
+    for key_bytes in (1, 360 * 12 * 8, 1 << 29):  # the threads' bands (the least a group holds), a few, all
         monkeypatch.setattr(candidates, "KEY_BYTES", key_bytes)
         got = find_candidates_signing(values, ranges, owners, 60, 128, 1, 3, 8, 2)
         assert np.array_equal(got.pairs, whole.pairs) and np.array_equal(got.hits, whole.hits)
