@@ -9,19 +9,21 @@ boilerplate shared by many articles and are skipped (and counted). Nothing here
 decides that a pair is a derivation; that is verification's job.
 
 Speed. Bands are independent, so one compiled kernel sorts and walks several
-bands at once (``numba.prange``). Band keys are hashes, so their top bits spread
-them evenly: a counting sort on the top bits, then one within each (cache-sized)
-bucket on the next bits, leaves runs of a window or two, which a few insertions
-finish. The result is a set of pairs with counts, so it does not depend on the
-number of threads or on the order bands finish in.
+bands at once (``numba.prange``), with the sort of ``keysort``. A scan's keys are
+signed on the way (``_signed_keys``: MinHash straight into the band key), so one
+pass over the windows serves a whole group of bands. The result is a set of pairs
+with counts, so it does not depend on the number of threads or on the order bands
+finish in.
 
 Memory. A pair's collisions (one per window pair per band) are summed over all
 bands, but they are never all held: a bucket of ``k`` windows makes up to
-``k (k - 1) / 2`` of them (54 million at 100k articles, 4.3 GB at a million, at
-8 bytes each). Each band keeps only its useful buckets, as their members'
+``k (k - 1) / 2`` of them (56 million at 100k articles, about 7 GB at a million,
+at 8 bytes each). Each band keeps only its useful buckets, as their members'
 articles (4 bytes a window); then the collisions are counted a range of first
-articles at a time, each range read from the stored buckets, so at most
-``PARTITION_BYTES`` of collisions are held at once.
+articles at a time, so at most ``PARTITION_BYTES`` of collisions are held at once.
+A range reads only its own articles' runs of the stored buckets, listed once for
+all ranges (``_first_runs``, 4 bytes a run), not every bucket again: the count
+grows with the corpus, not with the corpus times the ranges.
 """
 
 from __future__ import annotations
@@ -32,15 +34,9 @@ from collections.abc import Callable
 import numba
 import numpy as np
 
+from provenance.keysort import MAX_SUB_BITS, TOP_BITS, sort_band
 from provenance.signatures import least_value, mixed_values, permutations
 
-# A band's keys are sorted by a counting sort on their top TOP_BITS, then each bucket by its
-# next bits: about one sub-bucket per key, but at most 2**MAX_SUB_BITS sub-buckets.
-TOP_BITS = 8
-MAX_SUB_BITS = 16
-# Runs of one counting-sort bucket longer than this (a boilerplate bucket, or keys whose top
-# bits agree by chance) are sorted by np.argsort rather than by insertion.
-INSERTION_SORT_MAX = 32
 # Bands keyed and sorted together (rounded up to a multiple of the threads): their keys are
 # signed and computed in one pass over the windows (each pass mixes every window's values
 # again, and bands share out among threads more evenly, so fewer, wider passes are faster) ...
@@ -103,83 +99,6 @@ def band_keys(signatures, rows):  # pragma: no cover - compiled
         for band in range(bands):
             keys[band, w] = _band_key(signatures, w, band, rows)
     return keys
-
-
-@numba.njit(cache=True)
-def _sort_run(keys, articles, start, end):  # pragma: no cover - compiled
-    """Sort ``keys[start:end]`` ascending, carrying ``articles`` along (order among equal keys is free)."""
-    if end - start > INSERTION_SORT_MAX:
-        for x in range(start + 1, end):
-            if keys[x] != keys[start]:
-                break
-        else:
-            return  # one bucket of equal keys: already sorted
-        order = np.argsort(keys[start:end], kind="mergesort") + start
-        sorted_keys = keys[order]
-        sorted_articles = articles[order]
-        keys[start:end] = sorted_keys
-        articles[start:end] = sorted_articles
-        return
-    for x in range(start + 1, end):
-        key = keys[x]
-        article = articles[x]
-        y = x
-        while y > start and keys[y - 1] > key:
-            keys[y] = keys[y - 1]
-            articles[y] = articles[y - 1]
-            y -= 1
-        keys[y] = key
-        articles[y] = article
-
-
-@numba.njit(cache=True)
-def _scatter(keys, articles, start, end, shift, mask, out_keys, out_articles, ends):  # pragma: no cover - compiled
-    """Counting sort of ``keys[start:end]`` (``articles`` alongside) by ``(key >> shift) & mask`` into
-    ``out_*[start:end]``; leaves ``ends[h]`` at the end of bucket ``h``."""
-    ends[: mask + 1] = 0
-    for w in range(start, end):
-        ends[(keys[w] >> shift) & mask] += 1
-    total = start
-    for h in range(mask + 1):
-        size = ends[h]
-        ends[h] = total  # the start of bucket h, until the scatter below moves it to its end
-        total += size
-    for w in range(start, end):
-        h = (keys[w] >> shift) & mask
-        at = ends[h]
-        out_keys[at] = keys[w]
-        out_articles[at] = articles[w]
-        ends[h] = at + 1
-
-
-@numba.njit(cache=True)
-def _sort_band(keys, window_article, max_sub_bits, articles, scratch_keys, scratch_articles, ends, sub_ends):  # pragma: no cover - compiled
-    """Sort one band's ``keys`` in place, each window's article alongside into ``articles``.
-
-    A counting sort on the top ``TOP_BITS`` of the keys, then each of those buckets (small
-    enough to stay in cache) by its next bits, about one sub-bucket per key; the short runs
-    left are finished by ``_sort_run``.
-    """
-    n = keys.shape[0]
-    _scatter(keys, window_article, 0, n, np.uint64(64 - TOP_BITS), np.uint64((1 << TOP_BITS) - 1), scratch_keys, scratch_articles, ends)
-    start = 0
-    for bucket in range(1 << TOP_BITS):
-        end = ends[bucket]
-        if end - start == 1:
-            keys[start] = scratch_keys[start]
-            articles[start] = scratch_articles[start]
-        elif end - start > 1:
-            sub_bits = 1
-            while (1 << sub_bits) < end - start and sub_bits < max_sub_bits:
-                sub_bits += 1
-            shift = np.uint64(64 - TOP_BITS - sub_bits)
-            _scatter(scratch_keys, scratch_articles, start, end, shift, np.uint64((1 << sub_bits) - 1), keys, articles, sub_ends)
-            run = start
-            for h in range(1 << sub_bits):
-                if sub_ends[h] - run > 1:
-                    _sort_run(keys, articles, run, sub_ends[h])
-                run = sub_ends[h]
-        start = end
 
 
 @numba.njit(cache=True)
@@ -284,7 +203,7 @@ def _stored_buckets(keys, window_article, max_bucket, max_sub_bits, articles, sc
     skipped = np.zeros(group, dtype=np.int64)
     for thread in numba.prange(threads):
         for slot in range(thread, group, threads):
-            _sort_band(keys[slot], window_article, max_sub_bits, articles[slot],
+            sort_band(keys[slot], window_article, max_sub_bits, articles[slot],
                        scratch_keys[thread], scratch_articles[thread], ends[thread], sub_ends[thread])
             found[slot], skipped[slot] = _bucket_members(keys[slot], articles[slot], max_bucket, members, 0, False)
     needed = total + found.sum()
