@@ -47,7 +47,7 @@ BANDS_AT_ONCE = 16
 # as two bands took when their signature columns were held too.
 KEY_BYTES = 7 << 28
 # Most bytes of collisions (8 bytes each while counted) that counting one range of first
-# articles holds: at a million articles, every collision at once would take 4.3 GB.
+# articles holds: at a million articles, every collision at once would take about 7 GB.
 PARTITION_BYTES = 1 << 28
 
 
@@ -204,7 +204,7 @@ def _stored_buckets(keys, window_article, max_bucket, max_sub_bits, articles, sc
     for thread in numba.prange(threads):
         for slot in range(thread, group, threads):
             sort_band(keys[slot], window_article, max_sub_bits, articles[slot],
-                       scratch_keys[thread], scratch_articles[thread], ends[thread], sub_ends[thread])
+                      scratch_keys[thread], scratch_articles[thread], ends[thread], sub_ends[thread])
             found[slot], skipped[slot] = _bucket_members(keys[slot], articles[slot], max_bucket, members, 0, False)
     needed = total + found.sum()
     if needed > members.shape[0]:
