@@ -9,46 +9,45 @@ boilerplate shared by many articles and are skipped (and counted). Nothing here
 decides that a pair is a derivation; that is verification's job.
 
 Speed. Bands are independent, so one compiled kernel sorts and walks several
-bands at once (``numba.prange``). Band keys are hashes, so their top bits spread
-them evenly: a counting sort on the top bits, then one within each (cache-sized)
-bucket on the next bits, leaves runs of a window or two, which a few insertions
-finish. The result is a set of pairs with counts, so it does not depend on the
-number of threads or on the order bands finish in.
+bands at once (``numba.prange``), with the sort of ``keysort``. A scan's keys are
+signed on the way (``_signed_keys``: MinHash straight into the band key), so one
+pass over the windows serves a whole group of bands. The result is a set of pairs
+with counts, so it does not depend on the number of threads or on the order bands
+finish in.
 
 Memory. A pair's collisions (one per window pair per band) are summed over all
 bands, but they are never all held: a bucket of ``k`` windows makes up to
-``k (k - 1) / 2`` of them (54 million at 100k articles, 4.3 GB at a million, at
-8 bytes each). Each band keeps only its useful buckets, as their members'
+``k (k - 1) / 2`` of them (56 million at 100k articles, about 7 GB at a million,
+at 8 bytes each). Each band keeps only its useful buckets, as their members'
 articles (4 bytes a window); then the collisions are counted a range of first
-articles at a time, each range read from the stored buckets, so at most
-``PARTITION_BYTES`` of collisions are held at once.
+articles at a time, so at most ``PARTITION_BYTES`` of collisions are held at once.
+A range reads only its own articles' runs of the stored buckets, listed once for
+all ranges (``_first_runs``, 4 bytes a run), not every bucket again: the count
+grows with the corpus, not with the corpus times the ranges.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import numba
 import numpy as np
 
-from provenance.signatures import sign_ranges
+from provenance.keysort import MAX_SUB_BITS, TOP_BITS, sort_band
+from provenance.signatures import least_value, mixed_values, permutations
 
-# A band's keys are sorted by a counting sort on their top TOP_BITS, then each bucket by its
-# next bits: about one sub-bucket per key, but at most 2**MAX_SUB_BITS sub-buckets.
-TOP_BITS = 8
-MAX_SUB_BITS = 16
-# Runs of one counting-sort bucket longer than this (a boilerplate bucket, or keys whose top
-# bits agree by chance) are sorted by np.argsort rather than by insertion.
-INSERTION_SORT_MAX = 32
 # Bands keyed and sorted together (rounded up to a multiple of the threads): their keys are
-# computed in one pass over the signatures (each pass reads every signature row, so fewer,
-# wider passes are faster), at 12 bytes of scratch a window and band ...
+# signed and computed in one pass over the windows (each pass mixes every window's values
+# again, and bands share out among threads more evenly, so fewer, wider passes are faster) ...
 BANDS_AT_ONCE = 16
-# ... but no more than this many bytes of that scratch: at a million articles, 16 bands' keys
-# would take 4 GB.
-KEY_BYTES = 1 << 28
+# ... but no more than this many bytes of keys and sorting scratch: 12 bytes a window for each
+# band of a group (a key and its article) and for each thread (its sort's scratch). At a
+# million articles (24 million windows) that is four bands and two threads' scratch: as much
+# as two bands took when their signature columns were held too.
+KEY_BYTES = 7 << 28
 # Most bytes of collisions (8 bytes each while counted) that counting one range of first
-# articles holds: at a million articles, every collision at once would take 4.3 GB.
+# articles holds: at a million articles, every collision at once would take about 7 GB.
 PARTITION_BYTES = 1 << 28
 
 
@@ -67,17 +66,26 @@ class Candidates:
     skipped_buckets: int
 
 
-@numba.njit(cache=True)
-def _band_key(signatures, window, band, rows, first_band=0):  # pragma: no cover - compiled
-    """The band's ``rows`` signature values of one window, mixed into one uint64.
+@numba.njit(cache=True, inline="always")
+def _band_seed(band):  # pragma: no cover - compiled
+    """A band's key before its values are mixed in: the band number, so equal values in two bands make two keys."""
+    return np.uint64(band + 1) * np.uint64(0x9E3779B97F4A7C15)
 
-    ``signatures`` may hold only the columns of bands ``first_band`` on (``band`` counts from there).
-    """
-    key = np.uint64(first_band + band + 1) * np.uint64(0x9E3779B97F4A7C15)
+
+@numba.njit(cache=True, inline="always")
+def _mixed_in(key, value):  # pragma: no cover - compiled
+    """``key`` with one more signature value mixed in."""
+    key ^= np.uint64(value)
+    key *= np.uint64(0xBF58476D1CE4E5B9)
+    return key ^ (key >> np.uint64(31))
+
+
+@numba.njit(cache=True)
+def _band_key(signatures, window, band, rows):  # pragma: no cover - compiled
+    """The band's ``rows`` signature values of one window, mixed into one uint64."""
+    key = _band_seed(band)
     for r in range(rows):
-        key ^= np.uint64(signatures[window, band * rows + r])
-        key *= np.uint64(0xBF58476D1CE4E5B9)
-        key ^= key >> np.uint64(31)
+        key = _mixed_in(key, signatures[window, band * rows + r])
     return key
 
 
@@ -91,83 +99,6 @@ def band_keys(signatures, rows):  # pragma: no cover - compiled
         for band in range(bands):
             keys[band, w] = _band_key(signatures, w, band, rows)
     return keys
-
-
-@numba.njit(cache=True)
-def _sort_run(keys, articles, start, end):  # pragma: no cover - compiled
-    """Sort ``keys[start:end]`` ascending, carrying ``articles`` along (order among equal keys is free)."""
-    if end - start > INSERTION_SORT_MAX:
-        for x in range(start + 1, end):
-            if keys[x] != keys[start]:
-                break
-        else:
-            return  # one bucket of equal keys: already sorted
-        order = np.argsort(keys[start:end], kind="mergesort") + start
-        sorted_keys = keys[order]
-        sorted_articles = articles[order]
-        keys[start:end] = sorted_keys
-        articles[start:end] = sorted_articles
-        return
-    for x in range(start + 1, end):
-        key = keys[x]
-        article = articles[x]
-        y = x
-        while y > start and keys[y - 1] > key:
-            keys[y] = keys[y - 1]
-            articles[y] = articles[y - 1]
-            y -= 1
-        keys[y] = key
-        articles[y] = article
-
-
-@numba.njit(cache=True)
-def _scatter(keys, articles, start, end, shift, mask, out_keys, out_articles, ends):  # pragma: no cover - compiled
-    """Counting sort of ``keys[start:end]`` (``articles`` alongside) by ``(key >> shift) & mask`` into
-    ``out_*[start:end]``; leaves ``ends[h]`` at the end of bucket ``h``."""
-    ends[: mask + 1] = 0
-    for w in range(start, end):
-        ends[(keys[w] >> shift) & mask] += 1
-    total = start
-    for h in range(mask + 1):
-        size = ends[h]
-        ends[h] = total  # the start of bucket h, until the scatter below moves it to its end
-        total += size
-    for w in range(start, end):
-        h = (keys[w] >> shift) & mask
-        at = ends[h]
-        out_keys[at] = keys[w]
-        out_articles[at] = articles[w]
-        ends[h] = at + 1
-
-
-@numba.njit(cache=True)
-def _sort_band(keys, window_article, max_sub_bits, articles, scratch_keys, scratch_articles, ends, sub_ends):  # pragma: no cover - compiled
-    """Sort one band's ``keys`` in place, each window's article alongside into ``articles``.
-
-    A counting sort on the top ``TOP_BITS`` of the keys, then each of those buckets (small
-    enough to stay in cache) by its next bits, about one sub-bucket per key; the short runs
-    left are finished by ``_sort_run``.
-    """
-    n = keys.shape[0]
-    _scatter(keys, window_article, 0, n, np.uint64(64 - TOP_BITS), np.uint64((1 << TOP_BITS) - 1), scratch_keys, scratch_articles, ends)
-    start = 0
-    for bucket in range(1 << TOP_BITS):
-        end = ends[bucket]
-        if end - start == 1:
-            keys[start] = scratch_keys[start]
-            articles[start] = scratch_articles[start]
-        elif end - start > 1:
-            sub_bits = 1
-            while (1 << sub_bits) < end - start and sub_bits < max_sub_bits:
-                sub_bits += 1
-            shift = np.uint64(64 - TOP_BITS - sub_bits)
-            _scatter(scratch_keys, scratch_articles, start, end, shift, np.uint64((1 << sub_bits) - 1), keys, articles, sub_ends)
-            run = start
-            for h in range(1 << sub_bits):
-                if sub_ends[h] - run > 1:
-                    _sort_run(keys, articles, run, sub_ends[h])
-                run = sub_ends[h]
-        start = end
 
 
 @numba.njit(cache=True)
@@ -201,7 +132,12 @@ def _bucket_members(sorted_keys, sorted_articles, max_bucket, members, at, write
                 if write:
                     bucket = members[at + count : at + count + size]
                     bucket[:] = sorted_articles[start:end]
-                    bucket.sort()
+                    # The sorts are stable: windows given in article order (as the scan cuts them) leave
+                    # a bucket's articles ascending, and only other orders pay for a sort.
+                    for x in range(1, size):
+                        if bucket[x] < bucket[x - 1]:
+                            bucket.sort()
+                            break
                     bucket[size - 1] = -1 - bucket[size - 1]
                 count += size
         start = end
@@ -230,52 +166,79 @@ def _grown(array, used, capacity):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, parallel=True)
-def _band_buckets(signatures, rows, window_article, max_bucket, max_sub_bits, group, threads, first_band, all_bands,
-                  members, total):  # pragma: no cover - compiled
-    """The members of every band's useful buckets (``_bucket_members``), and the skipped buckets.
+def _column_keys(signatures, rows, first_band, keys):  # pragma: no cover - compiled
+    """The keys of bands ``first_band`` on of ``signatures`` (every band's columns), a row of ``keys`` per band."""
+    for w in numba.prange(signatures.shape[0]):
+        for band in range(keys.shape[0]):
+            keys[band, w] = _band_key(signatures, w, first_band + band, rows)
 
-    ``signatures`` holds the columns of bands ``first_band`` on (all ``all_bands`` of them, or a
-    block). Members are written from ``total`` on in ``members`` (earlier blocks' before them),
-    which grows as needed; returns it, the new total and the skipped buckets.
 
-    Bands go ``group`` at a time: their keys are computed a window at a time (one read of
-    each signature row for the group), then each band is sorted and its members counted, bands
-    in parallel; then each band writes its members at its offset, so the output is in band
-    order whatever the threads.
+@numba.njit(cache=True, parallel=True)
+def _signed_keys(values, ranges, a, b, rows, first_band, keys):  # pragma: no cover - compiled
+    """``_column_keys`` of the windows' MinHash signatures (permutations ``a``, ``b``), signed on the way: no signature
+    column is held, so more bands fit at once, and a window's values are mixed once for all of them."""
+    for w in numba.prange(ranges.shape[0]):
+        mixed = mixed_values(values, ranges[w, 0], ranges[w, 1])
+        for band in range(keys.shape[0]):
+            key = _band_seed(first_band + band)
+            for k in range((first_band + band) * rows, (first_band + band + 1) * rows):
+                key = _mixed_in(key, least_value(mixed, a[k], b[k]))
+            keys[band, w] = key
+
+
+@numba.njit(cache=True, parallel=True)
+def _stored_buckets(keys, window_article, max_bucket, max_sub_bits, articles, scratch_keys, scratch_articles, ends, sub_ends,
+                    members, total, done, all_bands):  # pragma: no cover - compiled
+    """Sort a group of bands' ``keys`` (a row each) and store their useful buckets' members (``_bucket_members``).
+
+    Each band is sorted and its members counted, bands in parallel (a thread's scratch in row
+    ``thread`` of ``scratch_*``, ``ends``, ``sub_ends``); then each band writes its members at
+    its offset from ``total``, so the output is in band order whatever the threads. ``members``
+    grows as needed (``done`` of ``all_bands`` bands will then be stored); returns it, the new
+    total and the buckets skipped.
     """
-    n = signatures.shape[0]
-    bands = signatures.shape[1] // rows
+    group = keys.shape[0]
+    threads = scratch_keys.shape[0]
+    found = np.zeros(group, dtype=np.int64)
+    skipped = np.zeros(group, dtype=np.int64)
+    for thread in numba.prange(threads):
+        for slot in range(thread, group, threads):
+            sort_band(keys[slot], window_article, max_sub_bits, articles[slot],
+                      scratch_keys[thread], scratch_articles[thread], ends[thread], sub_ends[thread])
+            found[slot], skipped[slot] = _bucket_members(keys[slot], articles[slot], max_bucket, members, 0, False)
+    needed = total + found.sum()
+    if needed > members.shape[0]:
+        # Grow to the projected total of all bands (and an eighth): bands are alike, so most
+        # corpora grow once, and never hold two copies of a full array.
+        projected = needed * all_bands // done
+        members = _grown(members, total, max(needed, projected + projected // 8))
+    for slot in numba.prange(group):
+        _bucket_members(keys[slot], articles[slot], max_bucket, members, total + found[:slot].sum(), True)
+    return members, needed, skipped.sum()
+
+
+def _band_buckets(keys_of: Callable[[np.ndarray, int], None], bands: int, window_article: np.ndarray, max_bucket: int,
+                  max_sub_bits: int, group: int, threads: int) -> tuple[np.ndarray, int]:
+    """The members of every band's useful buckets (``_bucket_members``), in band order, and the buckets skipped.
+
+    Bands go ``group`` at a time: ``keys_of(keys, first_band)`` fills a row of ``keys`` per band
+    (``_column_keys``, ``_signed_keys``), then ``_stored_buckets`` sorts them and stores their
+    members. Every group's members go into one array: none are held twice.
+    """
+    n = len(window_article)
     keys = np.empty((group, n), dtype=np.uint64)  # each band's keys, then the same sorted
     articles = np.empty((group, n), dtype=np.int32)  # the article of each sorted key
     threads = min(threads, group)
-    scratch_keys = np.empty((threads, n), dtype=np.uint64)  # a thread's scratch
-    scratch_articles = np.empty((threads, n), dtype=np.int32)
-    ends = np.empty((threads, 1 << TOP_BITS), dtype=np.int64)
-    sub_ends = np.empty((threads, 1 << max_sub_bits), dtype=np.int64)
-    found = np.zeros(bands, dtype=np.int64)
-    skipped = np.zeros(bands, dtype=np.int64)
+    scratch = (np.empty((threads, n), dtype=np.uint64), np.empty((threads, n), dtype=np.int32),
+               np.empty((threads, 1 << TOP_BITS), dtype=np.int64), np.empty((threads, 1 << max_sub_bits), dtype=np.int64))
+    members, total, skipped = np.empty(0, dtype=np.int32), 0, 0
     for low in range(0, bands, group):
         high = min(low + group, bands)
-        for w in numba.prange(n):
-            for band in range(low, high):
-                keys[band - low, w] = _band_key(signatures, w, band, rows, first_band)
-        for thread in numba.prange(threads):
-            for band in range(low + thread, high, threads):
-                slot = band - low
-                _sort_band(keys[slot], window_article, max_sub_bits, articles[slot],
-                           scratch_keys[thread], scratch_articles[thread], ends[thread], sub_ends[thread])
-                found[band], skipped[band] = _bucket_members(keys[slot], articles[slot], max_bucket, members, 0, False)
-        needed = total + found[low:high].sum()
-        if needed > members.shape[0]:
-            # Grow to the projected total of all bands (and an eighth): bands are alike, so most
-            # corpora grow once, and never hold two copies of a full array.
-            projected = needed * all_bands // (first_band + high)
-            members = _grown(members, total, max(needed, projected + projected // 8))
-        for band in numba.prange(low, high):
-            slot = band - low
-            _bucket_members(keys[slot], articles[slot], max_bucket, members, total + found[low:band].sum(), True)
-        total = needed
-    return members, total, skipped.sum()
+        keys_of(keys[: high - low], low)
+        members, total, dropped = _stored_buckets(keys[: high - low], window_article, max_bucket, max_sub_bits, articles, *scratch,
+                                                  members, total, high, bands)
+        skipped += int(dropped)
+    return members[:total], skipped
 
 
 @numba.njit(cache=True)
@@ -299,13 +262,15 @@ def _run_end(members, run, end):  # pragma: no cover - compiled
 
 @numba.njit(cache=True)
 def _collisions_per_article(members, n_articles):  # pragma: no cover - compiled
-    """Where each article's collisions as the first (smaller) article of a pair would start: ``(n_articles + 1,)``.
+    """Where each article's collisions as the first (smaller) article of a pair would start, and
+    where its runs would start in ``_first_runs``: two ``(n_articles + 1,)`` offsets.
 
     In a bucket (articles ascending) each member collides with every later member of another
     article: a run of ``k`` members of article ``i`` makes ``k`` times as many collisions as
-    there are members after the run.
+    there are members after the run. A bucket's last run makes none.
     """
     starts = np.zeros(n_articles + 1, dtype=np.int64)
+    run_starts = np.zeros(n_articles + 1, dtype=np.int64)
     start = 0
     while start < members.shape[0]:
         end = _bucket_end(members, start)
@@ -313,51 +278,68 @@ def _collisions_per_article(members, n_articles):  # pragma: no cover - compiled
         while run < end:
             i = _article(members[run])
             after = _run_end(members, run, end)
-            starts[i + 1] += (after - run) * (end - after)
+            if after < end:
+                starts[i + 1] += (after - run) * (end - after)
+                run_starts[i + 1] += 1
             run = after
         start = end
     for i in range(n_articles):
         starts[i + 1] += starts[i]
-    return starts
+        run_starts[i + 1] += run_starts[i]
+    return starts, run_starts
+
+
+@numba.njit(cache=True)
+def _first_runs(members, run_starts, bounds, runs):  # pragma: no cover - compiled
+    """Fill ``runs`` with where the runs that make collisions (all but a bucket's last) are stored, grouped by the range
+    of first articles (``bounds``) their article falls in, each group in stored order (``run_starts`` from
+    ``_collisions_per_article``): a range reads only its own runs, in the order they lie in memory."""
+    part = np.empty(run_starts.shape[0] - 1, dtype=np.int32)
+    fill = np.empty(bounds.shape[0] - 1, dtype=np.int64)
+    for p in range(bounds.shape[0] - 1):
+        part[bounds[p] : bounds[p + 1]] = p
+        fill[p] = run_starts[bounds[p]]
+    start = 0
+    while start < members.shape[0]:
+        end = _bucket_end(members, start)
+        run = start
+        while run < end:
+            after = _run_end(members, run, end)
+            if after < end:
+                p = part[_article(members[run])]
+                runs[fill[p]] = run
+                fill[p] += 1
+            run = after
+        start = end
 
 
 @numba.njit(cache=True, parallel=True)
-def _partition_pairs(members, starts, low, high, min_hits, parts):  # pragma: no cover - compiled
+def _partition_pairs(members, starts, runs, low, high, min_hits, parts):  # pragma: no cover - compiled
     """The distinct pairs ``(i, j)``, ``low <= i < high``, seen at least ``min_hits`` times, sorted, with their counts.
 
-    One pass over the stored buckets writes each collision's second article into the run of
-    its first (a counting sort, offsets from ``_collisions_per_article``); then the runs are
-    tallied in a dense array (``parts`` ranges of first articles in parallel, each with its
-    own tally), and those kept are sorted.
+    One pass over the range's ``runs`` (``_first_runs``) writes each collision's second
+    article into the run of its first (a counting sort, offsets from ``_collisions_per_article``);
+    then the runs are tallied in a dense array (``parts`` ranges of first articles in parallel,
+    each with its own tally), and those kept are sorted.
     """
     n_articles = starts.shape[0] - 1
     base = starts[low]
     by_first = np.empty(starts[high] - base, dtype=np.int32)
     fill = starts[low:high] - base
-    start = 0
-    while start < members.shape[0]:
-        end = _bucket_end(members, start)
-        # Articles ascend in a bucket: skip it unless some member may be a first in range.
-        if _article(members[start]) < high and _article(members[end - 1]) > low:
-            run = start
-            while run < end:
-                i = _article(members[run])
-                after = _run_end(members, run, end)
-                if i >= high:
-                    break
-                if i >= low:
-                    at = fill[i - low]
-                    for _ in range(after - run):
-                        for y in range(after, end):
-                            by_first[at] = _article(members[y])
-                            at += 1
-                    fill[i - low] = at
-                run = after
-        start = end
+    for run in runs:
+        end = _bucket_end(members, run)
+        after = _run_end(members, run, end)
+        i = _article(members[run])
+        at = fill[i - low]
+        for _ in range(after - run):
+            for y in range(after, end):
+                by_first[at] = _article(members[y])
+                at += 1
+        fill[i - low] = at
     tallies = np.empty(by_first.shape[0], dtype=np.int32)  # each kept pair's count, at its place in the run
     kept = np.zeros(high - low + 1, dtype=np.int64)
     for part in numba.prange(parts):
-        tally = np.zeros(n_articles, dtype=np.int64)
+        tally = np.zeros(n_articles, dtype=np.int32)
         for i in range(low + (high - low) * part // parts, low + (high - low) * (part + 1) // parts):
             seconds = by_first[starts[i] - base : starts[i + 1] - base]
             for j in seconds:
@@ -400,15 +382,19 @@ def _pairs_by_partition(members: np.ndarray, n_articles: int, min_hits: int) -> 
     corpus are never held. Each range's pairs are sorted and the ranges ascend; ``_joined``
     makes them one.
     """
-    starts = _collisions_per_article(members, n_articles)
+    starts, run_starts = _collisions_per_article(members, n_articles)
     most = max(PARTITION_BYTES // 8, 1)
-    found = []
-    low = 0
-    while low < n_articles:
+    bounds = [0]
+    while bounds[-1] < n_articles:
         # As many articles as fit, and at least one.
-        high = max(low + 1, int(np.searchsorted(starts, starts[low] + most, side="right")) - 1)
-        found.append(_partition_pairs(members, starts, low, high, max(min_hits, 1), 4 * _threads()))
-        low = high
+        low = bounds[-1]
+        bounds.append(max(low + 1, int(np.searchsorted(starts, starts[low] + most, side="right")) - 1))
+    runs = np.empty(run_starts[-1], dtype=np.int32 if len(members) < 2**31 else np.int64)
+    _first_runs(members, run_starts, np.array(bounds, dtype=np.int64), runs)
+    found = []
+    for low, high in zip(bounds, bounds[1:]):
+        found.append(_partition_pairs(members, starts, runs[run_starts[low] : run_starts[high]], low, high, max(min_hits, 1),
+                                      4 * _threads()))
     return found
 
 
@@ -446,13 +432,12 @@ def find_candidates(
         return _no_candidates()
     _check_articles(window_article, n_articles)
     bands = signatures.shape[1] // rows
-    members, total, skipped = _band_buckets(
-        np.ascontiguousarray(signatures), rows, window_article.astype(np.int32), max_bucket, MAX_SUB_BITS, _group(len(signatures)),
-        _threads(), 0, bands, np.empty(0, np.int32), 0,
-    )
-    found = _pairs_by_partition(members[:total], n_articles, min_hits)
+    signatures = np.ascontiguousarray(signatures)
+    members, skipped = _band_buckets(lambda keys, low: _column_keys(signatures, rows, low, keys), bands,
+                                     window_article.astype(np.int32), max_bucket, MAX_SUB_BITS, _group(len(signatures), bands), _threads())
+    found = _pairs_by_partition(members, n_articles, min_hits)
     del members  # before the partitions' pairs are joined
-    return _joined(found, int(skipped))
+    return _joined(found, skipped)
 
 
 def _no_candidates() -> Candidates:
@@ -470,25 +455,22 @@ def _threads() -> int:
     return numba.get_num_threads()
 
 
-def _group(windows: int) -> int:
-    """Bands keyed and sorted together: a multiple of the threads, so none idles."""
+def _group(windows: int, bands: int) -> int:
+    """Bands keyed and sorted together: a multiple of the threads, so none idles, and at least one each."""
     threads = _threads()
-    return max(threads, min(-(-BANDS_AT_ONCE // threads) * threads, KEY_BYTES // (12 * max(windows, 1)) // threads * threads))
-
-
-# Most bytes of signature columns ``find_candidates_signing`` holds at once.
-BLOCK_BYTES = 1 << 28
+    fit = KEY_BYTES // (12 * max(windows, 1)) - threads
+    return min(bands, max(threads, min(-(-BANDS_AT_ONCE // threads) * threads, fit // threads * threads)))
 
 
 def find_candidates_signing(
     values: np.ndarray, ranges: np.ndarray, window_article: np.ndarray, n_articles: int,
     num_perm: int, seed: int, rows: int, max_bucket: int, min_hits: int = 1,
 ) -> Candidates:
-    """``find_candidates`` of the windows' MinHash signatures, signed a block of bands at a time.
+    """``find_candidates`` of the windows' MinHash signatures, signed a group of bands at a time.
 
-    Never holds every signature (512 bytes a window at 128 permutations: 12 GB for a million
-    articles): each block of bands is signed (``signatures.sign_ranges`` on its columns),
-    keyed, sorted and walked, then dropped. Same result as signing everything first.
+    Never holds a signature (512 bytes a window at 128 permutations: 12 GB for a million
+    articles): each group of bands is signed and keyed in one pass (``_signed_keys``), sorted
+    and walked, then dropped. Same result as signing everything first (``signatures.sign_ranges``).
 
     Args:
         values: uint32 shingle values (``signature_inputs``).
@@ -506,19 +488,11 @@ def find_candidates_signing(
     if len(ranges) == 0 or bands == 0:
         return _no_candidates()
     _check_articles(window_article, n_articles)
-    threads = _threads()
-    per_band = len(ranges) * rows * 4
-    block = max(threads, min(bands, BLOCK_BYTES // per_band // threads * threads))
-    articles = window_article.astype(np.int32)
-    # Every block's bucket members go into one array: no block's are held twice.
-    members, total, skipped = np.empty(0, np.int32), 0, 0
-    for low in range(0, bands, block):
-        high = min(bands, low + block)
-        columns = sign_ranges(values, ranges, num_perm, seed, slice(low * rows, high * rows))
-        members, total, dropped = _band_buckets(columns, rows, articles, max_bucket, MAX_SUB_BITS, min(_group(len(ranges)), high - low),
-                                                threads, low, bands, members, total)
-        skipped += int(dropped)
-        del columns
-    found = _pairs_by_partition(members[:total], n_articles, min_hits)
+    a, b = permutations(num_perm, seed)
+    values = np.ascontiguousarray(values, dtype=np.uint32)
+    ranges = np.ascontiguousarray(ranges, dtype=np.int64)
+    members, skipped = _band_buckets(lambda keys, low: _signed_keys(values, ranges, a, b, rows, low, keys), bands,
+                                     window_article.astype(np.int32), max_bucket, MAX_SUB_BITS, _group(len(ranges), bands), _threads())
+    found = _pairs_by_partition(members, n_articles, min_hits)
     del members  # before the partitions' pairs are joined
     return _joined(found, skipped)

@@ -2,7 +2,7 @@
 
 Owns stage order and orchestration: ingest → per-site boilerplate masking →
 normalise and shingle → document
-frequencies → passage windows → MinHash signatures and LSH candidates (a block
+frequencies → passage windows → MinHash signatures and LSH candidates (a group
 of bands at a time) → verify, align and score → trees and stories → ``Report``. Parallel stages hand worker
 processes index ranges (the corpus is inherited by fork, never pickled) and
 gather results in index order, so the report is byte-identical whatever the
@@ -401,7 +401,7 @@ def scan_articles(
         shingled = shingled.words_to_disk()  # until the sentence index is built
         _return_freed_memory()
     with timer.stage("candidates"):
-        # MinHash and LSH a block of bands at a time: the whole signature matrix is never held.
+        # MinHash and LSH a group of bands at a time: the whole signature matrix is never held.
         candidates: Candidates = find_candidates_signing(
             values, ranges, owners, len(articles), settings.num_perm, settings.seed,
             settings.lsh_rows, settings.max_bucket, settings.min_hits,

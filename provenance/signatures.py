@@ -54,29 +54,38 @@ def _minhash_ranges(values, ranges, a, b, out):  # pragma: no cover - compiled
                     row[k] = v
 
 
+@numba.njit(cache=True, inline="always")
+def mixed_values(values, lo, hi):  # pragma: no cover - compiled
+    """``values[lo:hi]`` as MinHash sees them (the ``fmix32`` pre-mix), in a new buffer."""
+    mixed = np.empty(hi - lo, dtype=np.uint32)
+    for t in range(lo, hi):
+        mixed[t - lo] = _fmix32(values[t])
+    return mixed
+
+
+@numba.njit(cache=True, inline="always")
+def least_value(mixed, a, b):  # pragma: no cover - compiled
+    """One permutation's MinHash value of a window's ``mixed_values``; ``EMPTY`` for none. The loop vectorises as a minimum."""
+    least = np.uint32(0xFFFFFFFF)
+    for t in range(mixed.shape[0]):
+        v = np.uint32(a * mixed[t] + b)
+        if v < least:
+            least = v
+    return least
+
+
 @numba.njit(cache=True, parallel=True)
 def _minhash_ranges_narrow(values, ranges, a, b, out):  # pragma: no cover - compiled
     """``_minhash_ranges`` for a few permutations: one permutation at a time over a window's mixed values.
 
-    With a few columns (LSH signs a large corpus a block of bands at a time: 6 permutations a
-    block at a million articles) a loop over the permutations is too short to vectorise, and
+    With a few columns a loop over the permutations is too short to vectorise, and
     ``_minhash_ranges`` costs 3-4 times as much per column; a window's values are fewer than
     a hundred, mixed once into a buffer, and the loop over them vectorises as a minimum.
     """
-    num_perm = a.shape[0]
     for w in numba.prange(ranges.shape[0]):
-        lo, hi = ranges[w, 0], ranges[w, 1]
-        mixed = np.empty(hi - lo, dtype=np.uint32)
-        for t in range(lo, hi):
-            mixed[t - lo] = _fmix32(values[t])
-        for k in range(num_perm):
-            least = np.uint32(0xFFFFFFFF)
-            ak, bk = a[k], b[k]
-            for t in range(hi - lo):
-                v = np.uint32(ak * mixed[t] + bk)
-                if v < least:
-                    least = v
-            out[w, k] = least
+        mixed = mixed_values(values, ranges[w, 0], ranges[w, 1])
+        for k in range(a.shape[0]):
+            out[w, k] = least_value(mixed, a[k], b[k])
 
 
 # Fewer permutations than this are signed by ``_minhash_ranges_narrow`` (on the 100k synthetic

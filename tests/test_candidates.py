@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 import numpy as np
 import pytest
 
-from provenance.candidates import _band_buckets, band_keys, find_candidates
+from provenance.candidates import _band_buckets, _column_keys, band_keys, find_candidates
 from provenance.signatures import sign_ranges
 
 
@@ -96,9 +96,9 @@ def test_bucket_members_do_not_depend_on_threads_band_groups_or_sub_bucket_bits(
     bands = signatures.shape[1] // 3
     runs = []
     for bits, group, threads in ((16, 1, 1), (16, 3, 1), (16, 4, 2), (16, 10, 3), (16, 16, 16), (1, 4, 2), (2, 10, 3)):
-        members, total, skipped = _band_buckets(signatures, 3, owners.astype(np.int32), 8, bits, group, threads, 0, bands,
-                                                np.empty(0, np.int32), 0)
-        runs.append((members[:total], skipped))
+        members, skipped = _band_buckets(lambda keys, low: _column_keys(signatures, 3, low, keys), bands, owners.astype(np.int32), 8,
+                                         bits, min(group, bands), threads)
+        runs.append((members, skipped))
     assert len(runs[0][0])
     for members, skipped in runs[1:]:
         assert members.tolist() == runs[0][0].tolist() and skipped == runs[0][1]
@@ -127,7 +127,7 @@ def test_window_articles_out_of_range_are_refused():
         find_candidates(_signatures([list(range(20))]), np.array([3]), 3, rows=4, max_bucket=4)
 
 
-def test_signing_a_block_of_bands_at_a_time_gives_the_same_candidates(monkeypatch):
+def test_signing_a_group_of_bands_at_a_time_gives_the_same_candidates(monkeypatch):
     from provenance import candidates
     from provenance.candidates import find_candidates_signing
     from provenance.signatures import sign_ranges
@@ -140,8 +140,8 @@ def test_signing_a_block_of_bands_at_a_time_gives_the_same_candidates(monkeypatc
     owners = np.repeat(np.arange(60, dtype=np.int64), 6)
     whole = find_candidates(sign_ranges(values, ranges, 128, 1), owners, 60, 3, 8, 2)
     assert len(whole.pairs) and whole.skipped_buckets
-    for block_bytes in (1, 360 * 3 * 4 * 5, 1 << 29):  # one band (the least a block holds), five, all
-        monkeypatch.setattr(candidates, "BLOCK_BYTES", block_bytes)
+    for key_bytes in (1, 360 * 12 * 8, 1 << 29):  # the threads' bands (the least a group holds), a few, all
+        monkeypatch.setattr(candidates, "KEY_BYTES", key_bytes)
         got = find_candidates_signing(values, ranges, owners, 60, 128, 1, 3, 8, 2)
         assert np.array_equal(got.pairs, whole.pairs) and np.array_equal(got.hits, whole.hits)
         assert got.skipped_buckets == whole.skipped_buckets
