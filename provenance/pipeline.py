@@ -301,21 +301,38 @@ def verify_seeded(
     ``offsets`` and ``found`` are as ``batch_seeds`` gives them (pair ``p``'s rows are
     ``found[offsets[p]:offsets[p + 1]]``); an experiment may add seeds of its own.
     """
-    # Only pairs with at least one seed go on to extension and scoring.
-    seeded = np.flatnonzero(np.diff(offsets) > 0)
-    verified_pairs = pairs[seeded] if len(pairs) else np.zeros((0, 2), dtype=np.int64)
-    seed_ranges = np.stack([offsets[seeded], offsets[seeded + 1]], axis=1)
+    verified_pairs, offsets = seeded_pairs(pairs, offsets)
+    seed_ranges = np.stack([offsets[:-1], offsets[1:]], axis=1)
     # Sentences in common without a derivation: the same story, written independently. The
     # seeded pairs' rows follow each other in ``found``, so one reduceat counts each pair's seeds.
-    seeds = np.add.reduceat(found[:, 3], offsets[seeded]) if len(seeded) else np.zeros(0, dtype=np.int64)
+    seeds = np.add.reduceat(found[:, 3], offsets[:-1]) if len(verified_pairs) else np.zeros(0, dtype=np.int64)
     _shared.clear()
     _shared.update(articles=_ArticleFacts(articles), settings=settings, shingled=shingled, index=index, pairs=verified_pairs,
                    ranges=seed_ranges, found=found, stories=seeds >= STORY_SEEDS,
                    text=text or (lambda k: articles[k].text))
     try:
-        return verified_pairs, _map_ranges(_verify_range, len(seeded), workers)
+        if workers > 1:
+            # The compiled code of extension and scoring, loaded here once before the workers
+            # fork, is shared; each worker would otherwise load its own (100k articles: 43 MB a worker).
+            _verify_range(0, min(len(verified_pairs), WARM_UP_PAIRS))
+        return verified_pairs, _map_ranges(_verify_range, len(verified_pairs), workers)
     finally:
         _shared.clear()
+
+
+# Seeded pairs verified before the workers start, to load the compiled code they run.
+WARM_UP_PAIRS = 16
+
+
+def seeded_pairs(pairs: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs with at least one seed, and where each one's seeds are (``batch_seeds``'s offsets, for them only).
+
+    Most candidate pairs have no seed: only the seeded go on to extension and scoring.
+    """
+    seeded = np.flatnonzero(np.diff(offsets) > 0)
+    kept = pairs[seeded] if len(pairs) else np.zeros((0, 2), dtype=np.int64)
+    # A pair without a seed has no rows, so each seeded pair's rows start where the one before ended.
+    return kept, np.concatenate((offsets[:1], offsets[seeded + 1]))
 
 
 def conclude(
@@ -414,9 +431,12 @@ def scan_articles(
                                              sentences=len(shingled.sentence_starts) - len(shingled), articles=len(shingled))
         _return_freed_memory()
         offsets, found = batch_seeds(index, candidates.pairs, settings.sentence_similarity)
-        verified_pairs, verified = verify_seeded(articles, shingled, index, candidates.pairs, offsets, found, settings, workers,
-                                                 texts.read)
-        del shingled, vocabulary, candidates, index, offsets, found
+        # The pairs without a seed (most candidates) leave memory before the workers start.
+        pairs, offsets = seeded_pairs(candidates.pairs, offsets)
+        del candidates
+        _return_freed_memory()
+        verified_pairs, verified = verify_seeded(articles, shingled, index, pairs, offsets, found, settings, workers, texts.read)
+        del shingled, vocabulary, index, pairs, offsets, found
         _return_freed_memory()
     with timer.stage("trees"):
         matches, trees, stories = conclude(articles, verified_pairs, verified)

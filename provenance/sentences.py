@@ -122,16 +122,24 @@ def ranked(stems: np.ndarray, vocabulary: Vocabulary) -> np.ndarray:
 
 # The arrays ``SentenceIndex.build_in_parts`` joins, with their first types (``entity`` becomes ``plain``).
 _INDEX_DTYPES = {"hashes": np.uint32, "entity": np.bool_, "sentence_offsets": np.int64, "article_sentences": np.int64,
-                 "sorted_hashes": np.uint32, "sorted_sentences": np.uint16, "sorted_plain": np.bool_}
+                 "sorted_hashes": np.uint32, "sorted_sentences": np.uint8, "sorted_plain": np.bool_}
+
+
+def sentence_number_type(last_sentence: int) -> type:
+    """The narrowest integer type that holds sentence numbers up to ``last_sentence``: an entry's
+    sentence number is one of the index's largest arrays (one byte an entry, 300 MB at a million news articles)."""
+    for candidate in (np.uint8, np.uint16):
+        if last_sentence <= np.iinfo(candidate).max:
+            return candidate
+    return np.int32
 
 
 def _indexed_parts(parts: Iterable[FlatShingles], vocabulary: Vocabulary) -> Iterator[dict[str, np.ndarray]]:
     """Each part's sentence index arrays (``_index_sentences``), its offsets starting at 0."""
     for part in parts:
-        # Sentence numbers in two bytes where they fit: 2 bytes an entry, 600 MB at a million articles.
         # (An article's sentence_starts hold one more entry than it has sentences.)
         last_sentence = int(np.diff(part.sentence_offsets).max(initial=1)) - 2
-        sentence_type = np.zeros(0, np.uint16 if last_sentence <= np.iinfo(np.uint16).max else np.int32)
+        sentence_type = np.zeros(0, sentence_number_type(last_sentence))
         flat_h, flat_e, sentence_offsets, article_sentences, sorted_h, sorted_s, sorted_p = _index_sentences(
             ranked(part.hashes, vocabulary), part.entity, part.offsets, part.sentence_starts, part.sentence_offsets, sentence_type
         )
@@ -154,8 +162,8 @@ class SentenceIndex:
         sentence_offsets: Sentence ``k``'s stems are ``hashes[sentence_offsets[k]:sentence_offsets[k + 1]]``.
         article_sentences: Article ``a``'s sentences are ``article_sentences[a]`` to ``article_sentences[a + 1]``.
         sorted_hashes: Within each article's range of entries, its stems sorted ...
-        sorted_sentences: ... and the (article-local) sentence each came from: uint16 when no
-            article has more than 65,536 sentences (a news article has a few dozen), else int32.
+        sorted_sentences: ... and the (article-local) sentence each came from, in the fewest
+            bytes that hold the longest article's (``sentence_number_type``): one for news.
         sorted_plain: Per sorted entry, whether it is a plain word (weight 1) rather than a
             name or number (weight ``ENTITY_WEIGHT``; see ``entry_weight``).
         sentence_weights: Per sentence, the sum of its stems' weights.

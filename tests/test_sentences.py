@@ -6,7 +6,7 @@ import dataclasses
 
 import numpy as np
 
-from provenance.sentences import ENTITY_WEIGHT, STOCK_ARTICLES, SentenceIndex
+from provenance.sentences import ENTITY_WEIGHT, STOCK_ARTICLES, SentenceIndex, sentence_number_type
 from provenance.shingle import FlatShingles, Vocabulary, shingle_text
 
 
@@ -44,13 +44,13 @@ def _index_reference(shingled, vocabulary):
     flat_weights = np.concatenate(weights)
     return SentenceIndex(
         vocabulary.articles, vocabulary.ranks(np.concatenate(hashes)), sentence_offsets, np.concatenate(([0], np.cumsum(per_article))).astype(np.int64),
-        vocabulary.ranks(np.concatenate(sorted_hashes)), np.concatenate(sorted_sentences).astype(np.uint16 if max(per_article, default=0) <= 65_536 else np.int32), np.concatenate(sorted_plain),
+        vocabulary.ranks(np.concatenate(sorted_hashes)), np.concatenate(sorted_sentences).astype(sentence_number_type(max(per_article, default=0) - 1)), np.concatenate(sorted_plain),
         np.add.reduceat(flat_weights, sentence_offsets[:-1]), flat_weights == 1.0, _stock_reference(hashes, sizes),
     )
 
 
 def test_sentence_numbers_past_two_bytes_are_kept_whole():
-    # 70,000 sentences in one article: more than uint16 counts, so sentence numbers are int32.
+    # 70,000 sentences in one article: more than two bytes count, so sentence numbers are int32.
     texts = ["Kim met Putin in Hanoi. " * 70_000, "Putin met Kim in Hanoi. Trade talks resumed."]
     shingled = [shingle_text(t) for t in texts]
     vocabulary = Vocabulary.build(shingled)
