@@ -65,32 +65,18 @@ def mixed_values(values, lo, hi):  # pragma: no cover - compiled
 
 @numba.njit(cache=True, inline="always")
 def least_value(mixed, a, b):  # pragma: no cover - compiled
-    """One permutation's MinHash value of a window's ``mixed_values``; ``EMPTY`` for none. The loop vectorises as a minimum."""
+    """One permutation's MinHash value of a window's ``mixed_values``; ``EMPTY`` for none. The loop vectorises as a minimum.
+
+    A permutation at a time over a window's mixed values is how LSH signs a few bands at once
+    (``candidates``): a loop over a few permutations, as in ``_minhash_ranges``, is too short to
+    vectorise, and cost 3-4 times as much per column at 6 (2 bands, what memory allows at 1M).
+    """
     least = np.uint32(0xFFFFFFFF)
     for t in range(mixed.shape[0]):
         v = np.uint32(a * mixed[t] + b)
         if v < least:
             least = v
     return least
-
-
-@numba.njit(cache=True, parallel=True)
-def _minhash_ranges_narrow(values, ranges, a, b, out):  # pragma: no cover - compiled
-    """``_minhash_ranges`` for a few permutations: one permutation at a time over a window's mixed values.
-
-    With a few columns a loop over the permutations is too short to vectorise, and
-    ``_minhash_ranges`` costs 3-4 times as much per column; a window's values are fewer than
-    a hundred, mixed once into a buffer, and the loop over them vectorises as a minimum.
-    """
-    for w in numba.prange(ranges.shape[0]):
-        mixed = mixed_values(values, ranges[w, 0], ranges[w, 1])
-        for k in range(a.shape[0]):
-            out[w, k] = least_value(mixed, a[k], b[k])
-
-
-# Fewer permutations than this are signed by ``_minhash_ranges_narrow`` (on the 100k synthetic
-# news windows the two kernels cost the same at 24; at 6, the narrow one is 3.6 times faster).
-NARROW_PERMS = 24
 
 
 def sign_ranges(hashes32: np.ndarray, ranges: np.ndarray, num_perm: int, seed: int, perms: slice = slice(None)) -> np.ndarray:
@@ -101,8 +87,7 @@ def sign_ranges(hashes32: np.ndarray, ranges: np.ndarray, num_perm: int, seed: i
         ranges: int64 ``(n, 2)`` half-open ranges into ``hashes32`` (windows may overlap).
         num_perm: Permutations per signature.
         seed: Permutation seed.
-        perms: Only these permutations (columns) of the signatures: LSH can band a large
-            corpus a few bands at a time without holding every signature.
+        perms: Only these permutations (columns) of the signatures.
 
     Returns:
         A uint32 array ``(n, permutations)``; an empty range gives all ``EMPTY``.
@@ -110,9 +95,8 @@ def sign_ranges(hashes32: np.ndarray, ranges: np.ndarray, num_perm: int, seed: i
     a, b = (p[perms] for p in permutations(num_perm, seed))
     out = np.empty((len(ranges), len(a)), dtype=np.uint32)
     if len(ranges) and len(a):
-        kernel = _minhash_ranges_narrow if len(a) < NARROW_PERMS else _minhash_ranges
-        kernel(np.ascontiguousarray(hashes32, dtype=np.uint32), np.ascontiguousarray(ranges, dtype=np.int64),
-               np.ascontiguousarray(a), np.ascontiguousarray(b), out)
+        _minhash_ranges(np.ascontiguousarray(hashes32, dtype=np.uint32), np.ascontiguousarray(ranges, dtype=np.int64),
+                        np.ascontiguousarray(a), np.ascontiguousarray(b), out)
     return out
 
 

@@ -27,7 +27,7 @@ def test_matches_datasketch_bit_for_bit():
 
 
 def test_a_few_columns_are_the_whole_signature_s_columns():
-    # Narrow blocks take the other kernel (NARROW_PERMS): the same values, column for column.
+    # A few columns are the whole signature's, column for column.
     rng = np.random.default_rng(3)
     values = rng.integers(0, 2**32, 500, dtype=np.uint32)
     ranges = np.array([[0, 40], [30, 90], [90, 90], [100, 500], [499, 500]])
