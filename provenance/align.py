@@ -549,7 +549,9 @@ def _extend_batch(ix, pairs, ranges, found, max_gap, min_words, threshold):  # p
     similarity = np.empty(room)
     surprise = np.empty(room)
     for p in range(n):
-        rows = found[ranges[p, 0] : ranges[p, 1]]
+        # Seeds are stored as int32 (``batch_seeds``); a pair's few are widened, so every sum
+        # and product below is the int64 arithmetic it always was.
+        rows = found[ranges[p, 0] : ranges[p, 1]].astype(np.int64)
         offsets[p + 1] = offsets[p] + _extend_pair(
             ix, pairs[p, 0], pairs[p, 1], rows, max_gap, min_words, threshold, spans, similarity, surprise, offsets[p]
         )

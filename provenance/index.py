@@ -63,7 +63,11 @@ from provenance.settings import Settings
 from provenance.shingle import FlatShingles, Shingled, Vocabulary, shingle_text
 from provenance.signatures import sign_ranges
 
-MERGE_FANIN = 8  # this many segments of one level are merged into one of the next level
+# This many segments of one level are merged into one of the next level. Building is bound by
+# the disk's writes, and each merge rewrites its inputs: at 1M articles of 25 windows in 10k
+# batches, 16 rewrites each band key about once, 8 about 1.6 times (9,205 against 7,600
+# articles/s here). An audit then probes up to 15 segments a level instead of 7.
+MERGE_FANIN = 16
 
 
 @dataclasses.dataclass(frozen=True)

@@ -35,7 +35,7 @@ from provenance.errors import InputError
 from provenance.fast_shingle import fast_path, shingle_batches
 from provenance.ingest import DEFAULT_FIELDS, LONGEST_ARTICLE_CHARS, MAX_ARTICLE_CHARS, Fields, read_corpus
 from provenance.model import Article, Match, Report, Skipped, Tree
-from provenance.score import build_match
+from provenance.score import PackedMatches, build_match
 from provenance.sentences import SentenceIndex, batch_seeds, ranked
 from provenance.settings import Settings
 from provenance.shingle import FlatShingles, Shingled, Vocabulary, shingle_text
@@ -80,11 +80,15 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _map_ranges(function: Callable[[int, int], list[T]], total: int, workers: int) -> list[T]:
-    """Run ``function(start, end)`` over ``[0, total)`` in chunks, on ``workers`` processes, in order."""
+# Chunks of work a worker is handed in turn: small ones balance the load between workers.
+CHUNKS_PER_WORKER = 16
+
+
+def _map_ranges(function: Callable[[int, int], T], total: int, workers: int) -> list[T]:
+    """Run ``function(start, end)`` over ``[0, total)`` in chunks, on ``workers`` processes: the chunks' results, in order."""
     if workers <= 1 or total < 2 * workers or "fork" not in multiprocessing.get_all_start_methods():
-        return function(0, total)
-    chunks = max(workers * 4, 1)
+        return [function(0, total)]
+    chunks = min(total, workers * CHUNKS_PER_WORKER)
     bounds = [(total * k // chunks, total * (k + 1) // chunks) for k in range(chunks)]
     # The corpus's objects are left out of the workers' garbage collections: a collection
     # writes to every object it visits, which would copy each worker its own corpus.
@@ -93,10 +97,9 @@ def _map_ranges(function: Callable[[int, int], list[T]], total: int, workers: in
         # Workers ignore Ctrl-C: the parent alone gets KeyboardInterrupt and terminates the pool on
         # its way out, so an interrupted run neither hangs nor prints a traceback per worker.
         with multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts) as pool:
-            parts = pool.starmap(function, bounds)
+            return pool.starmap(function, bounds, chunksize=1)
     finally:
         gc.unfreeze()
-    return [item for part in parts for item in part]
 
 
 def _shingle_range(start: int, end: int) -> list[Shingled]:
@@ -139,29 +142,29 @@ class _ArticleFacts(Sequence[Article]):
                        published=self._string(self.dates, self.date_offsets, k) or None, chars=int(self.lengths[k]))
 
 
-def _verify_range(start: int, end: int) -> list[tuple[Optional[Match], bool]]:
-    """Extend and score seeded pairs ``[start, end)``."""
+def _verify_range(start: int, end: int) -> PackedMatches:
+    """Extend and score seeded pairs ``[start, end)``: their matches, packed."""
     articles: Sequence[Article] = _shared["articles"]  # type: ignore[assignment]
     shingled: Sequence[Shingled] = _shared["shingled"]  # type: ignore[assignment]
     index: SentenceIndex = _shared["index"]  # type: ignore[assignment]
     pairs: np.ndarray = _shared["pairs"]  # type: ignore[assignment]
     ranges: np.ndarray = _shared["ranges"]  # type: ignore[assignment]  # (pairs, 2) ranges into found
     found: np.ndarray = _shared["found"]  # type: ignore[assignment]
-    stories: np.ndarray = _shared["stories"]  # type: ignore[assignment]
     settings: Settings = _shared["settings"]  # type: ignore[assignment]
     text: Callable[[int], str] = _shared["text"]  # type: ignore[assignment]
     passages = extend(index, pairs[start:end], ranges[start:end], found, settings.max_gap, settings.min_passage_words,
                       settings.sentence_similarity)
-    out = []
-    for (i, j), pair_passages, story in zip(pairs[start:end].tolist(), passages, stories[start:end].tolist()):
+    matches, firsts = [], []
+    for (i, j), pair_passages in zip(pairs[start:end].tolist(), passages):
+        first = articles[i]
         # Most seeded pairs align no passage: their shingles are not looked up.
-        match = (
-            build_match(articles[i], articles[j], shingled[i], shingled[j], pair_passages, settings.min_confidence,
+        matches.append(
+            build_match(first, articles[j], shingled[i], shingled[j], pair_passages, settings.min_confidence,
                         text(i), text(j))
             if pair_passages else None
         )
-        out.append((match, story))
-    return out
+        firsts.append(first.id)
+    return PackedMatches.pack(matches, firsts)
 
 
 def signature_inputs(shingled: Sequence[Shingled], vocabulary: Vocabulary, settings: Settings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -239,7 +242,8 @@ def _shingle(
     _shared.clear()
     _shared.update(articles=articles, numbers=slow, read=read)
     try:
-        rest = FlatShingles.concat(kept([vars(FlatShingles.join(_map_ranges(_shingle_range, len(slow), workers))).copy()]))
+        parts = _map_ranges(_shingle_range, len(slow), workers)
+        rest = FlatShingles.concat(kept([vars(FlatShingles.join([one for part in parts for one in part])).copy()]))
     finally:
         _shared.clear()
     if not fast.any():
@@ -301,6 +305,25 @@ def verify_seeded(
     ``offsets`` and ``found`` are as ``batch_seeds`` gives them (pair ``p``'s rows are
     ``found[offsets[p]:offsets[p + 1]]``); an experiment may add seeds of its own.
     """
+    verified_pairs, packed, stories = verify_packed(articles, shingled, index, pairs, offsets, found, settings, workers, text)
+    return verified_pairs, unpacked(articles, verified_pairs, packed, stories)
+
+
+def verify_packed(
+    articles: Sequence[Article],
+    shingled: Sequence[Shingled],
+    index: SentenceIndex,
+    pairs: np.ndarray,
+    offsets: np.ndarray,
+    found: np.ndarray,
+    settings: Settings,
+    workers: int = 1,
+    text: Optional[Callable[[int], str]] = None,
+) -> tuple[np.ndarray, PackedMatches, np.ndarray]:
+    """``verify_seeded`` with the matches left packed: the seeded pairs, their matches, and which are stories.
+
+    A scan makes the match objects (``unpacked``) only once the sentence index is gone.
+    """
     verified_pairs, offsets = seeded_pairs(pairs, offsets)
     seed_ranges = np.stack([offsets[:-1], offsets[1:]], axis=1)
     # Sentences in common without a derivation: the same story, written independently. The
@@ -308,16 +331,23 @@ def verify_seeded(
     seeds = np.add.reduceat(found[:, 3], offsets[:-1]) if len(verified_pairs) else np.zeros(0, dtype=np.int64)
     _shared.clear()
     _shared.update(articles=_ArticleFacts(articles), settings=settings, shingled=shingled, index=index, pairs=verified_pairs,
-                   ranges=seed_ranges, found=found, stories=seeds >= STORY_SEEDS,
-                   text=text or (lambda k: articles[k].text))
+                   ranges=seed_ranges, found=found, text=text or (lambda k: articles[k].text))
     try:
         if workers > 1:
             # The compiled code of extension and scoring, loaded here once before the workers
             # fork, is shared; each worker would otherwise load its own (100k articles: 43 MB a worker).
             _verify_range(0, min(len(verified_pairs), WARM_UP_PAIRS))
-        return verified_pairs, _map_ranges(_verify_range, len(verified_pairs), workers)
+        packed = PackedMatches.join(_map_ranges(_verify_range, len(verified_pairs), workers))
+        return verified_pairs, packed, seeds >= STORY_SEEDS
     finally:
         _shared.clear()
+
+
+def unpacked(
+    articles: Sequence[Article], verified_pairs: np.ndarray, packed: PackedMatches, stories: np.ndarray
+) -> list[tuple[Optional[Match], bool]]:
+    """Each seeded pair's match (or ``None``) and whether it is a story, as ``verify_seeded`` gives them."""
+    return list(zip(packed.unpack(verified_pairs, [a.id for a in articles]), stories.tolist()))
 
 
 # Seeded pairs verified before the workers start, to load the compiled code they run.
@@ -423,21 +453,25 @@ def scan_articles(
             values, ranges, owners, len(articles), settings.num_perm, settings.seed,
             settings.lsh_rows, settings.max_bucket, settings.min_hits,
         )
-        del values, ranges, owners
+        candidate_pairs = candidates.pairs  # the collision counts are not needed past here
+        del values, ranges, owners, candidates
         _return_freed_memory()
     with timer.stage("verify"):
         # verify_pairs, with the words read back a part at a time to build the sentence index.
         index = SentenceIndex.build_in_parts(shingled.words_in_parts(), vocabulary, words=int(shingled.offsets[-1]),
                                              sentences=len(shingled.sentence_starts) - len(shingled), articles=len(shingled))
         _return_freed_memory()
-        offsets, found = batch_seeds(index, candidates.pairs, settings.sentence_similarity)
+        offsets, found = batch_seeds(index, candidate_pairs, settings.sentence_similarity)
         # The pairs without a seed (most candidates) leave memory before the workers start.
-        pairs, offsets = seeded_pairs(candidates.pairs, offsets)
-        del candidates
+        pairs, offsets = seeded_pairs(candidate_pairs, offsets)
+        del candidate_pairs
         _return_freed_memory()
-        verified_pairs, verified = verify_seeded(articles, shingled, index, pairs, offsets, found, settings, workers, texts.read)
+        verified_pairs, packed, same_story = verify_packed(articles, shingled, index, pairs, offsets, found, settings,
+                                                           workers, texts.read)
         del shingled, vocabulary, index, pairs, offsets, found
         _return_freed_memory()
+        verified = unpacked(articles, verified_pairs, packed, same_story)  # the match objects, once the index is gone
+        del packed
     with timer.stage("trees"):
         matches, trees, stories = conclude(articles, verified_pairs, verified)
         del verified_pairs, verified  # a tuple per seeded pair: gone before the texts come back

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from provenance.align import MIN_SURPRISE, SentencePassage
-from provenance.model import Article
-from provenance.score import build_match, confidence, coverage, jaccard, relation, snap_to_sentence
+from provenance.model import Article, Match, Passage
+from provenance.score import PackedMatches, build_match, confidence, coverage, jaccard, relation, snap_to_sentence
 from provenance.shingle import shingle_text
 
 
@@ -93,3 +93,21 @@ def test_snap_stops_at_content_words_and_sentence_bounds():
     assert _snapped("Stop.\nThe plan is set.", "plan", "set") == "The plan is set."
     assert _snapped("U.S.The best plan", "best", "plan") == "best plan"
     assert _snapped("x", "x", "x") == "x"
+
+
+def test_packed_matches_give_back_exactly_what_was_packed():
+    ids = ["a", "b", "c", "d"]
+    pairs = np.array([[0, 1], [0, 2], [1, 3], [2, 3], [0, 3]], dtype=np.int64)
+    one = Match("a", "b", "copy", 0.9731, 0.95, 0.8812, 0.99, (Passage(0, 10, 3, 14, 1.0), Passage(20, 31, 25, 40, 0.8765)),
+                "dates", False)
+    flipped = Match("d", "b", "partial", 0.1, 0.0501, 0.02, 0.5123, (Passage(5, 6, 7, 8, 0.3333),), "id", True)
+    last = Match("a", "d", "rewrite", 0.6, 0.7, 0.3, 0.75, (Passage(1, 2, 3, 4, 0.5),), "text", False)
+    matches = [one, None, flipped, None, last]
+    firsts = [ids[i] for i in pairs[:, 0]]
+    whole = PackedMatches.pack(matches, firsts)
+    assert whole.unpack(pairs, ids) == matches
+    # Packed in runs (some with no match, one with no pair at all) and joined, as workers hand them back.
+    runs = [(0, 1), (1, 1), (1, 2), (2, 4), (4, 5)]
+    parts = [PackedMatches.pack(matches[s:e], firsts[s:e]) for s, e in runs]
+    assert PackedMatches.join(parts).unpack(pairs, ids) == matches
+    assert [type(m.overlap) for m in whole.unpack(pairs, ids) if m] == [float] * 3
