@@ -186,22 +186,34 @@ def evaluate(root: Path, report_pairs: list[dict]) -> dict:
 
 
 def _give_pairs(root: Path) -> None:
-    """Make the scan verify PAN's listed pairs as well as its own candidates."""
+    """Make the scan verify PAN's listed pairs as well as its own candidates.
+
+    The scan's articles are numbered in the order ``mask_site_boilerplate`` first sees them
+    (sorted by id); the listed pairs join the candidates ``find_candidates_signing`` gives.
+    """
+    import dataclasses
+
     import numpy as np
 
     from provenance import pipeline
 
     pairs, _ = load_truth(root)
     listed = sorted({pair for folder_pairs in pairs.values() for pair in folder_pairs})
-    verify_pairs = pipeline.verify_pairs
+    mask, find = pipeline.mask_site_boilerplate, pipeline.find_candidates_signing
+    position: dict[str, int] = {}
 
-    def with_listed(articles, shingled, vocabulary, candidates, settings, workers=1, text=None):  # type: ignore[no-untyped-def]
-        position = {article.id: k for k, article in enumerate(articles)}
-        given = [sorted((position[a], position[b])) for a, b in listed if a in position and b in position]
-        both = np.unique(np.concatenate([candidates, np.array(given, dtype=np.int64).reshape(-1, 2)]), axis=0)
-        return verify_pairs(articles, shingled, vocabulary, both, settings, workers, text)
+    def numbered(articles):  # type: ignore[no-untyped-def]
+        position.update((article.id, k) for k, article in enumerate(articles))
+        return mask(articles)
 
-    pipeline.verify_pairs = with_listed
+    def with_listed(*args, **kwargs):  # type: ignore[no-untyped-def]
+        candidates = find(*args, **kwargs)
+        given = np.array([sorted((position[a], position[b])) for a, b in listed if a in position and b in position],
+                         dtype=np.int64).reshape(-1, 2)
+        both = np.unique(np.concatenate([candidates.pairs, given]), axis=0)
+        return dataclasses.replace(candidates, pairs=both, hits=np.zeros(len(both), dtype=candidates.hits.dtype))
+
+    pipeline.mask_site_boilerplate, pipeline.find_candidates_signing = numbered, with_listed
 
 
 def main() -> int:

@@ -21,7 +21,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Optional
 
 import numpy as np
 
@@ -32,7 +32,7 @@ import pan  # noqa: E402  (bench/pan.py: the corpus reader and PAN's measures)
 from provenance import pipeline  # noqa: E402
 from provenance.ingest import read_corpus  # noqa: E402
 from provenance.report import report_dict  # noqa: E402
-from provenance.settings import Settings  # noqa: E402
+from provenance.shingle import shingle_text  # noqa: E402
 
 
 def load_model():  # type: ignore[no-untyped-def]
@@ -47,45 +47,53 @@ def load_model():  # type: ignore[no-untyped-def]
 
 
 class SemanticSeeds:
-    """A ``verify_pairs`` that adds embedding-confirmed seeds to the lexical ones."""
+    """A ``batch_seeds`` that adds embedding-confirmed seeds to the lexical ones.
+
+    The scan calls ``batch_seeds`` once, with every candidate pair; the scan's articles (sorted,
+    boilerplate masked) are caught as ``mask_site_boilerplate`` hands them on, and a sentence's
+    text is cut from its article's text by shingling it again (the Python path gives the same
+    sentences as the scan's compiled one).
+    """
 
     def __init__(self, model, lexical: float, cosine: float) -> None:  # type: ignore[no-untyped-def]
         self.model, self.lexical, self.cosine = model, lexical, cosine
-        self.texts: dict[str, str] = {}  # the scan's articles reach verification without their texts
+        self.articles: list = []
         self.embedded = 0
         self.seconds = 0.0
         self.added = 0
 
-    def _sentence_texts(self, article, shingled, sentences: np.ndarray) -> list[str]:  # type: ignore[no-untyped-def]
+    def numbered(self, articles):  # type: ignore[no-untyped-def]
+        """``mask_site_boilerplate``, keeping the masked articles in the scan's order."""
+        self.articles = list(MASK(articles))
+        return self.articles
+
+    def _sentence_texts(self, number: int, sentences: np.ndarray) -> list[str]:
+        article = self.articles[number]
+        shingled = shingle_text(article.text, article.masked)
         starts, ends, bounds = shingled.starts, shingled.ends, shingled.sentence_starts
-        text = self.texts[article.id]
-        return [text[int(starts[bounds[k]]) : int(ends[bounds[k + 1] - 1])] for k in sentences.tolist()]
+        return [article.text[int(starts[bounds[k]]) : int(ends[bounds[k + 1] - 1])] for k in sentences.tolist()]
 
-    def __call__(self, articles: Sequence, shingled: Sequence, vocabulary, pairs: np.ndarray, settings: Settings,  # type: ignore[no-untyped-def]
-                 workers: int = 1, text=None):
-        from provenance.sentences import SentenceIndex, batch_seeds
-
-        index = SentenceIndex.build(list(shingled), vocabulary)
-        offsets, found = batch_seeds(index, pairs, settings.sentence_similarity)
-        low_offsets, low = batch_seeds(index, pairs, self.lexical)
+    def __call__(self, index, pairs: np.ndarray, threshold: float):  # type: ignore[no-untyped-def]
+        offsets, found = SEEDS(index, pairs, threshold)
+        low_offsets, low = SEEDS(index, pairs, self.lexical)
         began = time.perf_counter()
         # Rows the lexical pass alone would not make: candidates for a semantic seed.
         rows: list[np.ndarray] = []
         for p in range(len(pairs)):
             extra = low[low_offsets[p] : low_offsets[p + 1]]
-            if not len(extra):
-                rows.append(found[offsets[p] : offsets[p + 1]])
-                continue
             have = found[offsets[p] : offsets[p + 1]]
+            if not len(extra):
+                rows.append(have)
+                continue
             known = set(map(tuple, have[:, :2].tolist()))
             extra = extra[[tuple(r) not in known for r in extra[:, :2].tolist()]]
-            extra = extra[extra[:, 2] < settings.sentence_similarity * 1_000_000]
+            extra = extra[extra[:, 2] < threshold * 1_000_000]
             if len(extra):
                 a, b = int(pairs[p, 0]), int(pairs[p, 1])
                 left_ids, left_at = np.unique(extra[:, 0], return_inverse=True)
                 right_ids, right_at = np.unique(extra[:, 1], return_inverse=True)
-                left = self.model.embed(self._sentence_texts(articles[a], shingled[a], left_ids), norm=True)
-                right = self.model.embed(self._sentence_texts(articles[b], shingled[b], right_ids), norm=True)
+                left = self.model.embed(self._sentence_texts(a, left_ids), norm=True)
+                right = self.model.embed(self._sentence_texts(b, right_ids), norm=True)
                 self.embedded += len(left_ids) + len(right_ids)
                 cos = np.einsum("ij,ij->i", left[left_at], right[right_at])
                 extra = extra[cos >= self.cosine].copy()
@@ -97,23 +105,23 @@ class SemanticSeeds:
         counts = np.array([len(r) for r in rows], dtype=np.int64)
         new_offsets = np.zeros(len(pairs) + 1, dtype=np.int64)
         np.cumsum(counts, out=new_offsets[1:])
-        new_found = np.concatenate(rows) if len(rows) else found
-        return pipeline.verify_seeded(articles, shingled, index, pairs, new_offsets, new_found, settings, workers, text)
+        return new_offsets, (np.concatenate(rows) if rows else found)
+
+
+# The scan's own functions, which the hook wraps.
+MASK, SEEDS = pipeline.mask_site_boilerplate, pipeline.batch_seeds
 
 
 def run(root: Path, workers: int, hook: Optional[SemanticSeeds]) -> tuple[dict, float]:
-    original = pipeline.verify_pairs
     if hook:
-        pipeline.verify_pairs = hook
+        pipeline.mask_site_boilerplate, pipeline.batch_seeds = hook.numbered, hook
     try:
         articles, skipped = read_corpus([root / "src", root / "susp"])
-        if hook:
-            hook.texts = {article.id: article.text for article in articles}
         began = time.perf_counter()
         report = pipeline.scan_articles(articles, workers=workers, skipped=skipped)
         return pan.evaluate(root, report_dict(report)["pairs"]), time.perf_counter() - began
     finally:
-        pipeline.verify_pairs = original
+        pipeline.mask_site_boilerplate, pipeline.batch_seeds = MASK, SEEDS
 
 
 def show(title: str, result: dict, seconds: float) -> None:

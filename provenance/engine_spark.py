@@ -51,7 +51,8 @@ from provenance.ingest import MAX_ARTICLE_CHARS, _walk
 from provenance.ingest.base import check_size_limit, too_long
 from provenance.ingest.jsonl import parse_line, parse_record
 from provenance.model import Article, Report, Skipped
-from provenance.pipeline import conclude, shingle_articles, signature_inputs, verify_pairs
+from provenance.pipeline import conclude, shingle_articles, signature_inputs
+from provenance.verify import verify_pairs
 from provenance.settings import Settings
 from provenance.shingle import Shingled, Vocabulary
 from provenance.signatures import sign_ranges

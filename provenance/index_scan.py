@@ -19,7 +19,8 @@ from provenance.errors import InputError
 from provenance.index import Index
 from provenance.ingest import DEFAULT_FIELDS, MAX_ARTICLE_CHARS, Fields, read_corpus
 from provenance.model import Article, Report, Skipped
-from provenance.pipeline import conclude, no_articles_message, shingle_articles, verify_pairs
+from provenance.pipeline import conclude, no_articles_message, shingle_articles
+from provenance.verify import verify_pairs
 from provenance.shingle import Vocabulary
 
 

@@ -3,10 +3,10 @@
 Owns stage order and orchestration: ingest → per-site boilerplate masking →
 normalise and shingle → document
 frequencies → passage windows → MinHash signatures and LSH candidates (a group
-of bands at a time) → verify, align and score → trees and stories → ``Report``. Parallel stages hand worker
-processes index ranges (the corpus is inherited by fork, never pickled) and
-gather results in index order, so the report is byte-identical whatever the
-worker count. Memory is handled here too: what waits in temporary files between
+of bands at a time) → verify, align and score (``verify``) → trees and stories → ``Report``.
+Parallel stages hand worker processes index ranges (``workers``: the corpus is inherited by
+fork, never pickled) and gather results in index order, so the report is byte-identical
+whatever the worker count. Memory is handled here too: what waits in temporary files between
 stages (``spill``: the texts, the words' offsets, then their stems) goes there and
 comes back when a stage needs it, and what a stage frees goes back to the system.
 Nothing here parses command lines or renders output.
@@ -17,43 +17,33 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import dataclasses
-import gc
 import math
-import multiprocessing
 import os
-import signal
 import tempfile
 import time
 from typing import IO, Callable, Iterable, Iterator, Optional, Sequence, TypeVar
 
 import numpy as np
 
-from provenance.align import extend
 from provenance.boilerplate import mask_site_boilerplate
 from provenance.candidates import Candidates, find_candidates_signing
 from provenance.errors import InputError
 from provenance.fast_shingle import fast_path, shingle_batches
 from provenance.ingest import DEFAULT_FIELDS, LONGEST_ARTICLE_CHARS, MAX_ARTICLE_CHARS, Fields, read_corpus
 from provenance.model import Article, Match, Report, Skipped, Tree
-from provenance.score import PackedMatches, build_match
 from provenance.sentences import SentenceIndex, batch_seeds, ranked
 from provenance.settings import Settings
 from provenance.shingle import FlatShingles, Shingled, Vocabulary, shingle_text
 from provenance.signatures import shingle_hash32, window_inputs
-from provenance.spill import NO_OFFSETS, SpilledShingles, SpilledTexts
+from provenance.spill import NO_OFFSETS, SpilledRecords, SpilledShingles, SpilledTexts
 from provenance.tree import build_stories, build_trees
+from provenance.verify import seeded_pairs, unpacked, verify_packed
+from provenance.workers import map_ranges, shared
 
 T = TypeVar("T")
 
 # Stems in fewer articles than this are never dropped as too common, however small the corpus.
 MIN_DF_CUTOFF = 10
-
-# Seed sentences two articles must share, short of a derivation, to be grouped as one story.
-STORY_SEEDS = 2
-
-# Shared with forked workers: set before a pool starts, read by the worker functions.
-_shared: dict[str, object] = {}
-
 
 def _malloc_trim() -> Optional[Callable[[int], int]]:
     try:
@@ -76,95 +66,13 @@ def _return_freed_memory() -> None:
         _trim(0)
 
 
-def _ignore_interrupts() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-# Chunks of work a worker is handed in turn: small ones balance the load between workers.
-CHUNKS_PER_WORKER = 16
-
-
-def _map_ranges(function: Callable[[int, int], T], total: int, workers: int) -> list[T]:
-    """Run ``function(start, end)`` over ``[0, total)`` in chunks, on ``workers`` processes: the chunks' results, in order."""
-    if workers <= 1 or total < 2 * workers or "fork" not in multiprocessing.get_all_start_methods():
-        return [function(0, total)]
-    chunks = min(total, workers * CHUNKS_PER_WORKER)
-    bounds = [(total * k // chunks, total * (k + 1) // chunks) for k in range(chunks)]
-    # The corpus's objects are left out of the workers' garbage collections: a collection
-    # writes to every object it visits, which would copy each worker its own corpus.
-    gc.freeze()
-    try:
-        # Workers ignore Ctrl-C: the parent alone gets KeyboardInterrupt and terminates the pool on
-        # its way out, so an interrupted run neither hangs nor prints a traceback per worker.
-        with multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts) as pool:
-            return pool.starmap(function, bounds, chunksize=1)
-    finally:
-        gc.unfreeze()
-
-
 def _shingle_range(start: int, end: int) -> list[Shingled]:
     """Shingle articles ``numbers[start:end]`` on the Python path."""
-    articles: Sequence[Article] = _shared["articles"]  # type: ignore[assignment]
-    numbers: np.ndarray = _shared["numbers"]  # type: ignore[assignment]
-    read: Callable[[np.ndarray], list[str]] = _shared["read"]  # type: ignore[assignment]
+    articles: Sequence[Article] = shared["articles"]  # type: ignore[assignment]
+    numbers: np.ndarray = shared["numbers"]  # type: ignore[assignment]
+    read: Callable[[np.ndarray], list[str]] = shared["read"]  # type: ignore[assignment]
     chosen = numbers[start:end]
     return [shingle_text(text, articles[k].masked) for k, text in zip(chosen.tolist(), read(chosen))]
-
-
-class _ArticleFacts(Sequence[Article]):
-    """What scoring reads of each article (id, date, length), in flat arrays, given back as text-less ``Article``s.
-
-    Forked workers that read the corpus's own ``Article`` objects copy every page of them,
-    and of their ids and dates: a reference count is a write. From arrays, each worker makes
-    the few it scores (at 300k articles, 350 MB less memory in verification).
-    """
-
-    def __init__(self, articles: Sequence[Article]) -> None:
-        self.ids, self.id_offsets = self._joined([a.id for a in articles])
-        self.dates, self.date_offsets = self._joined([a.published or "" for a in articles])
-        self.lengths = np.array([a.length for a in articles], dtype=np.int64)
-
-    @staticmethod
-    def _joined(strings: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        encoded = [s.encode("utf-8", "surrogatepass") for s in strings]
-        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-        np.cumsum([len(e) for e in encoded], out=offsets[1:])
-        return np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets
-
-    def _string(self, data: np.ndarray, offsets: np.ndarray, k: int) -> str:
-        return data[offsets[k] : offsets[k + 1]].tobytes().decode("utf-8", "surrogatepass")
-
-    def __len__(self) -> int:
-        return len(self.lengths)
-
-    def __getitem__(self, k):  # type: ignore[no-untyped-def, override]
-        return Article(id=self._string(self.ids, self.id_offsets, k), text="", path="",
-                       published=self._string(self.dates, self.date_offsets, k) or None, chars=int(self.lengths[k]))
-
-
-def _verify_range(start: int, end: int) -> PackedMatches:
-    """Extend and score seeded pairs ``[start, end)``: their matches, packed."""
-    articles: Sequence[Article] = _shared["articles"]  # type: ignore[assignment]
-    shingled: Sequence[Shingled] = _shared["shingled"]  # type: ignore[assignment]
-    index: SentenceIndex = _shared["index"]  # type: ignore[assignment]
-    pairs: np.ndarray = _shared["pairs"]  # type: ignore[assignment]
-    ranges: np.ndarray = _shared["ranges"]  # type: ignore[assignment]  # (pairs, 2) ranges into found
-    found: np.ndarray = _shared["found"]  # type: ignore[assignment]
-    settings: Settings = _shared["settings"]  # type: ignore[assignment]
-    text: Callable[[int], str] = _shared["text"]  # type: ignore[assignment]
-    passages = extend(index, pairs[start:end], ranges[start:end], found, settings.max_gap, settings.min_passage_words,
-                      settings.sentence_similarity)
-    matches, firsts = [], []
-    for (i, j), pair_passages in zip(pairs[start:end].tolist(), passages):
-        first = articles[i]
-        # Most seeded pairs align no passage: their shingles are not looked up.
-        matches.append(
-            build_match(first, articles[j], shingled[i], shingled[j], pair_passages, settings.min_confidence,
-                        text(i), text(j))
-            if pair_passages else None
-        )
-        firsts.append(first.id)
-    return PackedMatches.pack(matches, firsts)
 
 
 def signature_inputs(shingled: Sequence[Shingled], vocabulary: Vocabulary, settings: Settings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -239,13 +147,13 @@ def _shingle(
     if fast.all():
         return shingled, shingled.offsets[:-1]
     slow = np.flatnonzero(~fast)
-    _shared.clear()
-    _shared.update(articles=articles, numbers=slow, read=read)
+    shared.clear()
+    shared.update(articles=articles, numbers=slow, read=read)
     try:
-        parts = _map_ranges(_shingle_range, len(slow), workers)
+        parts = map_ranges(_shingle_range, len(slow), workers)
         rest = FlatShingles.concat(kept([vars(FlatShingles.join([one for part in parts for one in part])).copy()]))
     finally:
-        _shared.clear()
+        shared.clear()
     if not fast.any():
         return rest, rest.offsets[:-1]
     # Fast articles first, then the rest: put each back in its place (and where its offsets went with it).
@@ -262,107 +170,6 @@ def _shingle_to_disk(articles: Sequence[Article], texts: SpilledTexts, fast: np.
     file.flush()
     return SpilledShingles(**{field.name: getattr(shingled, field.name) for field in dataclasses.fields(FlatShingles)},
                            file=file, at=at)
-
-
-def verify_pairs(
-    articles: Sequence[Article],
-    shingled: Sequence[Shingled],
-    vocabulary: Vocabulary,
-    pairs: np.ndarray,
-    settings: Settings,
-    workers: int = 1,
-    text: Optional[Callable[[int], str]] = None,
-) -> tuple[np.ndarray, list[tuple[Optional[Match], bool]]]:
-    """Seed, extend and score candidate pairs.
-
-    ``articles`` may be only part of the corpus (the ends of some candidate pairs, say,
-    read back from an index); ``vocabulary`` describes the whole corpus. Articles must be
-    sorted by id and pairs ``(i, j)`` have ``i < j``. ``text(k)`` gives article ``k``'s
-    text, when the articles do not hold it.
-
-    Returns:
-        The pairs that had at least one seed, and for each its match (or ``None`` when
-        it scored too low) with whether they share ``STORY_SEEDS`` seed sentences (a story).
-    """
-    index = SentenceIndex.build(shingled, vocabulary)
-    offsets, found = batch_seeds(index, pairs, settings.sentence_similarity)
-    return verify_seeded(articles, shingled, index, pairs, offsets, found, settings, workers, text)
-
-
-def verify_seeded(
-    articles: Sequence[Article],
-    shingled: Sequence[Shingled],
-    index: SentenceIndex,
-    pairs: np.ndarray,
-    offsets: np.ndarray,
-    found: np.ndarray,
-    settings: Settings,
-    workers: int = 1,
-    text: Optional[Callable[[int], str]] = None,
-) -> tuple[np.ndarray, list[tuple[Optional[Match], bool]]]:
-    """Extend and score pairs whose seeds are found: ``verify_pairs`` after seeding.
-
-    ``offsets`` and ``found`` are as ``batch_seeds`` gives them (pair ``p``'s rows are
-    ``found[offsets[p]:offsets[p + 1]]``); an experiment may add seeds of its own.
-    """
-    verified_pairs, packed, stories = verify_packed(articles, shingled, index, pairs, offsets, found, settings, workers, text)
-    return verified_pairs, unpacked(articles, verified_pairs, packed, stories)
-
-
-def verify_packed(
-    articles: Sequence[Article],
-    shingled: Sequence[Shingled],
-    index: SentenceIndex,
-    pairs: np.ndarray,
-    offsets: np.ndarray,
-    found: np.ndarray,
-    settings: Settings,
-    workers: int = 1,
-    text: Optional[Callable[[int], str]] = None,
-) -> tuple[np.ndarray, PackedMatches, np.ndarray]:
-    """``verify_seeded`` with the matches left packed: the seeded pairs, their matches, and which are stories.
-
-    A scan makes the match objects (``unpacked``) only once the sentence index is gone.
-    """
-    verified_pairs, offsets = seeded_pairs(pairs, offsets)
-    seed_ranges = np.stack([offsets[:-1], offsets[1:]], axis=1)
-    # Sentences in common without a derivation: the same story, written independently. The
-    # seeded pairs' rows follow each other in ``found``, so one reduceat counts each pair's seeds.
-    seeds = np.add.reduceat(found[:, 3], offsets[:-1]) if len(verified_pairs) else np.zeros(0, dtype=np.int64)
-    _shared.clear()
-    _shared.update(articles=_ArticleFacts(articles), settings=settings, shingled=shingled, index=index, pairs=verified_pairs,
-                   ranges=seed_ranges, found=found, text=text or (lambda k: articles[k].text))
-    try:
-        if workers > 1:
-            # The compiled code of extension and scoring, loaded here once before the workers
-            # fork, is shared; each worker would otherwise load its own (100k articles: 43 MB a worker).
-            _verify_range(0, min(len(verified_pairs), WARM_UP_PAIRS))
-        packed = PackedMatches.join(_map_ranges(_verify_range, len(verified_pairs), workers))
-        return verified_pairs, packed, seeds >= STORY_SEEDS
-    finally:
-        _shared.clear()
-
-
-def unpacked(
-    articles: Sequence[Article], verified_pairs: np.ndarray, packed: PackedMatches, stories: np.ndarray
-) -> list[tuple[Optional[Match], bool]]:
-    """Each seeded pair's match (or ``None``) and whether it is a story, as ``verify_seeded`` gives them."""
-    return list(zip(packed.unpack(verified_pairs, [a.id for a in articles]), stories.tolist()))
-
-
-# Seeded pairs verified before the workers start, to load the compiled code they run.
-WARM_UP_PAIRS = 16
-
-
-def seeded_pairs(pairs: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The pairs with at least one seed, and where each one's seeds are (``batch_seeds``'s offsets, for them only).
-
-    Most candidate pairs have no seed: only the seeded go on to extension and scoring.
-    """
-    seeded = np.flatnonzero(np.diff(offsets) > 0)
-    kept = pairs[seeded] if len(pairs) else np.zeros((0, 2), dtype=np.int64)
-    # A pair without a seed has no rows, so each seeded pair's rows start where the one before ended.
-    return kept, np.concatenate((offsets[:1], offsets[seeded + 1]))
 
 
 def conclude(
@@ -423,8 +230,7 @@ def scan_articles(
     """
     settings = settings or Settings()
     articles = sorted(articles, key=lambda a: a.id)
-    ids = [a.id for a in articles]
-    if len(set(ids)) != len(ids):
+    if len({a.id for a in articles}) != len(articles):
         raise InputError("article ids must be unique")
     timer = _Timer(progress)
     with timer.stage("boilerplate"):
@@ -439,6 +245,10 @@ def scan_articles(
         _return_freed_memory()
         shingled = _shingle_to_disk(articles, texts, fast, workers)
         vocabulary = Vocabulary.build(shingled)
+        # Until the report, the scan reads only each article's id, date and length: the
+        # records wait in a file too, and the heap their reading fragmented goes back.
+        records = SpilledRecords(articles)
+        articles = records.facts
         _return_freed_memory()
     with timer.stage("windows"):
         # Stems are only looked up (windows) and compared (sentence index, scoring) from here on:
@@ -475,7 +285,7 @@ def scan_articles(
     with timer.stage("trees"):
         matches, trees, stories = conclude(articles, verified_pairs, verified)
         del verified_pairs, verified  # a tuple per seeded pair: gone before the texts come back
-        articles = texts.restore(articles)
+        articles = texts.restore(records.restore())
     return Report.assemble(settings, articles, matches, trees, stories, skipped, timer.stages)
 
 

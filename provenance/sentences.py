@@ -70,13 +70,39 @@ def _sentence_weights(entity: np.ndarray, sentence_offsets: np.ndarray) -> np.nd
 
 
 @numba.njit(cache=True)
-def _stem_sums(stems, ranks, sentence_offsets):  # pragma: no cover - compiled
-    """Per sentence, the wrapping sum of the hashes of its stems (given as ranks into ``stems``)."""
-    sums = np.zeros(sentence_offsets.shape[0] - 1, dtype=np.uint64)
-    for k in range(sums.shape[0]):
+def _set_keys(stems, ranks, sentence_offsets):  # pragma: no cover - compiled
+    """Per sentence, a key of its stem set: the wrapping sum of its stems' hashes (``ranks`` into
+    ``stems``), mixed with its size."""
+    keys = np.zeros(sentence_offsets.shape[0] - 1, dtype=np.uint64)
+    for k in range(keys.shape[0]):
+        total = np.uint64(0)
         for t in range(sentence_offsets[k], sentence_offsets[k + 1]):
-            sums[k] += stems[ranks[t]]
-    return sums
+            total += stems[ranks[t]]
+        keys[k] = total ^ (np.uint64(sentence_offsets[k + 1] - sentence_offsets[k]) * np.uint64(0x9E3779B97F4A7C15))
+    return keys
+
+
+@numba.njit(cache=True)
+def _held_widely(keys, order, sentence_article, least_articles):  # pragma: no cover - compiled
+    """Per sentence, whether ``least_articles`` or more articles hold a sentence of its key.
+
+    ``order`` sorts ``keys`` stably: each key's sentences come in article order, so the
+    article changes along a key's run count its articles.
+    """
+    stock = np.zeros(order.shape[0], dtype=np.bool_)
+    t = 0
+    while t < order.shape[0]:
+        key, articles, last, u = keys[order[t]], 0, -1, t
+        while u < order.shape[0] and keys[order[u]] == key:
+            if sentence_article[order[u]] != last:
+                articles += 1
+                last = sentence_article[order[u]]
+            u += 1
+        if articles >= least_articles:
+            for v in range(t, u):
+                stock[order[v]] = True
+        t = u
+    return stock
 
 
 def _stock_sentences(stems: np.ndarray, hashes: np.ndarray, sentence_offsets: np.ndarray, article_sentences: np.ndarray) -> np.ndarray:
@@ -88,30 +114,12 @@ def _stock_sentences(stems: np.ndarray, hashes: np.ndarray, sentence_offsets: np
         sentence_offsets: Where each sentence's stems begin, then their count.
         article_sentences: Where each article's sentences begin, then their count.
     """
-    sentences = len(sentence_offsets) - 1
-    if sentences == 0:
-        return np.zeros(0, dtype=bool)
-    # A set's key: the wrapping sum of its distinct stems' hashes, mixed with its size. (Each
-    # per-sentence temporary goes as soon as it is used: 8 bytes a sentence, 200 MB at a million articles.)
-    keys = _stem_sums(stems, hashes, sentence_offsets)
-    keys ^= np.diff(sentence_offsets).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    # Articles per key: sentences come in article order, so a stable sort by key leaves each
-    # key's sentences in article order; count the article changes within each key's run.
+    # Compiled passes, not numpy expressions: each temporary of those was another 8 bytes a
+    # sentence, and this is where the sentence index's build peaked (1M articles: 22M sentences).
+    keys = _set_keys(stems, hashes, sentence_offsets)
     order = np.argsort(keys, kind="stable")
-    keys = keys[order]
-    new_key = np.ones(sentences, dtype=bool)
-    new_key[1:] = keys[1:] != keys[:-1]
-    del keys
-    article = np.repeat(np.arange(len(article_sentences) - 1, dtype=np.int32), np.diff(article_sentences))[order]
-    new_article = new_key.copy()
-    new_article[1:] |= article[1:] != article[:-1]
-    del article
-    run = np.cumsum(new_key, dtype=np.int64) - 1
-    del new_key
-    articles_per_key = np.bincount(run, weights=new_article)
-    stock = np.empty(sentences, dtype=bool)
-    stock[order] = articles_per_key[run] >= STOCK_ARTICLES
-    return stock
+    sentence_article = np.repeat(np.arange(len(article_sentences) - 1, dtype=np.int32), np.diff(article_sentences))
+    return _held_widely(keys, order, sentence_article, STOCK_ARTICLES)
 
 
 def ranked(stems: np.ndarray, vocabulary: Vocabulary) -> np.ndarray:

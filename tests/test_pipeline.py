@@ -1,9 +1,12 @@
-"""pipeline: the facts verification workers read, and the scan's memory plumbing."""
+"""pipeline and verify: the facts verification workers read, and the scan's memory plumbing."""
 
 from __future__ import annotations
 
+import os
+
 from provenance.model import Article
-from provenance.pipeline import _ArticleFacts
+from provenance.spill import ArticleFacts, SpilledRecords
+from provenance.workers import CHUNKS_PER_WORKER, map_ranges
 
 
 def test_article_facts_give_back_what_scoring_reads():
@@ -11,8 +14,31 @@ def test_article_facts_give_back_what_scoring_reads():
         Article(id="a/1.txt", text="Some text.", path="a/1.txt", published="2024-01-02"),
         Article(id="b/ünïcode \ud800.txt", text="", path="b", chars=1234),  # a lone surrogate survives
         Article(id="", text="xy", path="c"),
+        Article(id="d", text="z", path="d", published=""),  # an empty date is not a missing one
     ]
-    facts = _ArticleFacts(articles)
-    assert len(facts) == 3
+    facts = ArticleFacts(articles)
+    assert len(facts) == 4
     for got, want in zip(facts, articles):
         assert (got.id, got.published, got.length, got.text) == (want.id, want.published, want.length, "")
+    assert facts.identifiers() == [a.id for a in articles]
+
+
+def test_spilled_records_come_back_as_they_went(monkeypatch):
+    monkeypatch.setattr("provenance.spill.RECORDS_AT_ONCE", 2)  # several blocks, the last one short
+    articles = [Article(id=f"a{k}", text="", path=f"p{k}", title="T" if k % 2 else None, published_from="metadata",
+                        site="example.org", masked=((0, k),), chars=10 * k) for k in range(5)]
+    records = SpilledRecords(articles)
+    assert records.facts.identifiers() == [a.id for a in articles]
+    back = list(records.restore())
+    assert back == articles and records.file.closed
+
+
+def _range_and_pid(start: int, end: int) -> tuple[list[int], int]:
+    return list(range(start, end)), os.getpid()
+
+
+def test_workers_hand_back_every_chunk_in_order():
+    parts = map_ranges(_range_and_pid, 1000, 2)
+    assert [k for chunk, _ in parts for k in chunk] == list(range(1000))
+    assert len(parts) == 2 * CHUNKS_PER_WORKER and all(pid != os.getpid() for _, pid in parts)
+    assert map_ranges(_range_and_pid, 3, 2) == [(list(range(3)), os.getpid())]  # too little to fork for

@@ -1,0 +1,139 @@
+"""Verify: candidate pairs in, each seeded pair's match (or none) out.
+
+Owns the verification stage: the sentence index of the shingled articles, seeding every
+candidate pair at once (``sentences``), dropping the pairs without a seed, then extending
+and scoring the seeded pairs (``align``, ``score``) on forked workers that read what they
+need from flat arrays (``spill.ArticleFacts``) and hand their matches back packed
+(``score.PackedMatches``); and which seeded pairs without a match are one story written
+twice. A scan (``pipeline``) builds the index a part at a time and calls ``verify_packed``;
+callers verifying a few articles (an index audit, a Spark partition) call ``verify_pairs``.
+Nothing here reads files, shingles text or builds trees.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+
+from provenance.align import extend
+from provenance.model import Article, Match
+from provenance.score import PackedMatches, build_match
+from provenance.sentences import SentenceIndex, batch_seeds
+from provenance.settings import Settings
+from provenance.shingle import Shingled, Vocabulary
+from provenance.spill import ArticleFacts
+from provenance.workers import map_ranges, shared
+
+# Seed sentences two articles must share, short of a derivation, to be grouped as one story.
+STORY_SEEDS = 2
+
+
+def _verify_range(start: int, end: int) -> PackedMatches:
+    """Extend and score seeded pairs ``[start, end)``: their matches, packed."""
+    articles: Sequence[Article] = shared["articles"]  # type: ignore[assignment]
+    shingled: Sequence[Shingled] = shared["shingled"]  # type: ignore[assignment]
+    index: SentenceIndex = shared["index"]  # type: ignore[assignment]
+    pairs: np.ndarray = shared["pairs"]  # type: ignore[assignment]
+    ranges: np.ndarray = shared["ranges"]  # type: ignore[assignment]  # (pairs, 2) ranges into found
+    found: np.ndarray = shared["found"]  # type: ignore[assignment]
+    settings: Settings = shared["settings"]  # type: ignore[assignment]
+    text: Callable[[int], str] = shared["text"]  # type: ignore[assignment]
+    passages = extend(index, pairs[start:end], ranges[start:end], found, settings.max_gap, settings.min_passage_words,
+                      settings.sentence_similarity)
+    matches, firsts = [], []
+    for (i, j), pair_passages in zip(pairs[start:end].tolist(), passages):
+        first = articles[i]
+        # Most seeded pairs align no passage: their shingles are not looked up.
+        matches.append(
+            build_match(first, articles[j], shingled[i], shingled[j], pair_passages, settings.min_confidence,
+                        text(i), text(j))
+            if pair_passages else None
+        )
+        firsts.append(first.id)
+    return PackedMatches.pack(matches, firsts)
+
+
+def verify_pairs(
+    articles: Sequence[Article],
+    shingled: Sequence[Shingled],
+    vocabulary: Vocabulary,
+    pairs: np.ndarray,
+    settings: Settings,
+    workers: int = 1,
+    text: Optional[Callable[[int], str]] = None,
+) -> tuple[np.ndarray, list[tuple[Optional[Match], bool]]]:
+    """Seed, extend and score candidate pairs.
+
+    ``articles`` may be only part of the corpus (the ends of some candidate pairs, say,
+    read back from an index); ``vocabulary`` describes the whole corpus. Articles must be
+    sorted by id and pairs ``(i, j)`` have ``i < j``. ``text(k)`` gives article ``k``'s
+    text, when the articles do not hold it.
+
+    Returns:
+        The pairs that had at least one seed, and for each its match (or ``None`` when
+        it scored too low) with whether they share ``STORY_SEEDS`` seed sentences (a story).
+    """
+    index = SentenceIndex.build(shingled, vocabulary)
+    offsets, found = batch_seeds(index, pairs, settings.sentence_similarity)
+    verified_pairs, packed, stories = verify_packed(articles, shingled, index, pairs, offsets, found, settings, workers, text)
+    return verified_pairs, unpacked(articles, verified_pairs, packed, stories)
+
+
+def verify_packed(
+    articles: Sequence[Article],
+    shingled: Sequence[Shingled],
+    index: SentenceIndex,
+    pairs: np.ndarray,
+    offsets: np.ndarray,
+    found: np.ndarray,
+    settings: Settings,
+    workers: int = 1,
+    text: Optional[Callable[[int], str]] = None,
+) -> tuple[np.ndarray, PackedMatches, np.ndarray]:
+    """Extend and score pairs whose seeds are found: the seeded pairs, their matches (packed), and which are stories.
+
+    ``offsets`` and ``found`` are as ``batch_seeds`` gives them (pair ``p``'s rows are
+    ``found[offsets[p]:offsets[p + 1]]``). A scan makes the match objects (``unpacked``) only
+    once the sentence index is gone.
+    """
+    verified_pairs, offsets = seeded_pairs(pairs, offsets)
+    seed_ranges = np.stack([offsets[:-1], offsets[1:]], axis=1)
+    # Sentences in common without a derivation: the same story, written independently. The
+    # seeded pairs' rows follow each other in ``found``, so one reduceat counts each pair's seeds.
+    seeds = np.add.reduceat(found[:, 3], offsets[:-1]) if len(verified_pairs) else np.zeros(0, dtype=np.int64)
+    shared.clear()
+    shared.update(articles=articles if isinstance(articles, ArticleFacts) else ArticleFacts(articles), settings=settings, shingled=shingled, index=index, pairs=verified_pairs,
+                  ranges=seed_ranges, found=found, text=text or (lambda k: articles[k].text))
+    try:
+        if workers > 1:
+            # The compiled code of extension and scoring, loaded here once before the workers
+            # fork, is shared; each worker would otherwise load its own (100k articles: 43 MB a worker).
+            _verify_range(0, min(len(verified_pairs), WARM_UP_PAIRS))
+        packed = PackedMatches.join(map_ranges(_verify_range, len(verified_pairs), workers))
+        return verified_pairs, packed, seeds >= STORY_SEEDS
+    finally:
+        shared.clear()
+
+
+def unpacked(
+    articles: Sequence[Article], verified_pairs: np.ndarray, packed: PackedMatches, stories: np.ndarray
+) -> list[tuple[Optional[Match], bool]]:
+    """Each seeded pair's match (or ``None``) and whether it is a story, as ``verify_pairs`` gives them."""
+    ids = articles.identifiers() if isinstance(articles, ArticleFacts) else [a.id for a in articles]
+    return list(zip(packed.unpack(verified_pairs, ids), stories.tolist()))
+
+
+# Seeded pairs verified before the workers start, to load the compiled code they run.
+WARM_UP_PAIRS = 16
+
+
+def seeded_pairs(pairs: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs with at least one seed, and where each one's seeds are (``batch_seeds``'s offsets, for them only).
+
+    Most candidate pairs have no seed: only the seeded go on to extension and scoring.
+    """
+    seeded = np.flatnonzero(np.diff(offsets) > 0)
+    kept = pairs[seeded] if len(pairs) else np.zeros((0, 2), dtype=np.int64)
+    # A pair without a seed has no rows, so each seeded pair's rows start where the one before ended.
+    return kept, np.concatenate((offsets[:1], offsets[seeded + 1]))

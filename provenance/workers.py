@@ -1,0 +1,46 @@
+"""Workers: a function run over ranges of work on forked processes, results in order.
+
+Owns the process pool the parallel stages share (shingling's Python path, verification):
+work is handed out as index ranges, never as pickled texts; what the workers read is put
+in ``shared`` before the pool starts and inherited by fork; results come back in range
+order, so nothing a stage makes depends on the worker count. Nothing here knows what the
+work is.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import signal
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
+
+# Shared with forked workers: set before a pool starts, read by the worker functions.
+shared: dict[str, object] = {}
+
+
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+# Chunks of work a worker is handed in turn: small ones balance the load between workers.
+CHUNKS_PER_WORKER = 16
+
+
+def map_ranges(function: Callable[[int, int], T], total: int, workers: int) -> list[T]:
+    """Run ``function(start, end)`` over ``[0, total)`` in chunks, on ``workers`` processes: the chunks' results, in order."""
+    if workers <= 1 or total < 2 * workers or "fork" not in multiprocessing.get_all_start_methods():
+        return [function(0, total)]
+    chunks = min(total, workers * CHUNKS_PER_WORKER)
+    bounds = [(total * k // chunks, total * (k + 1) // chunks) for k in range(chunks)]
+    # The corpus's objects are left out of the workers' garbage collections: a collection
+    # writes to every object it visits, which would copy each worker its own corpus.
+    gc.freeze()
+    try:
+        # Workers ignore Ctrl-C: the parent alone gets KeyboardInterrupt and terminates the pool on
+        # its way out, so an interrupted run neither hangs nor prints a traceback per worker.
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts) as pool:
+            return pool.starmap(function, bounds, chunksize=1)
+    finally:
+        gc.unfreeze()
