@@ -114,8 +114,8 @@ def _stock_sentences(stems: np.ndarray, hashes: np.ndarray, sentence_offsets: np
         sentence_offsets: Where each sentence's stems begin, then their count.
         article_sentences: Where each article's sentences begin, then their count.
     """
-    # Compiled passes, not numpy expressions: each temporary of those was another 8 bytes a
-    # sentence, and this is where the sentence index's build peaked (1M articles: 22M sentences).
+    # Compiled passes, not numpy expressions: those made up to 35 bytes of temporaries a sentence
+    # (1M articles: 22M sentences) while the whole sentence index was held.
     keys = _set_keys(stems, hashes, sentence_offsets)
     order = np.argsort(keys, kind="stable")
     sentence_article = np.repeat(np.arange(len(article_sentences) - 1, dtype=np.int32), np.diff(article_sentences))
