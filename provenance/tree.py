@@ -1,7 +1,8 @@
 """Tree: directed matches in, derivation trees (one parent per article) and stories out.
 
 Owns the family structure. Matches form a directed graph; per connected family
-we keep the maximum branching (Edmonds' algorithm, via networkx) over edge
+we keep the maximum branching (each article's best edge when the family has no
+cycle, else Edmonds' algorithm, via networkx) over edge
 weights ``confidence × overlap × similarity``: every article gets at most one
 parent, the most convincing one, and no cycle survives. Each resulting tree is reported
 with its root. Articles that were linked by shared material too weak to be a
@@ -42,6 +43,30 @@ def _evidence(match: Match) -> int:
     return round(match.confidence * match.overlap * _similarity(match) * 1_000_000)
 
 
+def _branching(family: nx.DiGraph) -> list[tuple[str, str]]:
+    """The edges of a family's maximum branching over ``weight`` (only positive weights count).
+
+    Each article's best incoming edge, when those edges close no cycle (in a dated family
+    edges run from earlier to later, so they seldom can): no branching weighs more, and it is
+    what Edmonds' algorithm returns then, at a fraction of its cost (it copies the graph at
+    every step: two thirds of the trees stage at 100k articles). Otherwise Edmonds' algorithm.
+    """
+    best: dict[str, tuple[str, float]] = {}
+    for source, derived, weight in family.edges(data="weight"):
+        if weight > 0 and (derived not in best or weight > best[derived][1]):
+            best[derived] = (source, weight)
+    parent = {derived: source for derived, (source, _) in best.items()}
+    walked: dict[str, str] = {}  # article -> the walk up from which it was first reached
+    for start in parent:
+        node = start
+        while node in parent and node not in walked:
+            walked[node] = start
+            node = parent[node]
+        if walked.get(node) == start:  # this walk came back to an article it passed: a cycle
+            return list(nx.maximum_branching(family, attr="weight").edges())
+    return [(source, derived) for derived, source in parent.items()]
+
+
 def build_trees(matches: Iterable[Match], published: Optional[Mapping[str, Optional[str]]] = None) -> list[Tree]:
     """The derivation forest of the given matches.
 
@@ -72,8 +97,7 @@ def build_trees(matches: Iterable[Match], published: Optional[Mapping[str, Optio
     trees = []
     # One branching per family: Edmonds' algorithm on many small graphs, not one large one.
     for family in sorted(tuple(sorted(c)) for c in nx.weakly_connected_components(graph)):
-        branching = nx.maximum_branching(graph.subgraph(family), attr="weight", preserve_attrs=True)
-        kept = sorted(branching.edges(), key=lambda e: (e[0], e[1]))
+        kept = sorted(_branching(graph.subgraph(family)))
         for tree_nodes in _components(family, kept):
             members = set(tree_nodes)
             edges = [graph[s][d]["match"] for s, d in kept if s in members]

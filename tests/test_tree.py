@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import networkx as nx
 from hypothesis import given, settings, strategies as st
 
 from provenance.model import Match
-from provenance.tree import build_stories, build_trees
+from provenance.tree import _branching, build_stories, build_trees
 
 
 def _m(source: str, derived: str, overlap: float = 0.8, confidence: float = 0.9) -> Match:
@@ -72,3 +73,15 @@ def test_equal_evidence_credits_the_earliest_and_lists_the_others():
     assert [(e.source, e.derived, e.alternatives) for e in tree.edges] == [("a", "b", ()), ("a", "c", ("b",))]
     (tree,) = build_trees([_m("a", "b"), _m("a", "c", 0.8), _m("b", "c", 0.7)])
     assert [(e.source, e.derived, e.alternatives) for e in tree.edges] == [("a", "b", ()), ("a", "c", ())]
+
+
+@settings(derandomize=True, max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 7), st.integers(0, 7), st.integers(0, 1000)), max_size=30), st.booleans())
+def test_branching_is_edmonds_result(raw, acyclic):
+    """Best edges into each article, when they close no cycle, are exactly Edmonds' branching (unique weights, as build_trees makes them)."""
+    graph = nx.DiGraph()
+    for rank, (s, d, w) in enumerate(raw):
+        if s != d and (not acyclic or s < d):  # s < d: edges from earlier to later, a DAG
+            graph.add_edge(f"n{s}", f"n{d}", weight=w * 100 + rank)
+    want = sorted(nx.maximum_branching(graph, attr="weight").edges())
+    assert sorted(_branching(graph)) == want
