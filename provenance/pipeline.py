@@ -45,6 +45,7 @@ T = TypeVar("T")
 # Stems in fewer articles than this are never dropped as too common, however small the corpus.
 MIN_DF_CUTOFF = 10
 
+
 def _malloc_trim() -> Optional[Callable[[int], int]]:
     try:
         return ctypes.CDLL("libc.so.6").malloc_trim  # type: ignore[no-any-return]

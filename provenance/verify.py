@@ -41,16 +41,16 @@ def _verify_range(start: int, end: int) -> PackedMatches:
     text: Callable[[int], str] = shared["text"]  # type: ignore[assignment]
     passages = extend(index, pairs[start:end], ranges[start:end], found, settings.max_gap, settings.min_passage_words,
                       settings.sentence_similarity)
-    matches, firsts = [], []
+    matches: list[Optional[Match]] = []
+    firsts: list[str] = []
     for (i, j), pair_passages in zip(pairs[start:end].tolist(), passages):
-        first = articles[i]
-        # Most seeded pairs align no passage: their shingles are not looked up.
-        matches.append(
-            build_match(first, articles[j], shingled[i], shingled[j], pair_passages, settings.min_confidence,
-                        text(i), text(j))
-            if pair_passages else None
-        )
-        firsts.append(first.id)
+        match, first = None, ""
+        if pair_passages:  # most seeded pairs align no passage: their articles are not looked up
+            a = articles[i]
+            match, first = build_match(a, articles[j], shingled[i], shingled[j], pair_passages, settings.min_confidence,
+                                       text(i), text(j)), a.id
+        matches.append(match)
+        firsts.append(first)
     return PackedMatches.pack(matches, firsts)
 
 
@@ -103,7 +103,8 @@ def verify_packed(
     # seeded pairs' rows follow each other in ``found``, so one reduceat counts each pair's seeds.
     seeds = np.add.reduceat(found[:, 3], offsets[:-1]) if len(verified_pairs) else np.zeros(0, dtype=np.int64)
     shared.clear()
-    shared.update(articles=articles if isinstance(articles, ArticleFacts) else ArticleFacts(articles), settings=settings, shingled=shingled, index=index, pairs=verified_pairs,
+    facts = articles if isinstance(articles, ArticleFacts) else ArticleFacts(articles)
+    shared.update(articles=facts, settings=settings, shingled=shingled, index=index, pairs=verified_pairs,
                   ranges=seed_ranges, found=found, text=text or (lambda k: articles[k].text))
     try:
         if workers > 1:
