@@ -277,15 +277,14 @@ def scan_articles(
         pairs, offsets = seeded_pairs(candidate_pairs, offsets)
         del candidate_pairs
         _return_freed_memory()
-        verified_pairs, packed, same_story = verify_packed(articles, shingled, index, pairs, offsets, found, settings,
-                                                           workers, texts.read)
-        del shingled, vocabulary, index, pairs, offsets, found
+        packed, same_story = verify_packed(articles, shingled, index, pairs, offsets, found, settings, workers, texts.read)
+        del shingled, vocabulary, index, offsets, found
         _return_freed_memory()
-        verified = unpacked(articles, verified_pairs, packed, same_story)  # the match objects, once the index is gone
+        verified = unpacked(articles, pairs, packed, same_story)  # the match objects, once the index is gone
         del packed
     with timer.stage("trees"):
-        matches, trees, stories = conclude(articles, verified_pairs, verified)
-        del verified_pairs, verified  # a tuple per seeded pair: gone before the texts come back
+        matches, trees, stories = conclude(articles, pairs, verified)
+        del pairs, verified  # a tuple per seeded pair: gone before the texts come back
         articles = texts.restore(records.restore())
     return Report.assemble(settings, articles, matches, trees, stories, skipped, timer.stages)
 

@@ -76,7 +76,8 @@ def verify_pairs(
     """
     index = SentenceIndex.build(shingled, vocabulary)
     offsets, found = batch_seeds(index, pairs, settings.sentence_similarity)
-    verified_pairs, packed, stories = verify_packed(articles, shingled, index, pairs, offsets, found, settings, workers, text)
+    verified_pairs, offsets = seeded_pairs(pairs, offsets)
+    packed, stories = verify_packed(articles, shingled, index, verified_pairs, offsets, found, settings, workers, text)
     return verified_pairs, unpacked(articles, verified_pairs, packed, stories)
 
 
@@ -90,29 +91,28 @@ def verify_packed(
     settings: Settings,
     workers: int = 1,
     text: Optional[Callable[[int], str]] = None,
-) -> tuple[np.ndarray, PackedMatches, np.ndarray]:
-    """Extend and score pairs whose seeds are found: the seeded pairs, their matches (packed), and which are stories.
+) -> tuple[PackedMatches, np.ndarray]:
+    """Extend and score seeded pairs: their matches (packed), and which are stories.
 
-    ``offsets`` and ``found`` are as ``batch_seeds`` gives them (pair ``p``'s rows are
-    ``found[offsets[p]:offsets[p + 1]]``). A scan makes the match objects (``unpacked``) only
-    once the sentence index is gone.
+    ``pairs`` and ``offsets`` are as ``seeded_pairs`` gives them (pair ``p``'s seeds are rows
+    ``found[offsets[p]:offsets[p + 1]]`` of ``batch_seeds``'s ``found``, at least one). A scan
+    makes the match objects (``unpacked``) only once the sentence index is gone.
     """
-    verified_pairs, offsets = seeded_pairs(pairs, offsets)
     seed_ranges = np.stack([offsets[:-1], offsets[1:]], axis=1)
     # Sentences in common without a derivation: the same story, written independently. The
     # seeded pairs' rows follow each other in ``found``, so one reduceat counts each pair's seeds.
-    seeds = np.add.reduceat(found[:, 3], offsets[:-1]) if len(verified_pairs) else np.zeros(0, dtype=np.int64)
+    seeds = np.add.reduceat(found[:, 3], offsets[:-1]) if len(pairs) else np.zeros(0, dtype=np.int64)
     shared.clear()
     facts = articles if isinstance(articles, ArticleFacts) else ArticleFacts(articles)
-    shared.update(articles=facts, settings=settings, shingled=shingled, index=index, pairs=verified_pairs,
+    shared.update(articles=facts, settings=settings, shingled=shingled, index=index, pairs=pairs,
                   ranges=seed_ranges, found=found, text=text or (lambda k: articles[k].text))
     try:
         if workers > 1:
             # The compiled code of extension and scoring, loaded here once before the workers
             # fork, is shared; each worker would otherwise load its own (100k articles: 43 MB a worker).
-            _verify_range(0, min(len(verified_pairs), WARM_UP_PAIRS))
-        packed = PackedMatches.join(map_ranges(_verify_range, len(verified_pairs), workers))
-        return verified_pairs, packed, seeds >= STORY_SEEDS
+            _verify_range(0, min(len(pairs), WARM_UP_PAIRS))
+        packed = PackedMatches.join(map_ranges(_verify_range, len(pairs), workers))
+        return packed, seeds >= STORY_SEEDS
     finally:
         shared.clear()
 
