@@ -1,7 +1,7 @@
 """Tree: directed matches in, derivation trees (one parent per article) and stories out.
 
 Owns the family structure. Matches form a directed graph; per connected family
-we keep the maximum branching (each article's best edge when the family has no
+we keep the maximum branching (each article's best edge when those close no
 cycle, else Edmonds' algorithm, via networkx) over edge
 weights ``confidence × overlap × similarity``: every article gets at most one
 parent, the most convincing one, and no cycle survives. Each resulting tree is reported
@@ -95,7 +95,7 @@ def build_trees(matches: Iterable[Match], published: Optional[Mapping[str, Optio
         evidence = _evidence(match)
         graph.add_edge(match.source, match.derived, weight=evidence * (len(matches) + 1) + rank, evidence=evidence, match=match)
     trees = []
-    # One branching per family: Edmonds' algorithm on many small graphs, not one large one.
+    # One branching per family: many small graphs, not one large one.
     for family in sorted(tuple(sorted(c)) for c in nx.weakly_connected_components(graph)):
         kept = sorted(_branching(graph.subgraph(family)))
         for tree_nodes in _components(family, kept):
