@@ -46,6 +46,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
+import numpy as np
 
 from provenance.model import Article, Report
 from provenance.pipeline import default_workers, handed_over, scan_articles
@@ -348,15 +349,119 @@ def datasketch_tuned(ids: Sequence[str], texts: Sequence[str], num_perm: int) ->
     return _pairs_from_queries(ids, (lsh.query(m) for m in sketches), index.__getitem__)
 
 
+def _rensa_bands(num_perm: int) -> int:
+    return 32 if num_perm % 32 == 0 else num_perm  # rensa needs bands dividing num_perm: 32 x 4 rows
+
+
 def rensa_baseline(ids: Sequence[str], texts: Sequence[str], num_perm: int) -> set[tuple[str, str]]:
-    """rensa (Rust): bulk ``RMinHash.from_token_sets``, ``RMinHashLSH.insert_many`` and ``query_all``."""
+    """rensa (Rust) on Python token sets: bulk ``RMinHash.from_token_sets``, ``RMinHashLSH.insert_many`` and ``query_all``."""
     import rensa
 
-    bands = 32 if num_perm % 32 == 0 else num_perm  # rensa needs bands dividing num_perm: 32 x 4 rows
     sketches = rensa.RMinHash.from_token_sets([list(_word_shingles(t)) for t in texts], num_perm=num_perm, seed=42)
-    lsh = rensa.RMinHashLSH(threshold=THRESHOLD, num_perm=num_perm, num_bands=bands)
+    lsh = rensa.RMinHashLSH(threshold=THRESHOLD, num_perm=num_perm, num_bands=_rensa_bands(num_perm))
     lsh.insert_many(sketches)
     return _pairs_from_queries(ids, lsh.query_all(sketches), int)
+
+
+# Word 5-gram hashes in numpy (``numpy_word_shingles``): a byte's value in the rolling hash, and
+# the hash's base and its inverse (odd, so invertible modulo 2**64), whose powers are kept.
+_BYTE_VALUE = np.arange(1, 257, dtype=np.uint64)
+_WORD_BYTE = np.zeros(256, dtype=bool)
+_WORD_BYTE[np.frombuffer(b"abcdefghijklmnopqrstuvwxyz0123456789_", dtype=np.uint8)] = True
+_WORD_BYTE[128:] = True  # the bytes of a non-ASCII character left in (``_NON_WORD`` took the others)
+_NON_WORD = re.compile(r"\W+")
+_BASE = 0x100000001B3
+_POWERS: list[np.ndarray] = [np.ones(1, np.uint64), np.ones(1, np.uint64)]
+_GRAM_WEIGHTS = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93, 0x27D4EB2F165667C5],
+                         dtype=np.uint64)
+NUMPY_BATCH = 100  # articles a numpy pass takes: its per-byte arrays stay in cache
+
+
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Powers 0..n-1 of the rolling hash's base and of its inverse modulo 2**64."""
+    if len(_POWERS[0]) < n:
+        size = max(n, 2 * len(_POWERS[0]))
+        for k, base in enumerate((_BASE, pow(_BASE, -1, 2**64))):
+            table = np.full(size, base, dtype=np.uint64)
+            table[0] = 1
+            with np.errstate(over="ignore"):
+                _POWERS[k] = np.cumprod(table)
+    return _POWERS[0], _POWERS[1]
+
+
+def _fmix64(h: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        h = (h ^ (h >> np.uint64(33))) * np.uint64(0xFF51AFD7ED558CCD)
+        h = (h ^ (h >> np.uint64(33))) * np.uint64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> np.uint64(33))
+
+
+def numpy_word_shingles(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Each text's word 5-grams (lower-cased ``\\w+`` tokens, as ``_word_shingles``) as uint64 hashes,
+    flat, and uint64 row offsets: whole-array numpy, no Python object per token or shingle.
+
+    A token's hash is a polynomial rolling hash of its bytes, read off prefix sums in one
+    pass (prefix[end] - prefix[start], scaled by the inverse power of its start), a 5-gram's
+    a weighted sum of its five tokens' hashes. Texts of ``NUMPY_BATCH`` articles at a time.
+    """
+    hashes, counts = [], []
+    for first in range(0, len(texts), NUMPY_BATCH):
+        # Lower-cased; in a text with non-ASCII characters, what ``\\W`` matches becomes a space
+        # (one C-level pass), so that every byte left of a non-ASCII character is a word's.
+        batch = [t.lower() if t.isascii() else _NON_WORD.sub(" ", t.lower()) for t in texts[first : first + NUMPY_BATCH]]
+        data = np.frombuffer("\x00".join(batch).encode("utf-8", "surrogatepass"), dtype=np.uint8)
+        sizes = np.fromiter((len(t) if t.isascii() else len(t.encode("utf-8", "surrogatepass")) for t in batch), dtype=np.int64,
+                            count=len(batch))
+        text_starts = np.concatenate(([0], np.cumsum(sizes + 1)[:-1]))
+        edges = np.diff(_WORD_BYTE[data].view(np.int8), prepend=np.int8(0), append=np.int8(0))
+        starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        power, inverse = _powers(len(data) + 1)
+        prefix = np.zeros(len(data) + 1, dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            np.cumsum(_BYTE_VALUE[data] * power[: len(data)], out=prefix[1:])
+            tokens = _fmix64((prefix[ends] - prefix[starts]) * inverse[starts])
+            owner = np.searchsorted(text_starts, starts, side="right") - 1
+            n = max(len(tokens) - SHINGLE_WORDS + 1, 0)
+            grams = np.zeros(n, dtype=np.uint64)
+            for k in range(SHINGLE_WORDS):
+                grams += tokens[k : k + n] * _GRAM_WEIGHTS[k]
+        whole = owner[:n] == owner[SHINGLE_WORDS - 1 : SHINGLE_WORDS - 1 + n]  # not across two texts
+        hashes.append(_fmix64(grams[whole]))
+        counts.append(np.bincount(owner[:n][whole], minlength=len(batch)))
+    offsets = np.zeros(len(texts) + 1, dtype=np.uint64)
+    np.cumsum(np.concatenate(counts) if counts else [], out=offsets[1:])
+    return (np.concatenate(hashes) if hashes else np.zeros(0, np.uint64)), offsets
+
+
+def banded_pairs(digests: np.ndarray, bands: int) -> set[tuple[int, int]]:
+    """Pairs of rows of ``digests`` equal in all columns of some band (``bands`` bands of equal width), by sorting."""
+    rows = digests.shape[1] // bands
+    pairs = set()
+    for band in range(bands):
+        key = np.zeros(len(digests), dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            for r in range(rows):
+                key = _fmix64(key ^ digests[:, band * rows + r].astype(np.uint64))
+        order = np.argsort(key, kind="stable")
+        ordered = key[order]
+        run_starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+        run_ends = np.concatenate((run_starts[1:], [len(ordered)]))
+        for start, end in zip(run_starts[run_ends - run_starts > 1].tolist(), run_ends[run_ends - run_starts > 1].tolist()):
+            members = sorted(order[start:end].tolist())
+            pairs.update((members[x], members[y]) for x in range(len(members)) for y in range(x + 1, len(members)))
+    return pairs
+
+
+def rensa_numpy_baseline(ids: Sequence[str], texts: Sequence[str], num_perm: int) -> set[tuple[str, str]]:
+    """rensa fed from numpy: word 5-gram hashes made in numpy (``numpy_word_shingles``), MinHash by
+    ``RMinHash.digest_matrix_from_flat_token_hashes`` (Rust, one call), and its 32 x 4-row bands
+    matched by sorting in numpy (rensa's LSH takes only ``RMinHash`` objects to query)."""
+    import rensa
+
+    hashes, offsets = numpy_word_shingles(texts)
+    matrix = rensa.RMinHash.digest_matrix_from_flat_token_hashes(hashes, offsets, num_perm, 42)
+    digests = np.array(matrix.to_rows(), dtype=np.uint32)
+    return {(ids[i], ids[j]) for i, j in banded_pairs(digests, _rensa_bands(num_perm))}
 
 
 def baselines_available() -> dict[str, Callable[..., set[tuple[str, str]]]]:
@@ -364,7 +469,8 @@ def baselines_available() -> dict[str, Callable[..., set[tuple[str, str]]]]:
     try:
         import rensa  # noqa: F401
 
-        found["rensa"] = rensa_baseline
+        found["rensa (token sets)"] = rensa_baseline
+        found["rensa (from numpy)"] = rensa_numpy_baseline
     except ImportError:
         pass
     return found

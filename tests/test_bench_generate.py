@@ -100,3 +100,38 @@ def test_scan_json_is_identical_whatever_the_string_hash_seed(corpus: Path, tmp_
         )
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1] == outputs[2]
+
+
+def test_numpy_word_shingles_are_the_regex_word_5grams() -> None:
+    """The numpy-fed rensa baseline hashes the same 5-grams the other baselines take as strings."""
+    import run
+
+    texts = [
+        "The quick brown fox jumps over the lazy dog, and THE QUICK brown fox jumps over the lazy dog again.",
+        "Short text.",
+        "",
+        "Café au lait — naïve coöperation in São Paulo, 2024: the café reopened; the café reopened.",
+        "one two three four five",
+        "snake_case words and digits 42 count as words, as \\w says",
+    ]
+    hashes, offsets = run.numpy_word_shingles(texts * 30)  # several batches of NUMPY_BATCH
+    assert len(offsets) == len(texts) * 30 + 1
+    by_gram: dict[str, int] = {}
+    for k, text in enumerate(texts * 30):
+        tokens = run._TOKEN.findall(text.lower())
+        grams = [" ".join(tokens[i : i + 5]) for i in range(len(tokens) - 4)]
+        mine = hashes[int(offsets[k]) : int(offsets[k + 1])].tolist()
+        assert len(mine) == len(grams)  # one hash per 5-gram position
+        for gram, value in zip(grams, mine):
+            assert by_gram.setdefault(gram, value) == value  # a 5-gram always hashes alike
+    assert len(set(by_gram.values())) == len(by_gram)  # and distinct 5-grams apart
+
+
+def test_banded_pairs_match_rows_equal_in_a_band() -> None:
+    import numpy as np
+    import run
+
+    digests = np.arange(5 * 8, dtype=np.uint32).reshape(5, 8)
+    digests[3, 4:6] = digests[1, 4:6]  # rows 1 and 3 agree in band 2 of 4
+    digests[4] = digests[0]
+    assert run.banded_pairs(digests, 4) == {(0, 4), (1, 3)}
