@@ -143,11 +143,6 @@ def _capped(item: Any, max_chars: int) -> Any:
     return item
 
 
-def _without_text(article: Article) -> Article:
-    """The article's record without its text (which only its length stands for)."""
-    return dataclasses.replace(article, text="", chars=len(article.text))
-
-
 def _first_of_each_id(group: tuple[str, Iterable[tuple[int, int, Article]]]) -> list[tuple[str, Any]]:
     """The first article with an id (path, line order) is kept; the rest are skipped, as locally."""
     _, items = group
@@ -287,7 +282,7 @@ def scan_spark(
     masked = numbered.map(lambda item: (mask_article(item[0], learned.value), item[1]))
     # The driver keeps every article's record for the report, but not its text (tens of
     # millions of texts would not fit): only the texts of matched articles come back, below.
-    articles: list[Article] = [a for _, a in sorted(masked.map(lambda item: (item[1], _without_text(item[0]))).collect(), key=lambda r: r[0])]
+    articles: list[Article] = [a for _, a in sorted(masked.map(lambda item: (item[1], item[0].without_text())).collect(), key=lambda r: r[0])]
     shingled = masked.mapPartitions(_shingle_partition).persist()
     counts = (
         shingled.flatMap(lambda item: ((int(stem), 1) for stem in item[1][1].stems.tolist()))

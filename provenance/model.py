@@ -57,6 +57,16 @@ class Article:
         """Characters in the article's text (also when this copy left the text out)."""
         return len(self.text) if self.chars is None else self.chars
 
+    def without_text(self) -> "Article":
+        """This record without its text, which its length (``chars``) stands for.
+
+        Spelled out rather than ``dataclasses.replace`` (which looks the fields up on every
+        call): a scan makes one for every article, 3.6 s at a million.
+        """
+        return Article(id=self.id, text="", path=self.path, title=self.title, published=self.published,
+                       published_from=self.published_from, url=self.url, author=self.author, site=self.site,
+                       masked=self.masked, crawled=self.crawled, chars=self.length)
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Skipped:

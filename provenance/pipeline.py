@@ -242,7 +242,7 @@ def scan_articles(
         # corpus's texts and its shingles are never in memory together.
         texts = SpilledTexts(articles)
         fast = np.array([fast_path(a.text) for a in articles], dtype=bool)
-        articles = [dataclasses.replace(a, text="", chars=len(a.text)) for a in articles]
+        articles = [a.without_text() for a in articles]
         _return_freed_memory()
         shingled = _shingle_to_disk(articles, texts, fast, workers)
         vocabulary = Vocabulary.build(shingled)

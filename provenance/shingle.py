@@ -324,8 +324,14 @@ _OFFSETS = ("offsets", "sentence_offsets")
 
 
 @numba.njit(cache=True)
-def _document_frequencies(hashes, offsets):  # pragma: no cover - compiled
-    """Distinct hashes (unsorted) and the number of articles holding each.
+def _part_of(h, parts):  # pragma: no cover - compiled
+    """Which of ``parts`` (a power of two) a stem hash is counted in (``_document_frequencies``)."""
+    return ((h * np.uint64(0xD6E8FEB86659FD93)) >> np.uint64(32)) & np.uint64(parts - 1)
+
+
+@numba.njit(cache=True)
+def _part_frequencies(hashes, offsets, part, parts):  # pragma: no cover - compiled
+    """The distinct hashes of part ``part`` of ``parts`` (``_part_of``), unsorted, and the number of articles holding each.
 
     One pass with an open-addressing table that remembers, per stem, the last article
     that counted it, so a stem repeated inside an article counts once; no sort per article.
@@ -339,6 +345,8 @@ def _document_frequencies(hashes, offsets):  # pragma: no cover - compiled
     for a in range(offsets.shape[0] - 1):
         for t in range(offsets[a], offsets[a + 1]):
             h = hashes[t]
+            if _part_of(h, parts) != part:
+                continue
             if 2 * (size + 1) > capacity:  # grow: rehash into twice the slots
                 old_keys, old_counts, old_last = keys, counts, last
                 bits += 1
@@ -363,6 +371,33 @@ def _document_frequencies(hashes, offsets):  # pragma: no cover - compiled
                 last[slot] = a
     used = last >= 0
     return keys[used], counts[used]
+
+
+@numba.njit(cache=True, parallel=True)
+def _document_frequencies(hashes, offsets, parts):  # pragma: no cover - compiled
+    """Distinct hashes (sorted) and the number of articles holding each.
+
+    The stems are split into ``parts`` by hash (``_part_of``), each counted on its own
+    thread (``_part_frequencies``): every thread reads all the words, but a table of only
+    its part, so the table lookups (most of the time) are shared out.
+    """
+    found_keys = [np.zeros(0, dtype=np.uint64) for _ in range(parts)]
+    found_counts = [np.zeros(0, dtype=np.int64) for _ in range(parts)]
+    for part in numba.prange(parts):
+        found_keys[part], found_counts[part] = _part_frequencies(hashes, offsets, part, parts)
+    total = 0
+    for part in range(parts):
+        total += found_keys[part].shape[0]
+    keys = np.empty(total, dtype=np.uint64)
+    counts = np.empty(total, dtype=np.int64)
+    at = 0
+    for part in range(parts):
+        n = found_keys[part].shape[0]
+        keys[at : at + n] = found_keys[part]
+        counts[at : at + n] = found_counts[part]
+        at += n
+    order = np.argsort(keys)
+    return keys[order], counts[order]
 
 
 @numba.njit(cache=True, parallel=True)
@@ -411,9 +446,9 @@ class Vocabulary:
         if not shingled:
             return cls(stems=np.zeros(0, np.uint64), df=np.zeros(0, np.int64), articles=0)
         flat = FlatShingles.join(shingled)
-        stems, df = _document_frequencies(flat.hashes, flat.offsets)
-        order = np.argsort(stems)
-        return cls(stems=stems[order], df=df[order], articles=len(shingled))
+        parts = 1 << max(numba.get_num_threads() - 1, 0).bit_length()  # a power of two, at least the threads
+        stems, df = _document_frequencies(flat.hashes, flat.offsets, parts)
+        return cls(stems=stems, df=df, articles=len(shingled))
 
     def frequency(self, hashes: np.ndarray) -> np.ndarray:
         """Document frequency of each hash (0 for a stem the corpus lacks)."""

@@ -42,12 +42,19 @@ class SpilledTexts:
 
     def __init__(self, articles: Sequence[Article]) -> None:
         self.file = tempfile.TemporaryFile()
-        sizes = []
-        for article in articles:
-            # surrogatepass: a text may hold a lone surrogate, which must come back as it went.
-            data = article.text.encode("utf-8", "surrogatepass")
-            self.file.write(data)
-            sizes.append(len(data))
+        sizes: list[int] = []
+        for start in range(0, len(articles), TEXTS_AT_ONCE):
+            texts = [article.text for article in articles[start : start + TEXTS_AT_ONCE]]
+            joined = "".join(texts)
+            if joined.isascii():  # most text: one encoding and one write, a byte a character
+                self.file.write(joined.encode("ascii"))
+                sizes.extend(map(len, texts))
+                continue
+            for text in texts:
+                # surrogatepass: a text may hold a lone surrogate, which must come back as it went.
+                data = text.encode("utf-8", "surrogatepass")
+                self.file.write(data)
+                sizes.append(len(data))
         self.file.flush()
         self.sizes = np.array(sizes, dtype=np.int64)
         self.starts = np.concatenate(([0], np.cumsum(self.sizes)[:-1])).astype(np.int64)
@@ -144,6 +151,9 @@ _ARTICLE_FIELDS = tuple(field.name for field in dataclasses.fields(Article))
 
 # Records pickled at a time (``SpilledRecords``).
 RECORDS_AT_ONCE = 10_000
+
+# Texts encoded and written at a time (``SpilledTexts``).
+TEXTS_AT_ONCE = 1_000
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

@@ -56,6 +56,22 @@ def test_vocabulary_document_frequency():
     assert v.frequency(np.array([stem_hash("banana"), stem_hash("apple"), 12345], dtype=np.uint64)).tolist() == [2, 1, 0]
 
 
+@pytest.mark.parametrize("parts", [1, 2, 8])
+def test_document_frequencies_counted_in_parts_equal_counting_each_article_once(parts):
+    from provenance.shingle import _document_frequencies
+
+    rng = np.random.default_rng(parts)
+    words = rng.integers(0, 2**64, size=3000, dtype=np.uint64)
+    hashes = rng.choice(words, size=50_000)  # articles repeat stems, within and across
+    offsets = np.concatenate(([0], np.sort(rng.integers(0, len(hashes), size=400)), [len(hashes)])).astype(np.int64)
+    stems, df = _document_frequencies(hashes, offsets, parts)
+    expected: dict[int, int] = {}
+    for a in range(len(offsets) - 1):
+        for h in set(hashes[offsets[a] : offsets[a + 1]].tolist()):
+            expected[h] = expected.get(h, 0) + 1
+    assert stems.tolist() == sorted(expected) and df.tolist() == [expected[h] for h in sorted(expected)]
+
+
 def test_vocabulary_frequency_many_lookups_equal_binary_search():
     rng = np.random.default_rng(2)
     stems = np.unique(rng.integers(0, 1 << 63, size=500, dtype=np.uint64))

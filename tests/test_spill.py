@@ -15,6 +15,24 @@ from provenance.spill import SpilledTexts
 from test_shingle import TEXTS, assert_same
 
 
+def test_texts_spilled_in_chunks_come_back_whatever_their_characters(monkeypatch):
+    import provenance.spill as spill
+
+    monkeypatch.setattr(spill, "TEXTS_AT_ONCE", 3)  # chunks all ASCII, all not, and mixed
+    texts = ["plain", "", "also plain", "café", "lone \ud800 surrogate", "ascii", "x" * 5000, "naïve", "end"]
+    spilled = SpilledTexts([Article(id=str(k), text=t, path=str(k)) for k, t in enumerate(texts)])
+    assert [spilled.read(k) for k in range(len(texts))] == texts
+    assert spilled.read_many(np.arange(len(texts))) == texts
+
+
+def test_a_record_without_its_text_keeps_every_other_field():
+    article = Article(id="a", text="some text", path="p", title="t", published="2024-01-02", published_from="url", url="u",
+                      author="w", site="s", masked=((0, 4),), crawled="2024-01-03")
+    bare = article.without_text()
+    assert bare == dataclasses.replace(article, text="", chars=9) and bare.length == 9
+    assert bare.without_text() == bare  # its length stays
+
+
 @pytest.mark.parametrize("texts", [TEXTS, TEXTS[::-1], [t for t in TEXTS if t.isascii()], [t for t in TEXTS if not t.isascii()]])
 def test_texts_and_offsets_spilled_to_files_read_back_the_same_articles(texts):
     articles = [Article(id=str(k), text=t, path=str(k)) for k, t in enumerate(texts)]
