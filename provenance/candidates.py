@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from typing import Optional
 
 import numba
 import numpy as np
@@ -49,6 +50,9 @@ KEY_BYTES = 7 << 28
 # Most bytes of collisions (8 bytes each while counted) that counting one range of first
 # articles holds: at a million articles, every collision at once would take about 7 GB.
 PARTITION_BYTES = 1 << 28
+# Parts a range of first articles is cut into per thread (``_partition_pairs``): more parts
+# than threads, so that a thread given a part with more collisions does not hold up the rest.
+PARTS_PER_THREAD = 4
 
 
 @dataclasses.dataclass(frozen=True)
@@ -261,86 +265,133 @@ def _run_end(members, run, end):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def _collisions_per_article(members, n_articles):  # pragma: no cover - compiled
+def _pieces(members, chunks):  # pragma: no cover - compiled
+    """Where each of ``chunks`` near-equal pieces of the stored buckets starts (each at a bucket's start; a piece may be empty)."""
+    n = members.shape[0]
+    starts = np.empty(chunks + 1, dtype=np.int64)
+    starts[0] = 0
+    for c in range(1, chunks):
+        at = max(n * c // chunks, starts[c - 1])
+        while 0 < at < n and not _last(members[at - 1]):
+            at += 1
+        starts[c] = at
+    starts[chunks] = n
+    return starts
+
+
+@numba.njit(cache=True, parallel=True)
+def _collisions_per_article(members, n_articles, pieces):  # pragma: no cover - compiled
     """Where each article's collisions as the first (smaller) article of a pair would start, and
-    where its runs would start in ``_first_runs``: two ``(n_articles + 1,)`` offsets.
+    where its runs would start in ``_first_runs``: two ``(n_articles + 1,)`` offsets; and how many
+    runs each article has in each piece of the buckets (``pieces``, counted one piece a thread).
 
     In a bucket (articles ascending) each member collides with every later member of another
     article: a run of ``k`` members of article ``i`` makes ``k`` times as many collisions as
     there are members after the run. A bucket's last run makes none.
     """
+    chunks = pieces.shape[0] - 1
+    collisions = np.zeros((chunks, n_articles), dtype=np.int64)
+    piece_runs = np.zeros((chunks, n_articles), dtype=np.int64)
+    for c in numba.prange(chunks):
+        start = pieces[c]
+        while start < pieces[c + 1]:
+            end = _bucket_end(members, start)
+            run = start
+            while run < end:
+                i = _article(members[run])
+                after = _run_end(members, run, end)
+                if after < end:
+                    collisions[c, i] += (after - run) * (end - after)
+                    piece_runs[c, i] += 1
+                run = after
+            start = end
     starts = np.zeros(n_articles + 1, dtype=np.int64)
     run_starts = np.zeros(n_articles + 1, dtype=np.int64)
-    start = 0
-    while start < members.shape[0]:
-        end = _bucket_end(members, start)
-        run = start
-        while run < end:
-            i = _article(members[run])
-            after = _run_end(members, run, end)
-            if after < end:
-                starts[i + 1] += (after - run) * (end - after)
-                run_starts[i + 1] += 1
-            run = after
-        start = end
+    for i in numba.prange(n_articles):
+        for c in range(chunks):
+            starts[i + 1] += collisions[c, i]
+            run_starts[i + 1] += piece_runs[c, i]
     for i in range(n_articles):
         starts[i + 1] += starts[i]
         run_starts[i + 1] += run_starts[i]
-    return starts, run_starts
-
-
-@numba.njit(cache=True)
-def _first_runs(members, run_starts, bounds, runs):  # pragma: no cover - compiled
-    """Fill ``runs`` with where the runs that make collisions (all but a bucket's last) are stored, grouped by the range
-    of first articles (``bounds``) their article falls in, each group in stored order (``run_starts`` from
-    ``_collisions_per_article``): a range reads only its own runs, in the order they lie in memory."""
-    part = np.empty(run_starts.shape[0] - 1, dtype=np.int32)
-    fill = np.empty(bounds.shape[0] - 1, dtype=np.int64)
-    for p in range(bounds.shape[0] - 1):
-        part[bounds[p] : bounds[p + 1]] = p
-        fill[p] = run_starts[bounds[p]]
-    start = 0
-    while start < members.shape[0]:
-        end = _bucket_end(members, start)
-        run = start
-        while run < end:
-            after = _run_end(members, run, end)
-            if after < end:
-                p = part[_article(members[run])]
-                runs[fill[p]] = run
-                fill[p] += 1
-            run = after
-        start = end
+    return starts, run_starts, piece_runs
 
 
 @numba.njit(cache=True, parallel=True)
-def _partition_pairs(members, starts, runs, low, high, min_hits, parts):  # pragma: no cover - compiled
+def _first_runs(members, pieces, piece_runs, run_starts, bounds, runs):  # pragma: no cover - compiled
+    """Fill ``runs`` with where the runs that make collisions (all but a bucket's last) are stored, grouped by the range
+    of first articles (``bounds``) their article falls in, each group in stored order (``run_starts`` and ``piece_runs``
+    from ``_collisions_per_article``): a range reads only its own runs, in the order they lie in memory.
+
+    Each piece of the buckets (``pieces``) is walked on its own thread; it writes a group's runs
+    after those of the pieces before it, so the order is the stored order whatever the threads.
+    """
+    chunks = pieces.shape[0] - 1
+    groups = bounds.shape[0] - 1
+    part = np.empty(run_starts.shape[0] - 1, dtype=np.int32)
+    fill = np.empty((chunks, groups), dtype=np.int64)
+    for p in range(groups):
+        part[bounds[p] : bounds[p + 1]] = p
+        at = run_starts[bounds[p]]
+        for c in range(chunks):
+            fill[c, p] = at
+            for i in range(bounds[p], bounds[p + 1]):
+                at += piece_runs[c, i]
+    for c in numba.prange(chunks):
+        start = pieces[c]
+        while start < pieces[c + 1]:
+            end = _bucket_end(members, start)
+            run = start
+            while run < end:
+                after = _run_end(members, run, end)
+                if after < end:
+                    p = part[_article(members[run])]
+                    runs[fill[c, p]] = run
+                    fill[c, p] += 1
+                run = after
+            start = end
+
+
+@numba.njit(cache=True)
+def _part_bounds(low, high, parts):  # pragma: no cover - compiled
+    """``parts`` + 1 bounds splitting first articles ``[low, high)`` into near-equal parts (``_partition_pairs``)."""
+    bounds = np.empty(parts + 1, dtype=np.int64)
+    for part in range(parts + 1):
+        bounds[part] = low + (high - low) * part // parts
+    return bounds
+
+
+@numba.njit(cache=True, parallel=True)
+def _partition_pairs(members, starts, runs, run_starts, low, high, min_hits, parts):  # pragma: no cover - compiled
     """The distinct pairs ``(i, j)``, ``low <= i < high``, seen at least ``min_hits`` times, sorted, with their counts.
 
-    One pass over the range's ``runs`` (``_first_runs``) writes each collision's second
-    article into the run of its first (a counting sort, offsets from ``_collisions_per_article``);
-    then the runs are tallied in a dense array (``parts`` ranges of first articles in parallel,
-    each with its own tally), and those kept are sorted.
+    The range is cut into ``parts`` (``_part_bounds``), each done on its own thread: one pass
+    over its runs (``_first_runs``) writes each collision's second article into the run of its
+    first (a counting sort, offsets from ``_collisions_per_article``); then its runs are tallied
+    in a dense array, and those kept are sorted.
     """
     n_articles = starts.shape[0] - 1
     base = starts[low]
     by_first = np.empty(starts[high] - base, dtype=np.int32)
-    fill = starts[low:high] - base
-    for run in runs:
-        end = _bucket_end(members, run)
-        after = _run_end(members, run, end)
-        i = _article(members[run])
-        at = fill[i - low]
-        for _ in range(after - run):
-            for y in range(after, end):
-                by_first[at] = _article(members[y])
-                at += 1
-        fill[i - low] = at
     tallies = np.empty(by_first.shape[0], dtype=np.int32)  # each kept pair's count, at its place in the run
     kept = np.zeros(high - low + 1, dtype=np.int64)
+    bounds = _part_bounds(low, high, parts)
     for part in numba.prange(parts):
+        first, last = bounds[part], bounds[part + 1]
+        fill = starts[first:last] - base
+        for r in range(run_starts[first], run_starts[last]):
+            run = runs[r]
+            end = _bucket_end(members, run)
+            after = _run_end(members, run, end)
+            i = _article(members[run])
+            at = fill[i - first]
+            for _ in range(after - run):
+                for y in range(after, end):
+                    by_first[at] = _article(members[y])
+                    at += 1
+            fill[i - first] = at
         tally = np.zeros(n_articles, dtype=np.int32)
-        for i in range(low + (high - low) * part // parts, low + (high - low) * (part + 1) // parts):
+        for i in range(first, last):
             seconds = by_first[starts[i] - base : starts[i + 1] - base]
             for j in seconds:
                 tally[j] += 1
@@ -374,28 +425,32 @@ def _partition_pairs(members, starts, runs, low, high, min_hits, parts):  # prag
     return pairs, hits
 
 
-def _pairs_by_partition(members: np.ndarray, n_articles: int, min_hits: int) -> list[tuple[np.ndarray, np.ndarray]]:
+def _pairs_by_partition(members: np.ndarray, n_articles: int, min_hits: int, threads: Optional[int] = None) -> list[tuple[np.ndarray, np.ndarray]]:
     """The article pairs of the stored buckets seen at least ``min_hits`` times, with their counts.
 
     A range of first articles at a time (``_partition_pairs``), so that their collisions take
     at most ``PARTITION_BYTES`` (8 bytes each while counted): the collisions of the whole
     corpus are never held. Each range's pairs are sorted and the ranges ascend; ``_joined``
-    makes them one.
+    makes them one. Every step is shared out over ``threads`` (numba's, by default): the
+    buckets in pieces, each range in parts; the result does not depend on how many.
     """
-    starts, run_starts = _collisions_per_article(members, n_articles)
+    threads = threads or _threads()
+    pieces = _pieces(members, threads)
+    starts, run_starts, piece_runs = _collisions_per_article(members, n_articles, pieces)
     most = max(PARTITION_BYTES // 8, 1)
     bounds = [0]
     while bounds[-1] < n_articles:
         # As many articles as fit, and at least one.
         low = bounds[-1]
         bounds.append(max(low + 1, int(np.searchsorted(starts, starts[low] + most, side="right")) - 1))
+    parts = PARTS_PER_THREAD * threads
+    # Runs are grouped by the parts of each range, which ``_partition_pairs`` walks one a thread.
+    groups = np.unique(np.concatenate([_part_bounds(low, high, parts) for low, high in zip(bounds, bounds[1:])]))
     runs = np.empty(run_starts[-1], dtype=np.int32 if len(members) < 2**31 else np.int64)
-    _first_runs(members, run_starts, np.array(bounds, dtype=np.int64), runs)
-    found = []
-    for low, high in zip(bounds, bounds[1:]):
-        found.append(_partition_pairs(members, starts, runs[run_starts[low] : run_starts[high]], low, high, max(min_hits, 1),
-                                      4 * _threads()))
-    return found
+    _first_runs(members, pieces, piece_runs, run_starts, groups, runs)
+    del piece_runs
+    return [_partition_pairs(members, starts, runs, run_starts, low, high, max(min_hits, 1), parts)
+            for low, high in zip(bounds, bounds[1:])]
 
 
 def _joined(found: list[tuple[np.ndarray, np.ndarray]], skipped: int) -> Candidates:

@@ -117,6 +117,22 @@ def test_pairs_are_counted_a_range_of_first_articles_at_a_time(monkeypatch):
         assert got.skipped_buckets == whole.skipped_buckets
 
 
+def test_pairs_do_not_depend_on_the_threads_that_count_them(monkeypatch):
+    from provenance import candidates
+
+    signatures, owners = _planted(9, 3000, 50, 30, 3)
+    bands = signatures.shape[1] // 3
+    members, _ = _band_buckets(lambda keys, low: _column_keys(signatures, 3, low, keys), bands, owners.astype(np.int32), 8,
+                               16, bands, 1)
+    whole = candidates._joined(candidates._pairs_by_partition(members, 50, 2, threads=1), 0)
+    assert len(whole.pairs) > 50
+    for partition_bytes in (8 * 50, 1 << 28):  # several ranges of first articles, and one
+        monkeypatch.setattr(candidates, "PARTITION_BYTES", partition_bytes)
+        for threads in (1, 2, 3, 7, 64):  # pieces of the buckets and parts of a range, some empty
+            got = candidates._joined(candidates._pairs_by_partition(members, 50, 2, threads=threads), 0)
+            assert np.array_equal(got.pairs, whole.pairs) and np.array_equal(got.hits, whole.hits)
+
+
 def test_no_windows_no_candidates():
     found = find_candidates(np.zeros((0, 16), dtype=np.uint32), np.zeros(0, dtype=np.int64), 3, rows=4, max_bucket=4)
     assert found.pairs.shape == (0, 2) and found.hits.tolist() == [] and found.skipped_buckets == 0
