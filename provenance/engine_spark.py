@@ -35,7 +35,6 @@ Entry point for ``spark-submit`` (or plain ``python``)::
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import sys
 import time
@@ -321,10 +320,11 @@ def scan_spark(
     results = joined.mapPartitions(lambda items: _verify_partition(items, shared_vocabulary, settings)).collect()
     results.sort(key=lambda r: (r[0], r[1]))
     verified_pairs = np.array([(r[0], r[1]) for r in results], dtype=np.int64).reshape(-1, 2)
-    matches, trees, stories = conclude(articles, verified_pairs, [(r[2], r[3]) for r in results])
+    matches, trees, stories = conclude([a.id for a in articles], [a.published for a in articles], verified_pairs,
+                                       [(r[2], r[3]) for r in results])
     shown = context.broadcast({number for r in results if r[2] is not None for number in r[:2]})
     texts = dict(numbered.filter(lambda item: item[1] in shown.value).map(lambda item: (item[1], item[0].text)).collect())
-    articles = [dataclasses.replace(a, text=texts[n], chars=None) if n in texts else a for n, a in enumerate(articles)]
+    articles = [a.with_text(texts[n]) if n in texts else a for n, a in enumerate(articles)]
     timings.append(("verify", round(time.perf_counter() - began, 4)))
     parsed.unpersist()
     grouped.unpersist()

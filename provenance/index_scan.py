@@ -65,7 +65,7 @@ def _match_indexed(index: Index, articles: Sequence[Article], skipped: Sequence[
     shingled = shingle_articles(corpus, workers)
     vocabulary = index.vocabulary(Vocabulary.build(shingled).stems)
     verified_pairs, verified = verify_pairs(corpus, shingled, vocabulary, local, settings, workers)
-    matches, trees, stories = conclude(corpus, verified_pairs, verified)
+    matches, trees, stories = conclude([a.id for a in corpus], [a.published for a in corpus], verified_pairs, verified)
     timings.append(("verify", round(time.perf_counter() - began, 4)))
     shown = {a.id for a in articles} | {m.source for m in matches} | {m.derived for m in matches} | {i for s in stories for i in s}
     return Report.assemble(settings, (a for a in corpus if a.id in shown), matches, trees, stories, skipped, timings)

@@ -58,14 +58,18 @@ class Article:
         return len(self.text) if self.chars is None else self.chars
 
     def without_text(self) -> "Article":
-        """This record without its text, which its length (``chars``) stands for.
+        """This record without its text, which its length (``chars``) stands for."""
+        return self.with_text("", self.length)
+
+    def with_text(self, text: str, chars: Optional[int] = None) -> "Article":
+        """This record with ``text`` as its text (and ``chars``: see the attribute).
 
         Spelled out rather than ``dataclasses.replace`` (which looks the fields up on every
-        call): a scan makes one for every article, 3.6 s at a million.
+        call): a scan makes two for every article, 3.6 s each at a million.
         """
-        return Article(id=self.id, text="", path=self.path, title=self.title, published=self.published,
+        return Article(id=self.id, text=text, path=self.path, title=self.title, published=self.published,
                        published_from=self.published_from, url=self.url, author=self.author, site=self.site,
-                       masked=self.masked, crawled=self.crawled, chars=self.length)
+                       masked=self.masked, crawled=self.crawled, chars=chars)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -174,14 +174,15 @@ def _shingle_to_disk(articles: Sequence[Article], texts: SpilledTexts, fast: np.
 
 
 def conclude(
-    articles: Sequence[Article], verified_pairs: np.ndarray, verified: Sequence[tuple[Optional[Match], bool]]
+    ids: Sequence[str], dates: Sequence[Optional[str]], verified_pairs: np.ndarray, verified: Sequence[tuple[Optional[Match], bool]]
 ) -> tuple[list[Match], list[Tree], list[tuple[str, ...]]]:
-    """Sorted matches, their trees, and the stories of pairs that share seeds but are not derivations."""
+    """Sorted matches, their trees, and the stories of pairs that share seeds but are not derivations.
+
+    ``ids`` and ``dates`` are the articles' ids and ``published`` dates, in the order ``verified_pairs`` number them.
+    """
     matches = sorted((m for m, _ in verified if m is not None), key=lambda m: (m.source, m.derived))
-    weak_links = [
-        (articles[i].id, articles[j].id) for (i, j), (m, story) in zip(verified_pairs.tolist(), verified) if story and m is None
-    ]
-    return matches, build_trees(matches, {a.id: a.published for a in articles}), build_stories(weak_links, matches)
+    weak_links = [(ids[i], ids[j]) for (i, j), (m, story) in zip(verified_pairs.tolist(), verified) if story and m is None]
+    return matches, build_trees(matches, dict(zip(ids, dates))), build_stories(weak_links, matches)
 
 
 # Called with each stage's name and seconds as it ends (the CLI's --progress).
@@ -283,7 +284,7 @@ def scan_articles(
         verified = unpacked(articles, pairs, packed, same_story)  # the match objects, once the index is gone
         del packed
     with timer.stage("trees"):
-        matches, trees, stories = conclude(articles, pairs, verified)
+        matches, trees, stories = conclude(articles.identifiers(), articles.publication_dates(), pairs, verified)
         del pairs, verified  # a tuple per seeded pair: gone before the texts come back
         articles = texts.restore(records.restore())
     return Report.assemble(settings, articles, matches, trees, stories, skipped, timer.stages)

@@ -77,7 +77,7 @@ class SpilledTexts:
     def restore(self, articles: Iterable[Article]) -> list[Article]:
         """``articles`` (the same ones, in the same order, without their texts) with their texts; closes the file."""
         with self.file:
-            return [dataclasses.replace(a, text=self.read(k), chars=None) for k, a in enumerate(articles)]
+            return [a.with_text(self.read(k)) for k, a in enumerate(articles)]
 
 
 class ArticleFacts(Sequence[Article]):
@@ -106,6 +106,14 @@ class ArticleFacts(Sequence[Article]):
     def _string(self, data: np.ndarray, offsets: np.ndarray, k: int) -> str:
         return data[offsets[k] : offsets[k + 1]].tobytes().decode("utf-8", "surrogatepass")
 
+    def _strings(self, data: np.ndarray, offsets: np.ndarray) -> list[str]:
+        """Every string of ``data``: cut from one decoding when it is ASCII (byte offsets are character offsets then)."""
+        joined = data.tobytes()
+        if not joined.isascii():
+            return [self._string(data, offsets, k) for k in range(len(self))]
+        text = joined.decode("ascii")
+        return [text[start:end] for start, end in zip(offsets[:-1].tolist(), offsets[1:].tolist())]
+
     def __len__(self) -> int:
         return len(self.lengths)
 
@@ -116,7 +124,11 @@ class ArticleFacts(Sequence[Article]):
 
     def identifiers(self) -> list[str]:
         """Every article's id, in order."""
-        return [self._string(self.ids, self.id_offsets, k) for k in range(len(self))]
+        return self._strings(self.ids, self.id_offsets)
+
+    def publication_dates(self) -> list[Optional[str]]:
+        """Every article's ``published``, in order."""
+        return [date if dated else None for date, dated in zip(self._strings(self.dates, self.date_offsets), self.dated.tolist())]
 
 
 class SpilledRecords:

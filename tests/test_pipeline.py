@@ -21,6 +21,9 @@ def test_article_facts_give_back_what_scoring_reads():
     for got, want in zip(facts, articles):
         assert (got.id, got.published, got.length, got.text) == (want.id, want.published, want.length, "")
     assert facts.identifiers() == [a.id for a in articles]
+    assert facts.publication_dates() == [a.published for a in articles]
+    ascii_only = ArticleFacts([articles[0], articles[2], articles[3]])  # ids cut from one decoding
+    assert ascii_only.identifiers() == ["a/1.txt", "", "d"] and ascii_only.publication_dates() == ["2024-01-02", None, ""]
 
 
 def test_spilled_records_come_back_as_they_went(monkeypatch):

@@ -31,6 +31,7 @@ def test_a_record_without_its_text_keeps_every_other_field():
     bare = article.without_text()
     assert bare == dataclasses.replace(article, text="", chars=9) and bare.length == 9
     assert bare.without_text() == bare  # its length stays
+    assert bare.with_text("some text") == article
 
 
 @pytest.mark.parametrize("texts", [TEXTS, TEXTS[::-1], [t for t in TEXTS if t.isascii()], [t for t in TEXTS if not t.isascii()]])
