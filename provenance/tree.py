@@ -43,16 +43,15 @@ def _evidence(match: Match) -> int:
     return round(match.confidence * match.overlap * _similarity(match) * 1_000_000)
 
 
-def _branching(family: nx.DiGraph) -> list[tuple[str, str]]:
-    """The edges of a family's maximum branching over ``weight`` (only positive weights count).
+def _best_parents(edges: Iterable[tuple[str, str, int]]) -> Optional[dict[str, str]]:
+    """Each article's source by its best incoming edge (positive weights only), when those edges close no cycle; else ``None``.
 
-    Each article's best incoming edge, when those edges close no cycle (in a dated family
-    edges run from earlier to later, so they seldom can): no branching weighs more, and it is
-    what Edmonds' algorithm returns then, at a fraction of its cost (it copies the graph at
-    every step: two thirds of the trees stage at 100k articles). Otherwise Edmonds' algorithm.
+    Those edges are then a maximum branching, the one Edmonds' algorithm returns, at a
+    fraction of its cost (it copies the graph at every step: two thirds of the trees stage at
+    100k articles). In a dated family edges run from earlier to later, so they seldom close one.
     """
-    best: dict[str, tuple[str, float]] = {}
-    for source, derived, weight in family.edges(data="weight"):
+    best: dict[str, tuple[str, int]] = {}
+    for source, derived, weight in edges:
         if weight > 0 and (derived not in best or weight > best[derived][1]):
             best[derived] = (source, weight)
     parent = {derived: source for derived, (source, _) in best.items()}
@@ -63,8 +62,8 @@ def _branching(family: nx.DiGraph) -> list[tuple[str, str]]:
             walked[node] = start
             node = parent[node]
         if walked.get(node) == start:  # this walk came back to an article it passed: a cycle
-            return list(nx.maximum_branching(family, attr="weight").edges())
-    return [(source, derived) for derived, source in parent.items()]
+            return None
+    return parent
 
 
 def build_trees(matches: Iterable[Match], published: Optional[Mapping[str, Optional[str]]] = None) -> list[Tree]:
@@ -91,27 +90,36 @@ def build_trees(matches: Iterable[Match], published: Optional[Mapping[str, Optio
     # evidence must never be broken by set order, which changes with string hashing.
     matches = sorted(matches, key=preference, reverse=True)
     graph = nx.DiGraph()
+    into: dict[str, dict[str, tuple[Match, int, int]]] = {}  # article -> its sources -> (match, evidence, weight)
     for rank, match in enumerate(matches):
         evidence = _evidence(match)
-        graph.add_edge(match.source, match.derived, weight=evidence * (len(matches) + 1) + rank, evidence=evidence, match=match)
+        weight = evidence * (len(matches) + 1) + rank
+        graph.add_edge(match.source, match.derived, weight=weight)
+        into.setdefault(match.derived, {})[match.source] = (match, evidence, weight)
     trees = []
     # One branching per family: many small graphs, not one large one.
     for family in sorted(tuple(sorted(c)) for c in nx.weakly_connected_components(graph)):
-        kept = sorted(_branching(graph.subgraph(family)))
-        for tree_nodes in _components(family, kept):
-            members = set(tree_nodes)
-            edges = [graph[s][d]["match"] for s, d in kept if s in members]
+        parent = _best_parents((source, derived, weight) for derived in family for source, (_, _, weight) in into.get(derived, {}).items())
+        if parent is None:  # a cycle: Edmonds' algorithm
+            parent = {derived: source for source, derived in nx.maximum_branching(graph.subgraph(family), attr="weight").edges()}
+        # A branching is a forest: each tree is the articles that walk up to one root.
+        tree_of: dict[str, list[str]] = {}
+        for node in family:  # sorted, and so each tree's articles
+            root = node
+            while root in parent:
+                root = parent[root]
+            tree_of.setdefault(root, []).append(node)
+        for root, tree_nodes in sorted(tree_of.items(), key=lambda item: item[1]):
+            edges = sorted((into[node][parent[node]][0] for node in tree_nodes if node in parent), key=lambda m: (m.source, m.derived))
             if not edges:
                 continue
             tied = {
                 m.derived: tuple(sorted(
-                    other for other in graph.predecessors(m.derived)
-                    if other != m.source and graph[other][m.derived]["evidence"] == graph[m.source][m.derived]["evidence"]
+                    other for other, (_, evidence, _) in into[m.derived].items()
+                    if other != m.source and evidence == into[m.derived][m.source][1]
                 ))
                 for m in edges
             }
-            has_parent = {m.derived for m in edges}
-            root = next(node for node in tree_nodes if node not in has_parent)
             trees.append(
                 Tree(
                     root=root,
