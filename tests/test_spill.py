@@ -20,9 +20,11 @@ def test_texts_spilled_in_chunks_come_back_whatever_their_characters(monkeypatch
 
     monkeypatch.setattr(spill, "TEXTS_AT_ONCE", 3)  # chunks all ASCII, all not, and mixed
     texts = ["plain", "", "also plain", "café", "lone \ud800 surrogate", "ascii", "x" * 5000, "naïve", "end"]
-    spilled = SpilledTexts([Article(id=str(k), text=t, path=str(k)) for k, t in enumerate(texts)])
+    articles = [Article(id=str(k), text=t, path=str(k)) for k, t in enumerate(texts)]
+    spilled = SpilledTexts(articles)
     assert [spilled.read(k) for k in range(len(texts))] == texts
     assert spilled.read_many(np.arange(len(texts))) == texts
+    assert spilled.restore(a.without_text() for a in articles) == articles and spilled.file.closed
 
 
 def test_a_record_without_its_text_keeps_every_other_field():
