@@ -21,7 +21,6 @@ import numpy as np
 from provenance.align import MIN_SURPRISE, SentencePassage
 from provenance.model import Article, Match, Passage
 from provenance.shingle import Shingled, is_function_word
-from provenance.surprise import shared_count
 
 # Evidence (weighted shared stems, see align) at which confidence reaches 1 - 1/e.
 EVIDENCE_SCALE = 8.0
@@ -159,13 +158,35 @@ def coverage(spans: list[tuple[int, int]], length: int) -> float:
     return min(1.0, covered / length)
 
 
-def jaccard(set_a: np.ndarray, set_b: np.ndarray) -> float:
-    """Exact Jaccard similarity of two sorted, distinct arrays of shingle hashes."""
-    union = len(set_a) + len(set_b)
-    if union == 0:
+@numba.njit(cache=True)
+def _distinct_counts(a, b):  # pragma: no cover - compiled
+    """How many distinct values ``a`` has, ``b`` has, and they share (any order, repeats allowed)."""
+    x, y = np.sort(a), np.sort(b)
+    in_a = in_b = shared = 0
+    s = t = 0
+    while s < x.shape[0] or t < y.shape[0]:
+        if t == y.shape[0] or (s < x.shape[0] and x[s] < y[t]):
+            value, in_a = x[s], in_a + 1
+        elif s == x.shape[0] or y[t] < x[s]:
+            value, in_b = y[t], in_b + 1
+        else:
+            value, in_a, in_b, shared = x[s], in_a + 1, in_b + 1, shared + 1
+        while s < x.shape[0] and x[s] == value:
+            s += 1
+        while t < y.shape[0] and y[t] == value:
+            t += 1
+    return in_a, in_b, shared
+
+
+def jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Exact Jaccard similarity of two articles' shingle sets, given their shingle hashes (any order, repeats allowed).
+
+    One compiled sort and merge: ``np.unique`` of both took a sixth of a verify worker's time.
+    """
+    in_a, in_b, shared = _distinct_counts(a, b)
+    if in_a + in_b == 0:
         return 0.0
-    shared = int(shared_count(set_a, set_b))
-    return shared / (union - shared)
+    return shared / (in_a + in_b - shared)
 
 
 def confidence(passages: list[SentencePassage]) -> float:
@@ -264,7 +285,7 @@ def build_match(
         relation=relation(overlap, source_overlap, mean_similarity),
         overlap=round(overlap, 4),
         source_overlap=round(source_overlap, 4),
-        jaccard=round(jaccard(a_shingled.stems, b_shingled.stems), 4),
+        jaccard=round(jaccard(a_shingled.hashes, b_shingled.hashes), 4),
         confidence=round(sure, 4),
         passages=tuple(sorted(records, key=lambda p: (p.derived_start, p.source_start))),
         direction_from=direction_from,

@@ -226,11 +226,10 @@ class SpilledShingles(FlatShingles):
         return stems, entity
 
     def __getitem__(self, article: int) -> Shingled:  # type: ignore[override]
-        item = super().__getitem__(article)
+        if not 0 <= article < len(self):
+            raise IndexError(article)
         first, last = int(self.offsets[article]), int(self.offsets[article + 1])
         pairs = np.frombuffer(os.pread(self.file.fileno(), 8 * (last - first), 8 * int(self.at[article])), dtype=np.int32).reshape(-1, 2)
-        item = dataclasses.replace(item, starts=np.ascontiguousarray(pairs[:, 0]), ends=np.ascontiguousarray(pairs[:, 1]))
-        if self.words is None:
-            return item
-        stems, entity = self._words(first, last)
-        return dataclasses.replace(item, hashes=stems, entity=entity)
+        stems, entity = (self.hashes[first:last], self.entity[first:last]) if self.words is None else self._words(first, last)
+        return Shingled(hashes=stems, starts=np.ascontiguousarray(pairs[:, 0]), ends=np.ascontiguousarray(pairs[:, 1]), entity=entity,
+                        sentence_starts=self.sentence_starts[self.sentence_offsets[article] : self.sentence_offsets[article + 1]])

@@ -19,6 +19,13 @@ def test_jaccard_exact_and_symmetric():
     a, b = np.array([1, 2, 3, 4], np.uint64), np.array([3, 4, 5], np.uint64)
     assert jaccard(a, b) == jaccard(b, a) == 2 / 5
     assert jaccard(a[:0], b[:0]) == 0.0
+    rng = np.random.default_rng(3)
+    for dtype in (np.uint32, np.uint64):  # vocabulary ranks, stem hashes: unsorted, with repeats
+        for _ in range(50):
+            x, y = (rng.integers(0, 60, size=rng.integers(0, 80)).astype(dtype) for _ in range(2))
+            union = np.union1d(x, y)
+            want = len(np.intersect1d(x, y)) / len(union) if len(union) else 0.0
+            assert jaccard(x, y) == want
 
 
 def test_relations():
