@@ -425,7 +425,9 @@ def _partition_pairs(members, starts, runs, run_starts, low, high, min_hits, par
     return pairs, hits
 
 
-def _pairs_by_partition(members: np.ndarray, n_articles: int, min_hits: int, threads: Optional[int] = None) -> list[tuple[np.ndarray, np.ndarray]]:
+def _pairs_by_partition(
+    members: np.ndarray, n_articles: int, min_hits: int, threads: Optional[int] = None
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """The article pairs of the stored buckets seen at least ``min_hits`` times, with their counts.
 
     A range of first articles at a time (``_partition_pairs``), so that their collisions take
