@@ -410,6 +410,7 @@ def _extend_pair(ix, a, b, rows, max_gap, min_words, threshold, spans, similarit
     found_similarity = np.empty(seeds.shape[0])
     found_surprise = np.empty(seeds.shape[0])
     evident = np.zeros(seeds.shape[0], dtype=np.bool_)
+    from_group = np.full(seeds.shape[0], -1, dtype=np.int64)  # an evident passage's seed group
     faint = np.empty((seeds.shape[0], 5), dtype=np.int64)
     count, evident_count, n_faint = 0, 0, 0
     for g in range(bounds.shape[0] - 1):
@@ -426,6 +427,7 @@ def _extend_pair(ix, a, b, rows, max_gap, min_words, threshold, spans, similarit
         size = min(size_a, size_b)
         if not small and _passage_evidence(score, size, strong) >= MIN_PASSAGE_EVIDENCE and score >= MIN_PASSAGE_SIMILARITY:
             evident[count] = True
+            from_group[count] = g
             evident_count += 1
             # Its seeds may not reach its ends (a spun copy's outer fragments): the span grown
             # around them, if more surprising (PAN 2013 training, pairs given, growing on
@@ -478,6 +480,9 @@ def _extend_pair(ix, a, b, rows, max_gap, min_words, threshold, spans, similarit
         clear = True
         for q in kept[:n_kept]:
             clear = clear and not _overlaps(found, p, q)
+        if not clear and from_group[p] >= 0:
+            clear = _outside_kept(ix, a, b, grouped[bounds[from_group[p]] : bounds[from_group[p] + 1]], found, found_similarity,
+                                  found_surprise, p, kept[:n_kept], min_words)
         if clear:
             kept[n_kept] = p
             n_kept += 1
@@ -488,6 +493,44 @@ def _extend_pair(ix, a, b, rows, max_gap, min_words, threshold, spans, similarit
         similarity[write_at + k] = found_similarity[kept[k]]
         surprise[write_at + k] = found_surprise[kept[k]]
     return _merge_condensed(ix, a, b, max_gap, spans, similarity, surprise, write_at, n_kept)
+
+
+@numba.njit(cache=True)
+def _outside_kept(ix, a, b, group, found, found_similarity, found_surprise, p, kept, min_words):  # pragma: no cover - compiled
+    """Whether passage ``p``, which overlaps passages ``kept`` already, is still one on the seeds of its
+    ``group`` that lie outside them (in neither article's sentences of a kept passage); if so, ``p``
+    becomes that passage.
+
+    A sentence may seed two places of the other article (a summary's sentence, two paragraphs
+    of its source): the passage it joins at its weaker place then overlaps the one it joins at
+    its stronger, and was lost whole, with the other sentences that aligned only there. What
+    those sentences align is kept when it is evidence on its own, and overlaps nothing kept.
+    """
+    group = _trim_weak_ends(group)
+    outside = np.ones(group.shape[0], dtype=np.bool_)
+    for r in range(group.shape[0]):
+        for q in kept:
+            if found[q, 0] <= group[r, 0] < found[q, 1] or found[q, 2] <= group[r, 1] < found[q, 3]:
+                outside[r] = False
+    rest = group[outside]
+    strong = int((rest[:, 3] == 1).sum())
+    if strong == 0:
+        return False
+    a0, a1 = rest[:, 0].min(), rest[:, 0].max() + 1
+    b0, b1 = rest[:, 1].min(), rest[:, 1].max() + 1
+    score, size_a, size_b = span_similarity(ix, a, b, a0, a1, b0, b1)
+    size = min(size_a, size_b)
+    if max(size_a, size_b) < min_words or size < min_words // 2:
+        return False
+    if _passage_evidence(score, size, strong) < MIN_PASSAGE_EVIDENCE or score < MIN_PASSAGE_SIMILARITY:
+        return False
+    found[p, 0], found[p, 1], found[p, 2], found[p, 3], found[p, 4], found[p, 5] = a0, a1, b0, b1, strong, size
+    found_similarity[p] = score
+    found_surprise[p] = concentration(ix, a, b, a0, a1, b0, b1)
+    for q in kept:
+        if _overlaps(found, p, q):
+            return False
+    return True
 
 
 @numba.njit(cache=True)

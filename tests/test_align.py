@@ -443,6 +443,7 @@ def _extend_reference(index, a, b, found, max_gap, min_words, threshold):
     found = found[partners & _top_ranked_reference(found[:, 1], found[:, 2], MAX_PARTNERS)]
     found = _copied_partners_reference(found, max_gap + 1)
     passages, surprising, faint = [], [], []
+    group_of = {}  # id of an evident passage -> its seed group
     # Each group less its repeats, grouped again.
     groups = [
         part
@@ -468,6 +469,7 @@ def _extend_reference(index, a, b, found, max_gap, min_words, threshold):
                 similarity, size_a, size_b = _span_similarity_reference(index, a, b, grown_a, grown_b)
                 passage = SentencePassage(*grown_a, *grown_b, seeds, similarity, min(size_a, size_b), grown)
             passages.append(passage)
+            group_of[id(passage)] = group
         elif stock.all():
             continue
         elif not small and surprise >= MIN_SURPRISE:
@@ -483,10 +485,33 @@ def _extend_reference(index, a, b, found, max_gap, min_words, threshold):
                 surprising.append(SentencePassage(*a_span, *b_span, seeds, similarity, min(size_a, size_b), surprise))
     passages = passages or surprising
     passages.sort(key=lambda p: (-p.seeds, -p.similarity, p.a_start, p.b_start))
+    def overlaps(p, q):
+        return (p.a_start < q.a_end and q.a_start < p.a_end) or (p.b_start < q.b_end and q.b_start < p.b_end)
+
     kept = []
     for p in passages:
-        if not any((p.a_start < q.a_end and q.a_start < p.a_end) or (p.b_start < q.b_end and q.b_start < p.b_end) for q in kept):
+        if not any(overlaps(p, q) for q in kept):
             kept.append(p)
+            continue
+        if id(p) not in group_of:
+            continue
+        # An evident passage that overlaps a kept one is still one on its seeds outside every kept passage.
+        group = group_of[id(p)]
+        rest = group[[not any(q.a_start <= i < q.a_end or q.b_start <= j < q.b_end for q in kept) for i, j in group[:, :2].tolist()]]
+        seeds = int(np.isin(rest[:, 0] * width + rest[:, 1], strong).sum())
+        if seeds == 0:
+            continue
+        a_span = (int(rest[:, 0].min()), int(rest[:, 0].max()) + 1)
+        b_span = (int(rest[:, 1].min()), int(rest[:, 1].max()) + 1)
+        similarity, size_a, size_b = _span_similarity_reference(index, a, b, a_span, b_span)
+        if max(size_a, size_b) < min_words or min(size_a, size_b) < min_words // 2:
+            continue
+        rest_passage = SentencePassage(*a_span, *b_span, seeds, similarity, min(size_a, size_b),
+                                       _concentration_reference(index, a, b, a_span, b_span))
+        if rest_passage.evidence >= MIN_PASSAGE_EVIDENCE and similarity >= MIN_PASSAGE_SIMILARITY and not any(
+            overlaps(rest_passage, q) for q in kept
+        ):
+            kept.append(rest_passage)
     merged = sorted(kept, key=lambda p: (p.a_start, p.b_start))
     reach, far = max_gap + 1, (max_gap + 1) * SUMMARY_FACTOR
     changed = True
