@@ -175,21 +175,43 @@ def _surprise(stems_a, stems_b, span_a, span_b, shared, a_in_b, b_in_a, chances)
 
 
 @numba.njit(cache=True)
-def _box_ids(ix, article, first, last, stems):  # pragma: no cover - compiled
-    """Per plain entry of sentences ``[first, last)`` of an article, its stem's rank in ``stems`` (sorted,
-    holding them all), and where each sentence's entries begin."""
+def _plain_starts(ix, article, first, last):  # pragma: no cover - compiled
+    """Where each of sentences ``[first, last)`` of an article begins among the span's plain entries (and where they end)."""
     base = ix.article_sentences[article]
-    lo, hi = ix.sentence_offsets[base + first], ix.sentence_offsets[base + last]
-    ids = np.empty(hi - lo, dtype=np.int64)
     starts = np.zeros(last - first + 1, dtype=np.int64)
-    n = 0
     for k in range(first, last):
+        n = 0
         for t in range(ix.sentence_offsets[base + k], ix.sentence_offsets[base + k + 1]):
-            if ix.plain[t]:
-                ids[n] = np.searchsorted(stems, ix.hashes[t])
-                n += 1
-        starts[k - first + 1] = n
-    return ids[:n], starts
+            n += ix.plain[t]
+        starts[k - first + 1] = starts[k - first] + n
+    return starts
+
+
+@numba.njit(cache=True)
+def _distinct_ids(pool):  # pragma: no cover - compiled
+    """The distinct values of ``pool``, sorted, and each entry's position among them (one sort)."""
+    order = np.argsort(pool)
+    distinct = np.empty(pool.shape[0], dtype=pool.dtype)
+    ids = np.empty(pool.shape[0], dtype=np.int64)
+    n = 0
+    for r in range(order.shape[0]):
+        if n == 0 or distinct[n - 1] != pool[order[r]]:
+            distinct[n] = pool[order[r]]
+            n += 1
+        ids[order[r]] = n - 1
+    return distinct[:n], ids
+
+
+@numba.njit(cache=True)
+def _members(values, within):  # pragma: no cover - compiled
+    """Whether each of ``values`` is in ``within`` (both sorted and distinct): one merge."""
+    found = np.zeros(values.shape[0], dtype=np.bool_)
+    t = 0
+    for k in range(values.shape[0]):
+        while t < within.shape[0] and within[t] < values[k]:
+            t += 1
+        found[k] = t < within.shape[0] and within[t] == values[k]
+    return found
 
 
 @numba.njit(cache=True)
@@ -227,18 +249,12 @@ def grow(ix, a, b, a0, a1, b0, b1, reach):  # pragma: no cover - compiled
     # The widened span's plain stems, both sides, as local ids.
     lo_a, hi_a = ix.sentence_offsets[base_a + c0], ix.sentence_offsets[base_a + c1]
     lo_b, hi_b = ix.sentence_offsets[base_b + d0], ix.sentence_offsets[base_b + d1]
-    pool = np.concatenate((ix.hashes[lo_a:hi_a][ix.plain[lo_a:hi_a]], ix.hashes[lo_b:hi_b][ix.plain[lo_b:hi_b]]))
-    stems = np.unique(pool)
-    ids_a, starts_a = _box_ids(ix, a, c0, c1, stems)
-    ids_b, starts_b = _box_ids(ix, b, d0, d1, stems)
+    from_a = ix.hashes[lo_a:hi_a][ix.plain[lo_a:hi_a]]
+    stems, ids = _distinct_ids(np.concatenate((from_a, ix.hashes[lo_b:hi_b][ix.plain[lo_b:hi_b]])))
+    ids_a, ids_b = ids[: from_a.shape[0]], ids[from_a.shape[0] :]
+    starts_a, starts_b = _plain_starts(ix, a, c0, c1), _plain_starts(ix, b, d0, d1)
     first_a, first_b = c0, d0  # sentence k's ids are ids_a[starts_a[k - first_a] : starts_a[k - first_a + 1]]
-    in_a = np.zeros(stems.shape[0], dtype=np.bool_)
-    in_b = np.zeros(stems.shape[0], dtype=np.bool_)
-    for k in range(stems.shape[0]):
-        x = np.searchsorted(stems_a, stems[k])
-        in_a[k] = x < stems_a.shape[0] and stems_a[x] == stems[k]
-        y = np.searchsorted(stems_b, stems[k])
-        in_b[k] = y < stems_b.shape[0] and stems_b[y] == stems[k]
+    in_a, in_b = _members(stems, stems_a), _members(stems, stems_b)
     count_a = np.zeros(stems.shape[0], dtype=np.int64)
     count_b = np.zeros(stems.shape[0], dtype=np.int64)
     for t in range(ids_a.shape[0]):
