@@ -23,6 +23,7 @@ from provenance.audit import audit, audit_index
 from provenance.audit_report import audit_summary_line, to_audit_csv, to_audit_json, to_audit_table
 from provenance.errors import ExitCode, ProvenanceError
 from provenance.html import render_html
+from provenance.index import BATCH_SIZE
 from provenance.ingest import LONGEST_ARTICLE_CHARS, MAX_ARTICLE_CHARS, READERS, Fields, read_corpus
 from provenance.model import Report
 from provenance.pipeline import default_workers, scan, scan_articles
@@ -161,7 +162,7 @@ def main() -> None:
 @limit_option
 @click.option("--index", "index_path", type=click.Path(dir_okay=False, path_type=Path),
               help="add the corpus to this index and match it against everything indexed")
-@click.option("--batch-size", type=int, default=1000, show_default=True, help="articles per index transaction (with --index)")
+@click.option("--batch-size", type=int, default=BATCH_SIZE, show_default=True, help="articles per index transaction (with --index)")
 @click.option("--engine", type=click.Choice(("local", "spark")), default="local", show_default=True, help="run here, or as a Spark job")
 @click.option("--spark-master", default=None, help="Spark master URL (with --engine spark) [$SPARK_MASTER or local[*]]")
 @click.option("--partitions", type=int, default=None, help="Spark partitions (with --engine spark) [Spark's default parallelism]")
@@ -330,7 +331,7 @@ def _index_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)),
         click.option("--index", "index_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="the index file"),
         click.option("--input-format", type=click.Choice(sorted(READERS)), help="read every file as this format"),
-        click.option("--batch-size", type=int, default=1000, show_default=True, help="articles per transaction"),
+        click.option("--batch-size", type=int, default=BATCH_SIZE, show_default=True, help="articles per transaction"),
         click.option("--workers", type=int, default=None, help="worker processes for shingling [one per core]"),
     ]):
         command = option(command)

@@ -68,6 +68,11 @@ from provenance.signatures import sign_ranges
 # batches, 16 rewrites each band key about once, 8 about 1.6 times (9,205 against 7,600
 # articles/s here). An audit then probes up to 15 segments a level instead of 7.
 MERGE_FANIN = 16
+# Articles per transaction of ``add`` by default: a batch's work is lost if the process dies, so
+# not too many; but each batch is one segment of band keys, and fewer, larger ones are rewritten
+# less. ``provenance index build`` of 100k synthetic news: 35.0 s at 1,000 (1.07 GB), 20.3 s at
+# 10,000 (1.47 GB).
+BATCH_SIZE = 10_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -206,7 +211,7 @@ class Index(IndexStore):
         return sign_ranges(values, ranges, self.settings.num_perm, self.settings.seed), owners
 
     # --- writing ----------------------------------------------------------
-    def add(self, articles: Sequence[Article], batch_size: int = 1000, workers: int = 1,
+    def add(self, articles: Sequence[Article], batch_size: int = BATCH_SIZE, workers: int = 1,
             progress: Optional[Callable[[int, int], None]] = None) -> AddResult:
         """Store and sign articles, one transaction per batch of ``batch_size`` (in id order).
 

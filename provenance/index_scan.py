@@ -16,7 +16,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from provenance.errors import InputError
-from provenance.index import Index
+from provenance.index import BATCH_SIZE, Index
 from provenance.ingest import DEFAULT_FIELDS, MAX_ARTICLE_CHARS, Fields, read_corpus
 from provenance.model import Article, Report, Skipped
 from provenance.pipeline import conclude, no_articles_message, shingle_articles
@@ -25,7 +25,7 @@ from provenance.shingle import Vocabulary
 
 
 def scan_with_index(
-    index: Index, articles: Sequence[Article], workers: int = 1, batch_size: int = 1000, skipped: Sequence[Skipped] = ()
+    index: Index, articles: Sequence[Article], workers: int = 1, batch_size: int = BATCH_SIZE, skipped: Sequence[Skipped] = ()
 ) -> Report:
     """Add ``articles`` to the index, then find their derivations among everything indexed.
 
@@ -76,7 +76,7 @@ def scan_paths_with_index(
     index_path: str | os.PathLike[str],
     options: Optional[dict[str, object]] = None,
     workers: int = 1,
-    batch_size: int = 1000,
+    batch_size: int = BATCH_SIZE,
     input_format: Optional[str] = None,
     fields: Fields = DEFAULT_FIELDS,
     max_article_chars: int = MAX_ARTICLE_CHARS,
