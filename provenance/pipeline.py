@@ -281,10 +281,11 @@ def scan_articles(
         packed, same_story = verify_packed(articles, shingled, index, pairs, offsets, found, settings, workers, texts.read)
         del shingled, vocabulary, index, offsets, found
         _return_freed_memory()
-        verified = unpacked(articles, pairs, packed, same_story)  # the match objects, once the index is gone
+        ids = articles.identifiers()
+        verified = unpacked(ids, pairs, packed, same_story)  # the match objects, once the index is gone
         del packed
     with timer.stage("trees"):
-        matches, trees, stories = conclude(articles.identifiers(), articles.publication_dates(), pairs, verified)
+        matches, trees, stories = conclude(ids, articles.publication_dates(), pairs, verified)
         del pairs, verified  # a tuple per seeded pair: gone before the texts come back
         articles = texts.restore(records.restore())
     return Report.assemble(settings, articles, matches, trees, stories, skipped, timer.stages)

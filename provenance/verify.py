@@ -78,7 +78,7 @@ def verify_pairs(
     offsets, found = batch_seeds(index, pairs, settings.sentence_similarity)
     verified_pairs, offsets = seeded_pairs(pairs, offsets)
     packed, stories = verify_packed(articles, shingled, index, verified_pairs, offsets, found, settings, workers, text)
-    return verified_pairs, unpacked(articles, verified_pairs, packed, stories)
+    return verified_pairs, unpacked([a.id for a in articles], verified_pairs, packed, stories)
 
 
 def verify_packed(
@@ -118,10 +118,10 @@ def verify_packed(
 
 
 def unpacked(
-    articles: Sequence[Article], verified_pairs: np.ndarray, packed: PackedMatches, stories: np.ndarray
+    ids: Sequence[str], verified_pairs: np.ndarray, packed: PackedMatches, stories: np.ndarray
 ) -> list[tuple[Optional[Match], bool]]:
-    """Each seeded pair's match (or ``None``) and whether it is a story, as ``verify_pairs`` gives them."""
-    ids = articles.identifiers() if isinstance(articles, ArticleFacts) else [a.id for a in articles]
+    """Each seeded pair's match (or ``None``) and whether it is a story, as ``verify_pairs`` gives them
+    (``ids``: the articles' ids, in the order the pairs number them)."""
     return list(zip(packed.unpack(verified_pairs, ids), stories.tolist()))
 
 
