@@ -1,6 +1,6 @@
 """Candidates: passage signatures in, article pairs worth verifying out (LSH banding).
 
-Owns the band keys (``rows`` signature values hashed into one uint64 per band)
+Owns the band keys (``rows`` signature values hashed into one 48-bit key per band)
 and the sort-based bucketing: per band, sort the keys, and every run of equal
 keys is a bucket whose windows from different articles become candidate pairs.
 Sorting flat arrays keeps memory at a few bytes per window, where a dict of
@@ -35,7 +35,7 @@ from typing import Optional
 import numba
 import numpy as np
 
-from provenance.keysort import MAX_SUB_BITS, TOP_BITS, sort_band
+from provenance.keysort import KEY_BITS, MAX_SUB_BITS, TOP_BITS, sort_band
 from provenance.signatures import least_value, mixed_values, permutations
 
 # Bands keyed and sorted together (rounded up to a multiple of the threads): their keys are
@@ -84,18 +84,24 @@ def _mixed_in(key, value):  # pragma: no cover - compiled
     return key ^ (key >> np.uint64(31))
 
 
+@numba.njit(cache=True, inline="always")
+def _finished(key):  # pragma: no cover - compiled
+    """A mixed key cut to its top ``KEY_BITS`` bits (the best mixed; and what an index file stores)."""
+    return key >> np.uint64(64 - KEY_BITS)
+
+
 @numba.njit(cache=True)
 def _band_key(signatures, window, band, rows):  # pragma: no cover - compiled
-    """The band's ``rows`` signature values of one window, mixed into one uint64."""
+    """The band's ``rows`` signature values of one window, mixed into one key of ``KEY_BITS`` bits."""
     key = _band_seed(band)
     for r in range(rows):
         key = _mixed_in(key, signatures[window, band * rows + r])
-    return key
+    return _finished(key)
 
 
 @numba.njit(cache=True, parallel=True)
 def band_keys(signatures, rows):  # pragma: no cover - compiled
-    """One uint64 key per (window, band): the band's ``rows`` values mixed together."""
+    """One key per (window, band), ``KEY_BITS`` bits in a uint64: the band's ``rows`` values mixed together."""
     n, num_perm = signatures.shape
     bands = num_perm // rows
     keys = np.empty((bands, n), dtype=np.uint64)
@@ -187,7 +193,7 @@ def _signed_keys(values, ranges, a, b, rows, first_band, keys):  # pragma: no co
             key = _band_seed(first_band + band)
             for k in range((first_band + band) * rows, (first_band + band + 1) * rows):
                 key = _mixed_in(key, least_value(mixed, a[k], b[k]))
-            keys[band, w] = key
+            keys[band, w] = _finished(key)
 
 
 @numba.njit(cache=True, parallel=True)

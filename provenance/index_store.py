@@ -11,7 +11,7 @@ band keys (all ``index``'s), nor scan (``index_scan``'s): it imports no pipeline
 Files: ``news.db`` (SQLite, WAL) and ``news.db.bands/`` (segment files, signature blocks,
 ``readers.lock``); a snapshot holds a shared lock on ``readers.lock`` so that no writer
 deletes a segment file the snapshot lists (``index`` explains the segment files' life).
-Tables (format 2)::
+Tables (format 3; format 2 had 64-bit band keys, format 1 band keys in a table)::
 
     meta(key TEXT PRIMARY KEY, value TEXT)        format, settings_key, settings, articles,
                                                   next_article, next_segment, deaths
@@ -44,7 +44,7 @@ from provenance.model import Article
 from provenance.settings import Settings
 from provenance.shingle import Vocabulary
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 BUSY_TIMEOUT_S = 60.0  # a second writer waits this long for the first one's batch
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -158,8 +158,8 @@ class IndexStore:
         if int(meta.get("format", -1)) != FORMAT_VERSION:
             connection.close()
             raise IndexStoreError(
-                f"{path}: index format {meta.get('format')} is not {FORMAT_VERSION} (format 2 keeps band keys in segment files "
-                f"in {bands_folder(path).name}/); this version cannot read it. Rebuild it: "
+                f"{path}: index format {meta.get('format')} is not {FORMAT_VERSION} (format 3 keeps 48-bit band keys in segment "
+                f"files in {bands_folder(path).name}/); this version cannot read it. Rebuild it: "
                 f"`provenance index build CORPUS --index NEW.db`, then replace the old file with NEW.db"
             )
         stored_dict = json.loads(meta["settings"])

@@ -1,4 +1,4 @@
-"""Key sorting: one LSH band's uint64 keys sorted in place, each window's article carried alongside.
+"""Key sorting: one LSH band's keys sorted in place, each window's article carried alongside.
 
 Owns the sort that ``candidates`` buckets bands with, and nothing about bands or pairs. Band
 keys are hashes, so their top bits spread them evenly: a counting sort on the top bits, then
@@ -12,6 +12,11 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+# Band keys are KEY_BITS-bit hashes held in uint64 (``candidates.band_keys``). 48 bits keep chance
+# collisions negligible (two unrelated windows share a key with odds 2**-48: about one pair a band
+# among 25M windows) and let an index file store a key as a 16-bit prefix directory plus 32 bits
+# (``segments``).
+KEY_BITS = 48
 # A band's keys are sorted by a counting sort on their top TOP_BITS, then each bucket by its
 # next bits: about one sub-bucket per key, but at most 2**MAX_SUB_BITS sub-buckets.
 TOP_BITS = 8
@@ -77,7 +82,7 @@ def sort_band(keys, window_article, max_sub_bits, articles, scratch_keys, scratc
     left are finished by ``_sort_run``.
     """
     n = keys.shape[0]
-    _scatter(keys, window_article, 0, n, np.uint64(64 - TOP_BITS), np.uint64((1 << TOP_BITS) - 1), scratch_keys, scratch_articles, ends)
+    _scatter(keys, window_article, 0, n, np.uint64(KEY_BITS - TOP_BITS), np.uint64((1 << TOP_BITS) - 1), scratch_keys, scratch_articles, ends)
     start = 0
     for bucket in range(1 << TOP_BITS):
         end = ends[bucket]
@@ -88,7 +93,7 @@ def sort_band(keys, window_article, max_sub_bits, articles, scratch_keys, scratc
             sub_bits = 1
             while (1 << sub_bits) < end - start and sub_bits < max_sub_bits:
                 sub_bits += 1
-            shift = np.uint64(64 - TOP_BITS - sub_bits)
+            shift = np.uint64(KEY_BITS - TOP_BITS - sub_bits)
             _scatter(scratch_keys, scratch_articles, start, end, shift, np.uint64((1 << sub_bits) - 1), keys, articles, sub_ends)
             run = start
             for h in range(1 << sub_bits):

@@ -9,19 +9,29 @@ and merging segments into one (band by band, leaving out the entries of removed 
 It knows nothing of SQLite: which files are part of an index is the index's business (its
 ``segments`` table), so a file here counts only once the index has registered it.
 
-A segment holds one entry per (indexed window, band): the band key (uint64, which
-``candidates.band_keys`` already mixes the band number into) and the window's article
+A segment holds one entry per (indexed window, band): the band key (``KEY_BITS`` = 48 bits,
+which ``candidates.band_keys`` already mixes the band number into) and the window's article
 number (uint32). Window identity is not stored: a candidate counts (query window, indexed
 window) collisions per article pair, and each entry is one indexed window. File layout::
 
-    b"PRVSEG01"  int64 bands  int64 entries[bands]        header
-    per band:    uint64 keys[entries[b]] (sorted)  uint32 articles[entries[b]]  padding to 8 bytes
+    b"PRVSEG02"  int64 bands  int64 entries[bands]        header
+    per band, by its number of entries n:
+      n < DIRECTORY_MIN:  uint64 keys[n] (sorted)  uint32 articles[n]  padding to 8 bytes
+      n >= DIRECTORY_MIN: uint32 ends[2**16]  uint32 low[n]  uint32 articles[n]
+
+A large band keeps each key's top 16 bits once, as a directory: ``ends[p]`` is the end of the
+entries whose key starts with ``p``, and ``low`` holds their bottom 32 bits, sorted within each
+prefix. That is 8 bytes an entry instead of 12 (plus 256 KB a band); building an index is
+bound by the disk's writes, so fewer bytes is faster. A lookup reads the directory and
+searches one prefix's run. Below ``DIRECTORY_MIN`` entries the directory would cost more than
+it saves.
 
 Nothing here reads articles, signs text or decides what a candidate is.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import mmap
 import os
 from pathlib import Path
@@ -31,22 +41,47 @@ import numba
 import numpy as np
 
 from provenance.errors import ProvenanceError
+from provenance.keysort import KEY_BITS
 
-MAGIC = b"PRVSEG01"
+MAGIC = b"PRVSEG02"
 MAX_ARTICLE = (1 << 32) - 1  # article numbers are stored as uint32
+LOW_BITS = 32  # a directory band stores the keys' bottom 32 bits; the rest are the directory's
+PREFIXES = 1 << (KEY_BITS - LOW_BITS)
+DIRECTORY_MIN = PREFIXES  # from here on, 4 bytes saved an entry pay for the 256 KB directory
+MAX_BAND = (1 << 32) - 1  # the directory's ends are uint32
 
 
 class SegmentError(ProvenanceError):
     """A segment file is not one (wrong magic or truncated): the index around it is damaged."""
 
 
-def _layout(counts: np.ndarray) -> tuple[int, list[tuple[int, int, int]]]:
-    """Header size and, per band, (keys byte offset, articles byte offset, entries)."""
+@dataclasses.dataclass(frozen=True)
+class _BandPlace:
+    """Where one band lies in a segment file (byte offsets) and how its keys are kept."""
+
+    start: int  # the directory, or the keys of a band without one
+    articles: int
+    end: int
+    entries: int
+
+    @property
+    def directory(self) -> bool:
+        return self.entries >= DIRECTORY_MIN
+
+
+def _layout(counts: np.ndarray) -> tuple[int, list[_BandPlace]]:
+    """Header size plus every band's bytes, and each band's place."""
     position = 16 + 8 * len(counts)
     out = []
     for count in counts.tolist():
-        out.append((position, position + 8 * count, count))
-        position += 8 * count + ((4 * count + 7) // 8) * 8
+        if count >= DIRECTORY_MIN:
+            articles = position + 4 * PREFIXES + 4 * count
+            end = articles + 4 * count
+        else:
+            articles = position + 8 * count
+            end = articles + ((4 * count + 7) // 8) * 8
+        out.append(_BandPlace(position, articles, end, count))
+        position = end
     return position, out
 
 
@@ -85,10 +120,20 @@ class _Writer:
         self.file.write(b"\0" * (16 + 8 * bands))  # the header is written last, once the counts are known
 
     def band_entries(self, keys: np.ndarray, articles: np.ndarray) -> None:
-        self.counts[self.band] = len(keys)
-        self.file.write(np.ascontiguousarray(keys, dtype="<u8").data)
+        """Write the next band: its sorted keys and their articles."""
+        count = len(keys)
+        if count > MAX_BAND:
+            raise SegmentError(f"{self.path}: a band of {count} entries is more than a segment holds ({MAX_BAND})")
+        self.counts[self.band] = count
+        keys = np.ascontiguousarray(keys, dtype=np.uint64)
+        if count >= DIRECTORY_MIN:
+            ends, low = _encoded(keys)
+            self.file.write(ends.astype("<u4", copy=False).data)
+            self.file.write(low.astype("<u4", copy=False).data)
+        else:
+            self.file.write(keys.astype("<u8", copy=False).data)
         self.file.write(np.ascontiguousarray(articles, dtype="<u4").data)
-        if len(keys) % 2:
+        if count % 2 and count < DIRECTORY_MIN:
             self.file.write(b"\0" * 4)
         self.band += 1
 
@@ -121,7 +166,7 @@ def _sort_bands(keys, articles):  # pragma: no cover - compiled
     bits = 1
     while bits < 24 and (1 << (bits + 2)) < n:
         bits += 1
-    shift = np.uint64(64 - bits)
+    shift = np.uint64(KEY_BITS - bits)
     for band in numba.prange(bands):
         start = np.zeros((1 << bits) + 1, dtype=np.int64)
         for i in range(n):
@@ -153,32 +198,104 @@ def _sort_bands(keys, articles):  # pragma: no cover - compiled
     return out_keys, out_articles
 
 
-@numba.njit(cache=True)
-def _merge_runs(keys, articles, starts, dead):  # pragma: no cover - compiled
-    """Merge sorted runs ``keys[starts[r]:starts[r + 1]]`` (with their articles) into one sorted run,
-    leaving out articles in the sorted array ``dead``. A linear scan of the run heads: runs are few."""
+# The key space is cut into this many ranges per thread, merged independently (``_merge_runs``):
+# more ranges than threads, so that a range holding a large bucket does not hold up the rest.
+MERGE_PARTS_PER_THREAD = 4
+
+
+@numba.njit(cache=True, parallel=True)
+def _merge_runs(keys, articles, starts, parts):  # pragma: no cover - compiled
+    """Merge sorted runs ``keys[starts[r]:starts[r + 1]]`` (with their articles) into one sorted run.
+
+    The key space is cut into ``parts`` equal ranges; each range's slice of every run is found by
+    binary search, so each range's place in the output is known and the ranges merge in parallel.
+    Within a range, a linear scan of the run heads (runs are few).
+    """
     runs = len(starts) - 1
-    heads = starts[:-1].copy()
+    cuts = np.empty((parts + 1, runs), dtype=np.int64)  # where each range begins in each run
+    for p in range(parts + 1):
+        limit = (np.uint64(p) << np.uint64(KEY_BITS)) // np.uint64(parts)
+        for r in range(runs):
+            cuts[p, r] = starts[r] + np.searchsorted(keys[starts[r] : starts[r + 1]], limit)
+    first = np.zeros(parts + 1, dtype=np.int64)
+    for p in range(parts):
+        first[p + 1] = first[p] + np.sum(cuts[p + 1] - cuts[p])
     out_keys = np.empty(len(keys), dtype=np.uint64)
     out_articles = np.empty(len(keys), dtype=np.uint32)
-    count = 0
-    while True:
-        best = -1
-        for r in range(runs):
-            if heads[r] < starts[r + 1] and (best < 0 or keys[heads[r]] < keys[heads[best]]):
-                best = r
-        if best < 0:
-            break
-        i = heads[best]
-        heads[best] += 1
-        if len(dead) and dead[0] <= articles[i] <= dead[-1]:
-            at = np.searchsorted(dead, articles[i])
-            if at < len(dead) and dead[at] == articles[i]:
-                continue
-        out_keys[count] = keys[i]
-        out_articles[count] = articles[i]
-        count += 1
-    return out_keys[:count], out_articles[:count]
+    for p in numba.prange(parts):
+        heads = cuts[p].copy()
+        ends = cuts[p + 1]
+        n = first[p]
+        while True:
+            best = -1
+            for r in range(runs):
+                if heads[r] < ends[r] and (best < 0 or keys[heads[r]] < keys[heads[best]]):
+                    best = r
+            if best < 0:
+                break
+            out_keys[n] = keys[heads[best]]
+            out_articles[n] = articles[heads[best]]
+            heads[best] += 1
+            n += 1
+    return out_keys, out_articles
+
+
+@numba.njit(cache=True)
+def _encoded(keys):  # pragma: no cover - compiled
+    """A sorted band's directory (``ends``) and its keys' bottom 32 bits."""
+    ends = np.zeros(PREFIXES, dtype=np.uint32)
+    low = np.empty(len(keys), dtype=np.uint32)
+    for i in range(len(keys)):
+        ends[np.int64(keys[i] >> np.uint64(LOW_BITS))] += 1
+        low[i] = np.uint32(keys[i] & np.uint64(0xFFFFFFFF))
+    for p in range(1, PREFIXES):
+        ends[p] += ends[p - 1]
+    return ends, low
+
+
+@numba.njit(cache=True)
+def _decoded(ends, low):  # pragma: no cover - compiled
+    """A directory band's whole keys."""
+    keys = np.empty(len(low), dtype=np.uint64)
+    i = 0
+    for p in range(PREFIXES):
+        high = np.uint64(p) << np.uint64(LOW_BITS)
+        while i < ends[p]:
+            keys[i] = high | np.uint64(low[i])
+            i += 1
+    return keys
+
+
+@numba.njit(cache=True)
+def _find_in_directory(ends, low, probes):  # pragma: no cover - compiled
+    """``Segment.find`` in a band with a directory: each probe's prefix run, then a binary search in it."""
+    n = len(probes)
+    start = np.zeros(n, dtype=np.int64)
+    count = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        prefix = np.int64(probes[i] >> np.uint64(LOW_BITS))
+        if prefix >= PREFIXES:
+            continue
+        value = np.uint32(probes[i] & np.uint64(0xFFFFFFFF))
+        first = np.int64(ends[prefix - 1]) if prefix else np.int64(0)
+        high = np.int64(ends[prefix])
+        lo, hi = first, high  # the first entry >= value
+        while lo < hi:
+            middle = (lo + hi) >> 1
+            if low[middle] < value:
+                lo = middle + 1
+            else:
+                hi = middle
+        end, hi = lo, high  # the first entry > value (a bucket may hold many)
+        while end < hi:
+            middle = (end + hi) >> 1
+            if low[middle] <= value:
+                end = middle + 1
+            else:
+                hi = middle
+        start[i] = lo
+        count[i] = end - lo
+    return start, count
 
 
 def write(path: Path, keys: np.ndarray, articles: np.ndarray) -> int:
@@ -195,7 +312,10 @@ def write(path: Path, keys: np.ndarray, articles: np.ndarray) -> int:
     articles = np.asarray(articles, dtype=np.int64)
     if len(articles) and (articles.min() < 0 or articles.max() > MAX_ARTICLE):
         raise ValueError(f"article numbers must fit 32 bits, got {articles.min()}..{articles.max()}")
-    sorted_keys, sorted_articles = _sort_bands(np.ascontiguousarray(keys, dtype=np.uint64), articles.astype(np.uint32))
+    keys = np.ascontiguousarray(keys, dtype=np.uint64)
+    if keys.size and keys.max() >> np.uint64(KEY_BITS):  # the sort's buckets and the directory need it
+        raise ValueError(f"band keys must fit {KEY_BITS} bits")
+    sorted_keys, sorted_articles = _sort_bands(keys, articles.astype(np.uint32))
     writer = _Writer(path, keys.shape[0])
     try:
         for band in range(keys.shape[0]):
@@ -226,21 +346,44 @@ class Segment:
     def bands(self) -> int:
         return len(self.layout)
 
-    def band(self, band: int) -> tuple[np.ndarray, np.ndarray]:
-        """The sorted keys and their article numbers in one band (views of the mapping)."""
-        keys_at, articles_at, count = self.layout[band]
-        if count == 0 or self.map is None:
-            return np.zeros(0, np.uint64), np.zeros(0, np.uint32)
-        return (np.frombuffer(self.map, dtype="<u8", count=count, offset=keys_at),
-                np.frombuffer(self.map, dtype="<u4", count=count, offset=articles_at))
+    def _array(self, dtype: str, count: int, offset: int) -> np.ndarray:
+        return np.frombuffer(self.map, dtype=dtype, count=count, offset=offset)
+
+    def articles(self, band: int) -> np.ndarray:
+        """The article numbers of a band's entries, in key order (a view of the mapping)."""
+        place = self.layout[band]
+        if place.entries == 0 or self.map is None:
+            return np.zeros(0, np.uint32)
+        return self._array("<u4", place.entries, place.articles)
+
+    def keys(self, band: int) -> np.ndarray:
+        """A band's sorted keys, whole (a copy where the band has a directory, else a view)."""
+        place = self.layout[band]
+        if place.entries == 0 or self.map is None:
+            return np.zeros(0, np.uint64)
+        if not place.directory:
+            return self._array("<u8", place.entries, place.start)
+        return _decoded(self._array("<u4", PREFIXES, place.start), self._array("<u4", place.entries, place.start + 4 * PREFIXES))
+
+    def find(self, band: int, probes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where each sorted probe key's entries start in the band, and how many there are (int64 each)."""
+        place = self.layout[band]
+        if place.entries == 0 or self.map is None:
+            return np.zeros(len(probes), np.int64), np.zeros(len(probes), np.int64)
+        if place.directory:
+            return _find_in_directory(self._array("<u4", PREFIXES, place.start),
+                                      self._array("<u4", place.entries, place.start + 4 * PREFIXES), probes)
+        keys = self._array("<u8", place.entries, place.start)
+        start = np.searchsorted(keys, probes, side="left")
+        return start, np.searchsorted(keys, probes, side="right") - start
 
     def release(self, band: int) -> None:
         """Drop the band's pages from this process's memory (they stay in the OS page cache)."""
-        keys_at, _, count = self.layout[band]
-        if self.map is None or count == 0:
+        place = self.layout[band]
+        if self.map is None or place.entries == 0:
             return
-        start = keys_at - keys_at % mmap.PAGESIZE
-        self.map.madvise(mmap.MADV_DONTNEED, start, min(len(self.map), keys_at + 12 * count + 8) - start)
+        start = place.start - place.start % mmap.PAGESIZE
+        self.map.madvise(mmap.MADV_DONTNEED, start, min(len(self.map), place.end) - start)
 
     def close(self) -> None:
         if self.map is not None:
@@ -261,7 +404,7 @@ def entries(path: Path) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
     """Every entry of a segment, band by band: ``(band, keys, articles)`` (copies), for checks and tools."""
     with Segment(path) as segment:
         for band in range(segment.bands):
-            keys, articles = segment.band(band)
+            keys, articles = segment.keys(band), segment.articles(band)
             out = band, keys.copy(), articles.astype(np.int64)
             del keys, articles  # views of the mapping: the mapping cannot close while they live
             yield out
@@ -289,15 +432,11 @@ def lookup(paths: Sequence[Path], probes: Sequence[np.ndarray], limit: int) -> t
             for band, probe in enumerate(probes):
                 if len(probe) == 0:
                     continue
-                keys, numbers = segment.band(band)
-                if len(keys) == 0:
-                    continue
-                low = np.searchsorted(keys, probe, side="left")
-                inside = low < len(keys)
-                hit = np.flatnonzero(inside)[keys[low[inside]] == probe[inside]]
+                start, count = segment.find(band, probe)
+                hit = np.flatnonzero(count)
                 if len(hit):
-                    start = low[hit]
-                    count = np.searchsorted(keys, probe[hit], side="right") - start
+                    numbers = segment.articles(band)
+                    start, count = start[hit], count[hit]
                     sizes[band][hit] += count
                     small = count <= limit
                     start, count, hit = start[small], count[small], hit[small]
@@ -306,10 +445,17 @@ def lookup(paths: Sequence[Path], probes: Sequence[np.ndarray], limit: int) -> t
                         offsets = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
                         positions[band].append(np.repeat(hit, count))
                         articles[band].append(numbers[np.repeat(start, count) + offsets].astype(np.int64))
-                del keys, numbers
+                    del numbers
                 segment.release(band)
-    join = [np.concatenate(parts) if parts else np.zeros(0, np.int64) for parts in positions]
-    return sizes, join, [np.concatenate(parts) if parts else np.zeros(0, np.int64) for parts in articles]
+    # A segment's part of a bucket can be small while the whole bucket is not: keep whole buckets only.
+    out_positions, out_articles = [], []
+    for size, position, article in zip(sizes, positions, articles):
+        position = np.concatenate(position) if position else np.zeros(0, np.int64)
+        article = np.concatenate(article) if article else np.zeros(0, np.int64)
+        keep = size[position] <= limit
+        out_positions.append(position[keep])
+        out_articles.append(article[keep])
+    return sizes, out_positions, out_articles
 
 
 def merge(paths: Sequence[Path], output: Path, dead: np.ndarray) -> int:
@@ -330,14 +476,18 @@ def merge(paths: Sequence[Path], output: Path, dead: np.ndarray) -> int:
             raise SegmentError(f"segments with different band counts: {', '.join(str(p) for p in paths)}")
         writer = _Writer(output, bands)
         for band in range(bands):
-            parts = [s.band(band) for s in segments]
+            parts = [(s.keys(band), s.articles(band)) for s in segments]
             starts = np.concatenate(([0], np.cumsum([len(p[0]) for p in parts]))).astype(np.int64)
             keys = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.uint64)
             numbers = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.uint32)
             del parts
             for segment in segments:
                 segment.release(band)
-            writer.band_entries(*_merge_runs(keys, numbers, starts, dead))
+            keys, numbers = _merge_runs(keys, numbers, starts, MERGE_PARTS_PER_THREAD * numba.get_num_threads())
+            if len(dead):
+                live = ~np.isin(numbers, dead)
+                keys, numbers = keys[live], numbers[live]
+            writer.band_entries(keys, numbers)
             del keys, numbers
         return writer.finish()
     except BaseException:

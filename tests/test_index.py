@@ -257,13 +257,13 @@ def test_old_format_is_refused_with_how_to_rebuild(tmp_path):
     db = tmp_path / "old.db"
     Index.open(db, create=True).close()
     connection = sqlite3.connect(str(db))
-    connection.execute("UPDATE meta SET value = '1' WHERE key = 'format'")
+    connection.execute("UPDATE meta SET value = '2' WHERE key = 'format'")
     connection.commit()
     connection.close()
     with pytest.raises(IndexStoreError) as caught:
         Index.open(db)
     message = str(caught.value)
-    assert "index format 1 is not 2" in message and "provenance index build CORPUS --index NEW.db" in message
+    assert "index format 2 is not 3" in message and "provenance index build CORPUS --index NEW.db" in message
     result = CliRunner().invoke(main, ["index", "info", "--index", str(db)])
     assert result.exit_code == 3 and "Rebuild it" in result.output
 
