@@ -18,7 +18,7 @@ from typing import Optional, Sequence
 import numba
 import numpy as np
 
-from provenance.align import MIN_SURPRISE, SentencePassage
+from provenance.align import MIN_SURPRISE, SUMMARY_RATIO, SentencePassage
 from provenance.model import Article, Match, Passage
 from provenance.shingle import Shingled, is_function_word
 
@@ -219,14 +219,47 @@ def _date_order(a: Article, b: Article) -> int:
     return -1 if a.published < b.published else 1
 
 
-def _text_order(a: Article, b: Article, a_cover: float, b_cover: float) -> int:
-    """-1 if the text says ``a`` is the source, 1 if ``b`` is, 0 if it cannot tell."""
+def _text_order(a: Article, b: Article, a_cover: float, b_cover: float, a_summarised: bool, b_summarised: bool) -> int:
+    """-1 if the text says ``a`` is the source, 1 if ``b`` is, 0 if it cannot tell.
+
+    ``a_summarised``: some passage of ``b`` is a summary of its span in ``a`` (``_summaries``).
+    """
+    if a_summarised != b_summarised:
+        # A summary is the copy, whatever else the two articles hold: a summary set inside a
+        # longer article leaves that article the less covered of the two.
+        return -1 if a_summarised else 1
     if abs(a_cover - b_cover) >= DIRECTION_MARGIN:
         # The more-contained article is the copy: a condensed rewrite is inside its source.
         return -1 if a_cover < b_cover else 1
     if a.length != b.length:
         return -1 if a.length > b.length else 1
     return 0
+
+
+def _summaries(long_spans: list[tuple[int, int]], short_spans: list[tuple[int, int]]) -> list[bool]:
+    """Per passage, whether its side in ``short_spans`` summarises its side in ``long_spans``:
+    ``SUMMARY_RATIO`` times shorter in characters (``align`` merges a summary's passages on the same ratio)."""
+    return [long_end - long_start >= SUMMARY_RATIO * (short_end - short_start)
+            for (long_start, long_end), (short_start, short_end) in zip(long_spans, short_spans)]
+
+
+def _whole_sources(spans: list[tuple[int, int]], summaries: list[bool], length: int) -> list[tuple[int, int]]:
+    """Source-side spans, each summary's grown over its whole source: to the passages beside it, or the text's ends.
+
+    A summary condenses an article as a whole; the source sentences it was aligned with are only
+    the few it paraphrases closely enough to seed, scattered over the source (on PAN 2013
+    training, a summary case's source is always the whole source document, and alignment
+    found a median 37% of it). Only a passage that is a summary in the direction found, its
+    source side ``SUMMARY_RATIO`` times longer in characters, is grown; the derived side stays
+    what was aligned.
+    """
+    out = list(spans)
+    for k, (start, end) in enumerate(spans):
+        if summaries[k]:
+            before = [e for j, (_, e) in enumerate(spans) if j != k and e <= start]
+            after = [s for j, (s, _) in enumerate(spans) if j != k and s >= end]
+            out[k] = (max(before, default=0), min(after, default=length))
+    return out
 
 
 def build_match(
@@ -257,7 +290,8 @@ def build_match(
     b_spans = [snap_to_sentence(b_text, *span)
                for span in char_spans(b_shingled, a_shingled, np.ascontiguousarray(sentences[:, [2, 3, 0, 1]]))]
     a_cover, b_cover = coverage(a_spans, a.length), coverage(b_spans, b.length)
-    by_dates, by_text = _date_order(a, b), _text_order(a, b, a_cover, b_cover)
+    a_summarised, b_summarised = _summaries(a_spans, b_spans), _summaries(b_spans, a_spans)
+    by_dates, by_text = _date_order(a, b), _text_order(a, b, a_cover, b_cover, any(a_summarised), any(b_summarised))
     conflict = by_dates != 0 and by_text != 0 and by_dates != by_text and abs(a_cover - b_cover) >= CONFLICT_MARGIN
     if by_dates:
         order, direction_from = by_dates, "dates"
@@ -270,15 +304,15 @@ def build_match(
     mean_similarity = float(
         np.multiply([p.similarity for p in passages], weights, dtype=np.float64).sum() / np.sum(weights, dtype=np.float64)
     )
-    passage_records = [
-        Passage(sa, ea, sb, eb, round(p.similarity, 4)) for (sa, ea), (sb, eb), p in zip(a_spans, b_spans, passages)
-    ]
+    # Direction is told by the aligned spans; then a summary is credited with its whole source.
     if order < 0:  # a is the source
-        source, derived, overlap, source_overlap = a, b, b_cover, a_cover
-        records = passage_records
+        a_spans = _whole_sources(a_spans, a_summarised, a.length)
+        source, derived, overlap, source_overlap = a, b, b_cover, coverage(a_spans, a.length)
+        records = [Passage(sa, ea, sb, eb, round(p.similarity, 4)) for (sa, ea), (sb, eb), p in zip(a_spans, b_spans, passages)]
     else:
-        source, derived, overlap, source_overlap = b, a, a_cover, b_cover
-        records = [Passage(p.derived_start, p.derived_end, p.source_start, p.source_end, p.similarity) for p in passage_records]
+        b_spans = _whole_sources(b_spans, b_summarised, b.length)
+        source, derived, overlap, source_overlap = b, a, a_cover, coverage(b_spans, b.length)
+        records = [Passage(sb, eb, sa, ea, round(p.similarity, 4)) for (sa, ea), (sb, eb), p in zip(a_spans, b_spans, passages)]
     return Match(
         source=source.id,
         derived=derived.id,

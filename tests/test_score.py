@@ -60,6 +60,40 @@ def test_dates_decide_direction_and_conflict_is_flagged():
     assert LONG[p.derived_start : p.derived_end].startswith("alpha") and SHORT[p.source_start : p.source_end].startswith("Alpha")
 
 
+# A source of eight sentences and, inside a longer article of four, one sentence summarising
+# them (aligned with six): the summary's side is over three times shorter, so it summarises the whole source.
+SOURCE = " ".join(f"The {topic} committee approved a new {topic} budget on Monday after a long debate."
+                  for topic in ("river", "market", "council", "school", "harbor", "festival", "bridge", "library"))
+SUMMARY_HOLDER = ("Residents gathered downtown for the weekly farmers fair. Vendors sold apples and bread all morning. "
+                  "The river committee and the library committee approved budgets after debate. "
+                  "Organisers thanked volunteers before closing.")
+
+
+def _summary_match(source_date=None, holder_date=None):
+    source = Article("src", SOURCE, "src", published=source_date, published_from="metadata" if source_date else None)
+    holder = Article("sum", SUMMARY_HOLDER, "sum", published=holder_date, published_from="metadata" if holder_date else None)
+    passage = SentencePassage(1, 7, 2, 3, seeds=2, similarity=0.7, size=8)  # source sentences 1-6 of 0-7
+    return build_match(source, holder, shingle_text(SOURCE), shingle_text(SUMMARY_HOLDER), [passage], 0.5, SOURCE, SUMMARY_HOLDER)
+
+
+def test_a_summary_is_derived_and_credited_with_its_whole_source():
+    m = _summary_match()
+    # The holder is the less covered article, yet the summary in it is the copy.
+    assert (m.source, m.derived, m.direction_from) == ("src", "sum", "text")
+    (p,) = m.passages
+    assert (p.source_start, p.source_end) == (0, len(SOURCE)) and m.source_overlap == 1.0
+    assert SUMMARY_HOLDER[p.derived_start : p.derived_end] == "committee and the library committee approved budgets after debate."
+
+
+def test_a_summary_dated_first_is_the_source_and_nothing_is_grown():
+    m = _summary_match(source_date="2023-09-20", holder_date="2023-09-13")
+    assert (m.source, m.derived, m.direction_from, m.date_conflict) == ("sum", "src", "dates", True)
+    (p,) = m.passages
+    # Both sides are what was aligned (from shared word to shared word): not the whole long side.
+    assert SOURCE[p.derived_start : p.derived_end].startswith("committee approved a new market") and p.derived_end < len(SOURCE)
+    assert SUMMARY_HOLDER[p.source_start : p.source_end] == "committee and the library committee approved budgets after debate."
+
+
 def test_low_evidence_is_not_a_match():
     a, b = Article("a", LONG, "a"), Article("b", SHORT, "b")
     weak = SentencePassage(0, 1, 0, 1, seeds=1, similarity=0.4, size=5)
