@@ -2,7 +2,7 @@
 
 Owns the family structure. Matches form a directed graph; per connected family
 we keep the maximum branching (each article's best edge when those close no
-cycle, else Edmonds' algorithm, via networkx) over edge
+cycle, else Edmonds' algorithm, via networkx, in each strongly connected component) over edge
 weights ``confidence × overlap × similarity``: every article gets at most one
 parent, the most convincing one, and no cycle survives. Each resulting tree is reported
 with its root. Articles that were linked by shared material too weak to be a
@@ -66,6 +66,40 @@ def _best_parents(edges: Iterable[tuple[str, str, int]]) -> Optional[dict[str, s
     return parent
 
 
+# Stands for every source outside a strongly connected component in ``_branching_by_component``
+# (a tuple: never an article id).
+_OUTSIDE = ("outside",)
+
+
+def _branching_by_component(graph: nx.DiGraph) -> dict[str, str]:
+    """A maximum branching of a family whose best parents close a cycle: Edmonds' algorithm inside
+    each strongly connected component alone, as ``{derived: source}``.
+
+    A cycle lies inside one component, and a source outside an article's component can never
+    close one through it; so each component is a problem of its own, where its articles' best
+    sources outside it are one extra root (``_OUTSIDE``), and an article alone in its component
+    takes its best source. On one family's whole graph, networkx's Edmonds copies the graph at
+    every step: seconds for a family of thousands of articles with one cycle in it.
+    """
+    parent: dict[str, str] = {}
+    for component in nx.strongly_connected_components(graph):
+        outside: dict[str, tuple[int, str]] = {}  # article -> (weight, source) of its best source outside
+        inside = nx.DiGraph()
+        for derived in component:
+            for source, _, weight in graph.in_edges(derived, data="weight"):
+                if source in component:
+                    inside.add_edge(source, derived, weight=weight)
+                elif weight > 0 and (derived not in outside or (weight, source) > outside[derived]):
+                    outside[derived] = (weight, source)
+        if len(component) == 1:
+            parent.update((derived, source) for derived, (_, source) in outside.items())
+            continue
+        inside.add_weighted_edges_from((_OUTSIDE, derived, weight) for derived, (weight, _) in outside.items())
+        for source, derived in nx.maximum_branching(inside, attr="weight").edges():
+            parent[derived] = outside[derived][1] if source == _OUTSIDE else source
+    return parent
+
+
 def build_trees(matches: Iterable[Match], published: Optional[Mapping[str, Optional[str]]] = None) -> list[Tree]:
     """The derivation forest of the given matches.
 
@@ -100,8 +134,8 @@ def build_trees(matches: Iterable[Match], published: Optional[Mapping[str, Optio
     # One branching per family: many small graphs, not one large one.
     for family in sorted(tuple(sorted(c)) for c in nx.weakly_connected_components(graph)):
         parent = _best_parents((source, derived, weight) for derived in family for source, (_, _, weight) in into.get(derived, {}).items())
-        if parent is None:  # a cycle: Edmonds' algorithm
-            parent = {derived: source for source, derived in nx.maximum_branching(graph.subgraph(family), attr="weight").edges()}
+        if parent is None:  # a cycle: Edmonds' algorithm, where the cycles are
+            parent = _branching_by_component(graph.subgraph(family))
         # A branching is a forest: each tree is the articles that walk up to one root.
         tree_of: dict[str, list[str]] = {}
         for node in family:  # sorted, and so each tree's articles
