@@ -280,6 +280,35 @@ def _find_units(codes, offsets, space, fold, min_chars, starts, ends, keys, unit
     return count
 
 
+@numba.njit(cache=True, parallel=True)
+def _find_units_in_parts(codes, offsets, space, fold, min_chars, starts, ends, keys, units, parts):  # pragma: no cover - compiled
+    """``_find_units`` on ``parts`` runs of pages at once (the threads), with the same result: each run's
+    units are written into room of its own, then moved down behind the run before. Needs room for
+    ``len(codes) // min_chars + parts`` units."""
+    pages = offsets.shape[0] - 1
+    parts = max(1, min(parts, pages))
+    first_page = np.empty(parts + 1, dtype=np.int64)
+    room = np.zeros(parts + 1, dtype=np.int64)
+    for k in range(parts + 1):
+        first_page[k] = pages * k // parts
+    for k in range(parts):
+        room[k + 1] = room[k] + (offsets[first_page[k + 1]] - offsets[first_page[k]]) // min_chars + 1
+    found = np.zeros(parts, dtype=np.int64)
+    for k in numba.prange(parts):
+        lo, hi = first_page[k], first_page[k + 1]
+        at = room[k]
+        found[k] = _find_units(codes[offsets[lo] : offsets[hi]], offsets[lo : hi + 1] - offsets[lo], space, fold, min_chars,
+                               starts[at:], ends[at:], keys[at:], units[lo:hi])
+    count = found[0]
+    for k in range(1, parts):
+        for i in range(found[k]):  # forward: the room moved from lies at or after the room moved to
+            starts[count + i] = starts[room[k] + i]
+            ends[count + i] = ends[room[k] + i]
+            keys[count + i] = keys[room[k] + i]
+        count += found[k]
+    return count
+
+
 def _site_units(texts: Sequence[str]) -> list[_Units]:
     """The units of each text, found a chunk of texts at a time (and kept in those chunks)."""
     chunks = []
@@ -298,7 +327,8 @@ def _site_units(texts: Sequence[str]) -> list[_Units]:
         else:
             codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         del joined
-        most = len(codes) // MIN_LINE_CHARS + 1
+        parts = numba.get_num_threads()
+        most = len(codes) // MIN_LINE_CHARS + parts
         if used + most > len(keys):
             # Units are written straight into segments of SEGMENT_UNITS: arrays over glibc's
             # largest mmap threshold (32 MB) are mapped apart and given back whole once freed,
@@ -308,8 +338,8 @@ def _site_units(texts: Sequence[str]) -> list[_Units]:
             keys, spans, used = np.empty(room, dtype=np.uint64), np.empty((room, 2), dtype=offset), 0
         units = np.zeros(last - first, dtype=np.int64)
         offsets = np.cumsum([0] + [len(text) + 1 for text in texts[first:last]])
-        count = _find_units(codes, offsets, *_char_tables(codes), MIN_LINE_CHARS,
-                            spans[used:, 0], spans[used:, 1], keys[used:], units)
+        count = _find_units_in_parts(codes, offsets, *_char_tables(codes), MIN_LINE_CHARS,
+                                     spans[used:, 0], spans[used:, 1], keys[used:], units, parts)
         chunks.append(_Units(first, np.concatenate(([0], np.cumsum(units))), spans[used : used + count, 0],
                              spans[used : used + count, 1], keys[used : used + count]))
         used += count
@@ -514,4 +544,4 @@ def _masked(article: Article, units: Iterable[tuple[int, int]]) -> Article:
     if not spans:
         return article
     # The spans are in order and apart already: only masks the article had need merging.
-    return dataclasses.replace(article, masked=merge_spans([*article.masked, *spans]) if article.masked else tuple(spans))
+    return article.with_masked(merge_spans([*article.masked, *spans]) if article.masked else tuple(spans))

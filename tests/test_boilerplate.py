@@ -14,10 +14,14 @@ import provenance.pipeline as pipeline
 from provenance.boilerplate import (
     MIN_CONTEXT_SHARE,
     MIN_CONTEXTS,
+    MIN_LINE_CHARS,
     MIN_PAGES,
     MIN_SHARE,
     REPUBLISHED_PAGES,
     REPUBLISHED_SHARE,
+    _char_tables,
+    _find_units,
+    _find_units_in_parts,
     _lines,
     _site_units,
     known_spans,
@@ -153,6 +157,22 @@ def test_site_units_are_the_units_of_the_unit_pattern(texts):
                                               chunk.end.tolist(), chunk.key.tolist())]
     assert [f[:3] for f in found] == [e[:3] for e in expected]
     assert [f[3] for f in found] == [_fnv1a(e[3]) for e in expected]
+
+
+@settings(derandomize=True, max_examples=150, deadline=None)
+@given(st.lists(_unit_texts, min_size=1, max_size=9), st.integers(1, 12))
+def test_unit_finder_in_parts_equals_one_pass(texts, parts):
+    codes = np.frombuffer("\n".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    offsets = np.cumsum([0] + [len(text) + 1 for text in texts])
+    room = len(codes) // MIN_LINE_CHARS + parts
+
+    def found(finder, *extra):
+        starts, ends, keys = np.zeros(room, np.int64), np.zeros(room, np.int64), np.zeros(room, np.uint64)
+        units = np.zeros(len(texts), np.int64)
+        n = finder(codes, offsets, *_char_tables(codes), MIN_LINE_CHARS, starts, ends, keys, units, *extra)
+        return starts[:n].tolist(), ends[:n].tolist(), keys[:n].tolist(), units.tolist()
+
+    assert found(_find_units_in_parts, parts) == found(_find_units)
 
 
 def _fnv1a(key: str) -> int:
