@@ -330,12 +330,13 @@ def _seeds_of_pair(
     n_runs = 0
     x, y = a_lo, b_lo
     while x < a_hi and y < b_hi:
-        if sorted_hashes[x] < sorted_hashes[y]:
-            x += 1
-        elif sorted_hashes[x] > sorted_hashes[y]:
-            y += 1
+        hx, hy = sorted_hashes[x], sorted_hashes[y]
+        if hx != hy:
+            # Most steps: the smaller side moves on, without a branch to mispredict.
+            x += hx < hy
+            y += hy < hx
         else:
-            h = sorted_hashes[x]
+            h = hx
             x_end, y_end = x, y
             while x_end < a_hi and sorted_hashes[x_end] == h:
                 x_end += 1
