@@ -38,7 +38,7 @@ from provenance.signatures import shingle_hash32, window_inputs
 from provenance.spill import NO_OFFSETS, SpilledRecords, SpilledShingles, SpilledTexts
 from provenance.tree import build_stories, build_trees
 from provenance.verify import seeded_pairs, unpacked, verify_packed
-from provenance.workers import map_ranges, shared
+from provenance.workers import map_ranges, no_cycle_collection, shared
 
 T = TypeVar("T")
 
@@ -282,13 +282,15 @@ def scan_articles(
         del shingled, vocabulary, index, offsets, found
         _return_freed_memory()
         ids = articles.identifiers()
-        verified = unpacked(ids, pairs, packed, same_story)  # the match objects, once the index is gone
+        with no_cycle_collection():
+            verified = unpacked(ids, pairs, packed, same_story)  # the match objects, once the index is gone
         del packed
-    with timer.stage("trees"):
+    with timer.stage("trees"), no_cycle_collection():
         matches, trees, stories = conclude(ids, articles.publication_dates(), pairs, verified)
         del pairs, verified  # a tuple per seeded pair: gone before the texts come back
         articles = texts.restore(records.restore())
-    return Report.assemble(settings, articles, matches, trees, stories, skipped, timer.stages)
+    with no_cycle_collection():
+        return Report.assemble(settings, articles, matches, trees, stories, skipped, timer.stages)
 
 
 def scan(

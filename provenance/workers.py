@@ -4,15 +4,16 @@ Owns the process pool the parallel stages share (shingling's Python path, verifi
 work is handed out as index ranges, never as pickled texts; what the workers read is put
 in ``shared`` before the pool starts and inherited by fork; results come back in range
 order, so nothing a stage makes depends on the worker count. Nothing here knows what the
-work is.
+work is. Also ``no_cycle_collection``, for the stages that make many objects at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import signal
-from typing import Callable, TypeVar
+from typing import Callable, Iterator, TypeVar
 
 T = TypeVar("T")
 
@@ -44,3 +45,20 @@ def map_ranges(function: Callable[[int, int], T], total: int, workers: int) -> l
             return pool.starmap(function, bounds, chunksize=1)
     finally:
         gc.unfreeze()
+
+
+@contextlib.contextmanager
+def no_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector off while a stage makes many objects that hold no cycles.
+
+    Each collection walks every live object it tracks, so while a scan's matches and trees are
+    made (hundreds of thousands of records, none of them garbage yet) it keeps walking what was
+    already made: at 100k articles, 1.3 s of the matches and trees stages.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
