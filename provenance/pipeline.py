@@ -236,20 +236,23 @@ def scan_articles(
         raise InputError("article ids must be unique")
     timer = _Timer(progress)
     with timer.stage("boilerplate"):
-        articles = mask_site_boilerplate(articles)
+        with no_cycle_collection():
+            articles = mask_site_boilerplate(articles)
         _return_freed_memory()
     with timer.stage("shingle"):
         # The texts go to a file first, and shingling reads them back a batch at a time: the
         # corpus's texts and its shingles are never in memory together.
         texts = SpilledTexts(articles)
         fast = np.array([fast_path(a.text) for a in articles], dtype=bool)
-        articles = [a.without_text() for a in articles]
+        with no_cycle_collection():
+            articles = [a.without_text() for a in articles]
         _return_freed_memory()
         shingled = _shingle_to_disk(articles, texts, fast, workers)
         vocabulary = Vocabulary.build(shingled)
         # Until the report, the scan reads only each article's id, date and length: the
         # records wait in a file too, and the heap their reading fragmented goes back.
-        records = SpilledRecords(articles)
+        with no_cycle_collection():
+            records = SpilledRecords(articles)
         articles = records.facts
         _return_freed_memory()
     with timer.stage("windows"):
