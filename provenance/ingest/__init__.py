@@ -18,6 +18,7 @@ hold control characters (a newline in a file name) are shown escaped
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import errno
 import os
@@ -33,6 +34,7 @@ from provenance.ingest import warc as _warc  # noqa: F401  (registers the reader
 from provenance.ingest.base import LONGEST_ARTICLE_CHARS, MAX_ARTICLE_CHARS, READERS, Item, Reader, check_size_limit, too_long
 from provenance.ingest.fields import DEFAULT_FIELDS, Fields
 from provenance.model import Article, Skipped
+from provenance.workers import no_cycle_collection
 
 __all__ = ["read_corpus", "READERS", "Reader", "Fields", "DEFAULT_FIELDS", "MAX_ARTICLE_CHARS", "LONGEST_ARTICLE_CHARS", "safe_name"]
 
@@ -170,7 +172,10 @@ def read_corpus(
                 # Only tabular readers take a column mapping; the others keep the two-argument interface.
                 read = (reader.read(path, article_id, fields=fields, max_chars=max_chars) if reader.mapped  # type: ignore[call-arg]
                         else reader.read(path, article_id, max_chars=max_chars))
-                items = list(read)
+                # An export's records make plain objects only (an HTML parser's trees hold cycles):
+                # the cycle collector would walk every article already read, again and again.
+                with no_cycle_collection() if reader.mapped else contextlib.nullcontext():
+                    items = list(read)
             except OSError as error:
                 items = [Skipped(str(path), f"cannot read ({error.strerror or error}); check its permissions")]
             for item in map(_clean, items):
