@@ -304,15 +304,14 @@ def build_match(
     mean_similarity = float(
         np.multiply([p.similarity for p in passages], weights, dtype=np.float64).sum() / np.sum(weights, dtype=np.float64)
     )
-    # Direction is told by the aligned spans; then a summary is credited with its whole source.
     if order < 0:  # a is the source
-        a_spans = _whole_sources(a_spans, a_summarised, a.length)
-        source, derived, overlap, source_overlap = a, b, b_cover, coverage(a_spans, a.length)
-        records = [Passage(sa, ea, sb, eb, round(p.similarity, 4)) for (sa, ea), (sb, eb), p in zip(a_spans, b_spans, passages)]
+        source, derived, source_spans, derived_spans, summarised, overlap = a, b, a_spans, b_spans, a_summarised, b_cover
     else:
-        b_spans = _whole_sources(b_spans, b_summarised, b.length)
-        source, derived, overlap, source_overlap = b, a, a_cover, coverage(b_spans, b.length)
-        records = [Passage(sb, eb, sa, ea, round(p.similarity, 4)) for (sa, ea), (sb, eb), p in zip(a_spans, b_spans, passages)]
+        source, derived, source_spans, derived_spans, summarised, overlap = b, a, b_spans, a_spans, b_summarised, a_cover
+    # Direction is told by the aligned spans; then a summary is credited with its whole source.
+    source_spans = _whole_sources(source_spans, summarised, source.length)
+    source_overlap = coverage(source_spans, source.length)
+    records = [Passage(ss, se, ds, de, round(p.similarity, 4)) for (ss, se), (ds, de), p in zip(source_spans, derived_spans, passages)]
     return Match(
         source=source.id,
         derived=derived.id,

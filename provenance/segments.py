@@ -278,23 +278,10 @@ def _find_in_directory(ends, low, probes):  # pragma: no cover - compiled
             continue
         value = np.uint32(probes[i] & np.uint64(0xFFFFFFFF))
         first = np.int64(ends[prefix - 1]) if prefix else np.int64(0)
-        high = np.int64(ends[prefix])
-        lo, hi = first, high  # the first entry >= value
-        while lo < hi:
-            middle = (lo + hi) >> 1
-            if low[middle] < value:
-                lo = middle + 1
-            else:
-                hi = middle
-        end, hi = lo, high  # the first entry > value (a bucket may hold many)
-        while end < hi:
-            middle = (end + hi) >> 1
-            if low[middle] <= value:
-                end = middle + 1
-            else:
-                hi = middle
-        start[i] = lo
-        count[i] = end - lo
+        run = low[first : np.int64(ends[prefix])]
+        lo = np.searchsorted(run, value, side="left")
+        start[i] = first + lo
+        count[i] = np.searchsorted(run, value, side="right") - lo
     return start, count
 
 
