@@ -119,10 +119,20 @@ class Truth:
 
 
 class PeakMemory:
-    """Peak memory of this process plus its workers (sum of PSS, sampled with psutil)."""
+    """Peak memory of this process plus its workers (sum of PSS, sampled with psutil).
+
+    Reading PSS makes the kernel walk every page table entry of every process (~45 ms at
+    6 GB over three processes), on a thread that competes with the scan for the two cores.
+    At a fixed interval that cost grows with the corpus and inflates the large tiers' times
+    (the 1M scan paid ~15% of a core for it): the sampler waits at least ``COST_SHARE`` times
+    as long as its last sample took, so it never takes more than ~2% of one core (at 1M it
+    samples every 2-5 s: a spike shorter than that can be missed; ``maxrss_mib`` is printed
+    beside it).
+    """
 
     # Above this many bytes (process + workers) the run stops: the machine is shared.
     limit: int | None = None
+    COST_SHARE = 50
 
     def __init__(self, interval: float = 0.25) -> None:
         self.peak = 0
@@ -149,13 +159,15 @@ class PeakMemory:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            began = time.perf_counter()
             self.peak = max(self.peak, self._sample())
+            cost = time.perf_counter() - began
             if self.limit is not None and self.peak > self.limit:
                 print(f"run: stopped: memory {self.peak / 2**30:.1f} GiB passed --memory-limit-gib", file=sys.stderr, flush=True)
                 for child in self._process.children(recursive=True):
                     child.kill()
                 os._exit(3)
-            self._stop.wait(self._interval)
+            self._stop.wait(max(self._interval, self.COST_SHARE * cost))
 
     def __enter__(self) -> "PeakMemory":
         if self._process is not None:
