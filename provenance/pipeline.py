@@ -291,7 +291,7 @@ def scan_articles(
     with timer.stage("trees"), no_cycle_collection():
         matches, trees, stories = conclude(ids, articles.publication_dates(), pairs, verified)
         del pairs, verified  # a tuple per seeded pair: gone before the texts come back
-        articles = texts.restore(records.restore())
+        articles = list(records.restore(texts.all()))
     with no_cycle_collection():
         return Report.assemble(settings, articles, matches, trees, stories, skipped, timer.stages)
 

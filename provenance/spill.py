@@ -2,7 +2,7 @@
 
 Owns the spills that keep a million-article scan in memory: the articles' texts
 (``SpilledTexts``: written once masked, read back a batch at a time to be shingled, a pair
-at a time to be scored, and all at once for the report), the text-less article records
+at a time to be scored, and all in order for the report), the text-less article records
 (``SpilledRecords``: once shingled, until the report; meanwhile ``ArticleFacts`` holds their
 ids, dates and lengths in flat arrays) and the per-word arrays of the shingles
 (``SpilledShingles``: the words' character offsets, written as they are made, and their
@@ -37,7 +37,7 @@ class SpilledTexts:
 
     Once masked, a corpus's texts are the largest thing a scan holds that it hardly reads:
     shingling reads them a batch at a time (``read_many``), scoring the two texts of a pair
-    with passages (``read``), and the report shows them (``restore``).
+    with passages (``read``), and the report shows them (``all``, into ``SpilledRecords.restore``).
     """
 
     def __init__(self, articles: Sequence[Article]) -> None:
@@ -74,13 +74,11 @@ class SpilledTexts:
         return [data[int(self.starts[k]) - lo : int(self.starts[k] + self.sizes[k]) - lo].decode("utf-8", "surrogatepass")
                 for k in range(first, last + 1)]
 
-    def restore(self, articles: Iterable[Article]) -> list[Article]:
-        """``articles`` (the same ones, in the same order, without their texts) with their texts; closes the file."""
+    def all(self) -> Iterator[str]:
+        """Every text, in the order they went in (a read per thousand); closes the file once they are all read."""
         with self.file:
-            # A read per thousand texts: they come back in the order they went.
-            texts = (text for start in range(0, len(self.sizes), TEXTS_AT_ONCE)
-                     for text in self.read_many(np.arange(start, min(start + TEXTS_AT_ONCE, len(self.sizes)))))
-            return [a.with_text(text) for a, text in zip(articles, texts)]
+            for start in range(0, len(self.sizes), TEXTS_AT_ONCE):
+                yield from self.read_many(np.arange(start, min(start + TEXTS_AT_ONCE, len(self.sizes))))
 
 
 class ArticleFacts(Sequence[Article]):
@@ -153,15 +151,29 @@ class SpilledRecords:
                         protocol=pickle.HIGHEST_PROTOCOL)
         self.file.flush()
 
-    def restore(self) -> Iterator[Article]:
-        """The records, in order, as they went in; closes the file."""
+    def restore(self, texts: Optional[Iterable[str]] = None) -> Iterator[Article]:
+        """The records, in order, as they went in; closes the file.
+
+        With ``texts`` (one for each record, in order: ``SpilledTexts.all``), each comes back
+        with its text, made once (at a million articles, making each record twice, the
+        second time for its text, was 1.5 s).
+        """
+        texts = iter(texts) if texts is not None else None
         with self.file:
             self.file.seek(0)
             for _ in range(0, len(self.facts), RECORDS_AT_ONCE):
-                yield from (Article(*values) for values in pickle.load(self.file))
+                block = pickle.load(self.file)
+                if texts is None:
+                    yield from (Article(*values) for values in block)
+                else:
+                    yield from (Article(*values[:_TEXT], next(texts), *values[_TEXT + 1 : _CHARS], None) for values in block)
 
 
 _ARTICLE_FIELDS = tuple(field.name for field in dataclasses.fields(Article))
+# Where a record's text and its length stand among them: a record restored with its text takes
+# the text, and its length from it (``chars`` None), as ``Article.with_text`` does.
+_TEXT, _CHARS = _ARTICLE_FIELDS.index("text"), _ARTICLE_FIELDS.index("chars")
+assert _CHARS == len(_ARTICLE_FIELDS) - 1
 
 
 # Records pickled at a time (``SpilledRecords``).

@@ -34,6 +34,9 @@ def test_spilled_records_come_back_as_they_went(monkeypatch):
     assert records.facts.identifiers() == [a.id for a in articles]
     back = list(records.restore())
     assert back == articles and records.file.closed
+    texts = [f"text {k}" for k in range(5)]
+    with_texts = list(SpilledRecords(articles).restore(texts))
+    assert with_texts == [a.with_text(t) for a, t in zip(articles, texts)]
 
 
 def _range_and_pid(start: int, end: int) -> tuple[list[int], int]:
