@@ -48,6 +48,7 @@ import hashlib
 import json
 import os
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
@@ -313,8 +314,29 @@ class Index(IndexStore):
         Returns:
             The new articles' index numbers.
         """
-        c = self.connection
         self._remove_orphans()
+        if np.any(owners[1:] < owners[:-1]):  # sign() returns them in order: no 100 MB copy then
+            order = np.argsort(owners, kind="stable")
+            signatures, owners = signatures[order], owners[order]
+        signatures = np.ascontiguousarray(signatures, dtype=np.uint32)
+        block = self._meta("next_segment")
+        self._set_meta("next_segment", block + 1)
+        name = f"signatures-{block:06d}.u32"
+        # The signature block (512 bytes a window: most of a batch's bytes) is written and fsynced
+        # on a thread while this one inserts the rows and writes the segment: a file write
+        # waits on the kernel and the disk, not the interpreter. Registered in this same
+        # transaction, which the caller commits only once this returns, the write done.
+        with ThreadPoolExecutor(max_workers=1) as writer:
+            written = writer.submit(segments.write_array, self.folder / name, signatures)
+            numbers = self._insert_signed(batch, hashes, signatures, owners, block, name)
+            written.result()  # its error, if it failed
+        return numbers
+
+    def _insert_signed(
+        self, batch: Sequence[Article], hashes: Sequence[str], signatures: np.ndarray, owners: np.ndarray, block: int, name: str
+    ) -> list[int]:
+        """``write_signed``'s rows and segment, while its signature block ``name`` is being written."""
+        c = self.connection
         first = self._meta("next_article")
         numbers = np.arange(first, first + len(batch), dtype=np.int64)
         if len(batch) and numbers[-1] > segments.MAX_ARTICLE:
@@ -330,18 +352,11 @@ class Index(IndexStore):
             ],
         )
         c.executemany("INSERT INTO texts VALUES (?, ?)", [(int(n), a.text) for n, a in zip(numbers, batch)])
-        if np.any(owners[1:] < owners[:-1]):  # sign() returns them in order: no 100 MB copy then
-            order = np.argsort(owners, kind="stable")
-            signatures, owners = signatures[order], owners[order]
         bounds = np.concatenate(([0], np.cumsum(windows)))
-        block = self._meta("next_segment")
-        self._set_meta("next_segment", block + 1)
-        name = f"signatures-{block:06d}.u32"
-        segments.write_array(self.folder / name, np.ascontiguousarray(signatures, dtype=np.uint32))
         c.execute("INSERT INTO blocks VALUES (?, ?)", (block, name))
         c.executemany("INSERT INTO signatures VALUES (?, ?, ?)", zip(numbers.tolist(), [block] * len(numbers), bounds[:-1].tolist()))
         if len(signatures):
-            keys = band_keys(np.ascontiguousarray(signatures), self.settings.lsh_rows)
+            keys = band_keys(signatures, self.settings.lsh_rows)
             self._add_segment(0, lambda path: segments.write(path, keys, numbers[owners]))
         return numbers.tolist()
 
