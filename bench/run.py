@@ -125,14 +125,14 @@ class PeakMemory:
     6 GB over three processes), on a thread that competes with the scan for the two cores.
     At a fixed interval that cost grows with the corpus and inflates the large tiers' times
     (the 1M scan paid ~15% of a core for it): the sampler waits at least ``COST_SHARE`` times
-    as long as its last sample took, so it never takes more than ~2% of one core (at 1M it
-    samples every 2-5 s: a spike shorter than that can be missed; ``maxrss_mib`` is printed
-    beside it).
+    as long as its last sample took, so it takes at most ~5% of one core. Its interval grows
+    with the footprint, as the stages' lengths do: 0.25 s at 100k, about 1 s at 1M (50 times
+    its cost missed ~200 MiB of a 100k run's peak). ``maxrss_mib`` is printed beside it.
     """
 
     # Above this many bytes (process + workers) the run stops: the machine is shared.
     limit: int | None = None
-    COST_SHARE = 50
+    COST_SHARE = 20
 
     def __init__(self, interval: float = 0.25) -> None:
         self.peak = 0
