@@ -166,14 +166,16 @@ class SpilledRecords:
                 if texts is None:
                     yield from (Article(*values) for values in block)
                 else:
-                    yield from (Article(*values[:_TEXT], next(texts), *values[_TEXT + 1 : _CHARS], None) for values in block)
+                    for values in block:
+                        fields = list(values)
+                        fields[_TEXT], fields[_CHARS] = next(texts), None
+                        yield Article(*fields)
 
 
 _ARTICLE_FIELDS = tuple(field.name for field in dataclasses.fields(Article))
 # Where a record's text and its length stand among them: a record restored with its text takes
 # the text, and its length from it (``chars`` None), as ``Article.with_text`` does.
 _TEXT, _CHARS = _ARTICLE_FIELDS.index("text"), _ARTICLE_FIELDS.index("chars")
-assert _CHARS == len(_ARTICLE_FIELDS) - 1
 
 
 # Records pickled at a time (``SpilledRecords``).

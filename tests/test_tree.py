@@ -6,7 +6,7 @@ import networkx as nx
 from hypothesis import given, settings, strategies as st
 
 from provenance.model import Match
-from provenance.tree import _best_parents, _branching_by_component, _evidence, build_stories, build_trees
+from provenance.tree import _best_parents, _branching_by_component, _components, _evidence, build_stories, build_trees
 
 
 def _m(source: str, derived: str, overlap: float = 0.8, confidence: float = 0.9) -> Match:
@@ -96,3 +96,11 @@ def test_branching_is_edmonds_result(raw, acyclic):
         assert not acyclic
         parent = _branching_by_component(graph)
     assert sorted((source, derived) for derived, source in parent.items()) == want
+
+
+@settings(derandomize=True, max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), max_size=60))
+def test_components_are_networkx_connected_components(raw):
+    links = [(f"n{a:02d}", f"n{b:02d}") for a, b in raw]
+    graph = nx.Graph(links)
+    assert _components(links) == sorted(tuple(sorted(c)) for c in nx.connected_components(graph))
