@@ -21,7 +21,7 @@ import numba
 import numpy as np
 
 from provenance.normalise import ASCII_FOLDS
-from provenance.shingle import ABBREVIATIONS, MAX_SENTENCE_WORDS, FlatShingles, stem_hash
+from provenance.shingle import ABBREVIATIONS, MAX_SENTENCE_WORDS, MIN_SENTENCE_WORDS, FlatShingles, stem_hash
 
 _OTHER_CHARACTER = re.compile("[^\x00-\x7f" + "".join(ASCII_FOLDS) + "]")
 
@@ -317,8 +317,9 @@ def _count_content(token_offsets, token_counts, starts, stems, spans, span_offse
 
 @numba.njit(cache=True, parallel=True)
 def _fill_content(token_offsets, token_counts, starts, ends, stems, flags, spans, span_offsets, content_offsets, max_words,
-                  out_hash, out_start, out_end, out_entity, out_units, unit_counts):  # pragma: no cover - compiled
-    """Content words of each article, and where its sentence units begin.
+                  min_words, out_hash, out_start, out_end, out_entity, out_units, unit_counts):  # pragma: no cover - compiled
+    """Content words of each article, and where its sentence units begin (as ``shingle._unit_starts``
+    makes them: a sentence under ``min_words`` content words runs on, a unit is cut every ``max_words``).
 
     ``out_units`` holds, for article ``a``, its unit starts then the content count, from
     ``content_offsets[a] + a``; ``unit_counts[a]`` says how many units.
@@ -336,7 +337,8 @@ def _fill_content(token_offsets, token_counts, starts, ends, stems, flags, spans
             if stems[t] == 0 or _masked(starts[t], mine):
                 continue
             if broke:
-                in_sentence = 0
+                if in_sentence >= min_words:  # a shorter sentence runs on (``shingle._unit_starts``)
+                    in_sentence = 0
                 broke = False
             if in_sentence % max_words == 0:
                 out_units[units] = k
@@ -450,7 +452,7 @@ def _shingle_batch(texts: Sequence[str], masked: Sequence[tuple[tuple[int, int],
     out_units = np.empty(content + len(texts), dtype=np.int32)
     unit_counts = np.empty(len(texts), dtype=np.int64)
     _fill_content(bounds, counts, s.starts, s.ends, s.stems, s.flags, spans, span_offsets, content_offsets, MAX_SENTENCE_WORDS,
-                  out_hash, out_start, out_end, out_entity, out_units, unit_counts)
+                  MIN_SENTENCE_WORDS, out_hash, out_start, out_end, out_entity, out_units, unit_counts)
     # Article a's unit starts and count lie from content_offsets[a] + a: gather them end to end.
     sentence_offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(unit_counts + 1, out=sentence_offsets[1:])

@@ -16,7 +16,8 @@ from typing import Any
 from provenance.errors import SettingsError
 
 # Bump when a change to the algorithms changes results for the same settings.
-ALGORITHM_VERSION = 3  # 2: context seeds, concentration test, equal-evidence tie-break by date; 3: grown passages
+ALGORITHM_VERSION = 4  # 2: context seeds, concentration test, equal-evidence tie-break by date; 3: grown passages;
+# 4: sentences too short to seed join the next
 
 
 @dataclasses.dataclass(frozen=True)

@@ -40,8 +40,16 @@ def test_sentences_ignore_abbreviations():
 
 
 def test_line_breaks_end_sentences():
-    s = shingle_text("A title line\nThe body starts here and goes on")
+    s = shingle_text("A long title line\nThe body starts here and goes on")
     assert s.sentences == 2
+
+
+def test_sentences_too_short_to_seed_run_on_into_the_next():
+    # Hard-wrapped lines: "The attack of" alone holds one content word, and could never seed.
+    text = "The attack of\nSeptember\n11, 2001, the August\npower in the\nNortheast and the power\noutages."
+    s = shingle_text(text)
+    words = [[text[a:b] for a, b in zip(s.starts[lo:hi], s.ends[lo:hi])] for lo, hi in zip(s.sentence_starts, s.sentence_starts[1:])]
+    assert words == [["attack", "September", "11", "2001", "August"], ["power", "Northeast", "power"], ["outages"]]
 
 
 def test_masked_spans_drop_words():
