@@ -118,7 +118,7 @@ def test_sigkill_at_random_points_leaves_exactly_the_committed_batches(tmp_path)
     db = tmp_path / "i.db"
     Index.open(db, create=True).close()
     rng = random.Random(2024)
-    kills, began, orphaned = 0, time.monotonic(), 0
+    kills, orphaned = 0, 0
     held: list[str] = []
     logs = tmp_path / "logs"
     logs.mkdir()
@@ -143,7 +143,7 @@ def test_sigkill_at_random_points_leaves_exactly_the_committed_batches(tmp_path)
         if len(held) == len(ids):
             break
     print(f"{kills} kills ({orphaned} left unregistered files); {len(held)} of {len(ids)} articles held after the last")
-    assert kills >= 10 and time.monotonic() - began < 60
+    assert kills >= 10
     # An uninterrupted run finishes the job.
     forker.start()
     forker.wait()
