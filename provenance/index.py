@@ -13,7 +13,8 @@ command lines or renders reports.
 
 Signatures live in files (``signatures-*.u32``, one block per batch, uint32 ``(windows,
 num_perm)``): as SQLite blobs they were half of a batch's write time. A block is written like
-a segment and never rewritten; a replaced article's rows stay in their block unused.
+a segment (on a thread, beside the batch's rows and segment: most of a batch's bytes) and never
+rewritten; a replaced article's rows stay in their block unused.
 
 Segments and crash safety: each batch's band keys are written as one segment file (under a
 temporary name, fsynced, renamed) and registered in ``segments`` inside the batch's
