@@ -374,3 +374,24 @@ def test_a_reader_keeps_its_segments_while_a_writer_merges_them(tmp_path, monkey
         assert not any((bands_folder(db) / name).exists() for name in listed)
         assert reader.candidates(probe, owners).tolist() == before
     check_consistent(db)
+
+
+def test_a_failed_signature_block_write_rolls_the_batch_back(tmp_path, monkeypatch):
+    # The block is written on a thread beside the batch's rows and segment: its error must
+    # still reach the caller, and the batch must not commit without its block.
+    db = tmp_path / "i.db"
+    articles = synthetic(6)
+    with Index.open(db, create=True) as index:
+        index.add(articles[:3], batch_size=3)
+
+    def disk_full(path, array):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(segments, "write_array", disk_full)
+    with Index.open(db) as index:
+        with pytest.raises(OSError, match="No space left"):
+            index.add(articles[3:], batch_size=3)
+    monkeypatch.undo()
+    with Index.open(db) as index:
+        assert index.info().articles == 3
+        assert index.add(articles, batch_size=3).added == tuple(a.id for a in articles[3:])
