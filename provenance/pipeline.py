@@ -288,11 +288,11 @@ def scan_articles(
         with no_cycle_collection():
             verified = unpacked(ids, pairs, packed, same_story)  # the match objects, once the index is gone
         del packed
-    with timer.stage("trees"), no_cycle_collection():
-        matches, trees, stories = conclude(ids, articles.publication_dates(), pairs, verified)
-        del pairs, verified  # a tuple per seeded pair: gone before the texts come back
-        articles = list(records.restore(texts.all()))
     with no_cycle_collection():
+        with timer.stage("trees"):
+            matches, trees, stories = conclude(ids, articles.publication_dates(), pairs, verified)
+            del pairs, verified  # a tuple per seeded pair: gone before the texts come back
+            articles = list(records.restore(texts.all()))
         return Report.assemble(settings, articles, matches, trees, stories, skipped, timer.stages)
 
 
