@@ -424,8 +424,8 @@ def _drop_repeats_reference(index, a, b, group, reach, threshold):
 def _extend_reference(index, a, b, found, max_gap, min_words, threshold):
     """``extend`` for one pair, as it was written in numpy and Python before it was compiled."""
     from provenance.align import (
-        CONTEXT_REACH, MAX_PARTNERS, MIN_PASSAGE_EVIDENCE, MIN_PASSAGE_SIMILARITY, SUMMARY_FACTOR, SUMMARY_RATIO,
-        SentencePassage,
+        CONTEXT_REACH, FAINT_RATIO, MAX_PARTNERS, MIN_PASSAGE_EVIDENCE, MIN_PASSAGE_SIMILARITY, SUMMARY_FACTOR,
+        SUMMARY_RATIO, SentencePassage,
     )
 
     if len(found) == 0 or not found[:, 3].any():
@@ -532,7 +532,22 @@ def _extend_reference(index, a, b, found, max_gap, min_words, threshold):
             ]
             changed = True
             break
-    return merged
+    strongest = max((p.similarity for p in merged), default=0.0)
+    return [p for p in merged if p.similarity >= FAINT_RATIO * strongest]
+
+
+def test_a_passage_far_fainter_than_its_pairs_closest_is_dropped():
+    from provenance.align import FAINT_RATIO, _drop_faint
+
+    # Three passages of one pair after two of another's (which stay as they are).
+    spans = np.arange(30, dtype=np.int64).reshape(5, 6)
+    similarity = np.array([0.2, 0.95, 0.9, 0.9 * FAINT_RATIO - 0.01, 0.9 * FAINT_RATIO + 0.01])
+    surprise = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    assert _drop_faint(spans, similarity, surprise, 2, 3) == 2
+    assert similarity[:4].tolist() == [0.2, 0.95, 0.9, 0.9 * FAINT_RATIO + 0.01]
+    assert surprise[:4].tolist() == [1.0, 2.0, 3.0, 5.0] and spans[3].tolist() == list(range(24, 30))
+    # A lone passage is never faint beside itself.
+    assert _drop_faint(spans, similarity, surprise, 0, 1) == 1
 
 
 def _assert_extend_equals_reference(index, pairs, threshold=0.35, max_gap=3, min_words=15):
