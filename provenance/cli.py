@@ -14,6 +14,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from collections.abc import Iterable, Iterator
 from typing import Any, Callable, Optional
 
 import click
@@ -27,23 +28,25 @@ from provenance.index import BATCH_SIZE
 from provenance.ingest import LONGEST_ARTICLE_CHARS, MAX_ARTICLE_CHARS, READERS, Fields, read_corpus
 from provenance.model import Report
 from provenance.pipeline import default_workers, scan, scan_articles
-from provenance.report import summary_line, to_csv, to_json, to_table
+from provenance.report import json_pieces, summary_line, to_csv, to_table
 from provenance.settings import Settings
 
 FORMATS = ("table", "json", "csv", "html")
 
 
-def write_output(text: str, output: Optional[Path]) -> None:
-    """Write to ``output`` atomically (temp file, then rename), or to stdout."""
+def write_output(text: str | Iterable[str], output: Optional[Path]) -> None:
+    """Write ``text`` (or its pieces, in order) to ``output`` atomically (temp file, then rename), or to stdout."""
+    pieces = [text] if isinstance(text, str) else text
     if output is None:
-        click.echo(text, nl=False)
+        for chunk in _chunks(pieces):
+            click.echo(chunk, nl=False)
         return
     output = Path(output)
     folder = output.parent if str(output.parent) else Path(".")
     handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
+            stream.writelines(pieces)
         # mkstemp makes the file private (0600); a report gets the permissions a plain open would give.
         umask = os.umask(0)
         os.umask(umask)
@@ -52,6 +55,20 @@ def write_output(text: str, output: Optional[Path]) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _chunks(pieces: Iterable[str], size: int = 1 << 20) -> Iterator[str]:
+    """Pieces joined into chunks of about ``size`` characters (``click.echo`` flushes on every call)."""
+    held: list[str] = []
+    length = 0
+    for piece in pieces:
+        held.append(piece)
+        length += len(piece)
+        if length >= size:
+            yield "".join(held)
+            held, length = [], 0
+    if held:
+        yield "".join(held)
 
 
 def settings_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -134,10 +151,10 @@ def _report_skipped(report: Report) -> None:
         click.echo(str(skipped), err=True)
 
 
-def render(report: Report, output_format: str) -> str:
-    """The report in the chosen format."""
+def render(report: Report, output_format: str) -> str | Iterator[str]:
+    """The report in the chosen format (JSON in pieces: see ``report.json_pieces``)."""
     if output_format == "json":
-        return to_json(report)
+        return json_pieces(report)
     if output_format == "csv":
         return to_csv(report)
     if output_format == "html":
@@ -191,8 +208,10 @@ def scan_command(paths: tuple[Path, ...], output_format: str, output: Optional[P
     else:
         settings = _settings(options)
         shown = sys.stderr.isatty() if progress is None else progress
+        # Only the HTML report shows the texts: the other formats leave them on disk.
         report = scan(list(paths), settings, workers=workers or default_workers(), input_format=input_format, fields=fields,
-                      max_article_chars=max_article_chars, progress=_stage_done if shown else None)
+                      max_article_chars=max_article_chars, progress=_stage_done if shown else None,
+                      keep_texts=output_format == "html")
     _report_skipped(report)
     write_output(render(report, output_format), output)
     click.echo(summary_line(report), err=True)

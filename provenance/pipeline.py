@@ -205,7 +205,7 @@ class _Timer:
 
 def scan_articles(
     articles: Iterable[Article], settings: Settings | None = None, workers: int = 1, skipped: Sequence[Skipped] = (),
-    progress: Optional[Progress] = None,
+    progress: Optional[Progress] = None, keep_texts: bool = True,
 ) -> Report:
     """Find derivations among already-read articles.
 
@@ -226,6 +226,9 @@ def scan_articles(
         workers: Processes for the parallel stages (results do not depend on it).
         skipped: Inputs ingest skipped, carried into the report.
         progress: Called with each stage's name and seconds as it ends.
+        keep_texts: Whether the report's articles carry their texts (the HTML report shows
+            them); without, they carry only their lengths, which is all JSON, CSV and the table
+            need, and the texts never come back into memory.
 
     Returns:
         The report: articles, matches, trees and stories, all sorted.
@@ -292,7 +295,11 @@ def scan_articles(
         with timer.stage("trees"):
             matches, trees, stories = conclude(ids, articles.publication_dates(), pairs, verified)
             del pairs, verified  # a tuple per seeded pair: gone before the texts come back
-            articles = list(records.restore(texts.all()))
+            if keep_texts:
+                articles = list(records.restore(texts.all()))
+            else:
+                texts.close()
+                articles = list(records.restore())
         return Report.assemble(settings, articles, matches, trees, stories, skipped, timer.stages)
 
 
@@ -304,12 +311,14 @@ def scan(
     fields: Fields = DEFAULT_FIELDS,
     max_article_chars: int = MAX_ARTICLE_CHARS,
     progress: Optional[Progress] = None,
+    keep_texts: bool = True,
 ) -> Report:
     """Read the corpus under ``paths`` and find its derivations.
 
     ``fields`` maps JSONL keys and CSV columns to article parts (``--text-field``, ...);
     articles longer than ``max_article_chars`` are skipped (``--max-article-chars``);
-    ``progress`` hears of each stage as it ends (``scan_articles``).
+    ``progress`` hears of each stage as it ends, and ``keep_texts`` says whether the report
+    holds the texts (``scan_articles``).
 
     Raises:
         InputError: if a path is missing or no readable article remains.
@@ -322,7 +331,7 @@ def scan(
     if not articles:
         raise InputError(no_articles_message(paths, skipped), skipped)
     # Handed over one by one, so that the texts can leave memory while the scan runs.
-    report = scan_articles(handed_over(articles), settings, workers, skipped, progress)
+    report = scan_articles(handed_over(articles), settings, workers, skipped, progress, keep_texts)
     return Report(**{**report.__dict__, "timings": (("ingest", read_seconds), *report.timings)})
 
 

@@ -13,6 +13,7 @@ import csv
 import dataclasses
 import io
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from tabulate import tabulate
@@ -38,23 +39,22 @@ PAIR_COLUMNS = (
 
 def report_dict(report: Report) -> dict[str, Any]:
     """The report as the JSON contract's plain dict."""
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "provenance_version": __version__,
-        "settings_key": report.settings_key,
-        "settings": report.settings,
-        "articles": [
-            {
-                "id": a.id,
-                "path": a.path,
-                "title": a.title,
-                "published": a.published,
-                "published_from": a.published_from,
-                "chars": a.length,
-            }
+    return {key: list(value) if isinstance(value, Iterator) else value for key, value in _contract(report)}
+
+
+def _contract(report: Report) -> list[tuple[str, Any]]:
+    """The contract's keys in order, each with its value; a list's items come from an iterator, made one at a time."""
+    return [
+        ("schema_version", SCHEMA_VERSION),
+        ("provenance_version", __version__),
+        ("settings_key", report.settings_key),
+        ("settings", report.settings),
+        ("articles", (
+            {"id": a.id, "path": a.path, "title": a.title, "published": a.published, "published_from": a.published_from,
+             "chars": a.length}
             for a in report.articles
-        ],
-        "pairs": [
+        )),
+        ("pairs", (
             {
                 "source": m.source,
                 "derived": m.derived,
@@ -68,19 +68,45 @@ def report_dict(report: Report) -> dict[str, Any]:
                 "passages": [dataclasses.asdict(p) for p in m.passages],
             }
             for m in report.matches
-        ],
-        "trees": [
+        )),
+        ("trees", (
             {"root": t.root, "articles": list(t.articles), "edges": [dataclasses.asdict(e) for e in t.edges]}
             for t in report.trees
-        ],
-        "stories": [{"articles": list(story)} for story in report.stories],
-        "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
-    }
+        )),
+        ("stories", ({"articles": list(story)} for story in report.stories)),
+        ("skipped", ({"path": s.path, "reason": s.reason} for s in report.skipped)),
+    ]
 
 
 def to_json(report: Report) -> str:
     """Canonical JSON text of the report (ends with a newline)."""
-    return json.dumps(report_dict(report), ensure_ascii=False, indent=2) + "\n"
+    return "".join(json_pieces(report))
+
+
+def json_pieces(report: Report) -> Iterator[str]:
+    """``to_json``'s text, a piece at a time: exactly ``json.dumps(report_dict(report), ensure_ascii=False,
+    indent=2)`` and a newline, but with one article, pair or tree made at a time. A million articles'
+    report is ~650 MB of JSON and several GB as dicts; written this way, neither is ever whole in memory.
+    """
+    entries = _contract(report)
+    yield "{"
+    for k, (key, value) in enumerate(entries):
+        yield ("\n  " if k == 0 else ",\n  ") + _dumps(key, 1) + ": "
+        if not isinstance(value, Iterator):
+            yield _dumps(value, 1)
+            continue
+        # A list, as json.dumps lays it out one level deeper: each item on its own line, "[]" if none.
+        first = True
+        for item in value:
+            yield ("[\n    " if first else ",\n    ") + _dumps(item, 2)
+            first = False
+        yield "[]" if first else "\n  ]"
+    yield "\n}\n"
+
+
+def _dumps(value: Any, level: int) -> str:
+    """``value`` as ``json.dumps`` writes it nested ``level`` deep with ``indent=2`` (a JSON string never holds a raw line break)."""
+    return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + "  " * level)
 
 
 def percent(fraction: float) -> str:

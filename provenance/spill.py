@@ -74,6 +74,10 @@ class SpilledTexts:
         return [data[int(self.starts[k]) - lo : int(self.starts[k] + self.sizes[k]) - lo].decode("utf-8", "surrogatepass")
                 for k in range(first, last + 1)]
 
+    def close(self) -> None:
+        """Drop the texts unread (closing the temporary file deletes it)."""
+        self.file.close()
+
     def all(self) -> Iterator[str]:
         """Every text, in the order they went in (a read per thousand); closes the file once they are all read."""
         with self.file:

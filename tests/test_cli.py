@@ -38,6 +38,31 @@ def test_scan_json_to_file(tmp_path):
     assert not list(tmp_path.glob(".*.tmp"))
 
 
+def test_scan_json_streamed_is_the_librarys_report(tmp_path, seed_report):
+    # The CLI leaves the texts out of a JSON scan and writes it in pieces: the same bytes as
+    # the library's report with its texts, to a file and to stdout.
+    from provenance.report import to_json
+
+    out = tmp_path / "report.json"
+    assert run("scan", str(SEEDS), "--format", "json", "-o", str(out), "--workers", "1").exit_code == 0
+    assert out.read_text(encoding="utf-8") == run("scan", str(SEEDS), "--format", "json", "--workers", "1").stdout
+    assert out.read_text(encoding="utf-8") == to_json(seed_report)
+    assert all(article.text for article in seed_report.articles)
+
+
+def test_scan_json_interrupted_leaves_no_file(tmp_path, monkeypatch):
+    from provenance import cli
+
+    def broken(report):
+        yield "{"
+        raise OSError("disk full")
+
+    monkeypatch.setattr(cli, "json_pieces", broken)
+    out = tmp_path / "report.json"
+    result = CliRunner().invoke(main, ["scan", str(SEEDS), "--format", "json", "-o", str(out), "--workers", "1"])
+    assert result.exit_code != 0 and not out.exists() and not list(tmp_path.glob(".*.tmp"))
+
+
 def test_output_file_gets_the_usual_permissions(tmp_path):
     plain = tmp_path / "plain.txt"
     plain.write_text("x")

@@ -48,3 +48,16 @@ def test_workers_hand_back_every_chunk_in_order():
     assert [k for chunk, _ in parts for k in chunk] == list(range(1000))
     assert len(parts) == 2 * CHUNKS_PER_WORKER and all(pid != os.getpid() for _, pid in parts)
     assert map_ranges(_range_and_pid, 3, 2) == [(list(range(3)), os.getpid())]  # too little to fork for
+
+
+def test_a_scan_without_texts_reports_the_same(seeds_dir):
+    from provenance.ingest import read_corpus
+    from provenance.pipeline import scan_articles
+    from provenance.report import to_json
+
+    articles, _ = read_corpus([seeds_dir])
+    with_texts = scan_articles(articles, workers=1)
+    without = scan_articles(articles, workers=1, keep_texts=False)
+    assert to_json(without) == to_json(with_texts)
+    assert [a.text for a in without.articles] == [""] * len(articles)
+    assert [a.length for a in without.articles] == [len(a.text) for a in with_texts.articles]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import shutil
 
+from provenance.model import Skipped
 from provenance.pipeline import scan
-from provenance.report import report_dict, to_csv, to_json, to_table
+from provenance.report import json_pieces, report_dict, to_csv, to_json, to_table
 from tests.conftest import SEED_000, SEED_002, SEEDS
 
 
@@ -62,3 +64,15 @@ def test_report_dict_lists_skipped(tmp_path):
     (tmp_path / "b.txt").write_bytes(b"")
     data = report_dict(scan([tmp_path]))
     assert [s["reason"] for s in data["skipped"]] == ["empty article (no text)"]
+
+
+def test_json_written_in_pieces_is_json_dumps_of_the_contract(seed_report):
+    # Lists empty and full, and strings JSON must escape (line breaks, quotes, non-ASCII) in reach of
+    # the re-indentation of nested pieces.
+    odd = Skipped(path='we\u00efrd\n"name".txt', reason="line\nbreak \u2028 and \\")
+    for report in (seed_report, dataclasses.replace(seed_report, skipped=(odd,), stories=()),
+                   dataclasses.replace(seed_report, articles=(), matches=(), trees=())):
+        want = json.dumps(report_dict(report), ensure_ascii=False, indent=2) + "\n"
+        pieces = list(json_pieces(report))
+        assert "".join(pieces) == to_json(report) == want
+        assert len(pieces) > 10  # written a piece at a time, not as one string
