@@ -13,13 +13,15 @@ import csv
 import dataclasses
 import io
 import json
+import json.encoder
+import math
 from collections.abc import Iterator
 from typing import Any
 
 from tabulate import tabulate
 
 from provenance import __version__
-from provenance.model import Report
+from provenance.model import Edge, Passage, Report
 
 SCHEMA_VERSION = 1
 
@@ -65,17 +67,25 @@ def _contract(report: Report) -> list[tuple[str, Any]]:
                 "confidence": m.confidence,
                 "direction_from": m.direction_from,
                 "date_conflict": m.date_conflict,
-                "passages": [dataclasses.asdict(p) for p in m.passages],
+                "passages": [_flat(p) for p in m.passages],
             }
             for m in report.matches
         )),
         ("trees", (
-            {"root": t.root, "articles": list(t.articles), "edges": [dataclasses.asdict(e) for e in t.edges]}
+            {"root": t.root, "articles": list(t.articles), "edges": [_flat(e) for e in t.edges]}
             for t in report.trees
         )),
         ("stories", ({"articles": list(story)} for story in report.stories)),
         ("skipped", ({"path": s.path, "reason": s.reason} for s in report.skipped)),
     ]
+
+
+def _flat(record: Passage | Edge) -> dict[str, Any]:
+    """A passage's or an edge's fields as a dict (``dataclasses.asdict`` without its deep copies: their values are immutable)."""
+    return {name: getattr(record, name) for name in _FIELD_NAMES[type(record)]}
+
+
+_FIELD_NAMES = {kind: tuple(field.name for field in dataclasses.fields(kind)) for kind in (Passage, Edge)}
 
 
 def to_json(report: Report) -> str:
@@ -105,8 +115,49 @@ def json_pieces(report: Report) -> Iterator[str]:
 
 
 def _dumps(value: Any, level: int) -> str:
-    """``value`` as ``json.dumps`` writes it nested ``level`` deep with ``indent=2`` (a JSON string never holds a raw line break)."""
-    return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + "  " * level)
+    """``value`` exactly as ``json.dumps(value, ensure_ascii=False, indent=2)`` writes it, nested ``level`` deep.
+
+    For the JSON values a report holds (dicts with string keys, lists and tuples, strings,
+    numbers, booleans, None). json's own indenting encoder is written in Python and yields a
+    token at a time; this makes each value's text in one piece (the 100k synthetic corpus's
+    report, 65 MB: 1.3 s, where ``json.dumps`` of ``report_dict`` takes 2.5 s).
+    """
+    if isinstance(value, str):
+        return _string(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        return _float(value)
+    inner = "\n" + "  " * (level + 1)
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        return ("{" + inner + ("," + inner).join(_string(key) + ": " + _dumps(item, level + 1) for key, item in value.items())
+                + "\n" + "  " * level + "}")
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        return "[" + inner + ("," + inner).join(_dumps(item, level + 1) for item in value) + "\n" + "  " * level + "]"
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _float(value: float) -> str:
+    # As json writes floats (allow_nan: the JavaScript names for the values JSON lacks).
+    if math.isnan(value):
+        return "NaN"
+    if value in (math.inf, -math.inf):
+        return "Infinity" if value > 0 else "-Infinity"
+    return float.__repr__(value)
+
+
+# json's string encoder for ensure_ascii=False (its C version where there is one).
+_string = json.encoder.encode_basestring
 
 
 def percent(fraction: float) -> str:

@@ -8,6 +8,9 @@ import io
 import json
 import shutil
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from provenance.model import Skipped
 from provenance.pipeline import scan
 from provenance.report import json_pieces, report_dict, to_csv, to_json, to_table
@@ -76,3 +79,19 @@ def test_json_written_in_pieces_is_json_dumps_of_the_contract(seed_report):
         pieces = list(json_pieces(report))
         assert "".join(pieces) == to_json(report) == want
         assert len(pieces) > 10  # written a piece at a time, not as one string
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(_JSON_VALUES, st.integers(0, 3))
+def test_json_values_are_written_as_json_dumps_writes_them(value, level):
+    from provenance.report import _dumps
+
+    want = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + "  " * level)
+    assert _dumps(value, level) == want
