@@ -13,8 +13,8 @@ import functools
 import os
 import sys
 import tempfile
-from pathlib import Path
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any, Callable, Optional
 
 import click

@@ -4,7 +4,9 @@ Owns the JSON contract (``schema_version`` 1: the keys and their order are
 documented in the README and read by later tools), the row model that feeds
 both the table and the CSV, and rendering fractions as percentages for people.
 JSON is canonical: sorted lists, fixed key order, no timings, so the same input
-and settings give byte-identical output. Nothing here computes a score.
+and settings give byte-identical output; it is written a piece at a time
+(``json_pieces``), so a large report is never whole in memory. Nothing here
+computes a score.
 """
 
 from __future__ import annotations
