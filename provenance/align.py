@@ -27,7 +27,8 @@ from provenance.surprise import concentration, grow, span_stems
 # A condensed rewrite skips source sentences: seeds may lie this many times further apart
 # on one side (PAN 2013 training: overall plagdet 0.805 -> 0.823, summary 0.27 -> 0.39).
 CONDENSED_GAP_FACTOR = 2
-# Seeds at a passage's ends scoring under this fraction of its median seed are trimmed.
+# Seeds at a passage's ends scoring under this fraction of its median seed (context seeds left
+# out) are trimmed.
 TRIM_RATIO = 0.6
 # Passages adjacent in one article may lie this many gaps apart in the other (summaries).
 SUMMARY_FACTOR = 10
@@ -335,12 +336,16 @@ def _trim_weak_ends(group):  # pragma: no cover - compiled
     """Drop seeds at either end of a passage (in either article's order) that score far below its middle.
 
     A verbatim passage's seeds score near 1; a stray seed of 0.4 next to it is a sentence on
-    the same subject, and would stretch the passage past the reuse.
+    the same subject, and would stretch the passage past the reuse. The middle is its seeds'
+    alone: context seeds are admitted under the seeding threshold, and where a passage held
+    several they pulled its middle down until nothing was trimmed (PAN 2013 training: overall
+    plagdet 0.8955 -> 0.8963, none precision 0.943 -> 0.946, translation 0.910 -> 0.915).
     """
     n = group.shape[0]
     if n < 3:
         return group
-    floor = TRIM_RATIO * _median(group[:, 2])
+    strong = group[:, 3] == 1
+    floor = TRIM_RATIO * _median(group[strong, 2] if strong.any() else group[:, 2])
     for column in range(2):
         ordered = group[np.argsort(group[:, column], kind="mergesort")]
         first, last = 0, ordered.shape[0]

@@ -380,12 +380,13 @@ def _copied_partners_reference(found, reach):
     return found[keep]
 
 
-def _trim_reference(group):
+def _trim_reference(group, strong):
+    """``_trim_weak_ends``; ``strong``: whether each row of ``group`` is a seed (not a context seed)."""
     from provenance.align import TRIM_RATIO
 
     if len(group) < 3:
         return group
-    floor = TRIM_RATIO * float(np.median(group[:, 2]))
+    floor = TRIM_RATIO * float(np.median(group[strong, 2] if strong.any() else group[:, 2]))
     for column in (0, 1):
         ordered = group[np.argsort(group[:, column], kind="stable")]
         first, last = 0, len(ordered)
@@ -451,7 +452,7 @@ def _extend_reference(index, a, b, found, max_gap, min_words, threshold):
         for part in _cluster_reference(_drop_repeats_reference(index, a, b, whole, max_gap + 1, threshold), max_gap)
     ]
     for group in groups:
-        group = _trim_reference(group)
+        group = _trim_reference(group, np.isin(group[:, 0] * width + group[:, 1], strong))
         seeds = int(np.isin(group[:, 0] * width + group[:, 1], strong).sum())
         if seeds == 0:
             continue
@@ -534,6 +535,20 @@ def _extend_reference(index, a, b, found, max_gap, min_words, threshold):
             break
     strongest = max((p.similarity for p in merged), default=0.0)
     return [p for p in merged if p.similarity >= FAINT_RATIO * strongest]
+
+
+def test_weak_ends_are_judged_against_the_seeds_not_their_context():
+    from provenance.align import _trim_weak_ends
+
+    # Four sentences copied word for word, a weaker seed past their end in both articles, and
+    # context seeds pairing the copied sentences with the sentence after the copy's source.
+    # Counted in, the context seeds would pull the middle down to where both ends stay.
+    copied = [(k, k + 4, 1_000_000, 1) for k in range(4)]
+    context = [(k, 8, 400_000 + 50_000 * (k % 2), 0) for k in range(4)]
+    group = np.array(copied + [(4, 3, 500_000, 1)] + context, dtype=np.int64)
+    group = group[np.lexsort((group[:, 1], group[:, 0]))]
+    kept = _trim_weak_ends(group)
+    assert sorted(map(tuple, kept[:, :2].tolist())) == [(0, 4), (1, 5), (2, 6), (3, 7)]
 
 
 def test_a_passage_far_fainter_than_its_pairs_closest_is_dropped():
