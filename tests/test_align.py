@@ -398,6 +398,31 @@ def _trim_reference(group, strong):
     return group
 
 
+def _trim_skipped_reference(group, reach):
+    from provenance.align import CONDENSED_GAP_FACTOR
+
+    changed = True
+    while changed and len(group) > 2:
+        changed = False
+        longer, shorter = sorted((int(np.ptp(group[:, 0])) + 1, int(np.ptp(group[:, 1])) + 1), reverse=True)
+        if longer >= CONDENSED_GAP_FACTOR * shorter:
+            break
+        for column in (0, 1):
+            ordered = group[np.argsort(group[:, column], kind="stable")]
+            values = ordered[:, column]
+            first_value, last_value = values[0], values[-1]
+            inner = values[(values != first_value) & (values != last_value)]
+            if len(inner) < 2 or (np.diff(np.concatenate(([inner[0]], inner))) > reach).any():
+                continue
+            if inner[0] - first_value > reach:
+                group, changed = ordered[values != first_value], True
+            elif last_value - inner[-1] > reach:
+                group, changed = ordered[values != last_value], True
+            if changed:
+                break
+    return group
+
+
 def _drop_repeats_reference(index, a, b, group, reach, threshold):
     """``_drop_repeats`` as first written, in numpy."""
     if len(group) < 3:
@@ -452,7 +477,7 @@ def _extend_reference(index, a, b, found, max_gap, min_words, threshold):
         for part in _cluster_reference(_drop_repeats_reference(index, a, b, whole, max_gap + 1, threshold), max_gap)
     ]
     for group in groups:
-        group = _trim_reference(group, np.isin(group[:, 0] * width + group[:, 1], strong))
+        group = _trim_skipped_reference(_trim_reference(group, np.isin(group[:, 0] * width + group[:, 1], strong)), max_gap + 1)
         seeds = int(np.isin(group[:, 0] * width + group[:, 1], strong).sum())
         if seeds == 0:
             continue
@@ -549,6 +574,19 @@ def test_weak_ends_are_judged_against_the_seeds_not_their_context():
     group = group[np.lexsort((group[:, 1], group[:, 0]))]
     kept = _trim_weak_ends(group)
     assert sorted(map(tuple, kept[:, :2].tolist())) == [(0, 4), (1, 5), (2, 6), (3, 7)]
+
+
+def test_a_seed_past_a_skip_at_a_copys_end_is_dropped_but_not_a_summarys():
+    from provenance.align import _trim_skipped_ends
+
+    # Sentences 156-161 copied as 6-10, and sentence 154 on the same subject as the title, 0:
+    # it lies six sentences before the rest in the source, which otherwise follow each other.
+    copy = np.array([(154, 0, 750_000, 1), (156, 6, 430_000, 1), (158, 7, 1_000_000, 1), (159, 8, 1_000_000, 1),
+                     (160, 9, 1_000_000, 1), (161, 10, 1_000_000, 1)], dtype=np.int64)
+    assert _trim_skipped_ends(copy, 4)[:, :2].tolist() == copy[1:, :2].tolist()
+    # A summary's three sentences drawn from all over eleven of its source: it skips by nature.
+    summary = np.array([(0, 0, 400_000, 1), (1, 5, 400_000, 1), (2, 7, 400_000, 1), (2, 10, 400_000, 1)], dtype=np.int64)
+    assert _trim_skipped_ends(summary, 4).tolist() == summary.tolist()
 
 
 def test_a_passage_far_fainter_than_its_pairs_closest_is_dropped():
