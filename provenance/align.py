@@ -182,13 +182,14 @@ def span_similarity(ix, a, b, a0, a1, b0, b1):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def _top_ranked(seeds, column, k):  # pragma: no cover - compiled
+def _top_ranked(seeds, column, k, distance):  # pragma: no cover - compiled
     """Mask of seeds among the ``k`` best-scored of those with their sentence in ``column``
-    (ties: the earlier seed first)."""
+    (ties: the seed nearer the pair's diagonal, ``distance``, then the earlier seed)."""
     keep = np.zeros(seeds.shape[0], dtype=np.bool_)
     by_sentence, bounds = _sentence_runs(seeds, column)
     for r in range(bounds.shape[0] - 1):
         run = by_sentence[bounds[r] : bounds[r + 1]]
+        run = run[np.argsort(distance[run], kind="mergesort")]
         best = run[np.argsort(-seeds[run, 2], kind="mergesort")]
         keep[best[:k]] = True
     return keep
@@ -216,7 +217,29 @@ def _best_partners(seeds):  # pragma: no cover - compiled
     repeats one pattern hundreds of times has hundreds, and would stretch a passage over
     the whole page.
     """
-    return seeds[_top_ranked(seeds, 0, MAX_PARTNERS) & _top_ranked(seeds, 1, MAX_PARTNERS)]
+    # A sentence repeated word for word has many partners of one score; the one in line with
+    # the rest of the passage is its source, where the earliest would stretch the passage over
+    # the repeats between them (suspicious-document01389 / source-document00268).
+    distance = _diagonal_distance(seeds)
+    return seeds[_top_ranked(seeds, 0, MAX_PARTNERS, distance) & _top_ranked(seeds, 1, MAX_PARTNERS, distance)]
+
+
+@numba.njit(cache=True)
+def _diagonal_distance(seeds):  # pragma: no cover - compiled
+    """How far each seed's offset (``j - i``) lies from the pair's diagonal: the median offset of
+    the seeds whose sentences have a single partner (a repeat has many, and would pull it)."""
+    n = seeds.shape[0]
+    if n == 0:
+        return np.zeros(0)
+    single = np.ones(n, dtype=np.bool_)
+    for column in range(2):
+        by_sentence, bounds = _sentence_runs(seeds, column)
+        for r in range(bounds.shape[0] - 1):
+            if bounds[r + 1] - bounds[r] > 1:
+                single[by_sentence[bounds[r] : bounds[r + 1]]] = False
+    offset = seeds[:, 1] - seeds[:, 0]
+    diagonal = _median(offset[single]) if single.any() else _median(offset)
+    return np.abs(offset - diagonal)
 
 
 @numba.njit(cache=True)

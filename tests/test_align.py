@@ -90,6 +90,23 @@ def test_sentence_repeated_in_its_own_article_does_not_stretch_the_passage():
     assert [(p.a_start, p.a_end, p.b_start, p.b_end, p.seeds) for p in passages] == [(10, 15, 2, 7, 5)]
 
 
+def test_sentence_repeated_more_often_than_its_partners_keeps_the_one_in_line():
+    # The notice follows six courses: its copy has six partners, all verbatim, more than a
+    # sentence keeps. The one kept is the notice after the copied course, not the first ones,
+    # or the passage loses it and reaches back to the notice before the course.
+    courses = [_filler(f"c{k}q", 0, 3) + " " for k in range(5)] + [COURSES[2]]
+    catalogue = "".join(course + NOTICE for course in courses)
+    copy = (
+        "Our town newsletter reports on the library renovation and the new reading garden. "
+        "Volunteers planted tulips along the walkway during the spring cleanup weekend. "
+        + COURSES[2] + NOTICE
+        + "The mayor thanked everyone who donated books to the summer fundraising drive. "
+    )
+    index = _index(catalogue, copy, OTHER)
+    passages = align_pair(index, 0, 1, 0.35, 3, 15)
+    assert [(p.a_start, p.a_end, p.b_start, p.b_end, p.seeds) for p in passages] == [(20, 25, 2, 7, 5)]
+
+
 def test_copied_sentence_does_not_reach_back_to_a_phrase_its_source_used_before():
     # The source names its regulation in a long sentence, then heads the copied paragraph with
     # it. The copied heading is contained in the long sentence too, but it is a copy of the
@@ -357,8 +374,17 @@ def _grow_reference(index, a, b, a_span, b_span, reach):
     return tuple(box[:2]), tuple(box[2:]), _concentration_reference(index, a, b, tuple(box[:2]), tuple(box[2:])) - 4 * math.log10(reach + 1)
 
 
-def _top_ranked_reference(keys, scores, k):
-    order = np.lexsort((-scores, keys))
+def _diagonal_distance_reference(found):
+    single = np.ones(len(found), dtype=bool)
+    for column in (0, 1):
+        _, inverse, counts = np.unique(found[:, column], return_inverse=True, return_counts=True)
+        single &= counts[inverse] == 1
+    offset = found[:, 1] - found[:, 0]
+    return np.abs(offset - np.median(offset[single] if single.any() else offset))
+
+
+def _top_ranked_reference(keys, scores, k, distance):
+    order = np.lexsort((distance, -scores, keys))
     sorted_keys = keys[order]
     rank = np.arange(len(keys)) - np.searchsorted(sorted_keys, sorted_keys, side="left")
     mask = np.zeros(len(keys), dtype=bool)
@@ -465,8 +491,9 @@ def _extend_reference(index, a, b, found, max_gap, min_words, threshold):
     near = strong[np.minimum(np.searchsorted(strong, query), len(strong) - 1)] == query
     found = np.concatenate((strong_rows, context[near.any(axis=1)]))
     found = found[np.lexsort((found[:, 1], found[:, 0]))]
-    partners = _top_ranked_reference(found[:, 0], found[:, 2], MAX_PARTNERS)
-    found = found[partners & _top_ranked_reference(found[:, 1], found[:, 2], MAX_PARTNERS)]
+    distance = _diagonal_distance_reference(found)
+    partners = _top_ranked_reference(found[:, 0], found[:, 2], MAX_PARTNERS, distance)
+    found = found[partners & _top_ranked_reference(found[:, 1], found[:, 2], MAX_PARTNERS, distance)]
     found = _copied_partners_reference(found, max_gap + 1)
     passages, surprising, faint = [], [], []
     group_of = {}  # id of an evident passage -> its seed group
