@@ -184,7 +184,7 @@ def span_similarity(ix, a, b, a0, a1, b0, b1):  # pragma: no cover - compiled
 @numba.njit(cache=True)
 def _top_ranked(seeds, column, k, distance):  # pragma: no cover - compiled
     """Mask of seeds among the ``k`` best-scored of those with their sentence in ``column``
-    (ties: the seed nearer the pair's diagonal, ``distance``, then the earlier seed)."""
+    (ties: the seed nearer its passage's diagonal, ``distance``, then the earlier seed)."""
     keep = np.zeros(seeds.shape[0], dtype=np.bool_)
     by_sentence, bounds = _sentence_runs(seeds, column)
     for r in range(bounds.shape[0] - 1):
@@ -226,8 +226,10 @@ def _best_partners(seeds):  # pragma: no cover - compiled
 
 @numba.njit(cache=True)
 def _diagonal_distance(seeds):  # pragma: no cover - compiled
-    """How far each seed's offset (``j - i``) lies from the pair's diagonal: the median offset of
-    the seeds whose sentences have a single partner (a repeat has many, and would pull it)."""
+    """How far each seed's offset (``j - i``) lies from its passage's diagonal: the offset of the
+    nearest (in ``i``) seed whose sentences have a single partner (a repeat has many). Nearest,
+    not the pair's median: a pair with several passages has several diagonals (PAN 2013
+    training: none plagdet 0.9598 with the median, 0.9603 with the nearest)."""
     n = seeds.shape[0]
     if n == 0:
         return np.zeros(0)
@@ -238,8 +240,22 @@ def _diagonal_distance(seeds):  # pragma: no cover - compiled
             if bounds[r + 1] - bounds[r] > 1:
                 single[by_sentence[bounds[r] : bounds[r + 1]]] = False
     offset = seeds[:, 1] - seeds[:, 0]
-    diagonal = _median(offset[single]) if single.any() else _median(offset)
-    return np.abs(offset - diagonal)
+    if not single.any():
+        return np.abs(offset - _median(offset))
+    anchors = np.flatnonzero(single)
+    anchors = anchors[np.argsort(seeds[anchors, 0], kind="mergesort")]
+    at = seeds[anchors, 0]
+    out = np.empty(n)
+    for r in range(n):
+        x = np.searchsorted(at, seeds[r, 0])
+        best = -1.0
+        for y in (x - 1, x):
+            if 0 <= y < at.shape[0]:
+                gap = abs(at[y] - seeds[r, 0])
+                if best < 0 or gap < best:
+                    best = gap
+                    out[r] = abs(offset[r] - offset[anchors[y]])
+    return out
 
 
 @numba.njit(cache=True)

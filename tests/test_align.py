@@ -380,7 +380,17 @@ def _diagonal_distance_reference(found):
         _, inverse, counts = np.unique(found[:, column], return_inverse=True, return_counts=True)
         single &= counts[inverse] == 1
     offset = found[:, 1] - found[:, 0]
-    return np.abs(offset - np.median(offset[single] if single.any() else offset))
+    if not single.any():
+        return np.abs(offset - np.median(offset))
+    anchors = np.flatnonzero(single)
+    anchors = anchors[np.argsort(found[anchors, 0], kind="stable")]
+    at = found[anchors, 0]
+    x = np.searchsorted(at, found[:, 0])
+    lo, hi = np.clip(x - 1, 0, len(at) - 1), np.clip(x, 0, len(at) - 1)
+    gap_lo = np.where(x >= 1, np.abs(at[lo] - found[:, 0]), np.inf)
+    gap_hi = np.where(x < len(at), np.abs(at[hi] - found[:, 0]), np.inf)
+    nearest = anchors[np.where(gap_hi < gap_lo, hi, lo)]
+    return np.abs(offset - offset[nearest]).astype(float)
 
 
 def _top_ranked_reference(keys, scores, k, distance):
