@@ -233,12 +233,7 @@ def _diagonal_distance(seeds):  # pragma: no cover - compiled
     n = seeds.shape[0]
     if n == 0:
         return np.zeros(0)
-    single = np.ones(n, dtype=np.bool_)
-    for column in range(2):
-        by_sentence, bounds = _sentence_runs(seeds, column)
-        for r in range(bounds.shape[0] - 1):
-            if bounds[r + 1] - bounds[r] > 1:
-                single[by_sentence[bounds[r] : bounds[r + 1]]] = False
+    single = _single_partner(seeds)
     offset = seeds[:, 1] - seeds[:, 0]
     if not single.any():
         return np.abs(offset - _median(offset))
@@ -256,6 +251,19 @@ def _diagonal_distance(seeds):  # pragma: no cover - compiled
                     best = gap
                     out[r] = abs(offset[r] - offset[anchors[y]])
     return out
+
+
+@numba.njit(cache=True)
+def _single_partner(seeds):  # pragma: no cover - compiled
+    """Mask of the seeds whose two sentences have no other seed: the diagonal lies where they do
+    (a repeated sentence has many partners, and would pull the diagonal to itself)."""
+    single = np.ones(seeds.shape[0], dtype=np.bool_)
+    for column in range(2):
+        by_sentence, bounds = _sentence_runs(seeds, column)
+        for r in range(bounds.shape[0] - 1):
+            if bounds[r + 1] - bounds[r] > 1:
+                single[by_sentence[bounds[r] : bounds[r + 1]]] = False
+    return single
 
 
 @numba.njit(cache=True)
@@ -311,14 +319,7 @@ def _drop_repeats(ix, a, b, group, reach, threshold):  # pragma: no cover - comp
     n = group.shape[0]
     if n < 3:
         return group
-    # The diagonal is where the seeds of sentences with a single partner lie: a repeat has
-    # many, and would pull the diagonal to itself.
-    single = np.ones(n, dtype=np.bool_)
-    for r in range(n):
-        for q in range(n):
-            if q != r and (group[q, 0] == group[r, 0] or group[q, 1] == group[r, 1]):
-                single[r] = False
-                break
+    single = _single_partner(group)
     offset = group[:, 1] - group[:, 0]
     diagonal = _median(offset[single]) if single.any() else _median(offset)
     distance = np.abs(offset - diagonal)
@@ -432,17 +433,25 @@ def _trim_skipped_ends(group, reach):  # pragma: no cover - compiled
             wide = 0  # skips between the other sentences
             for r in range(head + 1, tail):
                 wide += ordered[r, column] - ordered[r - 1, column] > reach
+            if wide > 0 or tail - head < 2:
+                continue
             first = 0
             last = n
-            if ordered[head, column] - ordered[0, column] > reach and wide == 0 and tail - head >= 2:
+            if ordered[head, column] - ordered[0, column] > reach:
                 first = head
-            elif ordered[n - 1, column] - ordered[tail - 1, column] > reach and wide == 0 and tail - head >= 2:
+            elif ordered[n - 1, column] - ordered[tail - 1, column] > reach:
                 last = tail
             if first > 0 or last < n:
                 group = ordered[first:last]
                 changed = True
                 break
     return group
+
+
+@numba.njit(cache=True)
+def _trim_ends(group, reach):  # pragma: no cover - compiled
+    """A seed group less its weak ends (``_trim_weak_ends``), then less an end past a skip (``_trim_skipped_ends``)."""
+    return _trim_skipped_ends(_trim_weak_ends(group), reach)
 
 
 @numba.njit(cache=True)
@@ -509,7 +518,7 @@ def _extend_pair(ix, a, b, rows, max_gap, min_words, threshold, spans, similarit
     faint = np.empty((seeds.shape[0], 5), dtype=np.int64)
     count, evident_count, n_faint = 0, 0, 0
     for g in range(bounds.shape[0] - 1):
-        group = _trim_skipped_ends(_trim_weak_ends(grouped[bounds[g] : bounds[g + 1]]), max_gap + 1)
+        group = _trim_ends(grouped[bounds[g] : bounds[g + 1]], max_gap + 1)
         strong = int((group[:, 3] == 1).sum())
         if strong == 0:
             continue  # context seeds alone are no passage
@@ -622,7 +631,7 @@ def _outside_kept(ix, a, b, group, found, found_similarity, found_surprise, p, k
     its stronger, and was lost whole, with the other sentences that aligned only there. What
     those sentences align is kept when it is evidence on its own, and overlaps nothing kept.
     """
-    group = _trim_skipped_ends(_trim_weak_ends(group), reach)
+    group = _trim_ends(group, reach)
     outside = np.ones(group.shape[0], dtype=np.bool_)
     for r in range(group.shape[0]):
         for q in kept:

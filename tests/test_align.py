@@ -75,17 +75,20 @@ COURSES = [
 ]
 
 
+# A newsletter that copied the third course of the catalogue and the notice after it.
+NEWSLETTER_WITH_COURSE = (
+    "Our town newsletter reports on the library renovation and the new reading garden. "
+    "Volunteers planted tulips along the walkway during the spring cleanup weekend. "
+    + COURSES[2] + NOTICE
+    + "The mayor thanked everyone who donated books to the summer fundraising drive. "
+)
+
+
 def test_sentence_repeated_in_its_own_article_does_not_stretch_the_passage():
     # A catalogue repeats one notice after each course; a copy of the last course with its
     # notice is that course and notice alone, not everything back to the first notice.
     catalogue = "".join(course + NOTICE for course in COURSES)
-    copy = (
-        "Our town newsletter reports on the library renovation and the new reading garden. "
-        "Volunteers planted tulips along the walkway during the spring cleanup weekend. "
-        + COURSES[2] + NOTICE
-        + "The mayor thanked everyone who donated books to the summer fundraising drive. "
-    )
-    index = _index(catalogue, copy, OTHER)
+    index = _index(catalogue, NEWSLETTER_WITH_COURSE, OTHER)
     passages = align_pair(index, 0, 1, 0.35, 3, 15)
     assert [(p.a_start, p.a_end, p.b_start, p.b_end, p.seeds) for p in passages] == [(10, 15, 2, 7, 5)]
 
@@ -96,13 +99,7 @@ def test_sentence_repeated_more_often_than_its_partners_keeps_the_one_in_line():
     # or the passage loses it and reaches back to the notice before the course.
     courses = [_filler(f"c{k}q", 0, 3) + " " for k in range(5)] + [COURSES[2]]
     catalogue = "".join(course + NOTICE for course in courses)
-    copy = (
-        "Our town newsletter reports on the library renovation and the new reading garden. "
-        "Volunteers planted tulips along the walkway during the spring cleanup weekend. "
-        + COURSES[2] + NOTICE
-        + "The mayor thanked everyone who donated books to the summer fundraising drive. "
-    )
-    index = _index(catalogue, copy, OTHER)
+    index = _index(catalogue, NEWSLETTER_WITH_COURSE, OTHER)
     passages = align_pair(index, 0, 1, 0.35, 3, 15)
     assert [(p.a_start, p.a_end, p.b_start, p.b_end, p.seeds) for p in passages] == [(20, 25, 2, 7, 5)]
 
