@@ -36,10 +36,10 @@ import numba
 import numpy as np
 
 from provenance.keysort import KEY_BITS, MAX_SUB_BITS, TOP_BITS, sort_band
-from provenance.signatures import least_value, mixed_values, permutations
+from provenance.signatures import least_value, permutations
 
 # Bands keyed and sorted together (rounded up to a multiple of the threads): their keys are
-# signed and computed in one pass over the windows (each pass mixes every window's values
+# signed and computed in one pass over the windows (each pass reads every window's values
 # again, and bands share out among threads more evenly, so fewer, wider passes are faster) ...
 BANDS_AT_ONCE = 16
 # ... but no more than this many bytes of keys and sorting scratch: 12 bytes a window for each
@@ -186,13 +186,13 @@ def _column_keys(signatures, rows, first_band, keys):  # pragma: no cover - comp
 @numba.njit(cache=True, parallel=True)
 def _signed_keys(values, ranges, a, b, rows, first_band, keys):  # pragma: no cover - compiled
     """``_column_keys`` of the windows' MinHash signatures (permutations ``a``, ``b``), signed on the way: no signature
-    column is held, so more bands fit at once, and a window's values are mixed once for all of them."""
+    column is held, so more bands fit at once."""
     for w in numba.prange(ranges.shape[0]):
-        mixed = mixed_values(values, ranges[w, 0], ranges[w, 1])
+        window = values[ranges[w, 0] : ranges[w, 1]]
         for band in range(keys.shape[0]):
             key = _band_seed(first_band + band)
             for k in range((first_band + band) * rows, (first_band + band + 1) * rows):
-                key = _mixed_in(key, least_value(mixed, a[k], b[k]))
+                key = _mixed_in(key, least_value(window, a[k], b[k]))
             keys[band, w] = _finished(key)
 
 

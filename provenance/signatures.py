@@ -4,7 +4,9 @@ Owns the MinHash permutations and the batch kernel. The permutations are
 datasketch's default ``affine32`` scheme bit for bit (same seed → same ``a``,
 ``b``; MurmurHash3 ``fmix32`` pre-mix; ``a*h + b mod 2**32``), so a signature
 computed here equals ``datasketch.MinHash(num_perm, seed, hashfunc=...)`` fed
-the same 32-bit shingle hashes. The kernel runs over flat numpy arrays in
+the 32-bit low halves of the same shingle hashes. The pre-mix is done once per
+distinct shingle, in ``shingle_hash32``, not once per word and signing pass:
+the kernels here take values already mixed. The kernel runs over flat numpy arrays in
 compiled code (numba), in parallel over windows: no Python object per shingle.
 """
 
@@ -25,16 +27,17 @@ def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def shingle_hash32(hashes: np.ndarray) -> np.ndarray:
-    """The 32-bit value MinHash sees for each 64-bit shingle hash (its low half)."""
-    return (hashes & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    """The 32-bit value MinHash permutes for each 64-bit shingle hash: its low half, pre-mixed
+    by MurmurHash3's ``fmix32`` as datasketch's ``affine32`` scheme mixes every hash it is fed.
 
-
-@numba.njit(cache=True, inline="always")
-def _fmix32(h: np.uint32) -> np.uint32:
+    Mixed here, once per distinct shingle (the scan passes its vocabulary's stems), rather than
+    in the signing kernels, which would mix every word again in every pass over the windows.
+    """
+    h = (hashes & np.uint64(0xFFFFFFFF)).astype(np.uint32)
     h ^= h >> np.uint32(16)
-    h = np.uint32(h * np.uint32(0x85EBCA6B))
+    h *= np.uint32(0x85EBCA6B)
     h ^= h >> np.uint32(13)
-    h = np.uint32(h * np.uint32(0xC2B2AE35))
+    h *= np.uint32(0xC2B2AE35)
     h ^= h >> np.uint32(16)
     return h
 
@@ -47,7 +50,7 @@ def _minhash_ranges(values, ranges, a, b, out):  # pragma: no cover - compiled
         for k in range(num_perm):
             row[k] = np.uint32(0xFFFFFFFF)
         for t in range(ranges[w, 0], ranges[w, 1]):
-            h = _fmix32(values[t])
+            h = values[t]
             for k in range(num_perm):
                 v = np.uint32(a[k] * h + b[k])
                 if v < row[k]:
@@ -55,25 +58,16 @@ def _minhash_ranges(values, ranges, a, b, out):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, inline="always")
-def mixed_values(values, lo, hi):  # pragma: no cover - compiled
-    """``values[lo:hi]`` as MinHash sees them (the ``fmix32`` pre-mix), in a new buffer."""
-    mixed = np.empty(hi - lo, dtype=np.uint32)
-    for t in range(lo, hi):
-        mixed[t - lo] = _fmix32(values[t])
-    return mixed
-
-
-@numba.njit(cache=True, inline="always")
-def least_value(mixed, a, b):  # pragma: no cover - compiled
-    """One permutation's MinHash value of a window's ``mixed_values``; ``EMPTY`` for none. The loop vectorises as a minimum.
+def least_value(window, a, b):  # pragma: no cover - compiled
+    """One permutation's MinHash value of a window's values; ``EMPTY`` for none. The loop vectorises as a minimum.
 
     A permutation at a time over a window's mixed values is how LSH signs a few bands at once
     (``candidates``): a loop over a few permutations, as in ``_minhash_ranges``, is too short to
     vectorise, and cost 3-4 times as much per column at 6 (2 bands, what memory allows at 1M).
     """
     least = np.uint32(0xFFFFFFFF)
-    for t in range(mixed.shape[0]):
-        v = np.uint32(a * mixed[t] + b)
+    for t in range(window.shape[0]):
+        v = np.uint32(a * window[t] + b)
         if v < least:
             least = v
     return least
@@ -83,7 +77,7 @@ def sign_ranges(hashes32: np.ndarray, ranges: np.ndarray, num_perm: int, seed: i
     """MinHash signatures of many ranges of one flat shingle array.
 
     Args:
-        hashes32: uint32 shingle values, all articles concatenated.
+        hashes32: uint32 shingle values (``shingle_hash32``), all articles concatenated.
         ranges: int64 ``(n, 2)`` half-open ranges into ``hashes32`` (windows may overlap).
         num_perm: Permutations per signature.
         seed: Permutation seed.
