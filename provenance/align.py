@@ -30,7 +30,7 @@ CONDENSED_GAP_FACTOR = 2
 # Seeds at a passage's ends scoring under this fraction of its median seed (context seeds left
 # out) are trimmed.
 TRIM_RATIO = 0.6
-# Passages adjacent in one article may lie this many gaps apart in the other (summaries).
+# Passages consecutive in one article may lie this many gaps apart in the other (summaries).
 SUMMARY_FACTOR = 10
 # ... but only when the merged passage is this many times longer on one side: a summary. A
 # rewrite that kept most paragraphs and dropped some must not be credited with the dropped ones.
@@ -672,21 +672,25 @@ def _ranks_before(found, found_similarity, p, q):  # pragma: no cover - compiled
 
 @numba.njit(cache=True)
 def _merge_condensed(ix, a, b, max_gap, spans, similarity, surprise, first, count):  # pragma: no cover - compiled
-    """Merge passages that follow each other closely in one article and in the same order, further apart, in the other.
+    """Merge passages that follow each other directly in one article and in the same order, further apart, in the other.
 
     That is the shape of a summary: consecutive sentences of the copy draw on paragraphs of
-    the source that lie far apart, and the summary stands for all of them. The ``count``
-    passages from ``first`` are sorted by ``a_start`` and disjoint in both articles; returns
-    how many remain.
+    the source that lie far apart, and the summary stands for all of them. Consecutive: two
+    copies of neighbouring source paragraphs set apart in the copying article, with a sentence
+    or more between them in the source too, are two reuses, not one summary of everything
+    between them in the copying article (PAN 2013 training, merging across up to ``max_gap + 1``
+    sentences: overall plagdet 0.8980, none 0.9603, random 0.8651, translation 0.8989, summary
+    0.7088; consecutive only: 0.8981, 0.9625, 0.8676, 0.8995, 0.6837). The ``count`` passages
+    from ``first`` are sorted by ``a_start`` and disjoint in both articles; returns how many remain.
     """
-    reach, far = max_gap + 1, (max_gap + 1) * SUMMARY_FACTOR
+    far = (max_gap + 1) * SUMMARY_FACTOR
     changed = True
     while changed and count > 1:
         changed = False
         for k in range(first, first + count - 1):
             x, y = k, k + 1
             gap_a, gap_b = spans[y, 0] - spans[x, 1], spans[y, 2] - spans[x, 3]
-            if gap_b < 0 or not ((gap_a <= reach and gap_b <= far) or (gap_b <= reach and gap_a <= far)):
+            if gap_b < 0 or not ((gap_a == 0 and gap_b <= far) or (gap_b == 0 and gap_a <= far)):
                 continue
             a0, a1, b0, b1 = spans[x, 0], spans[y, 1], spans[x, 2], spans[y, 3]
             if max(a1 - a0, b1 - b0) < SUMMARY_RATIO * min(a1 - a0, b1 - b0):

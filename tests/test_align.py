@@ -573,14 +573,14 @@ def _extend_reference(index, a, b, found, max_gap, min_words, threshold):
         ):
             kept.append(rest_passage)
     merged = sorted(kept, key=lambda p: (p.a_start, p.b_start))
-    reach, far = max_gap + 1, (max_gap + 1) * SUMMARY_FACTOR
+    far = (max_gap + 1) * SUMMARY_FACTOR
     changed = True
     while changed and len(merged) > 1:
         changed = False
         for k in range(len(merged) - 1):
             x, y = merged[k], merged[k + 1]
             gap_a, gap_b = y.a_start - x.a_end, y.b_start - x.b_end
-            if gap_b < 0 or not ((gap_a <= reach and gap_b <= far) or (gap_b <= reach and gap_a <= far)):
+            if gap_b < 0 or not ((gap_a == 0 and gap_b <= far) or (gap_b == 0 and gap_a <= far)):
                 continue
             a_span, b_span = (x.a_start, y.a_end), (x.b_start, y.b_end)
             longer, shorter = sorted((a_span[1] - a_span[0], b_span[1] - b_span[0]), reverse=True)
@@ -635,6 +635,16 @@ def test_a_passage_far_fainter_than_its_pairs_closest_is_dropped():
     assert surprise[:4].tolist() == [1.0, 2.0, 3.0, 5.0] and spans[3].tolist() == list(range(24, 30))
     # A lone passage is never faint beside itself.
     assert _drop_faint(spans, similarity, surprise, 0, 1) == 1
+
+
+def test_copies_of_neighbouring_paragraphs_set_apart_are_two_passages_not_a_summary():
+    # Two paragraphs two sentences apart in the source, copied thirty sentences apart: long on
+    # one side, short on the other, like a summary, but the copies are not consecutive.
+    first, second = _filler("gam", 0, 5), _filler("gam", 7, 5)
+    source = f"{_filler('alp', 0, 40)} {first} {_filler('gam', 5, 2)} {second} {_filler('alp', 40, 40)}"
+    copier = f"{_filler('bet', 0, 40)} {first} {_filler('bet', 40, 30)} {second} {_filler('bet', 70, 40)}"
+    passages = align_pair(_index(source, copier), 0, 1, 0.35, 3, 15)
+    assert [(p.a_start, p.a_end, p.b_start, p.b_end) for p in passages] == [(40, 45, 40, 45), (47, 52, 75, 80)]
 
 
 def _assert_extend_equals_reference(index, pairs, threshold=0.35, max_gap=3, min_words=15):
