@@ -348,7 +348,8 @@ _OFFSETS = ("offsets", "sentence_offsets")
 
 
 @numba.njit(cache=True, inline="always")
-def _frequency_slot(h, bits):  # pragma: no cover - compiled
+def _slot(h, bits):  # pragma: no cover - compiled
+    """Where a stem hash starts looking in an open-addressing table of ``2**bits`` slots."""
     return (h * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits)
 
 
@@ -359,7 +360,7 @@ def _doubled(table, bits):  # pragma: no cover - compiled
     grown = np.zeros(2 * capacity, dtype=np.uint64)
     for s in range(table.shape[0] // 2):
         if table[2 * s + 1] != 0:
-            slot = _frequency_slot(table[2 * s], bits + 1)
+            slot = _slot(table[2 * s], bits + 1)
             while grown[2 * slot + 1] != 0:
                 slot = (slot + np.uint64(1)) & np.uint64(capacity - 1)
             grown[2 * slot], grown[2 * slot + 1] = table[2 * s], table[2 * s + 1]
@@ -387,7 +388,7 @@ def _part_frequencies(hashes, offsets, begin, end):  # pragma: no cover - compil
         mark = np.uint64(a + 1) << np.uint64(32)
         for t in range(offsets[a], offsets[a + 1]):
             h = hashes[t]
-            slot = _frequency_slot(h, bits)
+            slot = _slot(h, bits)
             while table[2 * slot + 1] != 0 and table[2 * slot] != h:
                 slot = (slot + np.uint64(1)) & mask
             held = table[2 * slot + 1]
@@ -454,13 +455,13 @@ def _table_lookup(stems, df, hashes):  # pragma: no cover - compiled
     values = np.zeros(1 << bits, dtype=df.dtype)
     used = np.zeros(1 << bits, dtype=np.bool_)
     for k in range(stems.shape[0]):
-        slot = (stems[k] * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits)
+        slot = _slot(stems[k], bits)
         while used[slot]:
             slot = (slot + np.uint64(1)) & mask
         keys[slot], values[slot], used[slot] = stems[k], df[k], True
     out = np.zeros(hashes.shape[0], dtype=df.dtype)
     for t in numba.prange(hashes.shape[0]):
-        slot = (hashes[t] * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits)
+        slot = _slot(hashes[t], bits)
         while used[slot]:
             if keys[slot] == hashes[t]:
                 out[t] = values[slot]
