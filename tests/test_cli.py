@@ -87,8 +87,8 @@ def test_scan_csv():
 
 def test_settings_change_the_key(tmp_path):
     a = json.loads(run("scan", str(SEEDS), "--format", "json", "--workers", "1").stdout)
-    b = json.loads(run("scan", str(SEEDS), "--format", "json", "--workers", "1", "--num-perm", "64").stdout)
-    assert a["settings_key"] != b["settings_key"] and b["settings"]["num_perm"] == 64
+    b = json.loads(run("scan", str(SEEDS), "--format", "json", "--workers", "1", "--num-perm", "128").stdout)
+    assert a["settings_key"] != b["settings_key"] and b["settings"]["num_perm"] == 128
 
 
 def test_skipped_input_reported_and_strict_exit(tmp_path):

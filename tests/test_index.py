@@ -116,20 +116,20 @@ def test_settings_mismatch_refused_with_fix(tmp_path):
     db = tmp_path / "i.db"
     Index.open(db, create=True).close()
     with pytest.raises(ProvenanceError) as caught:
-        Index.open(db, options={"num_perm": 64})
+        Index.open(db, options={"num_perm": 128})
     message = str(caught.value)
-    assert "num_perm=64 (index: 128)" in message and "--num-perm 128" in message and "rebuild" in message
+    assert "num_perm=128 (index: 64)" in message and "--num-perm 64" in message and "rebuild" in message
     with pytest.raises(IndexStoreError):
-        Index.open(db, settings=Settings(num_perm=64))
-    result = CliRunner().invoke(main, ["index", "add", str(SEEDS), "--index", str(db), "--num-perm", "64"])
-    assert result.exit_code == 3 and "--num-perm 128" in result.output
+        Index.open(db, settings=Settings(num_perm=128))
+    result = CliRunner().invoke(main, ["index", "add", str(SEEDS), "--index", str(db), "--num-perm", "128"])
+    assert result.exit_code == 3 and "--num-perm 64" in result.output
     # Leaving settings out, or repeating the index's, is fine.
-    Index.open(db, options={"num_perm": 128}).close()
+    Index.open(db, options={"num_perm": 64}).close()
     # An index built with other settings keeps them when none are given.
     other = tmp_path / "o.db"
-    Index.open(other, create=True, options={"num_perm": 64}).close()
+    Index.open(other, create=True, options={"num_perm": 128}).close()
     with Index.open(other) as index:
-        assert index.settings.num_perm == 64
+        assert index.settings.num_perm == 128
 
 
 def test_missing_index_says_how_to_create(tmp_path):

@@ -265,6 +265,7 @@ import os, signal, sys
 import provenance.index
 from provenance import segments
 from provenance.index import Index
+from provenance.settings import Settings
 from tests.test_index import synthetic
 
 provenance.index.MERGE_FANIN = 2
@@ -276,9 +277,10 @@ def die():
 
 if where == "batch-write":  # halfway through the third batch's segment file
     band_entries = segments._Writer.band_entries
+    bands = Settings().bands  # a segment per batch, and the first two batches' merged one, before
     def crash_in_band_entries(self, keys, articles):
         calls["bands"] += 1
-        if calls["bands"] == 3 * 42 + 20:
+        if calls["bands"] == 3 * bands + bands // 2:
             die()
         band_entries(self, keys, articles)
     segments._Writer.band_entries = crash_in_band_entries
