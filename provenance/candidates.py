@@ -531,7 +531,7 @@ def find_candidates_signing(
 ) -> Candidates:
     """``find_candidates`` of the windows' MinHash signatures, signed a group of bands at a time.
 
-    Never holds a signature (512 bytes a window at 128 permutations: 12 GB for a million
+    Never holds a signature (256 bytes a window at 64 permutations: 6 GB for a million
     articles): each group of bands is signed and keyed in one pass (``_signed_keys``), sorted
     and walked, then dropped. Same result as signing everything first (``signatures.sign_ranges``).
 
