@@ -125,6 +125,21 @@ def test_copied_sentence_does_not_reach_back_to_a_phrase_its_source_used_before(
     assert [(p.a_start, p.a_end, p.b_start, p.b_end) for p in passages] == [(6, 12, 1, 7)]
 
 
+def test_copied_sentence_is_not_also_taken_from_the_next_source_sentence():
+    # The source follows the copied story with a sentence that holds every word of its last one
+    # and more. The copy's last sentence is identical to the story's: the next source sentence
+    # contains it too, but gave it nothing, and the passage ends with the story.
+    after = (
+        "Passenger services and signalling equipment will resume gradually, the authority said, "
+        "once engineers have replaced the old relays. "
+    )
+    source = _filler("alpha", 0, 5) + " " + STORY + after + _filler("beta", 0, 5)
+    copy = _filler("gamma", 0, 3) + " " + STORY + _filler("delta", 0, 3)
+    index = _index(source, copy, OTHER)
+    passages = align_pair(index, 0, 1, 0.35, 3, 15)
+    assert [(p.a_start, p.a_end, p.b_start, p.b_end, p.seeds) for p in passages] == [(5, 10, 3, 8, 5)]
+
+
 def test_log10_tail_is_the_hypergeometric_upper_tail():
     # 2 of 4 items marked, 2 drawn: both marked with chance 1/6.
     assert math.isclose(_log10_tail(4, 2, 2, 2), math.log10(1 / 6))
@@ -413,6 +428,27 @@ def _copied_partners_reference(found, reach):
     return found[keep]
 
 
+def _identical_partners_reference(index, a, b, found, reach):
+    from provenance.align import VERBATIM_SCORE
+
+    def stems(article, sentence):
+        lo = index.sentence_offsets[index.article_sentences[article] + sentence]
+        hi = index.sentence_offsets[index.article_sentences[article] + sentence + 1]
+        return set(index.hashes[lo:hi].tolist())
+
+    identical = np.zeros(len(found), dtype=bool)
+    for r, (i, j, score) in enumerate(found[:, :3].tolist()):
+        if score >= VERBATIM_SCORE:
+            x, y = stems(a, i), stems(b, j)
+            identical[r] = 2 * len(x & y) * 1_000_000 >= VERBATIM_SCORE * (len(x) + len(y))
+    keep = np.ones(len(found), dtype=bool)
+    for column in range(2):
+        same = found[:, column][:, None] == found[:, column][None, :]
+        near = np.abs(found[:, 1 - column][:, None] - found[:, 1 - column][None, :]) <= reach
+        keep &= identical | ~(same & near & identical[None, :]).any(axis=1)
+    return found[keep]
+
+
 def _trim_reference(group, strong):
     """``_trim_weak_ends``; ``strong``: whether each row of ``group`` is a seed (not a context seed)."""
     from provenance.align import TRIM_RATIO
@@ -502,6 +538,7 @@ def _extend_reference(index, a, b, found, max_gap, min_words, threshold):
     partners = _top_ranked_reference(found[:, 0], found[:, 2], MAX_PARTNERS, distance)
     found = found[partners & _top_ranked_reference(found[:, 1], found[:, 2], MAX_PARTNERS, distance)]
     found = _copied_partners_reference(found, max_gap + 1)
+    found = _identical_partners_reference(index, a, b, found, max_gap + 1)
     passages, surprising, faint = [], [], []
     group_of = {}  # id of an evident passage -> its seed group
     # Each group less its repeats, grouped again.
