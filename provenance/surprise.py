@@ -225,7 +225,10 @@ def grow(ix, a, b, a0, a1, b0, b1, reach):  # pragma: no cover - compiled
     end of each side, where it holds all of a short copy on both sides at once, and then
     narrowed one end sentence at a time, always where that makes the span fit the copy
     best, until no end can go without a worse fit: a sentence that shares nothing with the
-    other side goes, a copied one stays. The seeds' own sentences always stay. The fit
+    other side goes, a copied one stays, and one whose going leaves the fit as it is (no plain
+    stem of its own: an address line, a caption of names) goes too, since nothing in it says
+    it belongs to the copy (PAN 2013 training: overall plagdet 0.9001 -> 0.9018, random
+    0.8680 -> 0.8707, none 0.9669 -> 0.9686, translation 0.9013 -> 0.9024). The seeds' own sentences always stay. The fit
     (``_fit``) is how unlikely both sides' gathering is together, not ``concentration``'s
     more concentrated side alone, which a span padded with unrelated sentences on its
     other side would leave as it is. (PAN 2013 training, listed pairs given: overall
@@ -295,7 +298,8 @@ def grow(ix, a, b, a0, a1, b0, b1, reach):  # pragma: no cover - compiled
             else:
                 surprising = _fit(stems_a.shape[0], stems_b.shape[0], size_a, size_b - lost, shared - lost_shared,
                                   a_in_b, b_in_a - lost_in_other)
-            if surprising > move_surprise:
+            # The first move that fits no worse is taken; a later one only if it fits better.
+            if surprising > move_surprise or move < 0 and surprising == best:
                 move, move_surprise = m, surprising
                 move_ids, move_own, move_lost = ids, own, (lost, lost_shared, lost_in_other)
         if move < 0:

@@ -140,6 +140,17 @@ def test_copied_sentence_is_not_also_taken_from_the_next_source_sentence():
     assert [(p.a_start, p.a_end, p.b_start, p.b_end, p.seeds) for p in passages] == [(5, 10, 3, 8, 5)]
 
 
+def test_grown_span_leaves_out_an_end_sentence_that_adds_nothing_to_the_fit():
+    # The copy puts a line of numbers (names and numbers are no plain stems: the fit does not
+    # see them) before the copied story. Dropping it leaves the fit as it is: it goes.
+    from provenance.surprise import grow
+
+    source = _filler("alpha", 0, 6) + " " + STORY + _filler("beta", 0, 6)
+    copy = _filler("gamma", 0, 6) + " 1866 3685463 27412 22701 90210. " + STORY + _filler("delta", 0, 6)
+    index = _index(source, copy, OTHER)
+    assert grow(IndexArrays.of(index), 0, 1, 6, 11, 7, 12, 4)[:4] == (6, 11, 7, 12)
+
+
 def test_log10_tail_is_the_hypergeometric_upper_tail():
     # 2 of 4 items marked, 2 drawn: both marked with chance 1/6.
     assert math.isclose(_log10_tail(4, 2, 2, 2), math.log10(1 / 6))
@@ -380,7 +391,7 @@ def _grow_reference(index, a, b, a_span, b_span, reach):
         # The best fitting move (both sides' surprise together), the first of equals;
         # none unless it fits better than the span as it is.
         top = max(moves, key=lambda move: move[0], default=None)
-        if top is None or top[0] <= best:
+        if top is None or top[0] < best:
             break
         best, box = next(move for move in moves if move[0] == top[0])
     return tuple(box[:2]), tuple(box[2:]), _concentration_reference(index, a, b, tuple(box[:2]), tuple(box[2:])) - 4 * math.log10(reach + 1)
