@@ -64,6 +64,7 @@ from provenance.pipeline import shingle_articles, signature_inputs
 from provenance.settings import Settings
 from provenance.shingle import FlatShingles, Shingled, Vocabulary, shingle_text
 from provenance.signatures import sign_ranges
+from provenance.workers import no_cycle_collection
 
 # This many segments of one level are merged into one of the next level. Building is bound by
 # the disk's writes, and each merge rewrites its inputs: at 1M articles of 25 windows in 10k
@@ -231,8 +232,10 @@ class Index(IndexStore):
         if batch_size < 1:
             raise IndexStoreError(f"batch size must be at least 1, got {batch_size}")
         # Boilerplate is learned from everything given to this call (as a scan would), and the
-        # masked spans are stored with each article.
-        ordered = sorted(mask_site_boilerplate(articles), key=lambda a: a.id)
+        # masked spans are stored with each article. The masked articles are plain objects: the
+        # cycle collector would walk them all again and again (0.4 s of a 100k build).
+        with no_cycle_collection():
+            ordered = sorted(mask_site_boilerplate(articles), key=lambda a: a.id)
         added: list[str] = []
         updated: list[str] = []
         unchanged: list[str] = []

@@ -41,7 +41,7 @@ import numba
 import numpy as np
 
 from provenance.errors import ProvenanceError
-from provenance.keysort import KEY_BITS
+from provenance.keysort import KEY_BITS, MAX_SUB_BITS, TOP_BITS, sort_band
 
 MAGIC = b"PRVSEG02"
 MAX_ARTICLE = (1 << 32) - 1  # article numbers are stored as uint32
@@ -154,48 +154,27 @@ class _Writer:
 
 
 @numba.njit(cache=True, parallel=True)
-def _sort_bands(keys, articles):  # pragma: no cover - compiled
-    """Each band's keys sorted, with their articles: a counting pass on the top bits, then insertion sorts.
+def _sort_bands(keys, articles, sorted_articles, scratch_keys, scratch_articles, ends, sub_ends):  # pragma: no cover - compiled
+    """Sort each band's ``keys`` (a row each) in place, its articles into ``sorted_articles``: ``keysort.sort_band``
+    (the sort ``candidates`` buckets bands with: stable, cache-sized passes), a thread's scratch in row ``thread``."""
+    bands = keys.shape[0]
+    threads = scratch_keys.shape[0]
+    for thread in numba.prange(threads):
+        for band in range(thread, bands, threads):
+            sort_band(keys[band], articles, MAX_SUB_BITS, sorted_articles[band], scratch_keys[thread], scratch_articles[thread],
+                      ends[thread], sub_ends[thread])
 
-    Band keys are hashes, so the top bits spread them evenly and a bucket holds a few keys; a
-    bucket of many (one key repeated by boilerplate, or an unlucky spread) is sorted with argsort.
-    """
+
+def _sorted_bands(keys: np.ndarray, articles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each band's keys sorted, with their articles (uint32). The arrays are made here, by numpy, not in the
+    kernel: numpy asks for huge pages for large arrays, which a compiled allocation does not get."""
     bands, n = keys.shape
-    out_keys = np.empty((bands, n), dtype=np.uint64)
-    out_articles = np.empty((bands, n), dtype=np.uint32)
-    bits = 1
-    while bits < 24 and (1 << (bits + 2)) < n:
-        bits += 1
-    shift = np.uint64(KEY_BITS - bits)
-    for band in numba.prange(bands):
-        start = np.zeros((1 << bits) + 1, dtype=np.int64)
-        for i in range(n):
-            start[np.int64(keys[band, i] >> shift) + 1] += 1
-        for b in range(1 << bits):
-            start[b + 1] += start[b]
-        fill = start[:-1].copy()
-        for i in range(n):
-            b = np.int64(keys[band, i] >> shift)
-            out_keys[band, fill[b]] = keys[band, i]
-            out_articles[band, fill[b]] = articles[i]
-            fill[b] += 1
-        for b in range(1 << bits):
-            low, high = start[b], start[b + 1]
-            if high - low > 32:
-                order = np.argsort(out_keys[band, low:high])
-                out_keys[band, low:high] = out_keys[band, low:high][order]
-                out_articles[band, low:high] = out_articles[band, low:high][order]
-                continue
-            for i in range(low + 1, high):
-                key, article = out_keys[band, i], out_articles[band, i]
-                j = i - 1
-                while j >= low and out_keys[band, j] > key:
-                    out_keys[band, j + 1] = out_keys[band, j]
-                    out_articles[band, j + 1] = out_articles[band, j]
-                    j -= 1
-                out_keys[band, j + 1] = key
-                out_articles[band, j + 1] = article
-    return out_keys, out_articles
+    threads = max(1, min(numba.get_num_threads(), bands))
+    sorted_keys = keys.copy()
+    sorted_articles = np.empty((bands, n), dtype=np.uint32)
+    _sort_bands(sorted_keys, articles, sorted_articles, np.empty((threads, n), dtype=np.uint64), np.empty((threads, n), dtype=np.uint32),
+                np.empty((threads, 1 << TOP_BITS), dtype=np.int64), np.empty((threads, 1 << MAX_SUB_BITS), dtype=np.int64))
+    return sorted_keys, sorted_articles
 
 
 # The key space is cut into this many ranges per thread, merged independently (``_merge_runs``):
@@ -302,7 +281,7 @@ def write(path: Path, keys: np.ndarray, articles: np.ndarray) -> int:
     keys = np.ascontiguousarray(keys, dtype=np.uint64)
     if keys.size and keys.max() >> np.uint64(KEY_BITS):  # the sort's buckets and the directory need it
         raise ValueError(f"band keys must fit {KEY_BITS} bits")
-    sorted_keys, sorted_articles = _sort_bands(keys, articles.astype(np.uint32))
+    sorted_keys, sorted_articles = _sorted_bands(keys, articles.astype(np.uint32))
     writer = _Writer(path, keys.shape[0])
     try:
         for band in range(keys.shape[0]):
