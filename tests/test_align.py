@@ -210,6 +210,39 @@ def test_copy_spun_into_fragments_is_grown_from_its_one_seed():
     assert passage.surprise >= MIN_SURPRISE and passage.seeds == 1
 
 
+def test_evident_copy_takes_its_outer_fragments_when_they_fit_it_better():
+    # Six copied sentences of eight words; the four inside are copied whole (seeds), the two
+    # outside keep four of their words among twelve new ones (under the seeding threshold,
+    # and trimmed as weak ends). Grown over them, the span fits the copy better than the
+    # seeds' span, though not by the correction ``grow`` takes for the spans it chose among:
+    # that is for deciding a pair on a span found by looking, and this passage is evidence
+    # already, so it takes the span that fits it best.
+    import math
+
+    from provenance.surprise import grow_correction
+
+    around = 40
+
+    def words(prefix, sentence):
+        return _filler(prefix, sentence, 1).replace(".", "").lower().split()
+
+    def sentence(ws):
+        return " ".join(ws).capitalize() + "."
+
+    source = [words("cop", s) for s in range(6)]
+    copy = [source[0][:4] + words("new", 0) + words("new", 50)[:4], *source[1:5],
+            source[5][:4] + words("new", 5) + words("new", 55)[:4]]
+    a = f"{_filler('alp', 0, around)} {' '.join(map(sentence, source))} {_filler('alp', around, around)}"
+    b = f"{_filler('bet', 0, around)} {' '.join(map(sentence, copy))} {_filler('bet', around, around)}"
+    index = _index(a, b)
+    (passage,) = align_pair(index, 0, 1, 0.35, 3, 15)
+    assert (passage.a_start, passage.a_end, passage.b_start, passage.b_end) == (around, around + 6, around, around + 6)
+    assert passage.seeds == 4
+    seeds_span = concentration(IndexArrays.of(index), 0, 1, around + 1, around + 5, around + 1, around + 5)
+    assert passage.surprise < seeds_span < passage.surprise + grow_correction(4)
+    assert math.isclose(grow_correction(4), 4 * math.log10(5))
+
+
 def test_stock_sentence_is_no_surprise():
     # REWORDED also stands in two more articles: a stock phrase, which any two of them share.
     around = 60
@@ -571,11 +604,14 @@ def _extend_reference(index, a, b, found, max_gap, min_words, threshold):
         passage = SentencePassage(*a_span, *b_span, seeds, similarity, min(size_a, size_b), surprise)
         stock = index.stock[index.article_sentences[a] + group[:, 0]] | index.stock[index.article_sentences[b] + group[:, 1]]
         if not small and passage.evidence >= MIN_PASSAGE_EVIDENCE and similarity >= MIN_PASSAGE_SIMILARITY:
-            # An evident passage takes the span its growth finds, if that is more surprising.
+            # An evident passage takes the span its growth finds, if that is more surprising (before
+            # growth's correction for the spans it chose among) and still as similar as a passage must be.
             grown_a, grown_b, grown = _grow_reference(index, a, b, a_span, b_span, max_gap + 1)
-            if grown > surprise:
-                similarity, size_a, size_b = _span_similarity_reference(index, a, b, grown_a, grown_b)
-                passage = SentencePassage(*grown_a, *grown_b, seeds, similarity, min(size_a, size_b), grown)
+            if grown + 4 * math.log10(max_gap + 2) > surprise:
+                grown_similarity, size_a, size_b = _span_similarity_reference(index, a, b, grown_a, grown_b)
+                if grown_similarity >= MIN_PASSAGE_SIMILARITY:
+                    similarity = grown_similarity
+                    passage = SentencePassage(*grown_a, *grown_b, seeds, similarity, min(size_a, size_b), grown)
             passages.append(passage)
             group_of[id(passage)] = group
         elif stock.all():
