@@ -243,6 +243,33 @@ def test_evident_copy_takes_its_outer_fragments_when_they_fit_it_better():
     assert math.isclose(grow_correction(4), 4 * math.log10(5))
 
 
+def test_copy_of_too_few_words_as_its_seeds_lie_is_grown_beside_another_passage():
+    # A pair with a verbatim copy, and a second copy elsewhere: two short sentences copied
+    # whole between two fragments that keep three words of theirs. Its two seeds hold too few
+    # words to judge, but are evidence; grown over the fragments, the span is surprising, so
+    # it is a passage too, though its pair has one of evidence already.
+    around = 30
+
+    def sentence(ws):
+        return " ".join(ws).capitalize() + "."
+
+    w = _filler("cop", 0, 4).replace(".", "").lower().split()
+    new = _filler("new", 0, 2).replace(".", "").lower().split()
+    source = [w[0:8], w[8:14], w[14:20], w[20:28]]
+    copy = [w[0:3] + new[0:8], w[8:14], w[14:20], w[20:23] + new[8:16]]
+    verbatim = _filler("ver", 0, 4)
+    a = (f"{_filler('alp', 0, around)} {verbatim} {_filler('alp', around, around)} "
+         f"{' '.join(map(sentence, source))} {_filler('alp', 2 * around, around)}")
+    b = (f"{_filler('bet', 0, around)} {verbatim} {_filler('bet', around, around)} "
+         f"{' '.join(map(sentence, copy))} {_filler('bet', 2 * around, around)}")
+    index = _index(a, b)
+    passages = align_pair(index, 0, 1, 0.35, 3, 15)
+    spans = [(p.a_start, p.a_end, p.b_start, p.b_end) for p in passages]
+    first = 2 * around + 4
+    assert spans == [(around, around + 4, around, around + 4), (first, first + 4, first, first + 4)]
+    assert passages[1].seeds == 2 and passages[1].surprise >= MIN_SURPRISE
+
+
 def test_stock_sentence_is_no_surprise():
     # REWORDED also stands in two more articles: a stock phrase, which any two of them share.
     around = 60
@@ -603,10 +630,20 @@ def _extend_reference(index, a, b, found, max_gap, min_words, threshold):
         surprise = -math.inf if small else _concentration_reference(index, a, b, a_span, b_span)
         passage = SentencePassage(*a_span, *b_span, seeds, similarity, min(size_a, size_b), surprise)
         stock = index.stock[index.article_sentences[a] + group[:, 0]] | index.stock[index.article_sentences[b] + group[:, 1]]
+        regrown = False
+        if small and passage.evidence >= MIN_PASSAGE_EVIDENCE and similarity >= MIN_PASSAGE_SIMILARITY and not stock.all():
+            # Evidence of too few words: its grown span is judged instead, as a rescue's is.
+            grown_a, grown_b, grown = _grow_reference(index, a, b, a_span, b_span, max_gap + 1)
+            grown_similarity, grown_size_a, grown_size_b = _span_similarity_reference(index, a, b, grown_a, grown_b)
+            if (grown >= MIN_SURPRISE and grown_similarity >= MIN_PASSAGE_SIMILARITY
+                    and max(grown_size_a, grown_size_b) >= min_words and min(grown_size_a, grown_size_b) >= min_words // 2):
+                a_span, b_span, surprise, small, regrown = grown_a, grown_b, grown, False, True
+                similarity, size_a, size_b = grown_similarity, grown_size_a, grown_size_b
+                passage = SentencePassage(*a_span, *b_span, seeds, similarity, min(size_a, size_b), surprise)
         if not small and passage.evidence >= MIN_PASSAGE_EVIDENCE and similarity >= MIN_PASSAGE_SIMILARITY:
             # An evident passage takes the span its growth finds, if that is more surprising (before
             # growth's correction for the spans it chose among) and still as similar as a passage must be.
-            grown_a, grown_b, grown = _grow_reference(index, a, b, a_span, b_span, max_gap + 1)
+            grown_a, grown_b, grown = _grow_reference(index, a, b, a_span, b_span, max_gap + 1) if not regrown else (a_span, b_span, -math.inf)
             if grown + 4 * math.log10(max_gap + 2) > surprise:
                 grown_similarity, size_a, size_b = _span_similarity_reference(index, a, b, grown_a, grown_b)
                 if grown_similarity >= MIN_PASSAGE_SIMILARITY:
