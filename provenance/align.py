@@ -76,6 +76,13 @@ def passage_evidence(similarity: float, size: int, seeds: int) -> float:
 _passage_evidence = numba.njit(cache=True)(passage_evidence)
 
 
+@numba.njit(cache=True, inline="always")
+def _too_small(size_a, size_b, min_words):  # pragma: no cover - compiled
+    """Whether a span of ``size_a`` and ``size_b`` distinct stems is too small to judge: obfuscation
+    shortens the copy, so only the longer side must reach ``min_words``, the shorter half of it."""
+    return max(size_a, size_b) < min_words or min(size_a, size_b) < min_words // 2
+
+
 @dataclasses.dataclass(frozen=True)
 class SentencePassage:
     """A passage in sentence units: ``[a_start, a_end)`` in one article, ``[b_start, b_end)`` in the other."""
@@ -564,8 +571,7 @@ def _extend_pair(ix, a, b, rows, max_gap, min_words, threshold, spans, similarit
         a0, a1 = group[:, 0].min(), group[:, 0].max() + 1
         b0, b1 = group[:, 1].min(), group[:, 1].max() + 1
         score, size_a, size_b = span_similarity(ix, a, b, a0, a1, b0, b1)
-        # Obfuscation shortens the copy, so only the longer side must reach min_words.
-        small = max(size_a, size_b) < min_words or min(size_a, size_b) < min_words // 2
+        small = _too_small(size_a, size_b, min_words)
         surprising = -math.inf if small else concentration(ix, a, b, a0, a1, b0, b1)
         size = min(size_a, size_b)
         regrown = False
@@ -580,8 +586,7 @@ def _extend_pair(ix, a, b, rows, max_gap, min_words, threshold, spans, similarit
             # 0.9051 -> 0.9054; none, summary and random plagdet as they were).
             g0, g1, h0, h1, grown = grow(ix, a, b, a0, a1, b0, b1, max_gap + 1)
             grown_score, grown_a, grown_b = span_similarity(ix, a, b, g0, g1, h0, h1)
-            if (grown >= MIN_SURPRISE and grown_score >= MIN_PASSAGE_SIMILARITY
-                    and max(grown_a, grown_b) >= min_words and min(grown_a, grown_b) >= min_words // 2):
+            if grown >= MIN_SURPRISE and grown_score >= MIN_PASSAGE_SIMILARITY and not _too_small(grown_a, grown_b, min_words):
                 a0, a1, b0, b1, surprising, small, regrown = g0, g1, h0, h1, grown, False, True
                 score, size_a, size_b = grown_score, grown_a, grown_b
                 size = min(size_a, size_b)
@@ -627,7 +632,7 @@ def _extend_pair(ix, a, b, rows, max_gap, min_words, threshold, spans, similarit
             if surprising < MIN_SURPRISE:
                 continue
             score, size_a, size_b = span_similarity(ix, a, b, a0, a1, b0, b1)
-            if max(size_a, size_b) < min_words or min(size_a, size_b) < min_words // 2:
+            if _too_small(size_a, size_b, min_words):
                 continue
             found[count, 0], found[count, 1], found[count, 2], found[count, 3] = a0, a1, b0, b1
             found[count, 4], found[count, 5] = faint[f, 4], min(size_a, size_b)
@@ -711,7 +716,7 @@ def _outside_kept(ix, a, b, group, found, found_similarity, found_surprise, p, k
     b0, b1 = rest[:, 1].min(), rest[:, 1].max() + 1
     score, size_a, size_b = span_similarity(ix, a, b, a0, a1, b0, b1)
     size = min(size_a, size_b)
-    if max(size_a, size_b) < min_words or size < min_words // 2:
+    if _too_small(size_a, size_b, min_words):
         return False
     if _passage_evidence(score, size, strong) < MIN_PASSAGE_EVIDENCE or score < MIN_PASSAGE_SIMILARITY:
         return False

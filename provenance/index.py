@@ -156,7 +156,7 @@ class Index(IndexStore):
         """
         if len(signatures) == 0:
             return np.zeros((0, 2), dtype=np.int64)
-        keys = band_keys(np.ascontiguousarray(signatures, dtype=np.uint32), self.settings.lsh_rows)
+        keys = band_keys(signatures, self.settings.lsh_rows)
         labels, owner_of = np.unique(np.asarray(owners, dtype=np.int64), return_inverse=True)
         probes, inverses = zip(*(np.unique(band, return_inverse=True) for band in keys))
         with self.snapshot() as c:
