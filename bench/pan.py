@@ -211,7 +211,8 @@ def _give_pairs(root: Path) -> None:
         given = np.array([sorted((position[a], position[b])) for a, b in listed if a in position and b in position],
                          dtype=np.int64).reshape(-1, 2)
         both = np.unique(np.concatenate([candidates.pairs, given]), axis=0)
-        return dataclasses.replace(candidates, pairs=both, hits=np.zeros(len(both), dtype=candidates.hits.dtype))
+        nothing = np.zeros(len(both), dtype=np.int64)
+        return dataclasses.replace(candidates, pairs=both, hits=nothing, weights=nothing)
 
     pipeline.mask_site_boilerplate, pipeline.find_candidates_signing = numbered, with_listed
 

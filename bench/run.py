@@ -636,7 +636,7 @@ def provenance_candidates(
     values, ranges, owners = signature_inputs(shingled, vocabulary, settings)
     lap("windows")
     candidates = find_candidates_signing(
-        values, ranges, owners, len(ordered), settings.num_perm, settings.seed, settings.lsh_rows, settings.max_bucket, settings.min_hits
+        values, ranges, owners, len(ordered), settings.num_perm, settings.seed, settings.lsh_rows, settings.max_bucket, settings.min_hits, settings.min_weight
     )
     lap("candidates")
     return {(ordered[i].id, ordered[j].id) for i, j in candidates.pairs.tolist()}

@@ -78,6 +78,8 @@ def settings_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--num-perm", type=int, default=None, help=f"MinHash permutations [{defaults.num_perm}]"),
         click.option("--lsh-rows", type=int, default=None, help=f"rows per LSH band [{defaults.lsh_rows}]"),
         click.option("--min-hits", type=int, default=None, help=f"least band collisions for a candidate pair [{defaults.min_hits}]"),
+        click.option("--min-weight", type=float, default=None,
+                     help=f"least weight of band collisions for a candidate pair (1/(k-1) each, in a bucket of k) [{defaults.min_weight}]"),
         click.option("--window-words", type=int, default=None, help=f"content words per passage window [{defaults.window_words}]"),
         click.option("--sentence-similarity", type=float, default=None, help=f"least sentence similarity to seed a passage [{defaults.sentence_similarity}]"),
         click.option("--max-gap", type=int, default=None, help=f"most unmatched sentences inside a passage [{defaults.max_gap}]"),
@@ -88,7 +90,7 @@ def settings_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-_SETTING_NAMES = ("num_perm", "lsh_rows", "min_hits", "window_words", "sentence_similarity", "max_gap", "min_confidence")
+_SETTING_NAMES = ("num_perm", "lsh_rows", "min_hits", "min_weight", "window_words", "sentence_similarity", "max_gap", "min_confidence")
 
 
 def _settings(values: dict[str, Any]) -> Settings:

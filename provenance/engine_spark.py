@@ -15,8 +15,9 @@ byte-identical JSON report. The plan:
 3. shingle per partition (cached); document frequencies by ``reduceByKey``,
    collected and broadcast as one ``Vocabulary`` (size: distinct stems);
 4. window signatures and band keys per partition; shuffle on (band, key) with
-   ``groupByKey``; buckets of at most ``max_bucket`` windows give window pairs, and
-   article pairs with at least ``min_hits`` of them are candidates;
+   ``groupByKey``; buckets of at most ``max_bucket`` windows give window pairs, each
+   weighing ``collision_weight`` of its bucket's size (integers: sums exact in any order),
+   and article pairs with at least ``min_hits`` such pairs weighing at least ``min_weight`` are candidates;
 5. join each pair with both articles, verify per partition (``verify_pairs``, the
    same code as the local engine);
 6. collect the verified pairs, sort, and build matches, trees and stories on the driver.
@@ -43,7 +44,7 @@ from typing import Any, Iterable, Iterator, Optional, Sequence
 
 import numpy as np
 
-from provenance.candidates import band_keys
+from provenance.candidates import band_keys, collision_weight, weight_threshold
 from provenance.errors import InputError, ProvenanceError
 from provenance.boilerplate import mask_article, site_boilerplate, site_of
 from provenance.ingest import MAX_ARTICLE_CHARS, _walk
@@ -182,12 +183,14 @@ def _band_partition(items: Iterator[tuple[int, tuple[Article, Shingled]]], vocab
             yield (band, key), article
 
 
-def _bucket_pairs(bucket: tuple[Any, Iterable[int]], max_bucket: int) -> list[tuple[int, int]]:
-    """Pairs of distinct articles in one bucket; none from a boilerplate bucket (as ``find_candidates``)."""
+def _bucket_pairs(bucket: tuple[Any, Iterable[int]], max_bucket: int) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Pairs of distinct articles in one bucket, each with one collision and its weight; none from a
+    boilerplate bucket (as ``find_candidates``)."""
     members = list(bucket[1])
-    if len(members) > max_bucket:
+    if not 2 <= len(members) <= max_bucket:
         return []
-    return [(min(i, j), max(i, j)) for x, i in enumerate(members) for j in members[x + 1 :] if i != j]
+    weight = collision_weight(len(members))
+    return [((min(i, j), max(i, j)), (1, weight)) for x, i in enumerate(members) for j in members[x + 1 :] if i != j]
 
 
 def _verify_partition(items: Iterator[Any], vocabulary: Any, settings: Settings) -> Iterator[tuple[int, int, Any, bool]]:
@@ -298,14 +301,14 @@ def scan_spark(
     timings.append(("shingle", round(time.perf_counter() - began, 4)))
 
     began = time.perf_counter()
-    max_bucket, min_hits = settings.max_bucket, settings.min_hits
+    max_bucket, min_hits, threshold = settings.max_bucket, settings.min_hits, weight_threshold(settings.min_weight)
     pairs = (
         shingled.mapPartitions(lambda items: _band_partition(items, shared_vocabulary, settings))
         .groupByKey(shuffle)
         .flatMap(lambda bucket: _bucket_pairs(bucket, max_bucket))
-        .map(lambda pair: (pair, 1))
-        .reduceByKey(lambda a, b: a + b, shuffle)  # collisions per pair, as find_candidates counts them
-        .filter(lambda item: item[1] >= min_hits)
+        # Collisions and their weight per pair, as find_candidates counts and sums them.
+        .reduceByKey(lambda a, b: (a[0] + b[0], a[1] + b[1]), shuffle)
+        .filter(lambda item: item[1][0] >= min_hits and item[1][1] >= threshold)
         .keys()
     )
     timings.append(("candidates", round(time.perf_counter() - began, 4)))

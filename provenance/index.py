@@ -57,7 +57,7 @@ import numpy as np
 
 from provenance import segments
 from provenance.boilerplate import mask_site_boilerplate
-from provenance.candidates import band_keys
+from provenance.candidates import band_keys, collision_weight, weight_threshold
 from provenance.index_store import IndexStore, IndexStoreError
 from provenance.model import Article
 from provenance.pipeline import shingle_articles, signature_inputs
@@ -144,7 +144,9 @@ class Index(IndexStore):
 
         A query article and an indexed article are a candidate when their windows' band keys
         agree at least ``min_hits`` times in bands whose bucket (indexed windows with that key)
-        holds at most ``max_bucket`` windows, exactly as ``candidates.find_candidates`` buckets a corpus.
+        holds at most ``max_bucket`` windows, the agreements weighing at least ``min_weight``
+        (``candidates.collision_weight`` of the bucket's size), exactly as ``candidates.find_candidates`` buckets a corpus: the
+        query articles are indexed too, so a bucket here holds what the union's bucket would.
 
         Args:
             signatures: uint32 ``(windows, num_perm)`` query window signatures (``sign`` makes them).
@@ -169,7 +171,7 @@ class Index(IndexStore):
                 sizes, positions, articles = segments.lookup(paths, probes, self.settings.max_bucket + slack)
             except (segments.SegmentError, FileNotFoundError) as error:
                 raise IndexStoreError(f"{self.path}: {error}; the index is damaged (or {self.folder.name}/ was not copied with it): rebuild it") from error
-        codes = [np.zeros(0, dtype=np.int64)]
+        codes, weights = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
         for probe, inverse, size, position, article in zip(probes, inverses, sizes, positions, articles):
             if slack:
                 removed = np.isin(article, dead[:, 0])
@@ -191,8 +193,13 @@ class Index(IndexStore):
                 continue
             offsets = np.arange(total) - np.repeat(np.cumsum(met) - met, met)
             codes.append((np.repeat(owner_of, met) << 32) | article[np.repeat(first[inverse], met) + offsets])
-        unique, hits = np.unique(np.concatenate(codes), return_counts=True)
-        unique = unique[hits >= self.settings.min_hits]
+            # A bucket of one holds the query window alone (queries are indexed): its only pair is
+            # the query with itself, which the caller drops.
+            weights.append(np.repeat(collision_weight(np.maximum(size[inverse], 2).astype(np.int64)), met))
+        unique, which, hits = np.unique(np.concatenate(codes), return_inverse=True, return_counts=True)
+        # Float sums of integer weights are exact below 2**53: the same totals as the scan's.
+        summed = np.bincount(which, weights=np.concatenate(weights), minlength=len(unique)) if len(unique) else np.zeros(0)
+        unique = unique[(hits >= self.settings.min_hits) & (summed >= weight_threshold(self.settings.min_weight))]
         return np.stack([labels[unique >> 32], unique & 0xFFFFFFFF], axis=1).astype(np.int64).reshape(-1, 2)
 
     def sign(self, shingled: Sequence[Shingled], batch_vocabulary: Optional[Vocabulary] = None) -> tuple[np.ndarray, np.ndarray]:

@@ -163,6 +163,17 @@ class IndexStore:
                 f"`provenance index build CORPUS --index NEW.db`, then replace the old file with NEW.db"
             )
         stored_dict = json.loads(meta["settings"])
+        known = set(Settings().as_dict())
+        retired, added = sorted(set(stored_dict) - known), sorted(known - set(stored_dict))
+        if retired or added:
+            # Settings were renamed or added: what the index was built for cannot be put in today's terms.
+            connection.close()
+            changes = "; ".join(f"{what} ({', '.join(names)})" for what, names in
+                                (("this version no longer has", retired), ("it lacks", added)) if names)
+            raise IndexStoreError(
+                f"{path} was built by an older provenance, with settings that differ in name: {changes}; "
+                f"rebuild it: `provenance index build CORPUS --index NEW.db`, then replace the old file with NEW.db"
+            )
         stored = Settings().replace(**stored_dict)
         wanted = settings if settings is not None else stored.replace(**(options or {}))
         if wanted.key() != meta["settings_key"]:

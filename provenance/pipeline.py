@@ -269,7 +269,7 @@ def scan_articles(
         # MinHash and LSH a group of bands at a time: the whole signature matrix is never held.
         candidates: Candidates = find_candidates_signing(
             values, ranges, owners, len(articles), settings.num_perm, settings.seed,
-            settings.lsh_rows, settings.max_bucket, settings.min_hits,
+            settings.lsh_rows, settings.max_bucket, settings.min_hits, settings.min_weight,
         )
         candidate_pairs = candidates.pairs  # the collision counts are not needed past here
         del values, ranges, owners, candidates

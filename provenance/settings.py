@@ -45,12 +45,20 @@ class Settings:
     # --- candidates -------------------------------------------------------
     lsh_rows: int = 2
     """Rows per LSH band; ``num_perm // lsh_rows`` bands. Fewer rows find fainter rewrites."""
-    min_hits: int = 8
-    """Least band collisions (over all window pairs) for an article pair to be a candidate.
+    min_hits: int = 5
+    """Least band collisions (over all window pairs) for an article pair to be a candidate ..."""
+    min_weight: float = 1.0
+    """... and least weight of those collisions.
 
-    A quarter of the bands: with 2-row bands a faint rewrite collides a little in many bands
-    and windows, a same-topic article by chance in few, so the sum separates them better than
-    a few collisions of 3-row bands did (bench/README, "Session 12").
+    A collision in a bucket of ``k`` windows weighs ``1 / (k - 1)`` (``candidates.collision_weight``):
+    a band key two windows share alone is evidence, one a crowd shares is a topic's words. With
+    2-row bands a faint rewrite collides a little in many bands and windows, in small buckets; a
+    same-topic article collides by chance, mostly in crowded ones. Each rule alone fails at one
+    end: a count needs 8 collisions to keep topics out, and then misses faint rewrites; a weight
+    alone is met by two private collisions, which chance makes in proportion to the corpus (at a
+    million articles, more candidates than 8 collisions). Together (bench/README, "Session 14"),
+    against 8 collisions: PAN 2013 training candidates 216k -> 122k with more listed pairs of
+    every type; synthetic 100k 736k -> 273k and 1M 2.63M -> 1.47M, the same planted pairs.
     """
     max_bucket: int = 64
     """LSH buckets holding more windows than this are boilerplate and are skipped."""
@@ -81,6 +89,8 @@ class Settings:
                 raise SettingsError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.max_gap < 0:
             raise SettingsError(f"max_gap must be 0 or more, got {self.max_gap}")
+        if not self.min_weight >= 0.0:
+            raise SettingsError(f"min_weight must be 0 or more, got {self.min_weight}")
 
     @property
     def bands(self) -> int:

@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 import numpy as np
 import pytest
 
-from provenance.candidates import _band_buckets, _column_keys, band_keys, find_candidates
+from provenance.candidates import WEIGHT_SCALE, _band_buckets, _column_keys, band_keys, find_candidates
 from provenance.signatures import sign_ranges
 
 
@@ -21,7 +21,8 @@ def test_identical_windows_collide_unrelated_do_not():
     sets = [list(range(0, 20)), list(range(100, 120)), list(range(0, 20)), list(range(200, 220))]
     found = find_candidates(_signatures(sets), np.array([0, 1, 2, 3]), 4, rows=4, max_bucket=10)
     assert found.pairs.tolist() == [[0, 2]]
-    assert found.hits.tolist() == [16]
+    # 16 bands, each a bucket of the two windows alone: a whole collision's weight each.
+    assert found.weights.tolist() == [16 * WEIGHT_SCALE]
 
 
 def test_windows_of_one_article_do_not_pair_with_themselves():
@@ -36,9 +37,10 @@ def test_oversized_buckets_are_skipped():
     assert found.pairs.shape == (0, 2) and found.skipped_buckets == 16
 
 
-def _reference(signatures: np.ndarray, window_article: np.ndarray, rows: int, max_bucket: int, min_hits: int):
-    """find_candidates in plain Python: a dict of buckets per band, a Counter of pairs."""
+def _reference(signatures: np.ndarray, window_article: np.ndarray, rows: int, max_bucket: int, min_hits: int, min_weight: float):
+    """find_candidates in plain Python: a dict of buckets per band, Counters of pairs' collisions and weights."""
     hits: Counter[tuple[int, int]] = Counter()
+    weights: Counter[tuple[int, int]] = Counter()
     skipped = 0
     for band_row in band_keys(signatures, rows):
         buckets: dict[int, list[int]] = defaultdict(list)
@@ -49,9 +51,13 @@ def _reference(signatures: np.ndarray, window_article: np.ndarray, rows: int, ma
                 skipped += 1
                 continue
             for x, i in enumerate(members):
-                hits.update((min(i, j), max(i, j)) for j in members[x + 1 :] if i != j)
-    kept = sorted(pair for pair, count in hits.items() if count >= min_hits)
-    return [list(pair) for pair in kept], [hits[pair] for pair in kept], skipped
+                for j in members[x + 1 :]:
+                    if i != j:
+                        hits[min(i, j), max(i, j)] += 1
+                        weights[min(i, j), max(i, j)] += WEIGHT_SCALE // (len(members) - 1)
+    threshold = max(1, round(min_weight * WEIGHT_SCALE))
+    kept = sorted(pair for pair, weight in weights.items() if weight >= threshold and hits[pair] >= min_hits)
+    return [list(pair) for pair in kept], [hits[pair] for pair in kept], [weights[pair] for pair in kept], skipped
 
 
 def _planted(seed: int, windows: int, articles: int, num_perm: int, rows: int) -> tuple[np.ndarray, np.ndarray]:
@@ -81,13 +87,14 @@ def test_find_candidates_matches_the_plain_python_reference(seed):
     articles = int(rng.integers(2, 60))
     signatures, owners = _planted(seed, windows, articles, num_perm, rows)
     for max_bucket in (2, 5, 64):
-        for min_hits in (1, 2, 4):
-            found = find_candidates(signatures, owners, articles, rows, max_bucket, min_hits)
-            pairs, hits, skipped = _reference(signatures, owners, rows, max_bucket, min_hits)
+        for min_hits, min_weight in ((1, 0.0), (2, 0.0), (1, 1.0), (4, 1.0), (1, 2.5), (3, 0.5)):
+            found = find_candidates(signatures, owners, articles, rows, max_bucket, min_hits, min_weight)
+            pairs, hits, weights, skipped = _reference(signatures, owners, rows, max_bucket, min_hits, min_weight)
             assert found.pairs.tolist() == pairs
             assert found.hits.tolist() == hits
+            assert found.weights.tolist() == weights
             assert found.skipped_buckets == skipped
-            assert found.pairs.dtype == np.int64 and found.hits.dtype == np.int64
+            assert found.pairs.dtype == np.int64 and found.hits.dtype == np.int64 and found.weights.dtype == np.int64
 
 
 def test_bucket_members_do_not_depend_on_threads_band_groups_or_sub_bucket_bits():
@@ -108,12 +115,13 @@ def test_pairs_are_counted_a_range_of_first_articles_at_a_time(monkeypatch):
     from provenance import candidates
 
     signatures, owners = _planted(8, 2000, 40, 30, 3)
-    whole = find_candidates(signatures, owners, 40, 3, 8, 2)
+    whole = find_candidates(signatures, owners, 40, 3, 8, 2, 0.5)
     assert len(whole.pairs) > 40
-    for partition_bytes in (1, 8 * 100, 8 * 1000):  # an article at a time, a few, most
+    for partition_bytes in (1, 24 * 100, 24 * 1000):  # an article at a time, a few, most
         monkeypatch.setattr(candidates, "PARTITION_BYTES", partition_bytes)
-        got = find_candidates(signatures, owners, 40, 3, 8, 2)
+        got = find_candidates(signatures, owners, 40, 3, 8, 2, 0.5)
         assert np.array_equal(got.pairs, whole.pairs) and np.array_equal(got.hits, whole.hits)
+        assert np.array_equal(got.weights, whole.weights)
         assert got.skipped_buckets == whole.skipped_buckets
 
 
@@ -124,18 +132,20 @@ def test_pairs_do_not_depend_on_the_threads_that_count_them(monkeypatch):
     bands = signatures.shape[1] // 3
     members, _ = _band_buckets(lambda keys, low: _column_keys(signatures, 3, low, keys), bands, owners.astype(np.int32), 8,
                                16, bands, 1)
-    whole = candidates._joined(candidates._pairs_by_partition(members, 50, 2, threads=1), 0)
+    half = WEIGHT_SCALE // 2
+    whole = candidates._joined(candidates._pairs_by_partition(members, 50, 2, half, threads=1), 0)
     assert len(whole.pairs) > 50
-    for partition_bytes in (8 * 50, 1 << 28):  # several ranges of first articles, and one
+    for partition_bytes in (24 * 50, 1 << 28):  # several ranges of first articles, and one
         monkeypatch.setattr(candidates, "PARTITION_BYTES", partition_bytes)
         for threads in (1, 2, 3, 7, 64):  # pieces of the buckets and parts of a range, some empty
-            got = candidates._joined(candidates._pairs_by_partition(members, 50, 2, threads=threads), 0)
+            got = candidates._joined(candidates._pairs_by_partition(members, 50, 2, half, threads=threads), 0)
             assert np.array_equal(got.pairs, whole.pairs) and np.array_equal(got.hits, whole.hits)
+            assert np.array_equal(got.weights, whole.weights)
 
 
 def test_no_windows_no_candidates():
     found = find_candidates(np.zeros((0, 16), dtype=np.uint32), np.zeros(0, dtype=np.int64), 3, rows=4, max_bucket=4)
-    assert found.pairs.shape == (0, 2) and found.hits.tolist() == [] and found.skipped_buckets == 0
+    assert found.pairs.shape == (0, 2) and found.hits.tolist() == found.weights.tolist() == [] and found.skipped_buckets == 0
 
 
 def test_window_articles_out_of_range_are_refused():
@@ -154,10 +164,11 @@ def test_signing_a_group_of_bands_at_a_time_gives_the_same_candidates(monkeypatc
     starts = rng.integers(0, 2990, size=360)
     ranges = np.stack([starts, starts + rng.integers(1, 10, size=360)], axis=1).astype(np.int64)
     owners = np.repeat(np.arange(60, dtype=np.int64), 6)
-    whole = find_candidates(sign_ranges(values, ranges, 128, 1), owners, 60, 3, 8, 2)
+    whole = find_candidates(sign_ranges(values, ranges, 128, 1), owners, 60, 3, 8, 2, 0.5)
     assert len(whole.pairs) and whole.skipped_buckets
     for key_bytes in (1, 360 * 12 * 8, 1 << 29):  # the threads' bands (the least a group holds), a few, all
         monkeypatch.setattr(candidates, "KEY_BYTES", key_bytes)
-        got = find_candidates_signing(values, ranges, owners, 60, 128, 1, 3, 8, 2)
+        got = find_candidates_signing(values, ranges, owners, 60, 128, 1, 3, 8, 2, 0.5)
         assert np.array_equal(got.pairs, whole.pairs) and np.array_equal(got.hits, whole.hits)
+        assert np.array_equal(got.weights, whole.weights)
         assert got.skipped_buckets == whole.skipped_buckets

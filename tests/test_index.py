@@ -268,6 +268,23 @@ def test_old_format_is_refused_with_how_to_rebuild(tmp_path):
     assert result.exit_code == 3 and "Rebuild it" in result.output
 
 
+def test_index_with_retired_settings_is_refused_with_how_to_rebuild(tmp_path):
+    # Built before min_weight joined min_hits, and by a version with a setting since retired.
+    db = tmp_path / "old.db"
+    Index.open(db, create=True).close()
+    connection = sqlite3.connect(str(db))
+    stored = json.loads(connection.execute("SELECT value FROM meta WHERE key = 'settings'").fetchone()[0])
+    del stored["min_weight"]
+    stored["min_shingle"] = 3
+    connection.execute("UPDATE meta SET value = ? WHERE key = 'settings'", (json.dumps(stored, sort_keys=True),))
+    connection.commit()
+    connection.close()
+    result = CliRunner().invoke(main, ["index", "info", "--index", str(db)])
+    assert result.exit_code == 3 and "index build" in result.output
+    assert "no longer has (min_shingle)" in result.output and "it lacks (min_weight)" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_orphan_files_are_left_by_readers_and_removed_by_the_next_writer(tmp_path):
     db = tmp_path / "i.db"
     with Index.open(db, create=True) as index:
@@ -302,7 +319,8 @@ def _plain_candidates(index: Index, numbers: list[int]) -> set[tuple[int, int]]:
 
     stored, owners = index.signatures(numbers)
     settings = index.settings
-    pairs = find_candidates(stored, owners, len(numbers), settings.lsh_rows, settings.max_bucket, settings.min_hits).pairs
+    pairs = find_candidates(stored, owners, len(numbers), settings.lsh_rows, settings.max_bucket, settings.min_hits,
+                            settings.min_weight).pairs
     return {(numbers[int(i)], numbers[int(j)]) for i, j in pairs.tolist()}
 
 
@@ -310,7 +328,7 @@ def test_replaced_article_is_never_returned_and_buckets_count_live_windows(tmp_p
     # Three copies of one text: every bucket holds 3 windows, over max_bucket 2, so no candidates.
     base = synthetic(1, seed=5)[0].text
     copies = [Article(id=f"c{k}", text=base, path=f"c/{k}") for k in range(3)]
-    with Index.open(tmp_path / "i.db", create=True, options={"max_bucket": 2, "min_hits": 1}) as index:
+    with Index.open(tmp_path / "i.db", create=True, options={"max_bucket": 2, "min_hits": 1, "min_weight": 0.0}) as index:
         index.add(copies)
         old = index.numbers(["c2"])["c2"]
         numbers = sorted(index.numbers(["c0", "c1", "c2"]).values())
