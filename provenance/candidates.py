@@ -17,8 +17,8 @@ finish in.
 
 Memory. A pair's collisions (one per window pair per band) are summed over all
 bands, but they are never all held: a bucket of ``k`` windows makes up to
-``k (k - 1) / 2`` of them (56 million at 100k articles, about 7 GB at a million,
-at 8 bytes each). Each band keeps only its useful buckets, as their members'
+``k (k - 1) / 2`` of them (156 million at 100k articles, 2.6 billion at a million:
+21 GB at 8 bytes each). Each band keeps only its useful buckets, as their members'
 articles (4 bytes a window); then the collisions are counted a range of first
 articles at a time, so at most ``PARTITION_BYTES`` of collisions are held at once.
 A range reads only its own articles' runs of the stored buckets, listed once for
@@ -47,9 +47,11 @@ BANDS_AT_ONCE = 16
 # million articles (24 million windows) that is four bands and two threads' scratch: as much
 # as two bands took when their signature columns were held too.
 KEY_BYTES = 7 << 28
-# Most bytes of collisions (24 bytes each while counted) that counting one range of first
-# articles holds: at a million articles, every collision at once would take about 7 GB.
-PARTITION_BYTES = 1 << 28
+# Most bytes of collisions (about 11 bytes each while counted, ``_pairs_by_partition``) that
+# counting one range of first articles holds: at a million articles, every collision at once
+# would take some 30 GB. Fewer, larger ranges count faster (300k articles: 7.9 s in 26 ranges,
+# 6.8 s in 13; bench/README, "Session 14").
+PARTITION_BYTES = 1 << 29
 # A collision's weight, in fixed point (integer sums are exact, so every engine and thread
 # order gets the same totals): a bucket of ``k`` windows gives each of its collisions
 # ``WEIGHT_SCALE // (k - 1)``.
@@ -415,9 +417,11 @@ def _partition_pairs(members, starts, runs, run_starts, low, high, min_hits, thr
     int64 (the weight above: the writes land all over the range, so one place, not two), into the
     run of its first (a counting sort, offsets from ``_collisions_per_article``); then its runs
     are tallied in a dense array (weight and count side by side: one cache line for both), and the
-    second articles kept are sorted, over the run's front. ``by_first`` and ``sums`` (at least the
-    range's collisions long) and ``tally`` (``n_articles`` zeroed pairs per part, left zero) are
-    scratch made once for all ranges (``_scratch``).
+    second articles kept are sorted, over the run's front; their counts and weights go to ``sums``,
+    from the run's start divided by ``min_hits`` (a kept pair has at least ``min_hits`` collisions
+    in the run, so the runs' places there do not overlap). ``by_first`` (at least the range's
+    collisions long), ``sums`` (that over ``min_hits``) and ``tally`` (``n_articles`` zeroed pairs
+    per part, left zero) are scratch made once for all ranges (``_scratch``).
     """
     base = starts[low]
     kept = np.zeros(high - low + 1, dtype=np.int64)
@@ -461,8 +465,8 @@ def _partition_pairs(members, starts, runs, run_starts, low, high, min_hits, thr
             seconds[:count].sort()
             for x in range(count):
                 j = seconds[x]
-                sums[lo + x, 0] = -counted[j, 0]
-                sums[lo + x, 1] = counted[j, 1]
+                sums[lo // min_hits + x, 0] = -counted[j, 0]
+                sums[lo // min_hits + x, 1] = counted[j, 1]
                 counted[j, 0] = 0
                 counted[j, 1] = 0
             kept[i - low + 1] = count
@@ -476,18 +480,18 @@ def _partition_pairs(members, starts, runs, run_starts, low, high, min_hits, thr
         for x in range(kept[i - low + 1] - at):
             pairs[at + x, 0] = i
             pairs[at + x, 1] = by_first[starts[i] - base + x]
-            hits[at + x] = sums[starts[i] - base + x, 0]
-            weights[at + x] = sums[starts[i] - base + x, 1]
+            hits[at + x] = sums[(starts[i] - base) // min_hits + x, 0]
+            weights[at + x] = sums[(starts[i] - base) // min_hits + x, 1]
     return pairs, hits, weights
 
 
 @numba.njit(cache=True)
-def _scratch(collisions, parts, n_articles):  # pragma: no cover - compiled
+def _scratch(collisions, kept, parts, n_articles):  # pragma: no cover - compiled
     """``_partition_pairs``' scratch, made once for every range: at a million articles a fresh one
     per range faulted in some 20 GB of new pages. Made here, not by numpy: numpy asks for huge
     pages, and where memory is fragmented the kernel stalls to compact it (a 10k scan's counting
     ran 2-4 times slower so)."""
-    return np.empty(collisions, dtype=np.int64), np.empty((collisions, 2), dtype=np.int64), np.zeros((parts, n_articles, 2), dtype=np.int64)
+    return np.empty(collisions, dtype=np.int64), np.empty((kept, 2), dtype=np.int64), np.zeros((parts, n_articles, 2), dtype=np.int64)
 
 
 def _pairs_by_partition(
@@ -497,7 +501,8 @@ def _pairs_by_partition(
     at least ``threshold``, with their counts and weights.
 
     A range of first articles at a time (``_partition_pairs``), so that their collisions take
-    at most ``PARTITION_BYTES`` (24 bytes each while counted): the collisions of the whole
+    at most ``PARTITION_BYTES`` (8 bytes each while counted, and 16 per ``min_hits`` of them for
+    the pairs kept): the collisions of the whole
     corpus are never held. Each range's pairs are sorted and the ranges ascend; ``_joined``
     makes them one. Every step is shared out over ``threads`` (numba's, by default): the
     buckets in pieces, each range in parts; the result does not depend on how many.
@@ -505,7 +510,8 @@ def _pairs_by_partition(
     threads = threads or _threads()
     pieces = _pieces(members, threads)
     starts, run_starts, piece_runs = _collisions_per_article(members, n_articles, pieces)
-    most = max(PARTITION_BYTES // 24, 1)
+    min_hits = max(min_hits, 1)
+    most = max(int(PARTITION_BYTES / (8 + 16 / min_hits)), 1)
     bounds = [0]
     while bounds[-1] < n_articles:
         # As many articles as fit, and at least one.
@@ -517,8 +523,9 @@ def _pairs_by_partition(
     runs = np.empty(run_starts[-1], dtype=np.int32 if len(members) < 2**31 else np.int64)
     _first_runs(members, pieces, piece_runs, run_starts, groups, runs)
     del piece_runs
-    scratch = _scratch(max(int(starts[high] - starts[low]) for low, high in zip(bounds, bounds[1:])), parts, n_articles)
-    return [_partition_pairs(members, starts, runs, run_starts, low, high, max(min_hits, 1), max(threshold, 1), parts, *scratch)
+    collisions = max(int(starts[high] - starts[low]) for low, high in zip(bounds, bounds[1:]))
+    scratch = _scratch(collisions, collisions // min_hits, parts, n_articles)
+    return [_partition_pairs(members, starts, runs, run_starts, low, high, min_hits, max(threshold, 1), parts, *scratch)
             for low, high in zip(bounds, bounds[1:])]
 
 
