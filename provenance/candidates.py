@@ -47,7 +47,7 @@ BANDS_AT_ONCE = 16
 # million articles (24 million windows) that is four bands and two threads' scratch: as much
 # as two bands took when their signature columns were held too.
 KEY_BYTES = 7 << 28
-# Most bytes of collisions (about 11 bytes each while counted, ``_pairs_by_partition``) that
+# Most bytes of collisions (about 10 bytes each while counted, ``_pairs_by_partition``) that
 # counting one range of first articles holds: at a million articles, every collision at once
 # would take some 30 GB. Fewer, larger ranges count faster (300k articles: 7.9 s in 26 ranges,
 # 6.8 s in 13; bench/README, "Session 14").
@@ -56,6 +56,12 @@ PARTITION_BYTES = 1 << 29
 # order gets the same totals): a bucket of ``k`` windows gives each of its collisions
 # ``WEIGHT_SCALE // (k - 1)``.
 WEIGHT_SCALE = 1 << 20
+# A pair's tally while its collisions are counted, one int64: their summed weight above
+# ``COUNT_BITS`` bits, their count below, saturating at ``COUNT_CAP`` (the most ``min_hits``
+# can be): one tally an article, not two, keeps a part's tallies in cache (8 MB at a million
+# articles). The weight has 55 bits: exact for any article's collisions that fit in memory.
+COUNT_BITS = 8
+COUNT_CAP = (1 << COUNT_BITS) - 1
 # Parts a range of first articles is cut into per thread (``_partition_pairs``): more parts
 # than threads, so that a thread given a part with more collisions does not hold up the rest.
 PARTS_PER_THREAD = 4
@@ -87,7 +93,8 @@ class Candidates:
 
     Attributes:
         pairs: int64 ``(n, 2)``, each row ``(i, j)`` with ``i < j``, sorted.
-        hits: How many collisions (one per band and window pair) proposed each pair.
+        hits: How many collisions (one per band and window pair) proposed each pair, up to
+            ``COUNT_CAP`` (more count as that many).
         weights: Each pair's collisions (one per band and window pair), weighted by
             ``collision_weight`` and summed, in ``WEIGHT_SCALE`` fixed point.
         skipped_buckets: Buckets dropped as boilerplate (larger than ``max_bucket``).
@@ -416,12 +423,12 @@ def _partition_pairs(members, starts, runs, run_starts, low, high, min_hits, thr
     over its runs (``_first_runs``) writes each collision's second article and weight, in one
     int64 (the weight above: the writes land all over the range, so one place, not two), into the
     run of its first (a counting sort, offsets from ``_collisions_per_article``); then its runs
-    are tallied in a dense array (weight and count side by side: one cache line for both), and the
-    second articles kept are sorted, over the run's front; their counts and weights go to ``sums``,
-    from the run's start divided by ``min_hits`` (a kept pair has at least ``min_hits`` collisions
-    in the run, so the runs' places there do not overlap). ``by_first`` (at least the range's
-    collisions long), ``sums`` (that over ``min_hits``) and ``tally`` (``n_articles`` zeroed pairs
-    per part, left zero) are scratch made once for all ranges (``_scratch``).
+    are tallied in a dense array (weight and saturating count in one int64, ``COUNT_BITS``), and
+    the second articles kept are sorted, over the run's front; their tallies go to ``sums``, from
+    the run's start divided by ``min_hits`` (a kept pair has at least ``min_hits`` collisions in
+    the run, so the runs' places there do not overlap). ``by_first`` (at least the range's
+    collisions long), ``sums`` (that over ``min_hits``) and ``tally`` (``n_articles`` zeros per
+    part, left zero) are scratch made once for all ranges (``_scratch``).
     """
     base = starts[low]
     kept = np.zeros(high - low + 1, dtype=np.int64)
@@ -447,28 +454,28 @@ def _partition_pairs(members, starts, runs, run_starts, low, high, min_hits, thr
             seconds = by_first[lo:hi]
             for x in range(hi - lo):
                 j = seconds[x] & 0xFFFFFFFF
-                counted[j, 0] += 1
-                counted[j, 1] += seconds[x] >> 32
+                value = counted[j] + ((seconds[x] >> 32) << COUNT_BITS)
+                if value & COUNT_CAP != COUNT_CAP:
+                    value += 1
+                counted[j] = value
                 seconds[x] = j
-            # Move each kept second article, once, to the front of the run (its count turns
+            # Move each kept second article, once, to the front of the run (its tally turns
             # negative, so later copies pass); clear the tallies of the others on the way.
             count = 0
             for x in range(seconds.shape[0]):
                 j = seconds[x]
-                if counted[j, 0] >= min_hits and counted[j, 1] >= threshold:
-                    seconds[count] = j
-                    count += 1
-                    counted[j, 0] = -counted[j, 0]
-                elif counted[j, 0] > 0:
-                    counted[j, 0] = 0
-                    counted[j, 1] = 0
+                if counted[j] > 0:
+                    if counted[j] & COUNT_CAP >= min_hits and counted[j] >> COUNT_BITS >= threshold:
+                        seconds[count] = j
+                        count += 1
+                        counted[j] = -counted[j]
+                    else:
+                        counted[j] = 0
             seconds[:count].sort()
             for x in range(count):
                 j = seconds[x]
-                sums[lo // min_hits + x, 0] = -counted[j, 0]
-                sums[lo // min_hits + x, 1] = counted[j, 1]
-                counted[j, 0] = 0
-                counted[j, 1] = 0
+                sums[lo // min_hits + x] = -counted[j]
+                counted[j] = 0
             kept[i - low + 1] = count
     for i in range(high - low):
         kept[i + 1] += kept[i]
@@ -480,8 +487,8 @@ def _partition_pairs(members, starts, runs, run_starts, low, high, min_hits, thr
         for x in range(kept[i - low + 1] - at):
             pairs[at + x, 0] = i
             pairs[at + x, 1] = by_first[starts[i] - base + x]
-            hits[at + x] = sums[(starts[i] - base) // min_hits + x, 0]
-            weights[at + x] = sums[(starts[i] - base) // min_hits + x, 1]
+            hits[at + x] = sums[(starts[i] - base) // min_hits + x] & COUNT_CAP
+            weights[at + x] = sums[(starts[i] - base) // min_hits + x] >> COUNT_BITS
     return pairs, hits, weights
 
 
@@ -491,7 +498,7 @@ def _scratch(collisions, kept, parts, n_articles):  # pragma: no cover - compile
     per range faulted in some 20 GB of new pages. Made here, not by numpy: numpy asks for huge
     pages, and where memory is fragmented the kernel stalls to compact it (a 10k scan's counting
     ran 2-4 times slower so)."""
-    return np.empty(collisions, dtype=np.int64), np.empty((kept, 2), dtype=np.int64), np.zeros((parts, n_articles, 2), dtype=np.int64)
+    return np.empty(collisions, dtype=np.int64), np.empty(kept, dtype=np.int64), np.zeros((parts, n_articles), dtype=np.int64)
 
 
 def _pairs_by_partition(
@@ -501,7 +508,7 @@ def _pairs_by_partition(
     at least ``threshold``, with their counts and weights.
 
     A range of first articles at a time (``_partition_pairs``), so that their collisions take
-    at most ``PARTITION_BYTES`` (8 bytes each while counted, and 16 per ``min_hits`` of them for
+    at most ``PARTITION_BYTES`` (8 bytes each while counted, and 8 per ``min_hits`` of them for
     the pairs kept): the collisions of the whole
     corpus are never held. Each range's pairs are sorted and the ranges ascend; ``_joined``
     makes them one. Every step is shared out over ``threads`` (numba's, by default): the
@@ -510,8 +517,10 @@ def _pairs_by_partition(
     threads = threads or _threads()
     pieces = _pieces(members, threads)
     starts, run_starts, piece_runs = _collisions_per_article(members, n_articles, pieces)
+    if min_hits > COUNT_CAP:
+        raise ValueError(f"min_hits is at most {COUNT_CAP} (counts saturate there), got {min_hits}")
     min_hits = max(min_hits, 1)
-    most = max(int(PARTITION_BYTES / (8 + 16 / min_hits)), 1)
+    most = max(int(PARTITION_BYTES / (8 + 8 / min_hits)), 1)
     bounds = [0]
     while bounds[-1] < n_articles:
         # As many articles as fit, and at least one.

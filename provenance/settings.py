@@ -84,9 +84,11 @@ class Settings:
             value = getattr(self, name)
             if not 0.0 < value <= 1.0:
                 raise SettingsError(f"{name} must be in (0, 1], got {value}")
-        for name in ("window_words", "max_bucket", "min_passage_words", "min_hits"):
+        for name in ("window_words", "max_bucket", "min_passage_words"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if not 1 <= self.min_hits <= 255:  # candidates.COUNT_CAP: collision counts saturate there
+            raise SettingsError(f"min_hits must be between 1 and 255, got {self.min_hits}")
         if self.max_gap < 0:
             raise SettingsError(f"max_gap must be 0 or more, got {self.max_gap}")
         if not self.min_weight >= 0.0:

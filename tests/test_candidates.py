@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 import numpy as np
 import pytest
 
-from provenance.candidates import WEIGHT_SCALE, _band_buckets, _column_keys, band_keys, find_candidates
+from provenance.candidates import COUNT_CAP, WEIGHT_SCALE, _band_buckets, _column_keys, band_keys, find_candidates
 from provenance.signatures import sign_ranges
 
 
@@ -57,7 +57,7 @@ def _reference(signatures: np.ndarray, window_article: np.ndarray, rows: int, ma
                         weights[min(i, j), max(i, j)] += WEIGHT_SCALE // (len(members) - 1)
     threshold = max(1, round(min_weight * WEIGHT_SCALE))
     kept = sorted(pair for pair, weight in weights.items() if weight >= threshold and hits[pair] >= min_hits)
-    return [list(pair) for pair in kept], [hits[pair] for pair in kept], [weights[pair] for pair in kept], skipped
+    return [list(pair) for pair in kept], [min(hits[pair], COUNT_CAP) for pair in kept], [weights[pair] for pair in kept], skipped
 
 
 def _planted(seed: int, windows: int, articles: int, num_perm: int, rows: int) -> tuple[np.ndarray, np.ndarray]:
@@ -143,6 +143,18 @@ def test_pairs_do_not_depend_on_the_threads_that_count_them(monkeypatch):
             assert np.array_equal(got.weights, whole.weights)
 
 
+def test_counts_saturate_and_weights_stay_exact():
+    # Two articles of 40 identical windows: each window meets its twin in all 16 bands, 640
+    # collisions, each a bucket of two (its weight whole). Counts stop at COUNT_CAP; a min_hits
+    # they cannot hold is refused rather than never met.
+    sets = [list(range(20 * w, 20 * w + 20)) for w in range(40)] * 2
+    found = find_candidates(_signatures(sets), np.repeat([0, 1], 40), 2, rows=4, max_bucket=10, min_hits=COUNT_CAP)
+    assert found.pairs.tolist() == [[0, 1]]
+    assert found.hits.tolist() == [COUNT_CAP] and found.weights.tolist() == [640 * WEIGHT_SCALE]
+    with pytest.raises(ValueError, match="min_hits is at most"):
+        find_candidates(_signatures(sets), np.repeat([0, 1], 40), 2, rows=4, max_bucket=10, min_hits=COUNT_CAP + 1)
+
+
 def test_no_windows_no_candidates():
     found = find_candidates(np.zeros((0, 16), dtype=np.uint32), np.zeros(0, dtype=np.int64), 3, rows=4, max_bucket=4)
     assert found.pairs.shape == (0, 2) and found.hits.tolist() == found.weights.tolist() == [] and found.skipped_buckets == 0
@@ -172,3 +184,13 @@ def test_signing_a_group_of_bands_at_a_time_gives_the_same_candidates(monkeypatc
         assert np.array_equal(got.pairs, whole.pairs) and np.array_equal(got.hits, whole.hits)
         assert np.array_equal(got.weights, whole.weights)
         assert got.skipped_buckets == whole.skipped_buckets
+
+
+def test_settings_refuse_a_min_hits_counts_cannot_reach():
+    from provenance.errors import SettingsError
+    from provenance.settings import Settings
+
+    assert Settings(min_hits=COUNT_CAP).min_hits == COUNT_CAP
+    for wrong in (0, COUNT_CAP + 1):
+        with pytest.raises(SettingsError, match="min_hits"):
+            Settings(min_hits=wrong)
