@@ -72,9 +72,9 @@ def collision_weight(bucket_size):  # type: ignore[no-untyped-def]
 
     A window shares one unit of evidence among the ``k - 1`` windows it meets: a collision in a
     bucket of two (a band key no other window has) is worth one, one in a crowded bucket (words
-    a whole topic uses) a fraction. Summed per article pair, it separates reuse from a shared
-    topic better than counting collisions (PAN 2013 training, at the candidate stage: 2.0x fewer
-    candidates than 8 collisions, every type's listed pairs as many or more; bench/README).
+    a whole topic uses) a fraction. Summed per article pair, beside their count, it separates
+    reuse from a shared topic better than a count alone (``settings.min_weight``; bench/README,
+    "Session 13" and "Session 14").
     """
     return WEIGHT_SCALE // (bucket_size - 1)
 
@@ -509,8 +509,7 @@ def _pairs_by_partition(
 
     A range of first articles at a time (``_partition_pairs``), so that their collisions take
     at most ``PARTITION_BYTES`` (8 bytes each while counted, and 8 per ``min_hits`` of them for
-    the pairs kept): the collisions of the whole
-    corpus are never held. Each range's pairs are sorted and the ranges ascend; ``_joined``
+    the pairs kept): the collisions of the whole corpus are never held. Each range's pairs are sorted and the ranges ascend; ``_joined``
     makes them one. Every step is shared out over ``threads`` (numba's, by default): the
     buckets in pieces, each range in parts; the result does not depend on how many.
     """

@@ -145,8 +145,9 @@ class Index(IndexStore):
         A query article and an indexed article are a candidate when their windows' band keys
         agree at least ``min_hits`` times in bands whose bucket (indexed windows with that key)
         holds at most ``max_bucket`` windows, the agreements weighing at least ``min_weight``
-        (``candidates.collision_weight`` of the bucket's size), exactly as ``candidates.find_candidates`` buckets a corpus: the
-        query articles are indexed too, so a bucket here holds what the union's bucket would.
+        (``candidates.collision_weight`` of the bucket's size), exactly as
+        ``candidates.find_candidates`` buckets a corpus: the query articles are indexed too, so a
+        bucket here holds what the union's bucket would.
 
         Args:
             signatures: uint32 ``(windows, num_perm)`` query window signatures (``sign`` makes them).
