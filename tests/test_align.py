@@ -151,6 +151,23 @@ def test_grown_span_leaves_out_an_end_sentence_that_adds_nothing_to_the_fit():
     assert grow(IndexArrays.of(index), 0, 1, 6, 11, 7, 12, 4)[:4] == (6, 11, 7, 12)
 
 
+def test_grown_span_leaves_out_unshared_sentences_behind_one_shared_stem():
+    # Two sentences before the copy, the copier set one of its words ("foundations") in a
+    # sentence of its own. Narrowing one end sentence at a time stopped there: dropping that
+    # sentence alone loses a shared stem, and the two unshared sentences inside it stayed in
+    # the span. One side's span chosen whole for the other's leaves all three out: together,
+    # they fit worse than the copy alone.
+    from provenance.surprise import grow
+
+    stray = "Gammaqqx gammaqrx foundations gammaqsx gammaqtx gammaqux gammaqvx gammaqwx."
+    source = _filler("alpha", 0, 6) + " " + STORY + _filler("beta", 0, 6)
+    copy = (_filler("gamma", 0, 3) + " " + stray + " " + _filler("delta", 0, 2) + " "
+            + STORY.replace(" damaged its foundations.", " damaged it.") + _filler("epsilon", 0, 6))
+    index = _index(source, copy, OTHER)
+    assert grow(IndexArrays.of(index), 0, 1, 6, 11, 6, 11, 4)[:4] == (6, 11, 6, 11)
+    assert _grow_reference(index, 0, 1, (6, 11), (6, 11), 4)[:2] == ((6, 11), (6, 11))
+
+
 def test_log10_tail_is_the_hypergeometric_upper_tail():
     # 2 of 4 items marked, 2 drawn: both marked with chance 1/6.
     assert math.isclose(_log10_tail(4, 2, 2, 2), math.log10(1 / 6))
@@ -436,25 +453,23 @@ def _tails_reference(index, a, b, a_span, b_span):
 
 
 def _grow_reference(index, a, b, a_span, b_span, reach):
-    """``surprise.grow`` written plainly: widen by ``reach``, then narrow one end at a time while that is more surprising."""
+    """``surprise.grow`` written plainly: widen by ``reach``, then take one side's best fitting span for the
+    other side's, in turn, until neither changes (of equal fits the narrower, then the first)."""
     n_a, n_b = index.sentences(a), index.sentences(b)
-    box = [max(0, a_span[0] - reach), min(n_a, a_span[1] + reach), max(0, b_span[0] - reach), min(n_b, b_span[1] + reach)]
-    best = -sum(_tails_reference(index, a, b, tuple(box[:2]), tuple(box[2:])))
-    while True:
-        moves = []
-        for end, step, bound in ((0, 1, a_span[0]), (1, -1, a_span[1]), (2, 1, b_span[0]), (3, -1, b_span[1])):
-            narrowed = list(box)
-            narrowed[end] += step
-            if (narrowed[end] - bound) * step > 0:
-                continue  # a seed's sentence would go
-            moves.append((-sum(_tails_reference(index, a, b, tuple(narrowed[:2]), tuple(narrowed[2:]))), narrowed))
-        # The best fitting move (both sides' surprise together), the first of equals;
-        # none unless it fits better than the span as it is.
-        top = max(moves, key=lambda move: move[0], default=None)
-        if top is None or top[0] < best:
+    choices = [[(c0, c1) for c0 in range(max(0, span[0] - reach), span[0] + 1) for c1 in range(span[1], min(n, span[1] + reach) + 1)]
+               for span, n in ((a_span, n_a), (b_span, n_b))]
+    box = [choices[0][min(n_a, a_span[1] + reach) - a_span[1]], choices[1][min(n_b, b_span[1] + reach) - b_span[1]]]
+    assert box == [(max(0, a_span[0] - reach), min(n_a, a_span[1] + reach)), (max(0, b_span[0] - reach), min(n_b, b_span[1] + reach))]
+    for _ in range(8):
+        before = list(box)
+        for side in (0, 1):
+            def fit(span):
+                spans = (span, box[1]) if side == 0 else (box[0], span)
+                return -sum(_tails_reference(index, a, b, *spans)), -(span[1] - span[0])
+            box[side] = max(choices[side], key=fit)  # max keeps the first of equals
+        if box == before:
             break
-        best, box = next(move for move in moves if move[0] == top[0])
-    return tuple(box[:2]), tuple(box[2:]), _concentration_reference(index, a, b, tuple(box[:2]), tuple(box[2:])) - 4 * math.log10(reach + 1)
+    return box[0], box[1], _concentration_reference(index, a, b, box[0], box[1]) - 4 * math.log10(reach + 1)
 
 
 def _diagonal_distance_reference(found):
@@ -646,9 +661,10 @@ def _extend_reference(index, a, b, found, max_gap, min_words, threshold):
             grown_a, grown_b, grown = _grow_reference(index, a, b, a_span, b_span, max_gap + 1) if not regrown else (a_span, b_span, -math.inf)
             if grown + 4 * math.log10(max_gap + 2) > surprise:
                 grown_similarity, size_a, size_b = _span_similarity_reference(index, a, b, grown_a, grown_b)
-                if grown_similarity >= MIN_PASSAGE_SIMILARITY:
+                if grown_similarity >= MIN_PASSAGE_SIMILARITY:  # a lone seed's passage keeps its size
                     similarity = grown_similarity
-                    passage = SentencePassage(*grown_a, *grown_b, seeds, similarity, min(size_a, size_b), grown)
+                    size = min(size_a, size_b) if seeds > 1 else passage.size
+                    passage = SentencePassage(*grown_a, *grown_b, seeds, similarity, size, grown)
             passages.append(passage)
             group_of[id(passage)] = group
         elif stock.all():
