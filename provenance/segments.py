@@ -166,11 +166,12 @@ def _sort_bands(keys, articles, sorted_articles, scratch_keys, scratch_articles,
 
 
 def _sorted_bands(keys: np.ndarray, articles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each band's keys sorted, with their articles (uint32). The arrays are made here, by numpy, not in the
-    kernel: numpy asks for huge pages for large arrays, which a compiled allocation does not get."""
+    """Each band's keys sorted (in place: ``keys`` itself, no copy of a batch's keys), with their articles (uint32).
+    The arrays are made here, by numpy, not in the kernel: numpy asks for huge pages for large arrays, which a
+    compiled allocation does not get."""
     bands, n = keys.shape
     threads = max(1, min(numba.get_num_threads(), bands))
-    sorted_keys = keys.copy()
+    sorted_keys = keys
     sorted_articles = np.empty((bands, n), dtype=np.uint32)
     _sort_bands(sorted_keys, articles, sorted_articles, np.empty((threads, n), dtype=np.uint64), np.empty((threads, n), dtype=np.uint32),
                 np.empty((threads, 1 << TOP_BITS), dtype=np.int64), np.empty((threads, 1 << MAX_SUB_BITS), dtype=np.int64))
@@ -269,7 +270,8 @@ def write(path: Path, keys: np.ndarray, articles: np.ndarray) -> int:
 
     Args:
         path: The file to create (replaced if it exists: only an orphan can be there).
-        keys: uint64 ``(bands, windows)`` band keys (``candidates.band_keys``).
+        keys: uint64 ``(bands, windows)`` band keys (``candidates.band_keys``), sorted in place (a
+            batch's keys are tens of megabytes, and fresh memory is not free).
         articles: The article number of each window.
 
     Returns:
