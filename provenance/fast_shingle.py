@@ -4,10 +4,12 @@ Owns the batch path of the shingle stage for text whose normalisation is trivial
 ASCII plus the typographic quotes, dashes and no-break space that ``normalise``
 maps one-to-one onto ASCII (most news text). For those, case folding, whitespace
 runs, tokens, sentence ends, entity flags and boilerplate masks are one pass over
-code points in numba, in parallel over articles, with no Python object per token.
-A word's stem hash comes from a hash table keyed by a 64-bit hash of the word and
-filled through ``shingle.stem_hash`` the first time the word is seen, so stems are
-the Python path's bit for bit. Any other text (accents, mojibake, other scripts)
+code points in numba, in parallel over articles, with no Python object per token:
+the same pass stems each word, keeps the content words and cuts the sentence units,
+so nothing per token is stored. A word's stem hash comes from a hash table keyed by a
+64-bit hash of the word and filled through ``shingle.stem_hash`` the first time the word
+is seen (an article with such a word is scanned again once it is), so stems are the
+Python path's bit for bit. Any other text (accents, mojibake, other scripts)
 is left to ``shingle.shingle_text``: ``fast_path`` says which path an article takes,
 and the tests check that both paths give identical arrays.
 """
@@ -70,6 +72,22 @@ def _is_stop(c):  # pragma: no cover - compiled
 @numba.njit(cache=True, inline="always")
 def _is_closer(c):  # pragma: no cover - compiled
     return c == 34 or c == 39 or c == 41 or c == 93  # " ' ) ]
+
+
+# Character classes, one bit each, of every code point the fast path reads (of its fold: a
+# typographic quote is a closer): the scan reads a character's class with one table lookup.
+_ALNUM, _UPPER, _DIGIT, _STOP, _CLOSER, _SPACE, _NEWLINE = 1, 2, 4, 8, 16, 32, 64
+_KIND = np.zeros(_FOLD.shape[0], dtype=np.uint8)
+for _code, _c in enumerate(_FOLD.tolist()):
+    _KIND[_code] = ((_ALNUM if _is_alnum.py_func(_c) else 0) | (_UPPER if 65 <= _c <= 90 else 0) | (_DIGIT if 48 <= _c <= 57 else 0)
+                    | (_STOP if _is_stop.py_func(_c) else 0) | (_CLOSER if _is_closer.py_func(_c) else 0)
+                    | (_SPACE if _is_space.py_func(_c) else 0) | (_NEWLINE if _is_newline.py_func(_c) else 0))
+
+
+@numba.njit(cache=True, inline="always")
+def _kind(c):  # pragma: no cover - compiled
+    # (A byte is always below the bound: for one-byte codes the comparison compiles away.)
+    return _KIND[c] if c < _KIND.shape[0] else np.uint8(0)
 
 
 @numba.njit(cache=True, inline="always")
@@ -136,163 +154,17 @@ def _sentence_end_after(codes, run_start, i, lo, hi, abbreviations):  # pragma: 
 
 
 @numba.njit(cache=True)
-def _lookup(keys, values, h):  # pragma: no cover - compiled
+def _lookup(slots, h):  # pragma: no cover - compiled
     """The stem hash stored for word hash ``h``, and whether there is one."""
-    mask = keys.shape[0] - 1
+    mask = slots.shape[0] - 1
     slot = h & mask
     while True:
-        k = keys[slot]
+        k = slots[slot, 0]
         if k == h:
-            return values[slot], True
+            return slots[slot, 1], True
         if k == 0:
             return np.uint64(0), False
         slot = (slot + np.uint64(1)) & mask
-
-
-@numba.njit(cache=True)
-def _tokens(codes, lo, hi, abbreviations, keys, values, out, starts, ends, hashes, stems, flags, missing):  # pragma: no cover - compiled
-    """Tokens of one article, written from index ``out``; returns how many.
-
-    Per token: offsets in the article, word hash, stem hash (``missing`` when the table
-    lacks the word), and flags: 1 a sentence ends between the previous token and this
-    one, 2 it starts with an upper-case letter, 4 with a digit.
-    """
-    n = out
-    broke = False
-    i = lo
-    while i < hi:
-        c = _fold(codes[i])
-        if _is_alnum(c):
-            start = i
-            # The word hash (as _word_hash) as the word is read: one pass over its characters.
-            h = _FNV_OFFSET
-            while i < hi:
-                d = _fold(codes[i])
-                if not _is_alnum(d):
-                    break
-                h = _hash_step(h, d)
-                i += 1
-            h = _mix(h)
-            starts[n] = start - lo
-            ends[n] = i - lo
-            hashes[n] = h
-            stems[n], found = _lookup(keys, values, h)
-            missing[n] = not found
-            token_flags = np.uint8(1) if broke else np.uint8(0)
-            if 65 <= c <= 90:
-                token_flags |= np.uint8(2)
-            elif 48 <= c <= 57:
-                token_flags |= np.uint8(4)
-            flags[n] = token_flags
-            n += 1
-            broke = False
-        elif _is_stop(c):
-            run_start = i
-            while i < hi and _is_stop(_fold(codes[i])):
-                i += 1
-            while i < hi and _is_closer(_fold(codes[i])):
-                i += 1
-            if _sentence_end_after(codes, run_start, i, lo, hi, abbreviations):
-                broke = True
-        elif _is_space(c):
-            while i < hi and _is_space(_fold(codes[i])):
-                if _is_newline(_fold(codes[i])):
-                    broke = True
-                i += 1
-        else:
-            i += 1
-    return n - out
-
-
-@numba.njit(cache=True, parallel=True)
-def _scan(codes, offsets, bounds, abbreviations, keys, values, starts, ends, hashes, stems, flags, missing):  # pragma: no cover - compiled
-    """Tokens of every article; article ``a``'s are written from ``bounds[a]``. Returns the counts."""
-    n = offsets.shape[0] - 1
-    counts = np.zeros(n, dtype=np.int64)
-    for a in numba.prange(n):
-        counts[a] = _tokens(codes, offsets[a], offsets[a + 1], abbreviations, keys, values, bounds[a],
-                            starts, ends, hashes, stems, flags, missing)
-    return counts
-
-
-@numba.njit(cache=True)
-def _insert(keys, values, new_keys, new_values):  # pragma: no cover - compiled
-    mask = keys.shape[0] - 1
-    for t in range(new_keys.shape[0]):
-        h = new_keys[t]
-        slot = h & mask
-        while keys[slot] != 0 and keys[slot] != h:
-            slot = (slot + np.uint64(1)) & mask
-        keys[slot] = h
-        values[slot] = new_values[t]
-
-
-class StemTable:
-    """Word hash → stem hash, grown as new words arrive (an open-addressing table in two arrays).
-
-    Bounded like ``shingle``'s cache: a corpus of junk tokens empties it rather than
-    growing it without limit. What it holds never changes a result, only the speed.
-    """
-
-    LIMIT = 1 << 22
-
-    def __init__(self) -> None:
-        self.keys = np.zeros(1 << 16, dtype=np.uint64)
-        self.values = np.zeros(1 << 16, dtype=np.uint64)
-        self.size = 0
-
-    def add(self, keys: np.ndarray, values: np.ndarray) -> None:
-        """Insert distinct new ``keys`` with their ``values``."""
-        if self.size + len(keys) > self.LIMIT:
-            self.__init__()  # type: ignore[misc]
-        if 2 * (self.size + len(keys)) > len(self.keys):
-            capacity = len(self.keys)
-            while 2 * (self.size + len(keys)) > capacity:
-                capacity *= 2
-            old = self.keys != 0
-            old_keys, old_values = self.keys[old], self.values[old]
-            self.keys = np.zeros(capacity, dtype=np.uint64)
-            self.values = np.zeros(capacity, dtype=np.uint64)
-            _insert(self.keys, self.values, old_keys, old_values)
-        _insert(self.keys, self.values, keys, values)
-        self.size += len(keys)
-
-    def complete(self, hashes: np.ndarray, stems: np.ndarray, where: np.ndarray, spell: Callable[[np.ndarray], list[str]]) -> None:
-        """Fill ``stems`` at positions ``where`` (words the table lacks): stem them, ``spell(positions)`` spelling them, and keep them."""
-        if len(where) == 0:
-            return
-        new, first = np.unique(hashes[where], return_index=True)
-        self.add(new, np.array([stem_hash(word) for word in spell(where[first])], dtype=np.uint64))
-        stems[where] = _lookup_all(self.keys, self.values, hashes[where])
-
-
-@numba.njit(cache=True, parallel=True)
-def _lookup_all(keys, values, hashes):  # pragma: no cover - compiled
-    out = np.empty(hashes.shape[0], dtype=np.uint64)
-    for t in numba.prange(hashes.shape[0]):
-        out[t], _ = _lookup(keys, values, hashes[t])
-    return out
-
-
-_table = StemTable()
-_ABBREVIATIONS = np.zeros(0, dtype=np.uint64)  # word hashes of shingle.ABBREVIATIONS, made on first use
-
-
-@numba.njit(cache=True)
-def _missing(bounds, counts, missing):  # pragma: no cover - compiled
-    """Positions of the tokens whose word the table lacked."""
-    total = 0
-    for a in range(counts.shape[0]):
-        for t in range(bounds[a], bounds[a] + counts[a]):
-            total += missing[t]
-    out = np.empty(total, dtype=np.int64)
-    k = 0
-    for a in range(counts.shape[0]):
-        for t in range(bounds[a], bounds[a] + counts[a]):
-            if missing[t]:
-                out[k] = t
-                k += 1
-    return out
 
 
 @numba.njit(cache=True)
@@ -303,54 +175,164 @@ def _masked(start, spans):  # pragma: no cover - compiled
     return False
 
 
-@numba.njit(cache=True, parallel=True)
-def _count_content(token_offsets, token_counts, starts, stems, spans, span_offsets):  # pragma: no cover - compiled
-    n = token_offsets.shape[0] - 1
-    counts = np.zeros(n, dtype=np.int64)
-    for a in numba.prange(n):
-        mine = spans[span_offsets[a] : span_offsets[a + 1]]
-        for t in range(token_offsets[a], token_offsets[a] + token_counts[a]):
-            if stems[t] != 0 and not _masked(starts[t], mine):
-                counts[a] += 1
-    return counts
+@numba.njit(cache=True)
+def _tokens(codes, lo, hi, abbreviations, slots, spans, max_words, min_words, out, units,
+            out_hash, out_start, out_end, out_entity, out_units, miss_hash, miss_start, miss_end):  # pragma: no cover - compiled
+    """One article's content words and sentence units, written from ``out`` and ``units``; returns
+    how many words, units and words missing from the stem table.
 
-
-@numba.njit(cache=True, parallel=True)
-def _fill_content(token_offsets, token_counts, starts, ends, stems, flags, spans, span_offsets, content_offsets, max_words,
-                  min_words, out_hash, out_start, out_end, out_entity, out_units, unit_counts):  # pragma: no cover - compiled
-    """Content words of each article, and where its sentence units begin (as ``shingle._unit_starts``
-    makes them: a sentence under ``min_words`` content words runs on, a unit is cut every ``max_words``).
-
-    ``out_units`` holds, for article ``a``, its unit starts then the content count, from
-    ``content_offsets[a] + a``; ``unit_counts[a]`` says how many units.
+    Tokens are found, hashed, stemmed and filtered in one pass (as ``shingle_text``: a content
+    word has a stem and is not in a ``spans`` span). A unit starts at a content word when a
+    sentence under ``min_words`` content words has ended before it, or every ``max_words``
+    (``shingle._unit_starts``); ``out_units`` gets each unit's first word then the word count.
+    A word the table lacks goes to ``miss_*`` (offsets and word hash, from ``out``) instead, and
+    the article's content is then void: it is scanned again once the table has those words.
     """
-    for a in numba.prange(token_offsets.shape[0] - 1):
-        mine = spans[span_offsets[a] : span_offsets[a + 1]]
-        out = content_offsets[a]
-        units = content_offsets[a] + a
-        k = 0
-        in_sentence = 0
-        broke = True
-        for t in range(token_offsets[a], token_offsets[a] + token_counts[a]):
-            opens = t == token_offsets[a] or (flags[t] & 1) != 0
-            broke = broke or opens
-            if stems[t] == 0 or _masked(starts[t], mine):
+    k = 0
+    u = 0
+    m = 0
+    first = True  # the next token opens the article (so a sentence)
+    broke = False  # a sentence ended since the last token
+    unit_broke = True  # a sentence ended since the last content word
+    in_sentence = 0
+    i = lo
+    while i < hi:
+        c = codes[i]
+        kind = _kind(c)
+        if kind & _ALNUM:
+            start = i
+            # The word hash (as _word_hash) as the word is read: one pass over its characters.
+            h = _FNV_OFFSET
+            d = c
+            while True:
+                h = _hash_step(h, d)
+                i += 1
+                if i == hi:
+                    break
+                d = codes[i]
+                if not _kind(d) & _ALNUM:
+                    break
+            h = _mix(h)
+            opens = first or broke
+            first = False
+            broke = False
+            stem, found = _lookup(slots, h)
+            if not found:
+                miss_hash[out + m] = h
+                miss_start[out + m] = start - lo
+                miss_end[out + m] = i - lo
+                m += 1
                 continue
-            if broke:
+            unit_broke = unit_broke or opens
+            if m or stem == 0 or _masked(start - lo, spans):
+                continue
+            if unit_broke:
                 if in_sentence >= min_words:  # a shorter sentence runs on (``shingle._unit_starts``)
                     in_sentence = 0
-                broke = False
+                unit_broke = False
             if in_sentence % max_words == 0:
-                out_units[units] = k
-                units += 1
+                out_units[units + u] = k
+                u += 1
             in_sentence += 1
-            out_hash[out + k] = stems[t]
-            out_start[out + k] = starts[t]
-            out_end[out + k] = ends[t]
-            out_entity[out + k] = ((flags[t] & 2) != 0 and not opens) or (flags[t] & 4) != 0
+            out_hash[out + k] = stem
+            out_start[out + k] = start - lo
+            out_end[out + k] = i - lo
+            out_entity[out + k] = ((kind & _UPPER) != 0 and not opens) or (kind & _DIGIT) != 0
             k += 1
-        out_units[units] = k
-        unit_counts[a] = units - (content_offsets[a] + a)
+        elif kind & _STOP:
+            run_start = i
+            while i < hi and _kind(codes[i]) & _STOP:
+                i += 1
+            while i < hi and _kind(codes[i]) & _CLOSER:
+                i += 1
+            if _sentence_end_after(codes, run_start, i, lo, hi, abbreviations):
+                broke = True
+        elif kind & _SPACE:
+            while i < hi:
+                kind = _kind(codes[i])
+                if not kind & _SPACE:
+                    break
+                if kind & _NEWLINE:
+                    broke = True
+                i += 1
+        else:
+            i += 1
+    out_units[units + u] = k
+    return k, u, m
+
+
+@numba.njit(cache=True, parallel=True)
+def _scan(codes, offsets, articles, abbreviations, slots, spans, span_offsets, max_words, min_words, bounds,
+          out_hash, out_start, out_end, out_entity, out_units, miss_hash, miss_start, miss_end, counts):  # pragma: no cover - compiled
+    """``_tokens`` of the listed ``articles``: article ``a``'s words are written from ``bounds[a]``, its
+    units from ``bounds[a] + a``; ``counts[a]`` gets its numbers of words, units and missing words."""
+    for j in numba.prange(articles.shape[0]):
+        a = articles[j]
+        counts[a, 0], counts[a, 1], counts[a, 2] = _tokens(
+            codes, offsets[a], offsets[a + 1], abbreviations, slots, spans[span_offsets[a] : span_offsets[a + 1]],
+            max_words, min_words, bounds[a], bounds[a] + a, out_hash, out_start, out_end, out_entity, out_units,
+            miss_hash, miss_start, miss_end)
+
+
+@numba.njit(cache=True)
+def _insert(slots, new_keys, new_values):  # pragma: no cover - compiled
+    mask = slots.shape[0] - 1
+    for t in range(new_keys.shape[0]):
+        h = new_keys[t]
+        slot = h & mask
+        while slots[slot, 0] != 0 and slots[slot, 0] != h:
+            slot = (slot + np.uint64(1)) & mask
+        slots[slot, 0] = h
+        slots[slot, 1] = new_values[t]
+
+
+class StemTable:
+    """Word hash → stem hash, grown as new words arrive (an open-addressing table of (key, value) slots:
+    a lookup that misses the cache misses it once, not once for the key and again for the value).
+
+    Bounded like ``shingle``'s cache: a corpus of junk tokens empties it rather than
+    growing it without limit. What it holds never changes a result, only the speed.
+    """
+
+    LIMIT = 1 << 22
+
+    def __init__(self) -> None:
+        self.slots = np.zeros((1 << 16, 2), dtype=np.uint64)
+        self.size = 0
+
+    def add(self, keys: np.ndarray, values: np.ndarray) -> None:
+        """Insert distinct new ``keys`` with their ``values``."""
+        if self.size + len(keys) > self.LIMIT:
+            self.__init__()  # type: ignore[misc]
+        if 2 * (self.size + len(keys)) > len(self.slots):
+            capacity = len(self.slots)
+            while 2 * (self.size + len(keys)) > capacity:
+                capacity *= 2
+            old = self.slots[self.slots[:, 0] != 0]
+            self.slots = np.zeros((capacity, 2), dtype=np.uint64)
+            _insert(self.slots, old[:, 0].copy(), old[:, 1].copy())
+        _insert(self.slots, keys, values)
+        self.size += len(keys)
+
+    def complete(self, hashes: np.ndarray, stems: np.ndarray, where: np.ndarray, spell: Callable[[np.ndarray], list[str]]) -> None:
+        """Fill ``stems`` at positions ``where`` (words the table lacks): stem them, ``spell(positions)`` spelling them, and keep them."""
+        if len(where) == 0:
+            return
+        new, first = np.unique(hashes[where], return_index=True)
+        self.add(new, np.array([stem_hash(word) for word in spell(where[first])], dtype=np.uint64))
+        stems[where] = _lookup_all(self.slots, hashes[where])
+
+
+@numba.njit(cache=True, parallel=True)
+def _lookup_all(slots, hashes):  # pragma: no cover - compiled
+    out = np.empty(hashes.shape[0], dtype=np.uint64)
+    for t in numba.prange(hashes.shape[0]):
+        out[t], _ = _lookup(slots, hashes[t])
+    return out
+
+
+_table = StemTable()
+_ABBREVIATIONS = np.zeros(0, dtype=np.uint64)  # word hashes of shingle.ABBREVIATIONS, made on first use
 
 
 # Characters per compiled batch. Its scratch arrays (~17 bytes per character) are allocated
@@ -359,15 +341,19 @@ BATCH_CHARS = 1 << 22
 
 
 class _Scratch:
-    """Per-token arrays for one batch; article a's tokens start at its ``bounds[a]``."""
+    """One batch's arrays: article a's content words go from its ``bounds[a]`` (units from
+    ``bounds[a] + a``) until they are gathered end to end, as do the words the stem table lacks."""
 
-    def __init__(self, tokens: int) -> None:
+    def __init__(self, tokens: int, articles: int) -> None:
+        self.hashes = np.empty(tokens, dtype=np.uint64)
         self.starts = np.empty(tokens, dtype=np.int32)
         self.ends = np.empty(tokens, dtype=np.int32)
-        self.hashes = np.empty(tokens, dtype=np.uint64)
-        self.stems = np.empty(tokens, dtype=np.uint64)
-        self.flags = np.empty(tokens, dtype=np.uint8)
-        self.missing = np.empty(tokens, dtype=np.bool_)
+        self.entity = np.empty(tokens, dtype=np.bool_)
+        self.units = np.empty(tokens + articles, dtype=np.int32)
+        # Touched only where words are missing (the first batches, new words): never faulted in for most.
+        self.miss_hashes = np.empty(tokens, dtype=np.uint64)
+        self.miss_starts = np.empty(tokens, dtype=np.int32)
+        self.miss_ends = np.empty(tokens, dtype=np.int32)
 
 
 def shingle_texts(texts: Sequence[str], masked: Sequence[tuple[tuple[int, int], ...]]) -> FlatShingles:
@@ -396,7 +382,7 @@ def shingle_batches(
         return
     bounds = [_token_bound(n) for n in lengths]
     capacity = max(_token_bound(BATCH_CHARS), max(bounds))
-    scratch = _Scratch(capacity)
+    scratch = _Scratch(capacity, len(texts))
     start = 0
     while start < len(texts):
         end, used = start, 0
@@ -420,6 +406,39 @@ def _codes(texts: Sequence[str]) -> np.ndarray:
     return np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
 
 
+@numba.njit(cache=True, parallel=True)
+def _gather(bounds, counts, content_offsets, sentence_offsets, hashes, starts, ends, entity, units,
+            out_hash, out_start, out_end, out_entity, out_units):  # pragma: no cover - compiled
+    """Each article's content words and units (at its ``bounds[a]``) end to end."""
+    for a in numba.prange(counts.shape[0]):
+        src, dst = bounds[a], content_offsets[a]
+        for t in range(counts[a, 0]):
+            out_hash[dst + t] = hashes[src + t]
+            out_start[dst + t] = starts[src + t]
+            out_end[dst + t] = ends[src + t]
+            out_entity[dst + t] = entity[src + t]
+        src, dst = bounds[a] + a, sentence_offsets[a]
+        for t in range(counts[a, 1] + 1):
+            out_units[dst + t] = units[src + t]
+
+
+@numba.njit(cache=True)
+def _missed(articles, bounds, counts):  # pragma: no cover - compiled
+    """Where (in the ``miss_*`` arrays) the listed articles' missing words lie, and whose they are."""
+    total = 0
+    for a in articles:
+        total += counts[a, 2]
+    where = np.empty(total, dtype=np.int64)
+    owners = np.empty(total, dtype=np.int64)
+    k = 0
+    for a in articles:
+        for t in range(counts[a, 2]):
+            where[k] = bounds[a] + t
+            owners[k] = a
+            k += 1
+    return where, owners
+
+
 def _shingle_batch(texts: Sequence[str], masked: Sequence[tuple[tuple[int, int], ...]], scratch: _Scratch) -> dict[str, np.ndarray]:
     """One batch's ``FlatShingles`` fields."""
     global _ABBREVIATIONS
@@ -427,37 +446,40 @@ def _shingle_batch(texts: Sequence[str], masked: Sequence[tuple[tuple[int, int],
         spelled = [np.frombuffer(w.encode("ascii"), dtype=np.uint8) for w in sorted(ABBREVIATIONS)]
         _ABBREVIATIONS = np.array([_word_hash(w, 0, len(w)) for w in spelled], dtype=np.uint64)
     codes = _codes(texts)
+    lengths = [len(t) for t in texts]
     offsets = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum([len(t) for t in texts], out=offsets[1:])
+    np.cumsum(lengths, out=offsets[1:])
     bounds = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum([_token_bound(len(t)) for t in texts], out=bounds[1:])
-    s = scratch
-    counts = _scan(codes, offsets, bounds, _ABBREVIATIONS, _table.keys, _table.values, s.starts, s.ends, s.hashes, s.stems, s.flags, s.missing)
-
-    def spell(positions: np.ndarray) -> list[str]:
-        owners = np.searchsorted(bounds, positions, side="right") - 1
-        return [texts[a][s.starts[p] : s.ends[p]].lower() for a, p in zip(owners.tolist(), positions.tolist())]
-
-    _table.complete(s.hashes, s.stems, _missing(bounds, counts, s.missing), spell)
+    np.cumsum([_token_bound(n) for n in lengths], out=bounds[1:])
     spans = np.array([span for spans_of in masked for span in spans_of], dtype=np.int64).reshape(-1, 2)
     span_offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum([len(m) for m in masked], out=span_offsets[1:])
-    content_offsets = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum(_count_content(bounds, counts, s.starts, s.stems, spans, span_offsets), out=content_offsets[1:])
-    content = int(content_offsets[-1])
-    out_hash = np.empty(content, dtype=np.uint64)
-    out_start = np.empty(content, dtype=np.int32)
-    out_end = np.empty(content, dtype=np.int32)
-    out_entity = np.empty(content, dtype=np.bool_)
-    out_units = np.empty(content + len(texts), dtype=np.int32)
-    unit_counts = np.empty(len(texts), dtype=np.int64)
-    _fill_content(bounds, counts, s.starts, s.ends, s.stems, s.flags, spans, span_offsets, content_offsets, MAX_SENTENCE_WORDS,
-                  MIN_SENTENCE_WORDS, out_hash, out_start, out_end, out_entity, out_units, unit_counts)
-    # Article a's unit starts and count lie from content_offsets[a] + a: gather them end to end.
-    sentence_offsets = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum(unit_counts + 1, out=sentence_offsets[1:])
-    where = np.repeat(content_offsets[:-1] + np.arange(len(texts)) - sentence_offsets[:-1], unit_counts + 1)
-    return {"hashes": out_hash, "starts": out_start, "ends": out_end, "entity": out_entity, "offsets": content_offsets,
-            "sentence_starts": out_units[where + np.arange(sentence_offsets[-1])],
-            "sentence_offsets": sentence_offsets}
+    s = scratch
+    counts = np.empty((len(texts), 3), dtype=np.int64)  # per article: content words, units, missing words
+    todo = np.arange(len(texts))
+    while len(todo):
+        _scan(codes, offsets, todo, _ABBREVIATIONS, _table.slots, spans, span_offsets, MAX_SENTENCE_WORDS,
+              MIN_SENTENCE_WORDS, bounds, s.hashes, s.starts, s.ends, s.entity, s.units, s.miss_hashes, s.miss_starts,
+              s.miss_ends, counts)
+        # Articles with words the table lacked: stem those words, then scan the articles again. (Again
+        # and again only if the table was emptied for room meanwhile, losing words they had found.)
+        todo = todo[counts[todo, 2] > 0]
+        if len(todo):
+            where, owners = _missed(todo, bounds, counts)
 
+            def spell(positions: np.ndarray) -> list[str]:
+                return [texts[a][s.miss_starts[p] : s.miss_ends[p]].lower()
+                        for a, p in zip(owners[positions].tolist(), where[positions].tolist())]
+
+            _table.complete(s.miss_hashes[where], np.empty(len(where), dtype=np.uint64), np.arange(len(where)), spell)
+    content_offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(counts[:, 0], out=content_offsets[1:])
+    sentence_offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(counts[:, 1] + 1, out=sentence_offsets[1:])
+    content = int(content_offsets[-1])
+    out = {"hashes": np.empty(content, dtype=np.uint64), "starts": np.empty(content, dtype=np.int32),
+           "ends": np.empty(content, dtype=np.int32), "entity": np.empty(content, dtype=np.bool_), "offsets": content_offsets,
+           "sentence_starts": np.empty(int(sentence_offsets[-1]), dtype=np.int32), "sentence_offsets": sentence_offsets}
+    _gather(bounds, counts, content_offsets, sentence_offsets, s.hashes, s.starts, s.ends, s.entity, s.units,
+            out["hashes"], out["starts"], out["ends"], out["entity"], out["sentence_starts"])
+    return out
