@@ -24,6 +24,7 @@ import numpy as np
 
 from provenance.normalise import ASCII_FOLDS
 from provenance.shingle import ABBREVIATIONS, MAX_SENTENCE_WORDS, MIN_SENTENCE_WORDS, FlatShingles, stem_hash
+from provenance.spill import AsciiTexts
 
 _OTHER_CHARACTER = re.compile("[^\x00-\x7f" + "".join(ASCII_FOLDS) + "]")
 
@@ -389,7 +390,7 @@ def shingle_batches(
         while end < len(texts) and used + bounds[end] <= capacity:
             used += bounds[end]
             end += 1
-        yield _shingle_batch(texts[start:end], masked[start:end], scratch)
+        yield _shingle_batch(texts[start:end], masked[start:end], lengths[start:end], scratch)
         start = end
 
 
@@ -399,6 +400,8 @@ def _token_bound(chars: int) -> int:
 
 
 def _codes(texts: Sequence[str]) -> np.ndarray:
+    if isinstance(texts, AsciiTexts):  # read back from a file: the bytes are the codes
+        return np.frombuffer(texts.data, dtype=np.uint8)
     joined = "".join(texts)
     # One byte per character when it can be (the common case), else UTF-32: numba compiles the kernels for each.
     if joined.isascii():
@@ -439,14 +442,15 @@ def _missed(articles, bounds, counts):  # pragma: no cover - compiled
     return where, owners
 
 
-def _shingle_batch(texts: Sequence[str], masked: Sequence[tuple[tuple[int, int], ...]], scratch: _Scratch) -> dict[str, np.ndarray]:
-    """One batch's ``FlatShingles`` fields."""
+def _shingle_batch(
+    texts: Sequence[str], masked: Sequence[tuple[tuple[int, int], ...]], lengths: Sequence[int], scratch: _Scratch
+) -> dict[str, np.ndarray]:
+    """One batch's ``FlatShingles`` fields (``lengths``: the texts' lengths, so that none is read to measure it)."""
     global _ABBREVIATIONS
     if len(_ABBREVIATIONS) == 0:
         spelled = [np.frombuffer(w.encode("ascii"), dtype=np.uint8) for w in sorted(ABBREVIATIONS)]
         _ABBREVIATIONS = np.array([_word_hash(w, 0, len(w)) for w in spelled], dtype=np.uint64)
     codes = _codes(texts)
-    lengths = [len(t) for t in texts]
     offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     bounds = np.zeros(len(texts) + 1, dtype=np.int64)

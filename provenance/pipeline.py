@@ -167,7 +167,7 @@ def _shingle_to_disk(articles: Sequence[Article], texts: SpilledTexts, fast: np.
     """``shingle_articles`` of articles whose texts wait in ``texts``, read back a batch at a time,
     their words' offsets written to a file as each batch is shingled."""
     file = tempfile.TemporaryFile()
-    shingled, at = _shingle(articles, texts.read_many, fast, workers, file)
+    shingled, at = _shingle(articles, texts.read_batch, fast, workers, file)
     file.flush()
     return SpilledShingles(**{field.name: getattr(shingled, field.name) for field in dataclasses.fields(FlatShingles)},
                            file=file, at=at)

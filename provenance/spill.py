@@ -32,11 +32,33 @@ NO_OFFSETS = np.zeros(0, dtype=np.int32)
 PART_WORDS = 1 << 24
 
 
+class AsciiTexts(Sequence[str]):
+    """Consecutive texts read back in one piece that is all ASCII: the bytes as read, each text
+    decoded only when asked for. The compiled shingler reads the bytes themselves (a byte a
+    character), so a batch is never decoded into strings only to be encoded back."""
+
+    def __init__(self, data: bytes, sizes: np.ndarray) -> None:
+        self.data = data
+        self.offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=self.offsets[1:])
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, item):  # type: ignore[no-untyped-def, override]
+        if isinstance(item, slice):
+            return [self[k] for k in range(*item.indices(len(self)))]
+        k = operator.index(item) + (len(self) if item < 0 else 0)
+        if not 0 <= k < len(self):
+            raise IndexError(item)
+        return self.data[self.offsets[k] : self.offsets[k + 1]].decode("ascii")
+
+
 class SpilledTexts:
     """Articles' texts in a temporary file, in order, until they are read back.
 
     Once masked, a corpus's texts are the largest thing a scan holds that it hardly reads:
-    shingling reads them a batch at a time (``read_many``), scoring the two texts of a pair
+    shingling reads them a batch at a time (``read_batch``), scoring the two texts of a pair
     with passages (``read``), and the report shows them (``all``, into ``SpilledRecords.restore``).
     """
 
@@ -68,9 +90,27 @@ class SpilledTexts:
         """The texts of articles ``numbers``: one read when they follow each other (as a batch does)."""
         if len(numbers) < 2 or np.any(np.diff(numbers) != 1):
             return [self.read(k) for k in numbers.tolist()]
+        return self._decoded(numbers, self._run(numbers))
+
+    def read_batch(self, numbers: np.ndarray) -> Sequence[str]:
+        """``read_many``, but texts read in one piece that is all ASCII come back undecoded (``AsciiTexts``)."""
+        if len(numbers) < 2 or np.any(np.diff(numbers) != 1):
+            return [self.read(k) for k in numbers.tolist()]
+        data = self._run(numbers)
+        if data.isascii():
+            return AsciiTexts(data, self.sizes[int(numbers[0]) : int(numbers[-1]) + 1])
+        return self._decoded(numbers, data)
+
+    def _run(self, numbers: np.ndarray) -> bytes:
+        """The bytes of consecutive articles ``numbers``, in one read."""
         first, last = int(numbers[0]), int(numbers[-1])
         lo = int(self.starts[first])
-        data = os.pread(self.file.fileno(), int(self.starts[last] + self.sizes[last]) - lo, lo)
+        return os.pread(self.file.fileno(), int(self.starts[last] + self.sizes[last]) - lo, lo)
+
+    def _decoded(self, numbers: np.ndarray, data: bytes) -> list[str]:
+        """The texts of consecutive articles ``numbers`` from ``data``, their bytes."""
+        first, last = int(numbers[0]), int(numbers[-1])
+        lo = int(self.starts[first])
         return [data[int(self.starts[k]) - lo : int(self.starts[k] + self.sizes[k]) - lo].decode("utf-8", "surrogatepass")
                 for k in range(first, last + 1)]
 

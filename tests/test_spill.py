@@ -11,7 +11,7 @@ from provenance.fast_shingle import fast_path
 from provenance.model import Article
 from provenance.pipeline import _shingle_to_disk
 from provenance.shingle import FlatShingles, Vocabulary, shingle_text
-from provenance.spill import SpilledTexts
+from provenance.spill import AsciiTexts, SpilledTexts
 from test_shingle import TEXTS, assert_same
 
 
@@ -24,6 +24,9 @@ def test_texts_spilled_in_chunks_come_back_whatever_their_characters(monkeypatch
     spilled = SpilledTexts(articles)
     assert [spilled.read(k) for k in range(len(texts))] == texts
     assert spilled.read_many(np.arange(len(texts))) == texts
+    ascii = spilled.read_batch(np.arange(3))  # all ASCII: left as the bytes read, decoded when asked for
+    assert isinstance(ascii, AsciiTexts) and list(ascii) == texts[:3] and ascii[-1] == texts[2] and ascii[1:] == texts[1:3]
+    assert spilled.read_batch(np.arange(len(texts))) == texts and spilled.read_batch(np.array([5, 0])) == [texts[5], texts[0]]
     assert list(spilled.all()) == texts and spilled.file.closed
 
 
