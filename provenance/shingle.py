@@ -265,9 +265,9 @@ class FlatShingles(Sequence[Shingled]):
         } for item in items])
 
     @classmethod
-    def concat(cls, parts: Iterable[dict[str, np.ndarray]]) -> "FlatShingles":
-        """The articles of ``parts`` (each a ``FlatShingles``'s fields), part after part (``grown``)."""
-        return cls(**grown(parts, _DTYPES, _OFFSETS))
+    def concat(cls, parts: Iterable[dict[str, np.ndarray]], capacity: Optional[dict[str, int]] = None) -> "FlatShingles":
+        """The articles of ``parts`` (each a ``FlatShingles``'s fields), part after part (``grown``, with its ``capacity``)."""
+        return cls(**grown(parts, _DTYPES, _OFFSETS, capacity))
 
     def take(self, articles: np.ndarray) -> "FlatShingles":
         """The listed articles, in that order."""
