@@ -301,9 +301,10 @@ class StemTable:
         self.slots = np.zeros((1 << 16, 2), dtype=np.uint64)
         self.size = 0
 
-    def add(self, keys: np.ndarray, values: np.ndarray) -> None:
-        """Insert distinct new ``keys`` with their ``values``."""
-        if self.size + len(keys) > self.LIMIT:
+    def add(self, keys: np.ndarray, values: np.ndarray, may_empty: bool = True) -> None:
+        """Insert distinct new ``keys`` with their ``values`` (emptying the table first if they would pass
+        ``LIMIT``, unless not ``may_empty``)."""
+        if may_empty and self.size + len(keys) > self.LIMIT:
             self.__init__()  # type: ignore[misc]
         if 2 * (self.size + len(keys)) > len(self.slots):
             capacity = len(self.slots)
@@ -315,19 +316,23 @@ class StemTable:
         _insert(self.slots, keys, values)
         self.size += len(keys)
 
-    def complete(self, hashes: np.ndarray, stems: np.ndarray, where: np.ndarray, spell: Callable[[np.ndarray], list[str]]) -> None:
-        """Fill ``stems`` at positions ``where`` (words the table lacks): stem them, ``spell(positions)`` spelling them, and keep them."""
-        if len(where) == 0:
+    def learn(self, hashes: np.ndarray, spell: Callable[[np.ndarray], list[str]], may_empty: bool = True) -> None:
+        """Stem and keep words the table lacks: their word ``hashes`` (repeats allowed), ``spell(positions)``
+        spelling those at some positions of ``hashes``; ``may_empty`` as for ``add``."""
+        if len(hashes) == 0:
             return
-        new, first = np.unique(hashes[where], return_index=True)
-        self.add(new, np.array([stem_hash(word) for word in spell(where[first])], dtype=np.uint64))
-        stems[where] = _lookup_all(self.slots, hashes[where])
+        new, first = np.unique(hashes, return_index=True)
+        self.add(new, np.array([stem_hash(word) for word in spell(first)], dtype=np.uint64), may_empty)
+
+    def stems(self, hashes: np.ndarray) -> np.ndarray:
+        """The stem hashes kept for word ``hashes`` (0 where none is)."""
+        return _lookup_all(self.slots, hashes)
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True)
 def _lookup_all(slots, hashes):  # pragma: no cover - compiled
     out = np.empty(hashes.shape[0], dtype=np.uint64)
-    for t in numba.prange(hashes.shape[0]):
+    for t in range(hashes.shape[0]):
         out[t], _ = _lookup(slots, hashes[t])
     return out
 
@@ -461,12 +466,14 @@ def _shingle_batch(
     s = scratch
     counts = np.empty((len(texts), 3), dtype=np.int64)  # per article: content words, units, missing words
     todo = np.arange(len(texts))
+    rescan = False
     while len(todo):
         _scan(codes, offsets, todo, _ABBREVIATIONS, _table.slots, spans, span_offsets, MAX_SENTENCE_WORDS,
               MIN_SENTENCE_WORDS, bounds, s.hashes, s.starts, s.ends, s.entity, s.units, s.miss_hashes, s.miss_starts,
               s.miss_ends, counts)
-        # Articles with words the table lacked: stem those words, then scan the articles again. (Again
-        # and again only if the table was emptied for room meanwhile, losing words they had found.)
+        # Articles with words the table lacked: stem those words, then scan the articles again. (Once more
+        # only if the table was emptied for room meanwhile, losing words they had found: it is not emptied
+        # again for the words the rescan missed, so the next scan finds every word.)
         todo = todo[counts[todo, 2] > 0]
         if len(todo):
             where, owners = _missed(todo, bounds, counts)
@@ -475,7 +482,8 @@ def _shingle_batch(
                 return [texts[a][s.miss_starts[p] : s.miss_ends[p]].lower()
                         for a, p in zip(owners[positions].tolist(), where[positions].tolist())]
 
-            _table.complete(s.miss_hashes[where], np.empty(len(where), dtype=np.uint64), np.arange(len(where)), spell)
+            _table.learn(s.miss_hashes[where], spell, may_empty=not rescan)
+            rescan = True
     content_offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(counts[:, 0], out=content_offsets[1:])
     sentence_offsets = np.zeros(len(texts) + 1, dtype=np.int64)

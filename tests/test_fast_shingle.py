@@ -84,7 +84,21 @@ def test_stem_table_grows_and_resets():
     keys = np.arange(1, len(words) + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
     for start in range(0, len(words), 20_000):
         chunk = slice(start, start + 20_000)
-        stems = np.zeros(20_000, dtype=np.uint64)
-        table.complete(keys[chunk], stems, np.arange(20_000), lambda positions, c=chunk: [words[c][p] for p in positions])
-        assert stems.tolist() == [stem_hash(w) for w in words[chunk]]
+        table.learn(keys[chunk], lambda positions, c=chunk: [words[c][p] for p in positions])
+        assert table.stems(keys[chunk]).tolist() == [stem_hash(w) for w in words[chunk]]
     assert table.size == 20_000  # emptied when the third chunk would have passed the limit
+    table.learn(keys[:30_000], lambda positions: [words[p] for p in positions], may_empty=False)
+    assert table.size == 50_000 and table.stems(keys[:1]).tolist() == [stem_hash(words[0])]
+
+
+def test_a_batch_with_more_words_than_the_stem_table_keeps(monkeypatch):
+    # The table empties itself for room, losing words the batch's articles had found: they are scanned
+    # until every word is found, and the table is not emptied again meanwhile (which could go on forever).
+    monkeypatch.setattr(fast_shingle, "_table", StemTable())
+    monkeypatch.setattr(fast_shingle._table, "LIMIT", 40)
+    common = " ".join(f"c{k}x" for k in range(30))
+    fast_shingle.shingle_texts([common], [()])  # 30 words kept; the batch brings 90 new ones, and needs the 30 too
+    batch = [common + ". " + " ".join(f"w{a}x{k}" for k in range(30)) for a in range(3)]
+    for fast, text in zip(shingle_texts(batch, [()] * 3), batch):
+        assert_same(fast, shingle_text(text))
+    assert fast_shingle._table.size == 120
