@@ -456,6 +456,7 @@ def _shingle_batch(
         spelled = [np.frombuffer(w.encode("ascii"), dtype=np.uint8) for w in sorted(ABBREVIATIONS)]
         _ABBREVIATIONS = np.array([_word_hash(w, 0, len(w)) for w in spelled], dtype=np.uint64)
     codes = _codes(texts)
+    data = memoryview(codes)
     offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     bounds = np.zeros(len(texts) + 1, dtype=np.int64)
@@ -479,6 +480,10 @@ def _shingle_batch(
             where, owners = _missed(todo, bounds, counts)
 
             def spell(positions: np.ndarray) -> list[str]:
+                if codes.dtype == np.uint8:  # a byte a character: spelled from the bytes (AsciiTexts are never decoded)
+                    at = offsets[owners[positions]]
+                    return [str(data[lo:hi], "ascii").lower() for lo, hi in zip(
+                        (at + s.miss_starts[where[positions]]).tolist(), (at + s.miss_ends[where[positions]]).tolist())]
                 return [texts[a][s.miss_starts[p] : s.miss_ends[p]].lower()
                         for a, p in zip(owners[positions].tolist(), where[positions].tolist())]
 
