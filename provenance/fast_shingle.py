@@ -387,15 +387,14 @@ def shingle_batches(
     """
     if not len(texts):
         return
-    bounds = [_token_bound(n) for n in lengths]
-    capacity = max(_token_bound(BATCH_CHARS), max(bounds))
+    each = (np.asarray(lengths, dtype=np.int64) + 1) // 2  # _token_bound of each text
+    bounds = np.cumsum(each)
+    capacity = max(_token_bound(BATCH_CHARS), int(each.max()))
     scratch = _Scratch(capacity, len(texts))
     start = 0
     while start < len(texts):
-        end, used = start, 0
-        while end < len(texts) and used + bounds[end] <= capacity:
-            used += bounds[end]
-            end += 1
+        # As many articles as their token bounds fit in the scratch (at least one: it holds the longest).
+        end = int(np.searchsorted(bounds, (bounds[start - 1] if start else 0) + capacity, side="right"))
         yield _shingle_batch(texts[start:end], masked[start:end], lengths[start:end], scratch)
         start = end
 
