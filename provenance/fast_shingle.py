@@ -110,7 +110,8 @@ def _mix(h):  # pragma: no cover - compiled
 @numba.njit(cache=True, inline="always")
 def _hash_step(h, c):  # pragma: no cover - compiled
     """FNV-1a over a word's case-folded characters: one character more."""
-    return (h ^ np.uint64(_lower(c))) * _FNV_PRIME
+    # A word is ASCII letters and digits: a letter's lower case is its code with bit 5 set, a digit has it already.
+    return (h ^ np.uint64(c | 32)) * _FNV_PRIME
 
 
 @numba.njit(cache=True)
@@ -225,7 +226,7 @@ def _tokens(codes, lo, hi, abbreviations, slots, spans, max_words, min_words, ou
                 m += 1
                 continue
             unit_broke = unit_broke or opens
-            if m or stem == 0 or _masked(start - lo, spans):
+            if m or stem == 0 or (spans.shape[0] != 0 and _masked(start - lo, spans)):
                 continue
             if unit_broke:
                 if in_sentence >= min_words:  # a shorter sentence runs on (``shingle._unit_starts``)
