@@ -48,8 +48,7 @@ def _fold(c):  # pragma: no cover - compiled
     return _FOLD[c] if c < _FOLD.shape[0] else np.uint32(0)
 
 
-@numba.njit(cache=True, inline="always")
-def _is_alnum(c):  # pragma: no cover - compiled
+def _is_alnum(c: int) -> bool:  # (of an ASCII code; these build the class table below)
     return (48 <= c <= 57) or (65 <= c <= 90) or (97 <= c <= 122)
 
 
@@ -65,13 +64,11 @@ def _is_newline(c):  # pragma: no cover - compiled
     return (10 <= c <= 13) or (28 <= c <= 30)
 
 
-@numba.njit(cache=True, inline="always")
-def _is_stop(c):  # pragma: no cover - compiled
+def _is_stop(c: int) -> bool:
     return c == 46 or c == 33 or c == 63  # . ! ?
 
 
-@numba.njit(cache=True, inline="always")
-def _is_closer(c):  # pragma: no cover - compiled
+def _is_closer(c: int) -> bool:
     return c == 34 or c == 39 or c == 41 or c == 93  # " ' ) ]
 
 
@@ -80,8 +77,8 @@ def _is_closer(c):  # pragma: no cover - compiled
 _ALNUM, _UPPER, _DIGIT, _STOP, _CLOSER, _SPACE, _NEWLINE = 1, 2, 4, 8, 16, 32, 64
 _KIND = np.zeros(_FOLD.shape[0], dtype=np.uint8)
 for _code, _c in enumerate(_FOLD.tolist()):
-    _KIND[_code] = ((_ALNUM if _is_alnum.py_func(_c) else 0) | (_UPPER if 65 <= _c <= 90 else 0) | (_DIGIT if 48 <= _c <= 57 else 0)
-                    | (_STOP if _is_stop.py_func(_c) else 0) | (_CLOSER if _is_closer.py_func(_c) else 0)
+    _KIND[_code] = ((_ALNUM if _is_alnum(_c) else 0) | (_UPPER if 65 <= _c <= 90 else 0) | (_DIGIT if 48 <= _c <= 57 else 0)
+                    | (_STOP if _is_stop(_c) else 0) | (_CLOSER if _is_closer(_c) else 0)
                     | (_SPACE if _is_space.py_func(_c) else 0) | (_NEWLINE if _is_newline.py_func(_c) else 0))
 
 
