@@ -426,12 +426,13 @@ def _partition_pairs(members, starts, runs, run_starts, low, high, min_hits, thr
     that weigh at least ``threshold`` (``collision_weight``), sorted, with their counts and weights.
 
     The range is cut into ``parts`` (``_part_bounds``), each done on its own thread: one pass
-    over its runs (``_first_runs``; each run's bucket asked for ``RUNS_AHEAD`` runs before) writes each collision's second article and weight, in one
-    int64 (the weight above: the writes land all over the range, so one place, not two), into the
-    run of its first (a counting sort, offsets from ``_collisions_per_article``); then its runs
-    are tallied in a dense array (weight and saturating count in one int64, ``COUNT_BITS``), and
-    the second articles kept are sorted, over the run's front; their tallies go to ``sums``, from
-    the run's start divided by ``min_hits`` (a kept pair has at least ``min_hits`` collisions in
+    over its runs (``_first_runs``; each run's bucket asked for ``RUNS_AHEAD`` runs before)
+    writes each collision's second article and weight, in one int64 (the weight above: the
+    writes land all over the range, so one place, not two), into the run of its first (a
+    counting sort, offsets from ``_collisions_per_article``); then its runs are tallied in a
+    dense array (weight and saturating count in one int64, ``COUNT_BITS``), and the second
+    articles kept are sorted, over the run's front; their tallies go to ``sums``, from the
+    run's start divided by ``min_hits`` (a kept pair has at least ``min_hits`` collisions in
     the run, so the runs' places there do not overlap). ``by_first`` (at least the range's
     collisions long), ``sums`` (that over ``min_hits``) and ``tally`` (``n_articles`` zeros per
     part, left zero) are scratch made once for all ranges (``_scratch``).

@@ -171,11 +171,10 @@ def _sorted_bands(keys: np.ndarray, articles: np.ndarray) -> tuple[np.ndarray, n
     compiled allocation does not get."""
     bands, n = keys.shape
     threads = max(1, min(numba.get_num_threads(), bands))
-    sorted_keys = keys
     sorted_articles = np.empty((bands, n), dtype=np.uint32)
-    _sort_bands(sorted_keys, articles, sorted_articles, np.empty((threads, n), dtype=np.uint64), np.empty((threads, n), dtype=np.uint32),
+    _sort_bands(keys, articles, sorted_articles, np.empty((threads, n), dtype=np.uint64), np.empty((threads, n), dtype=np.uint32),
                 np.empty((threads, 1 << TOP_BITS), dtype=np.int64), np.empty((threads, 1 << MAX_SUB_BITS), dtype=np.int64))
-    return sorted_keys, sorted_articles
+    return keys, sorted_articles
 
 
 # The key space is cut into this many ranges per thread, merged independently (``_merge_runs``):
