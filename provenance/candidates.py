@@ -496,8 +496,9 @@ def _partition_pairs(members, starts, runs, run_starts, low, high, min_hits, thr
         for x in range(kept[i - low + 1] - at):
             pairs[at + x, 0] = i
             pairs[at + x, 1] = by_first[starts[i] - base + x]
-            hits[at + x] = sums[(starts[i] - base) // min_hits + x] & COUNT_CAP
-            weights[at + x] = sums[(starts[i] - base) // min_hits + x] >> COUNT_BITS
+            tallied = sums[(starts[i] - base) // min_hits + x]
+            hits[at + x] = tallied & COUNT_CAP
+            weights[at + x] = tallied >> COUNT_BITS
     return pairs, hits, weights
 
 
@@ -518,8 +519,8 @@ def _pairs_by_partition(
 
     A range of first articles at a time (``_partition_pairs``), so that their collisions take
     at most ``PARTITION_BYTES`` (8 bytes each while counted, and 8 per ``min_hits`` of them for
-    the pairs kept): the collisions of the whole corpus are never held. Each range's pairs are sorted and the ranges ascend; ``_joined``
-    makes them one. Every step is shared out over ``threads`` (numba's, by default): the
+    the pairs kept): the collisions of the whole corpus are never held. Each range's pairs are
+    sorted and the ranges ascend; ``_joined`` makes them one. Every step is shared out over ``threads`` (numba's, by default): the
     buckets in pieces, each range in parts; the result does not depend on how many.
     """
     threads = threads or _threads()

@@ -385,7 +385,7 @@ def shingle_batches(
     """
     if not len(texts):
         return
-    each = (np.asarray(lengths, dtype=np.int64) + 1) // 2  # _token_bound of each text
+    each = _token_bound(np.asarray(lengths, dtype=np.int64))
     bounds = np.cumsum(each)
     capacity = max(_token_bound(BATCH_CHARS), int(each.max()))
     scratch = _Scratch(capacity, len(texts))
@@ -397,8 +397,8 @@ def shingle_batches(
         start = end
 
 
-def _token_bound(chars: int) -> int:
-    # Tokens are separated by at least one character.
+def _token_bound(chars):  # type: ignore[no-untyped-def]
+    """Most tokens a text of ``chars`` characters holds (an int, or an array of them): tokens are separated by at least one character."""
     return (chars + 1) // 2
 
 
@@ -458,7 +458,7 @@ def _shingle_batch(
     offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     bounds = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum([_token_bound(n) for n in lengths], out=bounds[1:])
+    np.cumsum(_token_bound(np.asarray(lengths, dtype=np.int64)), out=bounds[1:])
     spans = np.array([span for spans_of in masked for span in spans_of], dtype=np.int64).reshape(-1, 2)
     span_offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum([len(m) for m in masked], out=span_offsets[1:])

@@ -32,6 +32,11 @@ NO_OFFSETS = np.zeros(0, dtype=np.int32)
 PART_WORDS = 1 << 24
 
 
+def _consecutive(numbers: np.ndarray) -> bool:
+    """Whether articles ``numbers`` follow each other (at least two of them): their texts are one read."""
+    return len(numbers) >= 2 and not np.any(np.diff(numbers) != 1)
+
+
 class AsciiTexts(Sequence[str]):
     """Consecutive texts read back in one piece that is all ASCII: the bytes as read, each text
     decoded only when asked for. The compiled shingler reads the bytes themselves (a byte a
@@ -88,14 +93,14 @@ class SpilledTexts:
 
     def read_many(self, numbers: np.ndarray) -> list[str]:
         """The texts of articles ``numbers``: one read when they follow each other (as a batch does)."""
-        if len(numbers) < 2 or np.any(np.diff(numbers) != 1):
+        if not _consecutive(numbers):
             return [self.read(k) for k in numbers.tolist()]
         return self._decoded(numbers, self._run(numbers))
 
     def read_batch(self, numbers: np.ndarray) -> Sequence[str]:
         """``read_many``, but texts read in one piece that is all ASCII come back undecoded (``AsciiTexts``)."""
-        if len(numbers) < 2 or np.any(np.diff(numbers) != 1):
-            return [self.read(k) for k in numbers.tolist()]
+        if not _consecutive(numbers):
+            return self.read_many(numbers)
         data = self._run(numbers)
         if data.isascii():
             return AsciiTexts(data, self.sizes[int(numbers[0]) : int(numbers[-1]) + 1])

@@ -345,7 +345,7 @@ def _span_counts(sets, other):  # pragma: no cover - compiled
     for r in range(sets.shape[0]):
         for w in range(sets.shape[1]):
             size[r] += _popcount(sets[r, w])
-            inside[r] += _popcount(sets[r, w] & other[w])
+        inside[r] = _shared_bits(sets[r], other)
     return size, inside
 
 
