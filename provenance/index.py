@@ -11,10 +11,11 @@ transactions, snapshots, df counts, reading rows) and ``segments`` (the segment 
 format); scanning a corpus against an index is ``index_scan``'s. Nothing here parses
 command lines or renders reports.
 
-Signatures live in files (``signatures-*.u32``, one block per batch, uint32 ``(windows,
-num_perm)``): as SQLite blobs they were half of a batch's write time. A block is written like
-a segment (on a thread, beside the batch's rows and segment: most of a batch's bytes) and never
-rewritten; a replaced article's rows stay in their block unused.
+Signatures and texts live in files, two blocks per batch (``signatures-*.u32``, uint32
+``(windows, num_perm)``; ``texts-*.utf8``, the texts end to end): as SQLite blobs and rows they
+were half of a batch's write time. A block is written like a segment (on a thread, beside the
+batch's rows and segment: most of a batch's bytes) and never rewritten; a replaced article's
+signatures and text stay in their blocks unused.
 
 Segments and crash safety: each batch's band keys are written as one segment file (under a
 temporary name, fsynced, renamed) and registered in ``segments`` inside the batch's
@@ -47,7 +48,6 @@ import dataclasses
 import fcntl
 import hashlib
 import json
-import os
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -93,6 +93,11 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _block_name(kind: str, block: int) -> str:
+    """A block file's name: ``signatures-000001.u32`` (uint32 signature rows), ``texts-000002.utf8`` (texts end to end)."""
+    return f"{kind}-{block:06d}." + ("u32" if kind == "signatures" else "utf8")
+
+
 class Index(IndexStore):
     """An open index file. Use ``Index.open``; close it (or use ``with``) when done.
 
@@ -116,27 +121,16 @@ class Index(IndexStore):
         """Stored window signatures of some articles: uint32 ``(windows, num_perm)`` and each row's position in ``numbers``."""
         width = self.settings.num_perm
         parts, owners = [np.zeros((0, width), np.uint32)], [np.zeros(0, np.int64)]
-        files: dict[str, int] = {}
         query = "SELECT b.name, s.row, a.windows FROM signatures s JOIN blocks b ON b.block = s.block JOIN articles a ON a.article = s.article WHERE s.article = ?"
-        try:
-            with self.snapshot() as c:
-                for position, number in enumerate(numbers):
-                    row = c.execute(query, (int(number),)).fetchone()
-                    if row is None:
-                        raise IndexStoreError(f"{self.path}: article {number} has no signatures; the index is damaged, rebuild it")
-                    name, first, windows = row
-                    if name not in files:
-                        files[name] = os.open(self.folder / name, os.O_RDONLY)
-                    data = os.pread(files[name], windows * width * 4, first * width * 4)
-                    if len(data) != windows * width * 4:
-                        raise IndexStoreError(f"{self.path}: signature file {name} is truncated; the index is damaged, rebuild it")
-                    parts.append(np.frombuffer(data, dtype=np.uint32).reshape(windows, width))
-                    owners.append(np.full(windows, position, dtype=np.int64))
-        except FileNotFoundError as error:
-            raise IndexStoreError(f"{self.path}: {error.filename} is missing; the index is damaged, rebuild it") from error
-        finally:
-            for descriptor in files.values():
-                os.close(descriptor)
+        with self.snapshot() as c, self._block_reader() as read:
+            for position, number in enumerate(numbers):
+                row = c.execute(query, (int(number),)).fetchone()
+                if row is None:
+                    raise IndexStoreError(f"{self.path}: article {number} has no signatures; the index is damaged, rebuild it")
+                name, first, windows = row
+                data = read(name, first * width * 4, windows * width * 4)
+                parts.append(np.frombuffer(data, dtype=np.uint32).reshape(windows, width))
+                owners.append(np.full(windows, position, dtype=np.int64))
         return np.concatenate(parts), np.concatenate(owners)
 
     def candidates(self, signatures: np.ndarray, owners: np.ndarray) -> np.ndarray:
@@ -331,23 +325,30 @@ class Index(IndexStore):
             order = np.argsort(owners, kind="stable")
             signatures, owners = signatures[order], owners[order]
         signatures = np.ascontiguousarray(signatures, dtype=np.uint32)
-        block = self._meta("next_segment")
-        self._set_meta("next_segment", block + 1)
-        name = f"signatures-{block:06d}.u32"
-        # The signature block (512 bytes a window: most of a batch's bytes) is written and fsynced
-        # on a thread while this one inserts the rows and writes the segment: a file write
-        # waits on the kernel and the disk, not the interpreter. Registered in this same
-        # transaction, which the caller commits only once this returns, the write done.
+        block = self._meta("next_segment")  # the signature block's number; the text block's is the next
+        self._set_meta("next_segment", block + 2)
+        # surrogatepass: a text may hold a lone surrogate, which must come back as it went.
+        texts = [a.text.encode("utf-8", "surrogatepass") for a in batch]
+        # The signature block (256 bytes a window) and the text block (most of a batch's bytes
+        # otherwise) are written and fsynced on a thread while this one inserts the rows and
+        # writes the segment: a file write waits on the kernel and the disk, not the interpreter.
+        # (Texts as SQLite rows went through its log and then its file: 1.9 of 10 s of a 100k build.)
+        # Registered in this same transaction, which the caller commits only once this returns, the writes done.
+        blocks = ((_block_name("signatures", block), signatures),
+                  (_block_name("texts", block + 1), np.frombuffer(b"".join(texts), dtype=np.uint8)))
         with ThreadPoolExecutor(max_workers=1) as writer:
-            written = writer.submit(segments.write_array, self.folder / name, signatures)
-            numbers = self._insert_signed(batch, hashes, signatures, owners, block, name)
-            written.result()  # its error, if it failed
+            written = [writer.submit(segments.write_array, self.folder / name, data) for name, data in blocks]
+            numbers = self._insert_signed(batch, hashes, signatures, owners, block, np.array([len(t) for t in texts], dtype=np.int64))
+            for write in written:
+                write.result()  # its error, if it failed
         return numbers
 
     def _insert_signed(
-        self, batch: Sequence[Article], hashes: Sequence[str], signatures: np.ndarray, owners: np.ndarray, block: int, name: str
+        self, batch: Sequence[Article], hashes: Sequence[str], signatures: np.ndarray, owners: np.ndarray, block: int,
+        text_bytes: np.ndarray,
     ) -> list[int]:
-        """``write_signed``'s rows and segment, while its signature block ``name`` is being written."""
+        """``write_signed``'s rows and segment, while its signature block ``block`` and text block ``block + 1``
+        (texts of ``text_bytes`` bytes each, end to end) are being written."""
         c = self.connection
         first = self._meta("next_article")
         numbers = np.arange(first, first + len(batch), dtype=np.int64)
@@ -363,9 +364,10 @@ class Index(IndexStore):
                 for n, a, h, w in zip(numbers, batch, hashes, windows)
             ],
         )
-        c.executemany("INSERT INTO texts VALUES (?, ?)", [(int(n), a.text) for n, a in zip(numbers, batch)])
+        c.executemany("INSERT INTO blocks VALUES (?, ?)", [(block, _block_name("signatures", block)), (block + 1, _block_name("texts", block + 1))])
+        text_starts = np.cumsum(text_bytes) - text_bytes
+        c.executemany("INSERT INTO texts VALUES (?, ?, ?, ?)", zip(numbers.tolist(), [block + 1] * len(numbers), text_starts.tolist(), text_bytes.tolist()))
         bounds = np.concatenate(([0], np.cumsum(windows)))
-        c.execute("INSERT INTO blocks VALUES (?, ?)", (block, name))
         c.executemany("INSERT INTO signatures VALUES (?, ?, ?)", zip(numbers.tolist(), [block] * len(numbers), bounds[:-1].tolist()))
         if len(signatures):
             keys = band_keys(signatures, self.settings.lsh_rows)
@@ -387,7 +389,7 @@ class Index(IndexStore):
         if self._orphans_checked:
             return
         known = {row[0] for row in self.connection.execute("SELECT name FROM segments UNION SELECT name FROM retired UNION SELECT name FROM blocks")}
-        for path in [*self.folder.glob("segment-*"), *self.folder.glob("signatures-*")]:
+        for path in [*self.folder.glob("segment-*"), *self.folder.glob("signatures-*"), *self.folder.glob("texts-*")]:
             if path.name not in known:
                 path.unlink(missing_ok=True)
         self._orphans_checked = True

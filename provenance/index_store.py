@@ -4,22 +4,25 @@ Owns ``IndexStore``, the base of ``index.Index``: opening an index file (refusin
 format, or settings other than the key stamped into it: an index is only ever read or
 extended with the settings it was built with), creating its schema, write transactions and
 read snapshots, the counters in ``meta``, the per-stem document frequencies in ``df``, and
-reading rows back (articles with their texts by number, numbers by id, counts for ``info``).
-It must not sign, insert or remove articles, write segment or signature files, or look up
+reading rows back (articles with their texts by number, numbers by id, counts for ``info``) and
+byte ranges of the block files those rows point into (``_block_reader``).
+It must not sign, insert or remove articles, write segment, signature or text files, or look up
 band keys (all ``index``'s), nor scan (``index_scan``'s): it imports no pipeline stage.
 
-Files: ``news.db`` (SQLite, WAL) and ``news.db.bands/`` (segment files, signature blocks,
-``readers.lock``); a snapshot holds a shared lock on ``readers.lock`` so that no writer
+Files: ``news.db`` (SQLite, WAL) and ``news.db.bands/`` (segment files, signature and text
+blocks, ``readers.lock``); a snapshot holds a shared lock on ``readers.lock`` so that no writer
 deletes a segment file the snapshot lists (``index`` explains the segment files' life).
-Tables (format 3; format 2 had 64-bit band keys, format 1 band keys in a table)::
+Tables (format 4; format 3 kept the texts in a table, format 2 had 64-bit band keys, format 1
+band keys in a table)::
 
     meta(key TEXT PRIMARY KEY, value TEXT)        format, settings_key, settings, articles,
                                                   next_article, next_segment, deaths
     articles(article INTEGER PRIMARY KEY, id TEXT UNIQUE, path, url, title, published,
              published_from, author, site, masked (JSON), chars, sha256, windows)
-    texts(article INTEGER PRIMARY KEY, text)      the text exactly as read, for passages
+    texts(article INTEGER PRIMARY KEY, block, start, bytes)  where the text exactly as read is (UTF-8)
     signatures(article INTEGER PRIMARY KEY, block, row)  where the article's window signatures are
-    blocks(block INTEGER PRIMARY KEY, name TEXT)  signature files: one per batch, uint32 (windows, num_perm)
+    blocks(block INTEGER PRIMARY KEY, name TEXT)  files of a batch each: its signatures, uint32
+                                                  (windows, num_perm), and its texts end to end
     segments(segment, name, level, entries, clean)  the band-key files that are part of the index
     retired(name)                                 files merged away, deleted once no reader can hold them
     dead(article, windows, death)                 removed articles whose entries some segment still holds
@@ -35,7 +38,7 @@ import json
 import os
 import sqlite3
 from pathlib import Path
-from typing import Iterable, Iterator, Optional, Self, Sequence
+from typing import Callable, Iterable, Iterator, Optional, Self, Sequence
 
 import numpy as np
 
@@ -44,7 +47,7 @@ from provenance.model import Article
 from provenance.settings import Settings
 from provenance.shingle import Vocabulary
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 BUSY_TIMEOUT_S = 60.0  # a second writer waits this long for the first one's batch
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -52,7 +55,8 @@ CREATE TABLE IF NOT EXISTS articles(
     article INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, path TEXT NOT NULL, url TEXT, title TEXT,
     published TEXT, published_from TEXT, author TEXT, site TEXT, masked TEXT NOT NULL,
     chars INTEGER NOT NULL, sha256 TEXT NOT NULL, windows INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS texts(article INTEGER PRIMARY KEY, text TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS texts(article INTEGER PRIMARY KEY, block INTEGER NOT NULL, start INTEGER NOT NULL,
+    bytes INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS signatures(article INTEGER PRIMARY KEY, block INTEGER NOT NULL, row INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS blocks(block INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS segments(segment INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, level INTEGER NOT NULL,
@@ -158,8 +162,8 @@ class IndexStore:
         if int(meta.get("format", -1)) != FORMAT_VERSION:
             connection.close()
             raise IndexStoreError(
-                f"{path}: index format {meta.get('format')} is not {FORMAT_VERSION} (format 3 keeps 48-bit band keys in segment "
-                f"files in {bands_folder(path).name}/); this version cannot read it. Rebuild it: "
+                f"{path}: index format {meta.get('format')} is not {FORMAT_VERSION} (format 4 keeps the texts in files in "
+                f"{bands_folder(path).name}/, beside the band keys and signatures); this version cannot read it. Rebuild it: "
                 f"`provenance index build CORPUS --index NEW.db`, then replace the old file with NEW.db"
             )
         stored_dict = json.loads(meta["settings"])
@@ -289,15 +293,40 @@ class IndexStore:
         for start in range(0, len(numbers), 500):
             chunk = numbers[start : start + 500]
             query = (
-                "SELECT a.article, id, path, url, title, published, published_from, author, site, masked, t.text "
-                f"FROM articles a JOIN texts t ON t.article = a.article WHERE a.article IN ({','.join('?' * len(chunk))})"
+                "SELECT a.article, id, path, url, title, published, published_from, author, site, masked, b.name, t.start, t.bytes "
+                "FROM articles a JOIN texts t ON t.article = a.article JOIN blocks b ON b.block = t.block "
+                f"WHERE a.article IN ({','.join('?' * len(chunk))})"
             )
-            for row in self.connection.execute(query, chunk):
-                found[row[0]] = Article(
-                    id=row[1], path=row[2], url=row[3], title=row[4], published=row[5], published_from=row[6],
-                    author=row[7], site=row[8], masked=tuple(tuple(span) for span in json.loads(row[9])), text=row[10],
-                )
+            with self._block_reader() as read:
+                for row in self.connection.execute(query, chunk):
+                    found[row[0]] = Article(
+                        id=row[1], path=row[2], url=row[3], title=row[4], published=row[5], published_from=row[6],
+                        author=row[7], site=row[8], masked=tuple(tuple(span) for span in json.loads(row[9])),
+                        text=read(row[10], row[11], row[12]).decode("utf-8", "surrogatepass"),
+                    )
         return [found[n] for n in numbers]
+
+    @contextlib.contextmanager
+    def _block_reader(self) -> Iterator[Callable[[str, int, int], bytes]]:
+        """``read(name, start, size)``: bytes of a block file beside the index, each file opened once.
+        A missing or short file raises ``IndexStoreError``: the index is damaged."""
+        files: dict[str, int] = {}
+
+        def read(name: str, start: int, size: int) -> bytes:
+            if name not in files:
+                files[name] = os.open(self.folder / name, os.O_RDONLY)
+            data = os.pread(files[name], size, start)
+            if len(data) != size:
+                raise IndexStoreError(f"{self.path}: {name} is truncated; the index is damaged, rebuild it")
+            return data
+
+        try:
+            yield read
+        except FileNotFoundError as error:
+            raise IndexStoreError(f"{self.path}: {error.filename} is missing; the index is damaged, rebuild it") from error
+        finally:
+            for descriptor in files.values():
+                os.close(descriptor)
 
     def vocabulary(self, stems: np.ndarray, extra_articles: int = 0) -> Vocabulary:
         """The index's document frequencies of ``stems`` (uint64), as a ``Vocabulary`` over all indexed articles."""

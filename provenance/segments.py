@@ -35,7 +35,7 @@ import dataclasses
 import mmap
 import os
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import IO, Iterator, Sequence
 
 import numba
 import numpy as np
@@ -93,11 +93,24 @@ def write_array(path: Path, array: np.ndarray) -> None:
             file.write(np.ascontiguousarray(array).data)
             file.flush()
             os.fsync(file.fileno())
+            _drop_cached(file)
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
     _sync_directory(path.parent)
+
+
+def _drop_cached(file: IO[bytes]) -> None:
+    """Let the kernel drop a just-fsynced file's pages from its page cache.
+
+    A build writes a batch's files and never reads them back (audits and merges read them
+    later, from disk or memory maps): kept, they would fill the page cache with a whole
+    archive's worth of clean pages, and each batch's writes would take fresh pages rather
+    than reuse the last batch's.
+    """
+    if hasattr(os, "posix_fadvise"):
+        os.posix_fadvise(file.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
 
 
 def _sync_directory(folder: Path) -> None:
@@ -143,6 +156,7 @@ class _Writer:
         self.file.write(MAGIC + np.int64(len(self.counts)).tobytes() + self.counts.astype("<i8").tobytes())
         self.file.flush()
         os.fsync(self.file.fileno())
+        _drop_cached(self.file)
         self.file.close()
         os.replace(self.temporary, self.path)
         _sync_directory(self.path.parent)

@@ -62,7 +62,9 @@ def check_consistent(path: Path) -> list[str]:
     expected = [np.zeros((0, 3), dtype=np.int64)]
     for number, article_id, windows, masked in connection.execute("SELECT article, id, windows, masked FROM articles ORDER BY id"):
         ids.append(article_id)
-        text = connection.execute("SELECT text FROM texts WHERE article=?", (number,)).fetchone()[0]
+        text_block, start, size = connection.execute("SELECT block, start, bytes FROM texts WHERE article=?", (number,)).fetchone()
+        text_name = connection.execute("SELECT name FROM blocks WHERE block=?", (text_block,)).fetchone()[0]
+        text = (bands_folder(path) / text_name).read_bytes()[start : start + size].decode("utf-8", "surrogatepass")
         block, row = connection.execute("SELECT block, row FROM signatures WHERE article=?", (number,)).fetchone()
         name = connection.execute("SELECT name FROM blocks WHERE block=?", (block,)).fetchone()[0]
         stored = np.fromfile(bands_folder(path) / name, dtype=np.uint32, count=windows * settings.num_perm, offset=row * settings.num_perm * 4)
@@ -110,6 +112,25 @@ def test_build_add_info_round_trip(tmp_path):
         (article,) = index.articles([number])
         assert article.text == (SEEDS / SEED_000).read_text(encoding="utf-8")
         assert index.info().articles == 5
+
+
+def test_texts_come_back_exactly_from_their_blocks_and_a_lost_block_is_reported(tmp_path):
+    texts = ["Plain words of a first article about the harbour.", "Café owners in Zürich — “quoted” — said so.",
+             "Ελληνικά and 日本語 survive the trip, \u2028 and all.", "x" * 5000]
+    articles = [Article(id=f"t{k}", text=text, path=f"t{k}") for k, text in enumerate(texts)]
+    db = tmp_path / "t.db"
+    with Index.open(db, create=True) as index:
+        index.add(articles, batch_size=3)  # two batches: two text blocks
+        numbers = index.numbers([a.id for a in articles])
+        assert [a.text for a in index.articles([numbers[f"t{k}"] for k in (3, 0, 2, 1)])] == [texts[k] for k in (3, 0, 2, 1)]
+        (name,) = [row[0] for row in index.connection.execute(
+            "SELECT b.name FROM texts t JOIN blocks b ON b.block = t.block WHERE t.article = ?", (numbers["t3"],))]
+    assert name.startswith("texts-") and len(list(bands_folder(db).glob("texts-*"))) == 2
+    (bands_folder(db) / name).unlink()
+    with Index.open(db) as index:
+        assert index.articles([numbers["t0"]])[0].text == texts[0]
+        with pytest.raises(IndexStoreError, match=f"{name} is missing; the index is damaged, rebuild it"):
+            index.articles([numbers["t3"]])
 
 
 def test_settings_mismatch_refused_with_fix(tmp_path):
@@ -257,13 +278,13 @@ def test_old_format_is_refused_with_how_to_rebuild(tmp_path):
     db = tmp_path / "old.db"
     Index.open(db, create=True).close()
     connection = sqlite3.connect(str(db))
-    connection.execute("UPDATE meta SET value = '2' WHERE key = 'format'")
+    connection.execute("UPDATE meta SET value = '3' WHERE key = 'format'")
     connection.commit()
     connection.close()
     with pytest.raises(IndexStoreError) as caught:
         Index.open(db)
     message = str(caught.value)
-    assert "index format 2 is not 3" in message and "provenance index build CORPUS --index NEW.db" in message
+    assert "index format 3 is not 4" in message and "provenance index build CORPUS --index NEW.db" in message
     result = CliRunner().invoke(main, ["index", "info", "--index", str(db)])
     assert result.exit_code == 3 and "Rebuild it" in result.output
 
@@ -293,7 +314,8 @@ def test_orphan_files_are_left_by_readers_and_removed_by_the_next_writer(tmp_pat
     registered = sorted(p.name for p in folder.iterdir() if p.name.startswith(("segment-", "signatures-")))
     assert len(registered) == 4  # two batches: a segment and a signature block each
     # What a writer killed mid-batch leaves: files no transaction registered.
-    orphans = [folder / "segment-000099.seg", folder / "segment-000100.seg.tmp", folder / "signatures-000101.u32"]
+    orphans = [folder / "segment-000099.seg", folder / "segment-000100.seg.tmp", folder / "signatures-000101.u32",
+               folder / "texts-000102.utf8"]
     for orphan in orphans:
         orphan.write_bytes(b"half a file")
     with Index.open(db) as index:  # reading ignores them

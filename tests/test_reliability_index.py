@@ -318,16 +318,19 @@ def test_sigkill_while_writing_segments_or_merging_leaves_before_or_after(tmp_pa
     if where == "merge-committed":
         assert retired == 2 and _unregistered(db) == []
     else:
-        # Files are numbered in order: batch 1 writes block 1 and segment 2, batch 2 block 3 and
-        # segment 4, their merge segment 5, batch 3 block 6 and segment 7. A batch's signature
-        # block is written on a thread beside its segment: killed, it may be whole, not yet renamed,
-        # or not yet begun (on a busy machine the thread may not have opened its file).
+        # Files are numbered in order: batch 1 writes blocks 1 (signatures) and 2 (texts) and
+        # segment 3, batch 2 blocks 4 and 5 and segment 6, their merge segment 7, batch 3 blocks
+        # 8 and 9 and segment 10. A batch's blocks are written on a thread beside its segment, one
+        # after the other: killed, each may be whole, not yet renamed, or not yet begun (on a busy
+        # machine the thread may not have opened its file), the texts only once the signatures are whole.
         left = _unregistered(db)
         if where == "merge-renamed":
-            assert left == ["segment-000005.seg"]
+            assert left == ["segment-000007.seg"]
         else:
-            assert left in (["segment-000007.seg.tmp"], ["segment-000007.seg.tmp", "signatures-000006.u32"],
-                            ["segment-000007.seg.tmp", "signatures-000006.u32.tmp"])
+            signatures = [[], ["signatures-000008.u32.tmp"], ["signatures-000008.u32"]]
+            texts = [[], ["texts-000009.utf8.tmp"], ["texts-000009.utf8"]]
+            assert left in [["segment-000010.seg.tmp", *s] for s in signatures[:2]] + [
+                ["segment-000010.seg.tmp", *signatures[2], *t] for t in texts]
         assert retired == 0
     # The next writer cleans up and finishes the job.
     with Index.open(db) as index:
