@@ -123,3 +123,37 @@ def test_merged_runs_do_not_depend_on_the_number_of_parts(parts):
     merged_keys, merged_articles = segments._merge_runs(np.concatenate(runs), numbers, starts, parts)
     np.testing.assert_array_equal(merged_keys, np.sort(keys.ravel()))
     np.testing.assert_array_equal(rows(merged_keys, merged_articles), rows(np.concatenate(runs), numbers))
+
+
+def test_directory_merge_equals_a_merge_of_whole_keys():
+    """Bands kept with a directory merge in that form exactly as whole keys merge: equal keys in run order, the dead left out."""
+    runs, numbers = [], []
+    for seed in range(3):
+        keys, articles = batch(seed, segments.DIRECTORY_MIN + 1_000 * seed, bands=1)
+        keys[0, -300:] = keys[0, 9]  # the bucket of 501 in every run: equal keys across runs
+        order = np.argsort(keys[0], kind="stable")
+        runs.append(keys[0][order])
+        numbers.append(articles[order].astype(np.uint32))
+    starts = np.array([0, *np.cumsum([len(r) for r in runs])], dtype=np.int64)
+    numbers_joined = np.concatenate(numbers)
+    merged_keys, merged_articles = segments._merge_runs(np.concatenate(runs), numbers_joined, starts, 4)
+    encoded = [segments._encoded(r) for r in runs]
+    for dead in (np.zeros(0, np.uint32), np.unique(numbers_joined[::7])):
+        ends, low, articles = segments._merge_directories(np.stack([e for e, _ in encoded]), np.concatenate([lw for _, lw in encoded]),
+                                                          numbers_joined, starts, dead)
+        live = ~np.isin(merged_articles, dead)
+        np.testing.assert_array_equal(segments._decoded(ends, low), merged_keys[live])
+        np.testing.assert_array_equal(articles, merged_articles[live])
+
+
+def test_a_merged_band_that_loses_its_dead_below_the_directory_size_keeps_whole_keys(tmp_path):
+    size = segments.DIRECTORY_MIN
+    keys, articles = batch(3, size, bands=1)
+    write_bands(tmp_path / "1.seg", [keys[0]], [np.full(size, 7)])  # every entry of article 7, which dies
+    write_bands(tmp_path / "2.seg", [keys[0][::-1].copy()], [np.arange(size) % 100])  # articles 0-99; 7 dies here too
+    segments.merge([tmp_path / "1.seg", tmp_path / "2.seg"], tmp_path / "m.seg", np.array([7]))
+    with segments.Segment(tmp_path / "m.seg") as merged:
+        assert not merged.layout[0].directory and merged.layout[0].entries == size - size // 100 - (7 < size % 100)
+    ((_, stored_keys, stored_articles),) = segments.entries(tmp_path / "m.seg")
+    live = np.arange(size) % 100 != 7
+    np.testing.assert_array_equal(rows(stored_keys, stored_articles), rows(keys[0][::-1][live], (np.arange(size) % 100)[live]))
