@@ -35,7 +35,7 @@ import dataclasses
 import mmap
 import os
 from pathlib import Path
-from typing import IO, Iterator, Sequence
+from typing import Iterator, Sequence
 
 import numba
 import numpy as np
@@ -177,10 +177,8 @@ class _Writer:
     def band_entries(self, keys: np.ndarray, articles: np.ndarray) -> None:
         """Write the next band: its sorted keys and their articles."""
         count = len(keys)
-        if count > MAX_BAND:
-            raise SegmentError(f"{self.path}: a band of {count} entries is more than a segment holds ({MAX_BAND})")
         keys = np.ascontiguousarray(keys, dtype=np.uint64)
-        if count >= DIRECTORY_MIN:
+        if count >= DIRECTORY_MIN:  # (band_directory refuses more than MAX_BAND)
             self.band_directory(*_encoded(keys), articles)
             return
         self.counts[self.band] = count
@@ -294,6 +292,12 @@ def _is_dead(article, dead):  # pragma: no cover - compiled
     return k < len(dead) and dead[k] == article
 
 
+@numba.njit(cache=True, inline="always")
+def _prefix_run(ends, starts, r, p):  # pragma: no cover - compiled
+    """Where run ``r``'s entries with prefix ``p`` lie in ``_merge_directories``'s joined input."""
+    return starts[r] + (ends[r, p - 1] if p else 0), starts[r] + ends[r, p]
+
+
 @numba.njit(cache=True, parallel=True)
 def _merge_directories(ends, low, articles, starts, dead):  # pragma: no cover - compiled
     """``_merge_runs`` of bands that all have a directory, in that form, without making whole keys.
@@ -309,7 +313,7 @@ def _merge_directories(ends, low, articles, starts, dead):  # pragma: no cover -
     widest = np.zeros(PREFIXES, dtype=np.int64)
     for p in numba.prange(PREFIXES):
         for r in range(runs):
-            begin, end = starts[r] + (ends[r, p - 1] if p else 0), starts[r] + ends[r, p]
+            begin, end = _prefix_run(ends, starts, r, p)
             widest[p] += end - begin
             if len(dead) == 0:
                 live[p] += end - begin
@@ -325,7 +329,8 @@ def _merge_directories(ends, low, articles, starts, dead):  # pragma: no cover -
         for p in range(first, first + MERGE_PREFIXES_AT_ONCE):
             m = 0
             for r in range(runs):
-                for i in range(starts[r] + (ends[r, p - 1] if p else 0), starts[r] + ends[r, p]):
+                begin, end = _prefix_run(ends, starts, r, p)
+                for i in range(begin, end):
                     if len(dead) == 0 or not _is_dead(articles[i], dead):
                         # Inserted in order as it comes: a prefix's few entries (numba's sort took twice as long).
                         entry = (np.uint64(low[i]) << np.uint64(32)) | np.uint64(i)
