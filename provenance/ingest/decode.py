@@ -171,6 +171,8 @@ def repair_line(line: str) -> str:
     Raises:
         NotText: if the line's bytes are binary.
     """
+    if line.isascii():  # most lines (JSON escapes what is not): no encoding to find out
+        return line
     try:
         line.encode("utf-8")
         return line
