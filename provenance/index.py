@@ -338,7 +338,8 @@ class Index(IndexStore):
                   (_block_name("texts", block + 1), np.frombuffer(b"".join(texts), dtype=np.uint8)))
         with ThreadPoolExecutor(max_workers=1) as writer:
             written = [writer.submit(segments.write_array, self.folder / name, data) for name, data in blocks]
-            numbers = self._insert_signed(batch, hashes, signatures, owners, block, np.array([len(t) for t in texts], dtype=np.int64))
+            text_bytes = np.array([len(t) for t in texts], dtype=np.int64)
+            numbers = self._insert_signed(batch, hashes, signatures, owners, block, text_bytes)
             for write in written:
                 write.result()  # its error, if it failed
         return numbers
@@ -364,9 +365,11 @@ class Index(IndexStore):
                 for n, a, h, w in zip(numbers, batch, hashes, windows)
             ],
         )
-        c.executemany("INSERT INTO blocks VALUES (?, ?)", [(block, _block_name("signatures", block)), (block + 1, _block_name("texts", block + 1))])
+        c.executemany("INSERT INTO blocks VALUES (?, ?)",
+                      [(block, _block_name("signatures", block)), (block + 1, _block_name("texts", block + 1))])
         text_starts = np.cumsum(text_bytes) - text_bytes
-        c.executemany("INSERT INTO texts VALUES (?, ?, ?, ?)", zip(numbers.tolist(), [block + 1] * len(numbers), text_starts.tolist(), text_bytes.tolist()))
+        c.executemany("INSERT INTO texts VALUES (?, ?, ?, ?)",
+                      zip(numbers.tolist(), [block + 1] * len(numbers), text_starts.tolist(), text_bytes.tolist()))
         bounds = np.concatenate(([0], np.cumsum(windows)))
         c.executemany("INSERT INTO signatures VALUES (?, ?, ?)", zip(numbers.tolist(), [block] * len(numbers), bounds[:-1].tolist()))
         if len(signatures):

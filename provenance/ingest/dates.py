@@ -59,7 +59,8 @@ def _build(year: str, month: str, day: str) -> Optional[str]:
 
 
 # Cached: a corpus's metadata dates repeat (a 100k export holds ~3,300 distinct ones), and three
-# patterns tried in turn cost more than a lookup (reading 100k JSONL records: 1.11 -> 1.03 s, with repair_line's ASCII test).
+# patterns tried in turn cost more than a lookup (reading 100k JSONL records: 1.11 -> 1.03 s,
+# with repair_line's ASCII test).
 @functools.lru_cache(maxsize=4096)
 def parse_date(value: str) -> Optional[str]:
     """Parse a date string in a common news format into ``YYYY-MM-DD``.
