@@ -116,9 +116,9 @@ class _SyncedFile:
     Nothing reads an index's file while it is written (an audit or a merge reads it later, from
     disk or memory-mapped): kept, its pages would fill the page cache with a whole archive's worth
     of clean pages, and each write would take fresh pages. Fresh pages are not free: on this
-    project's 2-core VM, ~2 s a GiB where the host has taken the memory back (free for a few
-    seconds), ~0.1 s where it was just freed. Dropped as it goes, a file reuses its own pages:
-    merging 16 segments into 1 GB, the writes took 1.7 s kept, 0.5 s dropped.
+    project's 2-core VM, 1.2–2 s a GiB where the host has taken the memory back (free for a few
+    seconds), 0.1–0.35 s where it was just freed (``bench/memory_costs.py``). Dropped as it goes, a
+    file reuses its own pages: merging 16 segments into 1 GB, the writes took 1.7 s kept, 0.5 s dropped.
     """
 
     def __init__(self, path: Path) -> None:
