@@ -520,8 +520,9 @@ def _pairs_by_partition(
     A range of first articles at a time (``_partition_pairs``), so that their collisions take
     at most ``PARTITION_BYTES`` (8 bytes each while counted, and 8 per ``min_hits`` of them for
     the pairs kept): the collisions of the whole corpus are never held. Each range's pairs are
-    sorted and the ranges ascend; ``_joined`` makes them one. Every step is shared out over ``threads`` (numba's, by default): the
-    buckets in pieces, each range in parts; the result does not depend on how many.
+    sorted and the ranges ascend; ``_joined`` makes them one. Every step is shared out over
+    ``threads`` (numba's, by default): the buckets in pieces, each range in parts; the result
+    does not depend on how many.
     """
     threads = threads or _threads()
     pieces = _pieces(members, threads)

@@ -52,14 +52,12 @@ def _is_alnum(c: int) -> bool:  # (of an ASCII code; these build the class table
     return (48 <= c <= 57) or (65 <= c <= 90) or (97 <= c <= 122)
 
 
-@numba.njit(cache=True, inline="always")
-def _is_space(c):  # pragma: no cover - compiled
+def _is_space(c: int) -> bool:
     # normalise's whitespace, ASCII part: space, \t\n\v\f\r and the separators \x1c-\x1f.
     return c == 32 or (9 <= c <= 13) or (28 <= c <= 31)
 
 
-@numba.njit(cache=True, inline="always")
-def _is_newline(c):  # pragma: no cover - compiled
+def _is_newline(c: int) -> bool:
     # Whitespace that makes a run a line break (normalise keeps it as "\n"): \n\v\f\r, \x1c-\x1e.
     return (10 <= c <= 13) or (28 <= c <= 30)
 
@@ -79,7 +77,7 @@ _KIND = np.zeros(_FOLD.shape[0], dtype=np.uint8)
 for _code, _c in enumerate(_FOLD.tolist()):
     _KIND[_code] = ((_ALNUM if _is_alnum(_c) else 0) | (_UPPER if 65 <= _c <= 90 else 0) | (_DIGIT if 48 <= _c <= 57 else 0)
                     | (_STOP if _is_stop(_c) else 0) | (_CLOSER if _is_closer(_c) else 0)
-                    | (_SPACE if _is_space.py_func(_c) else 0) | (_NEWLINE if _is_newline.py_func(_c) else 0))
+                    | (_SPACE if _is_space(_c) else 0) | (_NEWLINE if _is_newline(_c) else 0))
 
 
 @numba.njit(cache=True, inline="always")
@@ -127,11 +125,11 @@ def _sentence_end_after(codes, run_start, i, lo, hi, abbreviations):  # pragma: 
     (a whitespace run without a line break; a line break ends the sentence anyway), and a
     full stop after a single letter or a listed abbreviation ends none.
     """
-    if i >= hi or not _is_space(_fold(codes[i])):
+    if i >= hi or not _kind(codes[i]) & _SPACE:
         return False
     j = i
-    while j < hi and _is_space(_fold(codes[j])):
-        if _is_newline(_fold(codes[j])):
+    while j < hi and _kind(codes[j]) & _SPACE:
+        if _kind(codes[j]) & _NEWLINE:
             return True
         j += 1
     if j == hi:  # trailing whitespace: normalise drops it, so nothing follows the run

@@ -290,14 +290,14 @@ class IndexStore:
         """The articles with these index numbers, text included, in the order asked."""
         found: dict[int, Article] = {}
         numbers = [int(n) for n in numbers]
-        for start in range(0, len(numbers), 500):
-            chunk = numbers[start : start + 500]
-            query = (
-                "SELECT a.article, id, path, url, title, published, published_from, author, site, masked, b.name, t.start, t.bytes "
-                "FROM articles a JOIN texts t ON t.article = a.article JOIN blocks b ON b.block = t.block "
-                f"WHERE a.article IN ({','.join('?' * len(chunk))})"
-            )
-            with self._block_reader() as read:
+        with self._block_reader() as read:
+            for start in range(0, len(numbers), 500):
+                chunk = numbers[start : start + 500]
+                query = (
+                    "SELECT a.article, id, path, url, title, published, published_from, author, site, masked, b.name, t.start, t.bytes "
+                    "FROM articles a JOIN texts t ON t.article = a.article JOIN blocks b ON b.block = t.block "
+                    f"WHERE a.article IN ({','.join('?' * len(chunk))})"
+                )
                 for row in self.connection.execute(query, chunk):
                     found[row[0]] = Article(
                         id=row[1], path=row[2], url=row[3], title=row[4], published=row[5], published_from=row[6],
