@@ -31,7 +31,7 @@ TRIED: dict[str, int] = {}
 
 # Openings that steer random bytes into each format's parser, not just its "not this format" exit.
 PREFIXES = (
-    b"", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\xff\xfe\x00\x00", b'{"id": "x", "text": "', b"id,text\n1,",
+    b"", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\xff\xfe\x00\x00", b'{"id": "x", "text": "', b'{"id": "x", "text": "\\ud800', b"id,text\n1,",
     b"<!doctype html><html><body><p>", b"<html><head><meta charset=utf-16>", b"WARC/1.0\r\nWARC-Type: response\r\n",
     b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: http://x/\r\nContent-Length: 40\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<html>",
 )

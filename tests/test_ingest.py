@@ -72,6 +72,46 @@ def test_jsonl_reader_and_bad_lines(tmp_path):
     assert [s.path.rsplit("/", 1)[-1] for s in skipped] == ["export.jsonl:2", "export.jsonl:3"]
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"id": 123456789012345678901234567890, "text": "a huge id"}',  # orjson: a float; json: exact
+        '{"id": "n", "text": "nan date", "published": NaN}',  # not strict JSON: orjson refuses it
+        '{"id": "f", "text": "a float date", "published": 20230913.0}',
+        '{"id": "l", "text": "a list title", "title": [1e400, 123456789012345678901234567890]}',
+        '{"id": "d", "text": "last key wins", "id": "e"}',
+        '{"id": "u", "text": "caf\\u00e9 \\ud83d\\ude00 and a tab\\t"}',
+        '{"id": "x", "text": "   "}',
+        '[1, 2]',
+        '{"id": "b", "text": "bad \x01 control"}',
+        '{"id": "t", "text": "trailing" } junk',
+    ],
+)
+def test_jsonl_lines_read_as_the_standard_parser_reads_them(line):
+    from provenance.ingest.fields import DEFAULT_FIELDS, article_from_record
+    from provenance.ingest.jsonl import parse_line
+    from provenance.model import Skipped
+
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as error:
+        expected = Skipped("f:1", f"not valid JSON ({error.msg}); each line must be one JSON object")
+    else:
+        expected = (article_from_record(record, DEFAULT_FIELDS, "f:1") if isinstance(record, dict)
+                    else Skipped("f:1", "not a JSON object; each line must be one JSON object"))
+    assert parse_line(line, "f:1") == expected
+
+
+def test_lone_surrogate_escapes_become_replacement_characters(tmp_path):
+    # "\ud800" with no low surrogate after it decodes to a lone surrogate, which UTF-8 cannot
+    # hold: it used to crash the scan (normalising) and the index (hashing the text).
+    line = '{"id": "s\\udc80", "text": "Broken \\ud800 emoji \\ud83d\\ude00 kept.", "title": "T\\udfff"}'
+    (tmp_path / "export.jsonl").write_text(line + "\n")
+    [article], skipped = read_corpus([tmp_path])
+    assert skipped == []
+    assert (article.id, article.text, article.title) == ("s\ufffd", "Broken \ufffd emoji \U0001F600 kept.", "T\ufffd")
+
+
 def test_duplicate_ids_skipped(tmp_path):
     (tmp_path / "a.jsonl").write_text(json.dumps({"id": "x", "text": "one"}) + "\n" + json.dumps({"id": "x", "text": "two"}))
     articles, skipped = read_corpus([tmp_path])

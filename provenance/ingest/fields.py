@@ -10,6 +10,7 @@ without one, a date line in the text is used and marked ``date-line``.
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any, Mapping, Optional
 
 from provenance.ingest.dates import find_date_line, parse_date
@@ -36,9 +37,19 @@ class Fields:
 DEFAULT_FIELDS = Fields()
 
 
+# A JSON ``\ud800`` escape without its partner decodes to a lone surrogate, which no UTF-8
+# output can hold (and the normaliser cannot encode): each becomes U+FFFD, one character for one.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _valid(value: str) -> str:
+    """``value`` with every lone surrogate replaced by U+FFFD (an ASCII string is returned as is)."""
+    return value if value.isascii() else _LONE_SURROGATE.sub("\ufffd", value)
+
+
 def _optional_str(record: Mapping[str, Any], key: str) -> Optional[str]:
     value = record.get(key)
-    return str(value).strip() or None if value is not None else None
+    return _valid(str(value).strip()) or None if value is not None else None
 
 
 def article_from_record(record: Mapping[str, Any], fields: Fields, where: str, fallback_id: Optional[str] = None) -> Article | Skipped:
@@ -55,7 +66,7 @@ def article_from_record(record: Mapping[str, Any], fields: Fields, where: str, f
         if fallback_id is None:
             return Skipped(where, f"missing {fields.id!r} (a string or number); name the id field with {fields.option('id')}")
         record_id = fallback_id
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str) or not text or text.isspace():  # (strip() would copy the whole text)
         return Skipped(where, f"missing or empty {fields.text!r}; name the field holding the article text with {fields.option('text')}")
     published, published_from = None, None
     given = _optional_str(record, fields.published)
@@ -66,8 +77,8 @@ def article_from_record(record: Mapping[str, Any], fields: Fields, where: str, f
         published = find_date_line(text)
         published_from = "date-line" if published else None
     return Article(
-        id=str(record_id).strip(),
-        text=text,
+        id=_valid(str(record_id).strip()),
+        text=_valid(text),
         path=where,
         title=_optional_str(record, fields.title),
         published=published,

@@ -4,7 +4,9 @@ Field names follow the ``Fields`` mapping (``--text-field``, ``--id-field``, ...
 defaults ``id``, ``text``, ``title``, ``published``, ``url``). A line that is not
 JSON, or lacks the id or text, is skipped with its line number and the fix; the
 other lines are still read. ``parse_line`` and ``parse_record`` are shared with
-the Spark engine so both engines read a record the same way.
+the Spark engine so both engines read a record the same way. Lines are parsed by
+orjson (a third of the standard parser's time, most of reading a large export);
+the standard parser has the last word wherever the two could differ.
 """
 
 from __future__ import annotations
@@ -13,16 +15,41 @@ import json
 from pathlib import Path
 from typing import Any, Iterator
 
+import orjson
+
 from provenance.ingest.base import MAX_ARTICLE_CHARS, Item, Reader, open_export, register
 from provenance.ingest.decode import NotText, bounded_lines, repair_line
 from provenance.ingest.fields import DEFAULT_FIELDS, Fields, article_from_record
 from provenance.model import Skipped
 
 
+# Values orjson may read otherwise than ``json``: an integer past 64 bits becomes a float
+# (``json`` keeps it exact), at any depth.
+_UNSURE = (float, list, dict)
+
+
+def _loads(line: str, fields: Fields) -> Any:
+    """``json.loads(line)`` as far as an article's fields go, by orjson where it agrees.
+
+    orjson refuses what ``json`` takes beyond strict JSON (``NaN``, a lone surrogate escape) and
+    reads a huge integer as a float: such a line, or a record with a float or a container in a
+    field an article is made of, is parsed again by ``json``, whose errors are the ones reported.
+    """
+    try:
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return json.loads(line)
+    if isinstance(record, dict) and any(
+        isinstance(record.get(name), _UNSURE) for name in (fields.id, fields.text, fields.title, fields.published, fields.url)
+    ):
+        return json.loads(line)
+    return record
+
+
 def parse_line(line: str, where: str, fields: Fields = DEFAULT_FIELDS) -> Item:
     """One JSONL line as an article, or why it was skipped (``where`` is ``path:line``)."""
     try:
-        record = json.loads(line)
+        record = _loads(line, fields)
     except json.JSONDecodeError as error:
         return Skipped(where, f"not valid JSON ({error.msg}); each line must be one JSON object")
     if not isinstance(record, dict):
