@@ -125,11 +125,14 @@ def test_merged_runs_do_not_depend_on_the_number_of_parts(parts):
     np.testing.assert_array_equal(rows(merged_keys, merged_articles), rows(np.concatenate(runs), numbers))
 
 
-def test_directory_merge_equals_a_merge_of_whole_keys():
-    """Bands kept with a directory merge in that form exactly as whole keys merge: equal keys in run order, the dead left out."""
+@pytest.mark.parametrize("prefix_bits", [segments.KEY_BITS - segments.LOW_BITS, 2])
+def test_directory_merge_equals_a_merge_of_whole_keys(prefix_bits):
+    """Bands kept with a directory merge in that form exactly as whole keys merge: equal keys in run order, the dead left out.
+    With 2 prefix bits, each prefix holds thousands of entries: more than the merge has buckets to spread them over."""
     runs, numbers = [], []
     for seed in range(3):
         keys, articles = batch(seed, segments.DIRECTORY_MIN + 1_000 * seed, bands=1)
+        keys &= np.uint64((1 << (segments.LOW_BITS + prefix_bits)) - 1)
         keys[0, -300:] = keys[0, 9]  # the bucket of 501 in every run: equal keys across runs
         order = np.argsort(keys[0], kind="stable")
         runs.append(keys[0][order])
