@@ -34,6 +34,8 @@ from __future__ import annotations
 import dataclasses
 import mmap
 import os
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -163,8 +165,17 @@ def _sync_directory(folder: Path) -> None:
         os.close(descriptor)
 
 
+# Bands a segment writer lets wait for its thread: bounded, so a slow disk cannot fill memory.
+WRITES_IN_FLIGHT = 2
+
+
 class _Writer:
-    """Writes a segment band by band to ``path + '.tmp'``; ``finish`` fsyncs and renames it into place."""
+    """Writes a segment band by band to ``path + '.tmp'``; ``finish`` fsyncs and renames it into place.
+
+    A band's bytes are written (and synced, ``_SyncedFile``) on a thread of the writer's own while
+    the caller makes the next band: in a merge, the compiled merge of one band and the write of
+    the one before take about as long each. The caller must not change an array it has given.
+    """
 
     def __init__(self, path: Path, bands: int) -> None:
         self.path = path
@@ -172,7 +183,28 @@ class _Writer:
         self.counts = np.zeros(bands, dtype=np.int64)
         self.band = 0
         self.file = _SyncedFile(self.temporary)
-        self.file.write(b"\0" * (16 + 8 * bands))  # the header is written last, once the counts are known
+        self.thread = ThreadPoolExecutor(max_workers=1)
+        self.writes: deque[Future[None]] = deque()
+        self._write(b"\0" * (16 + 8 * bands))  # the header is written last, once the counts are known
+
+    def _write(self, *parts: bytes | memoryview) -> None:
+        while len(self.writes) >= WRITES_IN_FLIGHT:
+            self.writes.popleft().result()  # (its error, if it failed)
+        self.writes.append(self.thread.submit(self._write_now, parts))
+
+    def _write_now(self, parts: tuple[bytes | memoryview, ...]) -> None:
+        for part in parts:
+            self.file.write(part)
+
+    def _drain(self) -> None:
+        """Wait for every write given (raising the first one's error, if one failed)."""
+        try:
+            while self.writes:
+                self.writes.popleft().result()
+        finally:
+            for write in self.writes:
+                write.cancel()
+            self.thread.shutdown(wait=True)
 
     def band_entries(self, keys: np.ndarray, articles: np.ndarray) -> None:
         """Write the next band: its sorted keys and their articles."""
@@ -182,10 +214,7 @@ class _Writer:
             self.band_directory(*_encoded(keys), articles)
             return
         self.counts[self.band] = count
-        self.file.write(keys.astype("<u8", copy=False).data)
-        self.file.write(np.ascontiguousarray(articles, dtype="<u4").data)
-        if count % 2:
-            self.file.write(b"\0" * 4)
+        self._write(keys.astype("<u8", copy=False).data, np.ascontiguousarray(articles, dtype="<u4").data, b"\0" * (4 * (count % 2)))
         self.band += 1
 
     def band_directory(self, ends: np.ndarray, low: np.ndarray, articles: np.ndarray) -> None:
@@ -197,13 +226,13 @@ class _Writer:
         if count > MAX_BAND:
             raise SegmentError(f"{self.path}: a band of {count} entries is more than a segment holds ({MAX_BAND})")
         self.counts[self.band] = count
-        self.file.write(ends.astype("<u4", copy=False).data)
-        self.file.write(low.astype("<u4", copy=False).data)
-        self.file.write(np.ascontiguousarray(articles, dtype="<u4").data)
+        self._write(ends.astype("<u4", copy=False).data, low.astype("<u4", copy=False).data,
+                    np.ascontiguousarray(articles, dtype="<u4").data)
         self.band += 1
 
     def finish(self) -> int:
         """Header, fsync, rename, fsync of the folder; returns the number of entries."""
+        self._drain()
         self.file.seek(0)
         self.file.write(MAGIC + np.int64(len(self.counts)).tobytes() + self.counts.astype("<i8").tobytes())
         self.file.close()
@@ -212,6 +241,10 @@ class _Writer:
         return int(self.counts.sum())
 
     def abandon(self) -> None:
+        try:
+            self._drain()
+        except Exception:  # the error that made the caller give up is the one to report
+            pass
         self.file.close(sync=False)
         self.temporary.unlink(missing_ok=True)
 

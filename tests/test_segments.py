@@ -160,3 +160,21 @@ def test_a_merged_band_that_loses_its_dead_below_the_directory_size_keeps_whole_
     ((_, stored_keys, stored_articles),) = segments.entries(tmp_path / "m.seg")
     live = np.arange(size) % 100 != 7
     np.testing.assert_array_equal(rows(stored_keys, stored_articles), rows(keys[0][::-1][live], (np.arange(size) % 100)[live]))
+
+
+def test_a_write_failing_on_the_writer_thread_fails_the_merge_and_leaves_no_file(tmp_path, monkeypatch):
+    keys, articles = sample(4)
+    write_bands(tmp_path / "1.seg", keys, articles)
+    write_bands(tmp_path / "2.seg", keys, articles)
+    real_write, written = segments._SyncedFile.write, []
+
+    def disk_full_on_the_third_write(self, data):
+        written.append(len(memoryview(data)))
+        if len(written) == 3:
+            raise OSError(28, "No space left on device")
+        real_write(self, data)
+
+    monkeypatch.setattr(segments._SyncedFile, "write", disk_full_on_the_third_write)
+    with pytest.raises(OSError, match="No space left"):
+        segments.merge([tmp_path / "1.seg", tmp_path / "2.seg"], tmp_path / "m.seg", np.zeros(0, np.int64))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["1.seg", "2.seg"]
