@@ -43,6 +43,8 @@ _SNIFF_BYTES = 512
 
 def safe_name(name: str) -> str:
     """``name`` with undecodable bytes (surrogate escapes) and control characters escaped, one printable line."""
+    if name.isascii() and name.isprintable():  # most names: nothing to escape, and no encoding to try
+        return name
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:

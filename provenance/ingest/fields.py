@@ -62,10 +62,11 @@ def article_from_record(record: Mapping[str, Any], fields: Fields, where: str, f
         fallback_id: Id to use when the record has no id (CSV rows: ``file:row``); ``None`` makes an id required.
     """
     record_id, text = record.get(fields.id), record.get(fields.text)
-    if isinstance(record_id, bool) or not isinstance(record_id, (str, int)) or str(record_id).strip() == "":
+    article_id = str(record_id).strip() if isinstance(record_id, (str, int)) and not isinstance(record_id, bool) else ""
+    if not article_id:
         if fallback_id is None:
             return Skipped(where, f"missing {fields.id!r} (a string or number); name the id field with {fields.option('id')}")
-        record_id = fallback_id
+        article_id = str(fallback_id).strip()
     if not isinstance(text, str) or not text or text.isspace():  # (strip() would copy the whole text)
         return Skipped(where, f"missing or empty {fields.text!r}; name the field holding the article text with {fields.option('text')}")
     published, published_from = None, None
@@ -77,7 +78,7 @@ def article_from_record(record: Mapping[str, Any], fields: Fields, where: str, f
         published = find_date_line(text)
         published_from = "date-line" if published else None
     return Article(
-        id=_valid(str(record_id).strip()),
+        id=_valid(article_id),
         text=_valid(text),
         path=where,
         title=_optional_str(record, fields.title),
