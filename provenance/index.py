@@ -88,8 +88,8 @@ class AddResult:
 
 
 def content_hash(text: str) -> str:
-    """sha256 of the article text (UTF-8), hex."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """sha256 of the article text (UTF-8, a lone surrogate as its text block holds it), hex."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _spans_json(spans: Sequence[tuple[int, int]]) -> str:

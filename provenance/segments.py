@@ -339,6 +339,7 @@ def _bucket(low, bits):  # pragma: no cover - compiled
     return np.int64((np.uint64(low) << np.uint64(bits)) >> np.uint64(32))
 
 
+# nogil: the segment writer's thread writes the band before while this merges the next.
 @numba.njit(cache=True, parallel=True, nogil=True)
 def _merge_directories(ends, low, articles, starts, dead):  # pragma: no cover - compiled
     """``_merge_runs`` of bands that all have a directory, in that form, without making whole keys.
