@@ -51,6 +51,26 @@ def test_mapped_columns_and_bad_rows(tmp_path):
     ]
 
 
+def test_a_quote_that_never_closes_is_reported_not_read_as_the_rest_of_the_file(tmp_path):
+    # The lenient CSV parser keeps an unclosed quote's field to the end of the file: rows 3 and 4
+    # would vanish silently inside row 2's text.
+    path = tmp_path / "export.csv"
+    path.write_text('id,text\n1,"A story, quoted\nover two lines."\n2,"Never closed.\n3,Lost row.\n4,Also lost.\n')
+    articles, skipped = read_corpus([path])
+    assert [a.id for a in articles] == ["1"]
+    assert [(s.path, s.reason) for s in skipped] == [
+        (f"{path}:3", "row 3 opens a quote that never closes (lines 4-6 read as one field); close the quote: rest of the file not read"),
+    ]
+
+
+def test_quotes_in_multiline_rows_and_bare_quotes_are_read_as_before(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text('id,text\n1,"Doubled ""quotes""\nacross lines."\n2,A 5" screen\n3,"A 5"" screen\nand more."\n')
+    articles, skipped = read_corpus([path])
+    assert skipped == []
+    assert [a.text for a in articles] == ['Doubled "quotes"\nacross lines.', 'A 5" screen', 'A 5" screen\nand more.']
+
+
 def test_missing_text_column_names_the_columns_and_the_fix(tmp_path):
     path = _write_csv(tmp_path / "export.csv", ["id", "body"], [["a", STORY]])
     articles, skipped = read_corpus([path])

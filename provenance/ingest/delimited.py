@@ -8,7 +8,10 @@ naming the columns it has; a row with an empty text is skipped as
 ``FILE:ROW`` as its id (the path relative to the folder given), stable as long
 as the file is. The file is streamed row by row; a physical line longer than the
 article cap stops the file there (rows before it kept), since a CSV parser
-cannot find the next row reliably after skipping part of a quoted field.
+cannot find the next row reliably after skipping part of a quoted field. So does
+a quote that never closes: the parser would keep the rest of the file as one
+field, and the rows in it would vanish into one article's text; that row is
+skipped instead, saying so.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ class CsvReader(Reader):
     def _rows(self, path: Path, article_id: str, fields: Fields, stream: io.TextIOBase,
               cap: int) -> Iterator[Item]:
         too_long: list[int] = []
+        record: list[str] = []  # the physical lines of the row being parsed
 
         def lines() -> Iterator[str]:
             for number, line in bounded_lines(stream, cap):
@@ -52,6 +56,11 @@ class CsvReader(Reader):
                     too_long.append(number)
                     return
                 yield repair_line(line).lstrip("\ufeff") if number == 1 else repair_line(line)
+
+        def recorded(lines: Iterator[str]) -> Iterator[str]:
+            for line in lines:
+                record.append(line)
+                yield line
 
         source = lines()
         try:
@@ -65,19 +74,32 @@ class CsvReader(Reader):
             dialect: type[csv.Dialect] | str = csv.Sniffer().sniff("".join(head)[:4096], delimiters=_DELIMITERS)
         except csv.Error:
             dialect = "excel-tab" if path.suffix.lower() == ".tsv" else "excel"
-        rows = csv.DictReader(itertools.chain(head, source), dialect=dialect)
+        rows = csv.DictReader(recorded(itertools.chain(head, source)), dialect=dialect)
         try:
             header = rows.fieldnames or []
             if fields.text not in header:
                 columns = ", ".join(repr(name) for name in header) or "none"
                 yield Skipped(str(path), f"no {fields.text!r} column (columns: {columns}); name the text column with {fields.option('text')}")
                 return
+            del record[:]  # the header's
+            last: Item | None = None  # held back until the row after it shows it ended
             for number, row in enumerate(rows, start=2):
+                if last is not None:
+                    yield last
                 where = f"{path}:{number}"
                 if None in row:
-                    yield Skipped(where, f"row {number} has more cells than the header; check its quoting")
-                    continue
-                yield article_from_record(row, fields, where, fallback_id=f"{article_id}:{number}")
+                    last = Skipped(where, f"row {number} has more cells than the header; check its quoting")
+                else:
+                    last = article_from_record(row, fields, where, fallback_id=f"{article_id}:{number}")
+                if not too_long and _quote_left_open(record, dialect):
+                    # The parser reached the end of the file inside a quoted field and kept the rest of the
+                    # file as that field: the rows after it would be lost inside one article's text.
+                    first = rows.line_num - len(record) + 1
+                    last = Skipped(where, f"row {number} opens a quote that never closes (lines {first}-{rows.line_num} "
+                                          "read as one field); close the quote: rest of the file not read")
+                del record[:]
+            if last is not None:
+                yield last
         except csv.Error as error:
             yield Skipped(f"{path}:{rows.line_num}", f"not valid CSV ({error}); rest of the file not read")
         except NotText as error:
@@ -85,6 +107,24 @@ class CsvReader(Reader):
         if too_long:
             yield Skipped(f"{path}:{too_long[0]}", f"line {too_long[0]} is over {cap:,} characters; rest of the file not read "
                                                    "(raise --max-article-chars if it is real)")
+
+
+def _quote_left_open(lines: list[str], dialect: type[csv.Dialect] | str) -> bool:
+    """Whether a row made of ``lines`` ends inside a quoted field (which only the file's end does).
+
+    The lenient parser keeps such a field to the end of the file; the strict one says so. Only rows
+    of several lines with an odd number of quote characters are parsed again.
+    """
+    if len(lines) < 2:
+        return False
+    quote = csv.get_dialect(dialect).quotechar if isinstance(dialect, str) else dialect.quotechar
+    if not quote or sum(line.count(quote) for line in lines) % 2 == 0:
+        return False
+    try:
+        list(csv.reader(lines, dialect=dialect, strict=True))
+    except csv.Error:
+        return True
+    return False
 
 
 register(CsvReader())
