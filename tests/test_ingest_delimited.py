@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from provenance.cli import main
 from provenance.ingest import Fields, read_corpus
+from provenance.ingest.base import line_cap
 from tests.conftest import SEEDS, SEED_000, SEED_002
 
 STORY = "The harbour authority approved the new ferry terminal after a long public consultation."
@@ -61,6 +62,16 @@ def test_a_quote_that_never_closes_is_reported_not_read_as_the_rest_of_the_file(
     assert [(s.path, s.reason) for s in skipped] == [
         (f"{path}:3", "row 3 opens a quote that never closes (lines 4-6 read as one field); close the quote: rest of the file not read"),
     ]
+
+
+def test_rows_before_a_csv_error_are_kept(tmp_path):
+    path = tmp_path / "export.csv"
+    cap = line_cap(1000)  # the field limit: row 3's field runs over it in lines each under it
+    long_field = "\n".join(["x" * 1000] * (cap // 1000 + 2))
+    path.write_text(f'id,text\n1,First row.\n2,"Second\nrow."\n3,"{long_field}"\n4,Not read.\n')
+    articles, skipped = read_corpus([path], max_chars=1000)
+    assert [a.id for a in articles] == ["1", "2"]
+    assert [s.reason.split(" (")[0] for s in skipped] == ["not valid CSV"]
 
 
 def test_quotes_in_multiline_rows_and_bare_quotes_are_read_as_before(tmp_path):

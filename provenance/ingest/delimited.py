@@ -75,6 +75,7 @@ class CsvReader(Reader):
         except csv.Error:
             dialect = "excel-tab" if path.suffix.lower() == ".tsv" else "excel"
         rows = csv.DictReader(recorded(itertools.chain(head, source)), dialect=dialect)
+        last: Item | None = None  # a row is held back until the row after it shows it ended
         try:
             header = rows.fieldnames or []
             if fields.text not in header:
@@ -82,10 +83,10 @@ class CsvReader(Reader):
                 yield Skipped(str(path), f"no {fields.text!r} column (columns: {columns}); name the text column with {fields.option('text')}")
                 return
             del record[:]  # the header's
-            last: Item | None = None  # held back until the row after it shows it ended
             for number, row in enumerate(rows, start=2):
                 if last is not None:
                     yield last
+                    last = None
                 where = f"{path}:{number}"
                 if None in row:
                     last = Skipped(where, f"row {number} has more cells than the header; check its quoting")
@@ -101,8 +102,12 @@ class CsvReader(Reader):
             if last is not None:
                 yield last
         except csv.Error as error:
+            if last is not None:
+                yield last
             yield Skipped(f"{path}:{rows.line_num}", f"not valid CSV ({error}); rest of the file not read")
         except NotText as error:
+            if last is not None:
+                yield last
             yield Skipped(f"{path}:{rows.line_num + 1}", f"{error}; rest of the file not read")
         if too_long:
             yield Skipped(f"{path}:{too_long[0]}", f"line {too_long[0]} is over {cap:,} characters; rest of the file not read "
