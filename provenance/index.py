@@ -252,7 +252,7 @@ class Index(IndexStore):
             known = self._known([a.id for a in batch])
             todo = [k for k, a in enumerate(batch) if known.get(a.id, (None, None))[1] != hashes[k]]
             # Shingle before taking the write lock: it is the slow part, and needs no index state.
-            shingled = shingle_articles([batch[k] for k in todo], workers)
+            shingled = shingle_articles([batch[k] for k in todo], workers, offsets=False)
             batches += 1
             if not todo:
                 unchanged.extend(a.id for a in batch)

@@ -91,14 +91,17 @@ def signature_inputs(shingled: Sequence[Shingled], vocabulary: Vocabulary, setti
                          flat.sentence_starts, flat.sentence_offsets, settings.window_words)
 
 
-def shingle_articles(articles: Sequence[Article], workers: int = 1) -> FlatShingles:
+def shingle_articles(articles: Sequence[Article], workers: int = 1, offsets: bool = True) -> FlatShingles:
     """Shingle every article, in input order.
 
     Most text (ASCII and typographic punctuation) goes through the compiled batch path,
     which uses the cores by itself; the rest through ``shingle_text`` on ``workers`` processes.
+    Without ``offsets`` the shingles hold no word offsets (``starts``/``ends`` empty): only
+    aligning needs them, and an index signs and stores without (a tenth of its shingling).
     """
     fast = np.array([fast_path(article.text) for article in articles], dtype=bool)
-    shingled, _ = _shingle(articles, lambda numbers: [articles[k].text for k in numbers.tolist()], fast, workers)
+    shingled, _ = _shingle(articles, lambda numbers: [articles[k].text for k in numbers.tolist()], fast, workers,
+                           keep_offsets=offsets)
     return shingled
 
 
@@ -119,13 +122,13 @@ class _Batch(Sequence[str]):
 
 def _shingle(
     articles: Sequence[Article], read: Callable[[np.ndarray], list[str]], fast: np.ndarray, workers: int,
-    offsets: Optional[IO[bytes]] = None,
+    offsets: Optional[IO[bytes]] = None, keep_offsets: bool = True,
 ) -> tuple[FlatShingles, np.ndarray]:
     """``shingle_articles``, reading texts a batch at a time with ``read(numbers)``.
 
     ``fast[k]`` says whether article ``k`` takes the compiled path (``fast_path``). With
     ``offsets``, each batch's word offsets go to that file as they are made (``SpilledShingles``
-    reads them back) and the shingles returned hold none.
+    reads them back) and the shingles returned hold none; without ``keep_offsets`` they go nowhere.
 
     Returns:
         The shingles, and per article where its words' offsets begin in ``offsets`` (in words).
@@ -138,6 +141,7 @@ def _shingle(
         for part in parts:
             if offsets is not None:
                 offsets.write(np.stack([part["starts"], part["ends"]], axis=1).astype(np.int32, copy=False).data)
+            if offsets is not None or not keep_offsets:
                 part = {**part, "starts": NO_OFFSETS, "ends": NO_OFFSETS}
             yield part
 
@@ -147,7 +151,7 @@ def _shingle(
     # a content word takes more than six characters of text (in English news, ten). Past that, they grow.
     words = sum(lengths) // 6
     room = {"hashes": words, "entity": words, "sentence_starts": words + len(quick), "offsets": len(quick) + 1,
-            "sentence_offsets": len(quick) + 1, **({} if offsets is not None else {"starts": words, "ends": words})}
+            "sentence_offsets": len(quick) + 1, **({"starts": words, "ends": words} if offsets is None and keep_offsets else {})}
     shingled = FlatShingles.concat(kept(shingle_batches(
         _Batch(quick, read), [articles[k].masked for k in quick.tolist()], lengths
     )), room)

@@ -113,6 +113,14 @@ def test_shingle_articles_puts_fast_and_slow_paths_back_in_order():
         assert_same(got, shingle_text(text))
 
 
+def test_shingle_articles_without_offsets_holds_the_rest_alike():
+    articles = [Article(id=str(k), text=t, path=str(k)) for k, t in enumerate(TEXTS)]  # both paths, as above
+    full, bare = shingle_articles(articles), shingle_articles(articles, offsets=False)
+    assert len(bare.starts) == len(bare.ends) == 0 < len(full.starts)
+    for field in ("hashes", "entity", "offsets", "sentence_starts", "sentence_offsets"):
+        np.testing.assert_array_equal(getattr(bare, field), getattr(full, field))
+
+
 def test_vocabulary_ranks_keep_order_and_refuse_unknown_stems():
     items = [shingle_text(t) for t in TEXTS]
     vocabulary = Vocabulary.build(items)
