@@ -48,7 +48,7 @@ class CsvReader(Reader):
     def _rows(self, path: Path, article_id: str, fields: Fields, stream: io.TextIOBase,
               cap: int) -> Iterator[Item]:
         too_long: list[int] = []
-        record: list[str] = []  # the physical lines of the row being parsed
+        reading: list[list[str]] = [[]]  # the physical lines of the row being parsed
 
         def lines() -> Iterator[str]:
             for number, line in bounded_lines(stream, cap):
@@ -59,7 +59,7 @@ class CsvReader(Reader):
 
         def recorded(lines: Iterator[str]) -> Iterator[str]:
             for line in lines:
-                record.append(line)
+                reading[0].append(line)
                 yield line
 
         source = lines()
@@ -75,14 +75,17 @@ class CsvReader(Reader):
         except csv.Error:
             dialect = "excel-tab" if path.suffix.lower() == ".tsv" else "excel"
         rows = csv.DictReader(recorded(itertools.chain(head, source)), dialect=dialect)
-        last: Item | None = None  # a row is held back until the row after it shows it ended
+        # Each row is held back until the next one is read: only the file's end can leave a quote
+        # open, and then the last row (its lines in ``row_lines``) is reported instead.
+        last: Item | None = None
         try:
             header = rows.fieldnames or []
             if fields.text not in header:
                 columns = ", ".join(repr(name) for name in header) or "none"
                 yield Skipped(str(path), f"no {fields.text!r} column (columns: {columns}); name the text column with {fields.option('text')}")
                 return
-            del record[:]  # the header's
+            reading[0] = []  # (the header's lines)
+            number, row_lines = 1, []
             for number, row in enumerate(rows, start=2):
                 if last is not None:
                     yield last
@@ -92,13 +95,13 @@ class CsvReader(Reader):
                     last = Skipped(where, f"row {number} has more cells than the header; check its quoting")
                 else:
                     last = article_from_record(row, fields, where, fallback_id=f"{article_id}:{number}")
-                if not too_long and _quote_left_open(record, dialect):
-                    # The parser reached the end of the file inside a quoted field and kept the rest of the
-                    # file as that field: the rows after it would be lost inside one article's text.
-                    first = rows.line_num - len(record) + 1
-                    last = Skipped(where, f"row {number} opens a quote that never closes (lines {first}-{rows.line_num} "
-                                          "read as one field); close the quote: rest of the file not read")
-                del record[:]
+                row_lines, reading[0] = reading[0], []
+            if last is not None and not too_long and _quote_left_open(row_lines, dialect):
+                # The parser reached the end of the file inside a quoted field and kept the rest of the
+                # file as that field: the rows after it would be lost inside one article's text.
+                first = rows.line_num - len(row_lines) + 1
+                last = Skipped(f"{path}:{number}", f"row {number} opens a quote that never closes (lines {first}-{rows.line_num} "
+                                                   "read as one field); close the quote: rest of the file not read")
             if last is not None:
                 yield last
         except csv.Error as error:
@@ -115,10 +118,10 @@ class CsvReader(Reader):
 
 
 def _quote_left_open(lines: list[str], dialect: type[csv.Dialect] | str) -> bool:
-    """Whether a row made of ``lines`` ends inside a quoted field (which only the file's end does).
+    """Whether the file's last row, made of ``lines``, ends inside a quoted field.
 
-    The lenient parser keeps such a field to the end of the file; the strict one says so. Only rows
-    of several lines with an odd number of quote characters are parsed again.
+    The lenient parser keeps such a field to the end of the file; the strict one says so. Only a
+    row of several lines with an odd number of quote characters is parsed again.
     """
     if len(lines) < 2:
         return False
