@@ -48,7 +48,7 @@ class CsvReader(Reader):
     def _rows(self, path: Path, article_id: str, fields: Fields, stream: io.TextIOBase,
               cap: int) -> Iterator[Item]:
         too_long: list[int] = []
-        reading: list[list[str]] = [[]]  # the physical lines of the row being parsed
+        record: list[str] = []  # the physical lines of the row being parsed
 
         def lines() -> Iterator[str]:
             for number, line in bounded_lines(stream, cap):
@@ -59,7 +59,7 @@ class CsvReader(Reader):
 
         def recorded(lines: Iterator[str]) -> Iterator[str]:
             for line in lines:
-                reading[0].append(line)
+                record.append(line)  # (the list ``record`` names when the line is read)
                 yield line
 
         source = lines()
@@ -84,7 +84,7 @@ class CsvReader(Reader):
                 columns = ", ".join(repr(name) for name in header) or "none"
                 yield Skipped(str(path), f"no {fields.text!r} column (columns: {columns}); name the text column with {fields.option('text')}")
                 return
-            reading[0] = []  # (the header's lines)
+            record = []  # (the header's lines)
             number, row_lines = 1, []
             for number, row in enumerate(rows, start=2):
                 if last is not None:
@@ -95,7 +95,7 @@ class CsvReader(Reader):
                     last = Skipped(where, f"row {number} has more cells than the header; check its quoting")
                 else:
                     last = article_from_record(row, fields, where, fallback_id=f"{article_id}:{number}")
-                row_lines, reading[0] = reading[0], []
+                row_lines, record = record, []
             if last is not None and not too_long and _quote_left_open(row_lines, dialect):
                 # The parser reached the end of the file inside a quoted field and kept the rest of the
                 # file as that field: the rows after it would be lost inside one article's text.
