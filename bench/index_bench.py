@@ -80,7 +80,7 @@ def bench_store(db: Path, articles: int, queries: int, windows: int, batch: int)
         with index.transaction():
             index.write_signed(batch_articles, hashes, signatures, owners)
             index._set_size(start + count)
-        index.merge_segments()  # in line: Index.add merges on a thread beside its next batches; here only the index's work is timed
+        index.merge_segments()  # as Index.add does after each batch
         build += time.perf_counter() - batch_began
     wall = time.perf_counter() - began
     segments = index.info().segments

@@ -21,14 +21,11 @@ Segments and crash safety: each batch's band keys are written as one segment fil
 temporary name, fsynced, renamed) and registered in ``segments`` inside the batch's
 transaction, so a killed writer leaves either a complete registered file or an unregistered
 orphan, which the next writer deletes. When ``MERGE_FANIN`` segments of one level exist they
-are merged into one of the next level: planned under the write lock (inputs chosen, output
-numbered), the merged file written (by ``add`` on a thread, beside its next batches:
-``_Merger``), then registered and the inputs retired in one commit, unless another writer
-merged some of those inputs first. A retired file is deleted only when no
+are merged into one of the next level, in a transaction of its own (write the merged file,
+then register it and retire the inputs in one commit). A retired file is deleted only when no
 reader holds a snapshot (readers hold a shared ``flock`` on ``readers.lock`` for the length
-of a snapshot, and a merge while it reads its inputs; the deleting writer takes it exclusively
-without waiting, and otherwise leaves the file for a later writer), so a reader always finds
-every file its snapshot lists.
+of a snapshot; the deleting writer takes it exclusively without waiting, and otherwise leaves
+the file for a later writer), so a reader always finds every file its snapshot lists.
 
 Removal leaves tombstones: a replaced article's number goes to ``dead`` (numbers are never
 reused) and its entries are skipped at lookup and dropped by the next merge that reads them.
@@ -42,23 +39,19 @@ index never re-signs old articles. An index built in one batch has a plain
 scan's signatures; one grown batch by batch can differ for stems whose document
 frequency crossed the cutoff since, which can add or lose a candidate pair
 (never change a verified pair's scores). Same batches in the same order give
-the same articles, texts, signatures and band-key entries, level by level (the files' numbers can
-differ: a merge is numbered when planned, and when that is depends on how fast the last one ran).
+the same index.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
 import fcntl
 import hashlib
-import os
 import sqlite3
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
-import numba
 import numpy as np
 
 from provenance import segments
@@ -85,124 +78,6 @@ BATCH_SIZE = 10_000
 
 
 @dataclasses.dataclass(frozen=True)
-class _MergePlan:
-    """A merge decided under the write lock: ``MERGE_FANIN`` segments of ``level`` into ``segment-{number}``."""
-
-    folder: Path
-    level: int
-    inputs: tuple[tuple[int, str], ...]  # (segment number, file name), oldest first
-    dead: np.ndarray  # article numbers removed when it was planned: their entries are left out
-    number: int
-    deaths: int  # removals counted when it was planned: the merged file is clean of those
-
-    @property
-    def output(self) -> Path:
-        return self.folder / _segment_name(self.number)
-
-    def run(self) -> int:
-        """Write the merged file (no lock needed: the inputs are immutable); returns its entries."""
-        return segments.merge([self.folder / name for _, name in self.inputs], self.output, self.dead)
-
-
-class _Merger:
-    """Merges an index's segments on a thread while ``add`` goes on with its next batches.
-
-    A merge reads and writes about as many bytes as a batch stores (a 1M build spends ~16 s of
-    its ~105 in merges), mostly waiting on the disk and in compiled code that lets go of the
-    GIL, so the batches after it need not wait. One merge runs at a time: planned under the
-    write lock, written on the thread with no lock held (its inputs are immutable files, kept
-    from other writers' deletion by a shared lock on ``readers.lock``, as a snapshot keeps them),
-    and registered under the write lock once done (``Index._register_merge``, which drops it if
-    another writer merged its inputs first). Leaving the ``with`` block finishes every merge still due.
-
-    Where numba's threading layer cannot run two parallel kernels at once (its ``workqueue``
-    layer, without OpenMP or TBB), merges run in the caller's thread, as ``merge_segments``.
-    """
-
-    def __init__(self, index: "Index") -> None:
-        self.index = index
-        self.thread: Optional[ThreadPoolExecutor] = None
-        self.running: Optional[tuple[_MergePlan, Future[int]]] = None
-
-    def __enter__(self) -> "_Merger":
-        return self
-
-    def __exit__(self, error_type: object, *exc: object) -> None:
-        try:
-            if self.running is not None:
-                if error_type is None:
-                    self._finish()
-                else:  # give up: wait for the thread (a compiled merge cannot be stopped), keep nothing
-                    plan, merging = self.running
-                    self.running = None
-                    concurrent.futures.wait([merging])
-                    plan.output.unlink(missing_ok=True)
-        finally:
-            if self.thread is not None:
-                self.thread.shutdown(wait=True)
-        if error_type is None:
-            self.index.merge_segments()  # what is still due, and the retired files
-
-    def step(self) -> None:
-        """After a batch: register the running merge if it is done, then start the next one due, if any."""
-        if not _kernels_run_concurrently():
-            self.index.merge_segments()
-            return
-        if self.running is not None:
-            plan, merging = self.running
-            # Wait only when a second merge of its level is due already: the disk cannot keep up.
-            if not merging.done() and self._segments_at(plan.level) < 2 * MERGE_FANIN:
-                return
-            self._finish()
-        with self.index.transaction():
-            plan = self.index._plan_merge()
-        if plan is not None:
-            if self.thread is None:
-                self.thread = ThreadPoolExecutor(max_workers=1)
-            self.running = (plan, self.thread.submit(self._run, plan))
-
-    def _segments_at(self, level: int) -> int:
-        with self.index.snapshot() as c:
-            return int(c.execute("SELECT count(*) FROM segments WHERE level = ?", (level,)).fetchone()[0])
-
-    def _run(self, plan: _MergePlan) -> int:
-        # A descriptor of its own: a lock on the index's would be the same lock as its writer's.
-        descriptor = os.open(self.index.folder / "readers.lock", os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_SH)
-            return plan.run()
-        finally:
-            os.close(descriptor)
-
-    def _finish(self) -> None:
-        assert self.running is not None
-        plan, merging = self.running
-        self.running = None
-        try:
-            entries = merging.result()
-        except FileNotFoundError:
-            # Another writer, starting, took the unregistered file for a killed writer's orphan and
-            # deleted it (or an input is missing, which the merge in line at the end will report):
-            # the merge is still due, and is done again.
-            plan.output.unlink(missing_ok=True)
-            return
-        except BaseException:
-            plan.output.unlink(missing_ok=True)
-            raise
-        with self.index.transaction():
-            self.index._register_merge(plan, entries)
-        self.index._delete_retired()
-
-
-def _kernels_run_concurrently() -> bool:
-    """Whether numba's threading layer lets two threads run parallel kernels at once (OpenMP and TBB do)."""
-    try:
-        return numba.threading_layer() in ("omp", "tbb")
-    except ValueError:  # no parallel kernel has run yet: the layer is not chosen
-        return False
-
-
-@dataclasses.dataclass(frozen=True)
 class AddResult:
     """What one ``Index.add`` did: article ids added, updated (text changed) and unchanged."""
 
@@ -220,11 +95,6 @@ def content_hash(text: str) -> str:
 def _spans_json(spans: Sequence[tuple[int, int]]) -> str:
     """``json.dumps`` of masked spans as lists (``[[0, 120], [300, 340]]``), made directly: it is a row of every article."""
     return "[" + ", ".join(f"[{start}, {end}]" for start, end in spans) + "]"
-
-
-def _segment_name(number: int) -> str:
-    """A segment file's name: ``segment-000003.seg``."""
-    return f"segment-{number:06d}.seg"
 
 
 def _block_name(kind: str, block: int) -> str:
@@ -372,12 +242,6 @@ class Index(IndexStore):
         # cycle collector would walk them all again and again (0.4 s of a 100k build).
         with no_cycle_collection():
             ordered = sorted(mask_site_boilerplate(articles), key=lambda a: a.id)
-        with _Merger(self) as merger:
-            return self._add_batches(ordered, batch_size, workers, progress, merger)
-
-    def _add_batches(self, ordered: list[Article], batch_size: int, workers: int,
-                     progress: Optional[Callable[[int, int], None]], merger: "_Merger") -> AddResult:
-        """``add``'s batches, in id order; ``merger`` merges segments beside them."""
         added: list[str] = []
         updated: list[str] = []
         unchanged: list[str] = []
@@ -407,7 +271,7 @@ class Index(IndexStore):
                             shingled.take(np.array(fresh, dtype=np.int64)))
             for p in fresh:
                 (updated if batch[todo[p]].id in known else added).append(batch[todo[p]].id)
-            merger.step()
+            self.merge_segments()
             if progress:
                 progress(min(start + batch_size, len(ordered)), len(ordered))
         return AddResult(tuple(added), tuple(updated), tuple(unchanged), batches)
@@ -514,17 +378,17 @@ class Index(IndexStore):
         c.executemany("INSERT INTO signatures VALUES (?, ?, ?)", zip(numbers.tolist(), [block] * len(numbers), bounds[:-1].tolist()))
         if len(signatures):
             keys = band_keys(signatures, self.settings.lsh_rows)
-            self._add_segment(lambda path: segments.write(path, keys, numbers[owners]))
+            self._add_segment(0, lambda path: segments.write(path, keys, numbers[owners]))
         return numbers.tolist()
 
     # --- segments ---------------------------------------------------------
-    def _add_segment(self, make: Callable[[Path], int]) -> int:
-        """Write a batch's segment file (level 0) with ``make`` and register it (inside the caller's write transaction)."""
+    def _add_segment(self, level: int, make: Callable[[Path], int]) -> int:
+        """Write a segment file with ``make`` and register it (inside the caller's write transaction)."""
         number = self._meta("next_segment")
         self._set_meta("next_segment", number + 1)
-        name = _segment_name(number)
+        name = f"segment-{number:06d}.seg"
         entries = make(self.folder / name)
-        self.connection.execute("INSERT INTO segments VALUES (?, ?, ?, ?, ?)", (number, name, 0, entries, self._meta("deaths")))
+        self.connection.execute("INSERT INTO segments VALUES (?, ?, ?, ?, ?)", (number, name, level, entries, self._meta("deaths")))
         return number
 
     def _remove_orphans(self) -> None:
@@ -538,60 +402,33 @@ class Index(IndexStore):
         self._orphans_checked = True
 
     def merge_segments(self) -> int:
-        """Merge segments while ``MERGE_FANIN`` of one level exist.
+        """Merge segments while ``MERGE_FANIN`` of one level exist (``add`` calls it after each batch).
 
         Each merge is a transaction of its own: the merged file is written and registered, and its
         inputs retired, in one commit; a killed merge leaves an orphan file and the inputs as they were.
-        Entries of removed articles are dropped. Returns the number of merges done. (``add`` merges
-        on a thread instead, ``_Merger``, while it goes on with its next batches.)
+        Entries of removed articles are dropped. Returns the number of merges done.
         """
         merges = 0
         while True:
-            with self.transaction():
-                plan = self._plan_merge()
-                if plan is None:
+            with self.transaction() as c:
+                self._remove_orphans()
+                row = c.execute("SELECT level FROM segments GROUP BY level HAVING count(*) >= ? ORDER BY level LIMIT 1",
+                                (MERGE_FANIN,)).fetchone()
+                if row is None:
                     break
-                self._register_merge(plan, plan.run())
+                level = row[0]
+                inputs = c.execute("SELECT segment, name FROM segments WHERE level = ? ORDER BY segment LIMIT ?",
+                                   (level, MERGE_FANIN)).fetchall()
+                dead = np.array([r[0] for r in c.execute("SELECT article FROM dead")], dtype=np.int64)
+                paths = [self.folder / name for _, name in inputs]
+                self._add_segment(level + 1, lambda path: segments.merge(paths, path, dead))
+                c.executemany("DELETE FROM segments WHERE segment = ?", [(number,) for number, _ in inputs])
+                c.executemany("INSERT INTO retired VALUES (?)", [(name,) for _, name in inputs])
+                # A tombstone is needed while some segment may hold the article's entries.
+                c.execute("DELETE FROM dead WHERE death <= coalesce((SELECT min(clean) FROM segments), death)")
             merges += 1
         self._delete_retired()
         return merges
-
-    def _plan_merge(self) -> Optional["_MergePlan"]:
-        """The next merge due (the oldest ``MERGE_FANIN`` segments of the lowest level that has as many), its
-        output's number taken; ``None`` if none is due. Inside the caller's transaction."""
-        c = self.connection
-        self._remove_orphans()
-        row = c.execute("SELECT level FROM segments GROUP BY level HAVING count(*) >= ? ORDER BY level LIMIT 1",
-                        (MERGE_FANIN,)).fetchone()
-        if row is None:
-            return None
-        level = row[0]
-        inputs = c.execute("SELECT segment, name FROM segments WHERE level = ? ORDER BY segment LIMIT ?",
-                           (level, MERGE_FANIN)).fetchall()
-        dead = np.array([r[0] for r in c.execute("SELECT article FROM dead")], dtype=np.int64)
-        number = self._meta("next_segment")
-        self._set_meta("next_segment", number + 1)
-        return _MergePlan(self.folder, level, tuple(inputs), dead, number, self._meta("deaths"))
-
-    def _register_merge(self, plan: "_MergePlan", entries: int) -> bool:
-        """Register a merged file and retire its inputs (inside the caller's transaction).
-
-        Returns False, and deletes the file, when the merge is stale: another writer merged some of
-        its inputs first, or deleted the file as an orphan while it was unregistered.
-        """
-        c = self.connection
-        listed = c.execute(f"SELECT count(*) FROM segments WHERE segment IN ({','.join('?' * len(plan.inputs))})",
-                           [number for number, _ in plan.inputs]).fetchone()[0]
-        if listed != len(plan.inputs) or not plan.output.exists():
-            plan.output.unlink(missing_ok=True)
-            return False
-        # Entries of articles removed since the plan are still in the file: its ``clean`` is the plan's deaths.
-        c.execute("INSERT INTO segments VALUES (?, ?, ?, ?, ?)", (plan.number, plan.output.name, plan.level + 1, entries, plan.deaths))
-        c.executemany("DELETE FROM segments WHERE segment = ?", [(number,) for number, _ in plan.inputs])
-        c.executemany("INSERT INTO retired VALUES (?)", [(name,) for _, name in plan.inputs])
-        # A tombstone is needed while some segment may hold the article's entries.
-        c.execute("DELETE FROM dead WHERE death <= coalesce((SELECT min(clean) FROM segments), death)")
-        return True
 
     def _delete_retired(self) -> None:
         """Delete merged-away files if no reader holds a snapshot now (else a later writer will)."""

@@ -9,7 +9,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -415,130 +414,6 @@ def test_a_reader_keeps_its_segments_while_a_writer_merges_them(tmp_path, monkey
         assert not any((bands_folder(db) / name).exists() for name in listed)
         assert reader.candidates(probe, owners).tolist() == before
     check_consistent(db)
-
-
-def _segment_contents(db: Path) -> list[tuple[int, list[tuple[int, bytes, bytes]]]]:
-    """Each registered segment's level and bands (keys' and articles' bytes), by level, oldest first in each."""
-    connection = sqlite3.connect(str(db))
-    rows = connection.execute("SELECT name, level FROM segments ORDER BY level, segment").fetchall()
-    connection.close()
-    return [(level, [(b, k.tobytes(), a.tobytes()) for b, k, a in segments.entries(bands_folder(db) / name)]) for name, level in rows]
-
-
-def test_merges_beside_the_batches_make_what_merges_in_line_make(tmp_path, monkeypatch):
-    # ``add`` merges on a thread while it goes on with the next batches (``index._Merger``). The
-    # merges it makes must be the ones made one after each batch in line, whatever the timing:
-    # the same segments, entry for entry, and tombstones dropped alike.
-    monkeypatch.setattr("provenance.index.MERGE_FANIN", 2)
-    articles = synthetic(52, seed=15)
-    articles += [Article(id=f"d{k:03d}", text=" ".join(a.text.split(". ")[:3]) + ".", path="d") for k, a in enumerate(articles[:10])]
-    changed = [Article(id=a.id, text=a.text + " Zzq zzr zzs zzt zzu zzv zzw zzx.", path="new") for a in articles[:6]]
-    built = {}
-    for mode in ("thread", "in line"):
-        if mode == "in line":
-            monkeypatch.setattr("provenance.index._kernels_run_concurrently", lambda: False)
-        db = tmp_path / f"{mode}.db"
-        ran_on = set()
-        merge = segments.merge
-
-        def watched(*args, merge=merge, ran_on=ran_on):
-            ran_on.add(threading.current_thread() is threading.main_thread())
-            return merge(*args)
-
-        monkeypatch.setattr(segments, "merge", watched)
-        with Index.open(db, create=True) as index:
-            index.add(articles, batch_size=3)
-            index.add(changed, batch_size=2)  # tombstones, for the next merges to drop
-            index.add([Article(id=f"n{a.id}", text=a.text, path="n") for a in synthetic(12, seed=16)], batch_size=2)
-            numbers = sorted(index.numbers(a.id for a in articles).values())
-            found = _stored_candidates(index, numbers)
-            dead = index.connection.execute("SELECT count(*) FROM dead").fetchone()[0]
-        assert ran_on == ({False, True} if mode == "thread" else {True})  # (the thread, then the last merges at the end)
-        assert len(found) >= 10
-        built[mode] = (check_consistent(db), _segment_contents(db), found, dead)
-        assert not list(bands_folder(db).glob("*.tmp"))
-    assert built["thread"] == built["in line"]
-
-
-def test_a_failed_merge_on_the_thread_fails_the_add_and_leaves_no_file(tmp_path, monkeypatch):
-    monkeypatch.setattr("provenance.index.MERGE_FANIN", 2)
-    db = tmp_path / "i.db"
-    articles = synthetic(12)
-
-    def disk_full(paths, output, dead):
-        output.with_name(output.name + ".tmp").write_bytes(b"half")
-        if threading.current_thread() is threading.main_thread():
-            raise AssertionError("the merge was meant to run on the thread")
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(segments, "merge", disk_full)
-    with Index.open(db, create=True) as index:
-        with pytest.raises(OSError, match="No space left"):
-            index.add(articles, batch_size=2)
-    monkeypatch.undo()
-    # Every batch committed before the error is whole; the failed merge left nothing behind it
-    # but its temporary file, which the next writer deletes.
-    committed = check_consistent(db)
-    assert len(committed) >= 4 and committed == [a.id for a in articles[: len(committed)]]
-    names = {p.name for p in bands_folder(db).iterdir()}
-    assert not any(name.endswith(".seg") and name not in _registered(db) for name in names)
-    with Index.open(db) as index:
-        index.add(articles, batch_size=2)
-        assert index.info().articles == 12
-    assert check_consistent(db) == [a.id for a in articles]
-    assert not list(bands_folder(db).glob("*.tmp"))
-
-
-def test_a_merge_whose_file_another_writer_deleted_is_done_again(tmp_path, monkeypatch):
-    # A writer that starts deletes the files no transaction registered (a killed writer's
-    # orphans), which include a merge another writer is writing on its thread: that merge fails
-    # to rename its file, and must be done again, not fail the add.
-    monkeypatch.setattr("provenance.index.MERGE_FANIN", 2)
-    db = tmp_path / "i.db"
-    articles = synthetic(12)
-    merge = segments.merge
-    deleted = []
-
-    def orphaned(paths, output, dead):
-        if threading.current_thread() is not threading.main_thread() and not deleted:
-            deleted.append(output.name)
-            raise FileNotFoundError(2, "No such file or directory", str(output.with_name(output.name + ".tmp")))
-        return merge(paths, output, dead)
-
-    monkeypatch.setattr(segments, "merge", orphaned)
-    with Index.open(db, create=True) as index:
-        index.add(articles, batch_size=2)
-        assert index.info().segments == 2  # 6 batches: 4 + 2
-    assert deleted and check_consistent(db) == [a.id for a in articles]
-    assert not list(bands_folder(db).glob("*.tmp"))
-
-
-def test_a_merge_another_writer_made_first_is_dropped(tmp_path, monkeypatch):
-    # Merges are written with no lock held, so two writers can both plan the same one; the one
-    # registered second finds its inputs retired and must drop its file, not register it.
-    db = tmp_path / "i.db"
-    with Index.open(db, create=True) as index:
-        for article in synthetic(3):
-            index.add([article])  # three level-0 segments, under the default fan-in
-    monkeypatch.setattr("provenance.index.MERGE_FANIN", 2)  # now a merge of the first two is due
-    with Index.open(db) as first, Index.open(db) as second:
-        with first.transaction():
-            plan = first._plan_merge()
-        assert plan is not None
-        entries = plan.run()
-        assert second.merge_segments() == 1  # the other writer merges the same two segments first
-        with first.transaction():
-            assert not first._register_merge(plan, entries)
-        assert not plan.output.exists()
-        assert second.info().segments == 2
-    check_consistent(db)
-
-
-def _registered(db: Path) -> set[str]:
-    connection = sqlite3.connect(str(db))
-    names = {row[0] for row in connection.execute("SELECT name FROM segments UNION SELECT name FROM retired")}
-    connection.close()
-    return names
 
 
 def test_a_failed_signature_block_write_rolls_the_batch_back(tmp_path, monkeypatch):
