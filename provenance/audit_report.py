@@ -28,7 +28,7 @@ from typing import Any, Optional
 from tabulate import tabulate
 
 from provenance.audit import DERIVED, AuditReport, AuditRow
-from provenance.report import percent, report_dict
+from provenance.report import counted, percent, report_dict
 
 # (row field, CSV column) in column order.
 AUDIT_COLUMNS = (
@@ -141,7 +141,7 @@ def audit_summary_line(result: AuditReport) -> str:
     from_site = {row.article for row in result.rows if row.source_kind == "site"}
     seconds = sum(t for _, t in result.report.timings)
     return (
-        f"provenance audit: {len(result.site)} site articles, {len(derived)} derived "
+        f"provenance audit: {counted(len(result.site), 'site article')}, {len(derived)} derived "
         f"({len(from_reference)} from the reference, {len(from_site)} from the same site), "
-        f"{len(result.reference)} reference articles, {len(result.report.skipped)} skipped ({seconds:.1f} s)"
+        f"{counted(len(result.reference), 'reference article')}, {len(result.report.skipped)} skipped ({seconds:.1f} s)"
     )

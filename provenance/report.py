@@ -162,6 +162,11 @@ def _float(value: float) -> str:
 _string = json.encoder.encode_basestring
 
 
+def counted(count: int, noun: str, plural: str = "") -> str:
+    """``1 tree``, ``2 trees``, ``0 stories`` (with ``plural`` given): a count for people."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
 def percent(fraction: float) -> str:
     """A fraction in [0, 1] as a percentage with one decimal, for people."""
     return f"{fraction * 100:.1f}"
@@ -233,7 +238,7 @@ def to_table(report: Report) -> str:
     """Terminal tables: the derivation trees, the pairs, and the stories."""
     parts = []
     if report.trees:
-        parts.append("Derivation trees\n" + tabulate(_tree_lines(report), headers=["article", "published", "overlap %", "confidence", ""], tablefmt="simple"))
+        parts.append("Derivation trees\n" + tabulate(_tree_lines(report), headers=["article", "published", "overlap %", "confidence", "notes"], tablefmt="simple"))
     else:
         parts.append("No derivations found.")
     if report.matches:
@@ -250,7 +255,7 @@ def summary_line(report: Report) -> str:
     """The one-line summary printed on stderr."""
     seconds = sum(t for _, t in report.timings)
     return (
-        f"provenance: {len(report.articles)} articles, {len(report.matches)} derivations in "
-        f"{len(report.trees)} trees, {len(report.stories)} stories, {len(report.skipped)} skipped "
+        f"provenance: {counted(len(report.articles), 'article')}, {counted(len(report.matches), 'derivation')} in "
+        f"{counted(len(report.trees), 'tree')}, {counted(len(report.stories), 'story', 'stories')}, {len(report.skipped)} skipped "
         f"({seconds:.1f} s)"
     )

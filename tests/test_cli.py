@@ -18,7 +18,7 @@ def test_scan_table_default():
     result = run("scan", str(SEEDS), "--workers", "1")
     assert result.exit_code == 0
     assert f"└── {SEED_002}" in result.stdout
-    assert "provenance: 5 articles, 1 derivations in 1 trees" in result.stderr
+    assert "provenance: 5 articles, 1 derivation in 1 tree, 1 story, 0 skipped" in result.stderr
 
 
 def test_scan_progress_lines_on_stderr_only():
