@@ -110,8 +110,8 @@ class Index(IndexStore):
     - ``add(articles)``: store and sign articles, one transaction per batch.
     - ``candidates(signatures, owners)``: LSH probes of query window signatures
       against the index → ``(query, article)`` pairs (``article`` = index article number).
-    - ``sign(articles)``: window signatures of articles not in the index, signed with
-      the index's settings and document frequencies (what ``candidates`` takes).
+    - ``sign(shingled)``: window signatures of articles not in the index, signed with
+      the index's settings and document frequencies (what ``candidates`` takes); nothing is added.
     - ``articles(numbers)`` / ``numbers(ids)``: read articles back (text included).
     - ``vocabulary(stems)``: the index's document frequencies of some stems.
     """

@@ -237,6 +237,34 @@ def test_index_candidates_equal_in_memory_candidates(tmp_path):
     assert [list(p) for p in got] == want
 
 
+def test_sign_gives_what_add_stores_and_probes_without_adding(tmp_path):
+    """``Index.sign``: the library's way to probe an index with articles it does not hold."""
+    from provenance.boilerplate import mask_site_boilerplate
+    from provenance.pipeline import shingle_articles
+    from provenance.shingle import Vocabulary
+
+    articles, _ = read_corpus([SEEDS])
+    articles.sort(key=lambda a: a.id)
+    with Index.open(tmp_path / "i.db", create=True) as index:
+        index.add(articles, batch_size=len(articles))
+        numbers = index.numbers(a.id for a in articles)
+        # Articles it holds: the index's df counts them already, so they sign as add stored them.
+        signed, owners = index.sign(shingle_articles(mask_site_boilerplate(articles)))
+        stored, stored_owners = index.signatures([numbers[a.id] for a in articles])
+        assert np.array_equal(signed, stored) and np.array_equal(owners, stored_owners)
+    # An index without 002, probed with 002 (its own counts added to the index's): 000, its source,
+    # is among its candidates (the other seeds tell the same story: verification tells them apart),
+    # and nothing is added.
+    held = [a for a in articles if a.id != SEED_002]
+    with Index.open(tmp_path / "j.db", create=True) as index:
+        index.add(held, batch_size=len(held))
+        query = shingle_articles(mask_site_boilerplate([a for a in articles if a.id == SEED_002]))
+        signed, owners = index.sign(query, Vocabulary.build(query))
+        found = index.candidates(signed, owners)
+        assert (0, index.numbers([SEED_000])[SEED_000]) in [tuple(row) for row in found.tolist()]
+        assert index.info().articles == len(held)
+
+
 @pytest.mark.slow
 def test_killed_add_leaves_whole_batches(tmp_path):
     corpus = tmp_path / "corpus"
