@@ -22,7 +22,7 @@ import click
 from provenance import __version__
 from provenance.audit import audit, audit_index
 from provenance.audit_report import audit_summary_line, to_audit_csv, to_audit_json, to_audit_table
-from provenance.errors import ExitCode, ProvenanceError
+from provenance.errors import ExitCode, ProvenanceError, write_error
 from provenance.html import render_html
 from provenance.index import BATCH_SIZE
 from provenance.ingest import LONGEST_ARTICLE_CHARS, MAX_ARTICLE_CHARS, READERS, Fields, read_corpus
@@ -43,7 +43,10 @@ def write_output(text: str | Iterable[str], output: Optional[Path]) -> None:
         return
     output = Path(output)
     folder = output.parent if str(output.parent) else Path(".")
-    handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=folder)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=folder)
+    except OSError as error:  # (its file name would be the temporary one: the report's is what the user gave)
+        raise write_error(f"the report {output}", OSError(error.errno, error.strerror)) from error
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.writelines(pieces)
@@ -52,8 +55,10 @@ def write_output(text: str | Iterable[str], output: Optional[Path]) -> None:
         os.umask(umask)
         os.chmod(temporary, 0o666 & ~umask)
         os.replace(temporary, output)
-    except BaseException:
+    except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise write_error(f"the report {output}", OSError(error.errno, error.strerror), "no part of it was left") from error
         raise
 
 
@@ -144,6 +149,13 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(int(ExitCode.INTERRUPTED))
+        except BrokenPipeError:
+            raise  # stdout closed early (`| head`): click ends quietly
+        except OSError as error:
+            # ``write_output`` and the index name their files when a write fails; what is left is
+            # mostly the scan's temporary files (the stages spill texts and shingles to disk).
+            click.echo(f"error: {write_error(f'a temporary file in {tempfile.gettempdir()} (set TMPDIR to use another folder)', error)}", err=True)
+            sys.exit(int(ExitCode.WRITE))
 
     return wrapper
 

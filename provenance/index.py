@@ -44,6 +44,7 @@ the same index.
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import fcntl
 import hashlib
@@ -57,6 +58,7 @@ import numpy as np
 from provenance import segments
 from provenance.boilerplate import mask_site_boilerplate
 from provenance.candidates import band_keys, collision_weight, weight_threshold
+from provenance.errors import WriteError, write_error
 from provenance.index_store import IndexStore, IndexStoreError
 from provenance.model import Article
 from provenance.pipeline import shingle_articles, signature_inputs
@@ -95,6 +97,11 @@ def content_hash(text: str) -> str:
 def _spans_json(spans: Sequence[tuple[int, int]]) -> str:
     """``json.dumps`` of masked spans as lists (``[[0, 120], [300, 340]]``), made directly: it is a row of every article."""
     return "[" + ", ".join(f"[{start}, {end}]" for start, end in spans) + "]"
+
+
+def _segment_name(number: int) -> str:
+    """A segment file's name: ``segment-000003.seg``."""
+    return f"segment-{number:06d}.seg"
 
 
 def _block_name(kind: str, block: int) -> str:
@@ -246,34 +253,43 @@ class Index(IndexStore):
         updated: list[str] = []
         unchanged: list[str] = []
         batches = 0
-        for start in range(0, len(ordered), batch_size):
-            batch = ordered[start : start + batch_size]
-            hashes = [content_hash(a.text) for a in batch]
-            known = self._known([a.id for a in batch])
-            todo = [k for k, a in enumerate(batch) if known.get(a.id, (None, None))[1] != hashes[k]]
-            # Shingle before taking the write lock: it is the slow part, and needs no index state.
-            shingled = shingle_articles([batch[k] for k in todo], workers, offsets=False)
-            batches += 1
-            if not todo:
-                unchanged.extend(a.id for a in batch)
+        try:
+            for start in range(0, len(ordered), batch_size):
+                batch = ordered[start : start + batch_size]
+                hashes = [content_hash(a.text) for a in batch]
+                known = self._known([a.id for a in batch])
+                todo = [k for k, a in enumerate(batch) if known.get(a.id, (None, None))[1] != hashes[k]]
+                # Shingle before taking the write lock: it is the slow part, and needs no index state.
+                shingled = shingle_articles([batch[k] for k in todo], workers, offsets=False)
+                batches += 1
+                if not todo:
+                    unchanged.extend(a.id for a in batch)
+                    if progress:
+                        progress(min(start + batch_size, len(ordered)), len(ordered))
+                    continue
+                with self.transaction():
+                    known = self._known([a.id for a in batch])  # again, under the lock: another writer may have been first
+                    # Positions in ``todo`` (and ``shingled``) of the articles still to store.
+                    fresh = [p for p, k in enumerate(todo) if known.get(batch[k].id, (None, None))[1] != hashes[k]]
+                    taken = {todo[p] for p in fresh}
+                    unchanged.extend(a.id for k, a in enumerate(batch) if k not in taken)
+                    replaced = [known[batch[todo[p]].id][0] for p in fresh if batch[todo[p]].id in known]
+                    self._remove(replaced)
+                    self._store([batch[todo[p]] for p in fresh], [hashes[todo[p]] for p in fresh],
+                                shingled.take(np.array(fresh, dtype=np.int64)))
+                for p in fresh:
+                    (updated if batch[todo[p]].id in known else added).append(batch[todo[p]].id)
+                self.merge_segments()
                 if progress:
                     progress(min(start + batch_size, len(ordered)), len(ordered))
-                continue
-            with self.transaction():
-                known = self._known([a.id for a in batch])  # again, under the lock: another writer may have been first
-                # Positions in ``todo`` (and ``shingled``) of the articles still to store.
-                fresh = [p for p, k in enumerate(todo) if known.get(batch[k].id, (None, None))[1] != hashes[k]]
-                taken = {todo[p] for p in fresh}
-                unchanged.extend(a.id for k, a in enumerate(batch) if k not in taken)
-                replaced = [known[batch[todo[p]].id][0] for p in fresh if batch[todo[p]].id in known]
-                self._remove(replaced)
-                self._store([batch[todo[p]] for p in fresh], [hashes[todo[p]] for p in fresh],
-                            shingled.take(np.array(fresh, dtype=np.int64)))
-            for p in fresh:
-                (updated if batch[todo[p]].id in known else added).append(batch[todo[p]].id)
-            self.merge_segments()
-            if progress:
-                progress(min(start + batch_size, len(ordered)), len(ordered))
+        except (OSError, WriteError) as error:
+            # A disk that fills up, a folder made read-only: the transaction being written rolled
+            # back, and the batches before it stay committed.
+            done = len(added) + len(updated)
+            kept = f"the {done} articles stored before it are kept" if done else "nothing was stored"
+            failed = error if isinstance(error, WriteError) else write_error(f"the index {self.path}", error)
+            raise WriteError(f"{failed}; {kept}: add the same articles again to finish (`provenance index add`: "
+                             "what is stored is skipped)") from error
         return AddResult(tuple(added), tuple(updated), tuple(unchanged), batches)
 
     def changed(self, articles: Sequence[Article]) -> list[str]:
@@ -342,10 +358,19 @@ class Index(IndexStore):
                   (_block_name("texts", block + 1), np.frombuffer(b"".join(texts), dtype=np.uint8)))
         with ThreadPoolExecutor(max_workers=1) as writer:
             written = [writer.submit(segments.write_array, self.folder / name, data) for name, data in blocks]
-            text_bytes = np.array([len(t) for t in texts], dtype=np.int64)
-            numbers = self._insert_signed(batch, hashes, signatures, owners, block, text_bytes)
-            for write in written:
-                write.result()  # its error, if it failed
+            try:
+                text_bytes = np.array([len(t) for t in texts], dtype=np.int64)
+                numbers = self._insert_signed(batch, hashes, signatures, owners, block, text_bytes)
+                for write in written:
+                    write.result()  # its error, if it failed
+            except BaseException:
+                # The transaction will roll back: this batch's blocks and segment are nobody's.
+                # Deleted now (a later writer would, as orphans), since the disk may be the full one
+                # that failed. Its files: signatures ``block``, texts ``block + 1``, segment ``block + 2``.
+                concurrent.futures.wait(written)
+                for name in (*(name for name, _ in blocks), _segment_name(block + 2)):
+                    (self.folder / name).unlink(missing_ok=True)
+                raise
         return numbers
 
     def _insert_signed(
@@ -386,7 +411,7 @@ class Index(IndexStore):
         """Write a segment file with ``make`` and register it (inside the caller's write transaction)."""
         number = self._meta("next_segment")
         self._set_meta("next_segment", number + 1)
-        name = f"segment-{number:06d}.seg"
+        name = _segment_name(number)
         entries = make(self.folder / name)
         self.connection.execute("INSERT INTO segments VALUES (?, ?, ?, ?, ?)", (number, name, level, entries, self._meta("deaths")))
         return number

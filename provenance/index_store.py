@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import fcntl
 import json
 import os
@@ -42,7 +43,7 @@ from typing import Callable, Iterable, Iterator, Optional, Self, Sequence
 
 import numpy as np
 
-from provenance.errors import ProvenanceError
+from provenance.errors import ProvenanceError, WriteError, write_error
 from provenance.model import Article
 from provenance.settings import Settings
 from provenance.shingle import Vocabulary
@@ -69,6 +70,19 @@ CREATE TABLE IF NOT EXISTS df(stem INTEGER PRIMARY KEY, df INTEGER NOT NULL);
 
 class IndexStoreError(ProvenanceError):
     """The index cannot be used: missing, corrupt, locked, or built with other settings."""
+
+
+# SQLite's primary result codes for a disk that refused: I/O error, full, cannot open.
+_SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_BUSY = 10, 13, 14, 5
+_DISK_ERRNO = {_SQLITE_IOERR: errno.EIO, _SQLITE_FULL: errno.ENOSPC, _SQLITE_CANTOPEN: errno.ENOENT}
+
+
+def _disk_error(path: Path, error: sqlite3.Error) -> Optional[WriteError]:
+    """A ``WriteError`` naming the index if SQLite failed for want of disk (full, I/O error, no folder), else ``None``."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is None or code & 0xFF not in _DISK_ERRNO:
+        return None
+    return write_error(f"the index {path}", OSError(_DISK_ERRNO[code & 0xFF], str(error)))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,6 +117,44 @@ def bands_folder(path: str | os.PathLike[str]) -> Path:
     """The folder of an index's segment files: ``news.db`` → ``news.db.bands``."""
     path = Path(path)
     return path.with_name(path.name + ".bands")
+
+
+def _remove_unmade(path: Path) -> None:
+    """Delete what a failed creation of the index ``path`` left (its file, journal and folder), if it never became one.
+
+    Checked, not assumed: another process may have created the index meanwhile, and that one stays.
+    """
+    try:
+        if not _never_made(path):
+            return
+        for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            leftover.unlink(missing_ok=True)
+        folder = bands_folder(path)
+        if folder.is_dir() and {p.name for p in folder.iterdir()} <= {"readers.lock"}:
+            (folder / "readers.lock").unlink(missing_ok=True)
+            folder.rmdir()
+    except (OSError, sqlite3.Error):
+        pass  # best effort: the error being reported is the one that matters
+
+
+def _never_made(path: Path) -> bool:
+    """Whether the SQLite file ``path`` holds no table (so no index): missing, headerless, or one page and no journal."""
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size:
+        probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return not probe.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchone()
+        finally:
+            probe.close()
+    if not path.exists():
+        return True
+    with open(path, "rb") as file:
+        header = file.read(100)
+    if len(header) < 100:
+        return True
+    page = int.from_bytes(header[16:18], "big")
+    # Page 1 holds the schema alone; every table has a page of its own after it.
+    return path.stat().st_size <= (65536 if page == 1 else page)
 
 
 class IndexStore:
@@ -141,6 +193,17 @@ class IndexStore:
         if not exists and not create:
             raise IndexStoreError(f"{path}: no such index; create it with `provenance index build CORPUS --index {path}`")
         try:
+            return cls._open(path, exists, settings, create, options)
+        except BaseException:
+            if not exists:
+                _remove_unmade(path)
+            raise
+
+    @classmethod
+    def _open(cls, path: Path, exists: bool, settings: Optional[Settings], create: bool, options: Optional[dict[str, object]]) -> Self:
+        """``open``'s work, once it is known whether the file existed."""
+        connection: Optional[sqlite3.Connection] = None
+        try:
             connection = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
             connection.execute("PRAGMA journal_mode=WAL")
             # NORMAL in WAL mode: a killed process never loses or tears a committed batch;
@@ -150,13 +213,19 @@ class IndexStore:
             connection.execute("PRAGMA temp_store=MEMORY")
             has_meta = connection.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchone()
         except sqlite3.DatabaseError as error:
-            raise IndexStoreError(f"{path}: not a provenance index ({error})") from error
+            if connection is not None:
+                connection.close()
+            raise _disk_error(path, error) or IndexStoreError(f"{path}: not a provenance index ({error})") from error
         if not has_meta:
             if exists and path.stat().st_size > 0 and not create:
                 raise IndexStoreError(f"{path}: not a provenance index (no meta table)")
             chosen = settings or Settings().replace(**(options or {}))
             index = cls(path, connection, chosen)
-            index._create()
+            try:
+                index._create()
+            except BaseException:
+                index.close()
+                raise
             return index
         meta = dict(connection.execute("SELECT key, value FROM meta").fetchall())
         if int(meta.get("format", -1)) != FORMAT_VERSION:
@@ -221,16 +290,21 @@ class IndexStore:
         try:
             self.connection.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:
+            if getattr(error, "sqlite_errorcode", _SQLITE_BUSY) & 0xFF != _SQLITE_BUSY:
+                raise _disk_error(self.path, error) or error
             raise IndexStoreError(
                 f"{self.path}: another process has been writing to this index for over {BUSY_TIMEOUT_S:.0f} s ({error}); "
                 "wait for it to finish, then run again"
             ) from error
         try:
             yield self.connection
-        except BaseException:
-            self.connection.execute("ROLLBACK")
+            self.connection.execute("COMMIT")
+        except BaseException as error:
+            if self.connection.in_transaction:  # (a COMMIT that failed, on a full disk, leaves it open)
+                self.connection.execute("ROLLBACK")
+            if isinstance(error, sqlite3.Error):
+                raise _disk_error(self.path, error) or error
             raise
-        self.connection.execute("COMMIT")
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[sqlite3.Connection]:

@@ -141,11 +141,16 @@ class _SyncedFile:
 
     def close(self, sync: bool = True) -> None:
         """fsync the whole file (data and size) and drop its pages, unless not ``sync`` (a file given up); close it."""
+        if not sync:
+            try:
+                self.file.close()
+            except OSError:
+                pass  # what a file given up could not flush (a full disk) is not wanted; it is closed all the same
+            return
         with self.file:
-            if sync:
-                self.file.flush()
-                os.fsync(self.file.fileno())
-                _drop_cached(self.file.fileno())
+            self.file.flush()
+            os.fsync(self.file.fileno())
+            _drop_cached(self.file.fileno())
 
 
 _sync_data = getattr(os, "fdatasync", os.fsync)  # (macOS has no fdatasync)

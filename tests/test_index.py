@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from provenance.cli import main
-from provenance.errors import ProvenanceError
+from provenance.errors import ProvenanceError, WriteError
 from provenance import segments
 from provenance.candidates import band_keys
 from provenance.index import Index, content_hash
@@ -457,9 +457,14 @@ def test_a_failed_signature_block_write_rolls_the_batch_back(tmp_path, monkeypat
 
     monkeypatch.setattr(segments, "write_array", disk_full)
     with Index.open(db) as index:
-        with pytest.raises(OSError, match="No space left"):
+        with pytest.raises(WriteError, match=f"cannot write the index {db}: No space left on device; .*; nothing was stored"):
             index.add(articles[3:], batch_size=3)
     monkeypatch.undo()
+    # Nothing of the failed batch is left on the disk that failed it (its segment was written first).
+    connection = sqlite3.connect(str(db))
+    registered = {row[0] for row in connection.execute("SELECT name FROM segments UNION SELECT name FROM blocks")}
+    connection.close()
+    assert {p.name for p in bands_folder(db).iterdir()} - {"readers.lock"} == registered
     with Index.open(db) as index:
         assert index.info().articles == 3
         assert index.add(articles, batch_size=3).added == tuple(a.id for a in articles[3:])

@@ -303,6 +303,114 @@ def test_ctrl_c_exits_130_and_leaves_no_output(big_corpus, tmp_path, command):
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]]
 
 
+# --- a disk that refuses writes --------------------------------------------------------------
+# Each failure is the kernel's own: writes go to /dev/full (ENOSPC), or to a folder that is not
+# there. What is mocked is only where our code writes, so that the test is about its reaction.
+
+needs_dev_full = pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+
+
+def _full(*_: object, **__: object) -> io.BufferedRandom:
+    return open("/dev/full", "r+b")  # noqa: SIM115  every write to it fails with ENOSPC
+
+
+def test_a_report_that_cannot_be_written_exits_4_and_names_the_fix(tmp_path):
+    result = run_cli(["scan", str(SEEDS), "-o", str(tmp_path / "missing" / "out.json")], cwd=tmp_path)
+    assert result.returncode == 4
+    assert assert_clean_stderr(result.stderr) == []
+    assert (f"error: cannot write the report {tmp_path}/missing/out.json: No such file or directory; "
+            "check that its folder exists and can be written") in result.stderr
+
+
+@needs_dev_full
+def test_a_report_on_a_full_disk_exits_4_and_leaves_no_part_of_it(tmp_path, monkeypatch):
+    real_fdopen = os.fdopen
+
+    def full_fdopen(handle, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not os.path.basename(os.readlink(f"/proc/self/fd/{handle}")).startswith(".out.json."):
+            return real_fdopen(handle, *args, **kwargs)
+        os.close(handle)  # the report's temporary file, written on a full disk instead
+        return open("/dev/full", "w", encoding="utf-8")  # noqa: SIM115
+
+    monkeypatch.setattr("provenance.cli.os.fdopen", full_fdopen)
+    result = CliRunner().invoke(main, ["scan", str(SEEDS), "--workers", "1", "--format", "json", "-o", str(tmp_path / "out.json")])
+    assert result.exit_code == 4, result.output
+    assert_clean_stderr(result.stderr)
+    assert (f"error: cannot write the report {tmp_path}/out.json: No space left on device; free some space, or write "
+            "elsewhere; no part of it was left") in result.stderr
+    assert os.listdir(tmp_path) == []
+
+
+@needs_dev_full
+def test_temporary_files_on_a_full_disk_exit_4_and_say_where_they_go(tmp_path, monkeypatch):
+    monkeypatch.setattr("tempfile.TemporaryFile", _full)  # the scan's spills
+    result = CliRunner().invoke(main, ["scan", str(SEEDS), "--workers", "1"])
+    assert result.exit_code == 4, result.output
+    assert_clean_stderr(result.stderr)
+    assert "error: cannot write a temporary file in " in result.stderr
+    assert "(set TMPDIR to use another folder): No space left on device; free some space, or write elsewhere" in result.stderr
+
+
+@needs_dev_full
+def test_an_index_on_a_full_disk_keeps_the_batches_before_and_says_how_many(tmp_path, monkeypatch):
+    from provenance import segments
+    from tests.test_index import check_consistent
+    from tests.test_reliability_index import _unregistered
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for article in synthetic(9):
+        (corpus / f"{article.id}.txt").write_text(article.text, encoding="utf-8")
+    db = tmp_path / "i.db"
+    real_init = segments._SyncedFile.__init__
+    files = []
+
+    def fills_up(self, path):  # type: ignore[no-untyped-def]
+        files.append(path)
+        real_init(self, path)
+        if len(files) > 3:  # the first batch's signatures, texts and segment are written; then the disk is full
+            self.file.close()
+            self.file = open("/dev/full", "wb")  # noqa: SIM115
+
+    monkeypatch.setattr(segments._SyncedFile, "__init__", fills_up)
+    result = CliRunner().invoke(main, ["index", "build", str(corpus), "--index", str(db), "--batch-size", "3", "--workers", "1"])
+    assert result.exit_code == 4, result.output
+    assert not [line for line in result.stderr.splitlines() if not line.startswith(("indexed ", "error: "))], result.stderr
+    assert (f"error: cannot write the index {db}: No space left on device; free some space, or write elsewhere; "
+            "the 3 articles stored before it are kept: add the same articles again to finish") in result.stderr
+    # The failed batch rolled back, and its files went with it (the disk is the full one).
+    assert check_consistent(db) == ["a0000.txt", "a0001.txt", "a0002.txt"]
+    assert _unregistered(db) == []
+    monkeypatch.undo()
+    result = CliRunner().invoke(main, ["index", "add", str(corpus), "--index", str(db), "--batch-size", "3", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert check_consistent(db) == [f"a{k:04d}.txt" for k in range(9)]
+
+
+def test_an_index_whose_creation_fails_leaves_nothing(tmp_path, monkeypatch):
+    import sqlite3
+
+    from provenance.index_store import IndexStore
+
+    result = run_cli(["index", "build", str(SEEDS), "--index", str(tmp_path / "missing" / "i.db")], cwd=tmp_path)
+    assert result.returncode == 4
+    assert (f"error: cannot write the index {tmp_path}/missing/i.db: unable to open database file; "
+            "check that its folder exists and can be written") in result.stderr
+
+    def disk_full(self):  # type: ignore[no-untyped-def]
+        # What SQLite raises when the disk fills while the schema is written (in its transaction).
+        error = sqlite3.OperationalError("database or disk is full")
+        error.sqlite_errorcode = 13  # SQLITE_FULL
+        with self.transaction():
+            raise error
+
+    monkeypatch.setattr(IndexStore, "_create", disk_full)
+    result = CliRunner().invoke(main, ["index", "build", str(SEEDS), "--index", str(tmp_path / "i.db")])
+    assert result.exit_code == 4, result.output
+    assert f"error: cannot write the index {tmp_path}/i.db: database or disk is full; free some space" in result.stderr
+    assert os.listdir(tmp_path) == []  # no half-made index
+
+
 # --- determinism ----------------------------------------------------------------------------
 
 
