@@ -10,7 +10,6 @@ stderr.
 from __future__ import annotations
 
 import functools
-import os
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -28,38 +27,20 @@ from provenance.index import BATCH_SIZE
 from provenance.ingest import LONGEST_ARTICLE_CHARS, MAX_ARTICLE_CHARS, READERS, Fields, read_corpus
 from provenance.model import Report
 from provenance.pipeline import default_workers, scan, scan_articles
-from provenance.report import json_pieces, summary_line, to_csv, to_table
+from provenance.report import json_pieces, summary_line, to_csv, to_table, write_file
 from provenance.settings import Settings
 
 FORMATS = ("table", "json", "csv", "html")
 
 
 def write_output(text: str | Iterable[str], output: Optional[Path]) -> None:
-    """Write ``text`` (or its pieces, in order) to ``output`` atomically (temp file, then rename), or to stdout."""
+    """Write ``text`` (or its pieces, in order) to ``output`` (``report.write_file``: atomically), or to stdout."""
     pieces = [text] if isinstance(text, str) else text
     if output is None:
         for chunk in _chunks(pieces):
             click.echo(chunk, nl=False)
         return
-    output = Path(output)
-    folder = output.parent if str(output.parent) else Path(".")
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=folder)
-    except OSError as error:  # (its file name would be the temporary one: the report's is what the user gave)
-        raise write_error(f"the report {output}", OSError(error.errno, error.strerror)) from error
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.writelines(pieces)
-        # mkstemp makes the file private (0600); a report gets the permissions a plain open would give.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, output)
-    except BaseException as error:
-        Path(temporary).unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            raise write_error(f"the report {output}", OSError(error.errno, error.strerror), "no part of it was left") from error
-        raise
+    write_file(pieces, output)
 
 
 def _chunks(pieces: Iterable[str], size: int = 1 << 20) -> Iterator[str]:
@@ -152,7 +133,7 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except BrokenPipeError:
             raise  # stdout closed early (`| head`): click ends quietly
         except OSError as error:
-            # ``write_output`` and the index name their files when a write fails; what is left is
+            # The report (``write_file``) and the index name their files when a write fails; what is left is
             # mostly the scan's temporary files (the stages spill texts and shingles to disk).
             click.echo(f"error: {write_error(f'a temporary file in {tempfile.gettempdir()} (set TMPDIR to use another folder)', error)}", err=True)
             sys.exit(int(ExitCode.WRITE))

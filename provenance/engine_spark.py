@@ -338,7 +338,7 @@ def scan_spark(
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """``python -m provenance.engine_spark`` / ``spark-submit``: scan and write a report."""
-    from provenance.report import summary_line, to_csv, to_json
+    from provenance.report import summary_line, to_csv, to_json, write_file
 
     parser = argparse.ArgumentParser(prog="provenance.engine_spark", description="Scan a JSONL/Parquet corpus on Spark.")
     parser.add_argument("paths", nargs="+")
@@ -359,9 +359,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return int(error.exit_code)
     text = to_json(report) if args.format == "json" else to_csv(report)
     if args.output:
-        temporary = Path(f"{args.output}.tmp{os.getpid()}")
-        temporary.write_text(text, encoding="utf-8", newline="")
-        os.replace(temporary, args.output)
+        try:
+            write_file([text], args.output)
+        except ProvenanceError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return int(error.exit_code)
     else:
         sys.stdout.write(text)
     print(summary_line(report), file=sys.stderr)

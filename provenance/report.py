@@ -5,8 +5,8 @@ documented in the README and read by later tools), the row model that feeds
 both the table and the CSV, and rendering fractions as percentages for people.
 JSON is canonical: sorted lists, fixed key order, no timings, so the same input
 and settings give byte-identical output; it is written a piece at a time
-(``json_pieces``), so a large report is never whole in memory. Nothing here
-computes a score.
+(``json_pieces``), so a large report is never whole in memory; ``write_file`` writes
+a rendered report to a file whole or not at all. Nothing here computes a score.
 """
 
 from __future__ import annotations
@@ -17,12 +17,16 @@ import io
 import json
 import json.encoder
 import math
-from collections.abc import Iterator
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from tabulate import tabulate
 
 from provenance import __version__
+from provenance.errors import write_error
 from provenance.model import Edge, Passage, Report
 
 SCHEMA_VERSION = 1
@@ -259,3 +263,30 @@ def summary_line(report: Report) -> str:
         f"{counted(len(report.trees), 'tree')}, {counted(len(report.stories), 'story', 'stories')}, {len(report.skipped)} skipped "
         f"({seconds:.1f} s)"
     )
+
+
+def write_file(pieces: Iterable[str], path: str | os.PathLike[str]) -> None:
+    """Write a rendered report's pieces, in order, to ``path``: a temporary file beside it, then a rename.
+
+    Raises:
+        WriteError: the file could not be written (naming ``path``, not the temporary file); no part of it is left.
+    """
+    output = Path(path)
+    folder = output.parent if str(output.parent) else Path(".")
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=folder)
+    except OSError as error:  # (its file name would be the temporary one: the report's is what the user gave)
+        raise write_error(f"the report {output}", OSError(error.errno, error.strerror)) from error
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.writelines(pieces)
+        # mkstemp makes the file private (0600); a report gets the permissions a plain open would give.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, output)
+    except BaseException as error:
+        Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise write_error(f"the report {output}", OSError(error.errno, error.strerror), "no part of it was left") from error
+        raise

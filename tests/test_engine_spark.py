@@ -108,3 +108,18 @@ def test_driver_keeps_only_matched_texts(spark, tmp_path):
     for article in report.articles:
         assert article.length == len(full[article.id])
         assert article.text == (full[article.id] if article.id in matched else "")
+
+
+def test_the_spark_submit_entry_point_writes_the_local_report(spark, corpus, tmp_path, capsys):
+    """``python -m provenance.engine_spark`` (what ``spark-submit`` runs): the report file, or one line and exit 4."""
+    from provenance.engine_spark import main as spark_main
+
+    out = tmp_path / "report.json"
+    assert spark_main([str(corpus), "--partitions", "3", "-o", str(out)]) == 0
+    assert out.read_text(encoding="utf-8") == to_json(scan([corpus], workers=1))
+    assert capsys.readouterr().err.startswith("provenance: ")
+    assert spark_main([str(corpus), "-o", str(tmp_path / "missing" / "report.json")]) == 4
+    assert capsys.readouterr().err.splitlines()[0] == (
+        f"error: cannot write the report {tmp_path}/missing/report.json: No such file or directory; "
+        "check that its folder exists and can be written")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]

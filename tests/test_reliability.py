@@ -332,7 +332,7 @@ def test_a_report_on_a_full_disk_exits_4_and_leaves_no_part_of_it(tmp_path, monk
         os.close(handle)  # the report's temporary file, written on a full disk instead
         return open("/dev/full", "w", encoding="utf-8")  # noqa: SIM115
 
-    monkeypatch.setattr("provenance.cli.os.fdopen", full_fdopen)
+    monkeypatch.setattr(os, "fdopen", full_fdopen)
     result = CliRunner().invoke(main, ["scan", str(SEEDS), "--workers", "1", "--format", "json", "-o", str(tmp_path / "out.json")])
     assert result.exit_code == 4, result.output
     assert_clean_stderr(result.stderr)
