@@ -157,6 +157,32 @@ def _never_made(path: Path) -> bool:
     return path.stat().st_size <= (65536 if page == 1 else page)
 
 
+def _refusal(path: Path, tables: set[str], meta: dict[str, str], create: bool) -> Optional[IndexStoreError]:
+    """Why the SQLite file ``path`` (its ``tables``, its ``meta`` rows) cannot be opened as an index, or ``None``."""
+    if not tables:
+        if create or not path.stat().st_size:  # new (or an empty file: a creation that never began)
+            return None
+        return IndexStoreError(f"{path}: not a provenance index (an empty database); build one with "
+                               f"`provenance index build CORPUS --index {path}`, or delete the file")
+    if "meta" not in tables or not meta.get("format", "").isdigit():
+        return IndexStoreError(f"{path}: not a provenance index (another program's database: tables {', '.join(sorted(tables))}); "
+                               "give the index a file name of its own")
+    if int(meta["format"]) != FORMAT_VERSION:
+        return IndexStoreError(
+            f"{path}: index format {meta['format']} is not {FORMAT_VERSION} (format 4 keeps the texts in files in "
+            f"{bands_folder(path).name}/, beside the band keys and signatures); this version cannot read it. Rebuild it: "
+            f"`provenance index build CORPUS --index NEW.db`, then replace the old file with NEW.db"
+        )
+    try:
+        settings = json.loads(meta.get("settings", ""))
+    except ValueError:
+        settings = None
+    if not isinstance(settings, dict) or "settings_key" not in meta:
+        return IndexStoreError(f"{path}: a damaged index (its settings are missing from its meta table); rebuild it: "
+                               f"`provenance index build CORPUS --index NEW.db`, then replace the old file with NEW.db")
+    return None
+
+
 class IndexStore:
     """The SQLite file of an open index; ``index.Index`` adds signing, segment files and lookups.
 
@@ -205,20 +231,25 @@ class IndexStore:
         connection: Optional[sqlite3.Connection] = None
         try:
             connection = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
-            connection.execute("PRAGMA journal_mode=WAL")
-            # NORMAL in WAL mode: a killed process never loses or tears a committed batch;
-            # only a power cut can lose the last batches (the file stays consistent).
-            connection.execute("PRAGMA synchronous=NORMAL")
-            connection.execute("PRAGMA cache_size=-262144")  # 256 MiB of page cache
-            connection.execute("PRAGMA temp_store=MEMORY")
-            has_meta = connection.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchone()
+            # Looked at before anything is set: a file that is not an index is left exactly as it was.
+            tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            meta = dict(connection.execute("SELECT key, value FROM meta").fetchall()) if "meta" in tables else {}
+            refusal = _refusal(path, tables, meta, create)
+            if refusal is None:
+                connection.execute("PRAGMA journal_mode=WAL")
+                # NORMAL in WAL mode: a killed process never loses or tears a committed batch;
+                # only a power cut can lose the last batches (the file stays consistent).
+                connection.execute("PRAGMA synchronous=NORMAL")
+                connection.execute("PRAGMA cache_size=-262144")  # 256 MiB of page cache
+                connection.execute("PRAGMA temp_store=MEMORY")
         except sqlite3.DatabaseError as error:
             if connection is not None:
                 connection.close()
             raise _disk_error(path, error) or IndexStoreError(f"{path}: not a provenance index ({error})") from error
-        if not has_meta:
-            if exists and path.stat().st_size > 0 and not create:
-                raise IndexStoreError(f"{path}: not a provenance index (no meta table)")
+        if refusal is not None:
+            connection.close()
+            raise refusal
+        if not tables:
             chosen = settings or Settings().replace(**(options or {}))
             index = cls(path, connection, chosen)
             try:
@@ -227,14 +258,6 @@ class IndexStore:
                 index.close()
                 raise
             return index
-        meta = dict(connection.execute("SELECT key, value FROM meta").fetchall())
-        if int(meta.get("format", -1)) != FORMAT_VERSION:
-            connection.close()
-            raise IndexStoreError(
-                f"{path}: index format {meta.get('format')} is not {FORMAT_VERSION} (format 4 keeps the texts in files in "
-                f"{bands_folder(path).name}/, beside the band keys and signatures); this version cannot read it. Rebuild it: "
-                f"`provenance index build CORPUS --index NEW.db`, then replace the old file with NEW.db"
-            )
         stored_dict = json.loads(meta["settings"])
         known = set(Settings().as_dict())
         retired, added = sorted(set(stored_dict) - known), sorted(known - set(stored_dict))

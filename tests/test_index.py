@@ -317,6 +317,30 @@ def test_old_format_is_refused_with_how_to_rebuild(tmp_path):
     assert result.exit_code == 3 and "Rebuild it" in result.output
 
 
+def test_another_programs_database_is_refused_and_left_exactly_as_it_was(tmp_path):
+    other = tmp_path / "app.db"
+    connection = sqlite3.connect(str(other))
+    connection.executescript("CREATE TABLE meta(key TEXT, value TEXT); INSERT INTO meta VALUES ('owner', 'app');"
+                             "CREATE TABLE users(id INTEGER);")
+    connection.close()
+    before = other.read_bytes()
+    for command in (["index", "info", "--index", str(other)], ["scan", str(SEEDS), "--index", str(other)],
+                    ["index", "add", str(SEEDS), "--index", str(other)]):
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 3, result.output
+        assert f"error: {other}: not a provenance index (another program's database: tables meta, users)" in result.stderr
+    # Not switched to WAL, not given our tables: a mistyped --index must not change someone's database.
+    assert other.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["app.db"]
+    damaged = tmp_path / "damaged.db"
+    Index.open(damaged, create=True).close()
+    connection = sqlite3.connect(str(damaged))
+    connection.execute("DELETE FROM meta WHERE key = 'settings'")
+    connection.commit()
+    connection.close()
+    with pytest.raises(IndexStoreError, match="a damaged index .its settings are missing from its meta table.; rebuild it"):
+        Index.open(damaged)
+
+
 def test_index_with_retired_settings_is_refused_with_how_to_rebuild(tmp_path):
     # Built before min_weight joined min_hits, and by a version with a setting since retired.
     db = tmp_path / "old.db"
