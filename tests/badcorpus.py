@@ -62,6 +62,11 @@ def write_bad_corpus(folder: Path) -> tuple[dict[str, str], set[str]]:
     (folder / "feed.jsonl").write_text(json.dumps({"id": "feed-1", "text": prose}) + "\n{not json\n", encoding="utf-8")
     good.add("feed-1")
     skips["feed.jsonl:2"] = "not valid JSON"
+    # A line nested deeper than a recursive parser goes (it raised RecursionError, ending the run), then a good one.
+    deep = "[" * 100_000 + "]" * 100_000
+    (folder / "deep.jsonl").write_text(deep + "\n" + json.dumps({"id": "deep-2", "text": prose}) + "\n", encoding="utf-8")
+    good.add("deep-2")
+    skips["deep.jsonl:1"] = "nested too deep"
     (folder / "nocolumn.csv").write_text("id,body\n1,some text\n", encoding="utf-8")
     skips["nocolumn.csv"] = "no 'text' column"
     (folder / "short.csv").write_text(f"id,title,text\ncsv-1,A title,{prose}\ncsv-2\n", encoding="utf-8")

@@ -53,6 +53,8 @@ def parse_line(line: str, where: str, fields: Fields = DEFAULT_FIELDS) -> Item:
         record = _loads(line, fields)
     except json.JSONDecodeError as error:
         return Skipped(where, f"not valid JSON ({error.msg}); each line must be one JSON object")
+    except RecursionError:  # ``json`` recurses per level: [[[[... a few thousand deep
+        return Skipped(where, "not valid JSON (nested too deep to read); each line must be one JSON object")
     if not isinstance(record, dict):
         return Skipped(where, "not a JSON object; each line must be one JSON object")
     return parse_record(record, where, fields)
