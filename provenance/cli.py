@@ -168,16 +168,16 @@ def main() -> None:
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="table", show_default=True, help="output format")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="write here instead of stdout")
 @click.option("--input-format", type=click.Choice(sorted(READERS)), help="read every file as this format")
-@click.option("--workers", type=int, default=None, help="worker processes [one per core]")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="worker processes [one per core]")
 @click.option("--strict", is_flag=True, help="exit 1 if any input was skipped")
 @field_options
 @limit_option
 @click.option("--index", "index_path", type=click.Path(dir_okay=False, path_type=Path),
               help="add the corpus to this index and match it against everything indexed")
-@click.option("--batch-size", type=int, default=BATCH_SIZE, show_default=True, help="articles per index transaction (with --index)")
+@click.option("--batch-size", type=click.IntRange(min=1), default=BATCH_SIZE, show_default=True, help="articles per index transaction (with --index)")
 @click.option("--engine", type=click.Choice(("local", "spark")), default="local", show_default=True, help="run here, or as a Spark job")
 @click.option("--spark-master", default=None, help="Spark master URL (with --engine spark) [$SPARK_MASTER or local[*]]")
-@click.option("--partitions", type=int, default=None, help="Spark partitions (with --engine spark) [Spark's default parallelism]")
+@click.option("--partitions", type=click.IntRange(min=1), default=None, help="Spark partitions (with --engine spark) [Spark's default parallelism]")
 @click.option("--progress/--no-progress", default=None, help="a line on stderr as each stage ends [on when stderr is a terminal]")
 @settings_options
 @handle_errors
@@ -230,7 +230,7 @@ main.add_command(scan_command, name="scan")
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="table", show_default=True, help="output format")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="write here instead of stdout")
 @click.option("--input-format", type=click.Choice(sorted(READERS)), help="read every file as this format")
-@click.option("--workers", type=int, default=None, help="worker processes [one per core]")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="worker processes [one per core]")
 @click.option("--fail-above", type=click.FloatRange(0.0, 1.0), default=None,
               help="exit 1 if any audited article is at least this fraction derived (0.5 = 50%)")
 @click.option("--strict", is_flag=True, help="exit 1 if any input was skipped")
@@ -297,7 +297,7 @@ def _compare_table(report: Report, texts: dict[str, str], width: int) -> str:
 @click.argument("second", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "output_format", type=click.Choice(("table", "json", "html")), default="table", show_default=True, help="output format")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="write here instead of stdout")
-@click.option("--width", type=int, default=60, show_default=True, help="column width of the side-by-side table")
+@click.option("--width", type=click.IntRange(min=10), default=60, show_default=True, help="column width of the side-by-side table")
 @settings_options
 @handle_errors
 def compare(first: Path, second: Path, output_format: str, output: Optional[Path], width: int, **options: Any) -> None:
@@ -345,8 +345,8 @@ def _index_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)),
         click.option("--index", "index_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="the index file"),
         click.option("--input-format", type=click.Choice(sorted(READERS)), help="read every file as this format"),
-        click.option("--batch-size", type=int, default=BATCH_SIZE, show_default=True, help="articles per transaction"),
-        click.option("--workers", type=int, default=None, help="worker processes for shingling [one per core]"),
+        click.option("--batch-size", type=click.IntRange(min=1), default=BATCH_SIZE, show_default=True, help="articles per transaction"),
+        click.option("--workers", type=click.IntRange(min=1), default=None, help="worker processes for shingling [one per core]"),
     ]):
         command = option(command)
     return settings_options(limit_option(command))

@@ -135,3 +135,15 @@ def test_every_command_has_help():
     for command in ("scan", "compare"):
         result = run(command, "--help")
         assert result.exit_code == 0 and "Usage:" in result.stdout
+
+
+def test_counts_below_one_are_usage_errors_before_anything_is_written(tmp_path):
+    # A batch size of 0 used to fail inside the add, after the new index file was made: a
+    # second build then refused it as existing.
+    for args in (["index", "build", str(SEEDS), "--index", str(tmp_path / "i.db"), "--batch-size", "0"],
+                 ["scan", str(SEEDS), "--index", str(tmp_path / "i.db"), "--batch-size", "0"],
+                 ["scan", str(SEEDS), "--workers", "0"], ["audit", str(SEEDS), "--against", str(SEEDS), "--workers", "-1"],
+                 ["compare", str(SEEDS / SEED_000), str(SEEDS / SEED_002), "--width", "0"]):
+        result = run(*args)
+        assert result.exit_code == 2 and "is not in the range" in result.stderr, args
+    assert list(tmp_path.iterdir()) == []
