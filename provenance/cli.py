@@ -37,8 +37,13 @@ def write_output(text: str | Iterable[str], output: Optional[Path]) -> None:
     """Write ``text`` (or its pieces, in order) to ``output`` (``report.write_file``: atomically), or to stdout."""
     pieces = [text] if isinstance(text, str) else text
     if output is None:
-        for chunk in _chunks(pieces):
-            click.echo(chunk, nl=False)
+        try:
+            for chunk in _chunks(pieces):
+                click.echo(chunk, nl=False)
+        except BrokenPipeError:
+            raise  # a reader that stopped early (`| head`): click ends quietly
+        except OSError as error:  # stdout sent to a file on a full disk
+            raise write_error("the report to standard output", error) from error
         return
     write_file(pieces, output)
 
@@ -133,9 +138,10 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except BrokenPipeError:
             raise  # stdout closed early (`| head`): click ends quietly
         except OSError as error:
-            # The report (``write_file``) and the index name their files when a write fails; what is left is
-            # mostly the scan's temporary files (the stages spill texts and shingles to disk).
-            click.echo(f"error: {write_error(f'a temporary file in {tempfile.gettempdir()} (set TMPDIR to use another folder)', error)}", err=True)
+            # The report (``write_file``) and the index name their files when a write fails; what is
+            # left is mostly the scan's temporary files (the stages spill texts and shingles to disk).
+            where = f"a temporary file in {tempfile.gettempdir()} (set TMPDIR to use another folder)"
+            click.echo(f"error: {write_error(where, error)}", err=True)
             sys.exit(int(ExitCode.WRITE))
 
     return wrapper

@@ -2,7 +2,8 @@
 
 Owns the ``ProvenanceError`` family raised by the library, the ``ExitCode``
 enum the CLI maps them to, and ``write_error``: the one-line message for a write the
-system refused (disk full, permissions), naming the file and the fix. Imports nothing of ours, so every module may use it.
+system refused (disk full, permissions), naming the file and the fix. Imports nothing
+of ours, so every module may use it.
 """
 
 from __future__ import annotations

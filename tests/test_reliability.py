@@ -339,6 +339,13 @@ def test_a_report_on_a_full_disk_exits_4_and_leaves_no_part_of_it(tmp_path, monk
     assert (f"error: cannot write the report {tmp_path}/out.json: No space left on device; free some space, or write "
             "elsewhere; no part of it was left") in result.stderr
     assert os.listdir(tmp_path) == []
+    # Standard output sent to a file on a full disk (`> /full/report.json`).
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([*CLI, "scan", str(SEEDS), "--format", "json"], cwd=tmp_path, stdout=full, stderr=subprocess.PIPE,
+                                text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 4
+    assert assert_clean_stderr(result.stderr) == []
+    assert "error: cannot write the report to standard output: No space left on device" in result.stderr
 
 
 @needs_dev_full
