@@ -160,10 +160,10 @@ def _never_made(path: Path) -> bool:
 def _refusal(path: Path, tables: set[str], meta: dict[str, str], create: bool) -> Optional[IndexStoreError]:
     """Why the SQLite file ``path`` (its ``tables``, its ``meta`` rows) cannot be opened as an index, or ``None``."""
     if not tables:
-        if create or not path.stat().st_size:  # new (or an empty file: a creation that never began)
+        if create:  # a new file (or an empty one: a creation that never began)
             return None
-        return IndexStoreError(f"{path}: not a provenance index (an empty database); build one with "
-                               f"`provenance index build CORPUS --index {path}`, or delete the file")
+        return IndexStoreError(f"{path}: not a provenance index (an empty file); delete it, then build one with "
+                               f"`provenance index build CORPUS --index {path}`")
     if "meta" not in tables or not meta.get("format", "").isdigit():
         return IndexStoreError(f"{path}: not a provenance index (another program's database: tables {', '.join(sorted(tables))}); "
                                "give the index a file name of its own")

@@ -331,6 +331,12 @@ def test_another_programs_database_is_refused_and_left_exactly_as_it_was(tmp_pat
         assert f"error: {other}: not a provenance index (another program's database: tables meta, users)" in result.stderr
     # Not switched to WAL, not given our tables: a mistyped --index must not change someone's database.
     assert other.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["app.db"]
+    # Nor is an empty file made into an index by a command that only reads one.
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    result = CliRunner().invoke(main, ["index", "info", "--index", str(empty)])
+    assert result.exit_code == 3 and f"error: {empty}: not a provenance index (an empty file)" in result.stderr
+    assert empty.stat().st_size == 0 and sorted(p.name for p in tmp_path.iterdir()) == ["app.db", "empty.db"]
     damaged = tmp_path / "damaged.db"
     Index.open(damaged, create=True).close()
     connection = sqlite3.connect(str(damaged))
