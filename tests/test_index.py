@@ -302,13 +302,18 @@ def test_killed_add_leaves_whole_batches(tmp_path):
     assert kills >= 3
 
 
-def test_old_format_is_refused_with_how_to_rebuild(tmp_path):
-    db = tmp_path / "old.db"
+def _index_with_meta_changed(db: Path, statement: str) -> None:
+    """A new, empty index at ``db`` whose meta table one SQL ``statement`` then changes."""
     Index.open(db, create=True).close()
     connection = sqlite3.connect(str(db))
-    connection.execute("UPDATE meta SET value = '3' WHERE key = 'format'")
+    connection.execute(statement)
     connection.commit()
     connection.close()
+
+
+def test_old_format_is_refused_with_how_to_rebuild(tmp_path):
+    db = tmp_path / "old.db"
+    _index_with_meta_changed(db, "UPDATE meta SET value = '3' WHERE key = 'format'")
     with pytest.raises(IndexStoreError) as caught:
         Index.open(db)
     message = str(caught.value)
@@ -338,11 +343,7 @@ def test_another_programs_database_is_refused_and_left_exactly_as_it_was(tmp_pat
     assert result.exit_code == 3 and f"error: {empty}: not a provenance index (an empty file)" in result.stderr
     assert empty.stat().st_size == 0 and sorted(p.name for p in tmp_path.iterdir()) == ["app.db", "empty.db"]
     damaged = tmp_path / "damaged.db"
-    Index.open(damaged, create=True).close()
-    connection = sqlite3.connect(str(damaged))
-    connection.execute("DELETE FROM meta WHERE key = 'settings'")
-    connection.commit()
-    connection.close()
+    _index_with_meta_changed(damaged, "DELETE FROM meta WHERE key = 'settings'")
     with pytest.raises(IndexStoreError, match="a damaged index .its settings are missing from its meta table.; rebuild it"):
         Index.open(damaged)
 
