@@ -9,6 +9,7 @@ import pytest
 from provenance.errors import InputError
 from provenance.ingest import read_corpus
 from provenance.ingest.dates import find_date_line, parse_date
+from tests.conftest import SEED_000, SEEDS
 
 
 def test_ids_are_relative_paths_sorted(tmp_path):
@@ -154,6 +155,29 @@ def test_date_label_on_its_own_line():
 def test_parse_date_rejects_impossible():
     assert parse_date("Feb 30, 2023") is None
     assert parse_date("2023-02-28T00:00") == "2023-02-28"
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("14/09/2023", "2023-09-14"), ("09/14/2023", "2023-09-14"), ("14.09.2023", "2023-09-14"), ("14-09-2023", "2023-09-14"),
+    ("04/04/2023", "2023-04-04"),
+    ("03/04/2023", None),  # 3 April or March 4: no date rather than a wrong one
+    ("31/02/2023", None), ("114/09/2023", None),
+    ("1694649600", "2023-09-14"), ("1694649600.0", "2023-09-14"), ("1694649600123", "2023-09-14"),  # seconds, ms since 1970
+    ("9999999999", None), ("123", None), ("169464960", None),
+])
+def test_metadata_dates_in_numbers(value, expected):
+    # What CMS exports write in a date field (JSONL numbers arrive as their text).
+    assert parse_date(value) == expected
+
+
+def test_an_epoch_number_in_a_jsonl_date_field_is_a_metadata_date(tmp_path):
+    text = (SEEDS / SEED_000).read_text(encoding="utf-8")
+    path = tmp_path / "export.jsonl"
+    path.write_text(json.dumps({"id": "a", "text": text, "published": 1694649600}) + "\n"
+                    + json.dumps({"id": "b", "text": text, "published": "03/04/2023"}) + "\n", encoding="utf-8")
+    articles, skipped = read_corpus([path])
+    assert not skipped
+    assert [(a.published, a.published_from) for a in articles] == [("2023-09-14", "metadata"), (None, None)]
 
 
 def test_seed_dates(seed_report):

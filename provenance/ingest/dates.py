@@ -36,6 +36,10 @@ _MONTH_FIRST = re.compile(_WEEKDAY + _MONTH + r"\s+" + _DAY + r",?\s+" + _YEAR, 
 _DAY_FIRST = re.compile(_WEEKDAY + _DAY + r"\s+" + _MONTH + r",?\s+" + _YEAR, re.IGNORECASE)
 # "2023-09-13" (optionally followed by a time)
 _ISO = re.compile(r"(?P<year>(?:19|20)\d\d)-(?P<month>\d\d)-(?P<day>\d\d)")
+# Metadata only (a CMS export's date field): "14/09/2023", "14.09.2023", "09/14/2023" ...
+_NUMERIC = re.compile(r"(?<!\d)(?P<first>\d{1,2})[./-](?P<second>\d{1,2})[./-](?P<year>(?:19|20)\d\d)(?!\d)")
+# ... and seconds (10 digits) or milliseconds (13 digits) since 1970.
+_EPOCH = re.compile(r"(?P<seconds>\d{10})(?:\.\d*)?|(?P<millis>\d{13})")
 
 # A date line is a short line that is mostly a date, perhaps with a label.
 _LABEL = re.compile(r"^\s*(?:published|posted|updated|date)?\s*(?:on)?\s*:?\s*", re.IGNORECASE)
@@ -66,7 +70,9 @@ def parse_date(value: str) -> Optional[str]:
     """Parse a date string in a common news format into ``YYYY-MM-DD``.
 
     Args:
-        value: Text such as ``"2023-09-13T10:00Z"``, ``"Sep 13, 2023"`` or ``"13 September 2023"``.
+        value: Text such as ``"2023-09-13T10:00Z"``, ``"Sep 13, 2023"`` or ``"13 September 2023"``;
+            as a metadata value also ``"14/09/2023"`` or ``"14.09.2023"`` (day and month told apart
+            only when one is over 12), or seconds or milliseconds since 1970 (``"1694649600"``).
 
     Returns:
         The ISO date, or ``None`` if no complete, valid date is found.
@@ -75,6 +81,19 @@ def parse_date(value: str) -> Optional[str]:
         found = pattern.search(value)
         if found:
             return _build(found["year"], found["month"], found["day"])
+    found = _EPOCH.fullmatch(value.strip())
+    if found:
+        seconds = int(found["seconds"]) if found["seconds"] else int(found["millis"]) // 1000
+        day = dt.datetime.fromtimestamp(seconds, dt.timezone.utc).date()
+        return day.isoformat() if day.year < 2100 else None
+    found = _NUMERIC.search(value)
+    if found:
+        first, second = int(found["first"]), int(found["second"])
+        if first == second or (first > 12) != (second > 12):
+            day, month = (first, second) if first > 12 else (second, first)
+            return _build(found["year"], str(month), str(day))
+        # 03/04/2023 is 3 April or March 4: a guess would be wrong for half the world. No date is
+        # better than a wrong one, which would turn a derivation around.
     return None
 
 
