@@ -28,7 +28,7 @@ from typing import Any, Optional
 from tabulate import tabulate
 
 from provenance.audit import DERIVED, AuditReport, AuditRow
-from provenance.report import counted, percent, report_dict
+from provenance.report import counted, percent, report_dict, safe_cell
 
 # (row field, CSV column) in column order.
 AUDIT_COLUMNS = (
@@ -54,13 +54,7 @@ AUDIT_COLUMNS = (
 )
 # Fields holding text that came from the scraped pages (or their file names).
 _SCRAPED = {"article", "url", "title", "source", "evidence"}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
-
-
-def safe_cell(value: str) -> str:
-    """A cell a spreadsheet will not run as a formula (leading apostrophe if needed)."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def _rank_label(row: AuditRow) -> str:

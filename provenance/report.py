@@ -196,12 +196,24 @@ def pair_rows(report: Report) -> list[dict[str, Any]]:
     return rows
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (``=HYPERLINK(...)`` in a
+# scraped file name or URL id would be a link an editor's click follows).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: str) -> str:
+    """A cell a spreadsheet will not run as a formula (leading apostrophe if needed)."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
 def to_csv(report: Report) -> str:
-    """The pairs as CSV (UTF-8, header row, one row per derivation)."""
+    """The pairs as CSV (UTF-8, header row, one row per derivation); ids, which come from the
+    scraped input, cannot start a formula (``safe_cell``)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=[label for _, label in PAIR_COLUMNS], lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(pair_rows(report))
+    for row in pair_rows(report):
+        writer.writerow({**row, "source": safe_cell(row["source"]), "derived": safe_cell(row["derived"])})
     return buffer.getvalue()
 
 

@@ -56,6 +56,15 @@ def test_csv_rows_and_header(seed_report):
     assert float(rows[0]["overlap %"]) == round(seed_report.matches[0].overlap * 100, 1)
 
 
+def test_csv_ids_from_scraped_input_never_start_a_formula(seed_report):
+    # A file name or URL id is the scraper's to choose: "=HYPERLINK(...)" must reach an editor's
+    # spreadsheet as text (the audit CSV did this already; the scan CSV did not).
+    renamed = {SEED_000: '=HYPERLINK("http://example.invalid","open")', SEED_002: "@SUM(1)"}
+    match = dataclasses.replace(seed_report.matches[0], source=renamed[SEED_000], derived=renamed[SEED_002])
+    rows = list(csv.DictReader(io.StringIO(to_csv(dataclasses.replace(seed_report, matches=(match,))))))
+    assert (rows[0]["source"], rows[0]["derived"]) == ("'" + renamed[SEED_000], "'@SUM(1)")
+
+
 def test_table_shows_tree_and_pair(seed_report):
     table = to_table(seed_report)
     assert "Derivation trees" in table and f"└── {SEED_002}" in table
