@@ -27,7 +27,7 @@ from provenance.index import BATCH_SIZE
 from provenance.ingest import LONGEST_ARTICLE_CHARS, MAX_ARTICLE_CHARS, READERS, Fields, read_corpus
 from provenance.model import Report
 from provenance.pipeline import default_workers, scan, scan_articles
-from provenance.report import json_pieces, summary_line, to_csv, to_table, write_file
+from provenance.report import json_pieces, summary_line, terminal_safe, to_csv, to_table, write_file
 from provenance.settings import Settings
 
 FORMATS = ("table", "json", "csv", "html")
@@ -287,8 +287,10 @@ def _compare_table(report: Report, texts: dict[str, str], width: int) -> str:
         rows.append(
             [
                 number,
-                f"[{passage.source_start}:{passage.source_end}]\n" + texts[match.source][passage.source_start : passage.source_end],
-                f"[{passage.derived_start}:{passage.derived_end}]\n" + texts[match.derived][passage.derived_start : passage.derived_end],
+                f"[{passage.source_start}:{passage.source_end}]\n"
+                + terminal_safe(texts[match.source][passage.source_start : passage.source_end]),
+                f"[{passage.derived_start}:{passage.derived_end}]\n"
+                + terminal_safe(texts[match.derived][passage.derived_start : passage.derived_end]),
                 f"{passage.similarity:.2f}",
             ]
         )

@@ -18,6 +18,7 @@ import json
 import json.encoder
 import math
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -164,6 +165,17 @@ def _float(value: float) -> str:
 
 # json's string encoder for ensure_ascii=False (its C version where there is one).
 _string = json.encoder.encode_basestring
+
+
+# Characters a terminal acts on instead of showing (C0 and C1 controls but the newline and the tab,
+# DEL, bidirectional overrides): ESC starts sequences that set the window title, or (OSC 52) write
+# the user's clipboard, which a later paste would run.
+_TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """Scraped ``text`` as a terminal may print it: each control character shown as its escape (``\\x1b``)."""
+    return _TERMINAL_UNSAFE.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def counted(count: int, noun: str, plural: str = "") -> str:

@@ -147,3 +147,16 @@ def test_counts_below_one_are_usage_errors_before_anything_is_written(tmp_path):
         result = run(*args)
         assert result.exit_code == 2 and "is not in the range" in result.stderr, args
     assert list(tmp_path.iterdir()) == []
+
+
+def test_compare_never_prints_a_terminal_control_sequence_from_the_text(tmp_path):
+    # The side-by-side table prints the articles' own text: an ESC in a scraped page could set the
+    # window title or (OSC 52) the clipboard. Each control character is shown as its escape.
+    text = (SEEDS / SEED_000).read_text(encoding="utf-8")
+    evil = text.replace("Putin", "Putin\x1b]52;c;ZWNobyBwd25lZA==\x07\x1b[2J", 3)
+    (tmp_path / "a.txt").write_text(evil, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(evil.replace("Kim", "Kym"), encoding="utf-8")
+    result = run("compare", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), "--width", "200")
+    assert result.exit_code == 0 and "derived from" in result.stdout
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "Putin\\x1b]52;c;ZWNobyBwd25lZA==\\x07\\x1b[2J" in result.stdout
