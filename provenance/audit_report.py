@@ -8,7 +8,9 @@ Owns how audit rows look to people and machines:
   mark* so that Excel opens it as UTF-8 (other tools skip the BOM), CRLF line
   ends and the csv module's quoting. A cell from scraped text that starts with
   ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading
-  apostrophe, so a spreadsheet never runs it as a formula.
+  apostrophe, so a spreadsheet never runs it as a formula, and its control
+  characters are shown escaped (``report.terminal_safe``), so printing it never
+  drives a terminal.
 - **JSON**: the scan report's contract (``report.report_dict``) plus an
   ``"audit"`` list of the rows (fractions, not percentages), sorted by article
   then rank; deterministic like the rest of the contract.
@@ -28,7 +30,7 @@ from typing import Any, Optional
 from tabulate import tabulate
 
 from provenance.audit import DERIVED, AuditReport, AuditRow
-from provenance.report import counted, percent, report_dict, safe_cell
+from provenance.report import counted, percent, report_dict, safe_cell, terminal_safe
 
 # (row field, CSV column) in column order.
 AUDIT_COLUMNS = (
@@ -90,7 +92,8 @@ def display_row(row: AuditRow) -> dict[str, Any]:
         "evidence": row.evidence,
     }
     for key in _SCRAPED:
-        values[key] = safe_cell(values[key])
+        # Printed as it is (to a terminal, or a spreadsheet): no control sequence, no formula.
+        values[key] = safe_cell(terminal_safe(values[key]))
     return {label: values[key] for key, label in AUDIT_COLUMNS}
 
 

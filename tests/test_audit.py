@@ -119,11 +119,14 @@ def test_csv_parses_back_with_header_and_rows(tmp_path, site_dir):
 def test_csv_neutralises_formulas(tmp_path):
     site = tmp_path / "site.jsonl"
     story = (SEEDS / "002_5ff9f7e693aef6ae.txt").read_text(encoding="utf-8")
-    site.write_text(json.dumps({"id": "=cmd|' /C calc'!A0", "title": "@SUM(A1:A9)", "text": story}) + "\n", encoding="utf-8")
+    site.write_text(json.dumps({"id": "=cmd|' /C calc'!A0", "title": "@SUM(A1:A9)\x1b]0;owned\x07", "text": story}) + "\n",
+                    encoding="utf-8")
     result = _invoke(str(site), "--against", REFERENCE, "--format", "csv")
     assert result.exit_code == 0, result.output
     (row,) = list(csv.DictReader(io.StringIO(result.stdout.lstrip(BOM), newline="")))
-    assert row["article"] == "'=cmd|' /C calc'!A0" and row["title"] == "'@SUM(A1:A9)"
+    # No formula, and (printed to a terminal) no control sequence either.
+    assert row["article"] == "'=cmd|' /C calc'!A0" and row["title"] == "'@SUM(A1:A9)\\x1b]0;owned\\x07"
+    assert "\x1b" not in result.stdout
     assert [safe_cell(v) for v in ("-1", "+x", "plain", "\tx")] == ["'-1", "'+x", "plain", "'\tx"]
 
 
