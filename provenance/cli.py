@@ -48,6 +48,20 @@ def write_output(text: str | Iterable[str], output: Optional[Path]) -> None:
     write_file(pieces, output)
 
 
+def _check_output(output: Optional[Path], *inputs: Path) -> None:
+    """Refuse (a usage error, before any work) an ``-o`` that is an input file or a file inside an input folder.
+
+    The report is renamed over ``-o`` whole: given an article's name by a slip, it would replace it.
+    """
+    if output is None or not output.exists():
+        return
+    target = output.resolve()
+    for given in inputs:
+        source = Path(given).resolve()
+        if target == source or (source.is_dir() and target.is_relative_to(source)):
+            raise click.UsageError(f"-o {output} is one of the inputs ({given}); write the report somewhere else")
+
+
 def _chunks(pieces: Iterable[str], size: int = 1 << 20) -> Iterator[str]:
     """Pieces joined into chunks of about ``size`` characters (``click.echo`` flushes on every call)."""
     held: list[str] = []
@@ -192,6 +206,7 @@ def scan_command(paths: tuple[Path, ...], output_format: str, output: Optional[P
                  engine: str, spark_master: Optional[str], partitions: Optional[int], progress: Optional[bool],
                  **options: Any) -> None:
     """Scan files and folders for derivations; print trees and pairs."""
+    _check_output(output, *paths)
     fields = _fields(options)
     if index_path is not None and engine != "local":
         raise click.UsageError("--index runs on the local engine; leave out --engine spark")
@@ -250,6 +265,7 @@ def audit_command(site: tuple[Path, ...], reference: tuple[Path, ...], index_pat
     """Audit a site (files, folders, WARC crawls) against a reference corpus: which of its articles are derived."""
     if bool(reference) == bool(index_path):
         raise click.UsageError("give the reference as --against PATH or as --index FILE (one of them)")
+    _check_output(output, *site, *reference, *([index_path] if index_path else []))
     fields = _fields(options)
     if index_path is not None:
         result = audit_index(list(site), index_path, _given_settings(options), workers=workers or default_workers(),
@@ -310,6 +326,7 @@ def _compare_table(report: Report, texts: dict[str, str], width: int) -> str:
 @handle_errors
 def compare(first: Path, second: Path, output_format: str, output: Optional[Path], width: int, **options: Any) -> None:
     """Align two articles and show their shared passages side by side."""
+    _check_output(output, first, second)
     settings = _settings(options)
     articles, skipped = read_corpus([first, second])
     if len(articles) < 2:

@@ -160,3 +160,18 @@ def test_compare_never_prints_a_terminal_control_sequence_from_the_text(tmp_path
     assert result.exit_code == 0 and "derived from" in result.stdout
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
     assert "Putin\\x1b]52;c;ZWNobyBwd25lZA==\\x07\\x1b[2J" in result.stdout
+
+
+def test_o_never_replaces_an_input_file(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in (SEED_000, SEED_002):
+        (corpus / name).write_bytes((SEEDS / name).read_bytes())
+    first, second = corpus / SEED_000, corpus / SEED_002
+    for args in (["compare", str(first), str(second), "-o", str(first)], ["scan", str(corpus), "-o", str(second)],
+                 ["audit", str(corpus), "--against", str(SEEDS), "-o", str(first)]):
+        result = run(*args)
+        assert result.exit_code == 2 and "is one of the inputs" in result.stderr, args
+    assert [p.read_bytes() for p in (first, second)] == [(SEEDS / n).read_bytes() for n in (SEED_000, SEED_002)]
+    # A new file beside the inputs is the user's choice.
+    assert run("scan", str(corpus), "-o", str(corpus / "report.txt")).exit_code == 0
