@@ -27,7 +27,7 @@ from provenance.index import BATCH_SIZE
 from provenance.ingest import LONGEST_ARTICLE_CHARS, MAX_ARTICLE_CHARS, READERS, Fields, read_corpus
 from provenance.model import Report
 from provenance.pipeline import default_workers, scan, scan_articles
-from provenance.report import json_pieces, summary_line, terminal_safe, to_csv, to_table, write_file
+from provenance.report import json_pieces, output_clash, summary_line, terminal_safe, to_csv, to_table, write_file
 from provenance.settings import Settings
 
 FORMATS = ("table", "json", "csv", "html")
@@ -49,17 +49,10 @@ def write_output(text: str | Iterable[str], output: Optional[Path]) -> None:
 
 
 def _check_output(output: Optional[Path], *inputs: Path) -> None:
-    """Refuse (a usage error, before any work) an ``-o`` that is an input file or a file inside an input folder.
-
-    The report is renamed over ``-o`` whole: given an article's name by a slip, it would replace it.
-    """
-    if output is None or not output.exists():
-        return
-    target = output.resolve()
-    for given in inputs:
-        source = Path(given).resolve()
-        if target == source or (source.is_dir() and target.is_relative_to(source)):
-            raise click.UsageError(f"-o {output} is one of the inputs ({given}); write the report somewhere else")
+    """Refuse (a usage error, before any work) an ``-o`` that would replace an input (``report.output_clash``)."""
+    clash = output_clash(output, inputs)
+    if clash:
+        raise click.UsageError(clash)
 
 
 def _chunks(pieces: Iterable[str], size: int = 1 << 20) -> Iterator[str]:

@@ -338,7 +338,7 @@ def scan_spark(
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """``python -m provenance.engine_spark`` / ``spark-submit``: scan and write a report."""
-    from provenance.report import summary_line, to_csv, to_json, write_file
+    from provenance.report import output_clash, summary_line, to_csv, to_json, write_file
 
     parser = argparse.ArgumentParser(prog="provenance.engine_spark", description="Scan a JSONL/Parquet corpus on Spark.")
     parser.add_argument("paths", nargs="+")
@@ -350,6 +350,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     for field, default in Settings().as_dict().items():
         parser.add_argument(f"--{field.replace('_', '-')}", type=type(default), default=None)
     args = parser.parse_args(argv)
+    clash = output_clash(args.output, args.paths)
+    if clash:
+        parser.error(clash)  # (exit 2, as every usage error)
     try:
         settings = Settings().replace(**{f: getattr(args, f) for f in Settings().as_dict()})
         report = scan_spark(args.paths, settings, master=args.master, partitions=args.partitions,

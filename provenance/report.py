@@ -22,7 +22,7 @@ import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from tabulate import tabulate
 
@@ -287,6 +287,22 @@ def summary_line(report: Report) -> str:
         f"{counted(len(report.trees), 'tree')}, {counted(len(report.stories), 'story', 'stories')}, {len(report.skipped)} skipped "
         f"({seconds:.1f} s)"
     )
+
+
+def output_clash(output: Optional[str | os.PathLike[str]], inputs: Iterable[str | os.PathLike[str]]) -> Optional[str]:
+    """Why ``output`` must not be written (it is an input file, or a file inside an input folder), or ``None``.
+
+    ``write_file`` renames the report over its path whole: given an article's name by a slip, it
+    would replace the article.
+    """
+    if output is None or not Path(output).exists():
+        return None
+    target = Path(output).resolve()
+    for given in inputs:
+        source = Path(given).resolve()
+        if target == source or (source.is_dir() and target.is_relative_to(source)):
+            return f"-o {output} is one of the inputs ({given}); write the report somewhere else"
+    return None
 
 
 def write_file(pieces: Iterable[str], path: str | os.PathLike[str]) -> None:

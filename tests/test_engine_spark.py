@@ -123,3 +123,8 @@ def test_the_spark_submit_entry_point_writes_the_local_report(spark, corpus, tmp
         f"error: cannot write the report {tmp_path}/missing/report.json: No such file or directory; "
         "check that its folder exists and can be written")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+    before = (corpus / "a.jsonl").read_bytes()
+    with pytest.raises(SystemExit) as stopped:  # -o naming an input: a usage error before any work
+        spark_main([str(corpus), "-o", str(corpus / "a.jsonl")])
+    assert stopped.value.code == 2 and (corpus / "a.jsonl").read_bytes() == before
+    assert "is one of the inputs" in capsys.readouterr().err
