@@ -6,7 +6,9 @@ both the table and the CSV, and rendering fractions as percentages for people.
 JSON is canonical: sorted lists, fixed key order, no timings, so the same input
 and settings give byte-identical output; it is written a piece at a time
 (``json_pieces``), so a large report is never whole in memory; ``write_file`` writes
-a rendered report to a file whole or not at all. Nothing here computes a score.
+a rendered report to a file whole or not at all (``output_clash`` refuses a path that
+is an input). Scraped text stays inert wherever it is shown: ``safe_cell`` in a
+spreadsheet, ``terminal_safe`` in a terminal. Nothing here computes a score.
 """
 
 from __future__ import annotations
