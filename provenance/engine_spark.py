@@ -357,18 +357,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         settings = Settings().replace(**{f: getattr(args, f) for f in Settings().as_dict()})
         report = scan_spark(args.paths, settings, master=args.master, partitions=args.partitions,
                             max_article_chars=args.max_article_chars)
+        text = to_json(report) if args.format == "json" else to_csv(report)
+        if args.output:
+            write_file([text], args.output)
+        else:
+            sys.stdout.write(text)
     except ProvenanceError as error:
         print(f"error: {error}", file=sys.stderr)
         return int(error.exit_code)
-    text = to_json(report) if args.format == "json" else to_csv(report)
-    if args.output:
-        try:
-            write_file([text], args.output)
-        except ProvenanceError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return int(error.exit_code)
-    else:
-        sys.stdout.write(text)
     print(summary_line(report), file=sys.stderr)
     return 0
 
