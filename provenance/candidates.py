@@ -4,9 +4,10 @@ Owns the band keys (``rows`` signature values hashed into one 48-bit key per ban
 and the sort-based bucketing: per band, sort the keys, and every run of equal
 keys is a bucket whose windows from different articles become candidate pairs.
 Sorting flat arrays keeps memory at a few bytes per window, where a dict of
-buckets would cost kilobytes. Buckets larger than ``max_bucket`` hold
-boilerplate shared by many articles and are skipped (and counted). Nothing here
-decides that a pair is a derivation; that is verification's job.
+buckets would cost kilobytes. A bucket larger than ``max_bucket`` (a crowd: a
+topic's words, a footer, or a story copied on many sites) pairs its windows
+with one centre only, its earliest article, at a low weight (``crowd_weight``).
+Nothing here decides that a pair is a derivation; that is verification's job.
 
 Speed. Bands are independent, so one compiled kernel sorts and walks several
 bands at once (``numba.prange``), with the sort of ``keysort``. A scan's keys are
@@ -29,7 +30,7 @@ grows with the corpus, not with the corpus times the ranges.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Optional
 
 import numba
@@ -88,6 +89,31 @@ def collision_weight(bucket_size):  # type: ignore[no-untyped-def]
 _collision_weight = numba.njit(cache=True, inline="always")(collision_weight)
 
 
+def crowd_weight(max_bucket: int) -> int:
+    """The weight of each collision in a crowded bucket (more than ``max_bucket`` windows), which pairs
+    its windows with its centre's only: that of a bucket of ``max_bucket`` windows (and of two at least).
+
+    A crowd is a topic's or a footer's words, or a story copied on many sites. Only the last
+    puts many windows of one article in crowds with one centre (all of a copy's windows, in
+    every band): enough to pass ``min_weight`` however many copies there are, while a footer's
+    one window (32 collisions of 1/63 at the defaults) falls short, and a topic's crowds have
+    no common centre. All pairs of a crowd would cost ``k (k - 1) / 2`` collisions; the links
+    cost ``k - 1``. (bench/README, Quality notes, "Viral copies".)
+    """
+    return collision_weight(max(max_bucket, 2))
+
+
+def earliest_first(dates: Sequence[Optional[str]]) -> np.ndarray:
+    """Each article's rank (int32) when ordered by ``published`` date (``YYYY-MM-DD``), undated ones
+    last, ties in article order: the ``priority`` that makes a crowded bucket's centre its earliest
+    article, the likeliest source of a story copied on many sites."""
+    undated = np.array([date is None for date in dates], dtype=bool)
+    order = np.lexsort((np.arange(len(dates)), np.array([date or "" for date in dates], dtype=str), undated))
+    rank = np.empty(len(dates), dtype=np.int32)
+    rank[order] = np.arange(len(dates), dtype=np.int32)
+    return rank
+
+
 def weight_threshold(min_weight: float) -> int:
     """``min_weight`` in ``WEIGHT_SCALE`` fixed point; at least 1, so any collision passes a threshold of 0."""
     return max(1, round(min_weight * WEIGHT_SCALE))
@@ -102,14 +128,15 @@ class Candidates:
         hits: How many collisions (one per band and window pair) proposed each pair, up to
             ``COUNT_CAP`` (more count as that many).
         weights: Each pair's collisions (one per band and window pair), weighted by
-            ``collision_weight`` and summed, in ``WEIGHT_SCALE`` fixed point.
-        skipped_buckets: Buckets dropped as boilerplate (larger than ``max_bucket``).
+            ``collision_weight`` (``crowd_weight`` in a crowded bucket) and summed, in
+            ``WEIGHT_SCALE`` fixed point.
+        crowded_buckets: Buckets of more than ``max_bucket`` windows, linked to their centre only.
     """
 
     pairs: np.ndarray
     hits: np.ndarray
     weights: np.ndarray
-    skipped_buckets: int
+    crowded_buckets: int
 
 
 @numba.njit(cache=True, inline="always")
@@ -157,18 +184,22 @@ def band_keys(signatures: np.ndarray, rows: int) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def _bucket_members(sorted_keys, sorted_articles, max_bucket, members, at, write):  # pragma: no cover - compiled
-    """Count (and if ``write``, store from ``at``) the members of a sorted band's useful buckets.
+def _bucket_members(sorted_keys, sorted_articles, max_bucket, priority, members, at, stars, star_at, write):  # pragma: no cover - compiled
+    """Count (and if ``write``, store from ``at`` and ``star_at``) the members of a sorted band's useful buckets.
 
     A useful bucket holds 2 to ``max_bucket`` windows of at least two articles: only those
     make pairs. Its members are stored as their articles, ascending, the last one as
-    ``-1 - article`` (``_last``): the mark that ends a bucket.
+    ``-1 - article`` (``_last``): the mark that ends a bucket. A crowded bucket (more than
+    ``max_bucket`` windows) is linked to its centre alone, the article of least ``priority``
+    (the earliest): each window of another article makes one two-member bucket with it, stored
+    in ``stars`` as above.
 
     Returns:
-        The number of members and of buckets skipped as larger than ``max_bucket``.
+        The number of members, of crowded buckets, and of members stored in ``stars``.
     """
     count = 0
-    skipped = 0
+    crowded = 0
+    starred = 0
     start = 0
     n = sorted_keys.shape[0]
     while start < n:
@@ -177,7 +208,18 @@ def _bucket_members(sorted_keys, sorted_articles, max_bucket, members, at, write
             end += 1
         size = end - start
         if size > max_bucket:
-            skipped += 1
+            crowded += 1
+            centre = sorted_articles[start]
+            for x in range(start + 1, end):
+                if priority[sorted_articles[x]] < priority[centre]:
+                    centre = sorted_articles[x]
+            for x in range(start, end):
+                other = sorted_articles[x]
+                if other != centre:
+                    if write:
+                        stars[star_at + starred] = min(other, centre)
+                        stars[star_at + starred + 1] = -1 - max(other, centre)
+                    starred += 2
         elif size > 1:
             lowest = highest = sorted_articles[start]
             for x in range(start + 1, end):
@@ -196,7 +238,7 @@ def _bucket_members(sorted_keys, sorted_articles, max_bucket, members, at, write
                     bucket[size - 1] = -1 - bucket[size - 1]
                 count += size
         start = end
-    return count, skipped
+    return count, crowded, starred
 
 
 @numba.njit(cache=True, inline="always")
@@ -242,39 +284,47 @@ def _signed_keys(values, ranges, a, b, rows, first_band, keys):  # pragma: no co
 
 
 @numba.njit(cache=True, parallel=True)
-def _stored_buckets(keys, window_article, max_bucket, max_sub_bits, articles, scratch_keys, scratch_articles, ends, sub_ends,
-                    members, total, done, all_bands):  # pragma: no cover - compiled
+def _stored_buckets(keys, window_article, max_bucket, priority, max_sub_bits, articles, scratch_keys, scratch_articles, ends, sub_ends,
+                    members, total, stars, star_total, done, all_bands):  # pragma: no cover - compiled
     """Sort a group of bands' ``keys`` (a row each) and store their useful buckets' members (``_bucket_members``).
 
     Each band is sorted and its members counted, bands in parallel (a thread's scratch in row
     ``thread`` of ``scratch_*``, ``ends``, ``sub_ends``); then each band writes its members at
-    its offset from ``total``, so the output is in band order whatever the threads. ``members``
-    grows as needed (``done`` of ``all_bands`` bands will then be stored); returns it, the new
-    total and the buckets skipped.
+    its offset from ``total`` (its crowded buckets' from ``star_total``), so the output is in
+    band order whatever the threads. ``members`` and ``stars`` grow as needed (``done`` of
+    ``all_bands`` bands will then be stored); returns them, their new totals and the crowded buckets.
     """
     group = keys.shape[0]
     threads = scratch_keys.shape[0]
     found = np.zeros(group, dtype=np.int64)
-    skipped = np.zeros(group, dtype=np.int64)
+    crowded = np.zeros(group, dtype=np.int64)
+    starred = np.zeros(group, dtype=np.int64)
     for thread in numba.prange(threads):
         for slot in range(thread, group, threads):
             sort_band(keys[slot], window_article, max_sub_bits, articles[slot],
                       scratch_keys[thread], scratch_articles[thread], ends[thread], sub_ends[thread])
-            found[slot], skipped[slot] = _bucket_members(keys[slot], articles[slot], max_bucket, members, 0, False)
+            found[slot], crowded[slot], starred[slot] = _bucket_members(keys[slot], articles[slot], max_bucket, priority,
+                                                                        members, 0, stars, 0, False)
     needed = total + found.sum()
+    star_needed = star_total + starred.sum()
+    # Grow to the projected total of all bands (and an eighth): bands are alike, so most
+    # corpora grow once, and never hold two copies of a full array.
     if needed > members.shape[0]:
-        # Grow to the projected total of all bands (and an eighth): bands are alike, so most
-        # corpora grow once, and never hold two copies of a full array.
         projected = needed * all_bands // done
         members = _grown(members, total, max(needed, projected + projected // 8))
+    if star_needed > stars.shape[0]:
+        projected = star_needed * all_bands // done
+        stars = _grown(stars, star_total, max(star_needed, projected + projected // 8))
     for slot in numba.prange(group):
-        _bucket_members(keys[slot], articles[slot], max_bucket, members, total + found[:slot].sum(), True)
-    return members, needed, skipped.sum()
+        _bucket_members(keys[slot], articles[slot], max_bucket, priority, members, total + found[:slot].sum(),
+                        stars, star_total + starred[:slot].sum(), True)
+    return members, needed, stars, star_needed, crowded.sum()
 
 
 def _band_buckets(keys_of: Callable[[np.ndarray, int], None], bands: int, window_article: np.ndarray, max_bucket: int,
-                  max_sub_bits: int, group: int, threads: int) -> tuple[np.ndarray, int]:
-    """The members of every band's useful buckets (``_bucket_members``), in band order, and the buckets skipped.
+                  priority: np.ndarray, max_sub_bits: int, group: int, threads: int) -> tuple[np.ndarray, int, int]:
+    """The members of every band's useful buckets (``_bucket_members``), in band order, then those of
+    every band's crowded buckets' links to their centres; where the latter begin; and the crowded buckets.
 
     Bands go ``group`` at a time: ``keys_of(keys, first_band)`` fills a row of ``keys`` per band
     (``_column_keys``, ``_signed_keys``), then ``_stored_buckets`` sorts them and stores their
@@ -286,14 +336,22 @@ def _band_buckets(keys_of: Callable[[np.ndarray, int], None], bands: int, window
     threads = min(threads, group)
     scratch = (np.empty((threads, n), dtype=np.uint64), np.empty((threads, n), dtype=np.int32),
                np.empty((threads, 1 << TOP_BITS), dtype=np.int64), np.empty((threads, 1 << max_sub_bits), dtype=np.int64))
-    members, total, skipped = np.empty(0, dtype=np.int32), 0, 0
+    members, total, crowded = np.empty(0, dtype=np.int32), 0, 0
+    stars, star_total = np.empty(0, dtype=np.int32), 0
     for low in range(0, bands, group):
         high = min(low + group, bands)
         keys_of(keys[: high - low], low)
-        members, total, dropped = _stored_buckets(keys[: high - low], window_article, max_bucket, max_sub_bits, articles, *scratch,
-                                                  members, total, high, bands)
-        skipped += int(dropped)
-    return members[:total], skipped
+        members, total, stars, star_total, more = _stored_buckets(
+            keys[: high - low], window_article, max_bucket, priority, max_sub_bits, articles, *scratch,
+            members, total, stars, star_total, high, bands)
+        crowded += int(more)
+    del keys, articles, scratch
+    # The links follow the buckets in one array, which the counting reads as one: in the room
+    # left after the buckets when there is enough (a copy of the buckets when not).
+    if total + star_total > len(members):
+        members = _grown(members, total, total + star_total)
+    members[total : total + star_total] = stars[:star_total]
+    return members[: total + star_total], total, crowded
 
 
 @numba.njit(cache=True)
@@ -421,7 +479,8 @@ def _part_bounds(low, high, parts):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, parallel=True)
-def _partition_pairs(members, starts, runs, run_starts, low, high, min_hits, threshold, parts, by_first, sums, tally):  # pragma: no cover - compiled
+def _partition_pairs(members, starts, runs, run_starts, low, high, min_hits, threshold, star_start, star_weight, parts,
+                     by_first, sums, tally):  # pragma: no cover - compiled
     """The distinct pairs ``(i, j)``, ``low <= i < high``, seen at least ``min_hits`` times in collisions
     that weigh at least ``threshold`` (``collision_weight``), sorted, with their counts and weights.
 
@@ -448,7 +507,7 @@ def _partition_pairs(members, starts, runs, run_starts, low, high, min_hits, thr
                 prefetch(members, runs[r + RUNS_AHEAD])
             run = runs[r]
             end = _bucket_end(members, run)
-            weight = _collision_weight(end - _bucket_start(members, run))
+            weight = star_weight if run >= star_start else _collision_weight(end - _bucket_start(members, run))
             after = _run_end(members, run, end)
             i = _article(members[run])
             at = fill[i - first]
@@ -512,10 +571,12 @@ def _scratch(collisions, kept, parts, n_articles):  # pragma: no cover - compile
 
 
 def _pairs_by_partition(
-    members: np.ndarray, n_articles: int, min_hits: int, threshold: int, threads: Optional[int] = None
+    members: np.ndarray, n_articles: int, min_hits: int, threshold: int, star_start: Optional[int] = None, star_weight: int = 0,
+    threads: Optional[int] = None,
 ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """The article pairs of the stored buckets seen at least ``min_hits`` times in collisions that weigh
-    at least ``threshold``, with their counts and weights.
+    at least ``threshold``, with their counts and weights. The buckets from ``star_start`` on are
+    crowded buckets' links to their centres (``_band_buckets``), each collision weighing ``star_weight``.
 
     A range of first articles at a time (``_partition_pairs``), so that their collisions take
     at most ``PARTITION_BYTES`` (8 bytes each while counted, and 8 per ``min_hits`` of them for
@@ -544,23 +605,25 @@ def _pairs_by_partition(
     del piece_runs
     collisions = max(int(starts[high] - starts[low]) for low, high in zip(bounds, bounds[1:]))
     scratch = _scratch(collisions, collisions // min_hits, parts, n_articles)
-    return [_partition_pairs(members, starts, runs, run_starts, low, high, min_hits, max(threshold, 1), parts, *scratch)
+    star_start = len(members) if star_start is None else star_start
+    return [_partition_pairs(members, starts, runs, run_starts, low, high, min_hits, max(threshold, 1), star_start, star_weight,
+                             parts, *scratch)
             for low, high in zip(bounds, bounds[1:])]
 
 
-def _joined(found: list[tuple[np.ndarray, np.ndarray, np.ndarray]], skipped: int) -> Candidates:
+def _joined(found: list[tuple[np.ndarray, np.ndarray, np.ndarray]], crowded: int) -> Candidates:
     if len(found) == 1:
         pairs, hits, weights = found[0]
     else:
         pairs = np.concatenate([p for p, _, _ in found]) if found else np.zeros((0, 2), dtype=np.int64)
         hits = np.concatenate([h for _, h, _ in found]) if found else np.zeros(0, dtype=np.int64)
         weights = np.concatenate([w for _, _, w in found]) if found else np.zeros(0, dtype=np.int64)
-    return Candidates(pairs=pairs, hits=hits, weights=weights, skipped_buckets=skipped)
+    return Candidates(pairs=pairs, hits=hits, weights=weights, crowded_buckets=crowded)
 
 
 def find_candidates(
     signatures: np.ndarray, window_article: np.ndarray, n_articles: int, rows: int, max_bucket: int,
-    min_hits: int = 1, min_weight: float = 0.0,
+    min_hits: int = 1, min_weight: float = 0.0, priority: Optional[np.ndarray] = None,
 ) -> Candidates:
     """Article pairs whose passage windows collide in at least one LSH band.
 
@@ -569,11 +632,13 @@ def find_candidates(
         window_article: The article index of each window, in ``[0, n_articles)``.
         n_articles: Number of articles.
         rows: Rows per band.
-        max_bucket: Largest bucket still used.
+        max_bucket: Largest bucket whose windows all pair; a larger one's pair with its centre only.
         min_hits: Fewest collisions a pair needs. One collision of short windows is often
             chance; a reused passage spans several windows and collides in several bands ...
         min_weight: ... in buckets few others share: least weight of the collisions
             (``collision_weight``; 0: any).
+        priority: Each article's rank, earliest first (``earliest_first``): a crowded bucket's
+            centre is its earliest article. ``None``: article order.
 
     Returns:
         The candidate pairs with their collisions' counts and weights.
@@ -587,16 +652,27 @@ def find_candidates(
     _check_articles(window_article, n_articles)
     bands = signatures.shape[1] // rows
     signatures = np.ascontiguousarray(signatures)
-    members, skipped = _band_buckets(lambda keys, low: _column_keys(signatures, rows, low, keys), bands,
-                                     window_article.astype(np.int32), max_bucket, MAX_SUB_BITS, _group(len(signatures), bands), _threads())
-    found = _pairs_by_partition(members, n_articles, min_hits, weight_threshold(min_weight))
+    return _counted(lambda keys, low: _column_keys(signatures, rows, low, keys), bands, window_article, n_articles,
+                    max_bucket, min_hits, min_weight, priority, _group(len(signatures), bands))
+
+
+def _counted(keys_of: Callable[[np.ndarray, int], None], bands: int, window_article: np.ndarray, n_articles: int,
+             max_bucket: int, min_hits: int, min_weight: float, priority: Optional[np.ndarray], group: int) -> Candidates:
+    """The candidates of the bands ``keys_of`` keys (``_band_buckets``), their collisions counted (``_pairs_by_partition``)."""
+    if priority is None:
+        priority = np.arange(n_articles, dtype=np.int32)
+    elif len(priority) != n_articles:
+        raise ValueError(f"priority needs one rank per article ({n_articles}), got {len(priority)}")
+    members, star_start, crowded = _band_buckets(keys_of, bands, window_article.astype(np.int32), max_bucket,
+                                                 np.ascontiguousarray(priority, dtype=np.int32), MAX_SUB_BITS, group, _threads())
+    found = _pairs_by_partition(members, n_articles, min_hits, weight_threshold(min_weight), star_start, crowd_weight(max_bucket))
     del members  # before the partitions' pairs are joined
-    return _joined(found, skipped)
+    return _joined(found, crowded)
 
 
 def _no_candidates() -> Candidates:
     nothing = np.zeros(0, dtype=np.int64)
-    return Candidates(pairs=np.zeros((0, 2), dtype=np.int64), hits=nothing, weights=nothing, skipped_buckets=0)
+    return Candidates(pairs=np.zeros((0, 2), dtype=np.int64), hits=nothing, weights=nothing, crowded_buckets=0)
 
 
 def _check_articles(window_article: np.ndarray, n_articles: int) -> None:
@@ -620,6 +696,7 @@ def _group(windows: int, bands: int) -> int:
 def find_candidates_signing(
     values: np.ndarray, ranges: np.ndarray, window_article: np.ndarray, n_articles: int,
     num_perm: int, seed: int, rows: int, max_bucket: int, min_hits: int = 1, min_weight: float = 0.0,
+    priority: Optional[np.ndarray] = None,
 ) -> Candidates:
     """``find_candidates`` of the windows' MinHash signatures, signed a group of bands at a time.
 
@@ -635,9 +712,10 @@ def find_candidates_signing(
         num_perm: Permutations per signature.
         seed: Permutation seed.
         rows: Rows per band.
-        max_bucket: Largest bucket still used.
+        max_bucket: Largest bucket whose windows all pair; a larger one's pair with its centre only.
         min_hits: Fewest collisions a pair needs.
         min_weight: Least weight of those collisions (``collision_weight``; 0: any).
+        priority: Each article's rank, earliest first (``earliest_first``); ``None``: article order.
     """
     window_article = np.asarray(window_article)
     bands = num_perm // rows
@@ -647,8 +725,5 @@ def find_candidates_signing(
     a, b = permutations(num_perm, seed)
     values = np.ascontiguousarray(values, dtype=np.uint32)
     ranges = np.ascontiguousarray(ranges, dtype=np.int64)
-    members, skipped = _band_buckets(lambda keys, low: _signed_keys(values, ranges, a, b, rows, low, keys), bands,
-                                     window_article.astype(np.int32), max_bucket, MAX_SUB_BITS, _group(len(ranges), bands), _threads())
-    found = _pairs_by_partition(members, n_articles, min_hits, weight_threshold(min_weight))
-    del members  # before the partitions' pairs are joined
-    return _joined(found, skipped)
+    return _counted(lambda keys, low: _signed_keys(values, ranges, a, b, rows, low, keys), bands, window_article, n_articles,
+                    max_bucket, min_hits, min_weight, priority, _group(len(ranges), bands))

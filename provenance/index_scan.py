@@ -52,7 +52,7 @@ def _match_indexed(index: Index, articles: Sequence[Article], skipped: Sequence[
     numbers = index.numbers(a.id for a in articles)
     query = sorted(numbers[a.id] for a in articles)
     signatures, owners = index.signatures(query)
-    found = index.candidates(signatures, owners)
+    found = index.candidates(signatures, owners, query)
     pairs = {(query[int(q)], int(n)) for q, n in found.tolist() if query[int(q)] != int(n)}
     pairs = {(min(p), max(p)) for p in pairs}
     timings.append(("candidates", round(time.perf_counter() - began, 4)))

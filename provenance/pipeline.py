@@ -26,7 +26,7 @@ from typing import IO, Callable, Iterable, Iterator, Optional, Sequence, TypeVar
 import numpy as np
 
 from provenance.boilerplate import mask_site_boilerplate
-from provenance.candidates import Candidates, find_candidates_signing
+from provenance.candidates import Candidates, earliest_first, find_candidates_signing
 from provenance.errors import InputError
 from provenance.fast_shingle import fast_path, shingle_batches
 from provenance.ingest import DEFAULT_FIELDS, LONGEST_ARTICLE_CHARS, MAX_ARTICLE_CHARS, Fields, read_corpus
@@ -280,6 +280,7 @@ def scan_articles(
         candidates: Candidates = find_candidates_signing(
             values, ranges, owners, len(articles), settings.num_perm, settings.seed,
             settings.lsh_rows, settings.max_bucket, settings.min_hits, settings.min_weight,
+            earliest_first(articles.publication_dates()),
         )
         candidate_pairs = candidates.pairs  # the collision counts are not needed past here
         del values, ranges, owners, candidates

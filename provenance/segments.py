@@ -37,7 +37,7 @@ import os
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterator, Optional, Sequence
 
 import numba
 import numpy as np
@@ -576,7 +576,8 @@ def entries(path: Path) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
             yield out
 
 
-def lookup(paths: Sequence[Path], probes: Sequence[np.ndarray], limit: int) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+def lookup(paths: Sequence[Path], probes: Sequence[np.ndarray], limit: int, priority: Optional[np.ndarray] = None
+           ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
     """Look sorted probe keys up in segments, band by band.
 
     Args:
@@ -584,12 +585,15 @@ def lookup(paths: Sequence[Path], probes: Sequence[np.ndarray], limit: int) -> t
         probes: Per band, sorted distinct uint64 keys.
         limit: Largest bucket whose entries are gathered (a bucket is every entry with that
             key in that band, across all ``paths``).
+        priority: A rank per article number, if each bucket's least-ranked article is wanted.
 
     Returns:
-        Per band: the bucket size of each probe key (int64, over all segments); and the
-        gathered entries of the buckets of at most ``limit`` entries, as the probe key's
-        position and the article number (int64 arrays).
+        Per band: the bucket size of each probe key (int64, over all segments); the gathered
+        entries of the buckets of at most ``limit`` entries, as the probe key's position and
+        the article number (int64 arrays); and with ``priority``, each bucket's article of
+        least rank (-1 for an empty bucket; int64), else empty arrays.
     """
+    least = [np.full(len(p) if priority is not None else 0, -1, dtype=np.int64) for p in probes]
     sizes = [np.zeros(len(p), dtype=np.int64) for p in probes]
     positions: list[list[np.ndarray]] = [[] for _ in probes]
     articles: list[list[np.ndarray]] = [[] for _ in probes]
@@ -604,6 +608,8 @@ def lookup(paths: Sequence[Path], probes: Sequence[np.ndarray], limit: int) -> t
                     numbers = segment.articles(band)
                     start, count = start[hit], count[hit]
                     sizes[band][hit] += count
+                    if priority is not None:
+                        _least_ranked(numbers, start, count, hit, priority, least[band])
                     small = count <= limit
                     start, count, hit = start[small], count[small], hit[small]
                     total = int(count.sum())
@@ -621,7 +627,21 @@ def lookup(paths: Sequence[Path], probes: Sequence[np.ndarray], limit: int) -> t
         keep = size[position] <= limit
         out_positions.append(position[keep])
         out_articles.append(article[keep])
-    return sizes, out_positions, out_articles
+    return sizes, out_positions, out_articles, least
+
+
+@numba.njit(cache=True)
+def _least_ranked(numbers, starts, counts, hits, priority, least):  # pragma: no cover - compiled
+    """Lower ``least[hits[x]]`` to the article of least ``priority`` among ``numbers[starts[x]:][:counts[x]]``.
+
+    Compiled: a crowded bucket can hold thousands of entries, which numpy would first gather."""
+    for x in range(hits.shape[0]):
+        best = least[hits[x]]
+        for entry in range(starts[x], starts[x] + counts[x]):
+            article = np.int64(numbers[entry])
+            if best < 0 or priority[article] < priority[best]:
+                best = article
+        least[hits[x]] = best
 
 
 def merge(paths: Sequence[Path], output: Path, dead: np.ndarray) -> int:

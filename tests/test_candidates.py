@@ -7,7 +7,9 @@ from collections import Counter, defaultdict
 import numpy as np
 import pytest
 
-from provenance.candidates import COUNT_CAP, WEIGHT_SCALE, _band_buckets, _column_keys, band_keys, find_candidates
+from provenance.candidates import (
+    COUNT_CAP, WEIGHT_SCALE, _band_buckets, _column_keys, band_keys, crowd_weight, earliest_first, find_candidates,
+)
 from provenance.signatures import sign_ranges
 
 
@@ -31,24 +33,51 @@ def test_windows_of_one_article_do_not_pair_with_themselves():
     assert found.pairs.shape == (0, 2)
 
 
-def test_oversized_buckets_are_skipped():
+def test_a_crowded_bucket_pairs_its_windows_with_its_earliest_article_only():
+    # Five copies of one window, in buckets of four at most: each of the 16 bands' buckets is a
+    # crowd, whose windows meet its centre alone (4 pairs, not 10), at a bucket of four's weight.
     sets = [list(range(20))] * 5
     found = find_candidates(_signatures(sets), np.arange(5), 5, rows=4, max_bucket=4)
-    assert found.pairs.shape == (0, 2) and found.skipped_buckets == 16
+    assert found.pairs.tolist() == [[0, 1], [0, 2], [0, 3], [0, 4]] and found.crowded_buckets == 16
+    assert found.hits.tolist() == [16] * 4 and found.weights.tolist() == [16 * (WEIGHT_SCALE // 3)] * 4
+    # The centre is the earliest article: here article 3.
+    dated = earliest_first(["2023-05-02", None, "2023-05-02", "2023-05-01", "2023-05-03"])
+    assert dated.tolist() == [1, 4, 2, 0, 3]
+    found = find_candidates(_signatures(sets), np.arange(5), 5, rows=4, max_bucket=4, priority=dated)
+    assert found.pairs.tolist() == [[0, 3], [1, 3], [2, 3], [3, 4]]
 
 
-def _reference(signatures: np.ndarray, window_article: np.ndarray, rows: int, max_bucket: int, min_hits: int, min_weight: float):
+def test_seventy_copies_of_a_story_are_found_and_seventy_of_a_footer_are_not():
+    # The default bands (32 of 2 rows) and bucket (64): a story's three windows, copied 70 times,
+    # pass min_weight with the crowds' centre; a footer's one window on 70 pages does not.
+    story = [list(range(100 * w, 100 * w + 20)) for w in range(3)]
+    sets = [window for _ in range(70) for window in story]
+    found = find_candidates(_signatures(sets), np.repeat(np.arange(70), 3), 70, rows=2, max_bucket=64, min_hits=5, min_weight=1.0)
+    assert found.pairs.tolist() == [[0, k] for k in range(1, 70)] and found.crowded_buckets == 96
+    assert found.weights.tolist() == [96 * crowd_weight(64)] * 69
+    sets = [window for k in range(70) for window in (list(range(20)), list(range(1000 + 20 * k, 1020 + 20 * k)))]
+    found = find_candidates(_signatures(sets), np.repeat(np.arange(70), 2), 70, rows=2, max_bucket=64, min_hits=5, min_weight=1.0)
+    assert found.pairs.shape == (0, 2) and found.crowded_buckets == 32
+
+
+def _reference(signatures: np.ndarray, window_article: np.ndarray, rows: int, max_bucket: int, min_hits: int, min_weight: float,
+               priority: list[int]):
     """find_candidates in plain Python: a dict of buckets per band, Counters of pairs' collisions and weights."""
     hits: Counter[tuple[int, int]] = Counter()
     weights: Counter[tuple[int, int]] = Counter()
-    skipped = 0
+    crowded = 0
     for band_row in band_keys(signatures, rows):
         buckets: dict[int, list[int]] = defaultdict(list)
         for window, key in enumerate(band_row.tolist()):
             buckets[key].append(int(window_article[window]))
         for members in buckets.values():
             if len(members) > max_bucket:
-                skipped += 1
+                crowded += 1
+                centre = min(members, key=priority.__getitem__)
+                for j in members:
+                    if j != centre:
+                        hits[min(centre, j), max(centre, j)] += 1
+                        weights[min(centre, j), max(centre, j)] += WEIGHT_SCALE // max(max_bucket - 1, 1)
                 continue
             for x, i in enumerate(members):
                 for j in members[x + 1 :]:
@@ -57,7 +86,7 @@ def _reference(signatures: np.ndarray, window_article: np.ndarray, rows: int, ma
                         weights[min(i, j), max(i, j)] += WEIGHT_SCALE // (len(members) - 1)
     threshold = max(1, round(min_weight * WEIGHT_SCALE))
     kept = sorted(pair for pair, weight in weights.items() if weight >= threshold and hits[pair] >= min_hits)
-    return [list(pair) for pair in kept], [min(hits[pair], COUNT_CAP) for pair in kept], [weights[pair] for pair in kept], skipped
+    return [list(pair) for pair in kept], [min(hits[pair], COUNT_CAP) for pair in kept], [weights[pair] for pair in kept], crowded
 
 
 def _planted(seed: int, windows: int, articles: int, num_perm: int, rows: int) -> tuple[np.ndarray, np.ndarray]:
@@ -86,14 +115,17 @@ def test_find_candidates_matches_the_plain_python_reference(seed):
     windows = int(rng.integers(50, 400))
     articles = int(rng.integers(2, 60))
     signatures, owners = _planted(seed, windows, articles, num_perm, rows)
-    for max_bucket in (2, 5, 64):
-        for min_hits, min_weight in ((1, 0.0), (2, 0.0), (1, 1.0), (4, 1.0), (1, 2.5), (3, 0.5)):
-            found = find_candidates(signatures, owners, articles, rows, max_bucket, min_hits, min_weight)
-            pairs, hits, weights, skipped = _reference(signatures, owners, rows, max_bucket, min_hits, min_weight)
-            assert found.pairs.tolist() == pairs
-            assert found.hits.tolist() == hits
-            assert found.weights.tolist() == weights
-            assert found.skipped_buckets == skipped
+    shuffled = rng.permutation(articles).astype(np.int32)  # crowds centred on other articles than the first
+    for priority in (None, shuffled):
+        for max_bucket in (1, 2, 5, 64):
+            for min_hits, min_weight in ((1, 0.0), (2, 0.0), (1, 1.0), (4, 1.0), (1, 2.5), (3, 0.5)):
+                found = find_candidates(signatures, owners, articles, rows, max_bucket, min_hits, min_weight, priority)
+                pairs, hits, weights, crowded = _reference(signatures, owners, rows, max_bucket, min_hits, min_weight,
+                                                           list(range(articles)) if priority is None else priority.tolist())
+                assert found.pairs.tolist() == pairs
+                assert found.hits.tolist() == hits
+                assert found.weights.tolist() == weights
+                assert found.crowded_buckets == crowded
             assert found.pairs.dtype == np.int64 and found.hits.dtype == np.int64 and found.weights.dtype == np.int64
 
 
@@ -103,12 +135,13 @@ def test_bucket_members_do_not_depend_on_threads_band_groups_or_sub_bucket_bits(
     bands = signatures.shape[1] // 3
     runs = []
     for bits, group, threads in ((16, 1, 1), (16, 3, 1), (16, 4, 2), (16, 10, 3), (16, 16, 16), (1, 4, 2), (2, 10, 3)):
-        members, skipped = _band_buckets(lambda keys, low: _column_keys(signatures, 3, low, keys), bands, owners.astype(np.int32), 8,
-                                         bits, min(group, bands), threads)
-        runs.append((members, skipped))
-    assert len(runs[0][0])
-    for members, skipped in runs[1:]:
-        assert members.tolist() == runs[0][0].tolist() and skipped == runs[0][1]
+        members, star_start, crowded = _band_buckets(lambda keys, low: _column_keys(signatures, 3, low, keys), bands,
+                                                     owners.astype(np.int32), 8, np.arange(20, dtype=np.int32), bits,
+                                                     min(group, bands), threads)
+        runs.append((members.tolist(), star_start, crowded))
+    assert len(runs[0][0]) > runs[0][1] > 0 and runs[0][2]  # buckets, then crowds' links
+    for run in runs[1:]:
+        assert run == runs[0]
 
 
 def test_pairs_are_counted_a_range_of_first_articles_at_a_time(monkeypatch):
@@ -122,7 +155,7 @@ def test_pairs_are_counted_a_range_of_first_articles_at_a_time(monkeypatch):
         got = find_candidates(signatures, owners, 40, 3, 8, 2, 0.5)
         assert np.array_equal(got.pairs, whole.pairs) and np.array_equal(got.hits, whole.hits)
         assert np.array_equal(got.weights, whole.weights)
-        assert got.skipped_buckets == whole.skipped_buckets
+        assert got.crowded_buckets == whole.crowded_buckets
 
 
 def test_pairs_do_not_depend_on_the_threads_that_count_them(monkeypatch):
@@ -130,15 +163,15 @@ def test_pairs_do_not_depend_on_the_threads_that_count_them(monkeypatch):
 
     signatures, owners = _planted(9, 3000, 50, 30, 3)
     bands = signatures.shape[1] // 3
-    members, _ = _band_buckets(lambda keys, low: _column_keys(signatures, 3, low, keys), bands, owners.astype(np.int32), 8,
-                               16, bands, 1)
+    members, star_start, _ = _band_buckets(lambda keys, low: _column_keys(signatures, 3, low, keys), bands,
+                                           owners.astype(np.int32), 8, np.arange(50, dtype=np.int32), 16, bands, 1)
     half = WEIGHT_SCALE // 2
-    whole = candidates._joined(candidates._pairs_by_partition(members, 50, 2, half, threads=1), 0)
+    whole = candidates._joined(candidates._pairs_by_partition(members, 50, 2, half, star_start, crowd_weight(8), threads=1), 0)
     assert len(whole.pairs) > 50
     for partition_bytes in (24 * 50, 1 << 28):  # several ranges of first articles, and one
         monkeypatch.setattr(candidates, "PARTITION_BYTES", partition_bytes)
         for threads in (1, 2, 3, 7, 64):  # pieces of the buckets and parts of a range, some empty
-            got = candidates._joined(candidates._pairs_by_partition(members, 50, 2, half, threads=threads), 0)
+            got = candidates._joined(candidates._pairs_by_partition(members, 50, 2, half, star_start, crowd_weight(8), threads=threads), 0)
             assert np.array_equal(got.pairs, whole.pairs) and np.array_equal(got.hits, whole.hits)
             assert np.array_equal(got.weights, whole.weights)
 
@@ -157,7 +190,7 @@ def test_counts_saturate_and_weights_stay_exact():
 
 def test_no_windows_no_candidates():
     found = find_candidates(np.zeros((0, 16), dtype=np.uint32), np.zeros(0, dtype=np.int64), 3, rows=4, max_bucket=4)
-    assert found.pairs.shape == (0, 2) and found.hits.tolist() == found.weights.tolist() == [] and found.skipped_buckets == 0
+    assert found.pairs.shape == (0, 2) and found.hits.tolist() == found.weights.tolist() == [] and found.crowded_buckets == 0
 
 
 def test_window_articles_out_of_range_are_refused():
@@ -177,13 +210,13 @@ def test_signing_a_group_of_bands_at_a_time_gives_the_same_candidates(monkeypatc
     ranges = np.stack([starts, starts + rng.integers(1, 10, size=360)], axis=1).astype(np.int64)
     owners = np.repeat(np.arange(60, dtype=np.int64), 6)
     whole = find_candidates(sign_ranges(values, ranges, 128, 1), owners, 60, 3, 8, 2, 0.5)
-    assert len(whole.pairs) and whole.skipped_buckets
+    assert len(whole.pairs) and whole.crowded_buckets
     for key_bytes in (1, 360 * 12 * 8, 1 << 29):  # the threads' bands (the least a group holds), a few, all
         monkeypatch.setattr(candidates, "KEY_BYTES", key_bytes)
         got = find_candidates_signing(values, ranges, owners, 60, 128, 1, 3, 8, 2, 0.5)
         assert np.array_equal(got.pairs, whole.pairs) and np.array_equal(got.hits, whole.hits)
         assert np.array_equal(got.weights, whole.weights)
-        assert got.skipped_buckets == whole.skipped_buckets
+        assert got.crowded_buckets == whole.crowded_buckets
 
 
 def test_settings_refuse_a_min_hits_counts_cannot_reach():

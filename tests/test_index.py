@@ -210,6 +210,31 @@ def test_scan_with_index_matches_plain_scan_of_union(tmp_path):
     assert check_consistent(db) == sorted(os.listdir(SEEDS))
 
 
+
+@pytest.mark.parametrize("new_day", ["2023-09-30", "2023-09-01"])
+def test_scan_with_index_links_a_crowd_of_copies_as_the_plain_scan_does(tmp_path, new_day):
+    # 69 indexed copies of a seed put every window in a crowded bucket (over max_bucket, 64):
+    # its windows meet the earliest copy only. A new copy dated later meets that copy; one dated
+    # first becomes the crowds' centre, and meets every other copy, as in a scan of the union.
+    text = (SEEDS / SEED_000).read_text(encoding="utf-8")
+    ref, new = tmp_path / "ref", tmp_path / "new"
+    ref.mkdir(), new.mkdir()
+    lines = [json.dumps({"id": f"site{k:02d}", "text": text, "published": f"2023-09-{10 + (k + 33) % 69 // 4:02d}"}) for k in range(69)]
+    (ref / "copies.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (new / "today.jsonl").write_text(json.dumps({"id": "today", "text": text, "published": new_day}) + "\n", encoding="utf-8")
+    db = tmp_path / "i.db"
+    runner = CliRunner()
+    assert runner.invoke(main, ["index", "build", str(ref), "--index", str(db), "--workers", "1"]).exit_code == 0
+    indexed = runner.invoke(main, ["scan", str(new), "--index", str(db), "--format", "json", "--workers", "1"])
+    plain = runner.invoke(main, ["scan", str(ref), str(new), "--format", "json", "--workers", "1"])
+    assert indexed.exit_code == 0 and plain.exit_code == 0
+    got, want = json.loads(indexed.stdout)["pairs"], json.loads(plain.stdout)["pairs"]
+    assert got == [p for p in want if "today" in (p["source"], p["derived"])]
+    if new_day == "2023-09-30":
+        assert [(p["source"], p["derived"]) for p in got] == [("site36", "today")]
+    else:
+        assert len(got) == 69 and {p["source"] for p in got} == {"today"}
+
 def test_index_candidates_equal_in_memory_candidates(tmp_path):
     """Index.candidates over a one-batch index gives find_candidates' pairs for the same corpus."""
     from provenance.boilerplate import mask_site_boilerplate
@@ -232,7 +257,7 @@ def test_index_candidates_equal_in_memory_candidates(tmp_path):
         position = {numbers[a.id]: k for k, a in enumerate(articles)}
         stored, stored_owners = index.signatures([numbers[a.id] for a in articles])
         assert np.array_equal(stored, signatures)
-        found = index.candidates(stored, stored_owners)
+        found = index.candidates(stored, stored_owners, [numbers[a.id] for a in articles])
     got = sorted({tuple(sorted((int(q), position[int(n)]))) for q, n in found.tolist() if int(q) != position[int(n)]})
     assert [list(p) for p in got] == want
 
@@ -390,30 +415,31 @@ def test_orphan_files_are_left_by_readers_and_removed_by_the_next_writer(tmp_pat
 def _stored_candidates(index: Index, numbers: list[int]) -> set[tuple[int, int]]:
     """Candidate pairs (index numbers, smaller first) of some indexed articles against the index."""
     stored, owners = index.signatures(numbers)
-    found = index.candidates(stored, owners)
+    found = index.candidates(stored, owners, numbers)
     return {tuple(sorted((numbers[int(q)], int(n)))) for q, n in found.tolist() if numbers[int(q)] != int(n)}  # type: ignore[misc]
 
 
 def _plain_candidates(index: Index, numbers: list[int]) -> set[tuple[int, int]]:
     """find_candidates over the same stored signatures, in memory."""
-    from provenance.candidates import find_candidates
+    from provenance.candidates import earliest_first, find_candidates
 
     stored, owners = index.signatures(numbers)
     settings = index.settings
     pairs = find_candidates(stored, owners, len(numbers), settings.lsh_rows, settings.max_bucket, settings.min_hits,
-                            settings.min_weight).pairs
+                            settings.min_weight, earliest_first([a.published for a in index.articles(numbers)])).pairs
     return {(numbers[int(i)], numbers[int(j)]) for i, j in pairs.tolist()}
 
 
 def test_replaced_article_is_never_returned_and_buckets_count_live_windows(tmp_path):
-    # Three copies of one text: every bucket holds 3 windows, over max_bucket 2, so no candidates.
+    # Three copies of one text: every bucket holds 3 windows, over max_bucket 2: a crowd, whose
+    # windows meet its centre only, c0 (undated, so the first by id).
     base = synthetic(1, seed=5)[0].text
     copies = [Article(id=f"c{k}", text=base, path=f"c/{k}") for k in range(3)]
     with Index.open(tmp_path / "i.db", create=True, options={"max_bucket": 2, "min_hits": 1, "min_weight": 0.0}) as index:
         index.add(copies)
         old = index.numbers(["c2"])["c2"]
         numbers = sorted(index.numbers(["c0", "c1", "c2"]).values())
-        assert _stored_candidates(index, numbers) == set() == _plain_candidates(index, numbers)
+        assert _stored_candidates(index, numbers) == _plain_candidates(index, numbers) == {(numbers[0], numbers[1]), (numbers[0], numbers[2])}
         stale, stale_owners = index.signatures([old])
         # Replacing c2 with another text leaves its old entries in the segment as a tombstone:
         # never returned, and no longer counted, so the buckets of c0 and c1 are usable again.

@@ -86,7 +86,9 @@ def test_lookup_equals_brute_force_over_segments_of_both_layouts(tmp_path, limit
         absent = rng.integers(0, 1 << KEY_BITS, size=300, dtype=np.uint64)
         near = present[:50] + np.uint64(1)  # same prefix, next low value
         probes.append(np.unique(np.concatenate([present, absent, near, np.array([0, (1 << KEY_BITS) - 1], np.uint64)])))
-    sizes, positions, articles = segments.lookup([tmp_path / "1.seg", tmp_path / "2.seg"], probes, limit)
+    highest = max(int(owner.max()) for owners in (first[1], second[1]) for owner in owners if len(owner))
+    priority = rng.permutation(highest + 1)  # the bucket's least-ranked article, whatever its size or segment
+    sizes, positions, articles, least = segments.lookup([tmp_path / "1.seg", tmp_path / "2.seg"], probes, limit, priority)
     for band, probe in enumerate(probes):
         keys = np.concatenate([first[0][band], second[0][band]])
         owners = np.concatenate([first[1][band], second[1][band]]).astype(np.int64)
@@ -94,6 +96,8 @@ def test_lookup_equals_brute_force_over_segments_of_both_layouts(tmp_path, limit
         np.testing.assert_array_equal(sizes[band], expected_sizes)
         expected = [(i, int(a)) for i, p in enumerate(probe.tolist()) if expected_sizes[i] <= limit for a in owners[keys == p]]
         assert sorted(zip(positions[band].tolist(), articles[band].tolist())) == sorted(expected)
+        expected_least = [min(owners[keys == p].tolist(), key=priority.__getitem__, default=-1) for p in probe.tolist()]
+        assert least[band].tolist() == expected_least
 
 
 def test_merge_of_both_layouts_keeps_every_live_entry_sorted(tmp_path):
