@@ -54,6 +54,12 @@ KEY_BYTES = 7 << 28
 # would take some 30 GB. Fewer, larger ranges count faster (300k articles: 7.9 s in 26 ranges,
 # 6.8 s in 13; bench/README, "Session 14").
 PARTITION_BYTES = 1 << 29
+# Crowded buckets (more than ``max_bucket`` windows) link their windows to their centre in one
+# band of this many (``links_crowds``), each link weighing as many times more (``crowd_weight``):
+# the same evidence in expectation, for a quarter of the links. Linked in every band, a
+# million articles' crowds (mostly a topic's words) made 165M links: 1.3 GB to store, and the
+# scan's peak memory 6.0 -> 8.3 GB (bench/README, Quality notes, "Viral copies").
+CROWD_BANDS_EVERY = 4
 # A collision's weight, in fixed point (integer sums are exact, so every engine and thread
 # order gets the same totals): a bucket of ``k`` windows gives each of its collisions
 # ``WEIGHT_SCALE // (k - 1)``.
@@ -89,18 +95,28 @@ def collision_weight(bucket_size):  # type: ignore[no-untyped-def]
 _collision_weight = numba.njit(cache=True, inline="always")(collision_weight)
 
 
-def crowd_weight(max_bucket: int) -> int:
+def links_crowds(band: int) -> bool:
+    """Whether a band's crowded buckets are linked to their centres: one band in ``CROWD_BANDS_EVERY``."""
+    return band % CROWD_BANDS_EVERY == 0
+
+
+_links_crowds = numba.njit(cache=True, inline="always")(links_crowds)
+
+
+def crowd_weight(max_bucket: int, bands: int) -> int:
     """The weight of each collision in a crowded bucket (more than ``max_bucket`` windows), which pairs
-    its windows with its centre's only: that of a bucket of ``max_bucket`` windows (and of two at least).
+    its windows with its centre's only, in the bands that link crowds (``links_crowds``): that of a
+    bucket of ``max_bucket`` windows (and of two at least), times the bands over those that link.
 
     A crowd is a topic's or a footer's words, or a story copied on many sites. Only the last
     puts many windows of one article in crowds with one centre (all of a copy's windows, in
     every band): enough to pass ``min_weight`` however many copies there are, while a footer's
-    one window (32 collisions of 1/63 at the defaults) falls short, and a topic's crowds have
-    no common centre. All pairs of a crowd would cost ``k (k - 1) / 2`` collisions; the links
-    cost ``k - 1``. (bench/README, Quality notes, "Viral copies".)
+    one window (8 linking bands of 32 at the defaults, each 4/63: 0.51) falls short, and a
+    topic's crowds have no common centre. All pairs of a crowd would cost ``k (k - 1) / 2``
+    collisions; the links cost ``k - 1``. (bench/README, Quality notes, "Viral copies".)
     """
-    return collision_weight(max(max_bucket, 2))
+    linking = len([band for band in range(bands) if links_crowds(band)])
+    return WEIGHT_SCALE * bands // (max(linking, 1) * max(max_bucket - 1, 1))
 
 
 def earliest_first(dates: Sequence[Optional[str]]) -> np.ndarray:
@@ -184,15 +200,15 @@ def band_keys(signatures: np.ndarray, rows: int) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def _bucket_members(sorted_keys, sorted_articles, max_bucket, priority, members, at, stars, star_at, write):  # pragma: no cover - compiled
+def _bucket_members(sorted_keys, sorted_articles, max_bucket, priority, link, members, at, stars, star_at, write):  # pragma: no cover - compiled
     """Count (and if ``write``, store from ``at`` and ``star_at``) the members of a sorted band's useful buckets.
 
     A useful bucket holds 2 to ``max_bucket`` windows of at least two articles: only those
     make pairs. Its members are stored as their articles, ascending, the last one as
     ``-1 - article`` (``_last``): the mark that ends a bucket. A crowded bucket (more than
-    ``max_bucket`` windows) is linked to its centre alone, the article of least ``priority``
-    (the earliest): each window of another article makes one two-member bucket with it, stored
-    in ``stars`` as above.
+    ``max_bucket`` windows) is, if ``link``, linked to its centre alone, the article of least
+    ``priority`` (the earliest): each window of another article makes one two-member bucket
+    with it, stored from ``star_at`` in ``stars`` as above.
 
     Returns:
         The number of members, of crowded buckets, and of members stored in ``stars``.
@@ -209,6 +225,9 @@ def _bucket_members(sorted_keys, sorted_articles, max_bucket, priority, members,
         size = end - start
         if size > max_bucket:
             crowded += 1
+            if not link:
+                start = end
+                continue
             centre = sorted_articles[start]
             for x in range(start + 1, end):
                 if priority[sorted_articles[x]] < priority[centre]:
@@ -262,6 +281,22 @@ def _grown(array, used, capacity):  # pragma: no cover - compiled
     return grown
 
 
+@numba.njit(cache=True)
+def _regrown(members, total, star_total, capacity):  # pragma: no cover - compiled
+    """A larger copy of ``members``, its first ``total`` items kept at its start and its last ``star_total`` at its end."""
+    grown = _grown(members, total, capacity)
+    grown[capacity - star_total :] = members[members.shape[0] - star_total :]
+    return grown
+
+
+@numba.njit(cache=True)
+def _moved_down(array, source, target, count):  # pragma: no cover - compiled
+    """Move ``array[source:source + count]`` to ``target <= source``, in place: one item at a time, ascending,
+    so no item is overwritten before it is read (numpy would copy the overlap to a new array first)."""
+    for x in range(count):
+        array[target + x] = array[source + x]
+
+
 @numba.njit(cache=True, parallel=True)
 def _column_keys(signatures, rows, first_band, keys):  # pragma: no cover - compiled
     """The keys of bands ``first_band`` on of ``signatures`` (every band's columns), a row of ``keys`` per band."""
@@ -285,14 +320,15 @@ def _signed_keys(values, ranges, a, b, rows, first_band, keys):  # pragma: no co
 
 @numba.njit(cache=True, parallel=True)
 def _stored_buckets(keys, window_article, max_bucket, priority, max_sub_bits, articles, scratch_keys, scratch_articles, ends, sub_ends,
-                    members, total, stars, star_total, done, all_bands):  # pragma: no cover - compiled
+                    members, total, star_total, done, all_bands):  # pragma: no cover - compiled
     """Sort a group of bands' ``keys`` (a row each) and store their useful buckets' members (``_bucket_members``).
 
     Each band is sorted and its members counted, bands in parallel (a thread's scratch in row
     ``thread`` of ``scratch_*``, ``ends``, ``sub_ends``); then each band writes its members at
-    its offset from ``total`` (its crowded buckets' from ``star_total``), so the output is in
-    band order whatever the threads. ``members`` and ``stars`` grow as needed (``done`` of
-    ``all_bands`` bands will then be stored); returns them, their new totals and the crowded buckets.
+    its offset from ``total``, and its crowded buckets' links before the ``star_total`` at the end of
+    ``members``, so the output is in band order whatever the threads. ``members`` grows as needed
+    (``done`` of ``all_bands`` bands will then be stored); returns it, the new totals of buckets'
+    members and of links, and the crowded buckets.
     """
     group = keys.shape[0]
     threads = scratch_keys.shape[0]
@@ -303,22 +339,22 @@ def _stored_buckets(keys, window_article, max_bucket, priority, max_sub_bits, ar
         for slot in range(thread, group, threads):
             sort_band(keys[slot], window_article, max_sub_bits, articles[slot],
                       scratch_keys[thread], scratch_articles[thread], ends[thread], sub_ends[thread])
-            found[slot], crowded[slot], starred[slot] = _bucket_members(keys[slot], articles[slot], max_bucket, priority,
-                                                                        members, 0, stars, 0, False)
+            found[slot], crowded[slot], starred[slot] = _bucket_members(
+                keys[slot], articles[slot], max_bucket, priority, _links_crowds(done - group + slot), members, 0, members, 0, False)
     needed = total + found.sum()
     star_needed = star_total + starred.sum()
-    # Grow to the projected total of all bands (and an eighth): bands are alike, so most
-    # corpora grow once, and never hold two copies of a full array.
-    if needed > members.shape[0]:
-        projected = needed * all_bands // done
-        members = _grown(members, total, max(needed, projected + projected // 8))
-    if star_needed > stars.shape[0]:
-        projected = star_needed * all_bands // done
-        stars = _grown(stars, star_total, max(star_needed, projected + projected // 8))
+    if needed + star_needed > members.shape[0]:
+        # Grow to the projected total of all bands (and an eighth): bands are alike, so most
+        # corpora grow once, and never hold two copies of a full array.
+        projected = (needed + star_needed) * all_bands // done
+        members = _regrown(members, total, star_total, max(needed + star_needed, projected + projected // 8))
+    # The crowds' links fill the array from its end, a band before the one after it, so that
+    # they need no array of their own (``_band_buckets`` moves them behind the buckets at last).
+    end = members.shape[0] - star_total
     for slot in numba.prange(group):
-        _bucket_members(keys[slot], articles[slot], max_bucket, priority, members, total + found[:slot].sum(),
-                        stars, star_total + starred[:slot].sum(), True)
-    return members, needed, stars, star_needed, crowded.sum()
+        _bucket_members(keys[slot], articles[slot], max_bucket, priority, _links_crowds(done - group + slot),
+                        members, total + found[:slot].sum(), members, end - starred[: slot + 1].sum(), True)
+    return members, needed, star_needed, crowded.sum()
 
 
 def _band_buckets(keys_of: Callable[[np.ndarray, int], None], bands: int, window_article: np.ndarray, max_bucket: int,
@@ -336,21 +372,15 @@ def _band_buckets(keys_of: Callable[[np.ndarray, int], None], bands: int, window
     threads = min(threads, group)
     scratch = (np.empty((threads, n), dtype=np.uint64), np.empty((threads, n), dtype=np.int32),
                np.empty((threads, 1 << TOP_BITS), dtype=np.int64), np.empty((threads, 1 << max_sub_bits), dtype=np.int64))
-    members, total, crowded = np.empty(0, dtype=np.int32), 0, 0
-    stars, star_total = np.empty(0, dtype=np.int32), 0
+    members, total, star_total, crowded = np.empty(0, dtype=np.int32), 0, 0, 0
     for low in range(0, bands, group):
         high = min(low + group, bands)
         keys_of(keys[: high - low], low)
-        members, total, stars, star_total, more = _stored_buckets(
+        members, total, star_total, more = _stored_buckets(
             keys[: high - low], window_article, max_bucket, priority, max_sub_bits, articles, *scratch,
-            members, total, stars, star_total, high, bands)
+            members, total, star_total, high, bands)
         crowded += int(more)
-    del keys, articles, scratch
-    # The links follow the buckets in one array, which the counting reads as one: in the room
-    # left after the buckets when there is enough (a copy of the buckets when not).
-    if total + star_total > len(members):
-        members = _grown(members, total, total + star_total)
-    members[total : total + star_total] = stars[:star_total]
+    _moved_down(members, len(members) - star_total, total, star_total)  # the links, right behind the buckets
     return members[: total + star_total], total, crowded
 
 
@@ -665,7 +695,7 @@ def _counted(keys_of: Callable[[np.ndarray, int], None], bands: int, window_arti
         raise ValueError(f"priority needs one rank per article ({n_articles}), got {len(priority)}")
     members, star_start, crowded = _band_buckets(keys_of, bands, window_article.astype(np.int32), max_bucket,
                                                  np.ascontiguousarray(priority, dtype=np.int32), MAX_SUB_BITS, group, _threads())
-    found = _pairs_by_partition(members, n_articles, min_hits, weight_threshold(min_weight), star_start, crowd_weight(max_bucket))
+    found = _pairs_by_partition(members, n_articles, min_hits, weight_threshold(min_weight), star_start, crowd_weight(max_bucket, bands))
     del members  # before the partitions' pairs are joined
     return _joined(found, crowded)
 

@@ -17,8 +17,8 @@ byte-identical JSON report. The plan:
 4. window signatures and band keys per partition; shuffle on (band, key) with
    ``groupByKey``; buckets of at most ``max_bucket`` windows give window pairs, each
    weighing ``collision_weight`` of its bucket's size (integers: sums exact in any order),
-   a larger bucket its windows' pairs with its earliest article (``crowd_weight``; dates
-   broadcast), and article pairs with at least ``min_hits`` such pairs weighing at least ``min_weight`` are candidates;
+   a larger bucket, in one band of four, its windows' pairs with its earliest article
+   (``crowd_weight``; dates broadcast), and article pairs with at least ``min_hits`` such pairs weighing at least ``min_weight`` are candidates;
 5. join each pair with both articles, verify per partition (``verify_pairs``, the
    same code as the local engine);
 6. collect the verified pairs, sort, and build matches, trees and stories on the driver.
@@ -45,7 +45,7 @@ from typing import Any, Iterable, Iterator, Optional, Sequence
 
 import numpy as np
 
-from provenance.candidates import band_keys, collision_weight, crowd_weight, earliest_first, weight_threshold
+from provenance.candidates import band_keys, collision_weight, crowd_weight, earliest_first, links_crowds, weight_threshold
 from provenance.errors import InputError, ProvenanceError
 from provenance.boilerplate import mask_article, site_boilerplate, site_of
 from provenance.ingest import MAX_ARTICLE_CHARS, _walk
@@ -184,13 +184,17 @@ def _band_partition(items: Iterator[tuple[int, tuple[Article, Shingled]]], vocab
             yield (band, key), article
 
 
-def _bucket_pairs(bucket: tuple[Any, Iterable[int]], max_bucket: int, priority: np.ndarray) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+def _bucket_pairs(bucket: tuple[tuple[int, int], Iterable[int]], max_bucket: int, priority: np.ndarray, bands: int
+                  ) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """Pairs of distinct articles in one bucket, each with one collision and its weight; a crowded bucket's
-    windows pair with its centre only, its article of least ``priority`` (as ``find_candidates``)."""
+    windows pair with its centre only, its article of least ``priority``, in the bands that link crowds
+    (as ``find_candidates``)."""
     members = list(bucket[1])
     if len(members) > max_bucket:
+        if not links_crowds(bucket[0][0]):
+            return []
         centre = min(members, key=lambda article: priority[article])
-        weight = crowd_weight(max_bucket)
+        weight = crowd_weight(max_bucket, bands)
         return [((min(centre, j), max(centre, j)), (1, weight)) for j in members if j != centre]
     if len(members) < 2:
         return []
@@ -311,7 +315,7 @@ def scan_spark(
     pairs = (
         shingled.mapPartitions(lambda items: _band_partition(items, shared_vocabulary, settings))
         .groupByKey(shuffle)
-        .flatMap(lambda bucket: _bucket_pairs(bucket, max_bucket, priority.value))
+        .flatMap(lambda bucket: _bucket_pairs(bucket, max_bucket, priority.value, settings.bands))
         # Collisions and their weight per pair, as find_candidates counts and sums them.
         .reduceByKey(lambda a, b: (a[0] + b[0], a[1] + b[1]), shuffle)
         .filter(lambda item: item[1][0] >= min_hits and item[1][1] >= threshold)

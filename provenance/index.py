@@ -57,7 +57,7 @@ import numpy as np
 
 from provenance import segments
 from provenance.boilerplate import mask_site_boilerplate
-from provenance.candidates import band_keys, collision_weight, crowd_weight, weight_threshold
+from provenance.candidates import band_keys, collision_weight, crowd_weight, links_crowds, weight_threshold
 from provenance.errors import WriteError, write_error
 from provenance.index_store import IndexStore, IndexStoreError
 from provenance.model import Article
@@ -153,8 +153,9 @@ class Index(IndexStore):
         indexed too, so a bucket here holds what the union's bucket would. In a bucket (indexed
         windows with one key) of at most ``max_bucket`` windows each window meets every other
         (``candidates.collision_weight``); a crowded one's meet its centre only, its earliest
-        article (``candidates.crowd_weight``): dated before undated, then by date, then by id,
-        as ``candidates.earliest_first`` ranks a scan's articles.
+        article, in the bands that link crowds (``candidates.links_crowds``, ``crowd_weight``):
+        dated before undated, then by date, then by id, as ``candidates.earliest_first`` ranks a
+        scan's articles.
 
         Args:
             signatures: uint32 ``(windows, num_perm)`` query window signatures (``sign`` makes them).
@@ -186,17 +187,19 @@ class Index(IndexStore):
                 sizes, positions, articles, centres = segments.lookup(paths, probes, max_bucket + slack, self._earliest_first(c))
                 live = [_live_entries(*found, dead[:, 0]) for found in zip(sizes, positions, articles)]
                 # A query that is a crowd's centre meets all of it: those crowds' entries, gathered whole.
-                led = [np.flatnonzero((size > max_bucket) & np.isin(centre, label_numbers)) for (size, _, _), centre in zip(live, centres)]
+                led = [np.flatnonzero((size > max_bucket) & np.isin(centre, label_numbers)) if links_crowds(band) else np.zeros(0, np.int64)
+                       for band, ((size, _, _), centre) in enumerate(zip(live, centres))]
                 crowds = (segments.lookup(paths, [probe[lead] for probe, lead in zip(probes, led)], np.iinfo(np.int64).max)[1:3]
                           if any(len(lead) for lead in led) else ([np.zeros(0, np.int64)] * len(led),) * 2)
             except (segments.SegmentError, FileNotFoundError) as error:
                 raise IndexStoreError(f"{self.path}: {error}; the index is damaged (or {self.folder.name}/ was not copied with it): rebuild it") from error
-        crowd_weight_ = crowd_weight(max_bucket)
+        crowd_weight_ = crowd_weight(max_bucket, self.settings.bands)
         codes, weights = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
-        for (size, position, article), inverse, centre, lead, crowd_position, crowd_article in zip(live, inverses, centres, led, *crowds):
+        for band, ((size, position, article), inverse, centre, lead, crowd_position, crowd_article) in enumerate(
+                zip(live, inverses, centres, led, *crowds)):
             crowded = size > max_bucket
-            # A crowd: each query window of another article meets its centre ...
-            meets = crowded[inverse] & (centre[inverse] != owner_number)
+            # A crowd, in a band that links crowds: each query window of another article meets its centre ...
+            meets = crowded[inverse] & (centre[inverse] != owner_number) & links_crowds(band)
             codes.append((owner_of[meets] << 32) | centre[inverse][meets])
             weights.append(np.full(int(meets.sum()), crowd_weight_, dtype=np.int64))
             # ... and a centre that is a query meets every live window of another article in it.

@@ -45,7 +45,7 @@ import numpy as np
 
 from provenance.errors import ProvenanceError, WriteError, write_error
 from provenance.model import Article
-from provenance.settings import Settings
+from provenance.settings import INDEX_READABLE_SINCE, Settings
 from provenance.shingle import Vocabulary
 
 FORMAT_VERSION = 4
@@ -272,8 +272,14 @@ class IndexStore:
             )
         stored = Settings().replace(**stored_dict)
         wanted = settings if settings is not None else stored.replace(**(options or {}))
-        if wanted.key() != meta["settings_key"]:
+        if meta["settings_key"] not in wanted.readable_keys():
             connection.close()
+            if stored_dict == wanted.as_dict():
+                raise IndexStoreError(
+                    f"{path} was built by an older provenance (key {meta['settings_key']}; this one reads "
+                    f"p{INDEX_READABLE_SINCE} and later); rebuild it: `provenance index build CORPUS --index NEW.db`, "
+                    f"then replace the old file with NEW.db"
+                )
             differences = _settings_difference(stored_dict, wanted.as_dict())
             original = " ".join(_as_option(k, v) for k, v in stored_dict.items() if wanted.as_dict().get(k) != v)
             raise IndexStoreError(

@@ -16,8 +16,11 @@ from typing import Any
 from provenance.errors import SettingsError
 
 # Bump when a change to the algorithms changes results for the same settings.
-ALGORITHM_VERSION = 4  # 2: context seeds, concentration test, equal-evidence tie-break by date; 3: grown passages;
-# 4: sentences too short to seed join the next
+ALGORITHM_VERSION = 5  # 2: context seeds, concentration test, equal-evidence tie-break by date; 3: grown passages;
+# 4: sentences too short to seed join the next; 5: a crowded LSH bucket links its windows to its earliest article
+# The oldest version whose index files this one reads as its own (``Settings.readable_keys``): 5 changed
+# how candidates are counted, not what an index stores, so a version-4 index needs no rebuilding.
+INDEX_READABLE_SINCE = 4
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,10 +106,14 @@ class Settings:
         """The settings as a plain, JSON-ready dict in field order."""
         return dataclasses.asdict(self)
 
-    def key(self) -> str:
-        """A short stable key naming these settings and the algorithm version."""
-        blob = json.dumps({"v": ALGORITHM_VERSION, **self.as_dict()}, sort_keys=True)
-        return f"p{ALGORITHM_VERSION}-{hashlib.sha256(blob.encode()).hexdigest()[:12]}"
+    def key(self, version: int = ALGORITHM_VERSION) -> str:
+        """A short stable key naming these settings and the algorithm version (this one's, by default)."""
+        blob = json.dumps({"v": version, **self.as_dict()}, sort_keys=True)
+        return f"p{version}-{hashlib.sha256(blob.encode()).hexdigest()[:12]}"
+
+    def readable_keys(self) -> set[str]:
+        """The keys of these settings under every version whose index files this one reads (``INDEX_READABLE_SINCE``)."""
+        return {self.key(version) for version in range(INDEX_READABLE_SINCE, ALGORITHM_VERSION + 1)}
 
     def replace(self, **changes: Any) -> "Settings":
         """A copy with some fields changed (validated again); ``None`` values are ignored."""

@@ -35,11 +35,13 @@ def test_windows_of_one_article_do_not_pair_with_themselves():
 
 def test_a_crowded_bucket_pairs_its_windows_with_its_earliest_article_only():
     # Five copies of one window, in buckets of four at most: each of the 16 bands' buckets is a
-    # crowd, whose windows meet its centre alone (4 pairs, not 10), at a bucket of four's weight.
+    # crowd. In one band of four (bands 0, 4, 8, 12), its windows meet its centre alone (4 pairs,
+    # not 10), each at a bucket of four's weight times four: what all 16 bands would weigh.
     sets = [list(range(20))] * 5
     found = find_candidates(_signatures(sets), np.arange(5), 5, rows=4, max_bucket=4)
     assert found.pairs.tolist() == [[0, 1], [0, 2], [0, 3], [0, 4]] and found.crowded_buckets == 16
-    assert found.hits.tolist() == [16] * 4 and found.weights.tolist() == [16 * (WEIGHT_SCALE // 3)] * 4
+    assert crowd_weight(4, 16) == 4 * WEIGHT_SCALE // 3
+    assert found.hits.tolist() == [4] * 4 and found.weights.tolist() == [4 * crowd_weight(4, 16)] * 4
     # The centre is the earliest article: here article 3.
     dated = earliest_first(["2023-05-02", None, "2023-05-02", "2023-05-01", "2023-05-03"])
     assert dated.tolist() == [1, 4, 2, 0, 3]
@@ -54,7 +56,7 @@ def test_seventy_copies_of_a_story_are_found_and_seventy_of_a_footer_are_not():
     sets = [window for _ in range(70) for window in story]
     found = find_candidates(_signatures(sets), np.repeat(np.arange(70), 3), 70, rows=2, max_bucket=64, min_hits=5, min_weight=1.0)
     assert found.pairs.tolist() == [[0, k] for k in range(1, 70)] and found.crowded_buckets == 96
-    assert found.weights.tolist() == [96 * crowd_weight(64)] * 69
+    assert found.weights.tolist() == [24 * crowd_weight(64, 32)] * 69  # 3 windows in 8 linking bands
     sets = [window for k in range(70) for window in (list(range(20)), list(range(1000 + 20 * k, 1020 + 20 * k)))]
     found = find_candidates(_signatures(sets), np.repeat(np.arange(70), 2), 70, rows=2, max_bucket=64, min_hits=5, min_weight=1.0)
     assert found.pairs.shape == (0, 2) and found.crowded_buckets == 32
@@ -62,22 +64,28 @@ def test_seventy_copies_of_a_story_are_found_and_seventy_of_a_footer_are_not():
 
 def _reference(signatures: np.ndarray, window_article: np.ndarray, rows: int, max_bucket: int, min_hits: int, min_weight: float,
                priority: list[int]):
+    from provenance.candidates import CROWD_BANDS_EVERY
+
     """find_candidates in plain Python: a dict of buckets per band, Counters of pairs' collisions and weights."""
     hits: Counter[tuple[int, int]] = Counter()
     weights: Counter[tuple[int, int]] = Counter()
     crowded = 0
-    for band_row in band_keys(signatures, rows):
+    bands = signatures.shape[1] // rows
+    linking = len(range(0, bands, CROWD_BANDS_EVERY))
+    for band, band_row in enumerate(band_keys(signatures, rows)):
         buckets: dict[int, list[int]] = defaultdict(list)
         for window, key in enumerate(band_row.tolist()):
             buckets[key].append(int(window_article[window]))
         for members in buckets.values():
             if len(members) > max_bucket:
                 crowded += 1
+                if band % CROWD_BANDS_EVERY:
+                    continue
                 centre = min(members, key=priority.__getitem__)
                 for j in members:
                     if j != centre:
                         hits[min(centre, j), max(centre, j)] += 1
-                        weights[min(centre, j), max(centre, j)] += WEIGHT_SCALE // max(max_bucket - 1, 1)
+                        weights[min(centre, j), max(centre, j)] += WEIGHT_SCALE * bands // (linking * max(max_bucket - 1, 1))
                 continue
             for x, i in enumerate(members):
                 for j in members[x + 1 :]:
@@ -166,12 +174,12 @@ def test_pairs_do_not_depend_on_the_threads_that_count_them(monkeypatch):
     members, star_start, _ = _band_buckets(lambda keys, low: _column_keys(signatures, 3, low, keys), bands,
                                            owners.astype(np.int32), 8, np.arange(50, dtype=np.int32), 16, bands, 1)
     half = WEIGHT_SCALE // 2
-    whole = candidates._joined(candidates._pairs_by_partition(members, 50, 2, half, star_start, crowd_weight(8), threads=1), 0)
+    whole = candidates._joined(candidates._pairs_by_partition(members, 50, 2, half, star_start, crowd_weight(8, 10), threads=1), 0)
     assert len(whole.pairs) > 50
     for partition_bytes in (24 * 50, 1 << 28):  # several ranges of first articles, and one
         monkeypatch.setattr(candidates, "PARTITION_BYTES", partition_bytes)
         for threads in (1, 2, 3, 7, 64):  # pieces of the buckets and parts of a range, some empty
-            got = candidates._joined(candidates._pairs_by_partition(members, 50, 2, half, star_start, crowd_weight(8), threads=threads), 0)
+            got = candidates._joined(candidates._pairs_by_partition(members, 50, 2, half, star_start, crowd_weight(8, 10), threads=threads), 0)
             assert np.array_equal(got.pairs, whole.pairs) and np.array_equal(got.hits, whole.hits)
             assert np.array_equal(got.weights, whole.weights)
 

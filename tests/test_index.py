@@ -153,6 +153,26 @@ def test_settings_mismatch_refused_with_fix(tmp_path):
         assert index.settings.num_perm == 128
 
 
+
+@pytest.mark.parametrize("version", [3, 4])
+def test_an_index_stamped_by_an_older_version_is_read_if_it_stored_the_same(tmp_path, version):
+    # Version 5 changed how candidates are counted, not what an index stores: a version-4 index
+    # is read as it is; a version-3 one is refused with how to rebuild it.
+    db = tmp_path / "i.db"
+    with Index.open(db, create=True) as index:
+        index.add(read_corpus([SEEDS])[0])
+    connection = sqlite3.connect(str(db))
+    connection.execute("UPDATE meta SET value = ? WHERE key = 'settings_key'", (Settings().key(version),))
+    connection.commit()
+    connection.close()
+    result = CliRunner().invoke(main, ["scan", str(SEEDS), "--index", str(db), "--format", "json", "--workers", "1"])
+    if version == 4:
+        assert result.exit_code == 0 and [(p["source"], p["derived"]) for p in json.loads(result.stdout)["pairs"]] == [(SEED_000, SEED_002)]
+        assert json.loads(result.stdout)["settings_key"] == Settings().key()
+    else:
+        assert result.exit_code == 3 and "built by an older provenance (key p3-" in result.output and "index build" in result.output
+        assert "Traceback" not in result.output
+
 def test_missing_index_says_how_to_create(tmp_path):
     with pytest.raises(IndexStoreError, match="provenance index build"):
         Index.open(tmp_path / "none.db")

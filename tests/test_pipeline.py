@@ -80,3 +80,18 @@ def test_a_story_copied_on_many_sites_is_found_from_its_earliest_copy():
     assert {m.source for m in report.matches} == {earliest} and all(m.overlap > 0.95 for m in report.matches)
     [tree] = report.trees
     assert tree.root == earliest and len(tree.edges) == 69
+
+
+def test_a_spin_of_a_story_copied_on_many_sites_is_found():
+    # Seed 002 spins seed 000. Among 200 copies of 000, each of 002's windows that collides with
+    # 000's lands in a crowd of 200 copies: linked to the earliest copy, 002 is still found.
+    from provenance.pipeline import scan_articles
+    from provenance.settings import Settings
+    from tests.conftest import SEED_000, SEED_002, SEEDS
+
+    text = (SEEDS / SEED_000).read_text(encoding="utf-8")
+    copies = [Article(id=f"c{k:03d}", text=text, path=f"c{k:03d}/a.txt", published=f"2023-09-{10 + k % 15:02d}") for k in range(200)]
+    spun = Article(id="spun", text=(SEEDS / SEED_002).read_text(encoding="utf-8"), path="farm/a.txt", published="2023-10-01")
+    report = scan_articles([*copies, spun], Settings(), workers=1)
+    assert [(m.source, m.derived) for m in report.matches if "spun" in (m.source, m.derived)] == [("c000", "spun")]
+    assert len(report.matches) == 200 and len(report.trees) == 1
