@@ -85,7 +85,16 @@ def test_leftover_boilerplate_lines_are_masked_not_removed():
 def test_page_without_text_is_skipped():
     item = extract_article("<!DOCTYPE html><html><body><nav><a href='/'>Home</a></nav></body></html>", "e.html", "e.html")
     assert isinstance(item, Skipped)
-    assert "no main text" in item.reason
+    assert "no main text" in item.reason and "navigation or media only" in item.reason
+
+
+def test_page_nested_past_the_parsers_depth_says_so():
+    # libxml2 stops at 255 levels: the story inside 300 nested <div>s never reaches the tree.
+    story = "<p>" + "Officials said the bridge would reopen next week after repairs. " * 10 + "</p>"
+    item = extract_article("<html><body>" + "<div>" * 300 + story + "</div>" * 300 + "</body></html>", "d.html", "d.html")
+    assert isinstance(item, Skipped) and "nest deeper than the 255 levels" in item.reason and ".txt" in item.reason
+    shallow = extract_article("<html><body>" + "<div>" * 200 + story + "</div>" * 200 + "</body></html>", "d.html", "d.html")
+    assert isinstance(shallow, Article) and "bridge would reopen" in shallow.text
 
 
 def test_sniffed_without_extension(tmp_path, site_dir):

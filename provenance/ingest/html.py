@@ -47,6 +47,9 @@ _DATE_NODE_MAX_CHARS = 60
 _INVISIBLE = ("script", "style", "noscript", "template", "head")
 # Fewer words than this is what trafilatura's fallbacks return for a menu or a media page, not a story.
 MIN_TEXT_WORDS = 10
+# libxml2's HTML parser stops descending here: whatever a page nests deeper (hostile or generated
+# markup) never reaches the tree, and its text is lost.
+PARSER_DEPTH = 255
 
 
 def looks_like_html(head: bytes) -> bool:
@@ -96,6 +99,15 @@ def url_date(url: Optional[str]) -> Optional[str]:
     if not url:
         return None
     return htmldate.find_date(_EMPTY_PAGE, url=url, extensive_search=False)
+
+
+def _depth(tree: lxml.html.HtmlElement) -> int:
+    """How many levels the parsed tree holds below its root."""
+    deepest, level = 0, 0
+    for event, _ in lxml.etree.iterwalk(tree, events=("start", "end")):
+        level += 1 if event == "start" else -1
+        deepest = max(deepest, level)
+    return deepest - 1
 
 
 def _date_line(tree: lxml.html.HtmlElement) -> Optional[str]:
@@ -159,6 +171,9 @@ def extract_article(content: bytes | str, article_id: str, path: str, url: Optio
     text = found.get("text") or ""
     words = len(text.split())
     if words < MIN_TEXT_WORDS:
+        if _depth(tree) >= PARSER_DEPTH:
+            return Skipped(path, f"no main text found in the page ({words} words): its elements nest deeper than the "
+                                 f"{PARSER_DEPTH} levels the HTML parser reads; give its text as a .txt file")
         return Skipped(path, f"no main text found in the page ({words} words; navigation or media only?)")
     published, published_from = _metadata_date(tree), "metadata"
     if published is None:
