@@ -210,25 +210,29 @@ def _split_seeds(tmp_path: Path) -> tuple[Path, Path]:
     return ref, new
 
 
-def test_scan_with_index_matches_plain_scan_of_union(tmp_path):
-    ref, new = _split_seeds(tmp_path)
-    db = tmp_path / "i.db"
+def _indexed_and_plain(ref: Path, new: Path, db: Path) -> tuple[dict, dict]:
+    """The JSON reports of ``scan new --index db`` (``db`` built from ``ref``) and of a plain scan of both."""
     runner = CliRunner()
     assert runner.invoke(main, ["index", "build", str(ref), "--index", str(db), "--workers", "1"]).exit_code == 0
     indexed = runner.invoke(main, ["scan", str(new), "--index", str(db), "--format", "json", "--workers", "1"])
     plain = runner.invoke(main, ["scan", str(ref), str(new), "--format", "json", "--workers", "1"])
     assert indexed.exit_code == 0 and plain.exit_code == 0
-    got, want = json.loads(indexed.stdout), json.loads(plain.stdout)
+    return json.loads(indexed.stdout), json.loads(plain.stdout)
+
+
+def test_scan_with_index_matches_plain_scan_of_union(tmp_path):
+    ref, new = _split_seeds(tmp_path)
+    db = tmp_path / "i.db"
+    got, want = _indexed_and_plain(ref, new, db)
     new_ids = set(os.listdir(new))
     # Pairs, passages and scores are identical: the index's df counts exactly the union.
     assert got["pairs"] == [p for p in want["pairs"] if p["source"] in new_ids or p["derived"] in new_ids]
     assert [(p["source"], p["derived"]) for p in got["pairs"]] == [(SEED_000, SEED_002)]
     assert got["settings_key"] == want["settings_key"]
     # The scanned articles were added: scanning them again finds the same pairs, adds nothing.
-    again = runner.invoke(main, ["scan", str(new), "--index", str(db), "--format", "json", "--workers", "1"])
+    again = CliRunner().invoke(main, ["scan", str(new), "--index", str(db), "--format", "json", "--workers", "1"])
     assert json.loads(again.stdout)["pairs"] == got["pairs"]
     assert check_consistent(db) == sorted(os.listdir(SEEDS))
-
 
 
 @pytest.mark.parametrize("new_day", ["2023-09-30", "2023-09-01"])
@@ -242,13 +246,8 @@ def test_scan_with_index_links_a_crowd_of_copies_as_the_plain_scan_does(tmp_path
     lines = [json.dumps({"id": f"site{k:02d}", "text": text, "published": f"2023-09-{10 + (k + 33) % 69 // 4:02d}"}) for k in range(69)]
     (ref / "copies.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (new / "today.jsonl").write_text(json.dumps({"id": "today", "text": text, "published": new_day}) + "\n", encoding="utf-8")
-    db = tmp_path / "i.db"
-    runner = CliRunner()
-    assert runner.invoke(main, ["index", "build", str(ref), "--index", str(db), "--workers", "1"]).exit_code == 0
-    indexed = runner.invoke(main, ["scan", str(new), "--index", str(db), "--format", "json", "--workers", "1"])
-    plain = runner.invoke(main, ["scan", str(ref), str(new), "--format", "json", "--workers", "1"])
-    assert indexed.exit_code == 0 and plain.exit_code == 0
-    got, want = json.loads(indexed.stdout)["pairs"], json.loads(plain.stdout)["pairs"]
+    indexed, plain = _indexed_and_plain(ref, new, tmp_path / "i.db")
+    got, want = indexed["pairs"], plain["pairs"]
     assert got == [p for p in want if "today" in (p["source"], p["derived"])]
     if new_day == "2023-09-30":
         assert [(p["source"], p["derived"]) for p in got] == [("site36", "today")]
