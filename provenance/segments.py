@@ -639,7 +639,11 @@ def _least_ranked(numbers, starts, counts, hits, priority, least):  # pragma: no
         best = least[hits[x]]
         for entry in range(starts[x], starts[x] + counts[x]):
             article = np.int64(numbers[entry])
-            if best < 0 or priority[article] < priority[best]:
+            # A number past ``priority`` (none should be: it covers every number the index gave)
+            # ranks last, rather than being read from beyond it.
+            if article < priority.shape[0] and (best < 0 or best >= priority.shape[0] or priority[article] < priority[best]):
+                best = article
+            elif best < 0:
                 best = article
         least[hits[x]] = best
 

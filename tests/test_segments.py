@@ -98,6 +98,19 @@ def test_lookup_equals_brute_force_over_segments_of_both_layouts(tmp_path, limit
         assert sorted(zip(positions[band].tolist(), articles[band].tolist())) == sorted(expected)
         expected_least = [min(owners[keys == p].tolist(), key=priority.__getitem__, default=-1) for p in probe.tolist()]
         assert least[band].tolist() == expected_least
+    # Numbers past the ranks given rank last (and are never read from beyond them).
+    short = priority[: highest // 2]
+    least = segments.lookup([tmp_path / "1.seg", tmp_path / "2.seg"], probes, limit, short)[3]
+    for band, probe in enumerate(probes):
+        keys = np.concatenate([first[0][band], second[0][band]])
+        owners = np.concatenate([first[1][band], second[1][band]]).astype(np.int64)
+        for p, got in zip(probe.tolist(), least[band].tolist()):
+            members = owners[keys == p].tolist()
+            ranked = [a for a in members if a < len(short)]
+            if ranked:
+                assert got == min(ranked, key=short.__getitem__)
+            else:
+                assert got in members if members else got == -1
 
 
 def test_merge_of_both_layouts_keeps_every_live_entry_sorted(tmp_path):
