@@ -6,7 +6,8 @@ keys is a bucket whose windows from different articles become candidate pairs.
 Sorting flat arrays keeps memory at a few bytes per window, where a dict of
 buckets would cost kilobytes. A bucket larger than ``max_bucket`` (a crowd: a
 topic's words, a footer, or a story copied on many sites) pairs its windows
-with one centre only, its earliest article, at a low weight (``crowd_weight``).
+with one centre only, its earliest article, in one band of four, at a low weight
+(``crowd_weight``).
 Nothing here decides that a pair is a derivation; that is verification's job.
 
 Speed. Bands are independent, so one compiled kernel sorts and walks several
@@ -200,22 +201,22 @@ def band_keys(signatures: np.ndarray, rows: int) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def _bucket_members(sorted_keys, sorted_articles, max_bucket, priority, link, members, at, stars, star_at, write):  # pragma: no cover - compiled
-    """Count (and if ``write``, store from ``at`` and ``star_at``) the members of a sorted band's useful buckets.
+def _bucket_members(sorted_keys, sorted_articles, max_bucket, priority, linking, members, at, links, link_at, write):  # pragma: no cover - compiled
+    """Count (and if ``write``, store from ``at`` and ``link_at``) the members of a sorted band's useful buckets.
 
     A useful bucket holds 2 to ``max_bucket`` windows of at least two articles: only those
     make pairs. Its members are stored as their articles, ascending, the last one as
     ``-1 - article`` (``_last``): the mark that ends a bucket. A crowded bucket (more than
-    ``max_bucket`` windows) is, if ``link``, linked to its centre alone, the article of least
+    ``max_bucket`` windows) is, if ``linking``, linked to its centre alone, the article of least
     ``priority`` (the earliest): each window of another article makes one two-member bucket
-    with it, stored from ``star_at`` in ``stars`` as above.
+    with it, stored from ``link_at`` in ``links`` as above.
 
     Returns:
-        The number of members, of crowded buckets, and of members stored in ``stars``.
+        The number of members, of crowded buckets, and of members stored in ``links``.
     """
     count = 0
     crowded = 0
-    starred = 0
+    linked = 0
     start = 0
     n = sorted_keys.shape[0]
     while start < n:
@@ -225,7 +226,7 @@ def _bucket_members(sorted_keys, sorted_articles, max_bucket, priority, link, me
         size = end - start
         if size > max_bucket:
             crowded += 1
-            if not link:
+            if not linking:
                 start = end
                 continue
             centre = sorted_articles[start]
@@ -236,9 +237,9 @@ def _bucket_members(sorted_keys, sorted_articles, max_bucket, priority, link, me
                 other = sorted_articles[x]
                 if other != centre:
                     if write:
-                        stars[star_at + starred] = min(other, centre)
-                        stars[star_at + starred + 1] = -1 - max(other, centre)
-                    starred += 2
+                        links[link_at + linked] = min(other, centre)
+                        links[link_at + linked + 1] = -1 - max(other, centre)
+                    linked += 2
         elif size > 1:
             lowest = highest = sorted_articles[start]
             for x in range(start + 1, end):
@@ -257,7 +258,7 @@ def _bucket_members(sorted_keys, sorted_articles, max_bucket, priority, link, me
                     bucket[size - 1] = -1 - bucket[size - 1]
                 count += size
         start = end
-    return count, crowded, starred
+    return count, crowded, linked
 
 
 @numba.njit(cache=True, inline="always")
@@ -282,10 +283,10 @@ def _grown(array, used, capacity):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def _regrown(members, total, star_total, capacity):  # pragma: no cover - compiled
-    """A larger copy of ``members``, its first ``total`` items kept at its start and its last ``star_total`` at its end."""
+def _regrown(members, total, link_total, capacity):  # pragma: no cover - compiled
+    """A larger copy of ``members``, its first ``total`` items kept at its start and its last ``link_total`` at its end."""
     grown = _grown(members, total, capacity)
-    grown[capacity - star_total :] = members[members.shape[0] - star_total :]
+    grown[capacity - link_total :] = members[members.shape[0] - link_total :]
     return grown
 
 
@@ -320,12 +321,12 @@ def _signed_keys(values, ranges, a, b, rows, first_band, keys):  # pragma: no co
 
 @numba.njit(cache=True, parallel=True)
 def _stored_buckets(keys, window_article, max_bucket, priority, max_sub_bits, articles, scratch_keys, scratch_articles, ends, sub_ends,
-                    members, total, star_total, done, all_bands):  # pragma: no cover - compiled
+                    members, total, link_total, done, all_bands):  # pragma: no cover - compiled
     """Sort a group of bands' ``keys`` (a row each) and store their useful buckets' members (``_bucket_members``).
 
     Each band is sorted and its members counted, bands in parallel (a thread's scratch in row
     ``thread`` of ``scratch_*``, ``ends``, ``sub_ends``); then each band writes its members at
-    its offset from ``total``, and its crowded buckets' links before the ``star_total`` at the end of
+    its offset from ``total``, and its crowded buckets' links before the ``link_total`` at the end of
     ``members``, so the output is in band order whatever the threads. ``members`` grows as needed
     (``done`` of ``all_bands`` bands will then be stored); returns it, the new totals of buckets'
     members and of links, and the crowded buckets.
@@ -334,27 +335,27 @@ def _stored_buckets(keys, window_article, max_bucket, priority, max_sub_bits, ar
     threads = scratch_keys.shape[0]
     found = np.zeros(group, dtype=np.int64)
     crowded = np.zeros(group, dtype=np.int64)
-    starred = np.zeros(group, dtype=np.int64)
+    linked = np.zeros(group, dtype=np.int64)
     for thread in numba.prange(threads):
         for slot in range(thread, group, threads):
             sort_band(keys[slot], window_article, max_sub_bits, articles[slot],
                       scratch_keys[thread], scratch_articles[thread], ends[thread], sub_ends[thread])
-            found[slot], crowded[slot], starred[slot] = _bucket_members(
+            found[slot], crowded[slot], linked[slot] = _bucket_members(
                 keys[slot], articles[slot], max_bucket, priority, _links_crowds(done - group + slot), members, 0, members, 0, False)
     needed = total + found.sum()
-    star_needed = star_total + starred.sum()
-    if needed + star_needed > members.shape[0]:
+    links_needed = link_total + linked.sum()
+    if needed + links_needed > members.shape[0]:
         # Grow to the projected total of all bands (and an eighth): bands are alike, so most
         # corpora grow once, and never hold two copies of a full array.
-        projected = (needed + star_needed) * all_bands // done
-        members = _regrown(members, total, star_total, max(needed + star_needed, projected + projected // 8))
+        projected = (needed + links_needed) * all_bands // done
+        members = _regrown(members, total, link_total, max(needed + links_needed, projected + projected // 8))
     # The crowds' links fill the array from its end, a band before the one after it, so that
     # they need no array of their own (``_band_buckets`` moves them behind the buckets at last).
-    end = members.shape[0] - star_total
+    end = members.shape[0] - link_total
     for slot in numba.prange(group):
         _bucket_members(keys[slot], articles[slot], max_bucket, priority, _links_crowds(done - group + slot),
-                        members, total + found[:slot].sum(), members, end - starred[: slot + 1].sum(), True)
-    return members, needed, star_needed, crowded.sum()
+                        members, total + found[:slot].sum(), members, end - linked[: slot + 1].sum(), True)
+    return members, needed, links_needed, crowded.sum()
 
 
 def _band_buckets(keys_of: Callable[[np.ndarray, int], None], bands: int, window_article: np.ndarray, max_bucket: int,
@@ -372,16 +373,16 @@ def _band_buckets(keys_of: Callable[[np.ndarray, int], None], bands: int, window
     threads = min(threads, group)
     scratch = (np.empty((threads, n), dtype=np.uint64), np.empty((threads, n), dtype=np.int32),
                np.empty((threads, 1 << TOP_BITS), dtype=np.int64), np.empty((threads, 1 << max_sub_bits), dtype=np.int64))
-    members, total, star_total, crowded = np.empty(0, dtype=np.int32), 0, 0, 0
+    members, total, link_total, crowded = np.empty(0, dtype=np.int32), 0, 0, 0
     for low in range(0, bands, group):
         high = min(low + group, bands)
         keys_of(keys[: high - low], low)
-        members, total, star_total, more = _stored_buckets(
+        members, total, link_total, more = _stored_buckets(
             keys[: high - low], window_article, max_bucket, priority, max_sub_bits, articles, *scratch,
-            members, total, star_total, high, bands)
+            members, total, link_total, high, bands)
         crowded += int(more)
-    _moved_down(members, len(members) - star_total, total, star_total)  # the links, right behind the buckets
-    return members[: total + star_total], total, crowded
+    _moved_down(members, len(members) - link_total, total, link_total)  # the links, right behind the buckets
+    return members[: total + link_total], total, crowded
 
 
 @numba.njit(cache=True)
@@ -509,7 +510,7 @@ def _part_bounds(low, high, parts):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, parallel=True)
-def _partition_pairs(members, starts, runs, run_starts, low, high, min_hits, threshold, star_start, star_weight, parts,
+def _partition_pairs(members, starts, runs, run_starts, low, high, min_hits, threshold, links_start, link_weight, parts,
                      by_first, sums, tally):  # pragma: no cover - compiled
     """The distinct pairs ``(i, j)``, ``low <= i < high``, seen at least ``min_hits`` times in collisions
     that weigh at least ``threshold`` (``collision_weight``), sorted, with their counts and weights.
@@ -537,7 +538,7 @@ def _partition_pairs(members, starts, runs, run_starts, low, high, min_hits, thr
                 prefetch(members, runs[r + RUNS_AHEAD])
             run = runs[r]
             end = _bucket_end(members, run)
-            weight = star_weight if run >= star_start else _collision_weight(end - _bucket_start(members, run))
+            weight = link_weight if run >= links_start else _collision_weight(end - _bucket_start(members, run))
             after = _run_end(members, run, end)
             i = _article(members[run])
             at = fill[i - first]
@@ -601,12 +602,12 @@ def _scratch(collisions, kept, parts, n_articles):  # pragma: no cover - compile
 
 
 def _pairs_by_partition(
-    members: np.ndarray, n_articles: int, min_hits: int, threshold: int, star_start: Optional[int] = None, star_weight: int = 0,
+    members: np.ndarray, n_articles: int, min_hits: int, threshold: int, links_start: Optional[int] = None, link_weight: int = 0,
     threads: Optional[int] = None,
 ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """The article pairs of the stored buckets seen at least ``min_hits`` times in collisions that weigh
-    at least ``threshold``, with their counts and weights. The buckets from ``star_start`` on are
-    crowded buckets' links to their centres (``_band_buckets``), each collision weighing ``star_weight``.
+    at least ``threshold``, with their counts and weights. The buckets from ``links_start`` on are
+    crowded buckets' links to their centres (``_band_buckets``), each collision weighing ``link_weight``.
 
     A range of first articles at a time (``_partition_pairs``), so that their collisions take
     at most ``PARTITION_BYTES`` (8 bytes each while counted, and 8 per ``min_hits`` of them for
@@ -635,8 +636,8 @@ def _pairs_by_partition(
     del piece_runs
     collisions = max(int(starts[high] - starts[low]) for low, high in zip(bounds, bounds[1:]))
     scratch = _scratch(collisions, collisions // min_hits, parts, n_articles)
-    star_start = len(members) if star_start is None else star_start
-    return [_partition_pairs(members, starts, runs, run_starts, low, high, min_hits, max(threshold, 1), star_start, star_weight,
+    links_start = len(members) if links_start is None else links_start
+    return [_partition_pairs(members, starts, runs, run_starts, low, high, min_hits, max(threshold, 1), links_start, link_weight,
                              parts, *scratch)
             for low, high in zip(bounds, bounds[1:])]
 
@@ -693,9 +694,9 @@ def _counted(keys_of: Callable[[np.ndarray, int], None], bands: int, window_arti
         priority = np.arange(n_articles, dtype=np.int32)
     elif len(priority) != n_articles:
         raise ValueError(f"priority needs one rank per article ({n_articles}), got {len(priority)}")
-    members, star_start, crowded = _band_buckets(keys_of, bands, window_article.astype(np.int32), max_bucket,
+    members, links_start, crowded = _band_buckets(keys_of, bands, window_article.astype(np.int32), max_bucket,
                                                  np.ascontiguousarray(priority, dtype=np.int32), MAX_SUB_BITS, group, _threads())
-    found = _pairs_by_partition(members, n_articles, min_hits, weight_threshold(min_weight), star_start, crowd_weight(max_bucket, bands))
+    found = _pairs_by_partition(members, n_articles, min_hits, weight_threshold(min_weight), links_start, crowd_weight(max_bucket, bands))
     del members  # before the partitions' pairs are joined
     return _joined(found, crowded)
 

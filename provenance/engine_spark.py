@@ -18,7 +18,8 @@ byte-identical JSON report. The plan:
    ``groupByKey``; buckets of at most ``max_bucket`` windows give window pairs, each
    weighing ``collision_weight`` of its bucket's size (integers: sums exact in any order),
    a larger bucket, in one band of four, its windows' pairs with its earliest article
-   (``crowd_weight``; dates broadcast), and article pairs with at least ``min_hits`` such pairs weighing at least ``min_weight`` are candidates;
+   (``crowd_weight``; dates broadcast); article pairs with at least ``min_hits`` such pairs
+   weighing at least ``min_weight`` are candidates;
 5. join each pair with both articles, verify per partition (``verify_pairs``, the
    same code as the local engine);
 6. collect the verified pairs, sort, and build matches, trees and stories on the driver.

@@ -64,7 +64,9 @@ class Settings:
     every type; synthetic 100k 736k -> 273k and 1M 2.63M -> 1.47M, the same planted pairs.
     """
     max_bucket: int = 64
-    """LSH buckets holding more windows than this are boilerplate and are skipped."""
+    """LSH buckets holding more windows than this are crowds (a topic's words, boilerplate, or a story
+    copied on many sites): their windows pair only with the crowd's earliest article, in one band of
+    four, at a low weight (``candidates.crowd_weight``); smaller buckets pair all their windows."""
 
     # --- verification and alignment --------------------------------------
     sentence_similarity: float = 0.35

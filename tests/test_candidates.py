@@ -143,10 +143,10 @@ def test_bucket_members_do_not_depend_on_threads_band_groups_or_sub_bucket_bits(
     bands = signatures.shape[1] // 3
     runs = []
     for bits, group, threads in ((16, 1, 1), (16, 3, 1), (16, 4, 2), (16, 10, 3), (16, 16, 16), (1, 4, 2), (2, 10, 3)):
-        members, star_start, crowded = _band_buckets(lambda keys, low: _column_keys(signatures, 3, low, keys), bands,
+        members, links_start, crowded = _band_buckets(lambda keys, low: _column_keys(signatures, 3, low, keys), bands,
                                                      owners.astype(np.int32), 8, np.arange(20, dtype=np.int32), bits,
                                                      min(group, bands), threads)
-        runs.append((members.tolist(), star_start, crowded))
+        runs.append((members.tolist(), links_start, crowded))
     assert len(runs[0][0]) > runs[0][1] > 0 and runs[0][2]  # buckets, then crowds' links
     for run in runs[1:]:
         assert run == runs[0]
@@ -171,15 +171,15 @@ def test_pairs_do_not_depend_on_the_threads_that_count_them(monkeypatch):
 
     signatures, owners = _planted(9, 3000, 50, 30, 3)
     bands = signatures.shape[1] // 3
-    members, star_start, _ = _band_buckets(lambda keys, low: _column_keys(signatures, 3, low, keys), bands,
+    members, links_start, _ = _band_buckets(lambda keys, low: _column_keys(signatures, 3, low, keys), bands,
                                            owners.astype(np.int32), 8, np.arange(50, dtype=np.int32), 16, bands, 1)
     half = WEIGHT_SCALE // 2
-    whole = candidates._joined(candidates._pairs_by_partition(members, 50, 2, half, star_start, crowd_weight(8, 10), threads=1), 0)
+    whole = candidates._joined(candidates._pairs_by_partition(members, 50, 2, half, links_start, crowd_weight(8, 10), threads=1), 0)
     assert len(whole.pairs) > 50
     for partition_bytes in (24 * 50, 1 << 28):  # several ranges of first articles, and one
         monkeypatch.setattr(candidates, "PARTITION_BYTES", partition_bytes)
         for threads in (1, 2, 3, 7, 64):  # pieces of the buckets and parts of a range, some empty
-            got = candidates._joined(candidates._pairs_by_partition(members, 50, 2, half, star_start, crowd_weight(8, 10), threads=threads), 0)
+            got = candidates._joined(candidates._pairs_by_partition(members, 50, 2, half, links_start, crowd_weight(8, 10), threads=threads), 0)
             assert np.array_equal(got.pairs, whole.pairs) and np.array_equal(got.hits, whole.hits)
             assert np.array_equal(got.weights, whole.weights)
 
