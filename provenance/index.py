@@ -184,7 +184,8 @@ class Index(IndexStore):
             # max_bucket + that many entries is enough to count every bucket's live entries exactly.
             slack = int(dead[:, 1].sum())
             try:
-                sizes, positions, articles, centres = segments.lookup(paths, probes, max_bucket + slack, self._earliest_first(c))
+                sizes, positions, articles, centres = segments.lookup(paths, probes, max_bucket + slack, self._earliest_first(c),
+                                                                     links_crowds)
                 live = [_live_entries(*found, dead[:, 0]) for found in zip(sizes, positions, articles)]
                 # A query that is a crowd's centre meets all of it: those crowds' entries, gathered whole.
                 led = [np.flatnonzero((size > max_bucket) & np.isin(centre, label_numbers)) if links_crowds(band) else np.zeros(0, np.int64)

@@ -37,7 +37,7 @@ import os
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Iterator, Optional, Sequence
+from typing import Callable, Iterator, Optional, Sequence
 
 import numba
 import numpy as np
@@ -576,7 +576,8 @@ def entries(path: Path) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
             yield out
 
 
-def lookup(paths: Sequence[Path], probes: Sequence[np.ndarray], limit: int, priority: Optional[np.ndarray] = None
+def lookup(paths: Sequence[Path], probes: Sequence[np.ndarray], limit: int, priority: Optional[np.ndarray] = None,
+           ranked: Callable[[int], bool] = lambda band: True,
            ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
     """Look sorted probe keys up in segments, band by band.
 
@@ -585,15 +586,16 @@ def lookup(paths: Sequence[Path], probes: Sequence[np.ndarray], limit: int, prio
         probes: Per band, sorted distinct uint64 keys.
         limit: Largest bucket whose entries are gathered (a bucket is every entry with that
             key in that band, across all ``paths``).
-        priority: A rank per article number, if each bucket's least-ranked article is wanted.
+        priority: A rank per article number, if each bucket's least-ranked article is wanted ...
+        ranked: ... in the bands for which this says so.
 
     Returns:
         Per band: the bucket size of each probe key (int64, over all segments); the gathered
         entries of the buckets of at most ``limit`` entries, as the probe key's position and
-        the article number (int64 arrays); and with ``priority``, each bucket's article of
-        least rank (-1 for an empty bucket; int64), else empty arrays.
+        the article number (int64 arrays); and each bucket's article of least rank (-1 for an
+        empty bucket, or a band not ranked; int64).
     """
-    least = [np.full(len(p) if priority is not None else 0, -1, dtype=np.int64) for p in probes]
+    least = [np.full(len(p), -1, dtype=np.int64) for p in probes]
     sizes = [np.zeros(len(p), dtype=np.int64) for p in probes]
     positions: list[list[np.ndarray]] = [[] for _ in probes]
     articles: list[list[np.ndarray]] = [[] for _ in probes]
@@ -608,7 +610,7 @@ def lookup(paths: Sequence[Path], probes: Sequence[np.ndarray], limit: int, prio
                     numbers = segment.articles(band)
                     start, count = start[hit], count[hit]
                     sizes[band][hit] += count
-                    if priority is not None:
+                    if priority is not None and ranked(band):
                         _least_ranked(numbers, start, count, hit, priority, least[band])
                     small = count <= limit
                     start, count, hit = start[small], count[small], hit[small]

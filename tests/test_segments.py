@@ -98,6 +98,10 @@ def test_lookup_equals_brute_force_over_segments_of_both_layouts(tmp_path, limit
         assert sorted(zip(positions[band].tolist(), articles[band].tolist())) == sorted(expected)
         expected_least = [min(owners[keys == p].tolist(), key=priority.__getitem__, default=-1) for p in probe.tolist()]
         assert least[band].tolist() == expected_least
+    # Only the bands asked for are ranked.
+    busiest = max(range(len(probes)), key=lambda band: int((sizes[band] > 0).sum()))
+    least = segments.lookup([tmp_path / "1.seg", tmp_path / "2.seg"], probes, limit, priority, lambda band: band == busiest)[3]
+    assert all((ranks >= 0).any() if band == busiest else (ranks == -1).all() for band, ranks in enumerate(least))
     # Numbers past the ranks given rank last (and are never read from beyond them).
     short = priority[: highest // 2]
     least = segments.lookup([tmp_path / "1.seg", tmp_path / "2.seg"], probes, limit, short)[3]
