@@ -188,16 +188,19 @@ class Index(IndexStore):
                                                                      links_crowds)
                 live = [_live_entries(*found, dead[:, 0]) for found in zip(sizes, positions, articles)]
                 # A query that is a crowd's centre meets all of it: those crowds' entries, gathered whole.
-                led = [np.flatnonzero((size > max_bucket) & np.isin(centre, label_numbers)) if links_crowds(band) else np.zeros(0, np.int64)
+                indexed = label_numbers[label_numbers >= 0]
+                led = [np.flatnonzero((size > max_bucket) & np.isin(centre, indexed) & links_crowds(band))
                        for band, ((size, _, _), centre) in enumerate(zip(live, centres))]
-                crowds = (segments.lookup(paths, [probe[lead] for probe, lead in zip(probes, led)], np.iinfo(np.int64).max)[1:3]
-                          if any(len(lead) for lead in led) else ([np.zeros(0, np.int64)] * len(led),) * 2)
+                nothing = [np.zeros(0, np.int64)] * len(led)
+                crowd_positions, crowd_articles = (
+                    segments.lookup(paths, [probe[lead] for probe, lead in zip(probes, led)], np.iinfo(np.int64).max)[1:3]
+                    if any(len(lead) for lead in led) else (nothing, nothing))
             except (segments.SegmentError, FileNotFoundError) as error:
                 raise IndexStoreError(f"{self.path}: {error}; the index is damaged (or {self.folder.name}/ was not copied with it): rebuild it") from error
         crowd_weight_ = crowd_weight(max_bucket, self.settings.bands)
         codes, weights = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
         for band, ((size, position, article), inverse, centre, lead, crowd_position, crowd_article) in enumerate(
-                zip(live, inverses, centres, led, *crowds)):
+                zip(live, inverses, centres, led, crowd_positions, crowd_articles)):
             crowded = size > max_bucket
             # A crowd, in a band that links crowds: each query window of another article meets its centre ...
             meets = crowded[inverse] & (centre[inverse] != owner_number) & links_crowds(band)
