@@ -54,7 +54,6 @@ def test_spark_report_is_byte_identical_to_local(spark, corpus):
     assert len(local.matches) >= 2 and len(local.skipped) == 2  # the comparison is not vacuous
 
 
-
 def test_spark_links_a_crowd_of_copies_to_the_same_earliest_copy_as_locally(spark, tmp_path):
     # 70 copies of a seed put its windows in crowded buckets (more than max_bucket), which both
     # engines link to the earliest copy, found from the dates (broadcast to the executors).
@@ -67,6 +66,7 @@ def test_spark_links_a_crowd_of_copies_to_the_same_earliest_copy_as_locally(spar
     distributed = scan_spark([tmp_path], spark=spark, partitions=3)
     assert to_json(distributed) == to_json(local)
     assert len(local.matches) == 69 and {m.source for m in local.matches} == {"site37"}  # the first of the earliest
+
 
 def test_spark_skips_over_long_articles_as_locally(spark, corpus):
     from provenance.engine_spark import scan_spark
