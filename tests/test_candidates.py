@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from provenance.candidates import (
-    COUNT_CAP, WEIGHT_SCALE, _band_buckets, _column_keys, band_keys, crowd_weight, earliest_first, find_candidates,
+    COUNT_CAP, CROWD_BANDS_EVERY, WEIGHT_SCALE, _band_buckets, _column_keys, band_keys, crowd_weight, earliest_first,
+    find_candidates,
 )
 from provenance.signatures import sign_ranges
 
@@ -64,8 +65,6 @@ def test_seventy_copies_of_a_story_are_found_and_seventy_of_a_footer_are_not():
 
 def _reference(signatures: np.ndarray, window_article: np.ndarray, rows: int, max_bucket: int, min_hits: int, min_weight: float,
                priority: list[int]):
-    from provenance.candidates import CROWD_BANDS_EVERY
-
     """find_candidates in plain Python: a dict of buckets per band, Counters of pairs' collisions and weights."""
     hits: Counter[tuple[int, int]] = Counter()
     weights: Counter[tuple[int, int]] = Counter()
