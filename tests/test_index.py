@@ -153,7 +153,6 @@ def test_settings_mismatch_refused_with_fix(tmp_path):
         assert index.settings.num_perm == 128
 
 
-
 @pytest.mark.parametrize("version", [3, 4])
 def test_an_index_stamped_by_an_older_version_is_read_if_it_stored_the_same(tmp_path, version):
     # Version 5 changed how candidates are counted, not what an index stores: a version-4 index
@@ -172,6 +171,7 @@ def test_an_index_stamped_by_an_older_version_is_read_if_it_stored_the_same(tmp_
     else:
         assert result.exit_code == 3 and "built by an older provenance (key p3-" in result.output and "index build" in result.output
         assert "Traceback" not in result.output
+
 
 def test_missing_index_says_how_to_create(tmp_path):
     with pytest.raises(IndexStoreError, match="provenance index build"):
@@ -253,6 +253,7 @@ def test_scan_with_index_links_a_crowd_of_copies_as_the_plain_scan_does(tmp_path
         assert [(p["source"], p["derived"]) for p in got] == [("site36", "today")]
     else:
         assert len(got) == 69 and {p["source"] for p in got} == {"today"}
+
 
 def test_index_candidates_equal_in_memory_candidates(tmp_path):
     """Index.candidates over a one-batch index gives find_candidates' pairs for the same corpus."""
