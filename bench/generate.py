@@ -30,6 +30,12 @@ True overlap is the fraction of the derived article's characters in sentences
 that came from the source (rewritten or not); wire ledes and footers are the
 derived site's own and never count.
 
+Syndicated stories (``--syndicated N``, none by default): a story and ``--copies``
+republications of it, each on a site of its own (a ``url``), half verbatim and half
+light edits, published 1-3 days after it; edges of kind ``syndicated``. More copies
+than a scan's ``max_bucket`` put every window of the story in crowded LSH buckets.
+They follow the other articles (ids numbered on), and leave the rest of the corpus as it is.
+
 Generation runs in blocks of ``BLOCK`` articles, each seeded from (seed, block),
 so blocks can be made in parallel and written in order (streaming: memory does
 not grow with the corpus, except the truth edges).
@@ -56,6 +62,8 @@ GENERATOR_VERSION = 2
 BLOCK = 2000  # articles per independently seeded block
 KINDS = ("copy", "partial", "light-edit", "spin")
 KIND_WEIGHTS = np.array([0.15, 0.2, 0.25, 0.4])
+# The kind of a syndicated story's edges (``--syndicated``): a copy or a light edit on another site.
+SYNDICATED = "syndicated"
 FIRST_DAY = datetime.date(2016, 1, 1).toordinal()
 DAYS = 9 * 365
 PSEUDO_WORDS = 40_000
@@ -426,6 +434,31 @@ def make_block(generator: Generator, seed: int, block: int, size: int, family_sh
     return records, edges
 
 
+def _syndicated_story(generator: Generator, seed: int, story: int, copies: int, first: int, width: int,
+                      furniture: dict[str, list[int]]) -> tuple[list[str], list[dict]]:
+    """One syndicated story's JSONL lines (ids from ``first`` on, the original first) and its edges;
+    where an article's story lies goes into ``furniture``, as for the others."""
+    rng = np.random.default_rng([seed, 0x5D1C, story])
+    day = FIRST_DAY + int(rng.integers(0, DAYS - 90))
+    original = generator.fresh(rng, int(rng.integers(0, len(generator.topics))), day)
+    drafts = [(original, day)] + [
+        (generator.derive(rng, original, "copy" if k % 2 == 0 else "light-edit", day), day + int(rng.integers(1, 4)))
+        for k in range(copies)
+    ]
+    lines, edges = [], []
+    for k, (draft, published) in enumerate(drafts):
+        text, title, overlap, span = generator.render(draft)
+        article_id = f"n{first + k:0{width}d}"
+        lines.append(json.dumps({"id": article_id, "text": text, "title": title, "published": datetime.date.fromordinal(published).isoformat(),
+                                 "url": f"https://syndicate-{story}-{k}.example/story"}, ensure_ascii=False))
+        if span != (0, len(text)):
+            furniture[article_id] = list(span)
+        if k:
+            edges.append({"source": f"n{first:0{width}d}", "derived": article_id, "kind": SYNDICATED,
+                          "overlap": 1.0 if draft is original else round(overlap, 4), "family": f"s{story:05d}"})
+    return lines, edges
+
+
 _worker: dict[str, object] = {}
 
 
@@ -451,7 +484,8 @@ def topic_count(articles: int) -> int:
 
 
 def generate(
-    articles: int, out: Path, seed: int = 1, workers: int = 1, family_share: float = 0.3, progress: bool = True, block_size: int = BLOCK
+    articles: int, out: Path, seed: int = 1, workers: int = 1, family_share: float = 0.3, progress: bool = True, block_size: int = BLOCK,
+    syndicated: int = 0, copies: int = 200,
 ) -> dict:
     """Write ``articles.jsonl`` and ``truth.json`` into ``out``; return the truth summary.
 
@@ -463,11 +497,14 @@ def generate(
         family_share: Fraction of the articles in planted families.
         progress: Print progress on stderr.
         block_size: Articles per independently seeded block (changes the output; tests use small ones).
+        syndicated: Syndicated stories added after the ``articles`` ...
+        copies: ... each republished this many times.
     """
     out.mkdir(parents=True, exist_ok=True)
     topics = topic_count(articles)
     jobs = [(seed, b, min(block_size, articles - b * block_size), family_share) for b in range((articles + block_size - 1) // block_size)]
-    width = max(7, len(str(articles)))
+    total = articles + syndicated * (copies + 1)
+    width = max(7, len(str(total)))
     edges: list[dict] = []
     families: dict[int, list[str]] = {}
     kinds = dict.fromkeys(KINDS, 0)
@@ -501,6 +538,15 @@ def generate(
                 if progress and (block % 25 == 24 or block == len(jobs) - 1):
                     done = base + len(records)
                     print(f"generate: {done:,}/{articles:,} articles, {time.perf_counter() - began:.0f} s", file=sys.stderr)
+            if syndicated:
+                _init_worker(seed, topics)
+                generator: Generator = _worker["generator"]  # type: ignore[assignment]
+            for story in range(syndicated):
+                first = articles + story * (copies + 1)
+                lines, story_edges = _syndicated_story(generator, seed, story, copies, first, width, furniture)
+                handle.write("\n".join(lines) + "\n")
+                edges += story_edges
+                kinds[SYNDICATED] = kinds.get(SYNDICATED, 0) + len(story_edges)
     finally:
         if pool is not None:
             pool.close()
@@ -518,7 +564,7 @@ def generate(
     truth = {
         "generator_version": GENERATOR_VERSION,
         "seed": seed,
-        "articles": articles,
+        "articles": total,
         "family_share": family_share,
         "topics": topics,
         "kinds": kinds,
@@ -527,6 +573,8 @@ def generate(
         # Per article with any: [start, end) of the story; before it the wire lede, after it footer lines.
         "story_spans": furniture,
     }
+    if syndicated:
+        truth["syndicated"] = {"stories": syndicated, "copies": copies}
     (out / "truth.json.tmp").write_text(json.dumps(truth, indent=0, sort_keys=True))
     os.replace(out / "truth.json.tmp", out / "truth.json")
     truth["seconds"] = round(time.perf_counter() - began, 2)
@@ -540,12 +588,14 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=1, help="processes (output does not depend on it)")
     parser.add_argument("--family-share", type=float, default=0.3, help="fraction of articles in planted families")
+    parser.add_argument("--syndicated", type=int, default=0, help="syndicated stories added, each copied on --copies sites")
+    parser.add_argument("--copies", type=int, default=200, help="republications of each syndicated story")
     args = parser.parse_args()
     if args.articles < 1:
         parser.error("--articles must be at least 1")
-    truth = generate(args.articles, args.out, args.seed, args.workers, args.family_share)
+    truth = generate(args.articles, args.out, args.seed, args.workers, args.family_share, syndicated=args.syndicated, copies=args.copies)
     print(
-        f"generate: {args.articles:,} articles, {len(truth['families']):,} families, {len(truth['edges']):,} edges "
+        f"generate: {truth['articles']:,} articles, {len(truth['families']):,} families, {len(truth['edges']):,} edges "
         f"{truth['kinds']} in {truth['seconds']} s -> {args.out}",
         file=sys.stderr,
     )

@@ -250,7 +250,7 @@ def evaluate(report: Report, truth: Truth) -> dict[str, Any]:
                 "overlap_error": round(statistics.fmean(errors[kind]), 4) if errors[kind] else None,
                 "edge_accuracy": _ratio(right_parent[kind], planted_by_kind[kind]),
             }
-            for kind in KINDS
+            for kind in _kinds(planted_by_kind)
         },
         "overlap_error": round(statistics.fmean(all_errors), 4) if all_errors else None,
         "direction_accuracy": _ratio(directed, found),
@@ -283,7 +283,12 @@ def pair_recall(pairs: Iterable[tuple[str, str]], truth: Truth) -> dict[str, flo
         if edge is not None:
             found[edge["kind"]] += 1
     planted = collections.Counter(e["kind"] for e in truth.edges.values())
-    return {kind: _ratio(found[kind], planted[kind]) for kind in KINDS}
+    return {kind: _ratio(found[kind], planted[kind]) for kind in _kinds(planted)}
+
+
+def _kinds(planted: collections.Counter[str]) -> tuple[str, ...]:
+    """The family kinds, then any other planted (``generate.py --syndicated``)."""
+    return KINDS + tuple(sorted(kind for kind in planted if kind not in KINDS))
 
 
 # --- provenance runs ------------------------------------------------------------------------

@@ -72,6 +72,24 @@ def test_copies_are_verbatim(corpus: Path) -> None:
     assert copies and all(text[e["source"]] == text[e["derived"]] for e in copies)
 
 
+def test_syndicated_stories_are_added_after_the_corpus_and_found_whole(corpus: Path, tmp_path: Path) -> None:
+    # A story copied on 70 sites (more than max_bucket, 64): the corpus before it is unchanged, and
+    # a scan finds every copy with the story as its source.
+    from provenance.pipeline import scan
+
+    generate.generate(300, tmp_path, seed=7, workers=1, progress=False, block_size=150, syndicated=1, copies=70)
+    lines = (tmp_path / "articles.jsonl").read_text().splitlines()
+    assert "\n".join(lines[:300]) + "\n" == (corpus / "articles.jsonl").read_text()
+    records = [json.loads(line) for line in lines[300:]]
+    assert len(records) == 71 and len({r["url"] for r in records}) == 71  # each on a site of its own
+    truth = json.loads((tmp_path / "truth.json").read_text())
+    syndicated = [e for e in truth["edges"] if e["kind"] == generate.SYNDICATED]
+    assert len(syndicated) == 70 and {e["source"] for e in syndicated} == {records[0]["id"]}
+    assert truth["articles"] == 371 and truth["kinds"][generate.SYNDICATED] == 70
+    found = {(m.source, m.derived) for m in scan([tmp_path / "articles.jsonl"], workers=1).matches}
+    assert {(e["source"], e["derived"]) for e in syndicated} <= found
+
+
 def test_run_end_to_end(corpus: Path, tmp_path: Path) -> None:
     out = tmp_path / "result.json"
     done = subprocess.run(
