@@ -593,6 +593,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.articles < 1:
         parser.error("--articles must be at least 1")
+    if args.syndicated < 0 or args.copies < 1:
+        parser.error("--syndicated must be 0 or more and --copies at least 1")
     truth = generate(args.articles, args.out, args.seed, args.workers, args.family_share, syndicated=args.syndicated, copies=args.copies)
     print(
         f"generate: {truth['articles']:,} articles, {len(truth['families']):,} families, {len(truth['edges']):,} edges "
