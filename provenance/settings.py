@@ -16,10 +16,12 @@ from typing import Any
 from provenance.errors import SettingsError
 
 # Bump when a change to the algorithms changes results for the same settings.
-ALGORITHM_VERSION = 5  # 2: context seeds, concentration test, equal-evidence tie-break by date; 3: grown passages;
-# 4: sentences too short to seed join the next; 5: a crowded LSH bucket links its windows to its earliest article
-# The oldest version whose index files this one reads as its own (``Settings.readable_keys``): 5 changed
-# how candidates are counted, not what an index stores, so a version-4 index needs no rebuilding.
+ALGORITHM_VERSION = 6  # 2: context seeds, concentration test, equal-evidence tie-break by date; 3: grown passages;
+# 4: sentences too short to seed join the next; 5: a crowded LSH bucket links its windows to its earliest article;
+# 6: lengths within 1% do not decide direction
+# The oldest version whose index files this one reads as its own (``Settings.readable_keys``): 5 and 6
+# changed how candidates are counted and direction read, not what an index stores, so a version-4
+# index needs no rebuilding.
 INDEX_READABLE_SINCE = 4
 
 

@@ -153,10 +153,10 @@ def test_settings_mismatch_refused_with_fix(tmp_path):
         assert index.settings.num_perm == 128
 
 
-@pytest.mark.parametrize("version", [3, 4])
+@pytest.mark.parametrize("version", [3, 4, 5])
 def test_an_index_stamped_by_an_older_version_is_read_if_it_stored_the_same(tmp_path, version):
-    # Version 5 changed how candidates are counted, not what an index stores: a version-4 index
-    # is read as it is; a version-3 one is refused with how to rebuild it.
+    # Versions 5 and 6 changed how candidates are counted and direction read, not what an index
+    # stores: a version-4 or -5 index is read as it is; a version-3 one is refused with how to rebuild it.
     db = tmp_path / "i.db"
     with Index.open(db, create=True) as index:
         index.add(read_corpus([SEEDS])[0])
@@ -165,7 +165,7 @@ def test_an_index_stamped_by_an_older_version_is_read_if_it_stored_the_same(tmp_
     connection.commit()
     connection.close()
     result = CliRunner().invoke(main, ["scan", str(SEEDS), "--index", str(db), "--format", "json", "--workers", "1"])
-    if version == 4:
+    if version >= 4:
         assert result.exit_code == 0 and [(p["source"], p["derived"]) for p in json.loads(result.stdout)["pairs"]] == [(SEED_000, SEED_002)]
         assert json.loads(result.stdout)["settings_key"] == Settings().key()
     else:

@@ -52,6 +52,25 @@ def test_condensed_copy_is_derived_without_dates():
     assert m.overlap > m.source_overlap
 
 
+def test_lengths_a_few_words_apart_do_not_decide_direction():
+    # Two light edits of one story: equally covered, one a character longer (under 1%). The length
+    # is no evidence of which came first: the pair is a tie, ordered by id.
+    story = " ".join(f"Sentence {k} tells alpha beta gamma delta epsilon zeta of the story." for k in range(6))
+    edited = story.replace("Sentence 3 tells", "Sentence 3 tellz", 1).replace("of the story.", "of the storys.", 1)
+    passage = SentencePassage(0, 6, 0, 6, seeds=6, similarity=0.95, size=60)
+
+    def match(first: str, second: str) -> Match:
+        a, b = Article("first", first, "first"), Article("second", second, "second")
+        return build_match(a, b, shingle_text(first), shingle_text(second), [passage], 0.5, first, second)
+
+    assert len(edited) - len(story) == 1 and 100 * 1 < len(story)
+    assert (match(story, edited).source, match(story, edited).direction_from) == ("first", "id")
+    assert (match(edited, story).source, match(edited, story).direction_from) == ("first", "id")
+    # Past 1% (every sentence a word longer), the longer one is the source, as before.
+    longer = story.replace("of the story.", "of the whole story.")
+    assert (match(story, longer).source, match(story, longer).direction_from) == ("second", "text")
+
+
 def test_dates_decide_direction_and_conflict_is_flagged():
     m = _match(a_date="2023-09-20", b_date="2023-09-13")
     assert (m.source, m.derived, m.direction_from) == ("b", "a", "dates")
