@@ -72,6 +72,9 @@ class IndexStoreError(ProvenanceError):
     """The index cannot be used: missing, corrupt, locked, or built with other settings."""
 
 
+# How to replace an index this version cannot read (an old format, old settings, damage).
+_REBUILD = "`provenance index build CORPUS --index NEW.db`, then replace the old file with NEW.db"
+
 # SQLite's primary result codes for a disk that refused: I/O error, full, cannot open.
 _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_BUSY = 10, 13, 14, 5
 _DISK_ERRNO = {_SQLITE_IOERR: errno.EIO, _SQLITE_FULL: errno.ENOSPC, _SQLITE_CANTOPEN: errno.ENOENT}
@@ -171,15 +174,14 @@ def _refusal(path: Path, tables: set[str], meta: dict[str, str], create: bool) -
         return IndexStoreError(
             f"{path}: index format {meta['format']} is not {FORMAT_VERSION} (format 4 keeps the texts in files in "
             f"{bands_folder(path).name}/, beside the band keys and signatures); this version cannot read it. Rebuild it: "
-            f"`provenance index build CORPUS --index NEW.db`, then replace the old file with NEW.db"
+            f"{_REBUILD}"
         )
     try:
         settings = json.loads(meta.get("settings", ""))
     except ValueError:
         settings = None
     if not isinstance(settings, dict) or "settings_key" not in meta:
-        return IndexStoreError(f"{path}: a damaged index (its settings are missing from its meta table); rebuild it: "
-                               f"`provenance index build CORPUS --index NEW.db`, then replace the old file with NEW.db")
+        return IndexStoreError(f"{path}: a damaged index (its settings are missing from its meta table); rebuild it: {_REBUILD}")
     return None
 
 
@@ -268,7 +270,7 @@ class IndexStore:
                                 (("this version no longer has", retired), ("it lacks", added)) if names)
             raise IndexStoreError(
                 f"{path} was built by an older provenance, with settings that differ in name: {changes}; "
-                f"rebuild it: `provenance index build CORPUS --index NEW.db`, then replace the old file with NEW.db"
+                f"rebuild it: {_REBUILD}"
             )
         stored = Settings().replace(**stored_dict)
         wanted = settings if settings is not None else stored.replace(**(options or {}))
@@ -277,8 +279,7 @@ class IndexStore:
             if stored_dict == wanted.as_dict():
                 raise IndexStoreError(
                     f"{path} was built by an older provenance (key {meta['settings_key']}; this one reads "
-                    f"p{INDEX_READABLE_SINCE} and later); rebuild it: `provenance index build CORPUS --index NEW.db`, "
-                    f"then replace the old file with NEW.db"
+                    f"p{INDEX_READABLE_SINCE} and later); rebuild it: {_REBUILD}"
                 )
             differences = _settings_difference(stored_dict, wanted.as_dict())
             original = " ".join(_as_option(k, v) for k, v in stored_dict.items() if wanted.as_dict().get(k) != v)
