@@ -25,6 +25,7 @@ from provenance.errors import ExitCode, ProvenanceError, write_error
 from provenance.html import render_html
 from provenance.index import BATCH_SIZE
 from provenance.ingest import LONGEST_ARTICLE_CHARS, MAX_ARTICLE_CHARS, READERS, Fields, read_corpus
+from provenance.kernels import ready
 from provenance.model import Report
 from provenance.pipeline import default_workers, scan, scan_articles
 from provenance.report import json_pieces, output_clash, summary_line, terminal_safe, to_csv, to_table, write_file
@@ -154,6 +155,13 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _say_if_compiling(work: str) -> None:
+    """A line on stderr when ``work`` ("scan", "index") will compile its kernels first: on a fresh
+    install, a minute or more of silence otherwise (``kernels.ready``)."""
+    if not ready(work):
+        click.echo("provenance: compiling its kernels first (about a minute on two cores, once: later runs load them)", err=True)
+
+
 def _report_skipped(report: Report) -> None:
     for skipped in report.skipped:
         click.echo(str(skipped), err=True)
@@ -203,6 +211,7 @@ def scan_command(paths: tuple[Path, ...], output_format: str, output: Optional[P
     fields = _fields(options)
     if index_path is not None and engine != "local":
         raise click.UsageError("--index runs on the local engine; leave out --engine spark")
+    _say_if_compiling("scan" if index_path is None else "index")
     if index_path is not None:
         from provenance.index_scan import scan_paths_with_index
 
@@ -260,6 +269,7 @@ def audit_command(site: tuple[Path, ...], reference: tuple[Path, ...], index_pat
         raise click.UsageError("give the reference as --against PATH or as --index FILE (one of them)")
     _check_output(output, *site, *reference, *([index_path] if index_path else []))
     fields = _fields(options)
+    _say_if_compiling("scan" if index_path is None else "index")
     if index_path is not None:
         result = audit_index(list(site), index_path, _given_settings(options), workers=workers or default_workers(),
                              input_format=input_format, fields=fields, max_article_chars=max_article_chars)
@@ -321,6 +331,7 @@ def compare(first: Path, second: Path, output_format: str, output: Optional[Path
     """Align two articles and show their shared passages side by side."""
     _check_output(output, first, second)
     settings = _settings(options)
+    _say_if_compiling("scan")
     articles, skipped = read_corpus([first, second])
     if len(articles) < 2:
         reasons = "; ".join(str(s) for s in skipped) or "both files have the same id"
@@ -342,6 +353,7 @@ def _index_add(paths: tuple[Path, ...], index_path: Path, input_format: Optional
     from provenance.index import Index
 
     given = _given_settings(options)
+    _say_if_compiling("index")
     articles, skipped = read_corpus(list(paths), input_format, max_chars=options.pop("max_article_chars"))
     for item in skipped:
         click.echo(str(item), err=True)
