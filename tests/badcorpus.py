@@ -67,6 +67,11 @@ def write_bad_corpus(folder: Path) -> tuple[dict[str, str], set[str]]:
     (folder / "deep.jsonl").write_text(deep + "\n" + json.dumps({"id": "deep-2", "text": prose}) + "\n", encoding="utf-8")
     good.add("deep-2")
     skips["deep.jsonl:1"] = "nested too deep"
+    # A number of more digits than Python converts to an int (it raised ValueError, ending the run).
+    (folder / "huge.jsonl").write_text('{"id": "huge-1", "text": "x", "n": ' + "9" * 5000 + "}\n"
+                                       + json.dumps({"id": "huge-2", "text": prose}) + "\n", encoding="utf-8")
+    good.add("huge-2")
+    skips["huge.jsonl:1"] = "thousands of digits"
     (folder / "nocolumn.csv").write_text("id,body\n1,some text\n", encoding="utf-8")
     skips["nocolumn.csv"] = "no 'text' column"
     (folder / "short.csv").write_text(f"id,title,text\ncsv-1,A title,{prose}\ncsv-2\n", encoding="utf-8")

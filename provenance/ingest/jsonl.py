@@ -55,6 +55,8 @@ def parse_line(line: str, where: str, fields: Fields = DEFAULT_FIELDS) -> Item:
         return Skipped(where, f"not valid JSON ({error.msg}); each line must be one JSON object")
     except RecursionError:  # ``json`` recurses per level: [[[[... a few thousand deep
         return Skipped(where, "not valid JSON (nested too deep to read); each line must be one JSON object")
+    except ValueError:  # ``json`` refuses an integer of over 4,300 digits (``sys.get_int_max_str_digits``)
+        return Skipped(where, "not readable JSON (a number of thousands of digits); each line must be one JSON object")
     if not isinstance(record, dict):
         return Skipped(where, "not a JSON object; each line must be one JSON object")
     return parse_record(record, where, fields)
