@@ -23,6 +23,12 @@ ALGORITHM_VERSION = 6  # 2: context seeds, concentration test, equal-evidence ti
 # changed how candidates are counted and direction read, not what an index stores, so a version-4
 # index needs no rebuilding.
 INDEX_READABLE_SINCE = 4
+# Bounds past which a setting is a typo, not a choice: a signature of 1,024 permutations is 4 KB a
+# passage window already (more took minutes and gigabytes on five articles), and a pair's collisions
+# weigh at most one each, far fewer than a billion (and weights are counted in 55 bits of fixed point,
+# ``candidates.WEIGHT_SCALE``: infinity or 1e30 overflowed there).
+MAX_NUM_PERM = 1024
+MAX_MIN_WEIGHT = 1_000_000_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,8 +89,8 @@ class Settings:
     """Matches below this confidence are not reported as derivations."""
 
     def __post_init__(self) -> None:
-        if self.num_perm < 1:
-            raise SettingsError(f"num_perm must be positive, got {self.num_perm}")
+        if not 1 <= self.num_perm <= MAX_NUM_PERM:
+            raise SettingsError(f"num_perm must be between 1 and {MAX_NUM_PERM}, got {self.num_perm}")
         if not 1 <= self.lsh_rows <= self.num_perm:
             raise SettingsError(f"lsh_rows must be between 1 and num_perm ({self.num_perm}), got {self.lsh_rows}")
         for name in ("max_df", "sentence_similarity", "min_confidence"):
@@ -98,8 +104,8 @@ class Settings:
             raise SettingsError(f"min_hits must be between 1 and 255, got {self.min_hits}")
         if self.max_gap < 0:
             raise SettingsError(f"max_gap must be 0 or more, got {self.max_gap}")
-        if not self.min_weight >= 0.0:
-            raise SettingsError(f"min_weight must be 0 or more, got {self.min_weight}")
+        if not 0.0 <= self.min_weight <= MAX_MIN_WEIGHT:
+            raise SettingsError(f"min_weight must be between 0 and {MAX_MIN_WEIGHT:,}, got {self.min_weight}")
 
     @property
     def bands(self) -> int:

@@ -116,6 +116,17 @@ def test_bad_setting_exit_2():
     assert run("scan", str(SEEDS), "--format", "pdf").exit_code == 2
 
 
+def test_settings_out_of_all_reason_are_usage_errors():
+    # Infinity and 1e30 overflowed the fixed-point weights (a traceback, exit 1); 100M permutations
+    # ran for minutes on five articles; a NaN gate never tripped.
+    for args, word in ((["--min-weight", "inf"], "min_weight"), (["--min-weight", "1e30"], "min_weight"),
+                       (["--num-perm", "100000"], "num_perm")):
+        result = run("scan", str(SEEDS), *args)
+        assert result.exit_code == 2 and word in result.stderr, args
+    result = run("audit", str(SEEDS / SEED_002), "--against", str(SEEDS / SEED_000), "--fail-above", "nan")
+    assert result.exit_code == 2 and "must be a number" in result.stderr
+
+
 def test_compare_side_by_side():
     result = run("compare", str(SEEDS / SEED_000), str(SEEDS / SEED_002), "--width", "40")
     assert result.exit_code == 0
