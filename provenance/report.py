@@ -302,7 +302,8 @@ def output_clash(output: Optional[str | os.PathLike[str]], inputs: Iterable[str 
     target = Path(output).resolve()
     for given in inputs:
         source = Path(given).resolve()
-        if target == source or (source.is_dir() and target.is_relative_to(source)):
+        # (samefile: a hard link to an input is that input under another name)
+        if target == source or (source.is_dir() and target.is_relative_to(source)) or (source.is_file() and os.path.samefile(target, source)):
             return f"-o {output} is one of the inputs ({given}); write the report somewhere else"
     return None
 
@@ -310,10 +311,22 @@ def output_clash(output: Optional[str | os.PathLike[str]], inputs: Iterable[str 
 def write_file(pieces: Iterable[str], path: str | os.PathLike[str]) -> None:
     """Write a rendered report's pieces, in order, to ``path``: a temporary file beside it, then a rename.
 
+    Where ``path`` is a symbolic link or not a regular file (``/dev/null``, ``/dev/stdout``, a
+    named pipe), the pieces are written through it instead: a rename would put a regular file
+    in its place (``/dev/null`` itself, run as root) and the reader of a pipe would get nothing.
+
     Raises:
-        WriteError: the file could not be written (naming ``path``, not the temporary file); no part of it is left.
+        WriteError: the file could not be written (naming ``path``, not the temporary file); no part
+            of it is left (except where written through, as above).
     """
     output = Path(path)
+    if output.is_symlink() or (output.exists() and not output.is_file()):
+        try:
+            with open(output, "w", encoding="utf-8", newline="") as stream:
+                stream.writelines(pieces)
+        except OSError as error:
+            raise write_error(f"the report {output}", OSError(error.errno, error.strerror)) from error
+        return
     folder = output.parent if str(output.parent) else Path(".")
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=folder)

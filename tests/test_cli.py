@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
+import threading
 
 from click.testing import CliRunner
 
@@ -186,3 +189,29 @@ def test_o_never_replaces_an_input_file(tmp_path):
     assert [p.read_bytes() for p in (first, second)] == [(SEEDS / n).read_bytes() for n in (SEED_000, SEED_002)]
     # A new file beside the inputs is the user's choice.
     assert run("scan", str(corpus), "-o", str(corpus / "report.txt")).exit_code == 0
+    # A hard link is the same file under another name (it was replaced, exit 0).
+    other = tmp_path / "link.txt"
+    os.link(first, other)
+    result = run("compare", str(other), str(second), "-o", str(first))
+    assert result.exit_code == 2 and "is one of the inputs" in result.stderr
+    assert first.read_bytes() == (SEEDS / SEED_000).read_bytes()
+
+
+def test_o_writes_through_pipes_and_links_instead_of_replacing_them(tmp_path):
+    # A rename put a regular file in place of a named pipe (its reader got nothing) or of /dev/null
+    # (the same branch: no regular file; not tried here, where a regression would replace it).
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()), daemon=True)
+    reader.start()
+    assert run("scan", str(SEEDS), "--format", "csv", "-o", str(pipe)).exit_code == 0
+    reader.join(timeout=10)
+    if reader.is_alive():  # nothing wrote to the pipe: let the reader go before failing
+        os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
+    assert stat.S_ISFIFO(pipe.lstat().st_mode) and received and received[0].startswith(b"source,derived")
+    target, link = tmp_path / "target.csv", tmp_path / "link.csv"
+    target.write_text("old")
+    link.symlink_to(target)
+    assert run("scan", str(SEEDS), "--format", "csv", "-o", str(link)).exit_code == 0
+    assert link.is_symlink() and target.read_text().startswith("source,derived")
