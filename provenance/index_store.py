@@ -77,7 +77,17 @@ _REBUILD = "`provenance index build CORPUS --index NEW.db`, then replace the old
 
 # SQLite's primary result codes for a disk that refused: I/O error, full, cannot open.
 _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_BUSY = 10, 13, 14, 5
+# ... and for a file it cannot use: one it may not write (SQLite writes its -wal and -shm files
+# beside an index even to read it), one whose pages are damaged, one that is no database.
+_SQLITE_READONLY, _SQLITE_CORRUPT, _SQLITE_NOTADB = 8, 11, 26
 _DISK_ERRNO = {_SQLITE_IOERR: errno.EIO, _SQLITE_FULL: errno.ENOSPC, _SQLITE_CANTOPEN: errno.ENOENT}
+
+
+def _damage(path: Path, error: BaseException) -> Optional[IndexStoreError]:
+    """An ``IndexStoreError`` saying the index is damaged, if SQLite found its pages so, else ``None``."""
+    if not isinstance(error, sqlite3.DatabaseError) or getattr(error, "sqlite_errorcode", 0) & 0xFF not in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+        return None
+    return IndexStoreError(f"{path}: the index is damaged ({error}); rebuild it: {_REBUILD}")
 
 
 def _disk_error(path: Path, error: sqlite3.Error) -> Optional[WriteError]:
@@ -247,7 +257,12 @@ class IndexStore:
         except sqlite3.DatabaseError as error:
             if connection is not None:
                 connection.close()
-            raise _disk_error(path, error) or IndexStoreError(f"{path}: not a provenance index ({error})") from error
+            if getattr(error, "sqlite_errorcode", 0) & 0xFF == _SQLITE_READONLY:
+                raise IndexStoreError(
+                    f"{path}: cannot be opened in a folder it may not write to (SQLite writes its -wal and -shm files "
+                    f"beside an index even to read it); copy {path.name} and {bands_folder(path).name}/ to a writable folder"
+                ) from error
+            raise _disk_error(path, error) or _damage(path, error) or IndexStoreError(f"{path}: not a provenance index ({error})") from error
         if refusal is not None:
             connection.close()
             raise refusal
@@ -260,6 +275,10 @@ class IndexStore:
                 index.close()
                 raise
             return index
+        if not bands_folder(path).is_dir():
+            connection.close()
+            raise IndexStoreError(f"{path}: its folder {bands_folder(path).name}/ is missing (it holds the signatures, texts and "
+                                  f"band keys: copy it with the file), or rebuild the index: {_REBUILD}")
         stored_dict = json.loads(meta["settings"])
         known = set(Settings().as_dict())
         retired, added = sorted(set(stored_dict) - known), sorted(known - set(stored_dict))
@@ -310,8 +329,11 @@ class IndexStore:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: object, error: Optional[BaseException], trace: object) -> None:
         self.close()
+        damage = _damage(self.path, error) if error is not None else None
+        if damage is not None:  # a damaged page found by any query made inside ``with``
+            raise damage from error
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

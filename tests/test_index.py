@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -391,6 +392,26 @@ def test_another_programs_database_is_refused_and_left_exactly_as_it_was(tmp_pat
     _index_with_meta_changed(damaged, "DELETE FROM meta WHERE key = 'settings'")
     with pytest.raises(IndexStoreError, match="a damaged index .its settings are missing from its meta table.; rebuild it"):
         Index.open(damaged)
+
+
+def test_a_damaged_page_or_a_missing_folder_is_exit_3_with_how_to_rebuild(tmp_path):
+    # Both gave a traceback (sqlite3.DatabaseError; a "temporary file" message and a new empty folder).
+    built = tmp_path / "a.db"
+    assert CliRunner().invoke(main, ["index", "build", str(SEEDS), "--index", str(built)]).exit_code == 0
+    damaged = tmp_path / "z.db"
+    shutil.copy(built, damaged)
+    shutil.copytree(bands_folder(built), bands_folder(damaged))
+    with open(damaged, "r+b") as file:  # a page past the header's, overwritten
+        file.seek(3 * 4096)
+        file.write(b"\xff" * 4096)
+    for command in (["index", "info", "--index", str(damaged)], ["scan", str(SEEDS), "--index", str(damaged)]):
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 3 and "the index is damaged" in result.stderr and "rebuild it" in result.stderr, result.output
+    lone = tmp_path / "lone.db"
+    shutil.copy(built, lone)
+    result = CliRunner().invoke(main, ["index", "info", "--index", str(lone)])
+    assert result.exit_code == 3 and f"its folder {bands_folder(lone).name}/ is missing" in result.stderr, result.output
+    assert not bands_folder(lone).exists()
 
 
 def test_index_with_retired_settings_is_refused_with_how_to_rebuild(tmp_path):
