@@ -82,6 +82,20 @@ def test_quotes_in_multiline_rows_and_bare_quotes_are_read_as_before(tmp_path):
     assert [a.text for a in articles] == ['Doubled "quotes"\nacross lines.', 'A 5" screen', 'A 5" screen\nand more.']
 
 
+def test_semicolons_are_found_past_a_long_first_text_with_commas(tmp_path):
+    # The sniffer reads 4 KB: a first text longer than that, full of commas, hid the semicolons,
+    # and the file was read as comma-separated ("no 'text' column").
+    long_text = (STORY.replace(".", ", ") * 60).strip()
+    path = tmp_path / "semi.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(["id", "text", "published"])
+        writer.writerows([["a", long_text, "2023-01-01"], ["b", STORY, "2023-01-02"]])
+    articles, skipped = read_corpus([path])
+    assert not skipped and [(a.id, a.text, a.published) for a in articles] == [
+        ("a", long_text, "2023-01-01"), ("b", STORY, "2023-01-02")]
+
+
 def test_missing_text_column_names_the_columns_and_the_fix(tmp_path):
     path = _write_csv(tmp_path / "export.csv", ["id", "body"], [["a", STORY]])
     articles, skipped = read_corpus([path])

@@ -30,6 +30,21 @@ from provenance.model import Skipped
 _DELIMITERS = ",;\t"
 
 
+def _sniffed(head: list[str]) -> type[csv.Dialect] | None:
+    """The dialect of a file's first lines; or, when those do not tell, Excel's with the delimiter of
+    the header line (a first row of several kilobytes of quoted text with commas in it, in a file
+    separated by semicolons: the sniffer reads 4 KB, and fell back to commas); or ``None``."""
+    try:
+        return csv.Sniffer().sniff("".join(head)[:4096], delimiters=_DELIMITERS)
+    except csv.Error:
+        pass
+    try:  # (only the delimiter: a header line says nothing of how quotes are escaped)
+        delimiter = csv.Sniffer().sniff(head[0] if head else "", delimiters=_DELIMITERS).delimiter
+    except csv.Error:
+        return None
+    return type("header_delimited", (csv.excel,), {"delimiter": delimiter})
+
+
 class CsvReader(Reader):
     name = "csv"
     extensions = (".csv", ".tsv")
@@ -70,10 +85,7 @@ class CsvReader(Reader):
             return
         # Article texts are longer than the csv module's default 128 KiB field limit.
         csv.field_size_limit(min(cap, 2**31 - 1))
-        try:
-            dialect: type[csv.Dialect] | str = csv.Sniffer().sniff("".join(head)[:4096], delimiters=_DELIMITERS)
-        except csv.Error:
-            dialect = "excel-tab" if path.suffix.lower() == ".tsv" else "excel"
+        dialect = _sniffed(head) or ("excel-tab" if path.suffix.lower() == ".tsv" else "excel")
         rows = csv.DictReader(recorded(itertools.chain(head, source)), dialect=dialect)
         # Each row is held back until the next one is read: only the file's end can leave a quote
         # open, and then the last row (its lines in ``row_lines``) is reported instead.
