@@ -327,8 +327,8 @@ def _compare_table(report: Report, texts: dict[str, str], width: int) -> str:
 
 
 @main.command()
-@click.argument("first", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.argument("second", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("first", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("second", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "output_format", type=click.Choice(("table", "json", "html")), default="table", show_default=True, help="output format")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="write here instead of stdout")
 @click.option("--width", type=click.IntRange(min=10), default=60, show_default=True, help="column width of the side-by-side table")
@@ -379,7 +379,7 @@ def _index_add(paths: tuple[Path, ...], index_path: Path, input_format: Optional
 
 def _index_options(command: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed([
-        click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)),
+        click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path)),
         click.option("--index", "index_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="the index file"),
         click.option("--input-format", type=click.Choice(sorted(READERS)), help="read every file as this format"),
         click.option("--batch-size", type=click.IntRange(min=1), default=BATCH_SIZE, show_default=True, help="articles per transaction"),

@@ -113,6 +113,17 @@ def test_empty_corpus_exit_3(tmp_path):
     assert result.exit_code == 3 and "no readable article" in result.stderr
 
 
+def test_a_missing_path_is_exit_3_for_every_command(tmp_path):
+    # index build, index add and compare said "does not exist" as a usage error (exit 2); the README
+    # and scan and audit say 3.
+    missing = str(tmp_path / "nope")
+    for args in (["scan", missing], ["audit", missing, "--against", str(SEEDS)], ["compare", missing, str(SEEDS / SEED_000)],
+                 ["index", "build", missing, "--index", str(tmp_path / "i.db")], ["index", "add", missing, "--index", str(tmp_path / "i.db")]):
+        result = run(*args)
+        assert result.exit_code == 3 and "no such file or folder" in result.stderr, args
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_bad_setting_exit_2():
     result = run("scan", str(SEEDS), "--lsh-rows", "0")
     assert result.exit_code == 2 and "lsh_rows" in result.stderr
