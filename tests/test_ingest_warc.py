@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -76,3 +79,14 @@ def test_scan_counts_skipped_records_on_stderr(crawl):
     assert result.exit_code == 0, result.output
     assert "skipped " + f"{crawl}#11: image/jpeg" in result.stderr
     assert "4 articles" in result.stderr and "3 skipped" in result.stderr
+
+
+def test_a_uri_with_spaces_and_escapes_prints_nothing_raw(tmp_path):
+    # warcio logs such a URI raw: Python printed the warning to stderr, escapes and all.
+    pages = [dataclasses.replace(page, url=page.url + "a b\x1b]0;PWNED\x07\x1b[31m") if k == 0 else page
+             for k, page in enumerate(seed_pages())]
+    path = tmp_path / "hostile.warc"
+    write_warc(path, pages, truncate=False)
+    done = subprocess.run([sys.executable, "-m", "provenance.cli", "scan", str(path)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "\x1b" not in done.stderr and "Replacing spaces" not in done.stderr, done.stderr

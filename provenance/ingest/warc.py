@@ -15,6 +15,7 @@ else: no file is ever written from a record.
 
 from __future__ import annotations
 
+import logging
 import zlib
 from pathlib import Path
 from typing import Iterator
@@ -45,6 +46,12 @@ class _QuietArchiveIterator(ArchiveIterator):  # type: ignore[misc]  # warcio is
     # warcio writes a three-line warning to stderr for a record with a wrong Content-Length;
     # each message of ours is one line, and a broken record is reported as Skipped.
     INC_RECORD = ""
+
+
+# warcio logs a warning for a record whose WARC-Target-URI holds spaces, the URI in it raw: with no
+# handler set, Python printed it to stderr, terminal escapes from a hostile crawl and all, in no
+# form of ours. (Such a record is still read; its id, made safe, is where its URI shows.)
+logging.getLogger("warcio").addHandler(logging.NullHandler())
 
 
 def _content_type(record) -> str:  # type: ignore[no-untyped-def]  # warcio records are untyped
