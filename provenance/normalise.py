@@ -1,8 +1,8 @@
 """Normalise: text as read in, comparable text out, with a map back to the original.
 
 Owns mojibake repair (``Russia‚Äôs`` → ``Russia’s``, via ftfy on the non-ASCII
-runs only), Unicode NFKC, case folding, unified quotes and dashes, and
-whitespace collapsed to one space (or one newline where a line broke). Every
+runs only), Unicode NFKC, case folding, unified quotes and dashes, invisible format
+characters dropped (zero-width spaces, soft hyphens), and whitespace collapsed to one space (or one newline where a line broke). Every
 character of the normalised text remembers the span of the original text it
 came from, so passages found on normalised text are reported, and highlighted,
 in the text exactly as read. This module never drops or reorders content words.
@@ -55,8 +55,14 @@ class Normalised:
 
 def _fold(chunk: str) -> str:
     # NFKC again after casefold: casefold can produce characters NFKC would still change.
-    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", chunk).casefold())
-    return folded.translate(_PUNCTUATION)
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", chunk).casefold()).translate(_PUNCTUATION)
+    # Invisible format characters (Unicode's Cf: zero-width spaces and joiners, soft hyphens, word
+    # joiners, direction marks, tag characters) are dropped: a page renders the same without them,
+    # and a copy sown with them (a zero-width space after every "e") otherwise shares no word with
+    # its source, or one with a zero-width joiner before each space is one long word.
+    if not folded.isascii():
+        folded = "".join(char for char in folded if unicodedata.category(char) != "Cf")
+    return folded
 
 
 # The characters normalisation turns into exactly one ASCII character (typographic quotes and

@@ -14,6 +14,16 @@ def test_ascii_is_lowercased_and_whitespace_collapsed():
     assert n.to_original(0, 5) == (2, 7)
 
 
+def test_invisible_format_characters_are_dropped_and_offsets_still_map_back():
+    # A zero-width space inside a word, a soft hyphen, a zero-width joiner before a space, a
+    # right-to-left mark and a tag character: none renders, and each split or joined words.
+    text = "Hel\u200blo wor\u00adld\u200d next\u200f \U000e0041end"
+    n = normalise(text)
+    assert n.text == "hello world next end"
+    assert text[slice(*n.to_original(0, 5))] == "Hel\u200blo"
+    assert text[slice(*n.to_original(17, 20))] == "end"
+
+
 def test_mojibake_is_repaired_and_maps_back():
     text = "Russia‚Äôs leader"
     n = normalise(text)

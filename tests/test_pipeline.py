@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 
 from provenance.model import Article
+from provenance.pipeline import scan_articles
 from provenance.spill import ArticleFacts, SpilledRecords
 from provenance.workers import CHUNKS_PER_WORKER, map_ranges
+from tests.conftest import SEED_000, SEEDS
 
 
 def test_article_facts_give_back_what_scoring_reads():
@@ -95,3 +97,21 @@ def test_a_spin_of_a_story_copied_on_many_sites_is_found():
     report = scan_articles([*copies, spun], Settings(), workers=1)
     assert [(m.source, m.derived) for m in report.matches if "spun" in (m.source, m.derived)] == [("c000", "spun")]
     assert len(report.matches) == 200 and len(report.trees) == 1
+
+
+def test_a_copy_sown_with_zero_width_characters_is_still_found():
+    # A zero-width space after every "о" and a zero-width joiner before every space hid an exact
+    # Russian copy completely (no derivation); in English, one after every "e" too.
+    russian = (
+        "Правительство города утвердило новый бюджет на следующий год после долгих обсуждений в городском совете. "
+        "Основная часть средств будет направлена на ремонт дорог, строительство новых школ и модернизацию больниц.\n\n"
+        "Мэр заявил журналистам, что бюджет сбалансирован и не предполагает повышения налогов для жителей. "
+        "По его словам, дополнительные доходы поступят от продажи муниципальной земли и от новых инвесторов.\n\n"
+        "Оппозиционные депутаты раскритиковали документ, указав на сокращение расходов на культуру и общественный "
+        "транспорт. Они пообещали добиваться пересмотра бюджета в течение весенней сессии.\n"
+    )
+    english = (SEEDS / SEED_000).read_text(encoding="utf-8")
+    for text, sown in ((russian, russian.replace("о", "о\u200b").replace(" ", "\u200d ")), (english, english.replace("e", "e\u200b"))):
+        report = scan_articles([Article(id="a.txt", text=text, path="a.txt", published="2024-01-01"),
+                                Article(id="b.txt", text=sown, path="b.txt", published="2024-01-02")], workers=1)
+        assert [(m.source, m.derived, m.relation) for m in report.matches] == [("a.txt", "b.txt", "copy")]
