@@ -57,6 +57,26 @@ def test_truncated_file_never_crashes_and_keeps_records_before_the_break(tmp_pat
     assert counts == sorted(counts) and counts[0] == 0 and counts[-1] == 4
 
 
+@pytest.mark.parametrize("name", ["cut.warc.gz", "cut.warc"])
+def test_a_file_cut_inside_its_last_records_headers_says_so(tmp_path, name):
+    # warcio ended quietly there, and the record was lost unreported.
+    from warcio.archiveiterator import ArchiveIterator
+
+    whole = tmp_path / ("whole" + name[3:])
+    write_warc(whole, truncate=False)
+    data = whole.read_bytes()
+    with whole.open("rb") as stream:
+        archive = ArchiveIterator(stream)
+        starts = [archive.offset for _ in archive]
+    cut = tmp_path / name
+    for end in range(starts[-1] + 20, min(starts[-1] + 400, len(data)), 7):
+        cut.write_bytes(data[:end])
+        items = list(WarcReader().read(cut, name))
+        reasons = [item.reason for item in items if isinstance(item, Skipped)]
+        assert any("truncated" in reason or "broken" in reason for reason in reasons), (end, reasons)
+        assert len([item for item in items if isinstance(item, Article)]) == 4
+
+
 def test_broken_bytes_inside_are_a_skipped_record(tmp_path, crawl):
     data = crawl.read_bytes()
     broken = tmp_path / "broken.warc.gz"

@@ -75,18 +75,28 @@ class WarcReader(Reader):
     def read(self, path: Path, article_id: str, *, max_chars: int = MAX_ARTICLE_CHARS) -> Iterator[Item]:
         number = 0
         with path.open("rb") as stream:
-            records = iter(_QuietArchiveIterator(stream, arc2warc=True))
+            archive = _QuietArchiveIterator(stream, arc2warc=True)
+            records = iter(archive)
             while True:
                 number += 1
                 where = f"{path}#{number}"
                 try:
                     record = next(records)
                 except StopIteration:
+                    # warcio ends quietly where a file is cut inside a record's headers: bytes left
+                    # past the last record it read are such a record, lost unless reported.
+                    stream.seek(archive.offset)
+                    if stream.read(1 << 16).strip():
+                        yield Skipped(where, "truncated record (the file ends inside its headers)")
                     return
                 except Exception as error:  # noqa: BLE001  warcio raises many types on corrupt input
                     # warcio cannot resynchronise after a break: the records before it are kept.
                     yield Skipped(where, f"broken or truncated record, rest of the file not read ({_detail(error)})")
                     return
+                if record.rec_type is None or record.rec_headers.get_header("Content-Length") is None:
+                    # Every record has both; warcio makes a record of the headers a file ends inside.
+                    yield Skipped(where, "broken or truncated record (no WARC-Type or Content-Length in its headers)")
+                    continue
                 if record.rec_type in _NOT_CONTENT:
                     continue
                 try:
@@ -114,13 +124,14 @@ class WarcReader(Reader):
         payload = record.content_stream().read(max_bytes + 1)
         if len(payload) > max_bytes:
             return Skipped(where, f"record for {url} is over {max_bytes:,} bytes, not read; raise --max-article-chars if it is real")
+        if getattr(record.raw_stream, "limit", 0):
+            # Fewer bytes than the record's Content-Length: the file ends inside this record (inside
+            # its HTTP headers, it has no Content-Type: said first, it is the cause).
+            return Skipped(where, f"truncated record for {url} (file ends inside it)")
         if kind and kind not in _HTML_TYPES:
             return Skipped(where, f"{kind or 'unknown type'} at {url}, not an HTML page")
         if not kind and not looks_like_html(payload[:512]):
             return Skipped(where, f"no Content-Type and not HTML at {url}")
-        if getattr(record.raw_stream, "limit", 0):
-            # Fewer bytes than the record's Content-Length: the file ends inside this record.
-            return Skipped(where, f"truncated record for {url} (file ends inside it)")
         return extract_article(payload, url, where, url=url, crawled=crawled)
 
 
