@@ -39,7 +39,10 @@ index never re-signs old articles. An index built in one batch has a plain
 scan's signatures; one grown batch by batch can differ for stems whose document
 frequency crossed the cutoff since, which can add or lose a candidate pair
 (never change a verified pair's scores). Same batches in the same order give
-the same index.
+the same index. Boilerplate is learned per ``add`` from the articles given it and
+stored as their masks: an index grown over several adds can mask a site's lines
+otherwise than a scan of the union, and then verified pairs' scores differ too
+(README, "Persistent index").
 """
 
 from __future__ import annotations
