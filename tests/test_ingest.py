@@ -186,3 +186,11 @@ def test_seed_dates(seed_report):
     assert dates["002"] == ("2023-09-30", "date-line")
     assert dates["004"] == ("2023-09-29", "date-line")
     assert dates["000"] == (None, None) and dates["003"] == (None, None)
+
+
+def test_skipped_lines_are_listed_in_line_order(tmp_path):
+    # Sorted as strings, line 10 came before line 3.
+    path = tmp_path / "feed.jsonl"
+    path.write_text("\n".join(['{"id": "ok", "text": "A line that reads."}'] + ["{bad"] * 11) + "\n", encoding="utf-8")
+    _, skipped = read_corpus([path])
+    assert [s.path for s in skipped] == [f"{path}:{line}" for line in range(2, 13)]

@@ -22,6 +22,7 @@ import contextlib
 import dataclasses
 import errno
 import os
+import re
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
@@ -39,6 +40,16 @@ from provenance.workers import no_cycle_collection
 __all__ = ["read_corpus", "READERS", "Reader", "Fields", "DEFAULT_FIELDS", "MAX_ARTICLE_CHARS", "LONGEST_ARTICLE_CHARS", "safe_name"]
 
 _SNIFF_BYTES = 512
+# A skipped line or record: ``FILE:LINE`` (JSONL, CSV) or ``FILE#RECORD`` (WARC).
+_NUMBERED = re.compile(r"(.*)([:#])([0-9]+)")
+
+
+def _skip_order(item: Skipped) -> tuple[str, str, int, str]:
+    """Skipped inputs by path, a file's lines and records by number (``a.jsonl:3`` before ``a.jsonl:10``)."""
+    numbered = _NUMBERED.fullmatch(item.path)
+    if numbered is None:
+        return item.path, "", -1, item.reason
+    return numbered[1], numbered[2], int(numbered[3]), item.reason
 
 
 def safe_name(name: str) -> str:
@@ -190,5 +201,5 @@ def read_corpus(
                 else:
                     articles[item.id] = item
     # Sorted like the articles, so the order the paths were given in never shows in the output.
-    cleaned = sorted((_clean(item) for item in skipped), key=lambda item: (item.path, item.reason))
+    cleaned = sorted((_clean(item) for item in skipped), key=_skip_order)
     return [articles[key] for key in sorted(articles)], cleaned  # type: ignore[misc]
