@@ -112,6 +112,9 @@ def test_jsonl_mapping_and_bad_lines(tmp_path):
         "{not json",
         json.dumps({"guid": 8, "text": STORY}),
         json.dumps({"content": STORY}),
+        json.dumps({"guid": 1.5, "content": STORY}),  # these three said "missing", which they are not
+        json.dumps({"guid": True, "content": STORY}),
+        json.dumps({"guid": 9, "content": 12345}),
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     fields = Fields(id="guid", text="content", title="headline", published="pubdate")
@@ -121,6 +124,9 @@ def test_jsonl_mapping_and_bad_lines(tmp_path):
         (f"{path}:2", "not valid JSON (Expecting property name enclosed in double quotes)"),
         (f"{path}:3", "missing or empty 'content'"),
         (f"{path}:4", "missing 'guid' (a string or number)"),
+        (f"{path}:5", "'guid' is a number (1.5), not a string or a whole number"),
+        (f"{path}:6", "'guid' is a boolean (True), not a string or a whole number"),
+        (f"{path}:7", "'content' is a number (12345), not a string"),
     ]
 
 

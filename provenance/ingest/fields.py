@@ -52,6 +52,13 @@ def _optional_str(record: Mapping[str, Any], key: str) -> Optional[str]:
     return _valid(str(value).strip()) or None if value is not None else None
 
 
+def _shown(value: Any) -> str:
+    """A short form of a wrong value and its JSON type, for a message ("a number (1.5)")."""
+    kind = {bool: "a boolean", float: "a number", int: "a number", list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
+    shown = repr(value)
+    return f"{kind} ({shown if len(shown) <= 40 else shown[:37] + '...'})"
+
+
 def article_from_record(record: Mapping[str, Any], fields: Fields, where: str, fallback_id: Optional[str] = None) -> Article | Skipped:
     """One export record as an article, or a one-line reason naming ``where`` and the fix.
 
@@ -65,8 +72,13 @@ def article_from_record(record: Mapping[str, Any], fields: Fields, where: str, f
     article_id = str(record_id).strip() if isinstance(record_id, (str, int)) and not isinstance(record_id, bool) else ""
     if not article_id:
         if fallback_id is None:
+            if record_id is not None and not (isinstance(record_id, str) and not record_id.strip()):
+                # (a float, a boolean, a list: ids are compared as text, and 1.5 or true is no name)
+                return Skipped(where, f"{fields.id!r} is {_shown(record_id)}, not a string or a whole number; give the record such an id")
             return Skipped(where, f"missing {fields.id!r} (a string or number); name the id field with {fields.option('id')}")
         article_id = str(fallback_id).strip()
+    if text is not None and not isinstance(text, str):
+        return Skipped(where, f"{fields.text!r} is {_shown(text)}, not a string; the article's text must be one")
     if not isinstance(text, str) or not text or text.isspace():  # (strip() would copy the whole text)
         return Skipped(where, f"missing or empty {fields.text!r}; name the field holding the article text with {fields.option('text')}")
     published, published_from = None, None
