@@ -21,13 +21,13 @@ import click
 from provenance import __version__
 from provenance.audit import audit, audit_index
 from provenance.audit_report import audit_summary_line, to_audit_csv, to_audit_json, to_audit_table
-from provenance.errors import ExitCode, ProvenanceError, write_error
+from provenance.errors import ExitCode, InputError, ProvenanceError, write_error
 from provenance.html import render_html
 from provenance.index import BATCH_SIZE
 from provenance.ingest import LONGEST_ARTICLE_CHARS, MAX_ARTICLE_CHARS, READERS, Fields, read_corpus
 from provenance.kernels import ready
 from provenance.model import Report
-from provenance.pipeline import default_workers, scan, scan_articles
+from provenance.pipeline import default_workers, no_articles_message, scan, scan_articles
 from provenance.report import json_pieces, output_clash, summary_line, terminal_safe, to_csv, to_table, write_file
 from provenance.settings import Settings
 
@@ -362,6 +362,8 @@ def _index_add(paths: tuple[Path, ...], index_path: Path, input_format: Optional
     given = _given_settings(options)
     _say_if_compiling("index")
     articles, skipped = read_corpus(list(paths), input_format, max_chars=options.pop("max_article_chars"))
+    if not articles:  # as a scan of nothing is: exit 3, and no index made
+        raise InputError(no_articles_message(paths, skipped), skipped=skipped)
     for item in skipped:
         click.echo(str(item), err=True)
 

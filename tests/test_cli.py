@@ -122,6 +122,13 @@ def test_a_missing_path_is_exit_3_for_every_command(tmp_path):
         result = run(*args)
         assert result.exit_code == 3 and "no such file or folder" in result.stderr, args
     assert list(tmp_path.iterdir()) == []
+    # Nothing readable: exit 3 as a scan of it is (index build made an empty index, exit 0).
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for args in (["scan", str(empty)], ["index", "build", str(empty), "--index", str(tmp_path / "i.db")]):
+        result = run(*args)
+        assert result.exit_code == 3 and "no readable article" in result.stderr, args
+    assert [p.name for p in tmp_path.iterdir()] == ["empty"]
 
 
 def test_bad_setting_exit_2():
