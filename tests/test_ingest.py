@@ -194,3 +194,21 @@ def test_skipped_lines_are_listed_in_line_order(tmp_path):
     path.write_text("\n".join(['{"id": "ok", "text": "A line that reads."}'] + ["{bad"] * 11) + "\n", encoding="utf-8")
     _, skipped = read_corpus([path])
     assert [s.path for s in skipped] == [f"{path}:{line}" for line in range(2, 13)]
+
+
+def test_our_own_reports_in_a_corpus_folder_are_skipped_not_read(tmp_path):
+    # An HTML report read back became an article holding every text it shows, and the root of
+    # every tree; a pretty-printed JSON report was sniffed as JSON Lines, a skip line per line.
+    from click.testing import CliRunner
+
+    from provenance.cli import main
+    from tests.conftest import SEED_000, SEED_002, SEEDS
+
+    for name in (SEED_000, SEED_002):
+        (tmp_path / name).write_bytes((SEEDS / name).read_bytes())
+    assert CliRunner().invoke(main, ["scan", str(tmp_path), "--format", "html", "-o", str(tmp_path / "report.html")]).exit_code == 0
+    (tmp_path / "report.json").write_text(json.dumps({"schema_version": 1, "pairs": [{"source": "a"}]}, indent=2), encoding="utf-8")
+    articles, skipped = read_corpus([tmp_path])
+    assert [a.id for a in articles] == [SEED_000, SEED_002]
+    assert [(s.path.rsplit("/", 1)[-1], s.reason.split(";")[0]) for s in skipped] == [
+        ("report.html", "a provenance report, not an article"), ("report.json", "unknown format")]

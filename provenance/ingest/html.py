@@ -196,6 +196,10 @@ def extract_article(content: bytes | str, article_id: str, path: str, url: Optio
     )
 
 
+# The mark of provenance's own HTML report (``templates/report.html``).
+OUR_REPORT = b'<meta name="generator" content="provenance">'
+
+
 class HtmlReader(Reader):
     name = "html"
     extensions = (".html", ".htm", ".xhtml")
@@ -206,7 +210,16 @@ class HtmlReader(Reader):
     def read(self, path: Path, article_id: str, *, max_chars: int = MAX_ARTICLE_CHARS) -> Iterator[Item]:
         # Markup is never read past the cap; the extracted text is checked by read_corpus.
         big = file_too_big(path, max_chars)
-        yield big if big is not None else extract_article(path.read_bytes(), article_id, str(path))
+        if big is not None:
+            yield big
+            return
+        data = path.read_bytes()
+        if OUR_REPORT in data[:2048]:
+            # A report written into the corpus folder (`scan dir -o dir/report.html`) would be read
+            # back next time as an article holding every text it shows, and root every tree.
+            yield Skipped(str(path), "a provenance report, not an article; write reports outside the corpus")
+            return
+        yield extract_article(data, article_id, str(path))
 
 
 register(HtmlReader())

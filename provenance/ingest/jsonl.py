@@ -73,7 +73,10 @@ class JsonlReader(Reader):
     mapped = True
 
     def sniff(self, head: bytes) -> bool:
-        return head.lstrip().startswith(b"{")
+        # A record a line: the first line opens an object and goes on. A "{" alone on it is one
+        # JSON document spread over lines (a .json report left in a folder), not JSON Lines.
+        first = head.lstrip().split(b"\n", 1)[0].strip()
+        return first.startswith(b"{") and first != b"{"
 
     def read(self, path: Path, article_id: str, fields: Fields = DEFAULT_FIELDS, *,
              max_chars: int = MAX_ARTICLE_CHARS) -> Iterator[Item]:
