@@ -2,7 +2,8 @@
 
 Owns mojibake repair (``Russia‚Äôs`` → ``Russia’s``, via ftfy on the non-ASCII
 runs only), Unicode NFKC, case folding, unified quotes and dashes, invisible format
-characters dropped (zero-width spaces, soft hyphens), and whitespace collapsed to one space (or one newline where a line broke). Every
+characters dropped (zero-width spaces, soft hyphens), Cyrillic and Greek lookalike letters
+in a Latin word read as Latin, and whitespace collapsed to one space (or one newline where a line broke). Every
 character of the normalised text remembers the span of the original text it
 came from, so passages found on normalised text are reported, and highlighted,
 in the text exactly as read. This module never drops or reorders content words.
@@ -28,6 +29,20 @@ _PUNCTUATION = str.maketrans(
     }
 )
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+# Cyrillic and Greek letters that look like Latin ones (the common ones of Unicode's confusables,
+# as they are after case folding: "В" folds to "в", yet looked like "B"). A spinner swaps a few into
+# an English copy ("pаper" with a Cyrillic а) so that no word matches its source's; in a word that
+# also holds a Latin letter they are read as the Latin letters they show. A word all of one script
+# keeps its letters: Russian and Greek text is matched as it is.
+_LATIN_LOOKALIKES = str.maketrans({
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
+    "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "һ": "h", "ӏ": "l",
+    "ԛ": "q", "ԝ": "w", "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o",
+    "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "γ": "y", "ϲ": "c", "ɡ": "g",
+})
+_LOOKALIKE = "".join(chr(code) for code in _LATIN_LOOKALIKES)
+_ANY_LOOKALIKE = re.compile(f"[{_LOOKALIKE}]")
+_MIXED_WORD = re.compile(f"\\b(?=[^\\W\\d_]*[a-z])(?=[^\\W\\d_]*[{_LOOKALIKE}])[^\\W\\d_]+")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -126,6 +141,8 @@ def normalise(text: str) -> Normalised:
     else:
         pieces, start_list, end_list = _repair(text)
         folded = "".join(pieces)
+        if _ANY_LOOKALIKE.search(folded):  # (one character for one: the offset map stands as it is)
+            folded = _MIXED_WORD.sub(lambda word: word[0].translate(_LATIN_LOOKALIKES), folded)
         starts = np.asarray(start_list, dtype=np.int64)
         ends = np.asarray(end_list, dtype=np.int64)
     if not folded:

@@ -24,6 +24,14 @@ def test_invisible_format_characters_are_dropped_and_offsets_still_map_back():
     assert text[slice(*n.to_original(17, 20))] == "end"
 
 
+def test_lookalike_letters_in_a_latin_word_read_as_latin_and_other_scripts_stay():
+    # "pаper" with a Cyrillic а, "Кim" with a Cyrillic К (it folds to к), "οnly" with a Greek ο.
+    text = "The pаper sаid Кim wrote οnly once. Правительство города. Ο Αλέξανδρος."
+    n = normalise(text)
+    assert n.text == "the paper said kim wrote only once. правительство города. ο αλέξανδροσ."
+    assert text[slice(*n.to_original(4, 9))] == "pаper"
+
+
 def test_mojibake_is_repaired_and_maps_back():
     text = "Russia‚Äôs leader"
     n = normalise(text)

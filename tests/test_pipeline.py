@@ -99,7 +99,7 @@ def test_a_spin_of_a_story_copied_on_many_sites_is_found():
     assert len(report.matches) == 200 and len(report.trees) == 1
 
 
-def test_a_copy_sown_with_zero_width_characters_is_still_found():
+def test_a_copy_sown_with_zero_width_characters_or_lookalike_letters_is_still_found():
     # A zero-width space after every "о" and a zero-width joiner before every space hid an exact
     # Russian copy completely (no derivation); in English, one after every "e" too.
     russian = (
@@ -111,7 +111,10 @@ def test_a_copy_sown_with_zero_width_characters_is_still_found():
         "транспорт. Они пообещали добиваться пересмотра бюджета в течение весенней сессии.\n"
     )
     english = (SEEDS / SEED_000).read_text(encoding="utf-8")
-    for text, sown in ((russian, russian.replace("о", "о\u200b").replace(" ", "\u200d ")), (english, english.replace("e", "e\u200b"))):
+    # Cyrillic а, о, е and с for the Latin letters in an English copy: 5% overlap, then none found.
+    lookalikes = english.replace("a", "а").replace("o", "о").replace("e", "е").replace("c", "с")
+    for text, sown in ((russian, russian.replace("о", "о\u200b").replace(" ", "\u200d ")), (english, english.replace("e", "e\u200b")),
+                       (english, lookalikes)):
         report = scan_articles([Article(id="a.txt", text=text, path="a.txt", published="2024-01-01"),
                                 Article(id="b.txt", text=sown, path="b.txt", published="2024-01-02")], workers=1)
         assert [(m.source, m.derived, m.relation) for m in report.matches] == [("a.txt", "b.txt", "copy")]
