@@ -212,3 +212,22 @@ def test_our_own_reports_in_a_corpus_folder_are_skipped_not_read(tmp_path):
     assert [a.id for a in articles] == [SEED_000, SEED_002]
     assert [(s.path.rsplit("/", 1)[-1], s.reason.split(";")[0]) for s in skipped] == [
         ("report.html", "a provenance report, not an article"), ("report.json", "unknown format")]
+
+
+def test_files_of_one_name_under_two_paths_given_are_both_read(tmp_path):
+    # Ids are paths relative to the path given: x/a.txt and y/a.txt were both "a.txt", and the
+    # second given was skipped as a duplicate (which one depended on the order of the paths).
+    for folder, text in (("x", "The first story about the harbour."), ("y", "A second story about the ferry.")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "a.txt").write_text(text, encoding="utf-8")
+        (tmp_path / folder / f"only-{folder}.txt").write_text(text + " Once more.", encoding="utf-8")
+    x, y = tmp_path / "x", tmp_path / "y"
+    for order in ([x, y], [y, x]):
+        articles, skipped = read_corpus(order)
+        assert not skipped
+        assert [a.id for a in articles] == sorted(["only-x.txt", "only-y.txt", f"{x.as_posix()}/a.txt", f"{y.as_posix()}/a.txt"])
+    articles, _ = read_corpus([x / "a.txt", y / "a.txt"])
+    assert [a.id for a in articles] == [(x / "a.txt").as_posix(), (y / "a.txt").as_posix()]
+    # The same file given twice is one article, as before.
+    articles, skipped = read_corpus([x, x])
+    assert len(articles) == 2 and [s.reason.split(" (")[0] for s in skipped] == ["duplicate id 'a.txt'", "duplicate id 'only-x.txt'"]

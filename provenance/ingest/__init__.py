@@ -24,7 +24,7 @@ import errno
 import os
 import re
 from pathlib import Path
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, Iterator, Optional, Sequence
 
 from provenance.errors import InputError
 from provenance.ingest import delimited as _delimited  # noqa: F401  (registers the reader)
@@ -135,6 +135,23 @@ def _walk(root: Path) -> Iterable[tuple[Path, str] | Skipped]:
     yield from visit(root)
 
 
+def _named_apart(found: list[tuple[int, Article, bool]], paths: Sequence[str | os.PathLike[str]]) -> Iterator[Article]:
+    """The articles read, in order; where files under two of the paths given have one id (``x/a.txt`` and
+    ``y/a.txt``, or ``siteA/`` and ``siteB/`` each with an ``index.html``: ids are paths relative to the
+    path given), each of those takes its path as given instead (``x/a.txt``), whatever the order of the
+    paths: the second was skipped as a duplicate, and which one depended on that order."""
+    given_in: dict[str, set[Path]] = {}
+    for number, article, by_path in found:
+        if by_path:  # (one path given twice is one path: its files are duplicates of themselves)
+            given_in.setdefault(article.id, set()).add(Path(paths[number]).resolve())
+    for number, article, by_path in found:
+        if by_path and len(given_in[article.id]) > 1:
+            root = Path(paths[number])
+            named = f"{root.as_posix()}/{article.id}" if root.is_dir() else root.as_posix()
+            article = dataclasses.replace(article, id=safe_name(named))
+        yield article
+
+
 def read_corpus(
     paths: Sequence[str | os.PathLike[str]], input_format: Optional[str] = None, fields: Fields = DEFAULT_FIELDS,
     max_chars: int = MAX_ARTICLE_CHARS,
@@ -156,9 +173,9 @@ def read_corpus(
     check_size_limit(max_chars)
     if input_format is not None and input_format not in READERS:
         raise InputError(f"unknown input format {input_format!r}; choose one of {', '.join(sorted(READERS))}")
-    articles: dict[str, Article] = {}
+    found: list[tuple[int, Article, bool]] = []  # (the path given, an article, whether its id is its file's path)
     skipped: list[Skipped] = []
-    for given in paths:
+    for number, given in enumerate(paths):
         root = Path(given)
         if not root.exists() and not root.is_symlink():
             raise InputError(f"{root}: no such file or folder")
@@ -191,15 +208,21 @@ def read_corpus(
                     items = list(read)
             except OSError as error:
                 items = [Skipped(str(path), f"cannot read ({error.strerror or error}); check its permissions")]
-            for item in map(_clean, items):
+            for item in items:
+                by_path = isinstance(item, Article) and item.id == article_id
+                item = _clean(item)
                 if isinstance(item, Article) and len(item.text) > max_chars:
                     skipped.append(too_long(item.path, len(item.text), max_chars))
                 elif isinstance(item, Skipped):
                     skipped.append(item)
-                elif item.id in articles:
-                    skipped.append(Skipped(item.path, f"duplicate id {item.id!r} (also in {articles[item.id].path})"))
                 else:
-                    articles[item.id] = item
+                    found.append((number, item, by_path))
+    articles: dict[str, Article] = {}
+    for article in _named_apart(found, paths):
+        if article.id in articles:
+            skipped.append(Skipped(article.path, f"duplicate id {article.id!r} (also in {articles[article.id].path})"))
+        else:
+            articles[article.id] = article
     # Sorted like the articles, so the order the paths were given in never shows in the output.
     cleaned = sorted((_clean(item) for item in skipped), key=_skip_order)
     return [articles[key] for key in sorted(articles)], cleaned  # type: ignore[misc]
