@@ -26,9 +26,15 @@ import xxhash
 
 from provenance.normalise import Normalised, normalise
 
-_WORD = re.compile(r"[^\W_]+")
-# A sentence ends at . ! ? (plus closing quotes/brackets) followed by space, or at a line break.
-_SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?= )|\n")
+# Chinese and Japanese put no spaces between words: each of their characters (ideographs, kana) is a
+# word of its own here, as search engines index them; else a whole sentence was one "word", and an
+# exact copy of a Chinese article shared too few of them to be found.
+_SPACELESS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORD = re.compile(f"[{_SPACELESS}]|(?:(?![{_SPACELESS}])[^\\W_])+")
+_SPACELESS_CHAR = re.compile(f"[{_SPACELESS}]")
+# A sentence ends at . ! ? (plus closing quotes/brackets) followed by space, at a line break, or
+# at a Chinese or Japanese full stop, exclamation or question mark (no space follows those).
+_SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?= )|\n|[。！？]+[」』）”’]*")
 
 # Function words carry no evidence of copying (every English text has them). The
 # list is the usual English one, plus the reporting verbs and fillers spinners add.
@@ -71,8 +77,9 @@ _stemmer = snowballstemmer.stemmer("english")
 
 
 def is_function_word(word: str) -> bool:
-    """Whether a (lower-case) token is left out of the shingles: a stopword or a single letter."""
-    return word in STOPWORDS or (len(word) == 1 and not word.isdigit())
+    """Whether a (lower-case) token is left out of the shingles: a stopword or a single letter (of an
+    alphabet: a Chinese or Japanese character is a word)."""
+    return word in STOPWORDS or (len(word) == 1 and not word.isdigit() and _SPACELESS_CHAR.match(word) is None)
 
 
 def stem_hash(word: str) -> int:
@@ -163,6 +170,21 @@ def _entities(text: str, norm: Normalised, token_starts: np.ndarray, sentence_of
     return (upper & ~opens) | digit
 
 
+def _split_spaceless(norm: str, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Token starts and ends (``_WORD``'s words) where each Chinese or Japanese character is a word."""
+    codes = np.frombuffer(norm.encode("utf-32-le"), dtype=np.uint32)
+    spaceless = np.zeros(len(codes), dtype=bool)
+    for low, high in ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF)):
+        spaceless |= (codes >= low) & (codes <= high)
+    before = np.concatenate(([False], mask[:-1]))
+    after = np.concatenate((mask[1:], [False]))
+    before_spaceless = np.concatenate(([False], spaceless[:-1]))
+    after_spaceless = np.concatenate((spaceless[1:], [False]))
+    starts = np.flatnonzero(mask & (~before | spaceless | before_spaceless))
+    ends = np.flatnonzero(mask & (~after | spaceless | after_spaceless)) + 1
+    return starts, ends
+
+
 def shingle_text(text: str, masked: tuple[tuple[int, int], ...] = (), normalised: Normalised | None = None) -> Shingled:
     """Tokenise, stem and split one article into sentences.
 
@@ -180,6 +202,8 @@ def shingle_text(text: str, masked: tuple[tuple[int, int], ...] = (), normalised
     edges = np.diff(np.concatenate(([False], mask, [False])).astype(np.int8))
     token_starts = np.flatnonzero(edges == 1)
     token_ends = np.flatnonzero(edges == -1)
+    if not norm.text.isascii() and _SPACELESS_CHAR.search(norm.text):
+        token_starts, token_ends = _split_spaceless(norm.text, mask)
     if len(_stem_hashes) > _STEM_CACHE_LIMIT:
         _stem_hashes.clear()
     hashes = np.fromiter(map(_stem_hashes.__getitem__, words), dtype=np.uint64, count=len(words))

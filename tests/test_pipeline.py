@@ -118,3 +118,21 @@ def test_a_copy_sown_with_zero_width_characters_or_lookalike_letters_is_still_fo
         report = scan_articles([Article(id="a.txt", text=text, path="a.txt", published="2024-01-01"),
                                 Article(id="b.txt", text=sown, path="b.txt", published="2024-01-02")], workers=1)
         assert [(m.source, m.derived, m.relation) for m in report.matches] == [("a.txt", "b.txt", "copy")]
+
+
+def test_chinese_copies_are_found_whole_and_in_part():
+    # A Chinese sentence was one "word" (no spaces): a copy without commas, or two paragraphs of
+    # four taken into other text, was not found; each character is a word now.
+    paragraphs = [
+        "国家统计局今天发布数据显示，今年第三季度国内生产总值同比增长百分之五点二，比上一季度加快零点六个百分点。专家认为，消费需求持续回暖是经济增长的主要动力。",
+        "数据显示，社会消费品零售总额同比增长百分之六点八，其中餐饮收入增长超过百分之十。与此同时，固定资产投资保持稳定，高技术产业投资增长较快。",
+        "分析人士指出，虽然外部环境依然复杂，但国内经济的韧性正在增强。政府将继续实施积极的财政政策和稳健的货币政策，支持民营企业发展，扩大有效需求。",
+        "统计局发言人表示，第四季度经济有望延续恢复态势，全年增长目标有望顺利实现。",
+    ]
+    source = "\n\n".join(paragraphs)
+    unpunctuated = source.replace("，", "").replace("。", "")
+    part = "今天天气很好，我们去公园散步。" * 3 + "\n\n" + "\n\n".join(paragraphs[1:3])
+    for original, copy, relation in ((unpunctuated, unpunctuated, "copy"), (source, part, "rewrite")):
+        report = scan_articles([Article(id="a.txt", text=original, path="a.txt", published="2024-01-01"),
+                                Article(id="b.txt", text=copy, path="b.txt", published="2024-01-02")], workers=1)
+        assert [(m.source, m.derived, m.relation) for m in report.matches] == [("a.txt", "b.txt", relation)]

@@ -129,3 +129,12 @@ def test_vocabulary_ranks_keep_order_and_refuse_unknown_stems():
     assert ranks.dtype == np.uint32 and vocabulary.stems[ranks].tolist() == hashes.tolist()
     with pytest.raises(ValueError, match="missing"):
         vocabulary.ranks(np.array([12345], dtype=np.uint64))
+
+
+def test_each_chinese_or_japanese_character_is_a_word_and_their_full_stops_end_sentences():
+    text = "中国经济增长GDP达到5%。日本のニュース、今日は晴れ。Hello world!"
+    shingled = shingle_text(text)
+    words = [text[start:end] for start, end in zip(shingled.starts, shingled.ends)]
+    assert words == ["中", "国", "经", "济", "增", "长", "GDP", "达", "到", "5", "日", "本", "の", "ニ", "ュ", "ー", "ス",
+                     "今", "日", "は", "晴", "れ", "Hello", "world"]
+    assert shingled.sentence_starts.tolist() == [0, 10, 22, 24]
