@@ -2,10 +2,10 @@
 
 Owns mojibake repair (``Russia‚Äôs`` → ``Russia’s``, via ftfy on the non-ASCII
 runs only), Unicode NFKC, case folding, unified quotes and dashes, invisible format
-characters dropped (zero-width spaces, soft hyphens), Cyrillic and Greek lookalike letters
-in a Latin word read as Latin, and whitespace collapsed to one space (or one newline where a line broke). Every
-character of the normalised text remembers the span of the original text it
-came from, so passages found on normalised text are reported, and highlighted,
+characters dropped (zero-width spaces, soft hyphens), Cyrillic and Greek lookalike
+letters in a Latin word read as Latin, and whitespace collapsed to one space (or one
+newline where a line broke). Every character of the normalised text remembers the
+span of the original text it came from, so passages found on normalised text are reported, and highlighted,
 in the text exactly as read. This module never drops or reorders content words.
 """
 

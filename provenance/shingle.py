@@ -29,7 +29,8 @@ from provenance.normalise import Normalised, normalise
 # Chinese and Japanese put no spaces between words: each of their characters (ideographs, kana) is a
 # word of its own here, as search engines index them; else a whole sentence was one "word", and an
 # exact copy of a Chinese article shared too few of them to be found.
-_SPACELESS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_SPACELESS_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))  # kana, ideographs
+_SPACELESS = "".join(f"{chr(low)}-{chr(high)}" for low, high in _SPACELESS_RANGES)
 _WORD = re.compile(f"[{_SPACELESS}]|(?:(?![{_SPACELESS}])[^\\W_])+")
 _SPACELESS_CHAR = re.compile(f"[{_SPACELESS}]")
 # A sentence ends at . ! ? (plus closing quotes/brackets) followed by space, at a line break, or
@@ -174,7 +175,7 @@ def _split_spaceless(norm: str, mask: np.ndarray) -> tuple[np.ndarray, np.ndarra
     """Token starts and ends (``_WORD``'s words) where each Chinese or Japanese character is a word."""
     codes = np.frombuffer(norm.encode("utf-32-le"), dtype=np.uint32)
     spaceless = np.zeros(len(codes), dtype=bool)
-    for low, high in ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF)):
+    for low, high in _SPACELESS_RANGES:
         spaceless |= (codes >= low) & (codes <= high)
     before = np.concatenate(([False], mask[:-1]))
     after = np.concatenate((mask[1:], [False]))
