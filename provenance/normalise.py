@@ -11,6 +11,7 @@ in the text exactly as read. This module never drops or reorders content words.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import re
 import unicodedata
@@ -66,6 +67,15 @@ class Normalised:
             point = int(self.starts[start]) if start < len(self.starts) else (int(self.ends[-1]) if len(self.ends) else 0)
             return point, point
         return int(self.starts[start]), int(self.ends[end - 1])
+
+
+def visible_length(text: str) -> int:
+    """Characters of ``text`` a reader sees: its length less the invisible format characters that
+    normalisation drops (a copy padded with zero-width spaces is no longer than its source)."""
+    if text.isascii():
+        return len(text)
+    return len(text) - sum(count for char, count in collections.Counter(text).items()
+                           if not char.isascii() and unicodedata.category(char) == "Cf")
 
 
 def _fold(chunk: str) -> str:

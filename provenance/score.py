@@ -20,6 +20,7 @@ import numpy as np
 
 from provenance.align import MIN_SURPRISE, SUMMARY_RATIO, SentencePassage
 from provenance.model import Article, Match, Passage
+from provenance.normalise import visible_length
 from provenance.shingle import Shingled, is_function_word
 
 # Evidence (weighted shared stems, see align) at which confidence reaches 1 - 1/e.
@@ -224,9 +225,10 @@ def _date_order(a: Article, b: Article) -> int:
     return -1 if a.published < b.published else 1
 
 
-def _text_order(a: Article, b: Article, a_cover: float, b_cover: float, a_summarised: bool, b_summarised: bool) -> int:
+def _text_order(a_length: int, b_length: int, a_cover: float, b_cover: float, a_summarised: bool, b_summarised: bool) -> int:
     """-1 if the text says ``a`` is the source, 1 if ``b`` is, 0 if it cannot tell.
 
+    ``a_length``: the characters of ``a`` a reader sees (``normalise.visible_length``).
     ``a_summarised``: some passage of ``b`` is a summary of its span in ``a`` (``_summaries``).
     """
     if a_summarised != b_summarised:
@@ -236,8 +238,8 @@ def _text_order(a: Article, b: Article, a_cover: float, b_cover: float, a_summar
     if abs(a_cover - b_cover) >= DIRECTION_MARGIN:
         # The more-contained article is the copy: a condensed rewrite is inside its source.
         return -1 if a_cover < b_cover else 1
-    if abs(a.length - b.length) > LENGTH_MARGIN * min(a.length, b.length):
-        return -1 if a.length > b.length else 1
+    if abs(a_length - b_length) > LENGTH_MARGIN * min(a_length, b_length):
+        return -1 if a_length > b_length else 1
     return 0
 
 
@@ -296,7 +298,8 @@ def build_match(
                for span in char_spans(b_shingled, a_shingled, np.ascontiguousarray(sentences[:, [2, 3, 0, 1]]))]
     a_cover, b_cover = coverage(a_spans, a.length), coverage(b_spans, b.length)
     a_summarised, b_summarised = _summaries(a_spans, b_spans), _summaries(b_spans, a_spans)
-    by_dates, by_text = _date_order(a, b), _text_order(a, b, a_cover, b_cover, any(a_summarised), any(b_summarised))
+    by_dates = _date_order(a, b)
+    by_text = _text_order(visible_length(a_text), visible_length(b_text), a_cover, b_cover, any(a_summarised), any(b_summarised))
     conflict = by_dates != 0 and by_text != 0 and by_dates != by_text and abs(a_cover - b_cover) >= CONFLICT_MARGIN
     if by_dates:
         order, direction_from = by_dates, "dates"

@@ -136,3 +136,19 @@ def test_chinese_copies_are_found_whole_and_in_part():
         report = scan_articles([Article(id="a.txt", text=original, path="a.txt", published="2024-01-01"),
                                 Article(id="b.txt", text=copy, path="b.txt", published="2024-01-02")], workers=1)
         assert [(m.source, m.derived, m.relation) for m in report.matches] == [("a.txt", "b.txt", relation)]
+
+
+def test_zero_width_padding_is_no_evidence_of_direction():
+    # Without dates, equal coverage leaves direction to length: the copy padded with a zero-width
+    # space after every "e" was the longer text, so the "source" (direction_from "text").
+    english = (SEEDS / SEED_000).read_text(encoding="utf-8")
+    report = scan_articles([Article(id="a.txt", text=english.replace("e", "e\u200b"), path="a.txt"),
+                            Article(id="b.txt", text=english, path="b.txt")], workers=1)
+    assert [(m.relation, m.direction_from) for m in report.matches] == [("copy", "id")]
+
+
+def test_visible_length_leaves_out_invisible_characters():
+    from provenance.normalise import visible_length
+
+    assert visible_length("plain ascii") == 11
+    assert visible_length("e\u200bx\u00adt\u200dra\ufeff é") == 7
