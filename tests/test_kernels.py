@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 
 from provenance.kernels import ready
 from tests.conftest import SEEDS
@@ -52,3 +53,19 @@ def test_compare_of_the_seeds_says_nothing_once_compiled(seed_report):
     done = _python(f"import sys; from provenance.cli import main; sys.argv = ['provenance', 'compare', {str(first)!r}, {str(second)!r}]; main()")
     assert done.returncode == 0, done.stderr
     assert NOTICE not in done.stderr
+
+
+def test_kernels_are_cached_in_the_temporary_folder_where_numba_has_no_folder_to_write():
+    # A read-only install run by a user with no home: every cache=True kernel raised numba's "no
+    # locator available" as the package was imported. (Root writes anywhere, so the unwritable
+    # folders are played by replacing the check; run as another user, `provenance` now works.)
+    expected = os.path.join(tempfile.gettempdir(), f"provenance-numba-{os.getuid()}")
+    for first, read in (("", "os.environ['NUMBA_CACHE_DIR']"), ("import numba; ", "numba.config.CACHE_DIR")):
+        code = (f"{first}import os, provenance; provenance._writable = lambda folder: False; "
+                f"provenance._numba_cache_folder(); print({read})")
+        done = _python(code)
+        assert done.returncode == 0 and done.stdout.strip() == expected, done.stderr
+    untouched = _python("import os, provenance; print(os.environ.get('NUMBA_CACHE_DIR'))")
+    assert untouched.stdout.strip() == "None"  # where the package's own folder can be written
+    given = _python("import os, provenance; print(os.environ.get('NUMBA_CACHE_DIR'))", "/somewhere/else")
+    assert given.stdout.strip() == "/somewhere/else"
