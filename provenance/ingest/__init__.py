@@ -140,10 +140,14 @@ def _named_apart(found: list[tuple[int, Article, bool]], paths: Sequence[str | o
     ``y/a.txt``, or ``siteA/`` and ``siteB/`` each with an ``index.html``: ids are paths relative to the
     path given), each of those takes its path as given instead (``x/a.txt``), whatever the order of the
     paths: the second was skipped as a duplicate, and which one depended on that order."""
+    roots = [Path(given).resolve() for given in paths]  # (one path given twice is one path: its files are duplicates of themselves)
     given_in: dict[str, set[Path]] = {}
     for number, article, by_path in found:
-        if by_path:  # (one path given twice is one path: its files are duplicates of themselves)
-            given_in.setdefault(article.id, set()).add(Path(paths[number]).resolve())
+        if by_path:
+            given_in.setdefault(article.id, set()).add(roots[number])
+    if all(len(roots_of_id) == 1 for roots_of_id in given_in.values()):
+        yield from (article for _, article, _ in found)
+        return
     for number, article, by_path in found:
         if by_path and len(given_in[article.id]) > 1:
             root = Path(paths[number])
