@@ -119,8 +119,9 @@ def _fields(values: dict[str, Any]) -> Fields:
     return Fields(**{part: values.pop(f"{part}_field") for part in ("id", "text", "title", "published", "url")})
 
 
-def _a_number(value: Optional[float], param: click.Parameter) -> Optional[float]:
-    """``value``, unless it is NaN (``click.FloatRange`` lets it through: every comparison with it is false)."""
+def _a_number(_: click.Context, param: click.Parameter, value: Optional[float]) -> Optional[float]:
+    """An option's callback: ``value``, unless it is NaN (``click.FloatRange`` lets it through: every
+    comparison with it is false)."""
     if value is not None and value != value:
         raise click.BadParameter("must be a number, got nan", param=param)
     return value
@@ -261,7 +262,7 @@ main.add_command(scan_command, name="scan")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="write here instead of stdout")
 @click.option("--input-format", type=click.Choice(sorted(READERS)), help="read every file as this format")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="worker processes [one per core]")
-@click.option("--fail-above", type=click.FloatRange(0.0, 1.0), default=None, callback=lambda _, param, value: _a_number(value, param),
+@click.option("--fail-above", type=click.FloatRange(0.0, 1.0), default=None, callback=_a_number,
               help="exit 1 if any audited article is at least this fraction derived (0.5 = 50%)")
 @click.option("--strict", is_flag=True, help="exit 1 if any input was skipped")
 @field_options

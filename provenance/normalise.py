@@ -5,8 +5,9 @@ runs only), Unicode NFKC, case folding, unified quotes and dashes, invisible for
 characters dropped (zero-width spaces, soft hyphens), Cyrillic and Greek lookalike
 letters in a Latin word read as Latin, and whitespace collapsed to one space (or one
 newline where a line broke). Every character of the normalised text remembers the
-span of the original text it came from, so passages found on normalised text are reported, and highlighted,
-in the text exactly as read. This module never drops or reorders content words.
+span of the original text it came from, so passages found on normalised text are
+reported, and highlighted, in the text exactly as read. This module never drops or
+reorders content words.
 """
 
 from __future__ import annotations
@@ -69,24 +70,28 @@ class Normalised:
         return int(self.starts[start]), int(self.ends[end - 1])
 
 
+def _invisible(char: str) -> bool:
+    """Whether a character is an invisible format character (Unicode's Cf: zero-width spaces and
+    joiners, soft hyphens, word joiners, direction marks, tag characters), which normalisation drops."""
+    return not char.isascii() and unicodedata.category(char) == "Cf"
+
+
 def visible_length(text: str) -> int:
-    """Characters of ``text`` a reader sees: its length less the invisible format characters that
-    normalisation drops (a copy padded with zero-width spaces is no longer than its source)."""
+    """Characters of ``text`` a reader sees: its length less its invisible format characters
+    (``_invisible``: a copy padded with zero-width spaces is no longer than its source)."""
     if text.isascii():
         return len(text)
-    return len(text) - sum(count for char, count in collections.Counter(text).items()
-                           if not char.isascii() and unicodedata.category(char) == "Cf")
+    return len(text) - sum(count for char, count in collections.Counter(text).items() if _invisible(char))
 
 
 def _fold(chunk: str) -> str:
     # NFKC again after casefold: casefold can produce characters NFKC would still change.
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", chunk).casefold()).translate(_PUNCTUATION)
-    # Invisible format characters (Unicode's Cf: zero-width spaces and joiners, soft hyphens, word
-    # joiners, direction marks, tag characters) are dropped: a page renders the same without them,
-    # and a copy sown with them (a zero-width space after every "e") otherwise shares no word with
-    # its source, or one with a zero-width joiner before each space is one long word.
+    # Invisible format characters are dropped: a page renders the same without them, and a copy
+    # sown with them (a zero-width space after every "e") otherwise shares no word with its
+    # source, or one with a zero-width joiner before each space is one long word.
     if not folded.isascii():
-        folded = "".join(char for char in folded if unicodedata.category(char) != "Cf")
+        folded = "".join(char for char in folded if not _invisible(char))
     return folded
 
 

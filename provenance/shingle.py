@@ -200,11 +200,12 @@ def shingle_text(text: str, masked: tuple[tuple[int, int], ...] = (), normalised
     norm = normalised or normalise(text)
     words = _WORD.findall(norm.text)
     mask = _word_mask(norm.text)
-    edges = np.diff(np.concatenate(([False], mask, [False])).astype(np.int8))
-    token_starts = np.flatnonzero(edges == 1)
-    token_ends = np.flatnonzero(edges == -1)
     if not norm.text.isascii() and _SPACELESS_CHAR.search(norm.text):
         token_starts, token_ends = _split_spaceless(norm.text, mask)
+    else:
+        edges = np.diff(np.concatenate(([False], mask, [False])).astype(np.int8))
+        token_starts = np.flatnonzero(edges == 1)
+        token_ends = np.flatnonzero(edges == -1)
     if len(_stem_hashes) > _STEM_CACHE_LIMIT:
         _stem_hashes.clear()
     hashes = np.fromiter(map(_stem_hashes.__getitem__, words), dtype=np.uint64, count=len(words))
