@@ -158,6 +158,20 @@ def test_parse_date_rejects_impossible():
 
 
 @pytest.mark.parametrize("value, expected", [
+    ("2023-09-13T25:00Z", None), ("2023-09-13 10:61", None), ("2023-09-13T10:00:61", None),
+    ("2023-09-13T10:00:00+25:00", None), ("2023-09-13T24:30", None),
+    ("12023-09-13", None), ("2023-09-131", None),  # a longer number, not a date
+    ("2023-09-13T23:59:60Z", "2023-09-13"),  # a leap second
+    ("2023-09-13T24:00:00", "2023-09-13"),  # ISO 8601's end of the day
+    ("2023-09-13T10:00:00.123+05:30", "2023-09-13"), ("2023-09-13T10:00:00-0500", "2023-09-13"),
+])
+def test_an_impossible_time_makes_no_date(value, expected):
+    # A timestamp at hour 25 is a broken or forged field: it must not order two articles.
+    assert parse_date(value) == expected
+    assert find_date_line(f"Title\n{value}\nThe story.") == expected
+
+
+@pytest.mark.parametrize("value, expected", [
     ("14/09/2023", "2023-09-14"), ("09/14/2023", "2023-09-14"), ("14.09.2023", "2023-09-14"), ("14-09-2023", "2023-09-14"),
     ("04/04/2023", "2023-04-04"),
     ("03/04/2023", None),  # 3 April or March 4: no date rather than a wrong one

@@ -34,8 +34,13 @@ _WEEKDAY = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsd
 _MONTH_FIRST = re.compile(_WEEKDAY + _MONTH + r"\s+" + _DAY + r",?\s+" + _YEAR, re.IGNORECASE)
 # "13 September 2023", "Wednesday, 13 September 2023"
 _DAY_FIRST = re.compile(_WEEKDAY + _DAY + r"\s+" + _MONTH + r",?\s+" + _YEAR, re.IGNORECASE)
-# "2023-09-13" (optionally followed by a time)
-_ISO = re.compile(r"(?P<year>(?:19|20)\d\d)-(?P<month>\d\d)-(?P<day>\d\d)")
+# "2023-09-13", optionally with a time and zone ("2023-09-13T10:00:00.5+02:00"), which are read only
+# to be checked: a timestamp at hour 25 is a broken or forged field, not a date to order articles by.
+_ISO = re.compile(
+    r"(?<!\d)(?P<year>(?:19|20)\d\d)-(?P<month>\d\d)-(?P<day>\d\d)(?!\d)"
+    r"(?:[T ](?P<hour>\d\d):(?P<minute>\d\d)(?::(?P<second>\d\d)(?:[.,]\d+)?)?"
+    r"(?:Z|[+-](?P<zone_hour>\d\d):?(?P<zone_minute>\d\d)(?!\d))?)?"
+)
 # Metadata only (a CMS export's date field): "14/09/2023", "14.09.2023", "09/14/2023" ...
 _NUMERIC = re.compile(r"(?<!\d)(?P<first>\d{1,2})[./-](?P<second>\d{1,2})[./-](?P<year>(?:19|20)\d\d)(?!\d)")
 # ... and seconds (10 digits) or milliseconds (13 digits) since 1970.
@@ -50,6 +55,17 @@ _YEARLESS = re.compile(
 )
 _DATE_LINE_MAX_CHARS = 60
 _DATE_LINE_SEARCH_LINES = 6
+
+
+def _valid_time(found: re.Match[str]) -> bool:
+    """Whether the time and zone after an ISO date, where there are any, can be."""
+    if found.re is not _ISO or found["hour"] is None:
+        return True
+    hour, minute, second = int(found["hour"]), int(found["minute"]), int(found["second"] or 0)
+    # 24:00 is ISO 8601's end of the day; 60 seconds is a leap second.
+    clock = (hour < 24 or (hour == 24 and minute == second == 0)) and minute < 60 and second <= 60
+    zone = found["zone_hour"] is None or (int(found["zone_hour"]) < 24 and int(found["zone_minute"]) < 60)
+    return clock and zone
 
 
 def _build(year: str, month: str, day: str) -> Optional[str]:
@@ -80,7 +96,7 @@ def parse_date(value: str) -> Optional[str]:
     for pattern in (_ISO, _MONTH_FIRST, _DAY_FIRST):
         found = pattern.search(value)
         if found:
-            return _build(found["year"], found["month"], found["day"])
+            return _build(found["year"], found["month"], found["day"]) if _valid_time(found) else None
     found = _EPOCH.fullmatch(value.strip())
     if found:
         seconds = int(found["seconds"]) if found["seconds"] else int(found["millis"]) // 1000
@@ -105,7 +121,7 @@ def _line_date(line: str) -> Optional[str]:
     for pattern in (_MONTH_FIRST, _DAY_FIRST, _ISO):
         found = pattern.match(rest)
         if found and len(rest) - found.end() <= 8:
-            return _build(found["year"], found["month"], found["day"])
+            return _build(found["year"], found["month"], found["day"]) if _valid_time(found) else None
     return None
 
 
