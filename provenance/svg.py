@@ -11,6 +11,7 @@ are ``#fragment`` ids the caller generates. Nothing here computes a score.
 from __future__ import annotations
 
 import html
+import re
 from typing import Any, Mapping, Sequence
 
 from provenance.report import percent
@@ -26,9 +27,16 @@ MARGIN = 8
 LABEL_CHARS = 28  # longest id drawn in a node; the full id is in the node's tooltip
 
 
+# Bidirectional embedding, override and isolate controls. Scraped text needs none of them to show
+# Arabic or Hebrew, and an override reverses what follows it: an id "invoice\u202egnp.exe" reads as
+# "invoiceexe.png", and one left open in a title runs on over the rest of its line. Each becomes one
+# U+FFFD, so a reader sees that something was there and offsets into a text stay true.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
 def esc(value: object) -> str:
-    """Escape any value for HTML/SVG text or a double-quoted attribute."""
-    return html.escape(str(value), quote=True)
+    """Escape any value for HTML/SVG text or a double-quoted attribute, bidi controls made visible."""
+    return html.escape(_BIDI_CONTROLS.sub("\ufffd", str(value)), quote=True)
 
 
 def _shorten(text: str, limit: int = LABEL_CHARS) -> str:

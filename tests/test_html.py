@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import re
 from html.parser import HTMLParser
@@ -219,6 +220,33 @@ def test_hostile_settings_titles_and_skipped_are_escaped():
     assert parsed.text.count(hostile) >= 8
     assert SCRIPT in parsed.text
     assert '<g class="edge conflict weak">' in page  # styled as both a date conflict and low confidence
+
+
+def test_bidi_controls_cannot_reorder_what_the_page_shows():
+    # An override reverses what follows it ("invoice\u202egnp.exe" reads "invoiceexe.png") and one left
+    # open runs on over its line: each is shown as U+FFFD, one for one, so highlighted offsets hold.
+    controls = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    text = hostile_text() + "Quoted: \u202eevil\u202c and \u2067isolated\u2069. " + controls
+    spoofed = "invoice\u202egnp.exe"
+    report = Report(
+        settings={"num_perm": 64},
+        settings_key="k",
+        articles=(Article(id=spoofed, text=text, path=spoofed, title="title \u202eesrever", published="2023-09-13"),
+                  Article(id="b", text=text, path="b", title=None)),
+        matches=(Match(spoofed, "b", "copy", 1.0, 1.0, 1.0, 0.9,
+                       (Passage(0, len(text), 0, len(text), 1.0),), direction_from="dates"),),
+        trees=(Tree(spoofed, (spoofed, "b"), (Edge(spoofed, "b", 1.0, 0.9, False),)),),
+        skipped=(Skipped("x\u202ey", "why \u2066"),),
+        stories=(),
+    )
+    page = render_html(report)
+    assert not any(control in page for control in controls)
+    parsed = Page(page)
+    assert parsed.pane_text[(0, "source")] == text.translate({ord(c): "\ufffd" for c in controls})
+    assert "invoice\ufffdgnp.exe" in parsed.text and "title \ufffdesrever" in parsed.text
+    # Right-to-left scripts need no controls and are shown as they are.
+    assert "\u05e9\u05dc\u05d5\u05dd" in render_html(dataclasses.replace(report, articles=(
+        dataclasses.replace(report.articles[0], title="\u05e9\u05dc\u05d5\u05dd"), report.articles[1])))
 
 
 def test_render_is_deterministic(seed_report, seed_page):
