@@ -138,6 +138,40 @@ def test_chinese_copies_are_found_whole_and_in_part():
         assert [(m.source, m.derived, m.relation) for m in report.matches] == [("a.txt", "b.txt", relation)]
 
 
+def test_a_spun_chinese_rewrite_is_found_and_an_unrelated_story_is_not():
+    # Synonyms swapped (政府 -> 当局, 今天 -> 本日, 说 -> 表示 ...), sentences reordered and one dropped,
+    # a stock line appended: a content farm's spin, in Chinese. No dates: direction from the text.
+    source = [
+        '北京市政府今天宣布，将在明年投入五十亿元用于改善城市公共交通系统。',
+        '市长在新闻发布会上说，这笔资金主要用于新建三条地铁线路和更新两千辆公交车。',
+        '据介绍，新的地铁线路将连接城市东部的居民区和西部的商业中心，预计每天可以运送八十万名乘客。',
+        '交通专家认为，这项计划有助于缓解城市交通拥堵问题，同时也能减少汽车尾气排放。',
+        '但是也有市民担心，施工期间可能会给周边居民的生活带来不便。',
+        '市政府表示，将尽量在夜间施工，并提前通知受影响的居民。',
+        '根据计划，第一条新线路将在两年后开通，其余两条线路将在五年内全部完工。',
+        '此外，政府还计划在主要道路上增设自行车专用道，鼓励市民绿色出行。',
+    ]
+    spun = [
+        '据悉，北京市当局本日公布，将于明年投入五十亿元用来改进城市公共交通体系。',
+        '市长在记者会上表示，这笔款项主要用来兴建三条地铁线路并更换两千辆公交车。',
+        '交通学者指出，这项方案有利于缓解城市交通堵塞问题，同时也可以降低汽车尾气排放。',
+        '按照方案，首条新线路将在两年后通车，其余两条线路将于五年内全部竣工。',
+        '介绍称，新的地铁线路会连接城市东部的住宅区与西部的商业中心，估计每日能够运送八十万名旅客。',
+        '不过也有居民忧虑，施工期间也许会给附近住户的生活造成不便。',
+        '本站编辑将持续关注此事的最新进展，敬请读者留意。',
+    ]
+    other = [
+        '上海市教育局昨天发布通知，今年秋季学期将在全市中小学推广课后服务。',
+        '通知要求各学校在下午放学后开设体育、艺术和科学兴趣班，由学校老师和外聘专家共同授课。',
+        '家长可以根据孩子的兴趣自愿报名，服务费用由政府和家庭共同承担。',
+        '教育专家表示，这一措施既能减轻家长接送孩子的压力，也能丰富学生的课余生活。',
+    ]
+    report = scan_articles([Article(id=name, text="\n\n".join(parts), path=name)
+                            for name, parts in (("src.txt", source), ("spun.txt", spun), ("other.txt", other))], workers=1)
+    assert [(m.source, m.derived, m.relation, m.direction_from) for m in report.matches] == [("src.txt", "spun.txt", "rewrite", "text")]
+    assert report.matches[0].overlap >= 0.8
+
+
 def test_zero_width_padding_is_no_evidence_of_direction():
     # Without dates, equal coverage leaves direction to length: the copy padded with a zero-width
     # space after every "e" was the longer text, so the "source" (direction_from "text").
