@@ -242,6 +242,23 @@ def test_files_of_one_name_under_two_paths_given_are_both_read(tmp_path):
         assert [a.id for a in articles] == sorted(["only-x.txt", "only-y.txt", f"{x.as_posix()}/a.txt", f"{y.as_posix()}/a.txt"])
     articles, _ = read_corpus([x / "a.txt", y / "a.txt"])
     assert [a.id for a in articles] == [(x / "a.txt").as_posix(), (y / "a.txt").as_posix()]
-    # The same file given twice is one article, as before.
+    # The same file given twice is one article, read once: no "duplicate id" of itself.
     articles, skipped = read_corpus([x, x])
-    assert len(articles) == 2 and [s.reason.split(" (")[0] for s in skipped] == ["duplicate id 'a.txt'", "duplicate id 'only-x.txt'"]
+    assert [a.id for a in articles] == ["a.txt", "only-x.txt"] and not skipped
+
+
+def test_a_file_reached_twice_is_read_once_under_its_own_name(tmp_path):
+    # "scan seeds/ seeds/" skipped every file as a duplicate of itself (and --strict exited 1);
+    # "scan seeds/a.txt seeds/" renamed the article to its path; a symlink to a file beside it was a
+    # second article, a verbatim "copy" of the first.
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    (corpus / "sub" / "x.txt").write_text("The council met on Monday to vote on the harbour plan.", encoding="utf-8")
+    (corpus / "a.txt").write_text("A ferry strike closed the island route for three days.", encoding="utf-8")
+    (corpus / "link.txt").symlink_to("sub/x.txt")
+    expected = [("a.txt", str(corpus / "a.txt")), ("sub/x.txt", str(corpus / "sub" / "x.txt"))]
+    for paths in ([corpus, corpus], [corpus, tmp_path / "." / "corpus"], [corpus / "a.txt", corpus], [corpus, corpus / "a.txt"],
+                  [corpus], [corpus / "link.txt", corpus]):
+        articles, skipped = read_corpus(paths)
+        assert not skipped, paths
+        assert [(a.id, a.path) for a in articles] == expected, paths

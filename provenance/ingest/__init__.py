@@ -156,6 +156,44 @@ def _named_apart(found: list[tuple[int, Article, bool]], paths: Sequence[str | o
         yield article
 
 
+def _files_once(paths: Sequence[str | os.PathLike[str]], skipped: list[Skipped]) -> list[tuple[int, Path, str]]:
+    """Each file under the paths given, once: ``(the path given's number, its path, its id)``.
+
+    A file reached from two paths given (``seeds/ seeds/``, ``seeds/ ./seeds``, ``seeds/a.txt seeds/``) or
+    through a symlink is one article: it is read once, under its own name rather than a link's, then the
+    smallest of its ids, so which path came first never shows. What cannot be listed goes to ``skipped``.
+    """
+    chosen: dict[tuple[int, int] | Path, tuple[bool, str, int, Path]] = {}
+    for number, given in enumerate(paths):
+        root = Path(given)
+        if not root.exists() and not root.is_symlink():
+            raise InputError(f"{root}: no such file or folder")
+        listing: Iterable[tuple[Path, str] | Skipped]
+        if root.is_dir():
+            listing = _walk(root)
+        elif root.is_file():
+            listing = [(root, root.name)]
+        elif root.is_symlink() and not root.exists():
+            listing = [Skipped(str(root), "broken symlink, or a symlink loop")]
+        else:
+            listing = [Skipped(str(root), "not a regular file (a FIFO, socket or device)")]
+        for entry in listing:
+            if isinstance(entry, Skipped):
+                skipped.append(entry)
+                continue
+            path, article_id = entry
+            try:
+                stat = path.stat()
+                identity: tuple[int, int] | Path = (stat.st_dev, stat.st_ino)
+            except OSError:
+                identity = path  # reading it will say what is wrong
+            named = (path.is_symlink(), article_id, number, path)
+            if identity not in chosen or named[:3] < chosen[identity][:3]:
+                chosen[identity] = named
+    # In the order first met (where a later path named a file anew, it keeps its place).
+    return [(number, path, article_id) for _, article_id, number, path in chosen.values()]
+
+
 def read_corpus(
     paths: Sequence[str | os.PathLike[str]], input_format: Optional[str] = None, fields: Fields = DEFAULT_FIELDS,
     max_chars: int = MAX_ARTICLE_CHARS,
@@ -179,48 +217,31 @@ def read_corpus(
         raise InputError(f"unknown input format {input_format!r}; choose one of {', '.join(sorted(READERS))}")
     found: list[tuple[int, Article, bool]] = []  # (the path given, an article, whether its id is its file's path)
     skipped: list[Skipped] = []
-    for number, given in enumerate(paths):
-        root = Path(given)
-        if not root.exists() and not root.is_symlink():
-            raise InputError(f"{root}: no such file or folder")
-        listing: Iterable[tuple[Path, str] | Skipped]
-        if root.is_dir():
-            listing = _walk(root)
-        elif root.is_file():
-            listing = [(root, root.name)]
-        elif root.is_symlink() and not root.exists():
-            listing = [Skipped(str(root), "broken symlink, or a symlink loop")]
-        else:
-            listing = [Skipped(str(root), "not a regular file (a FIFO, socket or device)")]
-        for entry in listing:
-            if isinstance(entry, Skipped):
-                skipped.append(entry)
-                continue
-            path, article_id = entry
-            reader = _pick_reader(path, input_format)
-            if reader is None:
-                skipped.append(Skipped(str(path), "unknown format; use --input-format to say what it is"))
-                continue
-            items: Iterable[Item]
-            try:
-                # Only tabular readers take a column mapping; the others keep the two-argument interface.
-                read = (reader.read(path, article_id, fields=fields, max_chars=max_chars) if reader.mapped  # type: ignore[call-arg]
-                        else reader.read(path, article_id, max_chars=max_chars))
-                # An export's records make plain objects only (an HTML parser's trees hold cycles):
-                # the cycle collector would walk every article already read, again and again.
-                with no_cycle_collection() if reader.mapped else contextlib.nullcontext():
-                    items = list(read)
-            except OSError as error:
-                items = [Skipped(str(path), f"cannot read ({error.strerror or error}); check its permissions")]
-            for item in items:
-                by_path = isinstance(item, Article) and item.id == article_id
-                item = _clean(item)
-                if isinstance(item, Article) and len(item.text) > max_chars:
-                    skipped.append(too_long(item.path, len(item.text), max_chars))
-                elif isinstance(item, Skipped):
-                    skipped.append(item)
-                else:
-                    found.append((number, item, by_path))
+    for number, path, article_id in _files_once(paths, skipped):
+        reader = _pick_reader(path, input_format)
+        if reader is None:
+            skipped.append(Skipped(str(path), "unknown format; use --input-format to say what it is"))
+            continue
+        items: Iterable[Item]
+        try:
+            # Only tabular readers take a column mapping; the others keep the two-argument interface.
+            read = (reader.read(path, article_id, fields=fields, max_chars=max_chars) if reader.mapped  # type: ignore[call-arg]
+                    else reader.read(path, article_id, max_chars=max_chars))
+            # An export's records make plain objects only (an HTML parser's trees hold cycles):
+            # the cycle collector would walk every article already read, again and again.
+            with no_cycle_collection() if reader.mapped else contextlib.nullcontext():
+                items = list(read)
+        except OSError as error:
+            items = [Skipped(str(path), f"cannot read ({error.strerror or error}); check its permissions")]
+        for item in items:
+            by_path = isinstance(item, Article) and item.id == article_id
+            item = _clean(item)
+            if isinstance(item, Article) and len(item.text) > max_chars:
+                skipped.append(too_long(item.path, len(item.text), max_chars))
+            elif isinstance(item, Skipped):
+                skipped.append(item)
+            else:
+                found.append((number, item, by_path))
     articles: dict[str, Article] = {}
     for article in _named_apart(found, paths):
         if article.id in articles:
