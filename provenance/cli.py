@@ -24,7 +24,7 @@ from provenance.audit_report import audit_summary_line, to_audit_csv, to_audit_j
 from provenance.errors import ExitCode, InputError, ProvenanceError, write_error
 from provenance.html import render_html
 from provenance.index import BATCH_SIZE
-from provenance.ingest import LONGEST_ARTICLE_CHARS, MAX_ARTICLE_CHARS, READERS, Fields, read_corpus
+from provenance.ingest import LONGEST_ARTICLE_CHARS, MAX_ARTICLE_CHARS, READERS, Fields, read_corpus, read_pair
 from provenance.kernels import ready
 from provenance.model import Report
 from provenance.pipeline import default_workers, no_articles_message, scan, scan_articles
@@ -333,18 +333,17 @@ def _compare_table(report: Report, texts: dict[str, str], width: int) -> str:
 @click.option("--format", "output_format", type=click.Choice(("table", "json", "html")), default="table", show_default=True, help="output format")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="write here instead of stdout")
 @click.option("--width", type=click.IntRange(min=10), default=60, show_default=True, help="column width of the side-by-side table")
+@limit_option
 @settings_options
 @handle_errors
-def compare(first: Path, second: Path, output_format: str, output: Optional[Path], width: int, **options: Any) -> None:
-    """Align two articles and show their shared passages side by side."""
+def compare(first: Path, second: Path, output_format: str, output: Optional[Path], width: int, max_article_chars: int,
+            **options: Any) -> None:
+    """Align two articles (one from each file) and show their shared passages side by side."""
     _check_output(output, first, second)
     settings = _settings(options)
     _say_if_compiling("scan")
-    articles, skipped = read_corpus([first, second])
-    if len(articles) < 2:
-        reasons = "; ".join(str(s) for s in skipped) or "both files have the same id"
-        raise ProvenanceError(f"compare needs two readable articles ({reasons})")
-    report = scan_articles(articles[:2], settings, workers=1, skipped=skipped)
+    articles, skipped = read_pair(first, second, max_chars=max_article_chars)
+    report = scan_articles(articles, settings, workers=1, skipped=skipped)
     if output_format in ("json", "html"):
         write_output(render(report, output_format), output)
     else:

@@ -163,6 +163,31 @@ def test_compare_json_and_unrelated(tmp_path):
     assert len(data["pairs"]) == 1
 
 
+def test_compare_takes_one_article_from_each_file(tmp_path):
+    # A two-record JSONL compared with a text file compared the JSONL's two records and ignored
+    # the text file; the same file twice was a "duplicate id"; --max-article-chars, which the size
+    # limit's message names, was no option of compare.
+    seed_000, seed_002 = ((SEEDS / name).read_text(encoding="utf-8") for name in (SEED_000, SEED_002))
+    export = tmp_path / "two.jsonl"
+    export.write_text("".join(json.dumps({"id": k, "text": t}) + "\n" for k, t in (("a", seed_000), ("b", seed_002))))
+    result = run("compare", str(export), str(SEEDS / SEED_002))
+    assert result.exit_code == 3 and f"{export} holds 2 articles; compare takes one from each file" in result.stderr
+    result = run("compare", str(SEEDS / SEED_002), str(SEEDS / "." / SEED_002))
+    assert result.exit_code == 3 and "are the same file; compare takes two different articles" in result.stderr
+    (tmp_path / "empty.txt").write_text("")
+    result = run("compare", str(tmp_path / "empty.txt"), str(SEEDS / SEED_002))
+    assert result.exit_code == 3 and "empty.txt: no readable article; compare takes one from each file" in result.stderr
+    (tmp_path / "big.txt").write_text(seed_002 + " More words." * 2000, encoding="utf-8")
+    assert run("compare", str(SEEDS / SEED_000), str(tmp_path / "big.txt"), "--max-article-chars", "1000").exit_code == 3
+    assert run("compare", str(SEEDS / SEED_000), str(tmp_path / "big.txt"), "--format", "json").exit_code == 0
+    # Two files of one name are told apart by their paths, in the order given.
+    for folder, text in (("x", seed_000), ("y", seed_002)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "a.txt").write_text(text, encoding="utf-8")
+    result = run("compare", str(tmp_path / "x" / "a.txt"), str(tmp_path / "y" / "a.txt"))
+    assert result.exit_code == 0 and f"{tmp_path / 'y' / 'a.txt'} is derived from {tmp_path / 'x' / 'a.txt'}" in result.stdout
+
+
 def test_every_command_has_help():
     for command in ("scan", "compare"):
         result = run(command, "--help")

@@ -251,3 +251,28 @@ def read_corpus(
     # Sorted like the articles, so the order the paths were given in never shows in the output.
     cleaned = sorted((_clean(item) for item in skipped), key=_skip_order)
     return [articles[key] for key in sorted(articles)], cleaned  # type: ignore[misc]
+
+
+def read_pair(first: str | os.PathLike[str], second: str | os.PathLike[str],
+              max_chars: int = MAX_ARTICLE_CHARS) -> tuple[list[Article], list[Skipped]]:
+    """The one article of each of two files, for ``provenance compare``, in the order given.
+
+    Where both files have one id (``x/a.txt`` and ``y/a.txt``), each takes its path as given.
+
+    Raises:
+        InputError: if the two are one file, or a file holds no readable article or several (a JSONL
+            export: compare would otherwise have taken two of its records and ignored the other file).
+    """
+    if Path(first).exists() and Path(second).exists() and os.path.samefile(first, second):
+        raise InputError(f"{first} and {second} are the same file; compare takes two different articles")
+    read = [read_corpus([path], max_chars=max_chars) for path in (first, second)]
+    for path, (articles, skipped) in zip((first, second), read):
+        if not articles:  # (what was skipped, and why, is listed before the message)
+            raise InputError(f"{path}: no readable article; compare takes one from each file", skipped=skipped)
+        if len(articles) > 1:
+            raise InputError(f"{path} holds {len(articles)} articles; compare takes one from each file: give one text, "
+                             "page or record, or scan them all with `provenance scan`", skipped=skipped)
+    (one,), (other,) = (articles for articles, _ in read)
+    if one.id == other.id:
+        one, other = (dataclasses.replace(a, id=safe_name(Path(path).as_posix())) for a, path in ((one, first), (other, second)))
+    return [one, other], [item for _, skipped in read for item in skipped]
