@@ -41,7 +41,26 @@ def _numba_cache_folder() -> None:
         os.environ["NUMBA_CACHE_DIR"] = folder
 
 
+def _refused_thread_count() -> "str | None":
+    """A ``NUMBA_NUM_THREADS`` numba's import would die on (0 or below), taken out of the environment.
+
+    numba raises "Number of threads specified must be > 0" while it is imported, so any use of
+    provenance ended in a traceback. The value is removed so that the package still imports, and
+    returned, so that the CLI can refuse it as the usage error it is; numba warns about and ignores
+    a value that is no number at all by itself.
+    """
+    value = os.environ.get("NUMBA_NUM_THREADS", "").strip()
+    try:
+        refused = "numba" not in sys.modules and int(value) < 1
+    except ValueError:
+        return None
+    if refused:
+        del os.environ["NUMBA_NUM_THREADS"]
+    return value if refused else None
+
+
 _numba_cache_folder()
+REFUSED_THREAD_COUNT = _refused_thread_count()
 
 from provenance.model import Article, Edge, Match, Passage, Report, Skipped, Tree  # noqa: E402
 from provenance.settings import Settings  # noqa: E402

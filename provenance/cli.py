@@ -18,7 +18,7 @@ from typing import Any, Callable, Optional
 
 import click
 
-from provenance import __version__
+from provenance import REFUSED_THREAD_COUNT, __version__
 from provenance.audit import audit, audit_index
 from provenance.audit_report import audit_summary_line, to_audit_csv, to_audit_json, to_audit_table
 from provenance.errors import ExitCode, InputError, ProvenanceError, write_error
@@ -190,6 +190,9 @@ def render(report: Report, output_format: str) -> str | Iterator[str]:
 @click.version_option(__version__, prog_name="provenance")
 def main() -> None:
     """Find which articles are rewrites of which, how much was taken, and the derivation tree."""
+    if REFUSED_THREAD_COUNT is not None:
+        raise click.UsageError(f"NUMBA_NUM_THREADS={REFUSED_THREAD_COUNT} is no number of threads: "
+                               "set it to 1 or more, or unset it to use every core")
 
 
 @main.command()

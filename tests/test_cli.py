@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
+import sys
 import threading
 
 from click.testing import CliRunner
@@ -186,6 +188,14 @@ def test_compare_takes_one_article_from_each_file(tmp_path):
         (tmp_path / folder / "a.txt").write_text(text, encoding="utf-8")
     result = run("compare", str(tmp_path / "x" / "a.txt"), str(tmp_path / "y" / "a.txt"))
     assert result.exit_code == 0 and f"{tmp_path / 'y' / 'a.txt'} is derived from {tmp_path / 'x' / 'a.txt'}" in result.stdout
+
+
+def test_a_thread_count_numba_refuses_is_a_usage_error():
+    # numba raises at its import on NUMBA_NUM_THREADS=0: every command ended in a traceback.
+    command = [sys.executable, "-c", "from provenance.cli import main; main()", "scan", str(SEEDS)]
+    result = subprocess.run(command, env={**os.environ, "NUMBA_NUM_THREADS": "0"}, capture_output=True, text=True)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().endswith("Error: NUMBA_NUM_THREADS=0 is no number of threads: set it to 1 or more, or unset it to use every core")
 
 
 def test_every_command_has_help():
