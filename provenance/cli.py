@@ -28,7 +28,7 @@ from provenance.ingest import LONGEST_ARTICLE_CHARS, MAX_ARTICLE_CHARS, READERS,
 from provenance.kernels import ready
 from provenance.model import Report
 from provenance.pipeline import default_workers, no_articles_message, scan, scan_articles
-from provenance.report import json_pieces, output_clash, summary_line, terminal_safe, to_csv, to_table, write_file
+from provenance.report import check_writable, json_pieces, output_clash, summary_line, terminal_safe, to_csv, to_table, write_file
 from provenance.settings import Settings
 
 FORMATS = ("table", "json", "csv", "html")
@@ -50,10 +50,13 @@ def write_output(text: str | Iterable[str], output: Optional[Path]) -> None:
 
 
 def _check_output(output: Optional[Path], *inputs: Path) -> None:
-    """Refuse (a usage error, before any work) an ``-o`` that would replace an input (``report.output_clash``)."""
+    """Before any work, refuse an ``-o`` that would replace an input (a usage error, ``report.output_clash``)
+    or that cannot be written (exit 4, ``report.check_writable``)."""
     clash = output_clash(output, inputs)
     if clash:
         raise click.UsageError(clash)
+    if output is not None:
+        check_writable(output)
 
 
 def _chunks(pieces: Iterable[str], size: int = 1 << 20) -> Iterator[str]:

@@ -308,6 +308,29 @@ def output_clash(output: Optional[str | os.PathLike[str]], inputs: Iterable[str 
     return None
 
 
+def _written_through(output: Path) -> bool:
+    return output.is_symlink() or (output.exists() and not output.is_file())
+
+
+def _temporary_beside(output: Path) -> tuple[int, str]:
+    """A new temporary file in ``output``'s folder: (its descriptor, its path)."""
+    try:
+        return tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent if str(output.parent) else Path("."))
+    except OSError as error:  # (its file name would be the temporary one: the report's is what the user gave)
+        raise write_error(f"the report {output}", OSError(error.errno, error.strerror)) from error
+
+
+def check_writable(path: str | os.PathLike[str]) -> None:
+    """Raise the ``WriteError`` that ``write_file`` would, now, where ``path``'s folder is missing or
+    refuses new files: before a scan of a million articles, not after it.
+    """
+    output = Path(path)
+    if not _written_through(output):  # (opening a named pipe to try it would wait for a reader)
+        handle, temporary = _temporary_beside(output)
+        os.close(handle)
+        os.unlink(temporary)
+
+
 def write_file(pieces: Iterable[str], path: str | os.PathLike[str]) -> None:
     """Write a rendered report's pieces, in order, to ``path``: a temporary file beside it, then a rename.
 
@@ -320,18 +343,14 @@ def write_file(pieces: Iterable[str], path: str | os.PathLike[str]) -> None:
             of it is left (except where written through, as above).
     """
     output = Path(path)
-    if output.is_symlink() or (output.exists() and not output.is_file()):
+    if _written_through(output):
         try:
             with open(output, "w", encoding="utf-8", newline="") as stream:
                 stream.writelines(pieces)
         except OSError as error:
             raise write_error(f"the report {output}", OSError(error.errno, error.strerror)) from error
         return
-    folder = output.parent if str(output.parent) else Path(".")
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=folder)
-    except OSError as error:  # (its file name would be the temporary one: the report's is what the user gave)
-        raise write_error(f"the report {output}", OSError(error.errno, error.strerror)) from error
+    handle, temporary = _temporary_beside(output)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.writelines(pieces)

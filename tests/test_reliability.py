@@ -315,11 +315,13 @@ def _full(*_: object, **__: object) -> io.BufferedRandom:
 
 
 def test_a_report_that_cannot_be_written_exits_4_and_names_the_fix(tmp_path):
-    result = run_cli(["scan", str(SEEDS), "-o", str(tmp_path / "missing" / "out.json")], cwd=tmp_path)
+    result = run_cli(["scan", str(SEEDS), "--progress", "-o", str(tmp_path / "missing" / "out.json")], cwd=tmp_path)
     assert result.returncode == 4
     assert assert_clean_stderr(result.stderr) == []
     assert (f"error: cannot write the report {tmp_path}/missing/out.json: No such file or directory; "
             "check that its folder exists and can be written") in result.stderr
+    # ... before the scan, not after it (at a million articles, six minutes later).
+    assert "done in" not in result.stderr
 
 
 @needs_dev_full
