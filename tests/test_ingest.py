@@ -73,6 +73,19 @@ def test_jsonl_reader_and_bad_lines(tmp_path):
     assert [s.path.rsplit("/", 1)[-1] for s in skipped] == ["export.jsonl:2", "export.jsonl:3"]
 
 
+def test_a_title_or_url_with_no_text_in_it_is_none(tmp_path):
+    # pandas writes NaN for a missing value: the title was "nan"; a list or true became its repr.
+    path = tmp_path / "export.jsonl"
+    path.write_text("".join(line + "\n" for line in (
+        '{"id": "a", "text": "One.", "title": NaN, "url": Infinity}',
+        '{"id": "b", "text": "Two.", "title": [1, 2], "url": true}',
+        '{"id": "c", "text": "Three.", "title": 2024, "url": "https://x/c", "published": 1694649600}',
+    )), encoding="utf-8")
+    articles, skipped = read_corpus([path])
+    assert not skipped
+    assert [(a.title, a.url, a.published) for a in articles] == [(None, None, None), (None, None, None), ("2024", "https://x/c", "2023-09-14")]
+
+
 @pytest.mark.parametrize(
     "line",
     [

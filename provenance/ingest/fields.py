@@ -10,6 +10,7 @@ without one, a date line in the text is used and marked ``date-line``.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from typing import Any, Mapping, Optional
 
@@ -48,8 +49,13 @@ def _valid(value: str) -> str:
 
 
 def _optional_str(record: Mapping[str, Any], key: str) -> Optional[str]:
+    """A title, date or URL field as text; a number as its digits (a date in seconds since 1970); a
+    field with no text in it (NaN, which JSON exports of pandas frames hold for "missing", infinity,
+    true, a list) as none, never as "nan"."""
     value = record.get(key)
-    return _valid(str(value).strip()) or None if value is not None else None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)) or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    return _valid(str(value).strip()) or None
 
 
 def _shown(value: Any) -> str:
