@@ -147,9 +147,10 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             return command(*args, **kwargs)
         except ProvenanceError as error:
             # When nothing usable remained, each skipped input still gets its line.
+            # (a message names paths as given: a control character in one is shown as its escape)
             for skipped in getattr(error, "skipped", ()):
-                click.echo(str(skipped), err=True)
-            click.echo(f"error: {error}", err=True)
+                click.echo(terminal_safe(str(skipped)), err=True)
+            click.echo(f"error: {terminal_safe(str(error))}", err=True)
             sys.exit(int(error.exit_code))
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
@@ -160,7 +161,7 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             # The report (``write_file``) and the index name their files when a write fails; what is
             # left is mostly the scan's temporary files (the stages spill texts and shingles to disk).
             where = f"a temporary file in {tempfile.gettempdir()} (set TMPDIR to use another folder)"
-            click.echo(f"error: {write_error(where, error)}", err=True)
+            click.echo(f"error: {terminal_safe(str(write_error(where, error)))}", err=True)
             sys.exit(int(ExitCode.WRITE))
 
     return wrapper

@@ -108,6 +108,9 @@ def test_skipped_input_reported_and_strict_exit(tmp_path):
 def test_missing_path_exit_3():
     result = run("scan", "/nonexistent/corpus")
     assert result.exit_code == 3 and result.stderr.startswith("error: /nonexistent/corpus: no such file")
+    # An error message names the path as given: its control characters are shown escaped, not run.
+    result = run("scan", "/nonexistent/\x1b]0;PWNED\x07corpus")
+    assert result.exit_code == 3 and result.stderr == "error: /nonexistent/\\x1b]0;PWNED\\x07corpus: no such file or folder\n"
 
 
 def test_empty_corpus_exit_3(tmp_path):
