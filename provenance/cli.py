@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 import click
+from click.core import ParameterSource
 
 from provenance import REFUSED_THREAD_COUNT, __version__
 from provenance.audit import audit, audit_index
@@ -199,6 +200,22 @@ def main() -> None:
                                "set it to 1 or more, or unset it to use every core")
 
 
+def _refuse_unused(engine: str, index_path: Optional[Path]) -> None:
+    """A usage error for an option given that this way of scanning would ignore: a Spark scan read
+    with the default field names whatever ``--text-field`` said, and found nothing."""
+    context = click.get_current_context()
+    given = {parameter.name: parameter.opts[0] for parameter in context.command.params
+             if parameter.name and context.get_parameter_source(parameter.name) is ParameterSource.COMMANDLINE}
+    unused = [(name, "is for --engine spark") for name in ("spark_master", "partitions") if engine != "spark"]
+    unused += [("batch_size", "is for --index")] if index_path is None else []
+    if engine == "spark":
+        unused += [(name, "is for the local engine: Spark reads JSONL and Parquet by the default field names, on its own workers")
+                   for name in ("workers", "progress", *(f"{part}_field" for part in ("text", "id", "title", "published", "url")))]
+    for name, why in unused:
+        if name in given:
+            raise click.UsageError(f"{given[name]} {why}")
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="table", show_default=True, help="output format")
@@ -226,6 +243,7 @@ def scan_command(paths: tuple[Path, ...], output_format: str, output: Optional[P
     fields = _fields(options)
     if index_path is not None and engine != "local":
         raise click.UsageError("--index runs on the local engine; leave out --engine spark")
+    _refuse_unused(engine, index_path)
     _say_if_compiling("scan" if index_path is None else "index")
     if index_path is not None:
         from provenance.index_scan import scan_paths_with_index

@@ -201,6 +201,21 @@ def test_a_thread_count_numba_refuses_is_a_usage_error():
     assert result.stderr.strip().endswith("Error: NUMBA_NUM_THREADS=0 is no number of threads: set it to 1 or more, or unset it to use every core")
 
 
+def test_an_option_this_way_of_scanning_ignores_is_a_usage_error():
+    # --engine spark read the default field names whatever --text-field said (and found nothing),
+    # and --spark-master, --partitions or --batch-size without their mode did nothing at all.
+    for args, message in (
+        (["--spark-master", "local[1]"], "--spark-master is for --engine spark"),
+        (["--partitions", "2"], "--partitions is for --engine spark"),
+        (["--batch-size", "5"], "--batch-size is for --index"),
+        (["--engine", "spark", "--text-field", "body"], "--text-field is for the local engine: Spark reads JSONL and Parquet by"),
+        (["--engine", "spark", "--workers", "2"], "--workers is for the local engine"),
+    ):
+        result = run("scan", str(SEEDS), *args)
+        assert result.exit_code == 2 and message in result.stderr, args
+    assert run("scan", str(SEEDS), "--workers", "1", "--text-field", "text", "--progress").exit_code == 0
+
+
 def test_every_command_has_help():
     for command in ("scan", "compare"):
         result = run(command, "--help")
