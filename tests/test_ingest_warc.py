@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import gzip
+import re
 import subprocess
 import sys
 
@@ -82,7 +84,9 @@ def test_broken_bytes_inside_are_a_skipped_record(tmp_path, crawl):
     broken = tmp_path / "broken.warc.gz"
     broken.write_bytes(data[:2000] + b"\x00garbage\x00" * 40 + data[2000:])
     items = list(WarcReader().read(broken, "broken.warc.gz"))
-    assert isinstance(items[-1], Skipped) and "broken or truncated" in items[-1].reason
+    # The record the garbage is in is lost; reading resumes at the next record (it stopped there).
+    assert isinstance(items[0], Skipped) and re.match(r"broken record at byte \d{3}: ", items[0].reason)
+    assert [item.id for item in items if isinstance(item, Article)] == [page.url for page in seed_pages()][1:]
 
 
 def test_sniffed_by_content(tmp_path, crawl):
@@ -110,3 +114,118 @@ def test_a_uri_with_spaces_and_escapes_prints_nothing_raw(tmp_path):
     done = subprocess.run([sys.executable, "-m", "provenance.cli", "scan", str(path)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "\x1b" not in done.stderr and "Replacing spaces" not in done.stderr, done.stderr
+
+
+def _records(path):
+    """The byte offset where each record of a WARC file starts, and the file's bytes."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    with path.open("rb") as stream:
+        archive = ArchiveIterator(stream)
+        starts = [archive.offset for _ in archive]
+    return starts, path.read_bytes()
+
+
+# What a message must never show: Python's or warcio's own words, raw bytes, a list.
+_INTERNALS = ("NoneType", "object has no", "Error", "Exception", "first line", "[", "\\x", "Traceback")
+
+
+def _damaged(data, starts, how):
+    """The crawl's bytes damaged one way; records 0-10 are warcinfo, then a request and a response
+    per page (responses 2, 4, 6, 8), then CSS (9) and JPEG (10)."""
+    k = 4  # the second page's response
+    start, end = starts[k], starts[k + 1]
+    record = data[start:end]
+    if how == "junk between records":
+        return data[:start] + b"junk between records\r\n\x00\x01" * 3 + data[start:]
+    if how == "headers overwritten":
+        return data[:start + 3] + b"\xff\xfe garbage \x00" + data[start + 16:]
+    if how == "record's middle overwritten":
+        middle = (start + end) // 2
+        return data[:middle] + b"\x00\xff" * 10 + data[middle + 20:]
+    if how == "no WARC/1.0 line":
+        if record.startswith(b"\x1f\x8b"):
+            return data[:start] + gzip.compress(gzip.decompress(record).replace(b"WARC/1.0\r\n", b"", 1)) + data[end:]
+        return data[:start] + record.replace(b"WARC/1.0\r\n", b"", 1) + data[end:]
+    if how == "Content-Length too large":  # on the request before the page: it swallows the rest
+        start, end = starts[k - 1], starts[k]
+        record = data[start:end]
+        swap = lambda text: re.sub(rb"Content-Length: \d+", b"Content-Length: 99999999", text, count=1)  # noqa: E731
+        if record.startswith(b"\x1f\x8b"):
+            return data[:start] + gzip.compress(swap(gzip.decompress(record))) + data[end:]
+        return data[:start] + swap(record) + data[end:]
+    if how == "Content-Length not a number":
+        start, end = starts[k - 1], starts[k]
+        record = data[start:end]
+        swap = lambda text: re.sub(rb"Content-Length: \d+", b"Content-Length: -5", text, count=1)  # noqa: E731
+        if record.startswith(b"\x1f\x8b"):
+            return data[:start] + gzip.compress(swap(gzip.decompress(record))) + data[end:]
+        return data[:start] + swap(record) + data[end:]
+    raise AssertionError(how)
+
+
+@pytest.mark.parametrize("name", ["hostile.warc.gz", "hostile.warc"])
+@pytest.mark.parametrize("how", [
+    "junk between records", "headers overwritten", "record's middle overwritten", "no WARC/1.0 line",
+    "Content-Length too large", "Content-Length not a number",
+])
+def test_damage_costs_only_the_damaged_record_and_is_said_in_plain_words(tmp_path, name, how):
+    # Reading stopped at the damage (every page after it lost), and the message was warcio's:
+    # "Unknown archive format, first line: ['junk', 'between', 'records']".
+    whole = tmp_path / ("whole" + name[7:])
+    write_warc(whole, truncate=False)
+    starts, data = _records(whole)
+    path = tmp_path / name
+    path.write_bytes(_damaged(data, starts, how))
+    items = list(WarcReader().read(path, name))
+    gz = name.endswith(".gz")
+    # The second page is lost where its own record is damaged; in a plain file, bytes overwritten
+    # inside a page are only a few wrong characters, and in a gzipped one a gzip member holds a
+    # request record in whatever its Content-Length says.
+    lost = how in ("headers overwritten", "no WARC/1.0 line") or (gz and how == "record's middle overwritten")
+    urls = [page.url for page in seed_pages()]
+    assert [item.id for item in items if isinstance(item, Article)] == urls[:1] + urls[1 + lost:], how
+    reasons = [item.reason for item in items if isinstance(item, Skipped) and " at byte " in item.reason]
+    silent = how == "record's middle overwritten" and not gz or how == "Content-Length too large" and gz
+    assert len(reasons) == (0 if silent else 1), [item for item in items if isinstance(item, Skipped)]
+    for reason in reasons:
+        assert "re-download or re-crawl" in reason and "reading resumes at the next record" in reason, reason
+        assert not any(word in reason for word in _INTERNALS), reason
+
+
+@pytest.mark.parametrize("name", ["cut.warc.gz", "cut.warc"])
+def test_a_file_cut_or_garbled_anywhere_says_so_in_plain_words(tmp_path, name):
+    # A .warc.gz cut inside a record's headers said "'NoneType' object has no attribute 'startswith'".
+    import random
+
+    whole = tmp_path / ("whole" + name[3:])
+    write_warc(whole, truncate=False)
+    starts, data = _records(whole)
+    cut = tmp_path / name
+    damaged = [data[:end] for start in starts for end in range(start + 1, min(start + 800, len(data)), 29)]
+    rng = random.Random(5)
+    for _ in range(40):
+        at = rng.randrange(len(data))
+        damaged.append(data[:at] + bytes(rng.randrange(256) for _ in range(rng.randrange(1, 40))) + data[at + 20:])
+    for blob in damaged:
+        cut.write_bytes(blob)
+        for item in WarcReader().read(cut, name):
+            if isinstance(item, Skipped) and item.reason.startswith(("broken", "truncated")):
+                assert " at byte " in item.reason and not any(word in item.reason for word in _INTERNALS) and "\n" not in item.reason, item.reason
+
+
+def test_a_corrupt_gzip_member_prints_nothing_of_zlibs_and_the_rest_is_read(tmp_path):
+    # warcio wrote zlib's "Error -3 while decompressing data: ..." to stderr, in no form of ours.
+    whole = tmp_path / "whole.warc.gz"
+    write_warc(whole, truncate=False)
+    starts, data = _records(whole)
+    member = bytearray(data[starts[4]:starts[5]])
+    for k in range(len(member) // 2, len(member) // 2 + 8):
+        member[k] ^= 0x55
+    path = tmp_path / "corrupt.warc.gz"
+    path.write_bytes(data[:starts[4]] + bytes(member) + data[starts[5]:])
+    done = subprocess.run([sys.executable, "-m", "provenance.cli", "scan", str(path)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Error" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert f"skipped {path}#5: broken record at byte {starts[4]:,}: " in done.stderr, done.stderr
+    assert "3 articles" in done.stderr, done.stderr
