@@ -76,12 +76,19 @@ def _invisible(char: str) -> bool:
     return not char.isascii() and unicodedata.category(char) == "Cf"
 
 
+# Control characters but the layout ones (tab, line ends, form feed): no reader sees them. Matching
+# reads them as word breaks (they are neither letters nor digits), as a NUL after every word needs.
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
+
+
 def visible_length(text: str) -> int:
     """Characters of ``text`` a reader sees: its length less its invisible format characters
-    (``_invisible``: a copy padded with zero-width spaces is no longer than its source)."""
+    (``_invisible``: a copy padded with zero-width spaces is no longer than its source) and its
+    control characters (nor is one with a NUL after every word)."""
+    length = len(text) - _CONTROLS.subn("", text)[1]
     if text.isascii():
-        return len(text)
-    return len(text) - sum(count for char, count in collections.Counter(text).items() if _invisible(char))
+        return length
+    return length - sum(count for char, count in collections.Counter(text).items() if _invisible(char))
 
 
 def _fold(chunk: str) -> str:

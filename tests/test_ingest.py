@@ -56,6 +56,28 @@ def test_binary_and_empty_files_are_skipped_with_reason(tmp_path):
     assert "empty" in reasons["empty.txt"]
 
 
+@pytest.mark.parametrize("noise", ["\x00 ", "\x00", " \x01\x02", "\x1b "])
+def test_prose_with_control_characters_sown_in_is_text_kept_as_read(noise):
+    # A NUL after (or instead of) every word was "looks binary (mostly control characters)".
+    from provenance.ingest.decode import decode_text
+
+    prose = (SEEDS / SEED_000).read_text(encoding="utf-8")
+    sown = prose.replace(" ", noise)
+    assert decode_text(sown.encode("utf-8")) == sown
+
+
+@pytest.mark.parametrize("data", [
+    (b"\x00" * 100 + b"hello world text ") * 50,  # a format padded with NUL runs around its strings
+    bytes(range(32)) * 100,
+    b"".join(bytes([n % 9]) + b"\x7f\x80" * 3 for n in range(2000)),
+])
+def test_control_characters_in_no_prose_are_still_binary(data):
+    from provenance.ingest.decode import NotText, decode_text
+
+    with pytest.raises(NotText, match="binary"):
+        decode_text(data)
+
+
 def test_jsonl_reader_and_bad_lines(tmp_path):
     lines = [
         json.dumps({"id": 7, "text": "Seven.", "title": "T", "published": "2023-09-13T10:00:00Z", "url": "https://x/7"}),

@@ -186,3 +186,25 @@ def test_visible_length_leaves_out_invisible_characters():
 
     assert visible_length("plain ascii") == 11
     assert visible_length("e\u200bx\u00adt\u200dra\ufeff é") == 7
+    assert visible_length("a\x00 b\x01\x7f\tc\n") == 6 and visible_length("é\x00 b") == 3
+
+
+def test_a_copy_with_a_nul_after_every_word_is_read_and_found_with_true_offsets(tmp_path):
+    # It was refused as "looks binary (mostly control characters)": the copy hid from provenance.
+    from provenance.ingest import read_corpus
+
+    english = (SEEDS / SEED_000).read_text(encoding="utf-8")
+    (tmp_path / "a.txt").write_text(english, encoding="utf-8")
+    for sown in (english.replace(" ", "\x00 "), english.replace(" ", "\x00"), english.replace(" ", " \x01\x07")):
+        (tmp_path / "b.txt").write_bytes(sown.encode("utf-8"))
+        articles, skipped = read_corpus([tmp_path])
+        assert skipped == [] and [a.text for a in articles] == [english, sown]  # kept as read
+        report = scan_articles(articles, workers=1)
+        assert [(m.source, m.derived, m.relation) for m in report.matches] == [("a.txt", "b.txt", "copy")]
+        if " " in sown:  # the same visible length: direction by id, not by the length of the NULs
+            assert report.matches[0].direction_from == "id"
+        (match,) = report.matches
+        assert match.overlap > 0.99
+        for passage in match.passages:
+            copied = sown[passage.derived_start:passage.derived_end]
+            assert copied.translate({0: " ", 1: None, 7: None}).split() == english[passage.source_start:passage.source_end].split()

@@ -3,7 +3,8 @@
 Owns the rule for what counts as a readable text file: UTF-8 (with or without
 BOM), UTF-16/32 with a BOM, or whatever charset_normalizer detects with
 confidence; files that look binary are refused with a reason, never decoded
-into garbage. Also owns streaming a large file as text (``open_text``,
+into garbage, while prose with control characters sown into it (a NUL after each
+word) is text, kept as read. Also owns streaming a large file as text (``open_text``,
 ``bounded_lines``): the encoding judged from the first 64 KiB, lines read with a
 length cap so one pathological line never has to fit in memory.
 """
@@ -19,6 +20,7 @@ from typing import Iterator
 import charset_normalizer
 
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")
+_CONTROL_RUN = re.compile(r"[\x00-\x08\x0e-\x1f]+")
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -85,12 +87,31 @@ def decode_text(data: bytes) -> str:
         if best is None:
             raise NotText("binary or in an unknown encoding; save it as UTF-8 text")
         text = data.decode(best.encoding, errors="replace")
-    # Valid text may hold a stray control character; a file that is mostly control characters is binary.
+    # Valid text may hold a stray control character; a file that is mostly control characters is binary,
+    # unless they are sprinkled into prose (the text is kept as read: normalisation reads them as breaks).
     sample = text[:65536]
     controls = len(_CONTROL.findall(sample))
-    if controls > max(8, len(sample) // 20):
+    if controls > max(8, len(sample) // 20) and not _sprinkled_prose(sample):
         raise NotText("looks binary (mostly control characters); is it really a text file?")
     return text
+
+
+def _sprinkled_prose(sample: str) -> bool:
+    """Whether the control characters in ``sample`` are noise sown into prose, not a binary file's.
+
+    A copy with a NUL after (or instead of) every word hid from matching when such a file was
+    refused as binary. Binary formats pad with long runs of NUL; random bytes decoded in a
+    single-byte charset are half symbols. So: no run of controls over 4, and what remains with
+    them taken out is mostly letters and spaces, in words of a language's length.
+    """
+    if any(len(run) > 4 for run in _CONTROL_RUN.findall(sample)):
+        return False
+    rest = _CONTROL_RUN.sub(" ", sample)
+    words = rest.split()
+    if not words or not 2 <= sum(map(len, words)) / len(words) <= 12:
+        return False
+    wordy = sum(1 for char in rest if char.isalpha() or char.isspace())
+    return wordy >= 0.8 * len(rest)
 
 
 _STREAM_HEAD_BYTES = 1 << 16
