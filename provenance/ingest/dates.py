@@ -113,6 +113,16 @@ def parse_date(value: str) -> Optional[str]:
     return None
 
 
+def parse_timestamp(value: str) -> Optional[str]:
+    """``value`` if it is one ISO 8601 date or timestamp that can be (a WARC-Date:
+    ``2023-09-14T10:00:00Z``), stripped; else ``None``. Nothing else from a header is kept: a crawl
+    can send anything there, and the crawl date goes into reports (a formula, terminal escapes)."""
+    found = _ISO.fullmatch(value.strip())
+    if not found or not _valid_time(found) or _build(found["year"], found["month"], found["day"]) is None:
+        return None
+    return found.group()
+
+
 def _line_date(line: str) -> Optional[str]:
     line = line.strip()
     if len(line) > _DATE_LINE_MAX_CHARS:

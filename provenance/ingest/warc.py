@@ -3,8 +3,8 @@
 Owns reading a WARC file record by record with warcio: ``response`` (and
 ``resource``) records whose payload is HTML go through the HTML extraction
 (``ingest.html.extract_article``); the article's id and URL are the record's
-``WARC-Target-URI`` and ``crawled`` is its ``WARC-Date`` — the crawl date, which
-is never used as a publication date. Request, warcinfo and metadata records are
+``WARC-Target-URI`` and ``crawled`` is its ``WARC-Date`` — the crawl date (kept only
+when it is an ISO 8601 timestamp that can be), which is never used as a publication date. Request, warcinfo and metadata records are
 not content and are passed over silently; anything else that is not an HTML page
 (images, CSS, revisits, HTTP errors) and broken records are reported as
 ``Skipped("FILE#N", reason)`` with the record's 1-based number. Also owns saying
@@ -29,6 +29,7 @@ from warcio.bufferedreaders import BufferedReader, ChunkedDataReader, Decompress
 from warcio.exceptions import ArchiveLoadFailed
 
 from provenance.ingest.base import MAX_ARTICLE_CHARS, MAX_BYTES_PER_CHAR, Item, Reader, register
+from provenance.ingest.dates import parse_timestamp
 from provenance.ingest.html import extract_article, looks_like_html
 from provenance.model import Skipped
 
@@ -222,7 +223,7 @@ class WarcReader(Reader):
         if record.rec_type in _NOT_CONTENT:
             return None
         url = record.rec_headers.get_header("WARC-Target-URI")
-        crawled = record.rec_headers.get_header("WARC-Date")
+        crawled = parse_timestamp(record.rec_headers.get_header("WARC-Date") or "")
         if record.rec_type not in ("response", "resource"):
             return Skipped(where, f"{record.rec_type} record, not a page")
         if not url:
