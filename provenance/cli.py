@@ -398,8 +398,8 @@ def _index_add(paths: tuple[Path, ...], index_path: Path, input_format: Optional
     with Index.open(index_path, create=create, options=given) as index:
         result = index.add(articles, batch_size=batch_size, workers=workers or default_workers(), progress=progress)
         click.echo(
-            f"provenance: {len(result.added)} added, {len(result.updated)} updated, {len(result.unchanged)} unchanged "
-            f"in {result.batches} batches; {index.size} articles in {index_path}",
+            f"provenance: {len(result.added)} added, {len(result.updated)} updated, {len(result.metadata)} with new metadata, "
+            f"{len(result.unchanged)} unchanged in {result.batches} batches; {index.size} articles in {index_path}",
             err=True,
         )
 

@@ -62,7 +62,7 @@ from provenance import segments
 from provenance.boilerplate import mask_site_boilerplate
 from provenance.candidates import band_keys, collision_weight, crowd_weight, links_crowds, weight_threshold
 from provenance.errors import WriteError, write_error
-from provenance.index_store import IndexStore, IndexStoreError
+from provenance.index_store import METADATA, IndexStore, IndexStoreError
 from provenance.model import Article
 from provenance.pipeline import shingle_articles, signature_inputs
 from provenance.settings import Settings
@@ -84,12 +84,19 @@ BATCH_SIZE = 10_000
 
 @dataclasses.dataclass(frozen=True)
 class AddResult:
-    """What one ``Index.add`` did: article ids added, updated (text changed) and unchanged."""
+    """What one ``Index.add`` did: article ids added, updated (a new text, or new masked spans: replaced
+    and signed again), unchanged, and ``metadata`` (the same text and masks, other metadata: the row
+    updated in place)."""
 
     added: tuple[str, ...]
     updated: tuple[str, ...]
     unchanged: tuple[str, ...]
     batches: int
+    metadata: tuple[str, ...] = ()
+
+
+# How an article given to ``add`` differs from the indexed one of its id (``_change``).
+_NEW, _TEXT, _METADATA, _SAME = "new", "text", "metadata", "same"
 
 
 def content_hash(text: str) -> str:
@@ -100,6 +107,25 @@ def content_hash(text: str) -> str:
 def _spans_json(spans: Sequence[tuple[int, int]]) -> str:
     """``json.dumps`` of masked spans as lists (``[[0, 120], [300, 340]]``), made directly: it is a row of every article."""
     return "[" + ", ".join(f"[{start}, {end}]" for start, end in spans) + "]"
+
+
+def _metadata(article: Article) -> tuple[Optional[str], ...]:
+    """``article``'s values of ``index_store.METADATA``, as the index stores them."""
+    return (article.path, article.url, article.title, article.published, article.published_from, article.author,
+            article.site, _spans_json(article.masked))
+
+
+def _change(known: Optional[tuple[int, str, tuple[Optional[str], ...]]], article: Article, digest: str) -> str:
+    """How ``article`` (its text's sha256 ``digest``) differs from its id's indexed row ``known`` (``_known``):
+    ``_NEW`` (none), ``_TEXT`` (another text, or other masked spans: it must be signed again),
+    ``_METADATA`` (only its path, title, date ...) or ``_SAME``."""
+    if known is None:
+        return _NEW
+    stored = known[2]
+    mine = _metadata(article)
+    if known[1] != digest or stored[-1] != mine[-1]:  # (masked is the last column)
+        return _TEXT
+    return _SAME if stored == mine else _METADATA
 
 
 def _segment_name(number: int) -> str:
@@ -281,10 +307,12 @@ class Index(IndexStore):
             progress: Optional[Callable[[int, int], None]] = None) -> AddResult:
         """Store and sign articles, one transaction per batch of ``batch_size`` (in id order).
 
-        An article already indexed with the same text is left as it is; one whose text
-        changed is replaced (its df counts removed, its band keys left as a tombstone). A batch is
-        committed whole or not at all: a process killed mid-batch leaves the index as
-        after the previous batch.
+        An article already indexed with the same text, masks and metadata is left as it is; one
+        whose text (or masked spans) changed is replaced (its df counts removed, its band keys left
+        as a tombstone); one whose metadata alone changed (a corrected date or title, a record moved
+        to another file) has its row updated: the candidates' ranking reads the dates from the rows,
+        so the new date counts at once. A batch is committed whole or not at all: a process killed
+        mid-batch leaves the index as after the previous batch.
 
         Args:
             articles: Articles to add (ids unique).
@@ -302,33 +330,40 @@ class Index(IndexStore):
         added: list[str] = []
         updated: list[str] = []
         unchanged: list[str] = []
+        metadata: list[str] = []
         batches = 0
         try:
             for start in range(0, len(ordered), batch_size):
                 batch = ordered[start : start + batch_size]
                 hashes = [content_hash(a.text) for a in batch]
                 known = self._known([a.id for a in batch])
-                todo = [k for k, a in enumerate(batch) if known.get(a.id, (None, None))[1] != hashes[k]]
+                changes = [_change(known.get(a.id), a, hashes[k]) for k, a in enumerate(batch)]
+                todo = [k for k, change in enumerate(changes) if change in (_NEW, _TEXT)]
                 # Shingle before taking the write lock: it is the slow part, and needs no index state.
                 shingled = shingle_articles([batch[k] for k in todo], workers, offsets=False)
                 batches += 1
-                if not todo:
+                if all(change == _SAME for change in changes):
                     unchanged.extend(a.id for a in batch)
                     if progress:
                         progress(min(start + batch_size, len(ordered)), len(ordered))
                     continue
                 with self.transaction():
                     known = self._known([a.id for a in batch])  # again, under the lock: another writer may have been first
+                    changes = [_change(known.get(a.id), a, hashes[k]) for k, a in enumerate(batch)]
                     # Positions in ``todo`` (and ``shingled``) of the articles still to store.
-                    fresh = [p for p, k in enumerate(todo) if known.get(batch[k].id, (None, None))[1] != hashes[k]]
+                    fresh = [p for p, k in enumerate(todo) if changes[k] in (_NEW, _TEXT)]
+                    relabelled = [k for k, change in enumerate(changes) if change == _METADATA]
+                    # (One that another writer changed since the first look was not shingled: its version stays.)
                     taken = {todo[p] for p in fresh}
-                    unchanged.extend(a.id for k, a in enumerate(batch) if k not in taken)
+                    unchanged.extend(a.id for k, a in enumerate(batch) if k not in taken and changes[k] != _METADATA)
                     replaced = [known[batch[todo[p]].id][0] for p in fresh if batch[todo[p]].id in known]
                     self._remove(replaced)
                     self._store([batch[todo[p]] for p in fresh], [hashes[todo[p]] for p in fresh],
                                 shingled.take(np.array(fresh, dtype=np.int64)))
+                    self._relabel([batch[k] for k in relabelled], [known[batch[k].id][0] for k in relabelled])
                 for p in fresh:
                     (updated if batch[todo[p]].id in known else added).append(batch[todo[p]].id)
+                metadata.extend(batch[k].id for k in relabelled)
                 self.merge_segments()
                 if progress:
                     progress(min(start + batch_size, len(ordered)), len(ordered))
@@ -340,12 +375,19 @@ class Index(IndexStore):
             failed = error if isinstance(error, WriteError) else write_error(f"the index {self.path}", error)
             raise WriteError(f"{failed}; {kept}: add the same articles again to finish (`provenance index add`: "
                              "what is stored is skipped)") from error
-        return AddResult(tuple(added), tuple(updated), tuple(unchanged), batches)
+        return AddResult(tuple(added), tuple(updated), tuple(unchanged), batches, tuple(metadata))
 
     def changed(self, articles: Sequence[Article]) -> list[str]:
         """Ids of ``articles`` that the index already holds with a different text, sorted."""
         known = self._known([a.id for a in articles])
         return sorted(a.id for a in articles if a.id in known and known[a.id][1] != content_hash(a.text))
+
+    def _relabel(self, batch: list[Article], numbers: list[int]) -> None:
+        """Write the metadata of articles whose text and masks the index holds already (rows ``numbers``),
+        inside a transaction: nothing signed or counted changes."""
+        columns = ", ".join(f"{column} = ?" for column in METADATA)
+        self.connection.executemany(f"UPDATE articles SET {columns} WHERE article = ?",
+                                    [(*_metadata(a), number) for a, number in zip(batch, numbers)])
 
     def _remove(self, numbers: list[int]) -> None:
         """Delete articles (their text, signatures and df counts), inside a transaction.

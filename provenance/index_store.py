@@ -49,6 +49,9 @@ from provenance.settings import INDEX_READABLE_SINCE, Settings
 from provenance.shingle import Vocabulary
 
 FORMAT_VERSION = 4
+# The columns of ``articles`` an article's record fills besides its text (``Article``'s fields of
+# the same names; ``masked`` as JSON): what ``index.add`` compares to tell new metadata from none.
+METADATA = ("path", "url", "title", "published", "published_from", "author", "site", "masked")
 BUSY_TIMEOUT_S = 60.0  # a second writer waits this long for the first one's batch
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -477,12 +480,14 @@ class IndexStore:
             out[np.searchsorted(stems, found[:, 0].view(np.uint64))] = found[:, 1]
         return out
 
-    def _known(self, ids: list[str]) -> dict[str, tuple[int, str]]:
-        out: dict[str, tuple[int, str]] = {}
+    def _known(self, ids: list[str]) -> dict[str, tuple[int, str, tuple[Optional[str], ...]]]:
+        """The indexed ones of ``ids``: each one's article number, sha256 and stored metadata
+        (``METADATA``'s columns, in that order)."""
+        out: dict[str, tuple[int, str, tuple[Optional[str], ...]]] = {}
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            query = f"SELECT id, article, sha256 FROM articles WHERE id IN ({','.join('?' * len(chunk))})"
-            out.update((row[0], (row[1], row[2])) for row in self.connection.execute(query, chunk))
+            query = f"SELECT id, article, sha256, {', '.join(METADATA)} FROM articles WHERE id IN ({','.join('?' * len(chunk))})"
+            out.update((row[0], (row[1], row[2], tuple(row[3:]))) for row in self.connection.execute(query, chunk))
         return out
 
     # --- counts (inside the caller's write transaction) --------------------

@@ -98,7 +98,7 @@ def test_build_add_info_round_trip(tmp_path):
         (new if name == SEED_002 else ref).joinpath(name).write_bytes((SEEDS / name).read_bytes())
     result = runner.invoke(main, ["index", "build", str(ref), "--index", str(db), "--batch-size", "2", "--workers", "1"])
     assert result.exit_code == 0, result.output
-    assert "4 added, 0 updated, 0 unchanged in 2 batches; 4 articles" in result.output
+    assert "4 added, 0 updated, 0 with new metadata, 0 unchanged in 2 batches; 4 articles" in result.output
     result = runner.invoke(main, ["index", "add", str(new), "--index", str(db), "--workers", "1"])
     assert result.exit_code == 0 and "1 added" in result.output
     result = runner.invoke(main, ["index", "info", "--index", str(db)])
@@ -201,6 +201,47 @@ def test_readd_is_noop_and_changed_article_is_updated(tmp_path):
     connection = sqlite3.connect(str(db))
     assert connection.execute("SELECT sha256 FROM articles WHERE id='a0003'").fetchone()[0] == content_hash(changed.text)
     assert connection.execute("SELECT count(*) FROM articles").fetchone()[0] == 12
+
+
+def test_new_metadata_of_an_unchanged_text_is_stored_and_ranks_the_article(tmp_path):
+    # Only id and text were compared: a corrected date and title, and records moved to another
+    # file, kept their old values, and the old date still decided the pair's direction.
+    folder = tmp_path / "d"
+    folder.mkdir()
+    texts = [(SEEDS / name).read_text(encoding="utf-8") for name in sorted(os.listdir(SEEDS))]
+
+    def export(name: str, first_date: str, title: str) -> None:
+        with open(folder / name, "w", encoding="utf-8") as file:
+            for n, text in enumerate(texts):
+                published = first_date if n == 0 else f"2023-09-{10 + n:02d}"
+                file.write(json.dumps({"id": f"a{n}", "text": text, "published": published, "title": title if n == 0 else "t"}) + "\n")
+
+    db = tmp_path / "i.db"
+    export("f1.jsonl", "2023-09-20", "old")
+    runner = CliRunner()
+    assert runner.invoke(main, ["index", "build", str(folder), "--index", str(db), "--workers", "1"]).exit_code == 0
+    before = check_consistent(db)
+    (folder / "f1.jsonl").unlink()
+    export("f2.jsonl", "2023-09-01", "new")  # a0 is now the earliest; every record moved to f2.jsonl
+    result = runner.invoke(main, ["index", "add", str(folder), "--index", str(db), "--workers", "1"])
+    assert result.exit_code == 0 and "0 added, 0 updated, 5 with new metadata, 0 unchanged in 1 batches;" in result.stderr, result.output
+    assert check_consistent(db) == before
+    indexed = json.loads(runner.invoke(main, ["scan", str(folder), "--index", str(db), "--format", "json", "--workers", "1"]).stdout)
+    plain = json.loads(runner.invoke(main, ["scan", str(folder), "--format", "json", "--workers", "1"]).stdout)
+    (a0,) = [a for a in indexed["articles"] if a["id"] == "a0"]
+    assert (a0["published"], a0["title"], a0["path"]) == ("2023-09-01", "new", str(folder / "f2.jsonl") + ":1")
+    assert all(a["path"].startswith(str(folder / "f2.jsonl")) for a in indexed["articles"])
+    assert [(p["source"], p["derived"], p["date_conflict"]) for p in indexed["pairs"]] == \
+        [(p["source"], p["derived"], p["date_conflict"]) for p in plain["pairs"]]
+    assert ("a0", "a2", False) in [(p["source"], p["derived"], p["date_conflict"]) for p in indexed["pairs"]]
+    # Same text, other masked spans: a real change, signed again.
+    with Index.open(db) as index:
+        (stored,) = index.articles(list(index.numbers(["a1"]).values()))
+        again = index.add([stored])
+        assert again.unchanged == ("a1",) and again.metadata == ()
+        result = index.add([stored.with_masked(((0, 40),))])
+        assert result.updated == ("a1",) and result.metadata == ()
+    check_consistent(db)
 
 
 def _split_seeds(tmp_path: Path) -> tuple[Path, Path]:
