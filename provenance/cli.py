@@ -397,9 +397,10 @@ def _index_add(paths: tuple[Path, ...], index_path: Path, input_format: Optional
 
     with Index.open(index_path, create=create, options=given) as index:
         result = index.add(articles, batch_size=batch_size, workers=workers or default_workers(), progress=progress)
+        batches = f"{result.batches} batch" + ("" if result.batches == 1 else "es")
         click.echo(
             f"provenance: {len(result.added)} added, {len(result.updated)} updated, {len(result.metadata)} with new metadata, "
-            f"{len(result.unchanged)} unchanged in {result.batches} batches; {index.size} articles in {index_path}",
+            f"{len(result.unchanged)} unchanged in {batches}; {index.size} articles in {index_path}",
             err=True,
         )
 

@@ -224,7 +224,7 @@ def test_new_metadata_of_an_unchanged_text_is_stored_and_ranks_the_article(tmp_p
     (folder / "f1.jsonl").unlink()
     export("f2.jsonl", "2023-09-01", "new")  # a0 is now the earliest; every record moved to f2.jsonl
     result = runner.invoke(main, ["index", "add", str(folder), "--index", str(db), "--workers", "1"])
-    assert result.exit_code == 0 and "0 added, 0 updated, 5 with new metadata, 0 unchanged in 1 batches;" in result.stderr, result.output
+    assert result.exit_code == 0 and "0 added, 0 updated, 5 with new metadata, 0 unchanged in 1 batch;" in result.stderr, result.output
     assert check_consistent(db) == before
     indexed = json.loads(runner.invoke(main, ["scan", str(folder), "--index", str(db), "--format", "json", "--workers", "1"]).stdout)
     plain = json.loads(runner.invoke(main, ["scan", str(folder), "--format", "json", "--workers", "1"]).stdout)
