@@ -24,7 +24,7 @@ from provenance.audit import audit, audit_index
 from provenance.audit_report import audit_summary_line, to_audit_csv, to_audit_json, to_audit_table
 from provenance.errors import ExitCode, InputError, ProvenanceError, write_error
 from provenance.html import render_html
-from provenance.index import BATCH_SIZE
+from provenance.index import BATCH_SIZE, AddResult
 from provenance.ingest import LONGEST_ARTICLE_CHARS, MAX_ARTICLE_CHARS, READERS, Fields, read_corpus, read_pair
 from provenance.kernels import ready
 from provenance.model import Report
@@ -250,7 +250,7 @@ def scan_command(paths: tuple[Path, ...], output_format: str, output: Optional[P
 
         report = scan_paths_with_index(list(paths), index_path, _given_settings(options), workers=workers or default_workers(),
                                        batch_size=batch_size, input_format=input_format, fields=fields,
-                                       max_article_chars=max_article_chars)
+                                       max_article_chars=max_article_chars, added=_say_changed)
     elif engine == "spark":
         from provenance.engine_spark import scan_spark
 
@@ -268,6 +268,31 @@ def scan_command(paths: tuple[Path, ...], output_format: str, output: Optional[P
     click.echo(summary_line(report), err=True)
     if strict and report.skipped:
         sys.exit(int(ExitCode.GATE))
+
+
+# Articles named apart from the index (``Index.add``) listed one a line, at most this many.
+_RENAMED_SHOWN = 5
+
+
+def _say_renamed(result: AddResult) -> None:
+    """A line on stderr for each article stored under its path as given (the first few, then a count)."""
+    for read, stored in result.renamed[:_RENAMED_SHOWN]:
+        click.echo(f"provenance: {read} is indexed from another file with another text: this one is indexed as {stored}", err=True)
+    if len(result.renamed) > _RENAMED_SHOWN:
+        click.echo(f"provenance: and {len(result.renamed) - _RENAMED_SHOWN} more indexed under their path as given", err=True)
+
+
+def _say_changed(result: AddResult) -> None:
+    """What ``scan --index``'s add changed in the index, on stderr: renamed articles, and replaced or relabelled ones."""
+    _say_renamed(result)
+    if result.updated or result.metadata:
+        click.echo(f"provenance: in the index, {_count(len(result.updated), 'article')} replaced by a new text (same id and path), "
+                   f"{len(result.metadata)} given new metadata", err=True)
+
+
+def _count(number: int, noun: str) -> str:
+    """``1 article``, ``2 articles``."""
+    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 def _stage_done(stage: str, seconds: float) -> None:
@@ -397,6 +422,7 @@ def _index_add(paths: tuple[Path, ...], index_path: Path, input_format: Optional
 
     with Index.open(index_path, create=create, options=given) as index:
         result = index.add(articles, batch_size=batch_size, workers=workers or default_workers(), progress=progress)
+        _say_renamed(result)
         batches = f"{result.batches} batch" + ("" if result.batches == 1 else "es")
         click.echo(
             f"provenance: {len(result.added)} added, {len(result.updated)} updated, {len(result.metadata)} with new metadata, "

@@ -47,6 +47,7 @@ otherwise than a scan of the union, and then verified pairs' scores differ too
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures
 import dataclasses
 import fcntl
@@ -63,6 +64,7 @@ from provenance.boilerplate import mask_site_boilerplate
 from provenance.candidates import band_keys, collision_weight, crowd_weight, links_crowds, weight_threshold
 from provenance.errors import WriteError, write_error
 from provenance.index_store import METADATA, IndexStore, IndexStoreError
+from provenance.ingest import safe_name
 from provenance.model import Article
 from provenance.pipeline import shingle_articles, signature_inputs
 from provenance.settings import Settings
@@ -85,14 +87,15 @@ BATCH_SIZE = 10_000
 @dataclasses.dataclass(frozen=True)
 class AddResult:
     """What one ``Index.add`` did: article ids added, updated (a new text, or new masked spans: replaced
-    and signed again), unchanged, and ``metadata`` (the same text and masks, other metadata: the row
-    updated in place)."""
+    and signed again), unchanged, ``metadata`` (the same text and masks, other metadata: the row
+    updated in place), and ``renamed``: articles stored under their path as given (``Index.add``)."""
 
     added: tuple[str, ...]
     updated: tuple[str, ...]
     unchanged: tuple[str, ...]
     batches: int
     metadata: tuple[str, ...] = ()
+    renamed: tuple[tuple[str, str], ...] = ()  # (id read, id stored): another file's article had the id
 
 
 # How an article given to ``add`` differs from the indexed one of its id (``_change``).
@@ -126,6 +129,13 @@ def _change(known: Optional[tuple[int, str, tuple[Optional[str], ...]]], article
     if known[1] != digest or stored[-1] != mine[-1]:  # (masked is the last column)
         return _TEXT
     return _SAME if stored == mine else _METADATA
+
+
+def _named_by_path(article: Article) -> bool:
+    """Whether ``article``'s id is its file's path (relative to the folder given, or as given): a
+    file's, not a record's own id (a JSONL or CSV column, a URL)."""
+    path = Path(article.path).as_posix()
+    return path == article.id or path.endswith("/" + article.id)
 
 
 def _segment_name(number: int) -> str:
@@ -322,6 +332,7 @@ class Index(IndexStore):
         """
         if batch_size < 1:
             raise IndexStoreError(f"batch size must be at least 1, got {batch_size}")
+        articles, renamed = self._named_apart(articles)
         # Boilerplate is learned from everything given to this call (as a scan would), and the
         # masked spans are stored with each article. The masked articles are plain objects: the
         # cycle collector would walk them all again and again (0.4 s of a 100k build).
@@ -375,7 +386,36 @@ class Index(IndexStore):
             failed = error if isinstance(error, WriteError) else write_error(f"the index {self.path}", error)
             raise WriteError(f"{failed}; {kept}: add the same articles again to finish (`provenance index add`: "
                              "what is stored is skipped)") from error
-        return AddResult(tuple(added), tuple(updated), tuple(unchanged), batches, tuple(metadata))
+        return AddResult(tuple(added), tuple(updated), tuple(unchanged), batches, tuple(metadata), renamed)
+
+    def _named_apart(self, articles: Sequence[Article]) -> tuple[list[Article], tuple[tuple[str, str], ...]]:
+        """The articles, those that are another file's than the indexed one of their id renamed, and
+        the renamings (id read, id stored), sorted.
+
+        A file's id is its path relative to the folder given (``ingest``), so ``siteA/story.txt`` and
+        ``siteB/story.txt`` both read as ``story.txt``: one indexed from another path with another
+        text is another article, not a new version of it, and takes its path as given as its id
+        (as ``ingest`` names apart such files read together). The same path with a new text is a new
+        version (it replaces the indexed one); the same text from another path is the article moved
+        (its path is updated); a record's own id (JSONL, CSV, WARC) is the article whatever its file.
+        """
+        known = self._known([a.id for a in articles])
+        out: list[Article] = []
+        renamed: list[tuple[str, str]] = []
+        for article in articles:
+            row = known.get(article.id)
+            if (row is not None and row[2][0] != article.path and _named_by_path(article)
+                    and row[1] != content_hash(article.text)):
+                named = safe_name(Path(article.path).as_posix())
+                renamed.append((article.id, named))
+                article = dataclasses.replace(article, id=named)
+            out.append(article)
+        if renamed:
+            twice = sorted(i for i, count in collections.Counter(a.id for a in out).items() if count > 1)
+            if twice:
+                raise IndexStoreError(f"{twice[0]!r} is the id of two of the articles given once those indexed from "
+                                      "another file are named by their path; rename one of them")
+        return out, tuple(sorted(renamed))
 
     def changed(self, articles: Sequence[Article]) -> list[str]:
         """Ids of ``articles`` that the index already holds with a different text, sorted."""

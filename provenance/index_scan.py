@@ -9,14 +9,15 @@ index's tables or files except through ``Index``'s methods, and parses no comman
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 
 from provenance.errors import InputError
-from provenance.index import BATCH_SIZE, Index
+from provenance.index import BATCH_SIZE, AddResult, Index
 from provenance.ingest import DEFAULT_FIELDS, MAX_ARTICLE_CHARS, Fields, read_corpus
 from provenance.model import Article, Report, Skipped
 from provenance.pipeline import conclude, no_articles_message, shingle_articles
@@ -25,19 +26,27 @@ from provenance.shingle import Vocabulary
 
 
 def scan_with_index(
-    index: Index, articles: Sequence[Article], workers: int = 1, batch_size: int = BATCH_SIZE, skipped: Sequence[Skipped] = ()
+    index: Index, articles: Sequence[Article], workers: int = 1, batch_size: int = BATCH_SIZE, skipped: Sequence[Skipped] = (),
+    added: Optional[Callable[[AddResult], None]] = None,
 ) -> Report:
     """Add ``articles`` to the index, then find their derivations among everything indexed.
 
     Reports the matches with at least one end among ``articles`` (pairs of two indexed
     articles were reported when the later of them was scanned). The report's articles are
     ``articles`` plus the indexed articles they match or share a story with. Scores use the
-    index's document frequencies, which after the add count exactly the union.
+    index's document frequencies, which after the add count exactly the union. An article that
+    ``Index.add`` stored under its path as given (another file's article had its id) is
+    reported under that id. ``added``, if given, is called with what the add did.
     """
     timings: list[tuple[str, float]] = []
     began = time.perf_counter()
-    index.add(articles, batch_size=batch_size, workers=workers)
+    result = index.add(articles, batch_size=batch_size, workers=workers)
     timings.append(("index", round(time.perf_counter() - began, 4)))
+    if added is not None:
+        added(result)
+    if result.renamed:
+        named = dict(result.renamed)
+        articles = [dataclasses.replace(a, id=named[a.id]) if a.id in named else a for a in articles]
     # Read everything from one snapshot: another process adding or replacing articles
     # meanwhile cannot make a candidate's number point at a row that has gone.
     with index.snapshot():
@@ -80,8 +89,10 @@ def scan_paths_with_index(
     input_format: Optional[str] = None,
     fields: Fields = DEFAULT_FIELDS,
     max_article_chars: int = MAX_ARTICLE_CHARS,
+    added: Optional[Callable[[AddResult], None]] = None,
 ) -> Report:
-    """``scan --index``: read ``paths``, add them to the index (created if missing), report their derivations.
+    """``scan --index``: read ``paths``, add them to the index (created if missing), report their derivations
+    (``added``: as ``scan_with_index``'s).
 
     Raises:
         InputError: if no readable article remains.
@@ -91,4 +102,4 @@ def scan_paths_with_index(
     if not articles:
         raise InputError(no_articles_message(paths, skipped), skipped)
     with Index.open(index_path, create=True, options=dict(options or {})) as index:
-        return scan_with_index(index, articles, workers=workers, batch_size=batch_size, skipped=skipped)
+        return scan_with_index(index, articles, workers=workers, batch_size=batch_size, skipped=skipped, added=added)

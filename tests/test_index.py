@@ -244,6 +244,69 @@ def test_new_metadata_of_an_unchanged_text_is_stored_and_ranks_the_article(tmp_p
     check_consistent(db)
 
 
+def _sites(tmp_path: Path) -> tuple[Path, Path]:
+    """siteA/ (story.txt = seed 000, other.txt = seed 001) and siteB/ (story.txt = seed 002, a rewrite of 000)."""
+    site_a, site_b = tmp_path / "siteA", tmp_path / "siteB"
+    site_a.mkdir(), site_b.mkdir()
+    names = sorted(os.listdir(SEEDS))
+    (site_a / "story.txt").write_bytes((SEEDS / SEED_000).read_bytes())
+    (site_a / "other.txt").write_bytes((SEEDS / names[1]).read_bytes())
+    (site_b / "story.txt").write_bytes((SEEDS / SEED_002).read_bytes())
+    return site_a, site_b
+
+
+@pytest.mark.parametrize("first", ["siteA", "siteB"])
+def test_a_file_named_as_an_indexed_one_from_another_path_is_another_article(tmp_path, first):
+    # scan --index replaced siteA's story.txt by siteB's (both have the id story.txt), silently,
+    # and found no derivation where a plain scan of both finds one.
+    site_a, site_b = _sites(tmp_path)
+    built, scanned = (site_a, site_b) if first == "siteA" else (site_b, site_a)
+    db = tmp_path / "i.db"
+    runner = CliRunner()
+    assert runner.invoke(main, ["index", "build", str(built), "--index", str(db), "--workers", "1"]).exit_code == 0
+    result = runner.invoke(main, ["scan", str(scanned), "--index", str(db), "--format", "json", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    moved = f"{scanned.as_posix()}/story.txt"
+    assert f"provenance: story.txt is indexed from another file with another text: this one is indexed as {moved}\n" in result.stderr
+    pairs = {(p["source"], p["derived"]) for p in json.loads(result.stdout)["pairs"]}
+    assert pairs == ({("story.txt", moved)} if first == "siteA" else {(moved, "story.txt")})
+    with Index.open(db) as index:
+        stored = {a.id: a for a in index.articles(sorted(index.numbers(["story.txt", moved]).values()))}
+    assert stored["story.txt"].text == (built / "story.txt").read_text(encoding="utf-8")
+    assert stored[moved].text == (scanned / "story.txt").read_text(encoding="utf-8")
+    # Again: the same article under the same name, unchanged (and said again: its id is not the one read).
+    again = runner.invoke(main, ["scan", str(scanned), "--index", str(db), "--format", "json", "--workers", "1"])
+    assert again.exit_code == 0 and f"indexed as {moved}\n" in again.stderr and "replaced" not in again.stderr
+    assert {(p["source"], p["derived"]) for p in json.loads(again.stdout)["pairs"]} == pairs
+    check_consistent(db)
+
+
+def test_a_new_text_from_the_same_path_or_with_its_own_id_replaces_and_a_moved_text_is_moved(tmp_path):
+    site_a, site_b = _sites(tmp_path)
+    db = tmp_path / "i.db"
+    runner = CliRunner()
+    assert runner.invoke(main, ["index", "build", str(site_a), "--index", str(db), "--workers", "1"]).exit_code == 0
+    (site_a / "story.txt").write_bytes((SEEDS / SEED_002).read_bytes())  # a new version, same file
+    result = runner.invoke(main, ["scan", str(site_a), "--index", str(db), "--workers", "1"])
+    assert result.exit_code == 0 and "indexed as" not in result.stderr
+    assert "provenance: in the index, 1 article replaced by a new text (same id and path), 0 given new metadata\n" in result.stderr
+    # The same text from another folder: the article moved, not another one.
+    (site_b / "story.txt").write_bytes((SEEDS / SEED_002).read_bytes())
+    result = runner.invoke(main, ["index", "add", str(site_b), "--index", str(db), "--workers", "1"])
+    assert result.exit_code == 0 and "indexed as" not in result.stderr and "1 with new metadata" in result.stderr
+    with Index.open(db) as index:
+        assert index.size == 2
+        (story,) = index.articles(list(index.numbers(["story.txt"]).values()))
+        assert story.path == str(site_b / "story.txt")
+    # A record's own id is the article whatever its file: a new text replaces it.
+    for name, seed in (("one.jsonl", SEED_000), ("two.jsonl", SEED_002)):
+        (tmp_path / name).write_text(json.dumps({"id": "wire-1", "text": (SEEDS / seed).read_text(encoding="utf-8")}) + "\n")
+        result = runner.invoke(main, ["index", "add", str(tmp_path / name), "--index", str(db), "--workers", "1"])
+        assert result.exit_code == 0 and "indexed as" not in result.stderr, result.output
+    assert "0 added, 1 updated" in result.stderr
+    check_consistent(db)
+
+
 def _split_seeds(tmp_path: Path) -> tuple[Path, Path]:
     ref, new = tmp_path / "ref", tmp_path / "new"
     ref.mkdir(), new.mkdir()
