@@ -107,7 +107,7 @@ def _given_settings(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def field_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """The column mapping for JSONL and CSV exports, shared by scan and audit."""
+    """The column mapping for JSONL and CSV exports, shared by scan, audit and index build/add."""
     defaults = Fields()
     options = [
         click.option(f"--{part}-field" if part != "published" else "--date-field", f"{part}_field", default=getattr(defaults, part),
@@ -411,7 +411,7 @@ def _index_add(paths: tuple[Path, ...], index_path: Path, input_format: Optional
 
     given = _given_settings(options)
     _say_if_compiling("index")
-    articles, skipped = read_corpus(list(paths), input_format, max_chars=options.pop("max_article_chars"))
+    articles, skipped = read_corpus(list(paths), input_format, _fields(options), max_chars=options.pop("max_article_chars"))
     if not articles:  # as a scan of nothing is: exit 3, and no index made
         raise InputError(no_articles_message(paths, skipped), skipped=skipped)
     for item in skipped:
@@ -440,7 +440,7 @@ def _index_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--workers", type=click.IntRange(min=1), default=None, help="worker processes for shingling [one per core]"),
     ]):
         command = option(command)
-    return settings_options(limit_option(command))
+    return settings_options(limit_option(field_options(command)))
 
 
 @index_group.command(name="build")

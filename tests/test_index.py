@@ -307,6 +307,22 @@ def test_a_new_text_from_the_same_path_or_with_its_own_id_replaces_and_a_moved_t
     check_consistent(db)
 
 
+def test_index_build_and_add_read_other_field_names(tmp_path):
+    # Both said "use --text-field" of a JSONL export with other names, and refused the option.
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "b.jsonl").write_text(json.dumps({"key": "x", "body": (SEEDS / SEED_000).read_text(encoding="utf-8"),
+                                                "when": "2023-09-01", "headline": "h", "link": "https://e.com/x"}) + "\n")
+    fields = ["--text-field", "body", "--id-field", "key", "--date-field", "when", "--title-field", "headline", "--url-field", "link"]
+    db = tmp_path / "i.db"
+    for command in ("build", "add"):
+        result = CliRunner().invoke(main, ["index", command, str(corpus), "--index", str(db), "--workers", "1", *fields])
+        assert result.exit_code == 0 and ("1 added" if command == "build" else "1 unchanged") in result.stderr, result.output
+    with Index.open(db) as index:
+        (article,) = index.articles(list(index.numbers(["x"]).values()))
+    assert (article.published, article.title, article.url) == ("2023-09-01", "h", "https://e.com/x")
+
+
 def _split_seeds(tmp_path: Path) -> tuple[Path, Path]:
     ref, new = tmp_path / "ref", tmp_path / "new"
     ref.mkdir(), new.mkdir()
