@@ -86,9 +86,24 @@ _SQLITE_READONLY, _SQLITE_CORRUPT, _SQLITE_NOTADB = 8, 11, 26
 _DISK_ERRNO = {_SQLITE_IOERR: errno.EIO, _SQLITE_FULL: errno.ENOSPC, _SQLITE_CANTOPEN: errno.ENOENT}
 
 
+# The first 16 bytes of every SQLite 3 file.
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _not_sqlite(path: Path) -> IndexStoreError:
+    """The error for a file that is no SQLite file at all: most likely a corpus given as ``--index``,
+    which must not be told to rebuild (that is, overwrite) it."""
+    return IndexStoreError(f"{path}: not a provenance index (not an SQLite file); give the index's path "
+                           "(the file `provenance index build` made)")
+
+
 def _damage(path: Path, error: BaseException) -> Optional[IndexStoreError]:
-    """An ``IndexStoreError`` saying the index is damaged, if SQLite found its pages so, else ``None``."""
-    if not isinstance(error, sqlite3.DatabaseError) or getattr(error, "sqlite_errorcode", 0) & 0xFF not in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+    """An ``IndexStoreError`` saying the index is damaged, if SQLite found its pages so (or that the file
+    is no SQLite file, if SQLite says so), else ``None``."""
+    code = getattr(error, "sqlite_errorcode", 0) & 0xFF if isinstance(error, sqlite3.DatabaseError) else None
+    if code == _SQLITE_NOTADB:
+        return _not_sqlite(path)
+    if code != _SQLITE_CORRUPT:
         return None
     return IndexStoreError(f"{path}: the index is damaged ({error}); rebuild it: {_REBUILD}")
 
@@ -233,6 +248,10 @@ class IndexStore:
         exists = path.exists()
         if not exists and not create:
             raise IndexStoreError(f"{path}: no such index; create it with `provenance index build CORPUS --index {path}`")
+        if exists and path.is_file() and path.stat().st_size:
+            with open(path, "rb") as file:
+                if file.read(len(_SQLITE_HEADER)) != _SQLITE_HEADER:
+                    raise _not_sqlite(path)
         try:
             return cls._open(path, exists, settings, create, options)
         except BaseException:

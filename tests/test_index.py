@@ -534,6 +534,32 @@ def test_a_damaged_page_or_a_missing_folder_is_exit_3_with_how_to_rebuild(tmp_pa
     assert not bands_folder(lone).exists()
 
 
+def test_a_file_that_is_no_sqlite_file_is_not_an_index_and_is_not_to_be_replaced(tmp_path):
+    # A corpus given as --index was "damaged ... then replace the old file with NEW.db".
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(json.dumps({"id": "a", "text": "Some words here."}) + "\n")
+    tiny = tmp_path / "tiny.db"
+    tiny.write_bytes(b"SQLite")
+    before = corpus.read_bytes()
+    for path in (corpus, tiny):
+        for command in (["index", "info", "--index", str(path)], ["index", "add", str(corpus), "--index", str(path)],
+                        ["scan", str(corpus), "--index", str(path)]):
+            result = CliRunner().invoke(main, command)
+            assert result.exit_code == 3, result.output
+            assert f"error: {path}: not a provenance index (not an SQLite file); give the index's path" in result.stderr
+            assert "damaged" not in result.stderr and "NEW.db" not in result.stderr
+    assert corpus.read_bytes() == before and not bands_folder(corpus).exists()
+    # What SQLite itself finds is no database (the header checked, the rest not): the same message.
+    from provenance.index_store import _damage
+    assert "not an SQLite file" in str(_damage(corpus, _notadb()))
+
+
+def _notadb() -> sqlite3.DatabaseError:
+    error = sqlite3.DatabaseError("file is not a database")
+    error.sqlite_errorcode = 26
+    return error
+
+
 def test_index_with_retired_settings_is_refused_with_how_to_rebuild(tmp_path):
     # Built before min_weight joined min_hits, and by a version with a setting since retired.
     db = tmp_path / "old.db"
