@@ -448,9 +448,14 @@ def _index_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @handle_errors
 def index_build(paths: tuple[Path, ...], index_path: Path, input_format: Optional[str], batch_size: int,
                 workers: Optional[int], **options: Any) -> None:
-    """Create a new index from a corpus (refuses an existing file)."""
+    """Create a new index from a corpus (refuses an existing file, unless an index with no article)."""
+    from provenance.index_store import holds_no_article
+
     if index_path.exists():
-        raise ProvenanceError(f"{index_path} already exists; extend it with `provenance index add`, or delete it to rebuild")
+        if not holds_no_article(index_path):
+            raise ProvenanceError(f"{index_path} already exists; extend it with `provenance index add`, or delete it to rebuild")
+        click.echo(f"provenance: {index_path} is an index with no article (a build stopped before its first batch): "
+                   "building into it", err=True)
     _index_add(paths, index_path, input_format, batch_size, workers, options, create=True)
 
 

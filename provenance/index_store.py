@@ -168,6 +168,47 @@ def _remove_unmade(path: Path) -> None:
         pass  # best effort: the error being reported is the one that matters
 
 
+def _remove_empty(path: Path) -> None:
+    """Delete an index that holds no article (its file, journal, and folder with whatever files a
+    rolled-back batch left in it); best effort, as ``_remove_unmade``."""
+    try:
+        for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            leftover.unlink(missing_ok=True)
+        folder = bands_folder(path)
+        if folder.is_dir():
+            for pattern in ("readers.lock", "segment-*", "signatures-*", "texts-*"):
+                for made in folder.glob(pattern):
+                    made.unlink(missing_ok=True)
+            folder.rmdir()  # (only if nothing else is in it)
+    except OSError:
+        pass
+
+
+def holds_no_article(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is an index no article was ever committed to, or an SQLite file a creation left
+    with no table: what a build killed (``kill -9``) before its first batch leaves. ``False`` for
+    anything else, a file that is no SQLite file (a corpus) included. Reads, never writes."""
+    path = Path(path)
+    try:
+        if path.stat().st_size:
+            with open(path, "rb") as file:
+                if file.read(len(_SQLITE_HEADER)) != _SQLITE_HEADER:
+                    return False
+        if _never_made(path):
+            return True
+        probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            tables = {row[0] for row in probe.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if not {"meta", "articles"} <= tables:
+                return False
+            meta = dict(probe.execute("SELECT key, value FROM meta").fetchall())
+            return meta.get("next_article") == "1" and not probe.execute("SELECT 1 FROM articles LIMIT 1").fetchone()
+        finally:
+            probe.close()
+    except (OSError, sqlite3.Error):
+        return False
+
+
 def _never_made(path: Path) -> bool:
     """Whether the SQLite file ``path`` holds no table (so no index): missing, headerless, or one page and no journal."""
     wal = Path(f"{path}-wal")
@@ -226,6 +267,7 @@ class IndexStore:
         self.folder = bands_folder(path)
         self.folder.mkdir(exist_ok=True)
         self._readers_lock = os.open(self.folder / "readers.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        self._created = False  # made by this ``open``: removed by ``__exit__`` if it ends in an error holding nothing
 
     # --- opening ----------------------------------------------------------
     @classmethod
@@ -291,6 +333,7 @@ class IndexStore:
         if not tables:
             chosen = settings or Settings().replace(**(options or {}))
             index = cls(path, connection, chosen)
+            index._created = not exists
             try:
                 index._create()
             except BaseException:
@@ -352,7 +395,12 @@ class IndexStore:
         return self
 
     def __exit__(self, kind: object, error: Optional[BaseException], trace: object) -> None:
+        # A build that ends (an error, Ctrl-C) before its first batch commits leaves no empty index
+        # behind: it would refuse the next `index build` ("already exists") and hold nothing.
+        unmade = error is not None and self._created and self._holds_nothing()
         self.close()
+        if unmade:
+            _remove_empty(self.path)
         damage = _damage(self.path, error) if error is not None else None
         if damage is not None:  # a damaged page found by any query made inside ``with``
             raise damage from error
@@ -398,6 +446,13 @@ class IndexStore:
                 self.connection.execute("COMMIT")
         finally:
             fcntl.flock(self._readers_lock, fcntl.LOCK_UN)
+
+    def _holds_nothing(self) -> bool:
+        """Whether no article was ever committed (``False`` if that cannot be told)."""
+        try:
+            return not self.connection.execute("SELECT 1 FROM articles LIMIT 1").fetchone() and self._meta("next_article") == 1
+        except sqlite3.Error:
+            return False
 
     def _meta(self, key: str) -> int:
         return int(self.connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0])

@@ -560,6 +560,52 @@ def _notadb() -> sqlite3.DatabaseError:
     return error
 
 
+@pytest.mark.parametrize("stop", ["store", "shingle", "disk"])
+def test_a_build_that_ends_before_its_first_batch_leaves_no_index(tmp_path, monkeypatch, stop):
+    # Ctrl-C (or a failure) before the first commit left an index of 0 articles, and the next
+    # `index build` refused it: "already exists".
+    import provenance.index
+
+    def fail(*args, **kwargs):
+        if stop == "disk":
+            raise OSError(28, "No space left on device")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(provenance.index.Index, "_store", fail) if stop != "shingle" else \
+        monkeypatch.setattr(provenance.index, "shingle_articles", fail)
+    db = tmp_path / "i.db"
+    for command in (["index", "build", str(SEEDS), "--index", str(db)], ["scan", str(SEEDS), "--index", str(db)]):
+        result = CliRunner().invoke(main, [*command, "--workers", "1"])
+        assert result.exit_code == (4 if stop == "disk" else 130), result.output
+        assert not db.exists() and not bands_folder(db).exists() and os.listdir(tmp_path) == [], os.listdir(tmp_path)
+    monkeypatch.undo()
+    # An index a build made commits its batches as they go: one stopped after its first keeps it.
+    with Index.open(db, create=True) as index:
+        index.add(synthetic(4), batch_size=2)
+    def interrupt(*args):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt), Index.open(db) as index:
+        index.add(synthetic(6, seed=9)[:2], batch_size=2, progress=interrupt)
+    assert db.exists() and check_consistent(db)
+
+
+def test_index_build_goes_on_into_an_index_with_no_article_and_refuses_any_other_file(tmp_path):
+    # What a build killed (kill -9: no cleanup) before its first commit leaves: an index of 0 articles.
+    db = tmp_path / "i.db"
+    Index.open(db, create=True).close()
+    result = CliRunner().invoke(main, ["index", "build", str(SEEDS), "--index", str(db), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert f"provenance: {db} is an index with no article (a build stopped before its first batch): building into it\n" in result.stderr
+    assert check_consistent(db) == sorted(os.listdir(SEEDS))
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(json.dumps({"id": "a", "text": "Some words here."}) + "\n")
+    for path in (db, corpus):
+        before = path.read_bytes()
+        result = CliRunner().invoke(main, ["index", "build", str(SEEDS), "--index", str(path), "--workers", "1"])
+        assert result.exit_code == 3 and "already exists" in result.stderr and path.read_bytes() == before
+
+
 def test_index_with_retired_settings_is_refused_with_how_to_rebuild(tmp_path):
     # Built before min_weight joined min_hits, and by a version with a setting since retired.
     db = tmp_path / "old.db"
