@@ -29,7 +29,7 @@ from provenance.ingest import LONGEST_ARTICLE_CHARS, MAX_ARTICLE_CHARS, READERS,
 from provenance.kernels import ready
 from provenance.model import Report
 from provenance.pipeline import default_workers, no_articles_message, scan, scan_articles
-from provenance.report import check_writable, json_pieces, output_clash, summary_line, terminal_safe, to_csv, to_table, write_file
+from provenance.report import check_writable, counted, json_pieces, output_clash, summary_line, terminal_safe, to_csv, to_table, write_file
 from provenance.settings import Settings
 
 FORMATS = ("table", "json", "csv", "html")
@@ -286,13 +286,8 @@ def _say_changed(result: AddResult) -> None:
     """What ``scan --index``'s add changed in the index, on stderr: renamed articles, and replaced or relabelled ones."""
     _say_renamed(result)
     if result.updated or result.metadata:
-        click.echo(f"provenance: in the index, {_count(len(result.updated), 'article')} replaced by a new text (same id and path), "
+        click.echo(f"provenance: in the index, {counted(len(result.updated), 'article')} replaced by a new text (same id and path), "
                    f"{len(result.metadata)} given new metadata", err=True)
-
-
-def _count(number: int, noun: str) -> str:
-    """``1 article``, ``2 articles``."""
-    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 def _stage_done(stage: str, seconds: float) -> None:
@@ -423,10 +418,9 @@ def _index_add(paths: tuple[Path, ...], index_path: Path, input_format: Optional
     with Index.open(index_path, create=create, options=given) as index:
         result = index.add(articles, batch_size=batch_size, workers=workers or default_workers(), progress=progress)
         _say_renamed(result)
-        batches = f"{result.batches} batch" + ("" if result.batches == 1 else "es")
         click.echo(
             f"provenance: {len(result.added)} added, {len(result.updated)} updated, {len(result.metadata)} with new metadata, "
-            f"{len(result.unchanged)} unchanged in {batches}; {index.size} articles in {index_path}",
+            f"{len(result.unchanged)} unchanged in {counted(result.batches, 'batch', 'batches')}; {index.size} articles in {index_path}",
             err=True,
         )
 
