@@ -11,8 +11,11 @@ reference id, *every* site id is prefixed with ``SITE_PREFIX`` ("site:"), so the
 audited article ``a.txt`` becomes ``site:a.txt`` in the rows and the report.
 
 Only the derivations the pipeline asserts count: an article the pipeline judged
-to be the *source* of a reference article (the dates or text say the site had it
-first) is "not derived". Nothing here renders output (see ``audit_report``).
+to be the *source* of a reference article (its date is the earlier) is "not derived".
+Where dates do not order a site article and a reference one, the reference is the
+source (``Article.reference``; the text alone cannot tell a copy padded with the
+site's own sentences from a condensed source). Nothing here renders output (see
+``audit_report``).
 """
 
 from __future__ import annotations
@@ -68,12 +71,16 @@ class AuditRow:
 
 @dataclasses.dataclass(frozen=True)
 class AuditReport:
-    """The scan over site ∪ reference, and the audit rows of the site's articles (sorted)."""
+    """The scan over site ∪ reference, and the audit rows of the site's articles (sorted).
+
+    ``references``: how many reference articles the site was checked against (with an index, every
+    indexed article but the site's own, not only those the report shows).
+    """
 
     report: Report
     rows: tuple[AuditRow, ...]
     site: tuple[str, ...]
-    reference: tuple[str, ...]
+    references: int
     prefixed: bool = False
 
     @property
@@ -81,14 +88,19 @@ class AuditReport:
         """Ids of the audited articles with at least one source."""
         return tuple(row.article for row in self.rows if row.rank == 1)
 
-    @property
-    def max_overlap(self) -> float:
-        """The largest fraction of any audited article covered by one source (0 if none)."""
-        return max((row.overlap for row in self.rows), default=0.0)
+    def most_derived(self) -> Optional[AuditRow]:
+        """The row of the audited article most covered by one reference article (``None`` if none is)."""
+        taken = [row for row in self.rows if row.source_kind == "reference"]
+        return max(taken, key=lambda row: (row.overlap, row.article), default=None)
 
     def gate_tripped(self, threshold: float) -> bool:
-        """Whether any audited article is at least ``threshold`` derived (``--fail-above``)."""
-        return any(row.rank >= 1 and row.overlap >= threshold for row in self.rows)
+        """Whether any audited article is at least ``threshold`` derived from the reference (``--fail-above``).
+
+        A site's copies of its own pages (a print or AMP version) are reported, but do not trip it:
+        the gate asks what the site took from others.
+        """
+        most = self.most_derived()
+        return most is not None and most.overlap >= threshold
 
 
 def evidence(text: str, match: Match) -> str:
@@ -139,7 +151,7 @@ def audit_rows(report: Report, site_ids: Sequence[str]) -> list[AuditRow]:
     return rows
 
 
-def _audit_report(report: Report, read_seconds: float, site: Sequence[Article], reference_ids: set[str], prefixed: bool) -> AuditReport:
+def _audit_report(report: Report, read_seconds: float, site: Sequence[Article], references: int, prefixed: bool) -> AuditReport:
     """The audit of ``site`` from a report that covers it and its references."""
     report = dataclasses.replace(report, timings=(("ingest", read_seconds), *report.timings))
     site_ids = tuple(sorted(a.id for a in site))
@@ -147,7 +159,7 @@ def _audit_report(report: Report, read_seconds: float, site: Sequence[Article], 
         report=report,
         rows=tuple(audit_rows(report, site_ids)),
         site=site_ids,
-        reference=tuple(sorted(reference_ids)),
+        references=references,
         prefixed=prefixed,
     )
 
@@ -194,8 +206,9 @@ def audit(
         clash = sorted(a.id for a in site if a.id in reference_ids)
         if clash:
             raise InputError(f"site id {clash[0]!r} is also a reference id even with the {SITE_PREFIX!r} prefix; rename one of them")
+    reference = [dataclasses.replace(a, reference=True) for a in reference]
     report = scan_articles([*site, *reference], settings, workers, [*site_skipped, *reference_skipped])
-    return _audit_report(report, read_seconds, site, reference_ids, prefixed)
+    return _audit_report(report, read_seconds, site, len(reference_ids), prefixed)
 
 
 def audit_index(
@@ -242,6 +255,6 @@ def audit_index(
             clash = index.changed(site)
             if clash:
                 raise InputError(f"site id {clash[0]!r} is in the index with another text even with the {SITE_PREFIX!r} prefix; rename it")
-        report = scan_with_index(index, site, workers=workers, skipped=skipped)
-    site_ids = {a.id for a in site}
-    return _audit_report(report, read_seconds, site, {a.id for a in report.articles if a.id not in site_ids}, prefixed)
+        report = scan_with_index(index, site, workers=workers, skipped=skipped, references=True)
+        references = index.size - len(site)  # (the site's articles are in it now)
+    return _audit_report(report, read_seconds, site, references, prefixed)

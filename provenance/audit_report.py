@@ -140,5 +140,5 @@ def audit_summary_line(result: AuditReport) -> str:
     return (
         f"provenance audit: {counted(len(result.site), 'site article')}, {len(derived)} derived "
         f"({len(from_reference)} from the reference, {len(from_site)} from the same site), "
-        f"{counted(len(result.reference), 'reference article')}, {len(result.report.skipped)} skipped ({seconds:.1f} s)"
+        f"{counted(result.references, 'reference article')}, {len(result.report.skipped)} skipped ({seconds:.1f} s)"
     )

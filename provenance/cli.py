@@ -337,7 +337,10 @@ def audit_command(site: tuple[Path, ...], reference: tuple[Path, ...], index_pat
     write_output(rendered, output)
     click.echo(audit_summary_line(result), err=True)
     if fail_above is not None and result.gate_tripped(fail_above):
-        click.echo(f"gate: an article is at least {fail_above * 100:.1f}% derived (most: {result.max_overlap * 100:.1f}%)", err=True)
+        most = result.most_derived()
+        assert most is not None  # (the gate tripped on it)
+        click.echo(f"gate: an article is at least {fail_above * 100:.1f}% derived from the reference "
+                   f"(most: {terminal_safe(most.article)}, {most.overlap * 100:.1f}% from {terminal_safe(most.source or '')})", err=True)
         sys.exit(int(ExitCode.GATE))
     if strict and result.report.skipped:
         sys.exit(int(ExitCode.GATE))

@@ -27,7 +27,7 @@ from provenance.shingle import Vocabulary
 
 def scan_with_index(
     index: Index, articles: Sequence[Article], workers: int = 1, batch_size: int = BATCH_SIZE, skipped: Sequence[Skipped] = (),
-    added: Optional[Callable[[AddResult], None]] = None,
+    added: Optional[Callable[[AddResult], None]] = None, references: bool = False,
 ) -> Report:
     """Add ``articles`` to the index, then find their derivations among everything indexed.
 
@@ -36,7 +36,8 @@ def scan_with_index(
     ``articles`` plus the indexed articles they match or share a story with. Scores use the
     index's document frequencies, which after the add count exactly the union. An article that
     ``Index.add`` stored under its path as given (another file's article had its id) is
-    reported under that id. ``added``, if given, is called with what the add did.
+    reported under that id. ``added``, if given, is called with what the add did. With
+    ``references`` (an audit), the indexed articles are its reference corpus (``Article.reference``).
     """
     timings: list[tuple[str, float]] = []
     began = time.perf_counter()
@@ -50,11 +51,11 @@ def scan_with_index(
     # Read everything from one snapshot: another process adding or replacing articles
     # meanwhile cannot make a candidate's number point at a row that has gone.
     with index.snapshot():
-        return _match_indexed(index, articles, skipped, timings, workers)
+        return _match_indexed(index, articles, skipped, timings, workers, references)
 
 
 def _match_indexed(index: Index, articles: Sequence[Article], skipped: Sequence[Skipped],
-                   timings: list[tuple[str, float]], workers: int) -> Report:
+                   timings: list[tuple[str, float]], workers: int, references: bool) -> Report:
     """The candidates, verification and report half of ``scan_with_index`` (inside a snapshot)."""
     settings = index.settings
     began = time.perf_counter()
@@ -69,7 +70,8 @@ def _match_indexed(index: Index, articles: Sequence[Article], skipped: Sequence[
     involved = sorted({n for p in pairs for n in p} | set(query))
     loaded = sorted(zip(index.articles(involved), involved), key=lambda item: item[0].id)
     position = {number: k for k, (_, number) in enumerate(loaded)}
-    corpus = [article for article, _ in loaded]
+    new = {a.id for a in articles}
+    corpus = [dataclasses.replace(a, reference=True) if references and a.id not in new else a for a, _ in loaded]
     local = np.array(sorted(tuple(sorted((position[a], position[b]))) for a, b in pairs), dtype=np.int64).reshape(-1, 2)
     shingled = shingle_articles(corpus, workers)
     vocabulary = index.vocabulary(Vocabulary.build(shingled).stems)

@@ -37,6 +37,8 @@ class Article:
             a crawl date, never a publication date.
         chars: The text's length, when ``text`` was left out of this copy (a Spark driver keeps
             only the texts a report shows); ``None`` when ``text`` is the whole text.
+        reference: An audit's reference article: where the dates do not order it and an audited
+            article, it is the source (the text cannot tell a padded copy from a condensed source).
     """
 
     id: str
@@ -51,6 +53,7 @@ class Article:
     masked: tuple[tuple[int, int], ...] = ()
     crawled: Optional[str] = None
     chars: Optional[int] = None
+    reference: bool = False
 
     @property
     def length(self) -> int:
@@ -74,7 +77,7 @@ class Article:
         # call): a scan makes three for most articles, 3.6 s each at a million.
         return Article(id=self.id, text=text, path=self.path, title=self.title, published=self.published,
                        published_from=self.published_from, url=self.url, author=self.author, site=self.site,
-                       masked=masked, crawled=self.crawled, chars=chars)
+                       masked=masked, crawled=self.crawled, chars=chars, reference=self.reference)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

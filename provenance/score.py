@@ -303,6 +303,11 @@ def build_match(
     conflict = by_dates != 0 and by_text != 0 and by_dates != by_text and abs(a_cover - b_cover) >= CONFLICT_MARGIN
     if by_dates:
         order, direction_from = by_dates, "dates"
+    elif a.reference != b.reference:
+        # An audit asks whether the site took from its reference corpus: undated, the text cannot
+        # tell a copy padded with the site's own sentences from a condensed source (which is which
+        # by text alone would turn on a few sentences, or on file names where the two are alike).
+        order, direction_from = (-1 if a.reference else 1), "reference"
     elif by_text:
         order, direction_from = by_text, "text"
     else:
@@ -335,7 +340,7 @@ def build_match(
 
 
 # Every value of ``Match.relation`` and ``Match.direction_from``, for ``PackedMatches``' one-byte codes.
-_LABELS = ("copy", "near-copy", "rewrite", "partial", "dates", "text", "id")
+_LABELS = ("copy", "near-copy", "rewrite", "partial", "dates", "text", "id", "reference")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -131,8 +131,8 @@ class SpilledTexts:
 
 
 class ArticleFacts(Sequence[Article]):
-    """What a scan reads of each article from shingling to the report (id, date, length), in flat arrays,
-    given back as text-less ``Article``s.
+    """What a scan reads of each article from shingling to the report (id, date, length, whether it is
+    an audit's reference), in flat arrays, given back as text-less ``Article``s.
 
     The records themselves wait in a file meanwhile (``SpilledRecords``). Forked workers that
     read the corpus's own ``Article`` objects would copy every page of them, and of their ids
@@ -145,6 +145,7 @@ class ArticleFacts(Sequence[Article]):
         self.dates, self.date_offsets = self._joined([a.published or "" for a in articles])
         self.dated = np.array([a.published is not None for a in articles], dtype=bool)
         self.lengths = np.array([a.length for a in articles], dtype=np.int64)
+        self.reference = np.array([a.reference for a in articles], dtype=bool)
 
     @staticmethod
     def _joined(strings: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -170,7 +171,7 @@ class ArticleFacts(Sequence[Article]):
     def __getitem__(self, k):  # type: ignore[no-untyped-def, override]
         published = self._string(self.dates, self.date_offsets, k) if self.dated[k] else None
         return Article(id=self._string(self.ids, self.id_offsets, k), text="", path="", published=published,
-                       chars=int(self.lengths[k]))
+                       chars=int(self.lengths[k]), reference=bool(self.reference[k]))
 
     def identifiers(self) -> list[str]:
         """Every article's id, in order."""

@@ -176,3 +176,47 @@ def test_audit_against_an_index_matches_audit_against_files(site_dir, tmp_path):
 def test_audit_needs_exactly_one_reference(site_dir, tmp_path):
     assert _invoke(str(site_dir)).exit_code == 2
     assert _invoke(str(site_dir), "--against", REFERENCE, "--index", str(tmp_path / "x.db")).exit_code == 2
+
+
+def test_undated_the_reference_is_the_source_whatever_the_names_and_padding(tmp_path):
+    # Undated, a verbatim copy's direction fell to its id: site/copy.txt ("copy.txt" < "wire.txt") was
+    # the *source* of the wire story, so "not derived", and --fail-above passed; zcopy.txt was
+    # derived. A copy padded with the site's own sentences "contained" the reference and was its
+    # source by text. The audit asks what the site took: undated, the reference is the source.
+    wire = (SEEDS / SEED_000).read_text(encoding="utf-8")
+    (tmp_path / "ref").mkdir()
+    (tmp_path / "ref" / "wire.txt").write_text(wire, encoding="utf-8")
+    padded = wire + "\n\nOur own commentary: the meeting signals a deepening alliance that worries Western capitals. " \
+                    "Analysts told our newsroom that sanctions will be tested in the coming months.\n"
+    for run, (name, text) in enumerate((("copy.txt", wire), ("zcopy.txt", wire), ("copy.txt", padded))):
+        site = tmp_path / "site"
+        site.mkdir(exist_ok=True)
+        for old in site.iterdir():
+            old.unlink()
+        (site / name).write_text(text, encoding="utf-8")
+        result = audit([site], [tmp_path / "ref"], workers=1)
+        assert [(r.article, r.status, r.source) for r in result.rows] == [(name, "derived", "wire.txt")], name
+        assert [m.direction_from for m in result.report.matches] == ["reference"]
+        gate = _invoke(str(site), "--against", str(tmp_path / "ref"), "--fail-above", "0.5")
+        assert gate.exit_code == ExitCode.GATE and f"(most: {name}, " in gate.stderr
+        db = tmp_path / f"{run}.db"
+        assert CliRunner().invoke(main, ["index", "build", str(tmp_path / "ref"), "--index", str(db)]).exit_code == 0
+        by_index = _invoke(str(site), "--index", str(db), "--fail-above", "0.5")
+        assert by_index.exit_code == ExitCode.GATE and "1 reference article," in by_index.stderr
+    # Dates still decide: a site article published first is the reference's source.
+    dated = audit([tmp_path / "site"], [tmp_path / "ref"], workers=1)
+    assert dated.rows[0].status == "derived"
+    (tmp_path / "ref" / "wire.txt").write_text("Published: Sep 20, 2023\n\n" + wire, encoding="utf-8")
+    (tmp_path / "site" / "copy.txt").write_text("Published: Sep 13, 2023\n\n" + padded, encoding="utf-8")
+    assert [r.status for r in audit([tmp_path / "site"], [tmp_path / "ref"], workers=1).rows] == ["not derived"]
+
+
+def test_a_sites_copies_of_its_own_pages_do_not_trip_the_gate(tmp_path):
+    # An AMP or print version of a page is the site's own: reported, but --fail-above exited 1 on it.
+    (tmp_path / "site").mkdir()
+    (tmp_path / "ref").mkdir()
+    for name in ("story.txt", "story-amp.txt"):
+        (tmp_path / "site" / name).write_text((SEEDS / "004_6ee2fd30d7e35e5a.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "ref" / "wire.txt").write_text((SEEDS / SEED_000).read_text(encoding="utf-8"), encoding="utf-8")
+    result = _invoke(str(tmp_path / "site"), "--against", str(tmp_path / "ref"), "--fail-above", "0.5")
+    assert result.exit_code == 0 and "1 derived (0 from the reference, 1 from the same site)" in result.stderr
