@@ -1,4 +1,4 @@
-"""Audit report: an ``AuditReport`` in, the editors' CSV, JSON or a terminal table out.
+"""Audit report: an ``AuditReport`` in, the editors' CSV, JSON, an HTML page or a terminal table out.
 
 Owns how audit rows look to people and machines:
 
@@ -14,6 +14,7 @@ Owns how audit rows look to people and machines:
 - **JSON**: the scan report's contract (``report.report_dict``) plus an
   ``"audit"`` list of the rows (fractions, not percentages), sorted by article
   then rank; deterministic like the rest of the contract.
+- **HTML**: the scan's page (``html.render_html``) with the audit's verdicts first.
 - **table**: the rows for a terminal.
 
 Nothing here computes a score or reads input.
@@ -30,6 +31,7 @@ from typing import Any, Optional
 from tabulate import tabulate
 
 from provenance.audit import DERIVED, AuditReport, AuditRow
+from provenance.html import render_html
 from provenance.report import counted, percent, report_dict, safe_cell, terminal_safe
 
 # (row field, CSV column) in column order.
@@ -114,6 +116,12 @@ def audit_dict(result: AuditReport) -> dict[str, Any]:
 def to_audit_json(result: AuditReport) -> str:
     """Canonical JSON text of the audit (ends with a newline)."""
     return json.dumps(audit_dict(result), ensure_ascii=False, indent=2) + "\n"
+
+
+def to_audit_html(result: AuditReport) -> str:
+    """The HTML report of the scan over site and reference, with the audit's verdicts first, each linked
+    to its pair shown side by side."""
+    return render_html(result.report, audit=[dataclasses.asdict(row) for row in result.rows])
 
 
 def to_audit_table(result: AuditReport) -> str:

@@ -21,7 +21,7 @@ from click.core import ParameterSource
 
 from provenance import REFUSED_THREAD_COUNT, __version__
 from provenance.audit import audit, audit_index
-from provenance.audit_report import audit_summary_line, to_audit_csv, to_audit_json, to_audit_table
+from provenance.audit_report import audit_summary_line, to_audit_csv, to_audit_html, to_audit_json, to_audit_table
 from provenance.errors import ExitCode, InputError, ProvenanceError, write_error
 from provenance.html import render_html
 from provenance.index import BATCH_SIZE, AddResult
@@ -330,10 +330,7 @@ def audit_command(site: tuple[Path, ...], reference: tuple[Path, ...], index_pat
         result = audit(list(site), list(reference), _settings(options), workers=workers or default_workers(),
                        input_format=input_format, fields=fields, max_article_chars=max_article_chars)
     _report_skipped(result.report)
-    if output_format == "html":
-        rendered = render_html(result.report)
-    else:
-        rendered = {"json": to_audit_json, "csv": to_audit_csv}.get(output_format, to_audit_table)(result)
+    rendered = {"json": to_audit_json, "csv": to_audit_csv, "html": to_audit_html}.get(output_format, to_audit_table)(result)
     write_output(rendered, output)
     click.echo(audit_summary_line(result), err=True)
     if fail_above is not None and result.gate_tripped(fail_above):

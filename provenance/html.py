@@ -1,6 +1,7 @@
 """HTML report: a ``Report`` in, one self-contained page out.
 
-Owns the page people read: the overview (counts, settings, a histogram of pair
+Owns the page people read: for an audit, its verdicts first (each audited article,
+its sources, linked to their pairs); the overview (counts, settings, a histogram of pair
 overlaps, each derivation tree drawn in SVG, the stories), a section per pair
 with both texts side by side and the aligned passages highlighted in the
 original text, and the article table. Everything is rendered from the JSON
@@ -222,12 +223,37 @@ def _skipped(data: Mapping[str, Any]) -> str:
     return f'<ul class="skipped">{items}</ul>'
 
 
-def render_html(report: Report) -> str:
+def _audit(rows: Sequence[Mapping[str, Any]], anchors: Mapping[str, str], pair_anchors: Mapping[tuple[str, str], str]) -> str:
+    """The audit's verdicts, one row per (audited article, source), each linked to its pair section."""
+    if not rows:
+        return ""
+    body = []
+    for row in rows:
+        pair = pair_anchors.get((row["source"], row["article"])) if row["source"] else None
+        verdict = f'<a href="#{pair}">{esc(row["status"])}</a>' if pair else esc(row["status"])
+        source = _article_link(row["source"], anchors) if row["source"] else ""
+        overlap, confidence = (percent(row["overlap"]), f"{row['confidence']:.2f}") if row["source"] else ("", "")
+        body.append(
+            f'<tr><td>{_article_link(row["article"], anchors)}</td><td>{verdict}</td><td>{source}</td>'
+            f'<td>{esc(row["source_kind"] or "")}</td><td>{overlap}</td><td>{esc(row["relation"] or "")}</td><td>{confidence}</td></tr>'
+        )
+    return (
+        '\n<section id="audit">\n<h2>Audit</h2>\n<p class="note">Each audited article, and where it was taken from: '
+        "its best source first, further sources after it.</p>\n"
+        '<div class="scroll"><table class="audit"><thead><tr><th>audited article</th><th>status</th><th>source</th>'
+        f'<th>source is</th><th>overlap %</th><th>relation</th><th>confidence</th></tr></thead><tbody>{"".join(body)}</tbody></table></div>\n'
+        "</section>"
+    )
+
+
+def render_html(report: Report, audit: Sequence[Mapping[str, Any]] = ()) -> str:
     """The report as one self-contained HTML page (no network, works from ``file://``).
 
     Args:
         report: A scan's result; ``report.articles`` must carry the full texts the
             passages' offsets point into.
+        audit: An audit's rows (``audit_report``'s JSON rows: ``article``, ``status``, ``source``,
+            ``source_kind``, ``overlap``, ``relation``, ``confidence``), shown first; none for a scan.
 
     Returns:
         The page as text (UTF-8 when written), deterministic for a given report.
@@ -240,6 +266,7 @@ def render_html(report: Report) -> str:
     style, script = _template("report.css"), _template("report.js")
     pairs = "".join(_pair(number, pair, articles, texts, anchors) for number, pair in enumerate(data["pairs"]))
     return string.Template(_template("report.html")).substitute(
+        audit=_audit(audit, anchors, pair_anchors),
         csp=esc(content_security_policy(style, script)),
         style=style,
         script=script,

@@ -228,3 +228,19 @@ def test_a_sites_copies_of_its_own_pages_do_not_trip_the_gate(tmp_path):
     (tmp_path / "ref" / "wire.txt").write_text((SEEDS / SEED_000).read_text(encoding="utf-8"), encoding="utf-8")
     result = _invoke(str(tmp_path / "site"), "--against", str(tmp_path / "ref"), "--fail-above", "0.5")
     assert result.exit_code == 0 and "1 derived (0 from the reference, 1 from the same site)" in result.stderr
+
+
+def test_the_html_audit_shows_the_verdicts_first_each_linked_to_its_pair(tmp_path, site_dir):
+    # `audit --format html` was the plain scan page of site and reference: no verdict, no "not derived".
+    from tests.test_html import assert_inert
+
+    result = _invoke(str(site_dir), "--against", REFERENCE, "--format", "html", "-o", str(tmp_path / "audit.html"))
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "audit.html").read_text(encoding="utf-8")
+    assert_inert(page)
+    section = page[page.index('<section id="audit">') : page.index('<section id="overview">')]
+    assert section.count("<tr>") == 1 + 4  # the header, and the four audited pages
+    assert section.count(">not derived</td>") == 3
+    assert f'{PAGE_002}</a></td><td><a href="#pair-0">derived</a></td>' in section
+    scan_page = CliRunner().invoke(main, ["scan", str(site_dir), REFERENCE, "--format", "html"]).stdout
+    assert 'id="audit"' not in scan_page
