@@ -90,6 +90,14 @@ _DISK_ERRNO = {_SQLITE_IOERR: errno.EIO, _SQLITE_FULL: errno.ENOSPC, _SQLITE_CAN
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
+def _other_than_sqlite(path: Path) -> bool:
+    """Whether ``path`` is a file with bytes that do not start as every SQLite file does (a corpus)."""
+    if not path.is_file() or not path.stat().st_size:
+        return False
+    with open(path, "rb") as file:
+        return file.read(len(_SQLITE_HEADER)) != _SQLITE_HEADER
+
+
 def _not_sqlite(path: Path) -> IndexStoreError:
     """The error for a file that is no SQLite file at all: most likely a corpus given as ``--index``,
     which must not be told to rebuild (that is, overwrite) it."""
@@ -190,10 +198,8 @@ def holds_no_article(path: str | os.PathLike[str]) -> bool:
     anything else, a file that is no SQLite file (a corpus) included. Reads, never writes."""
     path = Path(path)
     try:
-        if path.stat().st_size:
-            with open(path, "rb") as file:
-                if file.read(len(_SQLITE_HEADER)) != _SQLITE_HEADER:
-                    return False
+        if _other_than_sqlite(path):
+            return False
         if _never_made(path):
             return True
         probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
@@ -290,10 +296,8 @@ class IndexStore:
         exists = path.exists()
         if not exists and not create:
             raise IndexStoreError(f"{path}: no such index; create it with `provenance index build CORPUS --index {path}`")
-        if exists and path.is_file() and path.stat().st_size:
-            with open(path, "rb") as file:
-                if file.read(len(_SQLITE_HEADER)) != _SQLITE_HEADER:
-                    raise _not_sqlite(path)
+        if exists and _other_than_sqlite(path):
+            raise _not_sqlite(path)
         try:
             return cls._open(path, exists, settings, create, options)
         except BaseException:
