@@ -1,9 +1,11 @@
 """Ingest: files and folders in, ``Article`` records out (one reader per format).
 
 Owns walking the paths the user gave (recursively, symlink loops and
-unreadable entries reported, never fatal), choosing a reader per file, giving
-each article a stable id, and ordering the result so that input order never
-changes the output. Readers live beside this module, one per format.
+unreadable entries reported, never fatal; a file reached twice read once),
+choosing a reader per file, giving each article a stable id, and ordering the
+result so that input order never changes the output; also reading the two
+articles ``compare`` takes (``read_pair``). Readers live beside this module, one
+per format.
 
 A reader is chosen by ``--input-format``, else by file extension (``.warc.gz``
 counts as one), else by sniffing the first bytes: ``<!doctype html`` or
