@@ -399,6 +399,8 @@ class Index(IndexStore):
         version (it replaces the indexed one); the same text from another path is the article moved
         (its path is updated); a record's own id (JSONL, CSV, WARC) is the article whatever its file.
         """
+        if not self.size:  # (a new index: a build need not look up its million ids)
+            return list(articles), ()
         known = self._known([a.id for a in articles])
         out: list[Article] = []
         renamed: list[tuple[str, str]] = []
