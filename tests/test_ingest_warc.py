@@ -151,7 +151,6 @@ def _damaged(data, starts, how):
     per page (responses 2, 4, 6, 8), then CSS (9) and JPEG (10)."""
     k = 4  # the second page's response
     start, end = starts[k], starts[k + 1]
-    record = data[start:end]
     if how == "junk between records":
         return data[:start] + b"junk between records\r\n\x00\x01" * 3 + data[start:]
     if how == "headers overwritten":
@@ -160,24 +159,18 @@ def _damaged(data, starts, how):
         middle = (start + end) // 2
         return data[:middle] + b"\x00\xff" * 10 + data[middle + 20:]
     if how == "no WARC/1.0 line":
-        if record.startswith(b"\x1f\x8b"):
-            return data[:start] + gzip.compress(gzip.decompress(record).replace(b"WARC/1.0\r\n", b"", 1)) + data[end:]
-        return data[:start] + record.replace(b"WARC/1.0\r\n", b"", 1) + data[end:]
-    if how == "Content-Length too large":  # on the request before the page: it swallows the rest
-        start, end = starts[k - 1], starts[k]
-        record = data[start:end]
-        swap = lambda text: re.sub(rb"Content-Length: \d+", b"Content-Length: 99999999", text, count=1)  # noqa: E731
-        if record.startswith(b"\x1f\x8b"):
-            return data[:start] + gzip.compress(swap(gzip.decompress(record))) + data[end:]
-        return data[:start] + swap(record) + data[end:]
-    if how == "Content-Length not a number":
-        start, end = starts[k - 1], starts[k]
-        record = data[start:end]
-        swap = lambda text: re.sub(rb"Content-Length: \d+", b"Content-Length: -5", text, count=1)  # noqa: E731
-        if record.startswith(b"\x1f\x8b"):
-            return data[:start] + gzip.compress(swap(gzip.decompress(record))) + data[end:]
-        return data[:start] + swap(record) + data[end:]
-    raise AssertionError(how)
+        return _edited(data, start, end, lambda text: text.replace(b"WARC/1.0\r\n", b"", 1))
+    # On the request before the page: too large, it swallows the rest.
+    length = {"Content-Length too large": b"99999999", "Content-Length not a number": b"-5"}[how]
+    return _edited(data, starts[k - 1], starts[k], lambda text: re.sub(rb"Content-Length: \d+", b"Content-Length: " + length, text, count=1))
+
+
+def _edited(data, start, end, change):
+    """``data`` with ``change`` made to the record at ``data[start:end]``, inside its gzip member if it has one."""
+    record = data[start:end]
+    if record.startswith(b"\x1f\x8b"):
+        return data[:start] + gzip.compress(change(gzip.decompress(record))) + data[end:]
+    return data[:start] + change(record) + data[end:]
 
 
 @pytest.mark.parametrize("name", ["hostile.warc.gz", "hostile.warc"])
