@@ -1,7 +1,9 @@
 """Index: the on-disk store of signed articles, for incremental scans and audits (SQLite + segment files).
 
 Owns ``Index``: adding articles in transactional batches (signing them with the index's
-per-stem document frequencies, inserting their rows, replacing changed ones), the signature
+per-stem document frequencies, inserting their rows, replacing changed ones, updating the
+metadata of unchanged texts, and storing another file's article of an indexed id under its
+path as given), the signature
 blocks and the log-structured set of band-key segment files next to the SQLite file
 (registering them, deleting orphans, merging ``MERGE_FANIN`` of one level, deleting
 merged-away files), and LSH lookups of query signatures against those files, so that
