@@ -129,7 +129,7 @@ def to_audit_table(result: AuditReport) -> str:
     rows = []
     for row in result.rows:
         shown = display_row(row)
-        dated = f"{row.published} ({row.published_from})" if row.published else ""
+        dated = terminal_safe(f"{row.published} ({row.published_from})") if row.published else ""
         rows.append([
             shown["article"], shown["status"], shown["source"], shown["overlap %"], shown["source reused %"],
             shown["passages"], shown["relation"], shown["confidence"], dated, shown["date conflict"],
