@@ -238,3 +238,22 @@ def test_a_corrupt_gzip_member_prints_nothing_of_zlibs_and_the_rest_is_read(tmp_
     assert "Error" not in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert f"skipped {path}#5: broken record at byte {starts[4]:,}: " in done.stderr, done.stderr
     assert "3 articles" in done.stderr, done.stderr
+
+
+def test_a_crawl_gzipped_as_one_stream_is_read_whole(tmp_path):
+    # `gzip crawl.warc` makes one gzip stream where a WARC has a member per record: warcio read its
+    # first record and stopped ("non-chunked gzip"), losing every page after it.
+    plain, whole = tmp_path / "crawl.warc", tmp_path / "whole.warc.gz"
+    write_warc(plain, seed_pages(), truncate=False)
+    whole.write_bytes(gzip.compress(plain.read_bytes()))
+    expected, expected_skipped = read_corpus([plain])
+    articles, skipped = read_corpus([whole])
+    assert [(a.id, a.text, a.crawled) for a in articles] == [(a.id, a.text, a.crawled) for a in expected] and len(articles) == 4
+    assert [s.reason for s in skipped] == [s.reason for s in expected_skipped]
+    # A WARC as it should be (a member per record) is not taken for one.
+    from provenance.ingest.warc import _one_gzip_stream
+
+    members = tmp_path / "members.warc.gz"
+    write_warc(members, seed_pages(), truncate=False)
+    with members.open("rb") as stream:
+        assert members.read_bytes()[:2] == b"\x1f\x8b" and not _one_gzip_stream(stream)

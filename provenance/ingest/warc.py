@@ -3,21 +3,25 @@
 Owns reading a WARC file record by record with warcio: ``response`` (and
 ``resource``) records whose payload is HTML go through the HTML extraction
 (``ingest.html.extract_article``); the article's id and URL are the record's
-``WARC-Target-URI`` and ``crawled`` is its ``WARC-Date`` — the crawl date (kept only
-when it is an ISO 8601 timestamp that can be), which is never used as a publication date. Request, warcinfo and metadata records are
-not content and are passed over silently; anything else that is not an HTML page
-(images, CSS, revisits, HTTP errors) and broken records are reported as
-``Skipped("FILE#N", reason)`` with the record's 1-based number. Also owns saying
-what is broken in words a user can act on (the byte offset, what is wrong, the
-fix), never a Python or warcio exception's text: after damaged bytes (junk, garbled
-headers, a corrupt gzip member, a wrong Content-Length) reading resumes at the next
-record start found in the file, so only the damaged part is lost. A record's
+``WARC-Target-URI`` and ``crawled`` is its ``WARC-Date`` — the crawl date (kept
+only when it is an ISO 8601 timestamp that can be), which is never used as a
+publication date. Request, warcinfo and metadata records are not content and are
+passed over silently; anything else that is not an HTML page (images, CSS,
+revisits, HTTP errors) and broken records are reported as ``Skipped("FILE#N",
+reason)`` with the record's 1-based number. Also owns saying what is broken in
+words a user can act on (the byte offset, what is wrong, the fix), never a Python
+or warcio exception's text: after damaged bytes (junk, garbled headers, a corrupt
+gzip member, a wrong Content-Length) reading resumes at the next record start
+found in the file, so only the damaged part is lost. A crawl gzipped whole (one
+stream, not a member per record) is read through one decompressor. A record's
 payload is read up to the article cap only. Record URLs become ids and nothing
 else: no file is ever written from a record.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gzip
 import logging
 import re
 import zlib
@@ -48,6 +52,38 @@ def looks_like_warc(head: bytes) -> bool:
         except zlib.error:
             return False
     return head.startswith(b"WARC/1.")
+
+
+_RECORD_LINE = re.compile(rb"(?:^|\n)WARC/1\.[01]\r?\n")
+
+
+def _one_gzip_stream(stream: BinaryIO) -> bool:
+    """Whether a gzipped crawl's first gzip member holds more than one record: the whole file gzipped
+    as one stream (``gzip crawl.warc``), where a WARC gives each record a member of its own. warcio
+    reads only the first record of such a file. Decompresses no further than the second record's start
+    (or the first member's end: one record, for a WARC as it should be)."""
+    stream.seek(0)
+    if stream.read(2) != _GZIP_MAGIC:
+        return False
+    stream.seek(0)
+    inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    carry, records = b"", 0
+    try:
+        while not inflate.eof:
+            block = stream.read(1 << 16)
+            if not block:
+                break
+            data = carry + inflate.decompress(block)
+            # (a record line across two blocks is seen once: only matches ending past the carry count)
+            records += sum(1 for found in _RECORD_LINE.finditer(data) if found.end() > len(carry))
+            if records > 1:
+                return True
+            carry = data[-16:]
+    except zlib.error:
+        pass  # a damaged first member: the reading proper says so
+    finally:
+        stream.seek(0)
+    return False
 
 
 class _CorruptData(ValueError):
@@ -150,8 +186,13 @@ class WarcReader(Reader):
 
     def read(self, path: Path, article_id: str, *, max_chars: int = MAX_ARTICLE_CHARS) -> Iterator[Item]:
         number = 0
-        with path.open("rb") as stream:
-            size = stream.seek(0, 2)
+        with path.open("rb") as raw, contextlib.ExitStack() as closing:
+            stream: BinaryIO = raw
+            size: int | None = raw.seek(0, 2)
+            if _one_gzip_stream(raw):
+                # Read through one decompressor, as a plain WARC (offsets are then into the
+                # decompressed crawl, and how long it is unknown up front).
+                stream, size = closing.enter_context(gzip.GzipFile(fileobj=raw, mode="rb")), None
             start: int | None = 0
             while start is not None:
                 # One warcio pass from ``start`` until the file ends or damage stops it; warcio
@@ -193,7 +234,7 @@ class WarcReader(Reader):
                     number += 1
                     at = archive.offset
                     # Bytes left in the file from this record on; unknown where gzip members hold them.
-                    room = size - at if archive.reader.decompressor is None else None
+                    room = size - at if size is not None and archive.reader.decompressor is None else None
                     try:
                         item = self._record(record, where, at, room, max_chars * MAX_BYTES_PER_CHAR)
                     except _Broken as broken:
