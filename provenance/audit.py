@@ -93,14 +93,19 @@ class AuditReport:
         taken = [row for row in self.rows if row.source_kind == "reference"]
         return max(taken, key=lambda row: (row.overlap, row.article), default=None)
 
-    def gate_tripped(self, threshold: float) -> bool:
-        """Whether any audited article is at least ``threshold`` derived from the reference (``--fail-above``).
+    def gate_row(self, threshold: float) -> Optional[AuditRow]:
+        """The row that trips ``--fail-above threshold`` (the most derived, if it is at least ``threshold``
+        derived from the reference), or ``None``.
 
         A site's copies of its own pages (a print or AMP version) are reported, but do not trip it:
         the gate asks what the site took from others.
         """
         most = self.most_derived()
-        return most is not None and most.overlap >= threshold
+        return most if most is not None and most.overlap >= threshold else None
+
+    def gate_tripped(self, threshold: float) -> bool:
+        """Whether any audited article is at least ``threshold`` derived from the reference (``gate_row``)."""
+        return self.gate_row(threshold) is not None
 
 
 def evidence(text: str, match: Match) -> str:

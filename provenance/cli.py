@@ -9,6 +9,7 @@ stderr.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import sys
 import tempfile
@@ -119,8 +120,12 @@ def field_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+# The parameter of each field option (``text_field`` for ``--text-field``), named after ``Fields``.
+_FIELD_PARAMETERS = {f"{field.name}_field": field.name for field in dataclasses.fields(Fields)}
+
+
 def _fields(values: dict[str, Any]) -> Fields:
-    return Fields(**{part: values.pop(f"{part}_field") for part in ("id", "text", "title", "published", "url")})
+    return Fields(**{part: values.pop(parameter) for parameter, part in _FIELD_PARAMETERS.items()})
 
 
 def _a_number(_: click.Context, param: click.Parameter, value: Optional[float]) -> Optional[float]:
@@ -210,7 +215,7 @@ def _refuse_unused(engine: str, index_path: Optional[Path]) -> None:
     unused += [("batch_size", "is for --index")] if index_path is None else []
     if engine == "spark":
         unused += [(name, "is for the local engine: Spark reads JSONL and Parquet by the default field names, on its own workers")
-                   for name in ("workers", "progress", *(f"{part}_field" for part in ("text", "id", "title", "published", "url")))]
+                   for name in ("workers", "progress", *_FIELD_PARAMETERS)]
     for name, why in unused:
         if name in given:
             raise click.UsageError(f"{given[name]} {why}")
@@ -333,9 +338,7 @@ def audit_command(site: tuple[Path, ...], reference: tuple[Path, ...], index_pat
     rendered = {"json": to_audit_json, "csv": to_audit_csv, "html": to_audit_html}.get(output_format, to_audit_table)(result)
     write_output(rendered, output)
     click.echo(audit_summary_line(result), err=True)
-    if fail_above is not None and result.gate_tripped(fail_above):
-        most = result.most_derived()
-        assert most is not None  # (the gate tripped on it)
+    if fail_above is not None and (most := result.gate_row(fail_above)) is not None:
         click.echo(f"gate: an article is at least {fail_above * 100:.1f}% derived from the reference "
                    f"(most: {terminal_safe(most.article)}, {most.overlap * 100:.1f}% from {terminal_safe(most.source or '')})", err=True)
         sys.exit(int(ExitCode.GATE))

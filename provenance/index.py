@@ -66,7 +66,7 @@ from provenance.boilerplate import mask_site_boilerplate
 from provenance.candidates import band_keys, collision_weight, crowd_weight, links_crowds, weight_threshold
 from provenance.errors import WriteError, write_error
 from provenance.index_store import METADATA, IndexStore, IndexStoreError
-from provenance.ingest import safe_name
+from provenance.ingest import named_by_path
 from provenance.model import Article
 from provenance.pipeline import shingle_articles, signature_inputs
 from provenance.settings import Settings
@@ -410,9 +410,9 @@ class Index(IndexStore):
             row = known.get(article.id)
             if (row is not None and row[2][0] != article.path and _named_by_path(article)
                     and row[1] != content_hash(article.text)):
-                named = safe_name(Path(article.path).as_posix())
-                renamed.append((article.id, named))
-                article = dataclasses.replace(article, id=named)
+                named = named_by_path(article)
+                renamed.append((article.id, named.id))
+                article = named
             out.append(article)
         if renamed:
             twice = sorted(i for i, count in collections.Counter(a.id for a in out).items() if count > 1)

@@ -137,6 +137,12 @@ def _walk(root: Path) -> Iterable[tuple[Path, str] | Skipped]:
     yield from visit(root)
 
 
+def named_by_path(article: Article) -> Article:
+    """``article`` with its path as given (``x/a.txt``) for its id: how a file's article is told apart from
+    another file's of the same id (ids are paths relative to the path given: both ``a.txt``)."""
+    return dataclasses.replace(article, id=safe_name(Path(article.path).as_posix()))
+
+
 def _named_apart(found: list[tuple[int, Article, bool]], paths: Sequence[str | os.PathLike[str]]) -> Iterator[Article]:
     """The articles read, in order; where files under two of the paths given have one id (``x/a.txt`` and
     ``y/a.txt``, or ``siteA/`` and ``siteB/`` each with an ``index.html``: ids are paths relative to the
@@ -151,11 +157,7 @@ def _named_apart(found: list[tuple[int, Article, bool]], paths: Sequence[str | o
         yield from (article for _, article, _ in found)
         return
     for number, article, by_path in found:
-        if by_path and len(given_in[article.id]) > 1:
-            root = Path(paths[number])
-            named = f"{root.as_posix()}/{article.id}" if root.is_dir() else root.as_posix()
-            article = dataclasses.replace(article, id=safe_name(named))
-        yield article
+        yield named_by_path(article) if by_path and len(given_in[article.id]) > 1 else article
 
 
 def _files_once(paths: Sequence[str | os.PathLike[str]], skipped: list[Skipped]) -> list[tuple[int, Path, str]]:
@@ -275,6 +277,6 @@ def read_pair(first: str | os.PathLike[str], second: str | os.PathLike[str],
             raise InputError(f"{path} holds {len(articles)} articles; compare takes one from each file: give one text, "
                              "page or record, or scan them all with `provenance scan`", skipped=skipped)
     (one,), (other,) = (articles for articles, _ in read)
-    if one.id == other.id:
+    if one.id == other.id:  # (by the paths given: a one-record export's path is "FILE:1")
         one, other = (dataclasses.replace(a, id=safe_name(Path(path).as_posix())) for a, path in ((one, first), (other, second)))
     return [one, other], [item for _, skipped in read for item in skipped]

@@ -20,7 +20,7 @@ from typing import Iterator
 import charset_normalizer
 
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")
-_CONTROL_RUN = re.compile(r"[\x00-\x08\x0e-\x1f]+")
+_CONTROL_RUN = re.compile(_CONTROL.pattern + "+")
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),

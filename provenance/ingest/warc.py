@@ -216,6 +216,8 @@ class WarcReader(Reader):
                     except Exception as error:  # noqa: BLE001  warcio raises many types on damaged input
                         # (warcio's offset is nonsense, even negative, inside a file gzipped as one stream)
                         at = max(archive.offset, start)
+                        # (``_one_gzip_stream`` has such a file read whole; this is for one it could not
+                        # tell, its second record's first line not a WARC/1.0 or 1.1 one)
                         if isinstance(error, ArchiveLoadFailed) and "non-chunked gzip" in str(error):
                             yield Skipped(where, "the file is gzipped as one stream, not a gzip member per record, so no record after "
                                                  "the first can be read; recompress it (warcio recompress FILE NEW.warc.gz) and read that")
