@@ -1,9 +1,10 @@
 """Normalise: text as read in, comparable text out, with a map back to the original.
 
 Owns mojibake repair (``Russia‚Äôs`` → ``Russia’s``, via ftfy on the non-ASCII
-runs only), Unicode NFKC, case folding, unified quotes and dashes, invisible format
-characters dropped (zero-width spaces, soft hyphens), Cyrillic and Greek lookalike
-letters in a Latin word read as Latin, and whitespace collapsed to one space (or one
+runs only), Unicode NFKC (a letter and its combining marks composed together), case
+folding, accents on Latin letters dropped, unified quotes and dashes, invisible
+characters dropped (zero-width spaces, soft hyphens, variation selectors), Cyrillic and
+Greek lookalike letters in a Latin word read as Latin, and whitespace collapsed to one space (or one
 newline where a line broke). Every character of the normalised text remembers the
 span of the original text it came from, so passages found on normalised text are
 reported, and highlighted, in the text exactly as read. This module never drops or
@@ -16,6 +17,7 @@ import collections
 import dataclasses
 import re
 import unicodedata
+from collections.abc import Iterator
 
 import ftfy
 import numpy as np
@@ -70,10 +72,33 @@ class Normalised:
         return int(self.starts[start]), int(self.ends[end - 1])
 
 
+# Unicode's default-ignorable characters that are not format characters (Cf): the combining grapheme
+# joiner, variation selectors, Hangul and Mongolian fillers. A renderer shows none of them; the
+# Hangul filler counts as a letter, so sown inside a word it made the word another.
+_IGNORABLE = frozenset(
+    "\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180e\u180f\u3164\uffa0"
+    + "".join(map(chr, range(0xFE00, 0xFE10)))
+    + "".join(map(chr, range(0xE0100, 0xE01F0)))
+)
+
+
 def _invisible(char: str) -> bool:
-    """Whether a character is an invisible format character (Unicode's Cf: zero-width spaces and
-    joiners, soft hyphens, word joiners, direction marks, tag characters), which normalisation drops."""
-    return not char.isascii() and unicodedata.category(char) == "Cf"
+    """Whether a character is invisible: a format character (Unicode's Cf: zero-width spaces and
+    joiners, soft hyphens, word joiners, direction marks, tag characters) or another default-ignorable
+    one (``_IGNORABLE``), which normalisation drops."""
+    return not char.isascii() and (char in _IGNORABLE or unicodedata.category(char) == "Cf")
+
+
+def is_mark(char: str) -> bool:
+    """Whether a character is a combining mark (Unicode's M*: accents, Indic vowel signs and viramas,
+    Arabic and Hebrew vowel points), which belongs to the letter before it."""
+    return unicodedata.category(char)[0] == "M"
+
+
+# Accents on a Latin letter, once decomposed (the Combining Diacritical Marks block): "café" and
+# "cafe", "Zürich" and "Zurich" are one word to a reader, and a copy with an accent put on every
+# vowel ("Kím Jóng Ún") shared no word with its source.
+_LATIN_ACCENTS = re.compile("(?<=[a-z])[\u0300-\u036f]+")
 
 
 # Control characters but the layout ones (tab, line ends, form feed): no reader sees them. Matching
@@ -101,6 +126,9 @@ def _fold(chunk: str) -> str:
     # source, or one with a zero-width joiner before each space is one long word.
     if not folded.isascii():
         folded = "".join(char for char in folded if not _invisible(char))
+        decomposed = unicodedata.normalize("NFD", folded)
+        if _LATIN_ACCENTS.search(decomposed):
+            folded = unicodedata.normalize("NFC", _LATIN_ACCENTS.sub("", decomposed))
     return folded
 
 
@@ -114,6 +142,17 @@ ASCII_FOLDS = {
 }
 
 
+def _clusters(raw: str) -> Iterator[tuple[int, int]]:
+    """Where each letter and the combining marks after it (``is_mark``) begin and end in ``raw``."""
+    start = 0
+    for index in range(1, len(raw)):
+        if not is_mark(raw[index]):
+            yield start, index
+            start = index
+    if raw:
+        yield start, len(raw)
+
+
 def _repair(text: str) -> tuple[list[str], list[int], list[int]]:
     """Fold the non-ASCII runs, returning pieces with the original span of each piece's characters."""
     pieces: list[str] = []
@@ -121,25 +160,29 @@ def _repair(text: str) -> tuple[list[str], list[int], list[int]]:
     ends: list[int] = []
     position = 0
     for run in _NON_ASCII_RUN.finditer(text):
-        if run.start() > position:
-            ascii_part = text[position : run.start()].lower()
+        begin = run.start()
+        if begin > position and is_mark(text[begin]):
+            begin -= 1  # the ASCII letter the run's first marks belong to ("cafe\u0301", decomposed "café")
+        if begin > position:
+            ascii_part = text[position:begin].lower()
             pieces.append(ascii_part)
-            starts.extend(range(position, run.start()))
-            ends.extend(range(position + 1, run.start() + 1))
-        raw = run.group()
+            starts.extend(range(position, begin))
+            ends.extend(range(position + 1, begin + 1))
+        raw = text[begin : run.end()]
         fixed = ftfy.fix_encoding(raw)
         if fixed == raw:
-            # Fold character by character so each output character keeps its own origin.
-            for index, char in enumerate(raw, start=run.start()):
-                folded = _fold(char)
+            # Fold a letter and its marks at a time, so that each output character keeps its own
+            # origin, and a letter decomposed into base and accents reads as the composed one.
+            for first, last in _clusters(raw):
+                folded = _fold(raw[first:last])
                 pieces.append(folded)
-                starts.extend([index] * len(folded))
-                ends.extend([index + 1] * len(folded))
+                starts.extend([begin + first] * len(folded))
+                ends.extend([begin + last] * len(folded))
         else:
             # A repaired mojibake run maps, as a whole, onto the bytes it was made from.
             folded = _fold(fixed)
             pieces.append(folded)
-            starts.extend([run.start()] * len(folded))
+            starts.extend([begin] * len(folded))
             ends.extend([run.end()] * len(folded))
         position = run.end()
     if position < len(text):

@@ -24,7 +24,7 @@ import numpy as np
 import snowballstemmer
 import xxhash
 
-from provenance.normalise import Normalised, normalise
+from provenance.normalise import Normalised, is_mark, normalise
 
 # Chinese and Japanese put no spaces between words: each of their characters (ideographs, kana) is a
 # word of its own here, as search engines index them; else a whole sentence was one "word", and an
@@ -33,9 +33,11 @@ _SPACELESS_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF9
 _SPACELESS = "".join(f"{chr(low)}-{chr(high)}" for low, high in _SPACELESS_RANGES)
 _WORD = re.compile(f"[{_SPACELESS}]|(?:(?![{_SPACELESS}])[^\\W_])+")
 _SPACELESS_CHAR = re.compile(f"[{_SPACELESS}]")
-# A sentence ends at . ! ? (plus closing quotes/brackets) followed by space, at a line break, or
-# at a Chinese or Japanese full stop, exclamation or question mark (no space follows those).
-_SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?= )|\n|[。！？]+[」』）”’]*")
+# A sentence ends at . ! ? (plus closing quotes/brackets) followed by space, at a line break, at
+# a Chinese or Japanese full stop, exclamation or question mark (no space follows those), or at the
+# full stops of Hindi and other Indic scripts (danda, double danda), Urdu, Amharic, Burmese and
+# Khmer, or the Arabic question mark.
+_SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?= )|\n|[。！？]+[」』）”’]*|[\u0964\u0965\u06d4\u061f\u1362\u104b\u17d4]+")
 
 # Function words carry no evidence of copying (every English text has them). The
 # list is the usual English one, plus the reporting verbs and fillers spinners add.
@@ -147,7 +149,9 @@ def _word_mask(norm: str) -> np.ndarray:
     if not ascii_codes.all():
         wide = codes[~ascii_codes]
         unique = np.unique(wide)
-        word_like = np.array([_WORD.fullmatch(chr(int(c))) is not None for c in unique], dtype=bool)
+        # A combining mark is part of its word: Hindi's vowel signs, Arabic's vowel points (``_WORD``
+        # alone cut "हिन्दी" into three one-letter words, and every Hindi text into consonants).
+        word_like = np.array([_WORD.fullmatch(chr(int(c))) is not None or is_mark(chr(int(c))) for c in unique], dtype=bool)
         mask[~ascii_codes] = word_like[np.searchsorted(unique, wide)]
     return mask
 
@@ -198,7 +202,6 @@ def shingle_text(text: str, masked: tuple[tuple[int, int], ...] = (), normalised
         The article's content words and sentences.
     """
     norm = normalised or normalise(text)
-    words = _WORD.findall(norm.text)
     mask = _word_mask(norm.text)
     if not norm.text.isascii() and _SPACELESS_CHAR.search(norm.text):
         token_starts, token_ends = _split_spaceless(norm.text, mask)
@@ -206,6 +209,10 @@ def shingle_text(text: str, masked: tuple[tuple[int, int], ...] = (), normalised
         edges = np.diff(np.concatenate(([False], mask, [False])).astype(np.int8))
         token_starts = np.flatnonzero(edges == 1)
         token_ends = np.flatnonzero(edges == -1)
+    if norm.text.isascii():
+        words = _WORD.findall(norm.text)
+    else:  # the mask's words, combining marks and all
+        words = [norm.text[start:end] for start, end in zip(token_starts.tolist(), token_ends.tolist())]
     if len(_stem_hashes) > _STEM_CACHE_LIMIT:
         _stem_hashes.clear()
     hashes = np.fromiter(map(_stem_hashes.__getitem__, words), dtype=np.uint64, count=len(words))

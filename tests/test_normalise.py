@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import ftfy
 from hypothesis import assume, given, settings, strategies as st
 
@@ -30,6 +32,28 @@ def test_lookalike_letters_in_a_latin_word_read_as_latin_and_other_scripts_stay(
     n = normalise(text)
     assert n.text == "the paper said kim wrote only once. правительство города. ο αλέξανδροσ."
     assert text[slice(*n.to_original(4, 9))] == "pаper"
+
+
+def test_a_letter_and_its_marks_fold_together_and_latin_accents_go():
+    # Decomposed text (a letter, then its combining accent: NFD) split every accented word at the
+    # accent, so a page saved so matched nothing of itself composed; an accent on a Latin letter
+    # made another word ("Zürich" and "Zurich"). Other scripts keep their marks: Cyrillic й,
+    # Greek tonos, Hindi vowel signs.
+    composed = "Le café de Zürich, naïve São Paulo. Йод ά हिन्दी"
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert decomposed != composed
+    for text in (composed, decomposed):
+        assert normalise(text).text == "le cafe de zurich, naive sao paulo. йод ά हिन्दी"
+    n = normalise(decomposed)
+    start = n.text.index("zurich")
+    assert decomposed[slice(*n.to_original(start, start + 6))] == unicodedata.normalize("NFD", "Zürich")
+    assert decomposed[slice(*n.to_original(start, start + 2))] == "Zu\u0308"  # the u with its diaeresis
+
+
+def test_variation_selectors_and_fillers_are_dropped_like_other_invisible_characters():
+    # Default-ignorable characters outside Unicode's Cf: a variation selector, a Hangul filler (a
+    # "letter" that renders as nothing), the combining grapheme joiner.
+    assert normalise("mini\ufe0fster mi\u3164nister min\u034fister").text == "minister minister minister"
 
 
 def test_mojibake_is_repaired_and_maps_back():

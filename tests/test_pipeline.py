@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import unicodedata
 
 from provenance.model import Article
 from provenance.pipeline import scan_articles
@@ -170,6 +172,64 @@ def test_a_spun_chinese_rewrite_is_found_and_an_unrelated_story_is_not():
                             for name, parts in (("src.txt", source), ("spun.txt", spun), ("other.txt", other))], workers=1)
     assert [(m.source, m.derived, m.relation, m.direction_from) for m in report.matches] == [("src.txt", "spun.txt", "rewrite", "text")]
     assert report.matches[0].overlap >= 0.8
+
+
+def test_a_hindi_rewrite_is_found_and_an_unrelated_hindi_story_is_not():
+    # Hindi end to end, its words whole (``test_shingle``: a vowel sign or virama had cut every word
+    # into its consonants) and its sentences ended by the danda: a spin (words swapped, sentences
+    # reordered and two dropped, a stock line added) is found, an unrelated story is not.
+    source = [
+        "भारत के प्रधानमंत्री ने आज नई दिल्ली में एक बड़ी बैठक की।",
+        "इस बैठक में देश की आर्थिक स्थिति पर विस्तार से चर्चा हुई।",
+        "वित्त मंत्री ने बताया कि इस वर्ष विकास दर सात प्रतिशत रहने की संभावना है।",
+        "उन्होंने कहा कि महंगाई को नियंत्रित करने के लिए सरकार कई कदम उठा रही है।",
+        "विपक्षी दलों ने सरकार की नीतियों की कड़ी आलोचना की और कहा कि बेरोजगारी लगातार बढ़ रही है।",
+        "किसानों के संगठनों ने भी अपनी मांगों को लेकर प्रदर्शन करने की चेतावनी दी है।",
+        "बैठक के बाद जारी बयान में कहा गया कि बुनियादी ढांचे पर खर्च बढ़ाया जाएगा।",
+        "रेलवे और सड़क परियोजनाओं के लिए अतिरिक्त धन आवंटित किया जाएगा।",
+    ]
+    spun = [
+        "भारत के प्रधानमंत्री ने आज राजधानी दिल्ली में एक महत्वपूर्ण बैठक की।",
+        "वित्त मंत्री ने जानकारी दी कि इस साल विकास दर सात प्रतिशत रहने की उम्मीद है।",
+        "इस बैठक में देश की आर्थिक हालत पर विस्तार से बातचीत हुई।",
+        "उन्होंने बताया कि महंगाई को काबू करने के लिए सरकार कई कदम उठा रही है।",
+        "बैठक के बाद जारी बयान में कहा गया कि बुनियादी ढांचे पर व्यय बढ़ाया जाएगा।",
+        "रेलवे और सड़क योजनाओं के लिए अतिरिक्त राशि आवंटित की जाएगी।",
+        "ताज़ा खबरों के लिए हमारे साथ बने रहें।",
+    ]
+    other = [
+        "मुंबई में कल रात भारी बारिश के कारण कई इलाकों में पानी भर गया।",
+        "स्थानीय प्रशासन ने स्कूलों और कॉलेजों को बंद रखने का आदेश दिया है।",
+        "मौसम विभाग ने अगले दो दिनों तक तेज बारिश की चेतावनी जारी की है।",
+        "लोकल ट्रेन सेवाएं कई घंटों तक प्रभावित रहीं और हजारों यात्री स्टेशनों पर फंसे रहे।",
+        "नगर निगम के कर्मचारी पानी निकालने के काम में लगे हुए हैं।",
+        "अस्पतालों को भी आपात स्थिति के लिए तैयार रहने को कहा गया है।",
+    ]
+    report = scan_articles([Article(id=name, text=" ".join(parts), path=name, published=date)
+                            for name, parts, date in (("src.txt", source, "2024-03-01"), ("spun.txt", spun, "2024-03-02"),
+                                                      ("other.txt", other, "2024-03-01"))], workers=1)
+    assert [(m.source, m.derived, m.relation) for m in report.matches] == [("src.txt", "spun.txt", "rewrite")]
+    assert report.matches[0].overlap >= 0.6
+
+
+def test_a_copy_decomposed_or_with_accents_added_is_still_found():
+    # The same text saved decomposed (NFD: "e" and a combining acute, as macOS and some scrapers write
+    # it) split every accented word at its accent; an accent put on every vowel ("Kím Jóng Ún") left
+    # no word in common. Both were no derivation at all.
+    english = (SEEDS / SEED_000).read_text(encoding="utf-8")
+    french = ("Le gouvernement a présenté mercredi un projet de réforme des retraites très contesté. "
+              "Les syndicats dénoncent une mesure injuste et préparent une grève générale pour la fin du mois. "
+              "Selon le ministre, l'équilibre financier du système exige des efforts partagés par tous les salariés. "
+              "L'opposition réclame un référendum et accuse l'exécutif de passer en force à l'Assemblée. ") * 2
+    accented = re.sub("[aeiou]", lambda vowel: vowel.group() + "\u0301", english)
+    for text, copy, as_source in ((french, unicodedata.normalize("NFD", french), lambda part: unicodedata.normalize("NFC", part)),
+                                  (english, accented, lambda part: part.replace("\u0301", ""))):
+        report = scan_articles([Article(id="a.txt", text=text, path="a.txt", published="2024-01-01"),
+                                Article(id="b.txt", text=copy, path="b.txt", published="2024-01-02")], workers=1)
+        assert [(m.source, m.derived, m.relation) for m in report.matches] == [("a.txt", "b.txt", "copy")]
+        # Offsets are in the texts as read, a letter's marks inside its passage.
+        for passage in report.matches[0].passages:
+            assert as_source(copy[passage.derived_start : passage.derived_end]) == text[passage.source_start : passage.source_end]
 
 
 def test_zero_width_padding_is_no_evidence_of_direction():

@@ -138,3 +138,14 @@ def test_each_chinese_or_japanese_character_is_a_word_and_their_full_stops_end_s
     assert words == ["中", "国", "经", "济", "增", "长", "GDP", "达", "到", "5", "日", "本", "の", "ニ", "ュ", "ー", "ス",
                      "今", "日", "は", "晴", "れ", "Hello", "world"]
     assert shingled.sentence_starts.tolist() == [0, 10, 22, 24]
+
+
+def test_combining_marks_stay_in_their_words_and_indic_full_stops_end_sentences():
+    # A vowel sign or virama (a combining mark) was a word break: "प्रधानमंत्री" was read as five one-letter
+    # words, and the danda (।) ended no sentence.
+    text = "भारत के प्रधानमंत्री ने आज बैठक की। विपक्ष ने आलोचना की और कहा कि बेरोजगारी बढ़ रही है। मौसम अच्छा रहा।"
+    shingled = shingle_text(text)
+    words = [text[start:end] for start, end in zip(shingled.starts, shingled.ends)]
+    assert words == ["भारत", "के", "प्रधानमंत्री", "ने", "आज", "बैठक", "की", "विपक्ष", "ने", "आलोचना", "की", "और", "कहा", "कि",
+                     "बेरोजगारी", "बढ़", "रही", "है", "मौसम", "अच्छा", "रहा"]
+    assert shingled.sentence_starts.tolist() == [0, 7, 18, 21]
