@@ -3,8 +3,9 @@
 Owns mojibake repair (``Russia‚Äôs`` → ``Russia’s``, via ftfy on the non-ASCII
 runs only), Unicode NFKC (a letter and its combining marks composed together), case
 folding, accents on Latin letters dropped, unified quotes and dashes, invisible
-characters dropped (zero-width spaces, soft hyphens, variation selectors), Cyrillic and
-Greek lookalike letters in a Latin word read as Latin, and whitespace collapsed to one space (or one
+characters dropped (zero-width spaces, soft hyphens, variation selectors), "fancy text"
+letters (small capitals, squared letters) read as plain ones, Cyrillic and Greek
+lookalike letters in a Latin word read as Latin, and whitespace collapsed to one space (or one
 newline where a line broke). Every character of the normalised text remembers the
 span of the original text it came from, so passages found on normalised text are
 reported, and highlighted, in the text exactly as read. This module never drops or
@@ -45,6 +46,15 @@ _LATIN_LOOKALIKES = str.maketrans({
     "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "γ": "y", "ϲ": "c", "ɡ": "g",
 })
 _LOOKALIKE = "".join(chr(code) for code in _LATIN_LOOKALIKES)
+# Letters of "fancy text" generators that NFKC leaves as they are (it folds circled, full-width and
+# mathematical letters itself): small capitals, and negative circled and squared letters. Pasted
+# for a headline or a whole copy ("ᴍɪɴɪsᴛᴇʀ"), they left no word in common with the source.
+_FANCY_LETTERS = str.maketrans({
+    **dict(zip("ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘǫʀꜱᴛᴜᴠᴡʏᴢ", "abcdefghijklmnopqrstuvwyz")),
+    **{chr(0x1F150 + k): chr(ord("a") + k) for k in range(26)},
+    **{chr(0x1F170 + k): chr(ord("a") + k) for k in range(26)},
+})
+
 _ANY_LOOKALIKE = re.compile(f"[{_LOOKALIKE}]")
 _MIXED_WORD = re.compile(f"\\b(?=[^\\W\\d_]*[a-z])(?=[^\\W\\d_]*[{_LOOKALIKE}])[^\\W\\d_]+")
 
@@ -120,7 +130,7 @@ def visible_length(text: str) -> int:
 
 def _fold(chunk: str) -> str:
     # NFKC again after casefold: casefold can produce characters NFKC would still change.
-    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", chunk).casefold()).translate(_PUNCTUATION)
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", chunk).casefold()).translate(_PUNCTUATION).translate(_FANCY_LETTERS)
     # Invisible format characters are dropped: a page renders the same without them, and a copy
     # sown with them (a zero-width space after every "e") otherwise shares no word with its
     # source, or one with a zero-width joiner before each space is one long word.

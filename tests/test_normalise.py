@@ -56,6 +56,16 @@ def test_variation_selectors_and_fillers_are_dropped_like_other_invisible_charac
     assert normalise("mini\ufe0fster mi\u3164nister min\u034fister").text == "minister minister minister"
 
 
+def test_fancy_text_letters_read_as_plain_letters():
+    # Small capitals and negative circled or squared letters (NFKC folds the circled, full-width and
+    # mathematical ones itself); a combining strike-through or underline on each letter.
+    text = "ᴍɪɴɪsᴛᴇʀ 🅿🆄🆃🅸🅽 🅜🅔🅣 ⓜⓔⓣ 𝔪𝔢𝔱 m\u0336e\u0336t\u0336 m\u0332e\u0332t\u0332"
+    n = normalise(text)
+    assert n.text == "minister putin met met met met met"
+    start = n.text.index("putin")
+    assert text[slice(*n.to_original(start, start + 5))] == "🅿🆄🆃🅸🅽"
+
+
 def test_mojibake_is_repaired_and_maps_back():
     text = "Russia‚Äôs leader"
     n = normalise(text)
