@@ -54,6 +54,7 @@ import concurrent.futures
 import dataclasses
 import fcntl
 import hashlib
+import os
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -131,6 +132,19 @@ def _change(known: Optional[tuple[int, str, tuple[Optional[str], ...]]], article
     if known[1] != digest or stored[-1] != mine[-1]:  # (masked is the last column)
         return _TEXT
     return _SAME if stored == mine else _METADATA
+
+
+def _same_file(stored: str, given: str) -> bool:
+    """Whether an indexed article's path and a path just read name one file: equal, or, where both
+    exist from here, the same file (``site/a.txt`` and ``/home/me/site/a.txt``, ``./site//a.txt``).
+    An indexed path relative to where the index was built, and no longer found from here, is
+    another file unless equal."""
+    if stored == given:
+        return True
+    try:
+        return os.path.samefile(stored, given)
+    except (OSError, ValueError):  # (missing, unreadable, or a path with a NUL)
+        return False
 
 
 def _named_by_path(article: Article) -> bool:
@@ -397,8 +411,8 @@ class Index(IndexStore):
         A file's id is its path relative to the folder given (``ingest``), so ``siteA/story.txt`` and
         ``siteB/story.txt`` both read as ``story.txt``: one indexed from another path with another
         text is another article, not a new version of it, and takes its path as given as its id
-        (as ``ingest`` names apart such files read together). The same path with a new text is a new
-        version (it replaces the indexed one); the same text from another path is the article moved
+        (as ``ingest`` names apart such files read together). The same file with a new text, however its
+        path is spelled (``_same_file``), is a new version (it replaces the indexed one); the same text from another path is the article moved
         (its path is updated); a record's own id (JSONL, CSV, WARC) is the article whatever its file.
         """
         if not self.size:  # (a new index: a build need not look up its million ids)
@@ -408,8 +422,8 @@ class Index(IndexStore):
         renamed: list[tuple[str, str]] = []
         for article in articles:
             row = known.get(article.id)
-            if (row is not None and row[2][0] != article.path and _named_by_path(article)
-                    and row[1] != content_hash(article.text)):
+            if (row is not None and _named_by_path(article) and row[1] != content_hash(article.text)
+                    and not _same_file(row[2][0], article.path)):
                 named = named_by_path(article)
                 renamed.append((article.id, named.id))
                 article = named

@@ -281,6 +281,29 @@ def test_a_file_named_as_an_indexed_one_from_another_path_is_another_article(tmp
     check_consistent(db)
 
 
+def test_an_edited_file_given_by_another_spelling_of_its_path_is_a_new_version(tmp_path, monkeypatch):
+    # Built from "siteA" (relative), scanned from its absolute path after an edit: the paths were
+    # compared as given, so the edited file became a second article, and the scan reported it a
+    # copy of its own old version.
+    site_a, _ = _sites(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "i.db"
+    runner = CliRunner()
+    assert runner.invoke(main, ["index", "build", "siteA", "--index", str(db), "--workers", "1"]).exit_code == 0
+    with (site_a / "story.txt").open("a", encoding="utf-8") as story:
+        story.write("\nAn editor's note added the next day.\n")
+    for spelling in (str(site_a), "./siteA//"):
+        result = runner.invoke(main, ["scan", spelling, "--index", str(db), "--format", "json", "--workers", "1"])
+        assert result.exit_code == 0 and "indexed as" not in result.stderr, result.stderr
+        assert json.loads(result.stdout)["pairs"] == []
+        with Index.open(db) as index:
+            assert index.size == 2
+    with Index.open(db) as index:
+        (story,) = index.articles(list(index.numbers(["story.txt"]).values()))
+    assert story.text.endswith("the next day.\n")
+    check_consistent(db)
+
+
 def test_a_new_text_from_the_same_path_or_with_its_own_id_replaces_and_a_moved_text_is_moved(tmp_path):
     site_a, site_b = _sites(tmp_path)
     db = tmp_path / "i.db"
