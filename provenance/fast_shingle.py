@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterator, Sequence
 
+import ftfy
 import numba
 import numpy as np
 
@@ -27,20 +28,34 @@ from provenance.shingle import ABBREVIATIONS, MAX_SENTENCE_WORDS, MIN_SENTENCE_W
 from provenance.spill import AsciiTexts
 
 _OTHER_CHARACTER = re.compile("[^\x00-\x7f" + "".join(ASCII_FOLDS) + "]")
+_NON_ASCII_RUN = re.compile("[^\x00-\x7f]+")
+# Accented letters (in ASCII_FOLDS): as their ASCII letters, in their own case (a name's "É" is a
+# capital, as the slow path reads it), and spelled so for the stemmer.
+_LETTERS = frozenset(char for char in ASCII_FOLDS if char.isalpha())
+_SPELLED = str.maketrans({char: ASCII_FOLDS[char] for char in _LETTERS})
 
 # Code point → the ASCII code the fast path reads instead (identity below 128).
 _FOLD = np.zeros(max(map(ord, ASCII_FOLDS)) + 1, dtype=np.uint32)
 _FOLD[:128] = np.arange(128, dtype=np.uint32)
 for _char, _ascii in ASCII_FOLDS.items():
-    _FOLD[ord(_char)] = ord(_ascii)
+    _FOLD[ord(_char)] = ord(_ascii.upper() if _char.isupper() else _ascii)
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
 
 
 def fast_path(text: str) -> bool:
-    """Whether ``shingle_texts`` handles ``text`` in compiled code (else ``shingle_text`` does)."""
-    return text.isascii() or _OTHER_CHARACTER.search(text) is None
+    """Whether ``shingle_texts`` handles ``text`` in compiled code (else ``shingle_text`` does).
+
+    Text of ASCII and ``ASCII_FOLDS`` alone, unless a run of them with an accented letter is
+    mojibake that normalisation repairs: "‚Äôs" is UTF-8's "’s" read as Mac Roman, "Ã©" its "é"
+    read as Windows-1252 (the same test as ``normalise``'s, a run at a time).
+    """
+    if text.isascii():
+        return True
+    if _OTHER_CHARACTER.search(text) is not None:
+        return False
+    return all(ftfy.fix_encoding(run) == run for run in _NON_ASCII_RUN.findall(text) if not _LETTERS.isdisjoint(run))
 
 
 @numba.njit(cache=True, inline="always")
@@ -202,7 +217,7 @@ def _tokens(codes, lo, hi, abbreviations, slots, spans, max_words, min_words, ou
             h = _FNV_OFFSET
             d = c
             while True:
-                h = _hash_step(h, d)
+                h = _hash_step(h, _fold(d))  # (an accented letter as its ASCII one)
                 i += 1
                 if i == hi:
                     break
@@ -480,7 +495,7 @@ def _shingle_batch(
                     at = offsets[owners[positions]]
                     return [str(data[lo:hi], "ascii").lower() for lo, hi in zip(
                         (at + s.miss_starts[where[positions]]).tolist(), (at + s.miss_ends[where[positions]]).tolist())]
-                return [texts[a][s.miss_starts[p] : s.miss_ends[p]].lower()
+                return [texts[a][s.miss_starts[p] : s.miss_ends[p]].translate(_SPELLED).lower()
                         for a, p in zip(owners[positions].tolist(), where[positions].tolist())]
 
             _table.learn(s.miss_hashes[where], spell, may_empty=not rescan)

@@ -142,12 +142,15 @@ def _fold(chunk: str) -> str:
     return folded
 
 
+# Latin letters with accents (Latin-1, Latin Extended-A and -B, Latin Extended Additional): most
+# normalise to one ASCII letter (é -> e, Ş -> s, ệ -> e).
+_ACCENTED_LATIN = [chr(code) for code in (*range(0x00C0, 0x0250), *range(0x1E00, 0x1F00)) if chr(code).isalpha()]
 # The characters normalisation turns into exactly one ASCII character (typographic quotes and
-# dashes, the no-break space), each with that character: text of ASCII and these alone is
-# normalised by a table lookup per character (``fast_shingle`` relies on it).
+# dashes, the no-break space, accented Latin letters), each with that character: text of ASCII and
+# these alone is normalised by a table lookup per character (``fast_shingle`` relies on it).
 ASCII_FOLDS = {
     char: folded
-    for char, folded in ((chr(code), _fold(chr(code))) for code in _PUNCTUATION)
+    for char, folded in ((char, _fold(char)) for char in (*map(chr, _PUNCTUATION), *_ACCENTED_LATIN))
     if len(folded) == 1 and folded.isascii()
 }
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from provenance import fast_shingle
@@ -46,22 +46,41 @@ def test_fast_equals_slow(batch, data):
     for text in batch:
         cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=4)))
         masked.append(tuple((a, b) for a, b in zip(cuts[::2], cuts[1::2]) if a < b))
-    assert all(fast_path(t) for t in batch)
+    # (Pieces of ASCII_FOLDS alone, but two accented letters may make mojibake the slow path repairs: "Ã" "Š".)
+    assume(all(fast_path(t) for t in batch))
     for fast, text, spans in zip(shingle_texts(batch, masked), batch, masked):
         assert_same(fast, shingle_text(text, spans))
 
 
 def test_seed_articles(seeds_dir):
     seed_texts = [path.read_text(encoding="utf-8") for path in sorted(seeds_dir.glob("*.txt"))]
+    # Seed 003 holds mojibake ("Russia‚Äôs", UTF-8 read as Mac Roman), which only the slow path repairs.
+    assert [fast_path(text) for text in seed_texts] == [True, True, True, False, True]
+    seed_texts.pop(3)
     fast = shingle_texts(seed_texts, [()] * len(seed_texts))
-    assert len(fast) == 5
+    assert len(fast) == 4
     for item, text in zip(fast, seed_texts):
         assert_same(item, shingle_text(text))
 
 
 def test_which_path():
-    assert fast_path("It\u2019s the \u201cend\u201d \u2014 so.")
-    assert not fast_path("caf\u00e9") and not fast_path("Russia\u201a\u00c4\u00f4s") and not fast_path("\u0645\u0631\u062d\u0628\u0627")
+    assert fast_path("It\u2019s the \u201cend\u201d \u2014 so.") and fast_path("Caf\u00e9 M\u00fcller, Nicol\u00e1s, \u00c9mile.")
+    # Mojibake is the slow path's to repair, accented letters and all ("Ã©" is UTF-8's "é" read as Windows-1252).
+    assert not fast_path("Russia\u201a\u00c4\u00f4s") and not fast_path("caf\u00c3\u00a9") and not fast_path("\u00c3\u0160")
+    assert not fast_path("\u0645\u0631\u062d\u0628\u0627") and not fast_path("cafe\u0301") and not fast_path("\u00df")
+
+
+def test_accented_latin_text_takes_the_fast_path_and_reads_as_the_slow_path():
+    # Before, one accented letter (a name: "José", "Müller") sent an article down the slow path,
+    # about seven times slower: most European text, and much English news.
+    texts = ["The mayor of Zürich, Élodie Müller, said «the café» would reopen. José Núñez agreed.",
+             "ÉCOLE élève Ŝtono Đuro ệ Ǆ Ærø.", "Vinh Quang Nguyễn đã nói."]
+    assert [fast_path(text) for text in texts] == [True, False, False]
+    (fast,) = shingle_texts(texts[:1], [()])
+    assert_same(fast, shingle_text(texts[0]))
+    words = [texts[0][start:end] for start, end in zip(fast.starts, fast.ends)]
+    assert words == ["mayor", "Zürich", "Élodie", "Müller", "café", "reopen", "José", "Núñez", "agreed"]
+    assert fast.entity.tolist() == [False, True, True, True, False, False, False, True, False]  # (José opens a sentence)
 
 
 def test_long_sentences_are_cut_and_batches_split(monkeypatch):
