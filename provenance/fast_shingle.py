@@ -34,11 +34,14 @@ _NON_ASCII_RUN = re.compile("[^\x00-\x7f]+")
 _LETTERS = frozenset(char for char in ASCII_FOLDS if char.isalpha())
 _SPELLED = str.maketrans({char: ASCII_FOLDS[char] for char in _LETTERS})
 
-# Code point → the ASCII code the fast path reads instead (identity below 128).
+# Code point → the ASCII code the fast path reads instead (identity below 128), and for a letter
+# read as two (ß as "ss", æ as "ae"), the second in ``_SECOND`` (else 0).
 _FOLD = np.zeros(max(map(ord, ASCII_FOLDS)) + 1, dtype=np.uint32)
 _FOLD[:128] = np.arange(128, dtype=np.uint32)
+_SECOND = np.zeros(_FOLD.shape[0], dtype=np.uint32)
 for _char, _ascii in ASCII_FOLDS.items():
-    _FOLD[ord(_char)] = ord(_ascii.upper() if _char.isupper() else _ascii)
+    _FOLD[ord(_char)] = ord(_ascii[0].upper() if _char.isupper() else _ascii[0])
+    _SECOND[ord(_char)] = ord(_ascii[1]) if len(_ascii) == 2 else 0
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
@@ -87,12 +90,12 @@ def _is_closer(c: int) -> bool:
 
 # Character classes, one bit each, of every code point the fast path reads (of its fold: a
 # typographic quote is a closer): the scan reads a character's class with one table lookup.
-_ALNUM, _UPPER, _DIGIT, _STOP, _CLOSER, _SPACE, _NEWLINE = 1, 2, 4, 8, 16, 32, 64
+_ALNUM, _UPPER, _DIGIT, _STOP, _CLOSER, _SPACE, _NEWLINE, _TWO = 1, 2, 4, 8, 16, 32, 64, 128
 _KIND = np.zeros(_FOLD.shape[0], dtype=np.uint8)
-for _code, _c in enumerate(_FOLD.tolist()):
+for _code, (_c, _second) in enumerate(zip(_FOLD.tolist(), _SECOND.tolist())):
     _KIND[_code] = ((_ALNUM if _is_alnum(_c) else 0) | (_UPPER if 65 <= _c <= 90 else 0) | (_DIGIT if 48 <= _c <= 57 else 0)
                     | (_STOP if _is_stop(_c) else 0) | (_CLOSER if _is_closer(_c) else 0)
-                    | (_SPACE if _is_space(_c) else 0) | (_NEWLINE if _is_newline(_c) else 0))
+                    | (_SPACE if _is_space(_c) else 0) | (_NEWLINE if _is_newline(_c) else 0) | (_TWO if _second else 0))
 
 
 @numba.njit(cache=True, inline="always")
@@ -124,11 +127,19 @@ def _hash_step(h, c):  # pragma: no cover - compiled
     return (h ^ np.uint64(c | 32)) * _FNV_PRIME
 
 
+@numba.njit(cache=True, inline="always")
+def _char_step(h, c, kind):  # pragma: no cover - compiled
+    """``_hash_step`` of character ``c`` (of class ``kind``) as normalisation reads it: an accented letter
+    as its ASCII one, ß as "ss"."""
+    h = _hash_step(h, _fold(c))
+    return _hash_step(h, _SECOND[c]) if kind & _TWO else h
+
+
 @numba.njit(cache=True)
 def _word_hash(codes, start, end):  # pragma: no cover - compiled
     h = _FNV_OFFSET
     for i in range(start, end):
-        h = _hash_step(h, _fold(codes[i]))
+        h = _char_step(h, codes[i], _kind(codes[i]))
     return _mix(h)
 
 
@@ -152,11 +163,13 @@ def _sentence_end_after(codes, run_start, i, lo, hi, abbreviations):  # pragma: 
     if _fold(codes[run_start]) != 46:
         return True
     word_start = run_start
+    letters = 0  # (as normalised: ß is two)
     while word_start > lo and 97 <= _lower(_fold(codes[word_start - 1])) <= 122:
         word_start -= 1
-    if run_start - word_start == 0:
+        letters += 2 if _kind(codes[word_start]) & _TWO else 1
+    if letters == 0:
         return True
-    if run_start - word_start == 1:
+    if letters == 1:
         return False
     h = _word_hash(codes, word_start, run_start)
     for k in range(abbreviations.shape[0]):
@@ -215,14 +228,15 @@ def _tokens(codes, lo, hi, abbreviations, slots, spans, max_words, min_words, ou
             start = i
             # The word hash (as _word_hash) as the word is read: one pass over its characters.
             h = _FNV_OFFSET
-            d = c
+            d, kind_d = c, kind
             while True:
-                h = _hash_step(h, _fold(d))  # (an accented letter as its ASCII one)
+                h = _char_step(h, d, kind_d)
                 i += 1
                 if i == hi:
                     break
                 d = codes[i]
-                if not _kind(d) & _ALNUM:
+                kind_d = _kind(d)
+                if not kind_d & _ALNUM:
                     break
             h = _mix(h)
             opens = first or broke

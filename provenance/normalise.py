@@ -46,6 +46,11 @@ _LATIN_LOOKALIKES = str.maketrans({
     "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "γ": "y", "ϲ": "c", "ɡ": "g",
 })
 _LOOKALIKE = "".join(chr(code) for code in _LATIN_LOOKALIKES)
+# Latin letters with a stroke or bar, which Unicode does not decompose into a letter and an accent
+# (Søren, Łódź, Đorđe, Ħamrun, Erdoğan's Turkish ı): read as the plain letter, as the accented ones are.
+# Ligatures likewise, as their two letters (casefold already reads German ß as "ss"): cœur, Æsir, Þór.
+_STROKED_LETTERS = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ð": "d", "ħ": "h", "ŧ": "t", "ı": "i", "ƚ": "l", "ƀ": "b",
+                                   "ɨ": "i", "ʉ": "u", "æ": "ae", "œ": "oe", "þ": "th"})
 # Letters of "fancy text" generators that NFKC leaves as they are (it folds circled, full-width and
 # mathematical letters itself): small capitals, and negative circled and squared letters. Pasted
 # for a headline or a whole copy ("ᴍɪɴɪsᴛᴇʀ"), they left no word in common with the source.
@@ -130,7 +135,7 @@ def visible_length(text: str) -> int:
 
 def _fold(chunk: str) -> str:
     # NFKC again after casefold: casefold can produce characters NFKC would still change.
-    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", chunk).casefold()).translate(_PUNCTUATION).translate(_FANCY_LETTERS)
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", chunk).casefold()).translate(_PUNCTUATION).translate(_FANCY_LETTERS).translate(_STROKED_LETTERS)
     # Invisible format characters are dropped: a page renders the same without them, and a copy
     # sown with them (a zero-width space after every "e") otherwise shares no word with its
     # source, or one with a zero-width joiner before each space is one long word.
@@ -146,12 +151,13 @@ def _fold(chunk: str) -> str:
 # normalise to one ASCII letter (é -> e, Ş -> s, ệ -> e).
 _ACCENTED_LATIN = [chr(code) for code in (*range(0x00C0, 0x0250), *range(0x1E00, 0x1F00)) if chr(code).isalpha()]
 # The characters normalisation turns into exactly one ASCII character (typographic quotes and
-# dashes, the no-break space, accented Latin letters), each with that character: text of ASCII and
-# these alone is normalised by a table lookup per character (``fast_shingle`` relies on it).
+# dashes, the no-break space, accented Latin letters), each with that character, and the letters
+# it turns into two ASCII letters (ß, æ, œ, þ) with those: text of ASCII and these alone is
+# normalised by a table lookup per character (``fast_shingle`` relies on it).
 ASCII_FOLDS = {
     char: folded
     for char, folded in ((char, _fold(char)) for char in (*map(chr, _PUNCTUATION), *_ACCENTED_LATIN))
-    if len(folded) == 1 and folded.isascii()
+    if (len(folded) == 1 and folded.isascii()) or (len(folded) == 2 and folded.isascii() and folded.isalpha() and char.isalpha())
 }
 
 
