@@ -107,6 +107,12 @@ def test_run_end_to_end(corpus: Path, tmp_path: Path) -> None:
     assert "pairs reported" in done.stdout
 
 
+def test_accents_bench_runs_and_finds_both_paths_equal(corpus: Path) -> None:
+    done = subprocess.run([sys.executable, str(BENCH / "accents.py"), str(corpus), "--articles", "100", "--workers", "1",
+                           "--repeat", "1"], capture_output=True, text=True, check=True)
+    assert "identical arrays" in done.stdout and "Python path: the baseline" in done.stdout
+
+
 def test_scan_json_is_identical_whatever_the_string_hash_seed(corpus: Path, tmp_path: Path) -> None:
     """Families of copies tie in the tree; ties must not be broken by hash-seeded set order."""
     outputs = []
