@@ -411,9 +411,10 @@ class Index(IndexStore):
         A file's id is its path relative to the folder given (``ingest``), so ``siteA/story.txt`` and
         ``siteB/story.txt`` both read as ``story.txt``: one indexed from another path with another
         text is another article, not a new version of it, and takes its path as given as its id
-        (as ``ingest`` names apart such files read together). The same file with a new text, however its
-        path is spelled (``_same_file``), is a new version (it replaces the indexed one); the same text from another path is the article moved
-        (its path is updated); a record's own id (JSONL, CSV, WARC) is the article whatever its file.
+        (as ``ingest`` names apart such files read together). The same file with a new text, however
+        its path is spelled (``_same_file``), is a new version (it replaces the indexed one); the same
+        text from another path is the article moved (its path is updated); a record's own id (JSONL,
+        CSV, WARC) is the article whatever its file.
         """
         if not self.size:  # (a new index: a build need not look up its million ids)
             return list(articles), ()

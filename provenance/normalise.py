@@ -46,6 +46,9 @@ _LATIN_LOOKALIKES = str.maketrans({
     "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "γ": "y", "ϲ": "c", "ɡ": "g",
 })
 _LOOKALIKE = "".join(chr(code) for code in _LATIN_LOOKALIKES)
+_ANY_LOOKALIKE = re.compile(f"[{_LOOKALIKE}]")
+_MIXED_WORD = re.compile(f"\\b(?=[^\\W\\d_]*[a-z])(?=[^\\W\\d_]*[{_LOOKALIKE}])[^\\W\\d_]+")
+
 # Latin letters with a stroke or bar, which Unicode does not decompose into a letter and an accent
 # (Søren, Łódź, Đorđe, Ħamrun, Erdoğan's Turkish ı): read as the plain letter, as the accented ones are.
 # Ligatures likewise, as their two letters (casefold already reads German ß as "ss"): cœur, Æsir, Þór.
@@ -55,13 +58,12 @@ _STROKED_LETTERS = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ð": "d", "�
 # mathematical letters itself): small capitals, and negative circled and squared letters. Pasted
 # for a headline or a whole copy ("ᴍɪɴɪsᴛᴇʀ"), they left no word in common with the source.
 _FANCY_LETTERS = str.maketrans({
-    **dict(zip("ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘǫʀꜱᴛᴜᴠᴡʏᴢ", "abcdefghijklmnopqrstuvwyz")),
+    **dict(zip("ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘʀꜱᴛᴜᴠᴡʏᴢ", "abcdefghijklmnoprstuvwyz")),  # (no Q, no X: generators borrow letters)
     **{chr(0x1F150 + k): chr(ord("a") + k) for k in range(26)},
     **{chr(0x1F170 + k): chr(ord("a") + k) for k in range(26)},
 })
-
-_ANY_LOOKALIKE = re.compile(f"[{_LOOKALIKE}]")
-_MIXED_WORD = re.compile(f"\\b(?=[^\\W\\d_]*[a-z])(?=[^\\W\\d_]*[{_LOOKALIKE}])[^\\W\\d_]+")
+# What ``_fold`` translates, character for character, after NFKC and case folding.
+_CHARACTER_FOLDS = {**_PUNCTUATION, **_FANCY_LETTERS, **_STROKED_LETTERS}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,7 +137,7 @@ def visible_length(text: str) -> int:
 
 def _fold(chunk: str) -> str:
     # NFKC again after casefold: casefold can produce characters NFKC would still change.
-    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", chunk).casefold()).translate(_PUNCTUATION).translate(_FANCY_LETTERS).translate(_STROKED_LETTERS)
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", chunk).casefold()).translate(_CHARACTER_FOLDS)
     # Invisible format characters are dropped: a page renders the same without them, and a copy
     # sown with them (a zero-width space after every "e") otherwise shares no word with its
     # source, or one with a zero-width joiner before each space is one long word.

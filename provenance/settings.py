@@ -22,7 +22,8 @@ ALGORITHM_VERSION = 8  # 2: context seeds, concentration test, equal-evidence ti
 # soft hyphens) dropped, Cyrillic and Greek lookalikes in a word with Latin letters read as Latin,
 # each Chinese or Japanese character a word; 8: a letter and its combining marks read together
 # (decomposed text, Hindi and other scripts with vowel signs), accents on Latin letters dropped,
-# variation selectors and fillers dropped, Indic, Urdu, Arabic and other full stops end sentences
+# stroked letters and ligatures (ø, æ) and "fancy text" letters read as plain ones, variation
+# selectors and fillers dropped, Indic, Urdu, Arabic and other full stops end sentences
 # The oldest version whose index files this one reads as its own (``Settings.readable_keys``). 5, 6
 # and 7 changed how candidates are counted and direction read, or the signatures of a few unusual
 # texts only, so a version-4 index needed no rebuilding then. 8 changes the words of every text

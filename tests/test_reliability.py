@@ -266,12 +266,12 @@ def _children(pid: int) -> list[int]:
 
 @pytest.fixture(scope="module")
 def big_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    # Accented text takes the Python shingling path, which runs on the worker pool under test.
+    # Cyrillic text takes the Python shingling path, which runs on the worker pool under test.
     folder = tmp_path_factory.mktemp("bigcorpus")
     for part, chunk in enumerate((synthetic(2000, seed=5), synthetic(2000, seed=6))):
         with (folder / f"part{part}.jsonl").open("w", encoding="utf-8") as stream:
             for article in chunk:
-                stream.write(json.dumps({"id": f"{part}-{article.id}", "text": article.text * 3 + " Caf\u00e9."}) + "\n")
+                stream.write(json.dumps({"id": f"{part}-{article.id}", "text": article.text * 3 + " \u041a\u0430\u0444\u0435."}) + "\n")
     return folder
 
 
