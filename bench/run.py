@@ -619,8 +619,8 @@ def provenance_candidates(
     """provenance's unverified candidate pairs, from the pipeline's own stage functions, in
     ``scan_articles``'s order; each stage's seconds go into ``timings`` if given."""
     from provenance.boilerplate import mask_site_boilerplate
-    from provenance.candidates import earliest_first, find_candidates_signing
-    from provenance.pipeline import shingle_articles, signature_inputs
+    from provenance.candidates import earliest_first
+    from provenance.pipeline import bigram_inputs, candidates_of, shingle_articles, signature_inputs
     from provenance.shingle import Vocabulary
 
     timings = {} if timings is None else timings
@@ -638,12 +638,11 @@ def provenance_candidates(
     shingled = shingle_articles(ordered, workers)
     vocabulary = Vocabulary.build(shingled)
     lap("shingle")
-    values, ranges, owners = signature_inputs(shingled, vocabulary, settings)
+    inputs = [signature_inputs(shingled, vocabulary, settings)]
+    if settings.bigram_windows:
+        inputs.append(bigram_inputs(shingled, vocabulary, settings))
     lap("windows")
-    candidates = find_candidates_signing(
-        values, ranges, owners, len(ordered), settings.num_perm, settings.seed, settings.lsh_rows, settings.max_bucket, settings.min_hits, settings.min_weight,
-        earliest_first([a.published for a in ordered]),
-    )
+    candidates = candidates_of(inputs, len(ordered), settings, earliest_first([a.published for a in ordered]))
     lap("candidates")
     return {(ordered[i].id, ordered[j].id) for i, j in candidates.pairs.tolist()}
 

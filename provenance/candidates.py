@@ -701,6 +701,21 @@ def _counted(keys_of: Callable[[np.ndarray, int], None], bands: int, window_arti
     return _joined(found, crowded)
 
 
+def either(first: Candidates, second: Candidates) -> Candidates:
+    """The pairs of two kinds of signature (``settings.bigram_windows``): a pair either proposes, sorted,
+    with the collisions of both summed (a kind that did not propose it adds none) and both kinds' crowded buckets."""
+    pairs = np.concatenate([first.pairs, second.pairs])
+    if len(pairs) == 0:
+        return dataclasses.replace(first, crowded_buckets=first.crowded_buckets + second.crowded_buckets)
+    unique, back = np.unique(pairs, axis=0, return_inverse=True)
+    back = back.reshape(-1)
+    hits = np.minimum(np.bincount(back, np.concatenate([first.hits, second.hits]), len(unique)), COUNT_CAP).astype(np.int64)
+    weights = np.zeros(len(unique), dtype=np.int64)
+    np.add.at(weights, back, np.concatenate([first.weights, second.weights]))
+    return Candidates(pairs=unique.astype(np.int64), hits=hits, weights=weights,
+                      crowded_buckets=first.crowded_buckets + second.crowded_buckets)
+
+
 def _no_candidates() -> Candidates:
     nothing = np.zeros(0, dtype=np.int64)
     return Candidates(pairs=np.zeros((0, 2), dtype=np.int64), hits=nothing, weights=nothing, crowded_buckets=0)

@@ -47,7 +47,7 @@ from typing import Any, Iterable, Iterator, Optional, Sequence
 import numpy as np
 
 from provenance.candidates import band_keys, collision_weight, crowd_weight, earliest_first, links_crowds, weight_threshold
-from provenance.errors import InputError, ProvenanceError
+from provenance.errors import InputError, ProvenanceError, SettingsError
 from provenance.boilerplate import mask_article, site_boilerplate, site_of
 from provenance.ingest import MAX_ARTICLE_CHARS, _walk
 from provenance.ingest.base import check_size_limit, too_long
@@ -248,8 +248,12 @@ def scan_spark(
     Raises:
         ProvenanceError: pyspark is not installed (the message names the fix).
         InputError: a path is missing, or no readable article remains.
+        SettingsError: ``settings.bigram_windows`` is on (the local engine's alone).
     """
     settings = settings or Settings()
+    if settings.bigram_windows:
+        raise SettingsError("bigram_windows is for the local engine only: the Spark engine signs passage windows alone; "
+                            "leave it off, or scan with --engine local")
     if input_format not in (None, "jsonl"):
         raise InputError(f"the Spark engine reads JSONL and Parquet; --input-format {input_format} needs --engine local")
     spark = spark or session(master)
@@ -359,13 +363,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--partitions", type=int)
     parser.add_argument("--max-article-chars", type=int, default=MAX_ARTICLE_CHARS, help="longest article kept; longer ones are skipped")
     for field, default in Settings().as_dict().items():
+        if field == "bigram_windows":  # the local engine's alone (scan_spark refuses it)
+            continue
         parser.add_argument(f"--{field.replace('_', '-')}", type=type(default), default=None)
     args = parser.parse_args(argv)
     clash = output_clash(args.output, args.paths)
     if clash:
         parser.error(clash)  # (exit 2, as every usage error)
     try:
-        settings = Settings().replace(**{f: getattr(args, f) for f in Settings().as_dict()})
+        settings = Settings().replace(**{f: getattr(args, f, None) for f in Settings().as_dict()})
         report = scan_spark(args.paths, settings, master=args.master, partitions=args.partitions,
                             max_article_chars=args.max_article_chars)
         text = to_json(report) if args.format == "json" else to_csv(report)

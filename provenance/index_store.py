@@ -43,7 +43,7 @@ from typing import Callable, Iterable, Iterator, Optional, Self, Sequence
 
 import numpy as np
 
-from provenance.errors import ProvenanceError, WriteError, write_error
+from provenance.errors import ProvenanceError, SettingsError, WriteError, write_error
 from provenance.model import Article
 from provenance.settings import INDEX_READABLE_SINCE, Settings
 from provenance.shingle import Vocabulary
@@ -291,7 +291,12 @@ class IndexStore:
         Raises:
             IndexStoreError: missing file, not an index, another format, or other settings
                 (the message names the differing settings and how to fix it).
+            SettingsError: ``bigram_windows`` asked for (a local scan's alone).
         """
+        if (settings is not None and settings.bigram_windows) or (options or {}).get("bigram_windows"):
+            # An index stores one kind of band key, and its segments' buckets would need the second kind's too.
+            raise SettingsError("bigram_windows is for a local scan only: an index signs passage windows alone; "
+                                "leave it off, or scan the corpus without an index")
         path = Path(path)
         exists = path.exists()
         if not exists and not create:

@@ -26,7 +26,7 @@ from typing import IO, Callable, Iterable, Iterator, Optional, Sequence, TypeVar
 import numpy as np
 
 from provenance.boilerplate import mask_site_boilerplate
-from provenance.candidates import Candidates, earliest_first, find_candidates_signing
+from provenance.candidates import Candidates, earliest_first, either, find_candidates_signing
 from provenance.errors import InputError
 from provenance.fast_shingle import fast_path, shingle_batches
 from provenance.ingest import DEFAULT_FIELDS, LONGEST_ARTICLE_CHARS, MAX_ARTICLE_CHARS, Fields, read_corpus
@@ -34,7 +34,7 @@ from provenance.model import Article, Match, Report, Skipped, Tree
 from provenance.sentences import SentenceIndex, batch_seeds, ranked
 from provenance.settings import Settings
 from provenance.shingle import FlatShingles, Shingled, Vocabulary, shingle_text
-from provenance.signatures import shingle_hash32, window_inputs
+from provenance.signatures import bigram_window_inputs, shingle_hash32, window_inputs
 from provenance.spill import NO_OFFSETS, SpilledRecords, SpilledShingles, SpilledTexts
 from provenance.tree import build_stories, build_trees
 from provenance.verify import seeded_pairs, unpacked, verify_packed
@@ -89,6 +89,32 @@ def signature_inputs(shingled: Sequence[Shingled], vocabulary: Vocabulary, setti
     flat = FlatShingles.join(shingled)
     return window_inputs(ranked(flat.hashes, vocabulary), flat.offsets, vocabulary.df, shingle_hash32(vocabulary.stems), cutoff,
                          flat.sentence_starts, flat.sentence_offsets, settings.window_words)
+
+
+def bigram_inputs(shingled: Sequence[Shingled], vocabulary: Vocabulary, settings: Settings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``signature_inputs`` of the second kind of signature, content-word bigrams (``settings.bigram_windows``)."""
+    flat = FlatShingles.join(shingled)
+    return bigram_window_inputs(ranked(flat.hashes, vocabulary), flat.offsets, shingle_hash32(vocabulary.stems),
+                                flat.sentence_starts, flat.sentence_offsets, settings.window_words)
+
+
+def candidates_of(inputs: list[tuple[np.ndarray, np.ndarray, np.ndarray]], articles: int, settings: Settings,
+                  priority: np.ndarray) -> Candidates:
+    """The pairs any kind of signature proposes (``signature_inputs``, then ``bigram_inputs`` if asked
+    for), each kind's windows under the same rule (``min_hits``, ``min_weight``).
+
+    ``inputs`` is emptied on the way: a kind's windows leave memory once its candidates are found.
+    """
+    joined: Optional[Candidates] = None
+    while inputs:
+        values, ranges, owners = inputs.pop(0)
+        found = find_candidates_signing(values, ranges, owners, articles, settings.num_perm, settings.seed, settings.lsh_rows,
+                                        settings.max_bucket, settings.min_hits, settings.min_weight, priority)
+        del values, ranges, owners
+        joined = found if joined is None else either(joined, found)
+    if joined is None:
+        raise ValueError("candidates_of needs at least one kind of signature's windows")
+    return joined
 
 
 def shingle_articles(articles: Sequence[Article], workers: int = 1, offsets: bool = True) -> FlatShingles:
@@ -272,18 +298,16 @@ def scan_articles(
         # Stems are only looked up (windows) and compared (sentence index, scoring) from here on:
         # uint32 vocabulary ranks do that as the uint64 hashes did, in half the bytes.
         shingled = dataclasses.replace(shingled, hashes=vocabulary.ranks(shingled.hashes))
-        values, ranges, owners = signature_inputs(shingled, vocabulary, settings)
+        inputs = [signature_inputs(shingled, vocabulary, settings)]
+        if settings.bigram_windows:
+            inputs.append(bigram_inputs(shingled, vocabulary, settings))
         shingled = shingled.words_to_disk()  # until the sentence index is built
         _return_freed_memory()
     with timer.stage("candidates"):
         # MinHash and LSH a group of bands at a time: the whole signature matrix is never held.
-        candidates: Candidates = find_candidates_signing(
-            values, ranges, owners, len(articles), settings.num_perm, settings.seed,
-            settings.lsh_rows, settings.max_bucket, settings.min_hits, settings.min_weight,
-            earliest_first(articles.publication_dates()),
-        )
+        candidates = candidates_of(inputs, len(articles), settings, earliest_first(articles.publication_dates()))
         candidate_pairs = candidates.pairs  # the collision counts are not needed past here
-        del values, ranges, owners, candidates
+        del inputs, candidates
         _return_freed_memory()
     with timer.stage("verify"):
         # verify_pairs, with the words read back a part at a time to build the sentence index.

@@ -8,6 +8,8 @@ the 32-bit low halves of the same shingle hashes. The pre-mix is done once per
 distinct shingle, in ``shingle_hash32``, not once per word and signing pass:
 the kernels here take values already mixed. The kernel runs over flat numpy arrays in
 compiled code (numba), in parallel over windows: no Python object per shingle.
+Also cuts what is signed: passage windows of the rarer stems (``window_inputs``) and, when
+asked for, windows of content-word bigrams (``bigram_window_inputs``).
 """
 
 from __future__ import annotations
@@ -201,4 +203,76 @@ def window_inputs(stems: np.ndarray, offsets: np.ndarray, stem_df: np.ndarray, s
     owners = np.empty(int(window_offsets[-1]), dtype=np.int64)
     _fill_windows(stems, np.ascontiguousarray(stem_values, dtype=np.uint32), offsets, keep, units, unit_offsets, window_words,
                   kept_counts, value_offsets, window_offsets, values, ranges, owners)
+    return values, ranges, owners
+
+
+@numba.njit(cache=True, inline="always")
+def _pair_value(first, second):  # pragma: no cover - compiled
+    """The uint32 value MinHash signs for two stems side by side, in either order: their values
+    (``shingle_hash32``, so the same in any corpus) as one 64-bit word, the smaller first, mixed
+    (SplitMix64's finaliser) and cut to its low half."""
+    low, high = min(first, second), max(first, second)
+    x = (np.uint64(low) << np.uint64(32)) | np.uint64(high)
+    x ^= x >> np.uint64(30)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
+    return np.uint32(x & np.uint64(0xFFFFFFFF))
+
+
+@numba.njit(cache=True, parallel=True)
+def _plan_pair_windows(offsets, units, unit_offsets, window_words, keep, window_counts):  # pragma: no cover - compiled
+    for a in numba.prange(offsets.shape[0] - 1):
+        lo, hi = offsets[a], offsets[a + 1]
+        window_counts[a] = _windows(keep, lo, units[unit_offsets[a] : unit_offsets[a + 1]], window_words, hi - lo,
+                                    np.zeros((0, 2), np.int64), 0)
+
+
+@numba.njit(cache=True, parallel=True)
+def _fill_pair_windows(stems, stem_values, offsets, keep, units, unit_offsets, window_words, window_offsets,
+                       values, ranges, owners):  # pragma: no cover - compiled
+    for a in numba.prange(offsets.shape[0] - 1):
+        lo, hi = offsets[a], offsets[a + 1]
+        for t in range(lo, hi - 1):
+            values[t] = _pair_value(stem_values[stems[t]], stem_values[stems[t + 1]])
+        if hi > lo:
+            values[hi - 1] = stem_values[stems[hi - 1]]
+        w0, w1 = window_offsets[a], window_offsets[a + 1]
+        _windows(keep, lo, units[unit_offsets[a] : unit_offsets[a + 1]], window_words, hi - lo, ranges[w0:w1], lo)
+        for w in range(w0, w1):
+            owners[w] = a
+
+
+def bigram_window_inputs(stems: np.ndarray, offsets: np.ndarray, stem_values: np.ndarray, units: np.ndarray,
+                         unit_offsets: np.ndarray, window_words: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What ``sign_ranges`` signs for the second kind of signature, content-word bigrams (``settings.bigram_windows``).
+
+    Each content word is paired with the next one in its article, in either order
+    (``_pair_value``; an article's last word stands alone), and every word is kept, however
+    common: two common words side by side are rare where one alone is not, so the evidence that
+    ``window_inputs`` drops with its common stems comes back. Windows are cut as there
+    (``_windows``): whole sentences holding ``window_words`` pairs, one starting at every sentence.
+
+    Args:
+        stems: Each shingle's stem, an index into ``stem_values``, all articles concatenated.
+        offsets: int64, one more than there are articles.
+        stem_values: The uint32 value MinHash signs for each stem (``shingle_hash32`` of its hash).
+        units: Each article's sentence-unit starts, then its shingle count, concatenated.
+        unit_offsets: int64, one more than there are articles.
+        window_words: Bigrams a window reaches for.
+
+    Returns:
+        uint32 bigram values (one per word), int64 ``(windows, 2)`` ranges into them, and each window's article.
+    """
+    articles = len(offsets) - 1
+    keep = np.ones(len(stems), dtype=np.bool_)
+    window_counts = np.empty(articles, dtype=np.int64)
+    _plan_pair_windows(offsets, units, unit_offsets, window_words, keep, window_counts)
+    window_offsets = np.concatenate(([0], np.cumsum(window_counts))).astype(np.int64)
+    values = np.empty(len(stems), dtype=np.uint32)
+    ranges = np.empty((int(window_offsets[-1]), 2), dtype=np.int64)
+    owners = np.empty(int(window_offsets[-1]), dtype=np.int64)
+    _fill_pair_windows(stems, np.ascontiguousarray(stem_values, dtype=np.uint32), offsets, keep, units, unit_offsets, window_words,
+                       window_offsets, values, ranges, owners)
     return values, ranges, owners

@@ -234,3 +234,15 @@ def test_settings_refuse_a_min_hits_counts_cannot_reach():
     for wrong in (0, COUNT_CAP + 1):
         with pytest.raises(SettingsError, match="min_hits"):
             Settings(min_hits=wrong)
+
+
+def test_either_kind_of_signature_proposes_a_pair():
+    from provenance.candidates import Candidates, either
+
+    windows = Candidates(pairs=np.array([[0, 1], [2, 5]]), hits=np.array([5, 9]), weights=np.array([3, 4]), crowded_buckets=1)
+    bigrams = Candidates(pairs=np.array([[1, 3], [2, 5]]), hits=np.array([6, COUNT_CAP]), weights=np.array([7, 1]), crowded_buckets=2)
+    joined = either(windows, bigrams)
+    assert joined.pairs.tolist() == [[0, 1], [1, 3], [2, 5]]
+    assert joined.hits.tolist() == [5, 6, COUNT_CAP] and joined.weights.tolist() == [3, 7, 5] and joined.crowded_buckets == 3
+    nothing = Candidates(pairs=np.zeros((0, 2), np.int64), hits=np.zeros(0, np.int64), weights=np.zeros(0, np.int64), crowded_buckets=0)
+    assert either(nothing, nothing).pairs.shape == (0, 2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -18,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from provenance.cli import main
-from provenance.errors import ProvenanceError, WriteError
+from provenance.errors import ProvenanceError, SettingsError, WriteError
 from provenance import segments
 from provenance.candidates import band_keys
 from provenance.index import Index, content_hash
@@ -781,3 +782,18 @@ def test_a_failed_signature_block_write_rolls_the_batch_back(tmp_path, monkeypat
     with Index.open(db) as index:
         assert index.info().articles == 3
         assert index.add(articles, batch_size=3).added == tuple(a.id for a in articles[3:])
+
+
+def test_bigram_windows_are_refused_and_off_leave_the_settings_key_as_it_was(tmp_path):
+    db = tmp_path / "i.db"
+    with pytest.raises(SettingsError, match="bigram_windows is for a local scan only"):
+        Index.open(db, settings=Settings(bigram_windows=True), create=True)
+    assert not db.exists()
+    Index.open(db, create=True).close()
+    with pytest.raises(SettingsError, match="bigram_windows"):
+        Index.open(db, options={"bigram_windows": True})
+    # Off, the setting is not in the key: indexes stamped before it existed are read as they were.
+    before = {name: value for name, value in Settings().as_dict().items() if name != "bigram_windows"}
+    blob = json.dumps({"v": ALGORITHM_VERSION, **before}, sort_keys=True)
+    assert Settings().key() == f"p{ALGORITHM_VERSION}-{hashlib.sha256(blob.encode()).hexdigest()[:12]}"
+    assert Settings(bigram_windows=True).key() != Settings().key()

@@ -6,6 +6,8 @@ import os
 import re
 import unicodedata
 
+import pytest
+
 from provenance.model import Article
 from provenance.pipeline import scan_articles
 from provenance.spill import ArticleFacts, SpilledRecords
@@ -268,3 +270,66 @@ def test_a_copy_with_a_nul_after_every_word_is_read_and_found_with_true_offsets(
         for passage in match.passages:
             copied = sown[passage.derived_start:passage.derived_end]
             assert copied.translate({0: " ", 1: None, 7: None}).split() == english[passage.source_start:passage.source_end].split()
+
+
+def _common_word_passage_corpus() -> list[Article]:
+    """Sixty articles of common words in random order, and two (``a``, ``b``) of rare words sharing a passage of common
+    words only: every stem of the passage is in more than ``max_df`` of the articles, and over the article's median."""
+    import random
+
+    rng = random.Random(5)
+
+    def word() -> str:
+        return "".join(rng.choice("bcdfgklmnprstvz") + rng.choice("aeiou") for _ in range(4))
+
+    def sentences(words: list[str], count: int) -> list[str]:
+        return [" ".join(rng.choice(words) for _ in range(8)).capitalize() + "." for _ in range(count)]
+
+    common = [word() for _ in range(200)]
+    passage = sentences(common, 4)
+    articles = [Article(id=f"filler{k:02}", text=" ".join(sentences(common, 20)), path="") for k in range(60)]
+    for name in ("a", "b"):
+        rare = [word() for _ in range(240)]
+        text = " ".join(sentences(rare, 15) + passage + sentences(rare, 15))
+        articles.append(Article(id=name, text=text, path=""))
+    return articles
+
+
+def test_bigram_windows_find_a_passage_of_common_words():
+    import dataclasses
+
+    from provenance.candidates import earliest_first
+    from provenance.pipeline import bigram_inputs, candidates_of, shingle_articles, signature_inputs
+    from provenance.settings import Settings
+    from provenance.shingle import Vocabulary
+
+    articles = _common_word_passage_corpus()
+    shingled = shingle_articles(articles)
+    vocabulary = Vocabulary.build(shingled)
+    settings = Settings(bigram_windows=True)
+    priority = earliest_first([None] * len(articles))
+    a, b = len(articles) - 2, len(articles) - 1
+    windows = candidates_of([signature_inputs(shingled, vocabulary, settings)], len(articles), settings, priority)
+    assert [a, b] not in windows.pairs.tolist()  # the passage's stems are all left out of the windows
+    bigrams = candidates_of([bigram_inputs(shingled, vocabulary, settings)], len(articles), settings, priority)
+    assert bigrams.pairs.tolist() == [[a, b]]
+    both = [signature_inputs(shingled, vocabulary, settings), bigram_inputs(shingled, vocabulary, settings)]
+    assert candidates_of(both, len(articles), settings, priority).pairs.tolist() == sorted(windows.pairs.tolist() + [[a, b]])
+    assert both == []  # each kind's windows were let go once counted
+    # A whole scan: verification confirms the pair the bigrams proposed, and only with them. (The fillers,
+    # made of one small vocabulary, match each other either way.)
+    def a_and_b(on: bool) -> list[tuple[str, str]]:
+        report = scan_articles(articles, dataclasses.replace(settings, bigram_windows=on), workers=1)
+        return [(m.source, m.derived) for m in report.matches if {m.source, m.derived} & {"a", "b"}]
+
+    assert a_and_b(True) in ([("a", "b")], [("b", "a")]) and a_and_b(False) == []
+
+
+def test_the_spark_engine_refuses_bigram_windows():
+    # Here, not in test_engine_spark: refused before a Spark session is asked for, so without pyspark too.
+    from provenance.engine_spark import scan_spark
+    from provenance.errors import SettingsError
+    from provenance.settings import Settings
+
+    with pytest.raises(SettingsError, match="bigram_windows is for the local engine only"):
+        scan_spark(["nowhere"], Settings(bigram_windows=True))

@@ -127,3 +127,30 @@ def test_some_permutations_are_those_columns():
     ranges = np.array([[0, 300], [5, 40], [7, 7]])
     full = sign_ranges(values, ranges, 128, 1)
     assert np.array_equal(sign_ranges(values, ranges, 128, 1, slice(12, 30)), full[:, 12:30])
+
+
+def _pair_value(first: int, second: int) -> int:
+    """``signatures._pair_value`` in plain Python: SplitMix64's finaliser of the two values, smaller first, low half."""
+    mask = (1 << 64) - 1
+    x = (min(first, second) << 32) | max(first, second)
+    x ^= x >> 30
+    x = (x * 0xBF58476D1CE4E5B9) & mask
+    x ^= x >> 27
+    x = (x * 0x94D049BB133111EB) & mask
+    x ^= x >> 31
+    return x & 0xFFFFFFFF
+
+
+def test_bigram_windows_pair_each_word_with_the_next_in_either_order():
+    from provenance.signatures import bigram_window_inputs
+
+    stem_values = np.array([11, 22, 33, 44], dtype=np.uint32)
+    # Article 0: stems 0 1 2 1 0 in sentence units starting at words 0 and 2; article 1: stem 3 alone.
+    stems = np.array([0, 1, 2, 1, 0, 3], dtype=np.uint32)
+    values, ranges, owners = bigram_window_inputs(stems, np.array([0, 5, 6], np.int64), stem_values,
+                                                  np.array([0, 2, 5, 0, 1], np.int64), np.array([0, 3, 5], np.int64), 2)
+    assert values.tolist() == [_pair_value(11, 22), _pair_value(22, 33), _pair_value(33, 22), _pair_value(22, 11), 11, 44]
+    assert values[0] == values[3] and values[1] == values[2]  # a bigram in either order is one shingle
+    # Every word kept: the windows are those of the words themselves (``windows``).
+    assert ranges.tolist() == [[0, 2], [2, 5], [5, 6]] and owners.tolist() == [0, 0, 1]
+    assert windows(np.array([0, 2, 5]), 2).tolist() == [[0, 2], [2, 5]]
