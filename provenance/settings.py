@@ -65,8 +65,9 @@ class Settings:
     either kind's collisions pass ``min_hits`` and ``min_weight``. Two common words side by side
     are rare where one is not: a short passage translated or spun in everyday words, whose stems
     ``max_df`` leaves out of the windows, still collides (PAN 2013 training: translation pair
-    recall 0.967 -> 0.972, random 0.930 -> 0.937, 7 false pairs; synthetic 100k: candidate pairs
-    273k -> 285k, false pairs 50 -> 68; bench/README, "Session 22"). Local scans only for now
+    recall 0.967 -> 0.972, random 0.930 -> 0.937, 7 false pairs). Off by default for its cost:
+    false pairs from shared filler sentences (synthetic 100k 50 -> 68, 1M 164 -> 336) and, at a
+    million articles, 1.8 GB more memory (bench/README, "Session 22"). Local scans only for now
     (an index or Spark refuses it)."""
 
     # --- candidates -------------------------------------------------------
