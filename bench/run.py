@@ -620,7 +620,7 @@ def provenance_candidates(
     ``scan_articles``'s order; each stage's seconds go into ``timings`` if given."""
     from provenance.boilerplate import mask_site_boilerplate
     from provenance.candidates import earliest_first
-    from provenance.pipeline import bigram_inputs, candidates_of, shingle_articles, signature_inputs
+    from provenance.pipeline import candidates_of, shingle_articles, signature_kinds
     from provenance.shingle import Vocabulary
 
     timings = {} if timings is None else timings
@@ -638,9 +638,7 @@ def provenance_candidates(
     shingled = shingle_articles(ordered, workers)
     vocabulary = Vocabulary.build(shingled)
     lap("shingle")
-    inputs = [signature_inputs(shingled, vocabulary, settings)]
-    if settings.bigram_windows:
-        inputs.append(bigram_inputs(shingled, vocabulary, settings))
+    inputs = signature_kinds(shingled, vocabulary, settings)
     lap("windows")
     candidates = candidates_of(inputs, len(ordered), settings, earliest_first([a.published for a in ordered]))
     lap("candidates")

@@ -98,6 +98,15 @@ def bigram_inputs(shingled: Sequence[Shingled], vocabulary: Vocabulary, settings
                                 flat.sentence_starts, flat.sentence_offsets, settings.window_words)
 
 
+def signature_kinds(shingled: Sequence[Shingled], vocabulary: Vocabulary, settings: Settings) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The windows of every kind of signature the settings ask for: passage windows (``signature_inputs``),
+    and content-word bigrams (``bigram_inputs``) if ``settings.bigram_windows``; ``candidates_of`` takes them."""
+    kinds = [signature_inputs(shingled, vocabulary, settings)]
+    if settings.bigram_windows:
+        kinds.append(bigram_inputs(shingled, vocabulary, settings))
+    return kinds
+
+
 def candidates_of(inputs: list[tuple[np.ndarray, np.ndarray, np.ndarray]], articles: int, settings: Settings,
                   priority: np.ndarray) -> Candidates:
     """The pairs any kind of signature proposes (``signature_inputs``, then ``bigram_inputs`` if asked
@@ -298,9 +307,7 @@ def scan_articles(
         # Stems are only looked up (windows) and compared (sentence index, scoring) from here on:
         # uint32 vocabulary ranks do that as the uint64 hashes did, in half the bytes.
         shingled = dataclasses.replace(shingled, hashes=vocabulary.ranks(shingled.hashes))
-        inputs = [signature_inputs(shingled, vocabulary, settings)]
-        if settings.bigram_windows:
-            inputs.append(bigram_inputs(shingled, vocabulary, settings))
+        inputs = signature_kinds(shingled, vocabulary, settings)
         shingled = shingled.words_to_disk()  # until the sentence index is built
         _return_freed_memory()
     with timer.stage("candidates"):

@@ -134,15 +134,8 @@ class Settings:
         return dataclasses.asdict(self)
 
     def key(self, version: int = ALGORITHM_VERSION) -> str:
-        """A short stable key naming these settings and the algorithm version (this one's, by default).
-
-        ``bigram_windows`` is named only when on: off, the key is what it was before the setting
-        existed, so indexes stamped then are still read.
-        """
-        named = self.as_dict()
-        if not named["bigram_windows"]:
-            del named["bigram_windows"]
-        blob = json.dumps({"v": version, **named}, sort_keys=True)
+        """A short stable key naming these settings and the algorithm version (this one's, by default)."""
+        blob = json.dumps({"v": version, **self.as_dict()}, sort_keys=True)
         return f"p{version}-{hashlib.sha256(blob.encode()).hexdigest()[:12]}"
 
     def readable_keys(self) -> set[str]:
