@@ -23,12 +23,11 @@ import ftfy
 import numba
 import numpy as np
 
-from provenance.normalise import ASCII_FOLDS
+from provenance.normalise import ASCII_FOLDS, NON_ASCII_RUN
 from provenance.shingle import ABBREVIATIONS, MAX_SENTENCE_WORDS, MIN_SENTENCE_WORDS, FlatShingles, stem_hash
 from provenance.spill import AsciiTexts
 
 _OTHER_CHARACTER = re.compile("[^\x00-\x7f" + "".join(ASCII_FOLDS) + "]")
-_NON_ASCII_RUN = re.compile("[^\x00-\x7f]+")
 # Accented letters (in ASCII_FOLDS): as their ASCII letters, in their own case (a name's "É" is a
 # capital, as the slow path reads it), and spelled so for the stemmer.
 _LETTERS = frozenset(char for char in ASCII_FOLDS if char.isalpha())
@@ -58,7 +57,7 @@ def fast_path(text: str) -> bool:
         return True
     if _OTHER_CHARACTER.search(text) is not None:
         return False
-    return all(ftfy.fix_encoding(run) == run for run in _NON_ASCII_RUN.findall(text) if not _LETTERS.isdisjoint(run))
+    return all(ftfy.fix_encoding(run) == run for run in NON_ASCII_RUN.findall(text) if not _LETTERS.isdisjoint(run))
 
 
 @numba.njit(cache=True, inline="always")

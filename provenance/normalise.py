@@ -33,7 +33,8 @@ _PUNCTUATION = str.maketrans(
         "\u2212": "-", "\u00a0": " ", "\u2026": "...",
     }
 )
-_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+# A run of non-ASCII characters: what mojibake repair looks at, one at a time (``fast_shingle`` too).
+NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 # Cyrillic and Greek letters that look like Latin ones (the common ones of Unicode's confusables,
 # as they are after case folding: "В" folds to "в", yet looked like "B"). A spinner swaps a few into
 # an English copy ("pаper" with a Cyrillic а) so that no word matches its source's; in a word that
@@ -159,7 +160,7 @@ _ACCENTED_LATIN = [chr(code) for code in (*range(0x00C0, 0x0250), *range(0x1E00,
 ASCII_FOLDS = {
     char: folded
     for char, folded in ((char, _fold(char)) for char in (*map(chr, _PUNCTUATION), *_ACCENTED_LATIN))
-    if (len(folded) == 1 and folded.isascii()) or (len(folded) == 2 and folded.isascii() and folded.isalpha() and char.isalpha())
+    if folded.isascii() and (len(folded) == 1 or (len(folded) == 2 and folded.isalpha() and char.isalpha()))
 }
 
 
@@ -180,7 +181,7 @@ def _repair(text: str) -> tuple[list[str], list[int], list[int]]:
     starts: list[int] = []
     ends: list[int] = []
     position = 0
-    for run in _NON_ASCII_RUN.finditer(text):
+    for run in NON_ASCII_RUN.finditer(text):
         begin = run.start()
         if begin > position and is_mark(text[begin]):
             begin -= 1  # the ASCII letter the run's first marks belong to ("cafe\u0301", decomposed "café")
