@@ -128,6 +128,8 @@ class PeakMemory:
     as long as its last sample took, so it takes at most ~5% of one core. Its interval grows
     with the footprint, as the stages' lengths do: 0.25 s at 100k, about 1 s at 1M (50 times
     its cost missed ~200 MiB of a 100k run's peak). ``maxrss_mib`` is printed beside it.
+    ``stage_ended``, called as each scan stage ends, gives each stage's own peak: where a large
+    tier's memory goes, so a change that adds some shows which stage it raised.
     """
 
     # Above this many bytes (process + workers) the run stops: the machine is shared.
@@ -136,6 +138,7 @@ class PeakMemory:
 
     def __init__(self, interval: float = 0.25) -> None:
         self.peak = 0
+        self._stage_peak = 0  # since the last ``stage_ended``
         self._stop = threading.Event()
         self._interval = interval
         try:
@@ -160,7 +163,9 @@ class PeakMemory:
     def _run(self) -> None:
         while not self._stop.is_set():
             began = time.perf_counter()
-            self.peak = max(self.peak, self._sample())
+            sample = self._sample()
+            self.peak = max(self.peak, sample)
+            self._stage_peak = max(self._stage_peak, sample)
             cost = time.perf_counter() - began
             if self.limit is not None and self.peak > self.limit:
                 print(f"run: stopped: memory {self.peak / 2**30:.1f} GiB passed --memory-limit-gib", file=sys.stderr, flush=True)
@@ -179,6 +184,16 @@ class PeakMemory:
         if self._process is not None:
             self._thread.join()
             self.peak = max(self.peak, self._sample())
+
+    def stage_ended(self) -> int:
+        """The peak (bytes) sampled since the last call, or since the start, counting one sample taken now;
+        then starts over. (A stage shorter than the sampling interval may be attributed its neighbour's peak.)"""
+        if self._process is None:
+            return 0
+        sample = self._sample()
+        self.peak = max(self.peak, sample)
+        peak, self._stage_peak = max(self._stage_peak, sample), 0
+        return peak
 
 
 def maxrss_mib() -> dict[str, float]:
@@ -294,8 +309,8 @@ def _kinds(planted: collections.Counter[str]) -> tuple[str, ...]:
 # --- provenance runs ------------------------------------------------------------------------
 
 
-def run_scan(articles: list[Article], settings: Settings, workers: int) -> tuple[Report, float, int]:
-    """One full scan: the report, wall seconds, and sampled peak memory (bytes).
+def run_scan(articles: list[Article], settings: Settings, workers: int) -> tuple[Report, float, int, dict[str, int]]:
+    """One full scan: the report, wall seconds, sampled peak memory (bytes), and that peak per stage.
 
     The articles are handed over, as ``pipeline.scan`` hands over what it read: the list
     is left empty, so the texts leave memory while the scan runs, as in a CLI run. And as
@@ -303,11 +318,13 @@ def run_scan(articles: list[Article], settings: Settings, workers: int) -> tuple
     come back without their texts, which only the HTML report shows.
     """
     gc.collect()
+    stage_peaks: dict[str, int] = {}
     with PeakMemory() as memory:
         began = time.perf_counter()
-        report = scan_articles(handed_over(articles), settings, workers, keep_texts=False)
+        report = scan_articles(handed_over(articles), settings, workers, keep_texts=False,
+                               progress=lambda stage, _seconds: stage_peaks.__setitem__(stage, memory.stage_ended()))
         wall = time.perf_counter() - began
-    return report, wall, memory.peak
+    return report, wall, memory.peak, stage_peaks
 
 
 def front_seconds(report: Report, stages: Sequence[str] = FRONT_STAGES) -> float:
@@ -540,15 +557,16 @@ def benchmark(corpus: Path, dates: str, workers: int, baseline_sample: int, repe
     for mode in (["with_dates", "without_dates"] if dates == "both" else [f"{dates}_dates"]):
         runs = []
         for r in range(repeat):
-            report, wall, peak = run_scan(load_articles(corpus, dates=mode == "with_dates"), settings, workers)
-            runs.append((wall, dict(report.timings), peak))
+            report, wall, peak, stage_peaks = run_scan(load_articles(corpus, dates=mode == "with_dates"), settings, workers)
+            runs.append((wall, dict(report.timings), peak, stage_peaks))
             print(f"run: scan {mode} #{r + 1}: {wall:.1f} s {dict(report.timings)}", file=sys.stderr)
         stages = {s: statistics.median(run[1][s] for run in runs) for s in runs[0][1]}
         wall = statistics.median(run[0] for run in runs)
         result["scans"][mode] = {
             "wall_seconds": round(wall, 2),
             "articles_per_second": round(n / wall),
-            "stages": {s: {"seconds": round(t, 3), "articles_per_second": round(n / t) if t else None} for s, t in stages.items()},
+            "stages": {s: {"seconds": round(t, 3), "articles_per_second": round(n / t) if t else None,
+                           "peak_memory_mib": round(max(run[3].get(s, 0) for run in runs) / 2**20)} for s, t in stages.items()},
             "front_seconds": round(sum(stages.get(s, 0.0) for s in FRONT_STAGES), 3),
             "front_articles_per_second": round(n / max(sum(stages.get(s, 0.0) for s in FRONT_STAGES), 1e-9)),
             "signing_seconds": round(sum(stages.get(s, 0.0) for s in SIGNING_STAGES), 3),
@@ -685,9 +703,9 @@ def render(result: dict[str, Any]) -> str:
     for mode, scan in result["scans"].items():
         lines.append("")
         lines.append(f"scan {mode.replace('_', ' ')} (median of {scan['repeat']}): {scan['wall_seconds']} s, {scan['articles_per_second']:,} articles/s, peak memory {scan['peak_memory_mib']:,} MiB (PSS, process + workers)")
-        lines.append(f"  {'stage':<12}{'seconds':>10}{'articles/s':>14}")
+        lines.append(f"  {'stage':<12}{'seconds':>10}{'articles/s':>14}{'peak MiB':>10}")
         for stage, t in scan["stages"].items():
-            lines.append(f"  {stage:<12}{t['seconds']:>10.2f}{(t['articles_per_second'] or 0):>14,}")
+            lines.append(f"  {stage:<12}{t['seconds']:>10.2f}{(t['articles_per_second'] or 0):>14,}{t.get('peak_memory_mib', 0):>10,}")
         lines.append(f"  {'front':<12}{scan['front_seconds']:>10.2f}{scan['front_articles_per_second']:>14,}   (boilerplate + shingle + windows + candidates)")
         lines.append(f"  {'signing':<12}{scan['signing_seconds']:>10.2f}{scan['signing_articles_per_second']:>14,}   (shingle + windows + candidates: what the baselines do)")
         q = scan["quality"]

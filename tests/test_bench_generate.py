@@ -103,6 +103,10 @@ def test_run_end_to_end(corpus: Path, tmp_path: Path) -> None:
     quality = result["scans"]["with_dates"]["quality"]
     assert set(quality["by_kind"]) == set(generate.KINDS)
     assert quality["recall"] > 0.5
+    stages = result["scans"]["with_dates"]["stages"]
+    assert set(stages) == {"boilerplate", "shingle", "windows", "candidates", "verify", "trees"}
+    # Each stage's own peak (psutil is in the bench extra the tests install): none above the whole scan's.
+    assert 0 < max(s["peak_memory_mib"] for s in stages.values()) <= result["scans"]["with_dates"]["peak_memory_mib"]
     assert {"provenance", "datasketch (usual)", "datasketch (tuned)"} <= set(result["baselines"]["tools"])
     assert "pairs reported" in done.stdout
 
