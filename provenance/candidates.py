@@ -694,7 +694,7 @@ def _counted(keys_of: Callable[[np.ndarray, int], None], bands: int, window_arti
         priority = np.arange(n_articles, dtype=np.int32)
     elif len(priority) != n_articles:
         raise ValueError(f"priority needs one rank per article ({n_articles}), got {len(priority)}")
-    members, links_start, crowded = _band_buckets(keys_of, bands, window_article.astype(np.int32), max_bucket,
+    members, links_start, crowded = _band_buckets(keys_of, bands, window_article.astype(np.int32, copy=False), max_bucket,
                                                  np.ascontiguousarray(priority, dtype=np.int32), MAX_SUB_BITS, group, _threads())
     found = _pairs_by_partition(members, n_articles, min_hits, weight_threshold(min_weight), links_start, crowd_weight(max_bucket, bands))
     del members  # before the partitions' pairs are joined

@@ -189,7 +189,7 @@ def window_inputs(stems: np.ndarray, offsets: np.ndarray, stem_df: np.ndarray, s
         window_words: Shingles a window reaches for.
 
     Returns:
-        uint32 shingle values, int64 ``(windows, 2)`` ranges into them, and each window's article.
+        uint32 shingle values, int64 ``(windows, 2)`` ranges into them, and each window's article (int32).
     """
     articles = len(offsets) - 1
     keep = np.empty(len(stems), dtype=np.bool_)
@@ -200,7 +200,7 @@ def window_inputs(stems: np.ndarray, offsets: np.ndarray, stem_df: np.ndarray, s
     window_offsets = np.concatenate(([0], np.cumsum(window_counts))).astype(np.int64)
     values = np.empty(int(value_offsets[-1]), dtype=np.uint32)
     ranges = np.empty((int(window_offsets[-1]), 2), dtype=np.int64)
-    owners = np.empty(int(window_offsets[-1]), dtype=np.int64)
+    owners = np.empty(int(window_offsets[-1]), dtype=np.int32)  # (an article number: 4 bytes a window, not 8)
     _fill_windows(stems, np.ascontiguousarray(stem_values, dtype=np.uint32), offsets, keep, units, unit_offsets, window_words,
                   kept_counts, value_offsets, window_offsets, values, ranges, owners)
     return values, ranges, owners
@@ -263,7 +263,7 @@ def bigram_window_inputs(stems: np.ndarray, offsets: np.ndarray, stem_values: np
         window_words: Bigrams a window reaches for.
 
     Returns:
-        uint32 bigram values (one per word), int64 ``(windows, 2)`` ranges into them, and each window's article.
+        uint32 bigram values (one per word), int64 ``(windows, 2)`` ranges into them, and each window's article (int32).
     """
     articles = len(offsets) - 1
     keep = np.ones(len(stems), dtype=np.bool_)
@@ -272,7 +272,7 @@ def bigram_window_inputs(stems: np.ndarray, offsets: np.ndarray, stem_values: np
     window_offsets = np.concatenate(([0], np.cumsum(window_counts))).astype(np.int64)
     values = np.empty(len(stems), dtype=np.uint32)
     ranges = np.empty((int(window_offsets[-1]), 2), dtype=np.int64)
-    owners = np.empty(int(window_offsets[-1]), dtype=np.int64)
+    owners = np.empty(int(window_offsets[-1]), dtype=np.int32)
     _fill_pair_windows(stems, np.ascontiguousarray(stem_values, dtype=np.uint32), offsets, keep, units, unit_offsets, window_words,
                        window_offsets, values, ranges, owners)
     return values, ranges, owners

@@ -93,7 +93,7 @@ def _window_inputs_reference(articles, df_of, cutoff, window_words):
         spans = windows(np.unique(kept_before[sentence_starts]), window_words)
         values.append(shingle_hash32(hashes[keep]))
         ranges.append(spans + offset)
-        owners.append(np.full(len(spans), index, dtype=np.int64))
+        owners.append(np.full(len(spans), index, dtype=np.int32))
         offset += int(keep.sum())
     return np.concatenate(values), np.concatenate(ranges), np.concatenate(owners)
 
