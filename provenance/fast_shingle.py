@@ -25,6 +25,7 @@ import numpy as np
 
 from provenance.normalise import ASCII_FOLDS, NON_ASCII_RUN
 from provenance.shingle import ABBREVIATIONS, MAX_SENTENCE_WORDS, MIN_SENTENCE_WORDS, FlatShingles, stem_hash
+from provenance.signatures import mix64
 from provenance.spill import AsciiTexts
 
 _OTHER_CHARACTER = re.compile("[^\x00-\x7f" + "".join(ASCII_FOLDS) + "]")
@@ -110,12 +111,8 @@ def _lower(c):  # pragma: no cover - compiled
 
 @numba.njit(cache=True, inline="always")
 def _mix(h):  # pragma: no cover - compiled
-    # splitmix64's finaliser: FNV-1a's low bits are weak, and the table indexes by them.
-    h ^= h >> np.uint64(30)
-    h *= np.uint64(0xBF58476D1CE4E5B9)
-    h ^= h >> np.uint64(27)
-    h *= np.uint64(0x94D049BB133111EB)
-    h ^= h >> np.uint64(31)
+    # splitmix64's finaliser: FNV-1a's low bits are weak, and the table indexes by them (0 marks an empty slot).
+    h = mix64(h)
     return h if h != 0 else np.uint64(1)
 
 

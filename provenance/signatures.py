@@ -207,18 +207,22 @@ def window_inputs(stems: np.ndarray, offsets: np.ndarray, stem_df: np.ndarray, s
 
 
 @numba.njit(cache=True, inline="always")
-def _pair_value(first, second):  # pragma: no cover - compiled
-    """The uint32 value MinHash signs for two stems side by side, in either order: their values
-    (``shingle_hash32``, so the same in any corpus) as one 64-bit word, the smaller first, mixed
-    (SplitMix64's finaliser) and cut to its low half."""
-    low, high = min(first, second), max(first, second)
-    x = (np.uint64(low) << np.uint64(32)) | np.uint64(high)
+def mix64(x):  # pragma: no cover - compiled
+    """SplitMix64's finaliser of a uint64: every output bit depends on every input bit."""
     x ^= x >> np.uint64(30)
     x *= np.uint64(0xBF58476D1CE4E5B9)
     x ^= x >> np.uint64(27)
     x *= np.uint64(0x94D049BB133111EB)
-    x ^= x >> np.uint64(31)
-    return np.uint32(x & np.uint64(0xFFFFFFFF))
+    return x ^ (x >> np.uint64(31))
+
+
+@numba.njit(cache=True, inline="always")
+def _pair_value(first, second):  # pragma: no cover - compiled
+    """The uint32 value MinHash signs for two stems side by side, in either order: their values
+    (``shingle_hash32``, so the same in any corpus) as one 64-bit word, the smaller first, mixed
+    (``mix64``) and cut to its low half."""
+    low, high = min(first, second), max(first, second)
+    return np.uint32(mix64((np.uint64(low) << np.uint64(32)) | np.uint64(high)) & np.uint64(0xFFFFFFFF))
 
 
 @numba.njit(cache=True, parallel=True)
