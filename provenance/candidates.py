@@ -603,7 +603,7 @@ def _scratch(collisions, kept, parts, n_articles):  # pragma: no cover - compile
 
 def _pairs_by_partition(
     members: np.ndarray, n_articles: int, min_hits: int, threshold: int, links_start: Optional[int] = None, link_weight: int = 0,
-    threads: Optional[int] = None,
+    threads: Optional[int] = None, advance: Optional[Callable[[int, int], None]] = None,
 ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """The article pairs of the stored buckets seen at least ``min_hits`` times in collisions that weigh
     at least ``threshold``, with their counts and weights. The buckets from ``links_start`` on are
@@ -614,7 +614,7 @@ def _pairs_by_partition(
     the pairs kept): the collisions of the whole corpus are never held. Each range's pairs are
     sorted and the ranges ascend; ``_joined`` makes them one. Every step is shared out over
     ``threads`` (numba's, by default): the buckets in pieces, each range in parts; the result
-    does not depend on how many.
+    does not depend on how many. ``advance(done, total)`` hears of each range counted.
     """
     threads = threads or _threads()
     pieces = _pieces(members, threads)
@@ -637,9 +637,13 @@ def _pairs_by_partition(
     collisions = max(int(starts[high] - starts[low]) for low, high in zip(bounds, bounds[1:]))
     scratch = _scratch(collisions, collisions // min_hits, parts, n_articles)
     links_start = len(members) if links_start is None else links_start
-    return [_partition_pairs(members, starts, runs, run_starts, low, high, min_hits, max(threshold, 1), links_start, link_weight,
-                             parts, *scratch)
-            for low, high in zip(bounds, bounds[1:])]
+    found = []
+    for low, high in zip(bounds, bounds[1:]):
+        found.append(_partition_pairs(members, starts, runs, run_starts, low, high, min_hits, max(threshold, 1), links_start,
+                                      link_weight, parts, *scratch))
+        if advance:
+            advance(len(found), len(bounds) - 1)
+    return found
 
 
 def _joined(found: list[tuple[np.ndarray, np.ndarray, np.ndarray]], crowded: int) -> Candidates:
@@ -684,19 +688,36 @@ def find_candidates(
     bands = signatures.shape[1] // rows
     signatures = np.ascontiguousarray(signatures)
     return _counted(lambda keys, low: _column_keys(signatures, rows, low, keys), bands, window_article, n_articles,
-                    max_bucket, min_hits, min_weight, priority, _group(len(signatures), bands))
+                    max_bucket, min_hits, min_weight, priority, _group(len(signatures), bands), None)
 
 
 def _counted(keys_of: Callable[[np.ndarray, int], None], bands: int, window_article: np.ndarray, n_articles: int,
-             max_bucket: int, min_hits: int, min_weight: float, priority: Optional[np.ndarray], group: int) -> Candidates:
-    """The candidates of the bands ``keys_of`` keys (``_band_buckets``), their collisions counted (``_pairs_by_partition``)."""
+             max_bucket: int, min_hits: int, min_weight: float, priority: Optional[np.ndarray], group: int,
+             advance: Optional[Callable[[int, int], None]]) -> Candidates:
+    """The candidates of the bands ``keys_of`` keys (``_band_buckets``), their collisions counted (``_pairs_by_partition``).
+
+    ``advance(done, total)`` hears of the work as it goes, in ``2 * bands`` steps: the bands
+    bucketed, then the ranges of first articles counted (as a share of ``bands`` steps).
+    """
     if priority is None:
         priority = np.arange(n_articles, dtype=np.int32)
     elif len(priority) != n_articles:
         raise ValueError(f"priority needs one rank per article ({n_articles}), got {len(priority)}")
-    members, links_start, crowded = _band_buckets(keys_of, bands, window_article.astype(np.int32, copy=False), max_bucket,
+
+    def keyed(keys: np.ndarray, low: int) -> None:
+        if advance:
+            advance(low, 2 * bands)  # the bands before this group are bucketed
+        keys_of(keys, low)
+
+    def counted(done: int, ranges: int) -> None:
+        if advance:
+            advance(bands + bands * done // ranges, 2 * bands)
+
+    members, links_start, crowded = _band_buckets(keyed, bands, window_article.astype(np.int32, copy=False), max_bucket,
                                                  np.ascontiguousarray(priority, dtype=np.int32), MAX_SUB_BITS, group, _threads())
-    found = _pairs_by_partition(members, n_articles, min_hits, weight_threshold(min_weight), links_start, crowd_weight(max_bucket, bands))
+    counted(0, 1)
+    found = _pairs_by_partition(members, n_articles, min_hits, weight_threshold(min_weight), links_start, crowd_weight(max_bucket, bands),
+                                advance=counted)
     del members  # before the partitions' pairs are joined
     return _joined(found, crowded)
 
@@ -742,7 +763,7 @@ def _group(windows: int, bands: int) -> int:
 def find_candidates_signing(
     values: np.ndarray, ranges: np.ndarray, window_article: np.ndarray, n_articles: int,
     num_perm: int, seed: int, rows: int, max_bucket: int, min_hits: int = 1, min_weight: float = 0.0,
-    priority: Optional[np.ndarray] = None,
+    priority: Optional[np.ndarray] = None, advance: Optional[Callable[[int, int], None]] = None,
 ) -> Candidates:
     """``find_candidates`` of the windows' MinHash signatures, signed a group of bands at a time.
 
@@ -762,6 +783,7 @@ def find_candidates_signing(
         min_hits: Fewest collisions a pair needs.
         min_weight: Least weight of those collisions (``collision_weight``; 0: any).
         priority: Each article's rank, earliest first (``earliest_first``); ``None``: article order.
+        advance: Called with ``(done, total)`` steps of the work as it goes (a progress bar's).
     """
     window_article = np.asarray(window_article)
     bands = num_perm // rows
@@ -772,4 +794,4 @@ def find_candidates_signing(
     values = np.ascontiguousarray(values, dtype=np.uint32)
     ranges = np.ascontiguousarray(ranges, dtype=np.int64)
     return _counted(lambda keys, low: _signed_keys(values, ranges, a, b, rows, low, keys), bands, window_article, n_articles,
-                    max_bucket, min_hits, min_weight, priority, _group(len(ranges), bands))
+                    max_bucket, min_hits, min_weight, priority, _group(len(ranges), bands), advance)

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import sys
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -236,7 +238,8 @@ def _refuse_unused(engine: str, index_path: Optional[Path]) -> None:
 @click.option("--engine", type=click.Choice(("local", "spark")), default="local", show_default=True, help="run here, or as a Spark job")
 @click.option("--spark-master", default=None, help="Spark master URL (with --engine spark) [$SPARK_MASTER or local[*]]")
 @click.option("--partitions", type=click.IntRange(min=1), default=None, help="Spark partitions (with --engine spark) [Spark's default parallelism]")
-@click.option("--progress/--no-progress", default=None, help="a line on stderr as each stage ends [on when stderr is a terminal]")
+@click.option("--progress/--no-progress", default=None,
+              help="on stderr, a progress bar through the long stages and a line as each stage ends [on when stderr is a terminal]")
 @settings_options
 @handle_errors
 def scan_command(paths: tuple[Path, ...], output_format: str, output: Optional[Path], input_format: Optional[str],
@@ -263,11 +266,16 @@ def scan_command(paths: tuple[Path, ...], output_format: str, output: Optional[P
                             max_article_chars=max_article_chars)
     else:
         settings = _settings(options)
-        shown = sys.stderr.isatty() if progress is None else progress
-        # Only the HTML report shows the texts: the other formats leave them on disk.
-        report = scan(list(paths), settings, workers=workers or default_workers(), input_format=input_format, fields=fields,
-                      max_article_chars=max_article_chars, progress=_stage_done if shown else None,
-                      keep_texts=output_format == "html")
+        terminal = sys.stderr.isatty()
+        shown = _ProgressLines(terminal) if (terminal if progress is None else progress) else None
+        try:
+            # Only the HTML report shows the texts: the other formats leave them on disk.
+            report = scan(list(paths), settings, workers=workers or default_workers(), input_format=input_format, fields=fields,
+                          max_article_chars=max_article_chars, progress=shown.stage_done if shown else None,
+                          keep_texts=output_format == "html", advance=shown.advance if shown else None)
+        finally:
+            if shown:
+                shown.clear()
     _report_skipped(report)
     write_output(render(report, output_format), output)
     click.echo(summary_line(report), err=True)
@@ -295,8 +303,46 @@ def _say_changed(result: AddResult) -> None:
                    f"{len(result.metadata)} given new metadata", err=True)
 
 
-def _stage_done(stage: str, seconds: float) -> None:
-    click.echo(f"provenance: {stage} done in {seconds:.1f} s", err=True)
+class _ProgressLines:
+    """``scan --progress`` on stderr: a line as each stage ends, and through the long stages a bar
+    that redraws itself on a terminal, or in a log (not a terminal) a line at each quarter of the
+    stage's work."""
+
+    WIDTH = 30  # the bar's characters
+    REDRAW_SECONDS = 0.1  # the least time between two redraws of a bar on a terminal
+
+    def __init__(self, terminal: bool) -> None:
+        self.terminal = terminal
+        self.drawn = 0  # characters of the bar on the terminal's last line
+        self.last_redraw = -math.inf
+        self.quarters: dict[str, int] = {}  # in a log: the last quarter of each stage written
+
+    def advance(self, stage: str, done: int, total: int) -> None:
+        share = min(done / total, 1.0) if total > 0 else 1.0
+        if not self.terminal:
+            quarter = int(share * 4)
+            if 0 < quarter < 4 and quarter > self.quarters.get(stage, 0):
+                self.quarters[stage] = quarter
+                click.echo(f"provenance: {stage} {25 * quarter}%", err=True)
+            return
+        now = time.monotonic()
+        if now - self.last_redraw < self.REDRAW_SECONDS and share < 1.0:
+            return
+        self.last_redraw = now
+        filled = int(share * self.WIDTH)
+        line = f"provenance: {stage} [{'#' * filled}{'.' * (self.WIDTH - filled)}] {share:4.0%}"
+        click.echo("\r" + line.ljust(self.drawn), nl=False, err=True)
+        self.drawn = len(line)
+
+    def stage_done(self, stage: str, seconds: float) -> None:
+        self.clear()
+        click.echo(f"provenance: {stage} done in {seconds:.1f} s", err=True)
+
+    def clear(self) -> None:
+        """Rub out the bar (before a line is written, or an error)."""
+        if self.drawn:
+            click.echo("\r" + " " * self.drawn + "\r", nl=False, err=True)
+            self.drawn = 0
 
 
 main.add_command(scan_command, name="scan")

@@ -108,17 +108,24 @@ def signature_kinds(shingled: Sequence[Shingled], vocabulary: Vocabulary, settin
 
 
 def candidates_of(inputs: list[tuple[np.ndarray, np.ndarray, np.ndarray]], articles: int, settings: Settings,
-                  priority: np.ndarray) -> Candidates:
+                  priority: np.ndarray, advance: Optional[Callable[[int, int], None]] = None) -> Candidates:
     """The pairs any kind of signature proposes (``signature_inputs``, then ``bigram_inputs`` if asked
     for), each kind's windows under the same rule (``min_hits``, ``min_weight``).
 
     ``inputs`` is emptied on the way: a kind's windows leave memory once its candidates are found.
+    ``advance(done, total)`` hears of each kind's work as it goes.
     """
     joined: Optional[Candidates] = None
+    kinds = len(inputs)
     while inputs:
         values, ranges, owners = inputs.pop(0)
+
+        def told(steps: int, total: int, before: int = kinds - len(inputs) - 1) -> None:
+            if advance:
+                advance(before * total + steps, kinds * total)
+
         found = find_candidates_signing(values, ranges, owners, articles, settings.num_perm, settings.seed, settings.lsh_rows,
-                                        settings.max_bucket, settings.min_hits, settings.min_weight, priority)
+                                        settings.max_bucket, settings.min_hits, settings.min_weight, priority, told)
         del values, ranges, owners
         joined = found if joined is None else either(joined, found)
     if joined is None:
@@ -157,13 +164,14 @@ class _Batch(Sequence[str]):
 
 def _shingle(
     articles: Sequence[Article], read: Callable[[np.ndarray], list[str]], fast: np.ndarray, workers: int,
-    offsets: Optional[IO[bytes]] = None, keep_offsets: bool = True,
+    offsets: Optional[IO[bytes]] = None, keep_offsets: bool = True, advance: Optional[Callable[[int, int], None]] = None,
 ) -> tuple[FlatShingles, np.ndarray]:
     """``shingle_articles``, reading texts a batch at a time with ``read(numbers)``.
 
     ``fast[k]`` says whether article ``k`` takes the compiled path (``fast_path``). With
     ``offsets``, each batch's word offsets go to that file as they are made (``SpilledShingles``
     reads them back) and the shingles returned hold none; without ``keep_offsets`` they go nowhere.
+    ``advance(done, total)`` hears of the articles shingled as each batch is.
 
     Returns:
         The shingles, and per article where its words' offsets begin in ``offsets`` (in words).
@@ -171,6 +179,17 @@ def _shingle(
     longest = max((article.length for article in articles), default=0)
     if longest > LONGEST_ARTICLE_CHARS:
         raise InputError(f"an article of {longest:,} characters is over the most a scan takes, {LONGEST_ARTICLE_CHARS:,}")
+
+    def told(done: int) -> None:
+        if advance:
+            advance(done, len(articles))
+
+    def counted(parts: Iterable[dict[str, np.ndarray]]) -> Iterator[dict[str, np.ndarray]]:
+        done = 0
+        for part in parts:
+            done += len(part["offsets"]) - 1
+            told(done)
+            yield part
 
     def kept(parts: Iterable[dict[str, np.ndarray]]) -> Iterator[dict[str, np.ndarray]]:
         for part in parts:
@@ -187,16 +206,16 @@ def _shingle(
     words = sum(lengths) // 6
     room = {"hashes": words, "entity": words, "sentence_starts": words + len(quick), "offsets": len(quick) + 1,
             "sentence_offsets": len(quick) + 1, **({"starts": words, "ends": words} if offsets is None and keep_offsets else {})}
-    shingled = FlatShingles.concat(kept(shingle_batches(
+    shingled = FlatShingles.concat(kept(counted(shingle_batches(
         _Batch(quick, read), [articles[k].masked for k in quick.tolist()], lengths
-    )), room)
+    ))), room)
     if fast.all():
         return shingled, shingled.offsets[:-1]
     slow = np.flatnonzero(~fast)
     shared.clear()
     shared.update(articles=articles, numbers=slow, read=read)
     try:
-        parts = map_ranges(_shingle_range, len(slow), workers)
+        parts = map_ranges(_shingle_range, len(slow), workers, (lambda ended, _: told(len(quick) + ended)) if advance else None)
         rest = FlatShingles.concat(kept([vars(FlatShingles.join([one for part in parts for one in part])).copy()]))
     finally:
         shared.clear()
@@ -208,11 +227,12 @@ def _shingle(
     return FlatShingles.concat([vars(shingled).copy(), vars(rest).copy()]).take(back), written[back]
 
 
-def _shingle_to_disk(articles: Sequence[Article], texts: SpilledTexts, fast: np.ndarray, workers: int) -> SpilledShingles:
+def _shingle_to_disk(articles: Sequence[Article], texts: SpilledTexts, fast: np.ndarray, workers: int,
+                     advance: Optional[Callable[[int, int], None]] = None) -> SpilledShingles:
     """``shingle_articles`` of articles whose texts wait in ``texts``, read back a batch at a time,
-    their words' offsets written to a file as each batch is shingled."""
+    their words' offsets written to a file as each batch is shingled (``advance``: as ``_shingle``'s)."""
     file = tempfile.TemporaryFile()
-    shingled, at = _shingle(articles, texts.read_batch, fast, workers, file)
+    shingled, at = _shingle(articles, texts.read_batch, fast, workers, file, advance=advance)
     file.flush()
     return SpilledShingles(**{field.name: getattr(shingled, field.name) for field in dataclasses.fields(FlatShingles)},
                            file=file, at=at)
@@ -232,6 +252,22 @@ def conclude(
 
 # Called with each stage's name and seconds as it ends (the CLI's --progress).
 Progress = Callable[[str, float], None]
+# Called within the long stages with the stage's name and how much of its work is done, of how
+# much (shingle: articles; candidates: steps of the bands' bucketing and counting; verify:
+# thousandths, half for seeding the candidate pairs and half for the seeded ones): what a
+# progress bar shows.
+Advance = Callable[[str, int, int], None]
+
+
+def _half(advance: Optional[Callable[[int, int], None]], half: int) -> Optional[Callable[[int, int], None]]:
+    """``advance`` for one half of a stage's work (0: the first), told in thousandths of the whole.
+
+    Verification seeds the candidate pairs, then extends and scores the seeded ones: two
+    counts of different things, each about half the stage's time.
+    """
+    if advance is None:
+        return None
+    return lambda done, total: advance(1000 * half + 1000 * done // max(total, 1), 2000)
 
 
 class _Timer:
@@ -250,7 +286,7 @@ class _Timer:
 
 def scan_articles(
     articles: Iterable[Article], settings: Settings | None = None, workers: int = 1, skipped: Sequence[Skipped] = (),
-    progress: Optional[Progress] = None, keep_texts: bool = True,
+    progress: Optional[Progress] = None, keep_texts: bool = True, advance: Optional[Advance] = None,
 ) -> Report:
     """Find derivations among already-read articles.
 
@@ -274,6 +310,7 @@ def scan_articles(
         keep_texts: Whether the report's articles carry their texts (the HTML report shows
             them); without, they carry only their lengths, which is all JSON, CSV and the table
             need, and the texts never come back into memory.
+        advance: Called within the long stages as their work gets done (``Advance``).
 
     Returns:
         The report: articles, matches, trees and stories, all sorted.
@@ -283,6 +320,10 @@ def scan_articles(
     if len({a.id for a in articles}) != len(articles):
         raise InputError("article ids must be unique")
     timer = _Timer(progress)
+
+    def advancing(stage: str) -> Optional[Callable[[int, int], None]]:
+        return (lambda done, total: advance(stage, done, total)) if advance else None
+
     with timer.stage("boilerplate"):
         with no_cycle_collection():
             articles = mask_site_boilerplate(articles)
@@ -295,7 +336,7 @@ def scan_articles(
         with no_cycle_collection():
             articles = [a.without_text() for a in articles]
         _return_freed_memory()
-        shingled = _shingle_to_disk(articles, texts, fast, workers)
+        shingled = _shingle_to_disk(articles, texts, fast, workers, advancing("shingle"))
         vocabulary = Vocabulary.build(shingled)
         # Until the report, the scan reads only each article's id, date and length: the
         # records wait in a file too, and the heap their reading fragmented goes back.
@@ -312,7 +353,8 @@ def scan_articles(
         _return_freed_memory()
     with timer.stage("candidates"):
         # MinHash and LSH a group of bands at a time: the whole signature matrix is never held.
-        candidates = candidates_of(inputs, len(articles), settings, earliest_first(articles.publication_dates()))
+        candidates = candidates_of(inputs, len(articles), settings, earliest_first(articles.publication_dates()),
+                                   advancing("candidates"))
         candidate_pairs = candidates.pairs  # the collision counts are not needed past here
         del inputs, candidates
         _return_freed_memory()
@@ -321,12 +363,13 @@ def scan_articles(
         index = SentenceIndex.build_in_parts(shingled.words_in_parts(), vocabulary, words=int(shingled.offsets[-1]),
                                              sentences=len(shingled.sentence_starts) - len(shingled), articles=len(shingled))
         _return_freed_memory()
-        offsets, found = batch_seeds(index, candidate_pairs, settings.sentence_similarity)
+        offsets, found = batch_seeds(index, candidate_pairs, settings.sentence_similarity, _half(advancing("verify"), 0))
         # The pairs without a seed (most candidates) leave memory before the workers start.
         pairs, offsets = seeded_pairs(candidate_pairs, offsets)
         del candidate_pairs
         _return_freed_memory()
-        packed, same_story = verify_packed(articles, shingled, index, pairs, offsets, found, settings, workers, texts.read)
+        packed, same_story = verify_packed(articles, shingled, index, pairs, offsets, found, settings, workers, texts.read,
+                                           _half(advancing("verify"), 1))
         del shingled, vocabulary, index, offsets, found
         _return_freed_memory()
         ids = articles.identifiers()
@@ -354,13 +397,14 @@ def scan(
     max_article_chars: int = MAX_ARTICLE_CHARS,
     progress: Optional[Progress] = None,
     keep_texts: bool = True,
+    advance: Optional[Advance] = None,
 ) -> Report:
     """Read the corpus under ``paths`` and find its derivations.
 
     ``fields`` maps JSONL keys and CSV columns to article parts (``--text-field``, ...);
     articles longer than ``max_article_chars`` are skipped (``--max-article-chars``);
-    ``progress`` hears of each stage as it ends, and ``keep_texts`` says whether the report
-    holds the texts (``scan_articles``).
+    ``progress`` hears of each stage as it ends and ``advance`` of the work within the long
+    ones, and ``keep_texts`` says whether the report holds the texts (``scan_articles``).
 
     Raises:
         InputError: if a path is missing or no readable article remains.
@@ -373,7 +417,7 @@ def scan(
     if not articles:
         raise InputError(no_articles_message(paths, skipped), skipped)
     # Handed over one by one, so that the texts can leave memory while the scan runs.
-    report = scan_articles(handed_over(articles), settings, workers, skipped, progress, keep_texts)
+    report = scan_articles(handed_over(articles), settings, workers, skipped, progress, keep_texts, advance)
     return Report(**{**report.__dict__, "timings": (("ingest", read_seconds), *report.timings)})
 
 

@@ -12,7 +12,8 @@ passages, is ``align``'s.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Optional
 
 import numba
 import numpy as np
@@ -36,6 +37,9 @@ CONTEXT_SIMILARITY = 0.2
 # surprise (``align.MIN_SURPRISE``). (Synthetic news 10k: 7 false pairs of spun articles sharing
 # one filler sentence.)
 STOCK_ARTICLES = 3
+# Slices of the pairs ``batch_seeds`` seeds one after another when its caller follows the progress
+# (a scan's --progress): one compiled call each, so the work can be told as it goes.
+SEEDING_SLICES = 16
 # Evidence weight of a name or a number: independent reports of one event share those by
 # necessity; copies share the wording around them.
 ENTITY_WEIGHT = 0.3
@@ -453,7 +457,8 @@ def _batch_seeds(
     return offsets, out_i, out_j, out_s, out_strong
 
 
-def batch_seeds(index: SentenceIndex, pairs: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+def batch_seeds(index: SentenceIndex, pairs: np.ndarray, threshold: float,
+                advance: Optional[Callable[[int, int], None]] = None) -> tuple[np.ndarray, np.ndarray]:
     """Seed sentence pairs of many article pairs at once, in parallel compiled code.
 
     A seed is a sentence pair whose weighted Dice similarity (names and numbers count
@@ -466,6 +471,8 @@ def batch_seeds(index: SentenceIndex, pairs: np.ndarray, threshold: float) -> tu
         index: The corpus's sentence index.
         pairs: int64 ``(n, 2)`` article pairs.
         threshold: Least weighted Dice for a seed.
+        advance: Called with ``(done, total)`` pairs as the work goes; the pairs are then seeded
+            in ``SEEDING_SLICES`` slices, one compiled call each (the same seeds).
 
     Returns:
         ``offsets`` (pair ``p``'s seeds are rows ``offsets[p]:offsets[p + 1]``; none for a pair
@@ -475,9 +482,20 @@ def batch_seeds(index: SentenceIndex, pairs: np.ndarray, threshold: float) -> tu
     """
     if len(pairs) == 0:
         return np.zeros(1, dtype=np.int64), np.zeros((0, 4), dtype=np.int32)
-    offsets, out_i, out_j, out_s, out_strong = _batch_seeds(
-        np.ascontiguousarray(pairs, dtype=np.int64), index.sentence_offsets, index.article_sentences,
-        index.sorted_hashes, index.sorted_sentences, index.sorted_plain, index.sentence_weights, float(threshold),
-        float(min(CONTEXT_SIMILARITY, threshold)),
-    )
-    return offsets, np.stack([out_i, out_j, out_s, out_strong], axis=1)
+    pairs = np.ascontiguousarray(pairs, dtype=np.int64)
+    slices = SEEDING_SLICES if advance else 1
+    bounds = [len(pairs) * k // slices for k in range(slices + 1)]
+    offsets, found, seeds = [np.zeros(1, dtype=np.int64)], [], 0
+    for first, last in zip(bounds, bounds[1:]):
+        part_offsets, out_i, out_j, out_s, out_strong = _batch_seeds(
+            pairs[first:last], index.sentence_offsets, index.article_sentences, index.sorted_hashes, index.sorted_sentences,
+            index.sorted_plain, index.sentence_weights, float(threshold), float(min(CONTEXT_SIMILARITY, threshold)),
+        )
+        if slices == 1:
+            return part_offsets, np.stack([out_i, out_j, out_s, out_strong], axis=1)
+        offsets.append(part_offsets[1:] + seeds)
+        seeds += int(part_offsets[-1])
+        found.append(np.stack([out_i, out_j, out_s, out_strong], axis=1))
+        del out_i, out_j, out_s, out_strong
+        advance(last, len(pairs))  # type: ignore[misc]  # not None with slices
+    return np.concatenate(offsets), np.concatenate(found)

@@ -91,12 +91,14 @@ def verify_packed(
     settings: Settings,
     workers: int = 1,
     text: Optional[Callable[[int], str]] = None,
+    advance: Optional[Callable[[int, int], None]] = None,
 ) -> tuple[PackedMatches, np.ndarray]:
     """Extend and score seeded pairs: their matches (packed), and which are stories.
 
     ``pairs`` and ``offsets`` are as ``seeded_pairs`` gives them (pair ``p``'s seeds are rows
     ``found[offsets[p]:offsets[p + 1]]`` of ``batch_seeds``'s ``found``, at least one). A scan
     makes the match objects (``unpacked``) only once the sentence index is gone.
+    ``advance(done, total)`` hears of the seeded pairs done as they are.
     """
     seed_ranges = np.stack([offsets[:-1], offsets[1:]], axis=1)
     # Sentences in common without a derivation: the same story, written independently. The
@@ -111,7 +113,7 @@ def verify_packed(
             # The compiled code of extension and scoring, loaded here once before the workers
             # fork, is shared; each worker would otherwise load its own (100k articles: 43 MB a worker).
             _verify_range(0, min(len(pairs), WARM_UP_PAIRS))
-        packed = PackedMatches.join(map_ranges(_verify_range, len(pairs), workers))
+        packed = PackedMatches.join(map_ranges(_verify_range, len(pairs), workers, advance))
         return packed, seeds >= STORY_SEEDS
     finally:
         shared.clear()

@@ -13,7 +13,7 @@ import contextlib
 import gc
 import multiprocessing
 import signal
-from typing import Callable, Iterator, TypeVar
+from typing import Callable, Iterator, Optional, TypeVar
 
 T = TypeVar("T")
 
@@ -29,12 +29,29 @@ def _ignore_interrupts() -> None:
 CHUNKS_PER_WORKER = 16
 
 
-def map_ranges(function: Callable[[int, int], T], total: int, workers: int) -> list[T]:
-    """Run ``function(start, end)`` over ``[0, total)`` in chunks, on ``workers`` processes: the chunks' results, in order."""
-    if workers <= 1 or total < 2 * workers or "fork" not in multiprocessing.get_all_start_methods():
+def _call(task: tuple[Callable[[int, int], T], int, int]) -> T:
+    function, start, end = task
+    return function(start, end)
+
+
+def map_ranges(function: Callable[[int, int], T], total: int, workers: int,
+               advance: Optional[Callable[[int, int], None]] = None) -> list[T]:
+    """Run ``function(start, end)`` over ``[0, total)`` in chunks, on ``workers`` processes: the chunks' results, in order.
+
+    ``advance(done, total)`` hears of the work done as the chunks' results come in (in order).
+    """
+    fork = workers > 1 and total >= 2 * workers and "fork" in multiprocessing.get_all_start_methods()
+    if total == 0 or not fork and advance is None:
         return [function(0, total)]
-    chunks = min(total, workers * CHUNKS_PER_WORKER)
+    chunks = min(total, max(workers, 1) * CHUNKS_PER_WORKER)
     bounds = [(total * k // chunks, total * (k + 1) // chunks) for k in range(chunks)]
+    results: list[T] = []
+    if not fork:
+        # In this process, a chunk at a time only so that the progress can be told.
+        for start, end in bounds:
+            results.append(function(start, end))
+            advance(end, total)  # type: ignore[misc]  # not None here
+        return results
     # The corpus's objects are left out of the workers' garbage collections: a collection
     # writes to every object it visits, which would copy each worker its own corpus.
     gc.freeze()
@@ -42,7 +59,11 @@ def map_ranges(function: Callable[[int, int], T], total: int, workers: int) -> l
         # Workers ignore Ctrl-C: the parent alone gets KeyboardInterrupt and terminates the pool on
         # its way out, so an interrupted run neither hangs nor prints a traceback per worker.
         with multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts) as pool:
-            return pool.starmap(function, bounds, chunksize=1)
+            for (_, end), result in zip(bounds, pool.imap(_call, [(function, start, end) for start, end in bounds], chunksize=1)):
+                results.append(result)
+                if advance:
+                    advance(end, total)
+            return results
     finally:
         gc.unfreeze()
 

@@ -34,6 +34,26 @@ def test_scan_progress_lines_on_stderr_only():
     assert stages == ["ingest", "boilerplate", "shingle", "windows", "candidates", "verify", "trees"]
 
 
+def test_progress_bar_redraws_on_a_terminal_and_writes_quarters_to_a_log(capsys):
+    from provenance.cli import _ProgressLines
+
+    log = _ProgressLines(terminal=False)
+    for done in (0, 10, 30, 31, 60, 100):
+        log.advance("verify", done, 100)
+    log.stage_done("verify", 1.25)
+    assert capsys.readouterr().err.splitlines() == ["provenance: verify 25%", "provenance: verify 50%", "provenance: verify done in 1.2 s"]
+
+    terminal = _ProgressLines(terminal=True)
+    terminal.advance("shingle", 1, 4)
+    terminal.advance("shingle", 4, 4)  # the end is always drawn, however soon
+    terminal.stage_done("shingle", 2.0)
+    drawn = capsys.readouterr().err
+    bars = [part for part in drawn.split("\r") if part.strip()]
+    assert bars[0].startswith("provenance: shingle [#######.......................]  25%")
+    assert bars[1].startswith("provenance: shingle [##############################] 100%")
+    assert bars[2] == "provenance: shingle done in 2.0 s\n"  # on a line rubbed clean of the bar
+
+
 def test_scan_json_to_file(tmp_path):
     out = tmp_path / "report.json"
     result = run("scan", str(SEEDS), "--format", "json", "-o", str(out), "--workers", "1")

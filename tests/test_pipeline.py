@@ -56,6 +56,71 @@ def test_workers_hand_back_every_chunk_in_order():
     assert map_ranges(_range_and_pid, 3, 2) == [(list(range(3)), os.getpid())]  # too little to fork for
 
 
+def test_workers_tell_the_work_done_in_order_and_give_the_same_results():
+    for workers, total in ((1, 1000), (2, 1000), (2, 3)):  # in this process, forked, too little to fork for
+        told: list[tuple[int, int]] = []
+        parts = map_ranges(_range_and_pid, total, workers, lambda done, whole: told.append((done, whole)))
+        assert [k for chunk, _ in parts for k in chunk] == list(range(total))
+        assert told == sorted(told) and told[-1] == (total, total) and {whole for _, whole in told} == {total}
+        assert len(told) == len(parts) == min(total, workers * CHUNKS_PER_WORKER)
+
+
+def _copied_stories() -> list[Article]:
+    """Each seed copied on 12 sites, a word changed in each copy: a corpus with a few hundred pairs to verify."""
+    from tests.conftest import SEEDS
+
+    articles = []
+    for n, path in enumerate(sorted(SEEDS.glob("*.txt"))):
+        text = path.read_text(encoding="utf-8")
+        for k in range(12):
+            words = text.split(" ")
+            words[(7 * k + 3) % len(words)] = f"word{k}"
+            articles.append(Article(id=f"site{k:02d}/{n}.txt", text=" ".join(words), path=f"site{k:02d}/{n}.txt",
+                                    published=f"2023-09-{10 + k:02d}"))
+    return articles
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_scan_tells_its_progress_through_the_long_stages_and_reports_the_same(workers):
+    from provenance.report import to_json
+
+    articles = _copied_stories()
+    told: dict[str, list[tuple[int, int]]] = {}
+    ended: list[str] = []
+    followed = scan_articles(articles, workers=workers, progress=lambda stage, _: ended.append(stage),
+                             advance=lambda stage, done, total: told.setdefault(stage, []).append((done, total)))
+    assert to_json(followed) == to_json(scan_articles(articles, workers=workers))
+    assert len(followed.matches) > 100
+    assert set(told) == {"shingle", "candidates", "verify"} and set(told) <= set(ended)
+    for stage, steps in told.items():
+        totals = {total for _, total in steps}
+        assert len(totals) == 1 and steps == sorted(steps), stage  # one total; the work done only grows
+        assert steps[-1][0] == totals.pop(), stage  # and ends done
+    assert told["shingle"][-1] == (len(articles), len(articles))
+    assert len(told["verify"]) > 10  # seeding in slices, then the seeded pairs a chunk at a time
+
+
+def test_seeding_in_slices_finds_the_same_seeds():
+    import dataclasses
+
+    import numpy as np
+
+    from provenance.pipeline import shingle_articles
+    from provenance.sentences import SEEDING_SLICES, SentenceIndex, batch_seeds
+    from provenance.shingle import Vocabulary
+
+    articles = _copied_stories()
+    shingled = shingle_articles(articles)
+    vocabulary = Vocabulary.build(shingled)
+    index = SentenceIndex.build(dataclasses.replace(shingled, hashes=vocabulary.ranks(shingled.hashes)), vocabulary)
+    pairs = np.array([(i, j) for i in range(len(articles)) for j in range(i + 1, len(articles)) if (i + j) % 3], dtype=np.int64)
+    whole = batch_seeds(index, pairs, 0.35)
+    told: list[int] = []
+    sliced = batch_seeds(index, pairs, 0.35, lambda done, total: told.append(done))
+    assert np.array_equal(sliced[0], whole[0]) and np.array_equal(sliced[1], whole[1]) and len(whole[1]) > 1000
+    assert len(told) == SEEDING_SLICES and told[-1] == len(pairs)
+
+
 def test_a_scan_without_texts_reports_the_same(seeds_dir):
     from provenance.ingest import read_corpus
     from provenance.pipeline import scan_articles
