@@ -9,6 +9,10 @@ plagdet = F1 / log2(1 + granularity); plus pair recall per type and false pairs
 among the no-plagiarism pairs. Usage::
 
     python bench/pan.py ../shared/data/pan13-text-alignment-training [--workers 2] [--json out.json] [--pairs-given]
+        [--misses misses.jsonl]
+
+``--misses`` says, for every listed pair of reuse that was not reported, the first step that lost
+it (``diagnose_misses``), with a count per type and step.
 """
 
 from __future__ import annotations
@@ -217,6 +221,73 @@ def _give_pairs(root: Path) -> None:
     pipeline.mask_site_boilerplate, pipeline.find_candidates_signing = numbered, with_listed
 
 
+# The steps a listed pair of reuse can be lost at, in the order the pipeline takes them.
+MISS_STEPS = ("not read", "not a candidate", "no seed", "no passage", "below confidence", "not lost here")
+
+
+def diagnose_misses(root: Path, settings: Settings, missed: dict[str, list[tuple[str, str]]], pairs_given: bool,
+                    workers: int) -> list[dict]:
+    """Where each missed pair (per type, ``(susp, src)``) was lost: the first of ``MISS_STEPS`` it failed.
+
+    Runs the scan's steps again on the pairs alone, with the library's own functions in the
+    scan's order: ingest, per-site boilerplate, shingles and vocabulary, the LSH candidates (not
+    asked of ``pairs_given`` runs, which verify every listed pair), then the sentence index,
+    seeding (``batch_seeds``), extension (``extend``) and the confidence a match needs.
+    "not lost here" would mean this account and the scan disagree.
+    """
+    import numpy as np
+
+    from provenance.align import extend
+    from provenance.boilerplate import mask_site_boilerplate
+    from provenance.candidates import earliest_first
+    from provenance.ingest import read_corpus
+    from provenance.pipeline import candidates_of, shingle_articles, signature_kinds
+    from provenance.score import confidence
+    from provenance.sentences import SentenceIndex, batch_seeds
+    from provenance.shingle import Vocabulary
+
+    articles, _ = read_corpus([root / "src", root / "susp"])
+    articles = mask_site_boilerplate(sorted(articles, key=lambda a: a.id))
+    position = {a.id: k for k, a in enumerate(articles)}
+    shingled = shingle_articles(articles, workers)
+    vocabulary = Vocabulary.build(shingled)
+    shingled = dataclasses.replace(shingled, hashes=vocabulary.ranks(shingled.hashes))
+    candidates: set[tuple[int, int]] = set()
+    if not pairs_given:
+        found = candidates_of(signature_kinds(shingled, vocabulary, settings), len(articles), settings,
+                              earliest_first([a.published for a in articles]))
+        candidates = set(map(tuple, found.pairs.tolist()))
+    index = SentenceIndex.build(shingled, vocabulary)
+    rows = [(kind, susp, src) for kind, listed in missed.items() for susp, src in listed]
+    read = [(kind, susp, src) for kind, susp, src in rows if susp in position and src in position]
+    numbers = np.array([sorted((position[susp], position[src])) for _, susp, src in read], dtype=np.int64).reshape(-1, 2)
+    offsets, seeds = batch_seeds(index, numbers, settings.sentence_similarity)
+    ranges = np.stack([offsets[:-1], offsets[1:]], axis=1)
+    passages = extend(index, numbers, ranges, seeds, settings.max_gap, settings.min_passage_words, settings.sentence_similarity)
+    out = [{"type": kind, "susp": susp, "src": src, "lost at": MISS_STEPS[0]} for kind, susp, src in rows if (kind, susp, src) not in read]
+    for (kind, susp, src), pair, (first, last), found_passages in zip(read, numbers.tolist(), ranges.tolist(), passages):
+        strong = seeds[first:last][seeds[first:last, 3] == 1]
+        sure = confidence(found_passages) if found_passages else 0.0
+        if not pairs_given and tuple(pair) not in candidates:
+            step = "not a candidate"
+        elif len(strong) == 0:
+            step = "no seed"
+        elif not found_passages:
+            step = "no passage"
+        elif sure < settings.min_confidence:
+            step = "below confidence"
+        else:
+            step = "not lost here"
+        out.append({
+            "type": kind, "susp": susp, "src": src, "lost at": step, "seeds": len(strong),
+            "best seed": round(int(strong[:, 2].max()) / 1e6, 3) if len(strong) else None,
+            "passages": [{"evidence": round(p.evidence, 2), "surprise": round(p.surprise, 2), "similarity": round(p.similarity, 3)}
+                         for p in found_passages],
+            "confidence": round(sure, 3),
+        })
+    return sorted(out, key=lambda row: (row["type"], row["susp"], row["src"]))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("root", type=Path, help="the PAN 2013 training corpus folder")
@@ -226,6 +297,7 @@ def main() -> int:
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override a setting")
     parser.add_argument("--pairs-given", action="store_true",
                         help="add PAN's listed pairs to the LSH candidates (PAN's own task): the candidate stage's upper bound")
+    parser.add_argument("--misses", type=Path, help="write where each missed pair was lost here (JSON lines), and count them")
     args = parser.parse_args()
     from provenance.report import report_dict, to_json
 
@@ -267,6 +339,18 @@ def main() -> int:
     print(f"false pairs among the 1,000 no-plagiarism pairs: {result['false_pairs_no_plagiarism']}")
     print(f"pairs reported outside PAN's lists: {result['unlisted_pairs_reported']}")
     print(f"wall {result['wall_seconds']} s, peak memory {result['peak_memory_mib']} MiB, {args.workers} workers; stages {result['stages']}")
+    if args.misses:
+        _, cases = load_truth(args.root)
+        _, found = detections_from_report(data["pairs"])
+        missed = {kind: sorted({(c.susp, c.src) for c in cases[kind]} - found) for kind in TYPES.values()}
+        rows = diagnose_misses(args.root, settings, missed, args.pairs_given, args.workers)
+        args.misses.write_text("".join(json.dumps(row, sort_keys=True) + "\n" for row in rows))
+        counts = {kind: {step: sum(1 for r in rows if r["type"] == kind and r["lost at"] == step) for step in MISS_STEPS}
+                  for kind in TYPES.values()}
+        result["misses"] = counts
+        print(f"{'missed at':<12}" + "".join(f"{step:>18}" for step in MISS_STEPS))
+        for kind, by_step in counts.items():
+            print(f"{kind:<12}" + "".join(f"{by_step[step]:>18}" for step in MISS_STEPS))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2, sort_keys=True))
     return 0
