@@ -28,7 +28,7 @@ from typing import Optional, Sequence
 from provenance.errors import InputError
 from provenance.ingest import DEFAULT_FIELDS, MAX_ARTICLE_CHARS, Fields, read_corpus
 from provenance.model import Article, Match, Report
-from provenance.pipeline import no_articles_message, scan_articles
+from provenance.pipeline import Advance, Progress, no_articles_message, scan_articles
 from provenance.settings import Settings
 
 SITE_PREFIX = "site:"
@@ -177,6 +177,8 @@ def audit(
     input_format: Optional[str] = None,
     fields: Fields = DEFAULT_FIELDS,
     max_article_chars: int = MAX_ARTICLE_CHARS,
+    progress: Optional[Progress] = None,
+    advance: Optional[Advance] = None,
 ) -> AuditReport:
     """Audit a site against a reference corpus.
 
@@ -188,6 +190,8 @@ def audit(
         input_format: Force one reader for every file, as ``scan --input-format``.
         fields: Column mapping for JSONL and CSV exports.
         max_article_chars: Longest article kept (``--max-article-chars``); longer ones are skipped.
+        progress: Called with each stage's name and seconds as it ends (``scan_articles``).
+        advance: Called within the long stages as their work gets done (``scan_articles``).
 
     Returns:
         The report over site ∪ reference and one or more rows per site article.
@@ -199,6 +203,8 @@ def audit(
     site, site_skipped = read_corpus(site_paths, input_format, fields, max_article_chars)
     reference, reference_skipped = read_corpus(reference_paths, input_format, fields, max_article_chars)
     read_seconds = round(time.perf_counter() - began, 4)
+    if progress:
+        progress("ingest", read_seconds)
     if not site:
         raise InputError("audited site: " + no_articles_message(site_paths, site_skipped), [*site_skipped, *reference_skipped])
     if not reference:
@@ -212,7 +218,7 @@ def audit(
         if clash:
             raise InputError(f"site id {clash[0]!r} is also a reference id even with the {SITE_PREFIX!r} prefix; rename one of them")
     reference = [dataclasses.replace(a, reference=True) for a in reference]
-    report = scan_articles([*site, *reference], settings, workers, [*site_skipped, *reference_skipped])
+    report = scan_articles([*site, *reference], settings, workers, [*site_skipped, *reference_skipped], progress, advance=advance)
     return _audit_report(report, read_seconds, site, len(reference_ids), prefixed)
 
 
@@ -224,6 +230,8 @@ def audit_index(
     input_format: Optional[str] = None,
     fields: Fields = DEFAULT_FIELDS,
     max_article_chars: int = MAX_ARTICLE_CHARS,
+    progress: Optional[Progress] = None,
+    advance: Optional[Advance] = None,
 ) -> AuditReport:
     """Audit a site against an on-disk index (``provenance index build``) instead of a folder.
 
@@ -240,6 +248,8 @@ def audit_index(
         input_format: Force one reader for every file.
         fields: Column mapping for JSONL and CSV exports.
         max_article_chars: Longest article kept; longer ones are skipped.
+        progress: Called with each stage's name and seconds as it ends.
+        advance: Called within the long stages as their work gets done.
 
     Raises:
         InputError: if the site has no readable article.
@@ -251,6 +261,8 @@ def audit_index(
     began = time.perf_counter()
     site, skipped = read_corpus(site_paths, input_format, fields, max_article_chars)
     read_seconds = round(time.perf_counter() - began, 4)
+    if progress:
+        progress("ingest", read_seconds)
     if not site:
         raise InputError("audited site: " + no_articles_message(site_paths, skipped), list(skipped))
     with Index.open(index_path, options=dict(options or {})) as index:
@@ -260,6 +272,6 @@ def audit_index(
             clash = index.changed(site)
             if clash:
                 raise InputError(f"site id {clash[0]!r} is in the index with another text even with the {SITE_PREFIX!r} prefix; rename it")
-        report = scan_with_index(index, site, workers=workers, skipped=skipped, references=True)
+        report = scan_with_index(index, site, workers=workers, skipped=skipped, references=True, progress=progress, advance=advance)
         references = index.size - len(site)  # (the site's articles are in it now)
     return _audit_report(report, read_seconds, site, references, prefixed)

@@ -9,6 +9,7 @@ stderr.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import math
@@ -223,6 +224,9 @@ def _refuse_unused(engine: str, index_path: Optional[Path]) -> None:
             raise click.UsageError(f"{given[name]} {why}")
 
 
+PROGRESS_HELP = "on stderr, a progress bar through the long stages and a line as each stage ends [on when stderr is a terminal]"
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="table", show_default=True, help="output format")
@@ -238,8 +242,7 @@ def _refuse_unused(engine: str, index_path: Optional[Path]) -> None:
 @click.option("--engine", type=click.Choice(("local", "spark")), default="local", show_default=True, help="run here, or as a Spark job")
 @click.option("--spark-master", default=None, help="Spark master URL (with --engine spark) [$SPARK_MASTER or local[*]]")
 @click.option("--partitions", type=click.IntRange(min=1), default=None, help="Spark partitions (with --engine spark) [Spark's default parallelism]")
-@click.option("--progress/--no-progress", default=None,
-              help="on stderr, a progress bar through the long stages and a line as each stage ends [on when stderr is a terminal]")
+@click.option("--progress/--no-progress", default=None, help=PROGRESS_HELP)
 @settings_options
 @handle_errors
 def scan_command(paths: tuple[Path, ...], output_format: str, output: Optional[Path], input_format: Optional[str],
@@ -253,29 +256,23 @@ def scan_command(paths: tuple[Path, ...], output_format: str, output: Optional[P
         raise click.UsageError("--index runs on the local engine; leave out --engine spark")
     _refuse_unused(engine, index_path)
     _say_if_compiling("scan" if index_path is None else "index")
-    if index_path is not None:
-        from provenance.index_scan import scan_paths_with_index
-
-        report = scan_paths_with_index(list(paths), index_path, _given_settings(options), workers=workers or default_workers(),
-                                       batch_size=batch_size, input_format=input_format, fields=fields,
-                                       max_article_chars=max_article_chars, added=_say_changed)
-    elif engine == "spark":
+    if engine == "spark":
         from provenance.engine_spark import scan_spark
 
         report = scan_spark(list(paths), _settings(options), master=spark_master, partitions=partitions, input_format=input_format,
                             max_article_chars=max_article_chars)
     else:
-        settings = _settings(options)
-        terminal = sys.stderr.isatty()
-        shown = _ProgressLines(terminal) if (terminal if progress is None else progress) else None
-        try:
-            # Only the HTML report shows the texts: the other formats leave them on disk.
-            report = scan(list(paths), settings, workers=workers or default_workers(), input_format=input_format, fields=fields,
-                          max_article_chars=max_article_chars, progress=shown.stage_done if shown else None,
-                          keep_texts=output_format == "html", advance=shown.advance if shown else None)
-        finally:
-            if shown:
-                shown.clear()
+        with _progress_lines(progress) as told:
+            if index_path is not None:
+                from provenance.index_scan import scan_paths_with_index
+
+                report = scan_paths_with_index(list(paths), index_path, _given_settings(options), workers=workers or default_workers(),
+                                               batch_size=batch_size, input_format=input_format, fields=fields,
+                                               max_article_chars=max_article_chars, added=_say_changed, **told)
+            else:
+                # Only the HTML report shows the texts: the other formats leave them on disk.
+                report = scan(list(paths), _settings(options), workers=workers or default_workers(), input_format=input_format,
+                              fields=fields, max_article_chars=max_article_chars, keep_texts=output_format == "html", **told)
     _report_skipped(report)
     write_output(render(report, output_format), output)
     click.echo(summary_line(report), err=True)
@@ -303,8 +300,23 @@ def _say_changed(result: AddResult) -> None:
                    f"{len(result.metadata)} given new metadata", err=True)
 
 
+@contextlib.contextmanager
+def _progress_lines(progress: Optional[bool]) -> Iterator[dict[str, Any]]:
+    """The ``progress`` and ``advance`` callbacks of ``--progress`` (none with ``--no-progress``; by
+    default, only when stderr is a terminal), as keyword arguments; the bar is rubbed out on the way out."""
+    terminal = sys.stderr.isatty()
+    if not (terminal if progress is None else progress):
+        yield {}
+        return
+    lines = _ProgressLines(terminal)
+    try:
+        yield {"progress": lines.stage_done, "advance": lines.advance}
+    finally:
+        lines.clear()
+
+
 class _ProgressLines:
-    """``scan --progress`` on stderr: a line as each stage ends, and through the long stages a bar
+    """``--progress`` on stderr (scan, audit): a line as each stage ends, and through the long stages a bar
     that redraws itself on a terminal, or in a log (not a terminal) a line at each quarter of the
     stage's work."""
 
@@ -361,25 +373,27 @@ main.add_command(scan_command, name="scan")
 @click.option("--fail-above", type=click.FloatRange(0.0, 1.0), default=None, callback=_a_number,
               help="exit 1 if any audited article is at least this fraction derived (0.5 = 50%)")
 @click.option("--strict", is_flag=True, help="exit 1 if any input was skipped")
+@click.option("--progress/--no-progress", default=None, help=PROGRESS_HELP)
 @field_options
 @limit_option
 @settings_options
 @handle_errors
 def audit_command(site: tuple[Path, ...], reference: tuple[Path, ...], index_path: Optional[Path], output_format: str,
                   output: Optional[Path], input_format: Optional[str], workers: Optional[int], fail_above: Optional[float],
-                  strict: bool, max_article_chars: int, **options: Any) -> None:
+                  strict: bool, progress: Optional[bool], max_article_chars: int, **options: Any) -> None:
     """Audit a site (files, folders, WARC crawls) against a reference corpus: which of its articles are derived."""
     if bool(reference) == bool(index_path):
         raise click.UsageError("give the reference as --against PATH or as --index FILE (one of them)")
     _check_output(output, *site, *reference, *([index_path] if index_path else []))
     fields = _fields(options)
     _say_if_compiling("scan" if index_path is None else "index")
-    if index_path is not None:
-        result = audit_index(list(site), index_path, _given_settings(options), workers=workers or default_workers(),
-                             input_format=input_format, fields=fields, max_article_chars=max_article_chars)
-    else:
-        result = audit(list(site), list(reference), _settings(options), workers=workers or default_workers(),
-                       input_format=input_format, fields=fields, max_article_chars=max_article_chars)
+    with _progress_lines(progress) as told:
+        if index_path is not None:
+            result = audit_index(list(site), index_path, _given_settings(options), workers=workers or default_workers(),
+                                 input_format=input_format, fields=fields, max_article_chars=max_article_chars, **told)
+        else:
+            result = audit(list(site), list(reference), _settings(options), workers=workers or default_workers(),
+                           input_format=input_format, fields=fields, max_article_chars=max_article_chars, **told)
     _report_skipped(result.report)
     rendered = {"json": to_audit_json, "csv": to_audit_csv, "html": to_audit_html}.get(output_format, to_audit_table)(result)
     write_output(rendered, output)

@@ -20,7 +20,7 @@ from provenance.errors import InputError
 from provenance.index import BATCH_SIZE, AddResult, Index
 from provenance.ingest import DEFAULT_FIELDS, MAX_ARTICLE_CHARS, Fields, read_corpus
 from provenance.model import Article, Report, Skipped
-from provenance.pipeline import conclude, no_articles_message, shingle_articles
+from provenance.pipeline import Advance, Progress, conclude, no_articles_message, shingle_articles
 from provenance.verify import verify_pairs
 from provenance.shingle import Vocabulary
 
@@ -28,6 +28,7 @@ from provenance.shingle import Vocabulary
 def scan_with_index(
     index: Index, articles: Sequence[Article], workers: int = 1, batch_size: int = BATCH_SIZE, skipped: Sequence[Skipped] = (),
     added: Optional[Callable[[AddResult], None]] = None, references: bool = False,
+    progress: Optional[Progress] = None, advance: Optional[Advance] = None,
 ) -> Report:
     """Add ``articles`` to the index, then find their derivations among everything indexed.
 
@@ -38,11 +39,13 @@ def scan_with_index(
     ``Index.add`` stored under its path as given (another file's article had its id) is
     reported under that id. ``added``, if given, is called with what the add did. With
     ``references`` (an audit), the indexed articles are its reference corpus (``Article.reference``).
+    ``progress`` and ``advance`` hear of the stages (index, candidates, verify) as ``scan_articles``' do.
     """
     timings: list[tuple[str, float]] = []
     began = time.perf_counter()
-    result = index.add(articles, batch_size=batch_size, workers=workers)
-    timings.append(("index", round(time.perf_counter() - began, 4)))
+    result = index.add(articles, batch_size=batch_size, workers=workers,
+                       progress=(lambda done, total: advance("index", done, total)) if advance else None)
+    _ended(timings, "index", began, progress)
     if added is not None:
         added(result)
     if result.renamed:
@@ -51,11 +54,18 @@ def scan_with_index(
     # Read everything from one snapshot: another process adding or replacing articles
     # meanwhile cannot make a candidate's number point at a row that has gone.
     with index.snapshot():
-        return _match_indexed(index, articles, skipped, timings, workers, references)
+        return _match_indexed(index, articles, skipped, timings, workers, references, progress, advance)
 
 
-def _match_indexed(index: Index, articles: Sequence[Article], skipped: Sequence[Skipped],
-                   timings: list[tuple[str, float]], workers: int, references: bool) -> Report:
+def _ended(timings: list[tuple[str, float]], stage: str, began: float, progress: Optional[Progress]) -> None:
+    """Note a stage's seconds since ``began`` in ``timings`` (the report's), and tell ``progress``."""
+    timings.append((stage, round(time.perf_counter() - began, 4)))
+    if progress:
+        progress(*timings[-1])
+
+
+def _match_indexed(index: Index, articles: Sequence[Article], skipped: Sequence[Skipped], timings: list[tuple[str, float]],
+                   workers: int, references: bool, progress: Optional[Progress], advance: Optional[Advance]) -> Report:
     """The candidates, verification and report half of ``scan_with_index`` (inside a snapshot)."""
     settings = index.settings
     began = time.perf_counter()
@@ -65,7 +75,7 @@ def _match_indexed(index: Index, articles: Sequence[Article], skipped: Sequence[
     found = index.candidates(signatures, owners, query)
     pairs = {(query[int(q)], int(n)) for q, n in found.tolist() if query[int(q)] != int(n)}
     pairs = {(min(p), max(p)) for p in pairs}
-    timings.append(("candidates", round(time.perf_counter() - began, 4)))
+    _ended(timings, "candidates", began, progress)
     began = time.perf_counter()
     involved = sorted({n for p in pairs for n in p} | set(query))
     loaded = sorted(zip(index.articles(involved), involved), key=lambda item: item[0].id)
@@ -75,9 +85,10 @@ def _match_indexed(index: Index, articles: Sequence[Article], skipped: Sequence[
     local = np.array(sorted(tuple(sorted((position[a], position[b]))) for a, b in pairs), dtype=np.int64).reshape(-1, 2)
     shingled = shingle_articles(corpus, workers)
     vocabulary = index.vocabulary(Vocabulary.build(shingled).stems)
-    verified_pairs, verified = verify_pairs(corpus, shingled, vocabulary, local, settings, workers)
+    verified_pairs, verified = verify_pairs(corpus, shingled, vocabulary, local, settings, workers,
+                                            advance=(lambda done, total: advance("verify", done, total)) if advance else None)
     matches, trees, stories = conclude([a.id for a in corpus], [a.published for a in corpus], verified_pairs, verified)
-    timings.append(("verify", round(time.perf_counter() - began, 4)))
+    _ended(timings, "verify", began, progress)
     shown = {a.id for a in articles} | {m.source for m in matches} | {m.derived for m in matches} | {i for s in stories for i in s}
     return Report.assemble(settings, (a for a in corpus if a.id in shown), matches, trees, stories, skipped, timings)
 
@@ -92,16 +103,22 @@ def scan_paths_with_index(
     fields: Fields = DEFAULT_FIELDS,
     max_article_chars: int = MAX_ARTICLE_CHARS,
     added: Optional[Callable[[AddResult], None]] = None,
+    progress: Optional[Progress] = None,
+    advance: Optional[Advance] = None,
 ) -> Report:
     """``scan --index``: read ``paths``, add them to the index (created if missing), report their derivations
-    (``added``: as ``scan_with_index``'s).
+    (``added``, ``progress`` and ``advance``: as ``scan_with_index``'s; ``progress`` also hears of the ingest).
 
     Raises:
         InputError: if no readable article remains.
         IndexStoreError: if the index is damaged or built with other settings.
     """
+    began = time.perf_counter()
     articles, skipped = read_corpus(paths, input_format, fields, max_article_chars)
+    if progress:
+        progress("ingest", round(time.perf_counter() - began, 4))
     if not articles:
         raise InputError(no_articles_message(paths, skipped), skipped)
     with Index.open(index_path, create=True, options=dict(options or {})) as index:
-        return scan_with_index(index, articles, workers=workers, batch_size=batch_size, skipped=skipped, added=added)
+        return scan_with_index(index, articles, workers=workers, batch_size=batch_size, skipped=skipped, added=added,
+                               progress=progress, advance=advance)

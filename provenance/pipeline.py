@@ -37,7 +37,7 @@ from provenance.shingle import FlatShingles, Shingled, Vocabulary, shingle_text
 from provenance.signatures import bigram_window_inputs, shingle_hash32, window_inputs
 from provenance.spill import NO_OFFSETS, SpilledRecords, SpilledShingles, SpilledTexts
 from provenance.tree import build_stories, build_trees
-from provenance.verify import seeded_pairs, unpacked, verify_packed
+from provenance.verify import half_of, seeded_pairs, unpacked, verify_packed
 from provenance.workers import map_ranges, no_cycle_collection, shared
 
 T = TypeVar("T")
@@ -259,17 +259,6 @@ Progress = Callable[[str, float], None]
 Advance = Callable[[str, int, int], None]
 
 
-def _half(advance: Optional[Callable[[int, int], None]], half: int) -> Optional[Callable[[int, int], None]]:
-    """``advance`` for one half of a stage's work (0: the first), told in thousandths of the whole.
-
-    Verification seeds the candidate pairs, then extends and scores the seeded ones: two
-    counts of different things, each about half the stage's time.
-    """
-    if advance is None:
-        return None
-    return lambda done, total: advance(1000 * half + 1000 * done // max(total, 1), 2000)
-
-
 class _Timer:
     def __init__(self, progress: Optional[Progress] = None) -> None:
         self.stages: list[tuple[str, float]] = []
@@ -363,13 +352,13 @@ def scan_articles(
         index = SentenceIndex.build_in_parts(shingled.words_in_parts(), vocabulary, words=int(shingled.offsets[-1]),
                                              sentences=len(shingled.sentence_starts) - len(shingled), articles=len(shingled))
         _return_freed_memory()
-        offsets, found = batch_seeds(index, candidate_pairs, settings.sentence_similarity, _half(advancing("verify"), 0))
+        offsets, found = batch_seeds(index, candidate_pairs, settings.sentence_similarity, half_of(advancing("verify"), 0))
         # The pairs without a seed (most candidates) leave memory before the workers start.
         pairs, offsets = seeded_pairs(candidate_pairs, offsets)
         del candidate_pairs
         _return_freed_memory()
         packed, same_story = verify_packed(articles, shingled, index, pairs, offsets, found, settings, workers, texts.read,
-                                           _half(advancing("verify"), 1))
+                                           half_of(advancing("verify"), 1))
         del shingled, vocabulary, index, offsets, found
         _return_freed_memory()
         ids = articles.identifiers()

@@ -29,6 +29,15 @@ from provenance.workers import map_ranges, shared
 STORY_SEEDS = 2
 
 
+def half_of(advance: Optional[Callable[[int, int], None]], half: int) -> Optional[Callable[[int, int], None]]:
+    """``advance`` for one half of verification's work (0: seeding the candidate pairs, 1: extending and
+    scoring the seeded ones), told in thousandths of the whole: two counts of different things,
+    each about half the time."""
+    if advance is None:
+        return None
+    return lambda done, total: advance(1000 * half + 1000 * done // max(total, 1), 2000)
+
+
 def _verify_range(start: int, end: int) -> PackedMatches:
     """Extend and score seeded pairs ``[start, end)``: their matches, packed."""
     articles: Sequence[Article] = shared["articles"]  # type: ignore[assignment]
@@ -62,22 +71,25 @@ def verify_pairs(
     settings: Settings,
     workers: int = 1,
     text: Optional[Callable[[int], str]] = None,
+    advance: Optional[Callable[[int, int], None]] = None,
 ) -> tuple[np.ndarray, list[tuple[Optional[Match], bool]]]:
     """Seed, extend and score candidate pairs.
 
     ``articles`` may be only part of the corpus (the ends of some candidate pairs, say,
     read back from an index); ``vocabulary`` describes the whole corpus. Articles must be
     sorted by id and pairs ``(i, j)`` have ``i < j``. ``text(k)`` gives article ``k``'s
-    text, when the articles do not hold it.
+    text, when the articles do not hold it. ``advance(done, total)`` hears of the work as it
+    goes (``half_of``).
 
     Returns:
         The pairs that had at least one seed, and for each its match (or ``None`` when
         it scored too low) with whether they share ``STORY_SEEDS`` seed sentences (a story).
     """
     index = SentenceIndex.build(shingled, vocabulary)
-    offsets, found = batch_seeds(index, pairs, settings.sentence_similarity)
+    offsets, found = batch_seeds(index, pairs, settings.sentence_similarity, half_of(advance, 0))
     verified_pairs, offsets = seeded_pairs(pairs, offsets)
-    packed, stories = verify_packed(articles, shingled, index, verified_pairs, offsets, found, settings, workers, text)
+    packed, stories = verify_packed(articles, shingled, index, verified_pairs, offsets, found, settings, workers, text,
+                                    half_of(advance, 1))
     return verified_pairs, unpacked([a.id for a in articles], verified_pairs, packed, stories)
 
 

@@ -30,8 +30,26 @@ def test_scan_progress_lines_on_stderr_only():
     quiet = run("scan", str(SEEDS), "--workers", "1")
     loud = run("scan", str(SEEDS), "--workers", "1", "--progress")
     assert loud.stdout == quiet.stdout and "done in" not in quiet.stderr
-    stages = [line.split()[1] for line in loud.stderr.splitlines() if line.endswith(" s") and "done in" in line]
-    assert stages == ["ingest", "boilerplate", "shingle", "windows", "candidates", "verify", "trees"]
+    assert _stages_done(loud.stderr) == ["ingest", "boilerplate", "shingle", "windows", "candidates", "verify", "trees"]
+
+
+def _stages_done(stderr: str) -> list[str]:
+    return [line.split()[1] for line in stderr.splitlines() if line.endswith(" s") and " done in " in line]
+
+
+def test_audits_and_index_scans_tell_their_progress_too(tmp_path):
+    site, reference = str(SEEDS / SEED_002), str(SEEDS / SEED_000)
+    audited = run("audit", site, "--against", reference, "--workers", "1", "--progress")
+    assert audited.exit_code == 0 and audited.stdout == run("audit", site, "--against", reference, "--workers", "1").stdout
+    assert _stages_done(audited.stderr) == ["ingest", "boilerplate", "shingle", "windows", "candidates", "verify", "trees"]
+    index = str(tmp_path / "seeds.db")
+    scanned = run("scan", str(SEEDS), "--index", index, "--workers", "1", "--progress")
+    assert scanned.exit_code == 0 and _stages_done(scanned.stderr) == ["ingest", "index", "candidates", "verify"]
+    assert "verify 50%" in scanned.stderr  # a log (not a terminal) gets a line at each quarter
+    audited = run("audit", site, "--index", index, "--workers", "1", "--progress")
+    assert audited.exit_code == 0 and _stages_done(audited.stderr) == ["ingest", "index", "candidates", "verify"]
+    quiet = run("audit", site, "--index", index, "--workers", "1")
+    assert quiet.stdout == audited.stdout and " done in " not in quiet.stderr
 
 
 def test_progress_bar_redraws_on_a_terminal_and_writes_quarters_to_a_log(capsys):
