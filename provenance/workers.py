@@ -30,6 +30,7 @@ CHUNKS_PER_WORKER = 16
 
 
 def _call(task: tuple[Callable[[int, int], T], int, int]) -> T:
+    """One chunk in a pool worker: ``function(start, end)`` (``imap`` hands each task one argument)."""
     function, start, end = task
     return function(start, end)
 
