@@ -206,9 +206,9 @@ def _give_pairs(root: Path) -> None:
     mask, find = pipeline.mask_site_boilerplate, pipeline.find_candidates_signing
     position: dict[str, int] = {}
 
-    def numbered(articles):  # type: ignore[no-untyped-def]
+    def numbered(articles, *rest):  # type: ignore[no-untyped-def]
         position.update((article.id, k) for k, article in enumerate(articles))
-        return mask(articles)
+        return mask(articles, *rest)
 
     def with_listed(*args, **kwargs):  # type: ignore[no-untyped-def]
         candidates = find(*args, **kwargs)

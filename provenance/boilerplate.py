@@ -510,17 +510,23 @@ def site_boilerplate(articles: Sequence[Article]) -> dict[str, frozenset[str]]:
     return learned
 
 
-def mask_site_boilerplate(articles: Sequence[Article]) -> list[Article]:
+def mask_site_boilerplate(articles: Sequence[Article], advance: Optional[Callable[[int, int], None]] = None) -> list[Article]:
     """The articles, each with its site's repeated lines added to ``masked`` (same order).
 
     Articles whose site has fewer than ``MIN_PAGES`` pages are returned unchanged.
+    ``advance(done, total)`` hears of the articles done as each site's are.
     """
     out = list(articles)
-    for members in _sites(articles).values():
+    sites = _sites(articles)
+    done = len(articles) - sum(len(members) for members in sites.values())  # those of small sites: nothing to do
+    for members in sites.values():
         found = _learned_units([articles[m].text for m in members])
         for page, spans in itertools.groupby(found, key=lambda unit: unit[0]):
             position = members[page]
             out[position] = _masked(articles[position], ((start, end) for _, start, end in spans))
+        done += len(members)
+        if advance:
+            advance(done, len(articles))
     return out
 
 

@@ -13,7 +13,9 @@ byte-identical JSON report. The plan:
    learn each site's boilerplate lines on the executors (``groupByKey`` by site) and
    broadcast them;
 3. shingle per partition (cached); document frequencies by ``reduceByKey``,
-   collected and broadcast as one ``Vocabulary`` (size: distinct stems);
+   collected and broadcast as one ``Vocabulary`` (size: distinct stems); so are the
+   stock sentences' keys (a sentence's exact stems held by ``STOCK_ARTICLES`` or more
+   articles; counted by ``reduceByKey`` too, as the local engine counts them over the corpus);
 4. window signatures and band keys per partition; shuffle on (band, key) with
    ``groupByKey``; buckets of at most ``max_bucket`` windows give window pairs, each
    weighing ``collision_weight`` of its bucket's size (integers: sums exact in any order),
@@ -54,6 +56,7 @@ from provenance.ingest.base import check_size_limit, too_long
 from provenance.ingest.jsonl import parse_line, parse_record
 from provenance.model import Article, Report, Skipped
 from provenance.pipeline import conclude, shingle_articles, signature_inputs
+from provenance.sentences import STOCK_ARTICLES, held_sentence_keys
 from provenance.verify import verify_pairs
 from provenance.settings import Settings
 from provenance.shingle import Shingled, Vocabulary
@@ -203,8 +206,29 @@ def _bucket_pairs(bucket: tuple[tuple[int, int], Iterable[int]], max_bucket: int
     return [((min(i, j), max(i, j)), (1, weight)) for x, i in enumerate(members) for j in members[x + 1 :] if i != j]
 
 
-def _verify_partition(items: Iterator[Any], vocabulary: Any, settings: Settings) -> Iterator[tuple[int, int, Any, bool]]:
-    """Verify the partition's pairs with the same code as the local engine, weights from the whole corpus."""
+def _held_keys_partition(items: Iterator[tuple[int, tuple[Article, Shingled]]], vocabulary: Any) -> Iterator[int]:
+    """The partition's articles' sentence keys, each article's distinct ones (``held_sentence_keys``)."""
+    shingled = [value[1] for _, value in items]
+    if shingled:
+        yield from held_sentence_keys(shingled, vocabulary.value).tolist()
+
+
+def _stock_keys(shingled: Any, vocabulary: Any, shuffle: Optional[int]) -> np.ndarray:
+    """The keys of the stock sentences of the whole corpus (``STOCK_ARTICLES`` or more articles hold a
+    sentence of those exact stems), sorted: what the local engine's sentence index counts."""
+    stock = (
+        shingled.mapPartitions(lambda items: _held_keys_partition(items, vocabulary))
+        .map(lambda key: (key, 1))
+        .reduceByKey(lambda a, b: a + b, shuffle)
+        .filter(lambda item: item[1] >= STOCK_ARTICLES)
+        .keys()
+        .collect()
+    )
+    return np.array(sorted(stock), dtype=np.uint64)
+
+
+def _verify_partition(items: Iterator[Any], vocabulary: Any, stock: Any, settings: Settings) -> Iterator[tuple[int, int, Any, bool]]:
+    """Verify the partition's pairs with the same code as the local engine, weights and stock sentences from the whole corpus."""
     rows = list(items)
     if not rows:
         return
@@ -219,7 +243,7 @@ def _verify_partition(items: Iterator[Any], vocabulary: Any, settings: Settings)
     local = np.array(sorted((position[i], position[j]) for i, j in pairs), dtype=np.int64).reshape(-1, 2)
     articles = [data[n][0] for n in numbers]
     shingled = [data[n][1] for n in numbers]
-    verified_pairs, verified = verify_pairs(articles, shingled, vocabulary.value, local, settings, workers=1)
+    verified_pairs, verified = verify_pairs(articles, shingled, vocabulary.value, local, settings, workers=1, stock_keys=stock.value)
     for (a, b), (match, aligned) in zip(verified_pairs.tolist(), verified):
         yield numbers[a], numbers[b], match, aligned
 
@@ -312,6 +336,7 @@ def scan_spark(
         articles=len(articles),
     )
     shared_vocabulary = context.broadcast(vocabulary)
+    shared_stock = context.broadcast(_stock_keys(shingled, shared_vocabulary, shuffle))
     timings.append(("shingle", round(time.perf_counter() - began, 4)))
 
     began = time.perf_counter()
@@ -335,7 +360,7 @@ def scan_spark(
         .map(lambda r: (r[1][0], (r[0], r[1][1][0], r[1][1][1])))
         .join(by_number, shuffle)  # (j, ((i, article_i, shingled_i), (article_j, shingled_j)))
     )
-    results = joined.mapPartitions(lambda items: _verify_partition(items, shared_vocabulary, settings)).collect()
+    results = joined.mapPartitions(lambda items: _verify_partition(items, shared_vocabulary, shared_stock, settings)).collect()
     results.sort(key=lambda r: (r[0], r[1]))
     verified_pairs = np.array([(r[0], r[1]) for r in results], dtype=np.int64).reshape(-1, 2)
     matches, trees, stories = conclude([a.id for a in articles], [a.published for a in articles], verified_pairs,

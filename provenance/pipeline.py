@@ -253,9 +253,9 @@ def conclude(
 # Called with each stage's name and seconds as it ends (the CLI's --progress).
 Progress = Callable[[str, float], None]
 # Called within the long stages with the stage's name and how much of its work is done, of how
-# much (shingle: articles; candidates: steps of the bands' bucketing and counting; verify:
-# thousandths, half for seeding the candidate pairs and half for the seeded ones): what a
-# progress bar shows.
+# much (boilerplate and shingle: articles; candidates: steps of the bands' bucketing and
+# counting; verify: thousandths, half for seeding the candidate pairs and half for the seeded
+# ones): what a progress bar shows.
 Advance = Callable[[str, int, int], None]
 
 
@@ -315,7 +315,7 @@ def scan_articles(
 
     with timer.stage("boilerplate"):
         with no_cycle_collection():
-            articles = mask_site_boilerplate(articles)
+            articles = mask_site_boilerplate(articles, advancing("boilerplate"))
         _return_freed_memory()
     with timer.stage("shingle"):
         # The texts go to a file first, and shingling reads them back a batch at a time: the

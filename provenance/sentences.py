@@ -109,7 +109,8 @@ def _held_widely(keys, order, sentence_article, least_articles):  # pragma: no c
     return stock
 
 
-def _stock_sentences(stems: np.ndarray, hashes: np.ndarray, sentence_offsets: np.ndarray, article_sentences: np.ndarray) -> np.ndarray:
+def _stock_sentences(stems: np.ndarray, hashes: np.ndarray, sentence_offsets: np.ndarray, article_sentences: np.ndarray,
+                     stock_keys: Optional[np.ndarray] = None) -> np.ndarray:
     """Per sentence of every article, whether ``STOCK_ARTICLES`` or more articles hold its stem set.
 
     Args:
@@ -117,13 +118,35 @@ def _stock_sentences(stems: np.ndarray, hashes: np.ndarray, sentence_offsets: np
         hashes: Each sentence's distinct stems as ranks into ``stems``, sentence after sentence (``SentenceIndex.hashes``).
         sentence_offsets: Where each sentence's stems begin, then their count.
         article_sentences: Where each article's sentences begin, then their count.
+        stock_keys: The stem-set keys that many articles hold, counted in the whole corpus
+            (``held_sentence_keys``), when these articles are only part of it (a Spark
+            partition's); ``None``: these articles are the corpus, and are counted here.
     """
     # Compiled passes, not numpy expressions: those made up to 35 bytes of temporaries a sentence
     # (1M articles: 22M sentences) while the whole sentence index was held.
     keys = _set_keys(stems, hashes, sentence_offsets)
+    if stock_keys is not None:
+        return np.isin(keys, stock_keys)
     order = np.argsort(keys, kind="stable")
     sentence_article = np.repeat(np.arange(len(article_sentences) - 1, dtype=np.int32), np.diff(article_sentences))
     return _held_widely(keys, order, sentence_article, STOCK_ARTICLES)
+
+
+def held_sentence_keys(shingled: Sequence[Shingled], vocabulary: Vocabulary) -> np.ndarray:
+    """The stem-set keys of the articles' sentences (``_set_keys``), each article's distinct ones, article
+    after article: a key listed by ``STOCK_ARTICLES`` or more articles of a corpus is a stock sentence's.
+
+    Counted over a corpus cut into parts (Spark's partitions), they give the flags a whole
+    corpus's index gives (``SentenceIndex.build``'s ``stock_keys``).
+    """
+    arrays = next(_indexed_parts([FlatShingles.join(shingled)], vocabulary))
+    keys = _set_keys(vocabulary.stems, arrays["hashes"], arrays["sentence_offsets"])
+    article = np.repeat(np.arange(len(arrays["article_sentences"]) - 1), np.diff(arrays["article_sentences"]))
+    order = np.lexsort((keys, article))
+    keys, article = keys[order], article[order]
+    first = np.ones(len(keys), dtype=bool)
+    first[1:] = (keys[1:] != keys[:-1]) | (article[1:] != article[:-1])
+    return keys[first]
 
 
 def ranked(stems: np.ndarray, vocabulary: Vocabulary) -> np.ndarray:
@@ -197,13 +220,14 @@ class SentenceIndex:
     stock: np.ndarray
 
     @classmethod
-    def build(cls, shingled: Sequence[Shingled], vocabulary: Vocabulary) -> "SentenceIndex":
-        """Index the sentences of ``shingled`` (``vocabulary.articles`` counts the whole corpus)."""
-        return cls.build_in_parts([FlatShingles.join(shingled)], vocabulary)
+    def build(cls, shingled: Sequence[Shingled], vocabulary: Vocabulary, stock_keys: Optional[np.ndarray] = None) -> "SentenceIndex":
+        """Index the sentences of ``shingled`` (``vocabulary.articles`` counts the whole corpus; ``stock_keys``,
+        when they are only part of it, its stock sentences' keys: see ``_stock_sentences``)."""
+        return cls.build_in_parts([FlatShingles.join(shingled)], vocabulary, stock_keys=stock_keys)
 
     @classmethod
     def build_in_parts(cls, parts: Iterable[FlatShingles], vocabulary: Vocabulary, words: int = 0, sentences: int = 0,
-                       articles: int = 0) -> "SentenceIndex":
+                       articles: int = 0, stock_keys: Optional[np.ndarray] = None) -> "SentenceIndex":
         """``build`` of the articles of ``parts``, part after part.
 
         Each part's words are indexed and let go before the next is asked for: a scan reads
@@ -224,7 +248,8 @@ class SentenceIndex:
         weights = _sentence_weights(entity, sentence_offsets)
         plain = np.logical_not(entity, out=entity)  # in place: one byte an entry, not two
         return cls(vocabulary.articles, **joined, sentence_weights=weights, plain=plain,
-                   stock=_stock_sentences(vocabulary.stems, joined["hashes"], sentence_offsets, joined["article_sentences"]))
+                   stock=_stock_sentences(vocabulary.stems, joined["hashes"], sentence_offsets, joined["article_sentences"],
+                                          stock_keys))
 
     def sentences(self, article: int) -> int:
         """Number of sentences of an article."""

@@ -72,6 +72,7 @@ def verify_pairs(
     workers: int = 1,
     text: Optional[Callable[[int], str]] = None,
     advance: Optional[Callable[[int, int], None]] = None,
+    stock_keys: Optional[np.ndarray] = None,
 ) -> tuple[np.ndarray, list[tuple[Optional[Match], bool]]]:
     """Seed, extend and score candidate pairs.
 
@@ -79,13 +80,14 @@ def verify_pairs(
     read back from an index); ``vocabulary`` describes the whole corpus. Articles must be
     sorted by id and pairs ``(i, j)`` have ``i < j``. ``text(k)`` gives article ``k``'s
     text, when the articles do not hold it. ``advance(done, total)`` hears of the work as it
-    goes (``half_of``).
+    goes (``half_of``). ``stock_keys``: the whole corpus's stock sentences (``held_sentence_keys``),
+    where ``articles`` are only part of it and its stock sentences were counted (a Spark partition).
 
     Returns:
         The pairs that had at least one seed, and for each its match (or ``None`` when
         it scored too low) with whether they share ``STORY_SEEDS`` seed sentences (a story).
     """
-    index = SentenceIndex.build(shingled, vocabulary)
+    index = SentenceIndex.build(shingled, vocabulary, stock_keys)
     offsets, found = batch_seeds(index, pairs, settings.sentence_similarity, half_of(advance, 0))
     verified_pairs, offsets = seeded_pairs(pairs, offsets)
     packed, stories = verify_packed(articles, shingled, index, verified_pairs, offsets, found, settings, workers, text,

@@ -297,6 +297,31 @@ def test_stock_sentence_is_no_surprise():
     assert align_pair(index, 0, 1, 0.35, 3, 15) == []
 
 
+def test_a_part_of_the_corpus_told_its_stock_sentences_aligns_as_the_whole_does():
+    # Verifying a pair among only some of the corpus's articles (a Spark partition's), REWORDED
+    # would be held by one article there, not three: a surprise, and a passage the whole corpus
+    # does not give. Given the keys counted over the corpus (held_sentence_keys), the part flags
+    # it stock as the whole does.
+    from collections import Counter
+
+    from provenance.sentences import STOCK_ARTICLES, held_sentence_keys
+
+    around = 60
+    texts = [f"{_filler('alp', 0, around)} {ORIGINAL} {_filler('alp', around, around)}",
+             f"{_filler('bet', 0, around)} {REWORDED} {_filler('bet', around, around)}",
+             f"{_filler('gam', 0, 3)} {REWORDED}", f"{REWORDED} {_filler('del', 0, 3)}"]
+    shingled = [shingle_text(t) for t in texts]
+    vocabulary = Vocabulary.build(shingled)
+    whole = SentenceIndex.build(shingled, vocabulary)
+    part = SentenceIndex.build(shingled[:2], vocabulary)
+    assert align_pair(whole, 0, 1, 0.35, 3, 15) == [] and align_pair(part, 0, 1, 0.35, 3, 15) != []
+    held = Counter(held_sentence_keys(shingled[:1], vocabulary).tolist() + held_sentence_keys(shingled[1:], vocabulary).tolist())
+    stock = np.array(sorted(key for key, articles in held.items() if articles >= STOCK_ARTICLES), dtype=np.uint64)
+    told = SentenceIndex.build(shingled[:2], vocabulary, stock)
+    assert np.array_equal(told.stock, whole.stock[: len(told.stock)]) and told.stock.any()
+    assert align_pair(told, 0, 1, 0.35, 3, 15) == []
+
+
 def test_same_sentences_in_short_articles_are_no_surprise():
     # Two filler sentences each side: sharing six stems is no feat when there are few to share.
     a = f"{_filler('alp', 0, 2)} {ORIGINAL} {_filler('alp', 2, 2)}"

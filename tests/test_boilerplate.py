@@ -46,7 +46,7 @@ def _site_pages() -> list[Article]:
 
 def _site_pairs(monkeypatch, mask: bool) -> list[tuple[str, str]]:
     if not mask:
-        monkeypatch.setattr(pipeline, "mask_site_boilerplate", list)
+        monkeypatch.setattr(pipeline, "mask_site_boilerplate", lambda articles, advance=None: list(articles))
     seeds, _ = read_corpus([SEEDS])
     report = pipeline.scan_articles(_site_pages() + seeds, workers=1)
     return [(m.source, m.derived) for m in report.matches if m.derived.startswith("local/")]

@@ -54,6 +54,46 @@ def test_spark_report_is_byte_identical_to_local(spark, corpus):
     assert len(local.matches) >= 2 and len(local.skipped) == 2  # the comparison is not vacuous
 
 
+def test_spark_counts_stock_sentences_over_the_whole_corpus_as_locally(spark):
+    # A reworded sentence stands in a long article beside its original's article, and in two
+    # short ones: a stock phrase, which makes the long pair no passage in the local engine. A
+    # partition that verifies the long pair alone would count one holder, not three, and find a
+    # passage, unless told the stock sentences counted over the whole corpus.
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from provenance.engine_spark import _stock_keys, _verify_partition
+    from provenance.model import Article
+    from provenance.pipeline import shingle_articles
+    from provenance.sentences import SentenceIndex, _set_keys
+    from provenance.settings import Settings
+    from provenance.shingle import Vocabulary
+    from provenance.verify import verify_pairs
+    from tests.test_align import ORIGINAL, REWORDED, _filler
+
+    around = 60
+    texts = [f"{_filler('alp', 0, around)} {ORIGINAL} {_filler('alp', around, around)}",
+             f"{_filler('bet', 0, around)} {REWORDED} {_filler('bet', around, around)}",
+             f"{_filler('gam', 0, 3)} {REWORDED}", f"{REWORDED} {_filler('del', 0, 3)}"]
+    articles = [Article(id=f"a{k}", text=text, path=f"a{k}.txt") for k, text in enumerate(texts)]
+    shingled = list(shingle_articles(articles))
+    vocabulary = Vocabulary.build(shingled)
+    whole = SentenceIndex.build(shingled, vocabulary)
+    wanted = np.unique(_set_keys(vocabulary.stems, whole.hashes, whole.sentence_offsets)[whole.stock])
+    rdd = spark.sparkContext.parallelize(list(enumerate(zip(articles, shingled))), 3)
+    stock = _stock_keys(rdd, spark.sparkContext.broadcast(vocabulary), 3)
+    assert np.array_equal(stock, wanted) and len(stock) == 1  # REWORDED's, counted across partitions
+
+    settings = Settings()
+    _, [(locally, _)] = verify_pairs(articles, shingled, vocabulary, np.array([[0, 1]]), settings)
+    rows = [(1, ((0, articles[0], shingled[0]), (articles[1], shingled[1])))]
+    told, = _verify_partition(iter(rows), SimpleNamespace(value=vocabulary), SimpleNamespace(value=stock), settings)
+    alone, = _verify_partition(iter(rows), SimpleNamespace(value=vocabulary), SimpleNamespace(value=stock[:0]), settings)
+    assert locally is None and told[2] is None  # as the whole corpus: no derivation
+    assert alone[2] is not None  # counted in the partition alone, the stock phrase was evidence
+
+
 def test_spark_links_a_crowd_of_copies_to_the_same_earliest_copy_as_locally(spark, tmp_path):
     # 70 copies of a seed put its windows in crowded buckets (more than max_bucket), which both
     # engines link to the earliest copy, found from the dates (broadcast to the executors).

@@ -91,7 +91,7 @@ def test_a_scan_tells_its_progress_through_the_long_stages_and_reports_the_same(
                              advance=lambda stage, done, total: told.setdefault(stage, []).append((done, total)))
     assert to_json(followed) == to_json(scan_articles(articles, workers=workers))
     assert len(followed.matches) > 100
-    assert set(told) == {"shingle", "candidates", "verify"} and set(told) <= set(ended)
+    assert set(told) == {"boilerplate", "shingle", "candidates", "verify"} and set(told) <= set(ended)
     for stage, steps in told.items():
         totals = {total for _, total in steps}
         assert len(totals) == 1 and steps == sorted(steps), stage  # one total; the work done only grows
