@@ -20,7 +20,7 @@ from provenance.errors import InputError
 from provenance.index import BATCH_SIZE, AddResult, Index
 from provenance.ingest import DEFAULT_FIELDS, MAX_ARTICLE_CHARS, Fields, read_corpus
 from provenance.model import Article, Report, Skipped
-from provenance.pipeline import Advance, Progress, conclude, no_articles_message, shingle_articles
+from provenance.pipeline import Advance, Progress, conclude, for_stage, no_articles_message, shingle_articles
 from provenance.verify import verify_pairs
 from provenance.shingle import Vocabulary
 
@@ -43,8 +43,7 @@ def scan_with_index(
     """
     timings: list[tuple[str, float]] = []
     began = time.perf_counter()
-    result = index.add(articles, batch_size=batch_size, workers=workers,
-                       progress=(lambda done, total: advance("index", done, total)) if advance else None)
+    result = index.add(articles, batch_size=batch_size, workers=workers, progress=for_stage(advance, "index"))
     _ended(timings, "index", began, progress)
     if added is not None:
         added(result)
@@ -86,7 +85,7 @@ def _match_indexed(index: Index, articles: Sequence[Article], skipped: Sequence[
     shingled = shingle_articles(corpus, workers)
     vocabulary = index.vocabulary(Vocabulary.build(shingled).stems)
     verified_pairs, verified = verify_pairs(corpus, shingled, vocabulary, local, settings, workers,
-                                            advance=(lambda done, total: advance("verify", done, total)) if advance else None)
+                                            advance=for_stage(advance, "verify"))
     matches, trees, stories = conclude([a.id for a in corpus], [a.published for a in corpus], verified_pairs, verified)
     _ended(timings, "verify", began, progress)
     shown = {a.id for a in articles} | {m.source for m in matches} | {m.derived for m in matches} | {i for s in stories for i in s}

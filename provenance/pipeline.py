@@ -120,6 +120,7 @@ def candidates_of(inputs: list[tuple[np.ndarray, np.ndarray, np.ndarray]], artic
     while inputs:
         values, ranges, owners = inputs.pop(0)
 
+        # (``before``, the kinds done before this one, is bound as the function is made.)
         def told(steps: int, total: int, before: int = kinds - len(inputs) - 1) -> None:
             if advance:
                 advance(before * total + steps, kinds * total)
@@ -259,6 +260,11 @@ Progress = Callable[[str, float], None]
 Advance = Callable[[str, int, int], None]
 
 
+def for_stage(advance: Optional[Advance], stage: str) -> Optional[Callable[[int, int], None]]:
+    """``advance`` as one stage's ``(done, total)`` callback (``None`` when nobody follows the progress)."""
+    return (lambda done, total: advance(stage, done, total)) if advance else None
+
+
 class _Timer:
     def __init__(self, progress: Optional[Progress] = None) -> None:
         self.stages: list[tuple[str, float]] = []
@@ -309,13 +315,9 @@ def scan_articles(
     if len({a.id for a in articles}) != len(articles):
         raise InputError("article ids must be unique")
     timer = _Timer(progress)
-
-    def advancing(stage: str) -> Optional[Callable[[int, int], None]]:
-        return (lambda done, total: advance(stage, done, total)) if advance else None
-
     with timer.stage("boilerplate"):
         with no_cycle_collection():
-            articles = mask_site_boilerplate(articles, advancing("boilerplate"))
+            articles = mask_site_boilerplate(articles, for_stage(advance, "boilerplate"))
         _return_freed_memory()
     with timer.stage("shingle"):
         # The texts go to a file first, and shingling reads them back a batch at a time: the
@@ -325,7 +327,7 @@ def scan_articles(
         with no_cycle_collection():
             articles = [a.without_text() for a in articles]
         _return_freed_memory()
-        shingled = _shingle_to_disk(articles, texts, fast, workers, advancing("shingle"))
+        shingled = _shingle_to_disk(articles, texts, fast, workers, for_stage(advance, "shingle"))
         vocabulary = Vocabulary.build(shingled)
         # Until the report, the scan reads only each article's id, date and length: the
         # records wait in a file too, and the heap their reading fragmented goes back.
@@ -343,7 +345,7 @@ def scan_articles(
     with timer.stage("candidates"):
         # MinHash and LSH a group of bands at a time: the whole signature matrix is never held.
         candidates = candidates_of(inputs, len(articles), settings, earliest_first(articles.publication_dates()),
-                                   advancing("candidates"))
+                                   for_stage(advance, "candidates"))
         candidate_pairs = candidates.pairs  # the collision counts are not needed past here
         del inputs, candidates
         _return_freed_memory()
@@ -352,13 +354,13 @@ def scan_articles(
         index = SentenceIndex.build_in_parts(shingled.words_in_parts(), vocabulary, words=int(shingled.offsets[-1]),
                                              sentences=len(shingled.sentence_starts) - len(shingled), articles=len(shingled))
         _return_freed_memory()
-        offsets, found = batch_seeds(index, candidate_pairs, settings.sentence_similarity, half_of(advancing("verify"), 0))
+        offsets, found = batch_seeds(index, candidate_pairs, settings.sentence_similarity, half_of(for_stage(advance, "verify"), 0))
         # The pairs without a seed (most candidates) leave memory before the workers start.
         pairs, offsets = seeded_pairs(candidate_pairs, offsets)
         del candidate_pairs
         _return_freed_memory()
         packed, same_story = verify_packed(articles, shingled, index, pairs, offsets, found, settings, workers, texts.read,
-                                           half_of(advancing("verify"), 1))
+                                           half_of(for_stage(advance, "verify"), 1))
         del shingled, vocabulary, index, offsets, found
         _return_freed_memory()
         ids = articles.identifiers()
