@@ -60,10 +60,11 @@ def map_ranges(function: Callable[[int, int], T], total: int, workers: int,
         # Workers ignore Ctrl-C: the parent alone gets KeyboardInterrupt and terminates the pool on
         # its way out, so an interrupted run neither hangs nor prints a traceback per worker.
         with multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts) as pool:
+            if advance is None:
+                return pool.starmap(function, bounds, chunksize=1)
             for (_, end), result in zip(bounds, pool.imap(_call, [(function, start, end) for start, end in bounds], chunksize=1)):
                 results.append(result)
-                if advance:
-                    advance(end, total)
+                advance(end, total)
             return results
     finally:
         gc.unfreeze()

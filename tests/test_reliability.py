@@ -275,12 +275,13 @@ def big_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("command", ["scan", "audit"])
+@pytest.mark.parametrize("command", ["scan", "audit", "scan --progress"])
 def test_ctrl_c_exits_130_and_leaves_no_output(big_corpus, tmp_path, command):
-    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) while the worker pool runs."""
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) while the worker pool runs
+    (with ``--progress`` its chunks' results are taken one by one, as they come)."""
     out = tmp_path / "out.json"
-    if command == "scan":
-        args = ["scan", str(big_corpus)]
+    if command.startswith("scan"):
+        args = ["scan", str(big_corpus), *command.split()[1:]]
     else:
         args = ["audit", str(big_corpus / "part0.jsonl"), "--against", str(big_corpus / "part1.jsonl")]
     process = subprocess.Popen([*CLI, *args, "--workers", "2", "--format", "json", "-o", str(out)], cwd=tmp_path,
