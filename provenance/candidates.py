@@ -715,7 +715,8 @@ def _counted(keys_of: Callable[[np.ndarray, int], None], bands: int, window_arti
 
     members, links_start, crowded = _band_buckets(keyed, bands, window_article.astype(np.int32, copy=False), max_bucket,
                                                  np.ascontiguousarray(priority, dtype=np.int32), MAX_SUB_BITS, group, _threads())
-    counted(0, 1)
+    if advance:
+        advance(bands, 2 * bands)  # every band bucketed
     found = _pairs_by_partition(members, n_articles, min_hits, weight_threshold(min_weight), links_start, crowd_weight(max_bucket, bands),
                                 advance=counted)
     del members  # before the partitions' pairs are joined

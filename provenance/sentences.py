@@ -510,17 +510,20 @@ def batch_seeds(index: SentenceIndex, pairs: np.ndarray, threshold: float,
     pairs = np.ascontiguousarray(pairs, dtype=np.int64)
     slices = SEEDING_SLICES if advance else 1
     bounds = [len(pairs) * k // slices for k in range(slices + 1)]
-    offsets, found, seeds = [np.zeros(1, dtype=np.int64)], [], 0
+    parts = []
     for first, last in zip(bounds, bounds[1:]):
-        part_offsets, out_i, out_j, out_s, out_strong = _batch_seeds(
+        part_offsets, *columns = _batch_seeds(
             pairs[first:last], index.sentence_offsets, index.article_sentences, index.sorted_hashes, index.sorted_sentences,
             index.sorted_plain, index.sentence_weights, float(threshold), float(min(CONTEXT_SIMILARITY, threshold)),
         )
-        if slices == 1:
-            return part_offsets, np.stack([out_i, out_j, out_s, out_strong], axis=1)
-        offsets.append(part_offsets[1:] + seeds)
-        seeds += int(part_offsets[-1])
-        found.append(np.stack([out_i, out_j, out_s, out_strong], axis=1))
-        del out_i, out_j, out_s, out_strong
-        advance(last, len(pairs))  # type: ignore[misc]  # not None with slices
-    return np.concatenate(offsets), np.concatenate(found)
+        parts.append((part_offsets, np.stack(columns, axis=1)))
+        del columns
+        if advance:
+            advance(last, len(pairs))
+    if len(parts) == 1:
+        return parts[0]  # as the compiled call gave them: not copied
+    offsets, seeds = [np.zeros(1, dtype=np.int64)], 0
+    for part_offsets, found in parts:
+        offsets.append(part_offsets[1:] + seeds)  # a slice's offsets start at 0: past the seeds of those before
+        seeds += len(found)
+    return np.concatenate(offsets), np.concatenate([found for _, found in parts])

@@ -35,6 +35,15 @@ def _call(task: tuple[Callable[[int, int], T], int, int]) -> T:
     return function(start, end)
 
 
+def _told(bounds: list[tuple[int, int]], results: Iterator[T], total: int, advance: Callable[[int, int], None]) -> list[T]:
+    """The chunks' ``results`` as they come (in order), telling ``advance`` of each chunk's end."""
+    out: list[T] = []
+    for (_, end), result in zip(bounds, results):
+        out.append(result)
+        advance(end, total)
+    return out
+
+
 def map_ranges(function: Callable[[int, int], T], total: int, workers: int,
                advance: Optional[Callable[[int, int], None]] = None) -> list[T]:
     """Run ``function(start, end)`` over ``[0, total)`` in chunks, on ``workers`` processes: the chunks' results, in order.
@@ -46,13 +55,9 @@ def map_ranges(function: Callable[[int, int], T], total: int, workers: int,
         return [function(0, total)]
     chunks = min(total, max(workers, 1) * CHUNKS_PER_WORKER)
     bounds = [(total * k // chunks, total * (k + 1) // chunks) for k in range(chunks)]
-    results: list[T] = []
     if not fork:
         # In this process, a chunk at a time only so that the progress can be told.
-        for start, end in bounds:
-            results.append(function(start, end))
-            advance(end, total)  # type: ignore[misc]  # not None here
-        return results
+        return _told(bounds, (function(start, end) for start, end in bounds), total, advance)  # type: ignore[arg-type]  # not None here
     # The corpus's objects are left out of the workers' garbage collections: a collection
     # writes to every object it visits, which would copy each worker its own corpus.
     gc.freeze()
@@ -62,10 +67,7 @@ def map_ranges(function: Callable[[int, int], T], total: int, workers: int,
         with multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts) as pool:
             if advance is None:
                 return pool.starmap(function, bounds, chunksize=1)
-            for (_, end), result in zip(bounds, pool.imap(_call, [(function, start, end) for start, end in bounds], chunksize=1)):
-                results.append(result)
-                advance(end, total)
-            return results
+            return _told(bounds, pool.imap(_call, [(function, start, end) for start, end in bounds], chunksize=1), total, advance)
     finally:
         gc.unfreeze()
 

@@ -287,12 +287,18 @@ def test_copy_of_too_few_words_as_its_seeds_lie_is_grown_beside_another_passage(
     assert passages[1].seeds == 2 and passages[1].surprise >= MIN_SURPRISE
 
 
+def stock_phrase_texts(around: int = 60) -> list[str]:
+    """ORIGINAL after ``around`` filler sentences of one article, REWORDED after as many of another,
+    and REWORDED in two short articles more: a stock phrase, three articles hold it."""
+    return [f"{_filler('alp', 0, around)} {ORIGINAL} {_filler('alp', around, around)}",
+            f"{_filler('bet', 0, around)} {REWORDED} {_filler('bet', around, around)}",
+            f"{_filler('gam', 0, 3)} {REWORDED}", f"{REWORDED} {_filler('del', 0, 3)}"]
+
+
 def test_stock_sentence_is_no_surprise():
     # REWORDED also stands in two more articles: a stock phrase, which any two of them share.
     around = 60
-    a = f"{_filler('alp', 0, around)} {ORIGINAL} {_filler('alp', around, around)}"
-    b = f"{_filler('bet', 0, around)} {REWORDED} {_filler('bet', around, around)}"
-    index = _index(a, b, f"{_filler('gam', 0, 3)} {REWORDED}", f"{REWORDED} {_filler('del', 0, 3)}")
+    index = _index(*stock_phrase_texts(around))
     assert index.stock[index.article_sentences[1] + around] and not index.stock[around]
     assert align_pair(index, 0, 1, 0.35, 3, 15) == []
 
@@ -306,11 +312,7 @@ def test_a_part_of_the_corpus_told_its_stock_sentences_aligns_as_the_whole_does(
 
     from provenance.sentences import STOCK_ARTICLES, held_sentence_keys
 
-    around = 60
-    texts = [f"{_filler('alp', 0, around)} {ORIGINAL} {_filler('alp', around, around)}",
-             f"{_filler('bet', 0, around)} {REWORDED} {_filler('bet', around, around)}",
-             f"{_filler('gam', 0, 3)} {REWORDED}", f"{REWORDED} {_filler('del', 0, 3)}"]
-    shingled = [shingle_text(t) for t in texts]
+    shingled = [shingle_text(t) for t in stock_phrase_texts()]
     vocabulary = Vocabulary.build(shingled)
     whole = SentenceIndex.build(shingled, vocabulary)
     part = SentenceIndex.build(shingled[:2], vocabulary)

@@ -70,13 +70,9 @@ def test_spark_counts_stock_sentences_over_the_whole_corpus_as_locally(spark):
     from provenance.settings import Settings
     from provenance.shingle import Vocabulary
     from provenance.verify import verify_pairs
-    from tests.test_align import ORIGINAL, REWORDED, _filler
+    from tests.test_align import stock_phrase_texts
 
-    around = 60
-    texts = [f"{_filler('alp', 0, around)} {ORIGINAL} {_filler('alp', around, around)}",
-             f"{_filler('bet', 0, around)} {REWORDED} {_filler('bet', around, around)}",
-             f"{_filler('gam', 0, 3)} {REWORDED}", f"{REWORDED} {_filler('del', 0, 3)}"]
-    articles = [Article(id=f"a{k}", text=text, path=f"a{k}.txt") for k, text in enumerate(texts)]
+    articles = [Article(id=f"a{k}", text=text, path=f"a{k}.txt") for k, text in enumerate(stock_phrase_texts())]
     shingled = list(shingle_articles(articles))
     vocabulary = Vocabulary.build(shingled)
     whole = SentenceIndex.build(shingled, vocabulary)
