@@ -130,7 +130,8 @@ class Edge:
 
     ``alternatives`` are other sources of ``derived`` with exactly as much evidence
     (copies of one another: the text cannot tell which was used); the edge then
-    credits the earliest published of them.
+    credits the earliest published of them, unless its gap in dates is far less usual
+    than another's (``tree.build_trees``).
     """
 
     source: str

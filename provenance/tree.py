@@ -12,6 +12,8 @@ are reported apart and never drawn as edges.
 
 from __future__ import annotations
 
+import datetime
+from collections import Counter
 from typing import Iterable, Mapping, Optional
 
 import networkx as nx
@@ -57,6 +59,73 @@ def _similarity(match: Match) -> float:
         weighted += passage.similarity * n
         total += n
     return weighted / total if total else 1.0
+
+
+# Among sources of exactly equal evidence, one whose publication gap before the derived article
+# is this many times less typical of the corpus's clear derivations than another's is passed
+# over (a Bayes factor of 10: "strong" evidence on Jeffreys' scale) ...
+ATYPICAL_GAP_FACTOR = 10
+# ... each gap's typicality being its count among the clear derivations' gaps (in days) plus
+# this (Jeffreys' prior for a histogram's bins), so a handful of derivations never decides.
+GAP_PRIOR = 0.5
+
+
+def _days(date: Optional[str]) -> Optional[int]:
+    """A ``YYYY-MM-DD`` date as a day number, or ``None`` when there is none to read."""
+    try:
+        return datetime.date.fromisoformat(date).toordinal() if date else None
+    except ValueError:
+        return None
+
+
+def _sources_by_evidence(evidence: Mapping[tuple[str, str], int]) -> dict[str, dict[int, list[str]]]:
+    """Each derived article's sources, grouped by their evidence."""
+    grouped: dict[str, dict[int, list[str]]] = {}
+    for (source, derived), weight in evidence.items():
+        grouped.setdefault(derived, {}).setdefault(weight, []).append(source)
+    return grouped
+
+
+def _clear_gaps(grouped: Mapping[str, Mapping[int, list[str]]], days: Mapping[str, Optional[int]]) -> Counter[int]:
+    """How many days each derivation the text decides alone came after its source: per dated article,
+    its one source of most evidence (none shares it), when that source is dated no later."""
+    gaps: Counter[int] = Counter()
+    for derived, sources in grouped.items():
+        best = sources[max(sources)]
+        day, source_day = days.get(derived), days.get(best[0])
+        if len(best) == 1 and day is not None and source_day is not None and source_day <= day:
+            gaps[day - source_day] += 1
+    return gaps
+
+
+def _atypical(evidence: Mapping[tuple[str, str], int], published: Mapping[str, Optional[str]]) -> set[tuple[str, str]]:
+    """The (source, derived) edges passed over among sources of equal ``evidence`` for their gap in dates.
+
+    A copy and its own source give the articles derived from them exactly the same evidence,
+    and the text cannot say which one was used. Their dates can, where the corpus shows how long
+    after its source a derivation comes: a content farm republishes within days, so a source
+    published long before that, beside a copy published within the usual gap, is the less likely
+    one. The usual gaps are counted on the derivations whose source the text decides alone
+    (``_clear_gaps``); a source is passed over only when its gap is ``ATYPICAL_GAP_FACTOR`` times
+    rarer there than another equal source's, so a small corpus, an undated one, or gaps as
+    common as each other leave the choice to the earliest date.
+    """
+    days = {article: _days(date) for article, date in published.items()}
+    grouped = _sources_by_evidence(evidence)
+    gaps = _clear_gaps(grouped, days)
+    passed_over = set()
+    for derived, by_evidence in grouped.items():
+        day = days.get(derived)
+        if day is None:
+            continue
+        for equal in by_evidence.values():
+            dated = [(source, days[source]) for source in equal if days.get(source) is not None]
+            if len(dated) < 2:
+                continue
+            typical = [(source, gaps.get(day - source_day, 0) + GAP_PRIOR) for source, source_day in dated]
+            most = max(value for _, value in typical)
+            passed_over.update((source, derived) for source, value in typical if value * ATYPICAL_GAP_FACTOR < most)
+    return passed_over
 
 
 def _evidence(match: Match) -> int:
@@ -128,27 +197,30 @@ def build_trees(matches: Iterable[Match], published: Optional[Mapping[str, Optio
         matches: Verified, directed matches.
         published: Publication date (``YYYY-MM-DD``) of articles, where known. When several
             sources give an article exactly the same evidence (a copy and its own source),
-            the earliest published gets the edge (the others are its ``alternatives``):
-            the text cannot tell them apart, and the first publisher wrote it.
+            the text cannot tell them apart (the others are the edge's ``alternatives``): one
+            whose gap in dates is far less typical than another's is passed over (``_atypical``),
+            then the earliest published gets the edge, for the first publisher wrote it.
 
     Returns:
         Trees sorted by root id; in each, ``articles`` lists the root first then the
         others sorted, and ``edges`` are sorted by (source, derived).
     """
     published = published or {}
+    matches = list(matches)
+    evidence = {(m.source, m.derived): _evidence(m) for m in matches}
+    passed_over = _atypical(evidence, published)
 
-    def preference(match: Match) -> tuple[bool, str, str, str]:
+    def preference(match: Match) -> tuple[bool, bool, str, str, str]:
         date = published.get(match.source)
-        return (date is None, date or "", match.source, match.derived)
+        return ((match.source, match.derived) in passed_over, date is None, date or "", match.source, match.derived)
 
     # The edge's rank in order of preference goes into the weight's last digits: equal
     # evidence must never be broken by set order, which changes with string hashing.
     matches = sorted(matches, key=preference, reverse=True)
     into: dict[str, dict[str, tuple[Match, int, int]]] = {}  # article -> its sources -> (match, evidence, weight)
     for rank, match in enumerate(matches):
-        evidence = _evidence(match)
-        weight = evidence * (len(matches) + 1) + rank
-        into.setdefault(match.derived, {})[match.source] = (match, evidence, weight)
+        equal = evidence[match.source, match.derived]
+        into.setdefault(match.derived, {})[match.source] = (match, equal, equal * (len(matches) + 1) + rank)
     trees = []
     # One branching per family: many small graphs, not one large one.
     for family in _components((m.source, m.derived) for m in matches):
