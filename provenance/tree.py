@@ -4,8 +4,10 @@ Owns the family structure. Matches form a directed graph; per connected family
 we keep the maximum branching (each article's best edge when those close no
 cycle, else Edmonds' algorithm, via networkx, in each strongly connected component) over edge
 weights ``confidence × overlap × similarity``: every article gets at most one
-parent, the most convincing one, and no cycle survives. Each resulting tree is reported
-with its root. Articles that were linked by shared material too weak to be a
+parent, the most convincing one, and no cycle survives. Sources of exactly equal evidence
+(a copy and its own source) are told apart by their dates: a gap far less usual than the
+corpus's clear derivations show is passed over, then the earliest wins. Each resulting tree
+is reported with its root. Articles that were linked by shared material too weak to be a
 derivation (same story, independent writing) are grouped as *stories*, which
 are reported apart and never drawn as edges.
 """
@@ -70,7 +72,7 @@ ATYPICAL_GAP_FACTOR = 10
 GAP_PRIOR = 0.5
 
 
-def _days(date: Optional[str]) -> Optional[int]:
+def _day(date: Optional[str]) -> Optional[int]:
     """A ``YYYY-MM-DD`` date as a day number, or ``None`` when there is none to read."""
     try:
         return datetime.date.fromisoformat(date).toordinal() if date else None
@@ -78,53 +80,51 @@ def _days(date: Optional[str]) -> Optional[int]:
         return None
 
 
-def _sources_by_evidence(evidence: Mapping[tuple[str, str], int]) -> dict[str, dict[int, list[str]]]:
-    """Each derived article's sources, grouped by their evidence."""
-    grouped: dict[str, dict[int, list[str]]] = {}
-    for (source, derived), weight in evidence.items():
-        grouped.setdefault(derived, {}).setdefault(weight, []).append(source)
-    return grouped
+def _atypical(into: Mapping[str, Mapping[str, tuple[Match, int]]], published: Mapping[str, Optional[str]]) -> set[tuple[str, str]]:
+    """The (source, derived) edges passed over among sources of equal evidence for their gap in dates.
 
-
-def _clear_gaps(grouped: Mapping[str, Mapping[int, list[str]]], days: Mapping[str, Optional[int]]) -> Counter[int]:
-    """How many days each derivation the text decides alone came after its source: per dated article,
-    its one source of most evidence (none shares it), when that source is dated no later."""
-    gaps: Counter[int] = Counter()
-    for derived, sources in grouped.items():
-        best = sources[max(sources)]
-        day, source_day = days.get(derived), days.get(best[0])
-        if len(best) == 1 and day is not None and source_day is not None and source_day <= day:
-            gaps[day - source_day] += 1
-    return gaps
-
-
-def _atypical(evidence: Mapping[tuple[str, str], int], published: Mapping[str, Optional[str]]) -> set[tuple[str, str]]:
-    """The (source, derived) edges passed over among sources of equal ``evidence`` for their gap in dates.
-
+    ``into``: each derived article's sources, with their matches and evidence (``_evidence``).
     A copy and its own source give the articles derived from them exactly the same evidence,
     and the text cannot say which one was used. Their dates can, where the corpus shows how long
     after its source a derivation comes: a content farm republishes within days, so a source
     published long before that, beside a copy published within the usual gap, is the less likely
-    one. The usual gaps are counted on the derivations whose source the text decides alone
-    (``_clear_gaps``); a source is passed over only when its gap is ``ATYPICAL_GAP_FACTOR`` times
-    rarer there than another equal source's, so a small corpus, an undated one, or gaps as
-    common as each other leave the choice to the earliest date.
+    one. The usual gaps are counted on the derivations whose source the text decides alone (one
+    source of most evidence, dated no later than the article); a source is passed over only when
+    its gap is ``ATYPICAL_GAP_FACTOR`` times rarer there than another equal source's, so a small
+    corpus, an undated one, or gaps as common as each other leave the choice to the earliest date.
     """
-    days = {article: _days(date) for article, date in published.items()}
-    grouped = _sources_by_evidence(evidence)
-    gaps = _clear_gaps(grouped, days)
+    days: dict[str, Optional[int]] = {}
+
+    def day(article: str) -> Optional[int]:
+        if article not in days:
+            days[article] = _day(published.get(article))
+        return days[article]
+
+    gaps: Counter[int] = Counter()
+    tied: list[tuple[str, list[str]]] = []  # (derived, two or more of its sources of equal evidence)
+    for derived, sources in into.items():
+        if len(sources) == 1:
+            best: Optional[str] = next(iter(sources))
+        else:
+            by_evidence: dict[int, list[str]] = {}
+            for source, (_, evidence) in sources.items():
+                by_evidence.setdefault(evidence, []).append(source)
+            most = by_evidence[max(by_evidence)]
+            best = most[0] if len(most) == 1 else None
+            tied.extend((derived, equal) for equal in by_evidence.values() if len(equal) > 1)
+        if best is not None and (derived_day := day(derived)) is not None:
+            source_day = day(best)
+            if source_day is not None and source_day <= derived_day:
+                gaps[derived_day - source_day] += 1
     passed_over = set()
-    for derived, by_evidence in grouped.items():
-        day = days.get(derived)
-        if day is None:
+    for derived, equal in tied:
+        derived_day = day(derived)
+        if derived_day is None:
             continue
-        for equal in by_evidence.values():
-            dated = [(source, days[source]) for source in equal if days.get(source) is not None]
-            if len(dated) < 2:
-                continue
-            typical = [(source, gaps.get(day - source_day, 0) + GAP_PRIOR) for source, source_day in dated]
-            most = max(value for _, value in typical)
-            passed_over.update((source, derived) for source, value in typical if value * ATYPICAL_GAP_FACTOR < most)
+        typical = [(source, gaps.get(derived_day - source_day, 0) + GAP_PRIOR)
+                   for source in equal if (source_day := day(source)) is not None]
+        most_typical = max((value for _, value in typical), default=0.0)
+        passed_over.update((source, derived) for source, value in typical if value * ATYPICAL_GAP_FACTOR < most_typical)
     return passed_over
 
 
@@ -206,9 +206,10 @@ def build_trees(matches: Iterable[Match], published: Optional[Mapping[str, Optio
         others sorted, and ``edges`` are sorted by (source, derived).
     """
     published = published or {}
-    matches = list(matches)
-    evidence = {(m.source, m.derived): _evidence(m) for m in matches}
-    passed_over = _atypical(evidence, published)
+    into: dict[str, dict[str, tuple[Match, int]]] = {}  # article -> its sources -> (match, evidence)
+    for match in matches:
+        into.setdefault(match.derived, {})[match.source] = (match, _evidence(match))
+    passed_over = _atypical(into, published)
 
     def preference(match: Match) -> tuple[bool, bool, str, str, str]:
         date = published.get(match.source)
@@ -216,15 +217,12 @@ def build_trees(matches: Iterable[Match], published: Optional[Mapping[str, Optio
 
     # The edge's rank in order of preference goes into the weight's last digits: equal
     # evidence must never be broken by set order, which changes with string hashing.
-    matches = sorted(matches, key=preference, reverse=True)
-    into: dict[str, dict[str, tuple[Match, int, int]]] = {}  # article -> its sources -> (match, evidence, weight)
-    for rank, match in enumerate(matches):
-        equal = evidence[match.source, match.derived]
-        into.setdefault(match.derived, {})[match.source] = (match, equal, equal * (len(matches) + 1) + rank)
+    ranked = sorted((match for sources in into.values() for match, _ in sources.values()), key=preference, reverse=True)
+    weights = {(m.source, m.derived): into[m.derived][m.source][1] * (len(ranked) + 1) + rank for rank, m in enumerate(ranked)}
     trees = []
     # One branching per family: many small graphs, not one large one.
-    for family in _components((m.source, m.derived) for m in matches):
-        edges = [(source, derived, weight) for derived in family for source, (_, _, weight) in into.get(derived, {}).items()]
+    for family in _components(weights):
+        edges = [(source, derived, weights[source, derived]) for derived in family for source in into.get(derived, {})]
         parent = _best_parents(edges)
         if parent is None:  # a cycle: Edmonds' algorithm, where the cycles are
             graph = nx.DiGraph()
@@ -243,7 +241,7 @@ def build_trees(matches: Iterable[Match], published: Optional[Mapping[str, Optio
                 continue
             tied = {
                 m.derived: tuple(sorted(
-                    other for other, (_, evidence, _) in into[m.derived].items()
+                    other for other, (_, evidence) in into[m.derived].items()
                     if other != m.source and evidence == into[m.derived][m.source][1]
                 ))
                 for m in edges
