@@ -80,10 +80,10 @@ def _day(date: Optional[str]) -> Optional[int]:
         return None
 
 
-def _atypical(into: Mapping[str, Mapping[str, tuple[Match, int]]], published: Mapping[str, Optional[str]]) -> set[tuple[str, str]]:
+def _atypical(into: Mapping[str, Mapping[str, tuple[Match, int, int]]], published: Mapping[str, Optional[str]]) -> set[tuple[str, str]]:
     """The (source, derived) edges passed over among sources of equal evidence for their gap in dates.
 
-    ``into``: each derived article's sources, with their matches and evidence (``_evidence``).
+    ``into``: each derived article's sources, with their matches and evidence (``_evidence``) first.
     A copy and its own source give the articles derived from them exactly the same evidence,
     and the text cannot say which one was used. Their dates can, where the corpus shows how long
     after its source a derivation comes: a content farm republishes within days, so a source
@@ -107,7 +107,7 @@ def _atypical(into: Mapping[str, Mapping[str, tuple[Match, int]]], published: Ma
             best: Optional[str] = next(iter(sources))
         else:
             by_evidence: dict[int, list[str]] = {}
-            for source, (_, evidence) in sources.items():
+            for source, (_, evidence, _) in sources.items():
                 by_evidence.setdefault(evidence, []).append(source)
             most = by_evidence[max(by_evidence)]
             best = most[0] if len(most) == 1 else None
@@ -206,23 +206,27 @@ def build_trees(matches: Iterable[Match], published: Optional[Mapping[str, Optio
         others sorted, and ``edges`` are sorted by (source, derived).
     """
     published = published or {}
-    into: dict[str, dict[str, tuple[Match, int]]] = {}  # article -> its sources -> (match, evidence)
-    for match in matches:
-        into.setdefault(match.derived, {})[match.source] = (match, _evidence(match))
-    passed_over = _atypical(into, published)
 
-    def preference(match: Match) -> tuple[bool, bool, str, str, str]:
+    def preference(match: Match) -> tuple[bool, str, str, str]:
         date = published.get(match.source)
-        return ((match.source, match.derived) in passed_over, date is None, date or "", match.source, match.derived)
+        return (date is None, date or "", match.source, match.derived)
 
-    # The edge's rank in order of preference goes into the weight's last digits: equal
-    # evidence must never be broken by set order, which changes with string hashing.
-    ranked = sorted((match for sources in into.values() for match, _ in sources.values()), key=preference, reverse=True)
-    weights = {(m.source, m.derived): into[m.derived][m.source][1] * (len(ranked) + 1) + rank for rank, m in enumerate(ranked)}
+    # An edge's weight: its evidence first; then, among equal evidence, whether its source is
+    # passed over for its gap in dates (``_atypical``); then its rank in order of preference, so
+    # that equal evidence is never broken by set order, which changes with string hashing.
+    matches = sorted(matches, key=preference, reverse=True)
+    n = len(matches)
+    into: dict[str, dict[str, tuple[Match, int, int]]] = {}  # article -> its sources -> (match, evidence, weight)
+    for rank, match in enumerate(matches):
+        evidence = _evidence(match)
+        into.setdefault(match.derived, {})[match.source] = (match, evidence, evidence * (2 * n + 1) + n + rank)
+    for source, derived in _atypical(into, published):
+        match, evidence, weight = into[derived][source]
+        into[derived][source] = (match, evidence, weight - n)
     trees = []
     # One branching per family: many small graphs, not one large one.
-    for family in _components(weights):
-        edges = [(source, derived, weights[source, derived]) for derived in family for source in into.get(derived, {})]
+    for family in _components((m.source, m.derived) for m in matches):
+        edges = [(source, derived, weight) for derived in family for source, (_, _, weight) in into.get(derived, {}).items()]
         parent = _best_parents(edges)
         if parent is None:  # a cycle: Edmonds' algorithm, where the cycles are
             graph = nx.DiGraph()
@@ -241,7 +245,7 @@ def build_trees(matches: Iterable[Match], published: Optional[Mapping[str, Optio
                 continue
             tied = {
                 m.derived: tuple(sorted(
-                    other for other, (_, evidence) in into[m.derived].items()
+                    other for other, (_, evidence, _) in into[m.derived].items()
                     if other != m.source and evidence == into[m.derived][m.source][1]
                 ))
                 for m in edges
