@@ -122,6 +122,9 @@ class Match:
     passages: tuple[Passage, ...]
     direction_from: str = "text"
     date_conflict: bool = False
+    seeded: tuple[int, ...] = ()
+    """The derived article's sentences (numbered in it from 0) that seeded with the source: what the
+    tree compares between two candidate sources of one article. Not part of the report."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

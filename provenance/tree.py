@@ -128,6 +128,33 @@ def _atypical(into: Mapping[str, Mapping[str, tuple[Match, int, int]]], publishe
     return passed_over
 
 
+# A source is passed over when another source of the same article seeds at least this many more
+# of the article's sentences (``_lacking``): one more is within chance (a same-topic sentence
+# seeding), two more were never seen against a true parent (bench/README, Quality notes).
+LACKING_SENTENCES = 2
+
+
+def _lacking(into: Mapping[str, Mapping[str, tuple[Match, int, int]]]) -> set[tuple[str, str]]:
+    """The (source, derived) edges whose source lacks sentences of the derived article that another source holds.
+
+    An article takes its sentences from its parent. A sibling spin of the true parent, or a
+    light edit of it, can share more of the article's spun words than the parent does, and so
+    show more evidence; but the article keeps sentences of the parent that the sibling dropped,
+    and those seed with the parent alone. So a source that seeds ``LACKING_SENTENCES`` or more
+    fewer of the article's sentences than another (``Match.seeded``) is passed over. (Of two
+    sources, what one holds that the other lacks, less the reverse, is the difference of their
+    counts.) Matches that do not say which sentences seeded take no part.
+    """
+    lacking: set[tuple[str, str]] = set()
+    for derived, sources in into.items():
+        if len(sources) < 2:
+            continue
+        most = max(len(match.seeded) for match, _, _ in sources.values())
+        lacking.update((source, derived) for source, (match, _, _) in sources.items()
+                       if match.seeded and len(match.seeded) <= most - LACKING_SENTENCES)
+    return lacking
+
+
 def _evidence(match: Match) -> int:
     """An edge's weight in integer micro-units (so that equal evidence compares equal)."""
     return round(match.confidence * match.overlap * _similarity(match) * 1_000_000)
@@ -223,6 +250,11 @@ def build_trees(matches: Iterable[Match], published: Optional[Mapping[str, Optio
     for source, derived in _atypical(into, published):
         match, evidence, weight = into[derived][source]
         into[derived][source] = (match, evidence, weight - n)
+    # A source lacking sentences another holds goes below every other source of the article (whose
+    # weights are at least 2n + 1), in the same order among its kind.
+    for source, derived in _lacking(into):
+        match, evidence, weight = into[derived][source]
+        into[derived][source] = (match, evidence, weight % (2 * n + 1) + 1)
     trees = []
     # One branching per family: many small graphs, not one large one.
     for family in _components((m.source, m.derived) for m in matches):

@@ -12,6 +12,7 @@ Nothing here reads files, shingles text or builds trees.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Callable, Optional, Sequence
 
 import numpy as np
@@ -38,6 +39,12 @@ def half_of(advance: Optional[Callable[[int, int], None]], half: int) -> Optiona
     return lambda done, total: advance(1000 * half + 1000 * done // max(total, 1), 2000)
 
 
+def _seeded(seeds: np.ndarray, derived_second: bool) -> tuple[int, ...]:
+    """The derived article's sentences among a pair's seeds (``batch_seeds`` rows; context seeds left out), sorted."""
+    column = 1 if derived_second else 0
+    return tuple(sorted({row[column] for row in seeds.tolist() if row[3] == 1}))  # a few dozen rows: no numpy calls
+
+
 def _verify_range(start: int, end: int) -> PackedMatches:
     """Extend and score seeded pairs ``[start, end)``: their matches, packed."""
     articles: Sequence[Article] = shared["articles"]  # type: ignore[assignment]
@@ -52,12 +59,14 @@ def _verify_range(start: int, end: int) -> PackedMatches:
                       settings.sentence_similarity)
     matches: list[Optional[Match]] = []
     firsts: list[str] = []
-    for (i, j), pair_passages in zip(pairs[start:end].tolist(), passages):
+    for (i, j), (low, high), pair_passages in zip(pairs[start:end].tolist(), ranges[start:end].tolist(), passages):
         match, first = None, ""
         if pair_passages:  # most seeded pairs align no passage: their articles are not looked up
             a = articles[i]
             match, first = build_match(a, articles[j], shingled[i], shingled[j], pair_passages, settings.min_confidence,
                                        text(i), text(j)), a.id
+            if match is not None:
+                match = dataclasses.replace(match, seeded=_seeded(found[low:high], derived_second=match.source == a.id))
         matches.append(match)
         firsts.append(first)
     return PackedMatches.pack(matches, firsts)
