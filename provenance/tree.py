@@ -4,10 +4,11 @@ Owns the family structure. Matches form a directed graph; per connected family
 we keep the maximum branching (each article's best edge when those close no
 cycle, else Edmonds' algorithm, via networkx, in each strongly connected component) over edge
 weights ``confidence × overlap × similarity``: every article gets at most one
-parent, the most convincing one, and no cycle survives. Sources of exactly equal evidence
-(a copy and its own source) are told apart by their dates: a gap far less usual than the
-corpus's clear derivations show is passed over, then the earliest wins. Each resulting tree
-is reported with its root. Articles that were linked by shared material too weak to be a
+parent, the most convincing one, and no cycle survives. A source that seeds 2 or more fewer
+of the article's sentences than another goes below every other (``_lacking``); sources of
+exactly equal evidence (a copy and its own source) are told apart by their dates: a gap far
+less usual than the corpus's clear derivations show is passed over (``_atypical``), then the
+earliest wins. Each resulting tree is reported with its root. Articles that were linked by shared material too weak to be a
 derivation (same story, independent writing) are grouped as *stories*, which
 are reported apart and never drawn as edges.
 """
@@ -221,7 +222,9 @@ def build_trees(matches: Iterable[Match], published: Optional[Mapping[str, Optio
     """The derivation forest of the given matches.
 
     Args:
-        matches: Verified, directed matches.
+        matches: Verified, directed matches. A source whose match seeds ``LACKING_SENTENCES`` or more
+            fewer of the derived article's sentences than another source's (``Match.seeded``)
+            goes below every other source of that article (``_lacking``).
         published: Publication date (``YYYY-MM-DD``) of articles, where known. When several
             sources give an article exactly the same evidence (a copy and its own source),
             the text cannot tell them apart (the others are the edge's ``alternatives``): one
