@@ -122,8 +122,8 @@ class Match:
     passages: tuple[Passage, ...]
     direction_from: str = "text"
     date_conflict: bool = False
-    seeded: tuple[int, ...] = ()
-    """The derived article's sentences (numbered in it from 0) that seeded with the source: what the
+    seeded: int = 0
+    """How many of the derived article's sentences seeded with the source (0: not known): what the
     tree compares between two candidate sources of one article. Not part of the report."""
 
 

@@ -362,8 +362,7 @@ class PackedMatches:
         passage_offsets: Match ``m``'s passages are rows ``passage_offsets[m]:passage_offsets[m + 1]``.
         spans: int64 ``(passages, 4)``: source start and end, derived start and end.
         similarity: Per passage, its similarity.
-        seeded_offsets: Match ``m``'s seeded sentences are ``seeded[seeded_offsets[m]:seeded_offsets[m + 1]]``.
-        seeded: int32, per match its ``Match.seeded``.
+        seeded: Per match, ``Match.seeded``.
     """
 
     matched: np.ndarray
@@ -374,7 +373,6 @@ class PackedMatches:
     passage_offsets: np.ndarray
     spans: np.ndarray
     similarity: np.ndarray
-    seeded_offsets: np.ndarray
     seeded: np.ndarray
 
     @classmethod
@@ -395,38 +393,32 @@ class PackedMatches:
             spans=np.array([(p.source_start, p.source_end, p.derived_start, p.derived_end) for p in passages],
                            dtype=np.int64).reshape(-1, 4),
             similarity=np.array([p.similarity for p in passages], dtype=np.float64),
-            seeded_offsets=np.concatenate(([0], np.cumsum([len(m.seeded) for m, _ in found], dtype=np.int64))).astype(np.int64),
-            seeded=np.array([k for m, _ in found for k in m.seeded], dtype=np.int32),
+            seeded=np.array([m.seeded for m, _ in found], dtype=np.int32),
         )
 
     @classmethod
     def join(cls, parts: Sequence["PackedMatches"]) -> "PackedMatches":
         """The packs of consecutive runs of pairs, as one."""
-        def joined_offsets(offsets: str, rows: str) -> np.ndarray:
-            shifts = np.cumsum([0] + [len(getattr(p, rows)) for p in parts[:-1]])
-            starts = [getattr(p, offsets)[:-1] + shift for p, shift in zip(parts, shifts)]
-            return np.concatenate(starts + [np.array([sum(len(getattr(p, rows)) for p in parts)], dtype=np.int64)])
-
+        shifts = np.cumsum([0] + [len(p.spans) for p in parts[:-1]])
+        offsets = [p.passage_offsets[:-1] + shift for p, shift in zip(parts, shifts)]
         return cls(
             **{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in dataclasses.fields(cls)
-               if f.name not in ("passage_offsets", "seeded_offsets")},
-            passage_offsets=joined_offsets("passage_offsets", "spans"),
-            seeded_offsets=joined_offsets("seeded_offsets", "seeded"),
+               if f.name != "passage_offsets"},
+            passage_offsets=np.concatenate(offsets + [np.array([sum(len(p.spans) for p in parts)], dtype=np.int64)]),
         )
 
     def unpack(self, pairs: np.ndarray, ids: Sequence[str]) -> list[Optional[Match]]:
         """The matches as packed: pair ``k`` is ``pairs[k]``, articles numbered into ``ids``."""
         out: list[Optional[Match]] = [None] * len(self.matched)
         spans, similarity = self.spans.tolist(), self.similarity.tolist()
-        ends, seeded, seeded_ends = self.passage_offsets.tolist(), self.seeded.tolist(), self.seeded_offsets.tolist()
+        ends = self.passage_offsets.tolist()
         matched = np.flatnonzero(self.matched)
         rows = zip(matched.tolist(), pairs[matched].tolist(), self.source_first.tolist(), self.numbers.tolist(),
-                   self.labels.tolist(), self.conflict.tolist())
-        for m, (k, (i, j), first, (overlap, source_overlap, jaccard, sure), (kind, decided), conflict) in enumerate(rows):
+                   self.labels.tolist(), self.conflict.tolist(), self.seeded.tolist())
+        for m, (k, (i, j), first, (overlap, source_overlap, jaccard, sure), (kind, decided), conflict, seeded) in enumerate(rows):
             source, derived = (ids[i], ids[j]) if first else (ids[j], ids[i])
             passages = tuple(Passage(*spans[t], similarity[t]) for t in range(ends[m], ends[m + 1]))
             out[k] = Match(source=source, derived=derived, relation=_LABELS[kind], overlap=overlap,
                            source_overlap=source_overlap, jaccard=jaccard, confidence=sure, passages=passages,
-                           direction_from=_LABELS[decided], date_conflict=conflict,
-                           seeded=tuple(seeded[seeded_ends[m]:seeded_ends[m + 1]]))
+                           direction_from=_LABELS[decided], date_conflict=conflict, seeded=seeded)
         return out

@@ -144,15 +144,15 @@ def _lacking(into: Mapping[str, Mapping[str, tuple[Match, int, int]]]) -> set[tu
     and those seed with the parent alone. So a source that seeds ``LACKING_SENTENCES`` or more
     fewer of the article's sentences than another (``Match.seeded``) is passed over. (Of two
     sources, what one holds that the other lacks, less the reverse, is the difference of their
-    counts.) Matches that do not say which sentences seeded take no part.
+    counts.) Matches that do not say how many sentences seeded (0) take no part.
     """
     lacking: set[tuple[str, str]] = set()
     for derived, sources in into.items():
         if len(sources) < 2:
             continue
-        most = max(len(match.seeded) for match, _, _ in sources.values())
+        most = max(match.seeded for match, _, _ in sources.values())
         lacking.update((source, derived) for source, (match, _, _) in sources.items()
-                       if match.seeded and len(match.seeded) <= most - LACKING_SENTENCES)
+                       if match.seeded and match.seeded <= most - LACKING_SENTENCES)
     return lacking
 
 

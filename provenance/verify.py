@@ -39,10 +39,10 @@ def half_of(advance: Optional[Callable[[int, int], None]], half: int) -> Optiona
     return lambda done, total: advance(1000 * half + 1000 * done // max(total, 1), 2000)
 
 
-def _seeded(seeds: np.ndarray, derived_second: bool) -> tuple[int, ...]:
-    """The derived article's sentences among a pair's seeds (``batch_seeds`` rows; context seeds left out), sorted."""
+def _seeded(seeds: np.ndarray, derived_second: bool) -> int:
+    """How many of the derived article's sentences are among a pair's seeds (``batch_seeds`` rows; context seeds left out)."""
     column = 1 if derived_second else 0
-    return tuple(sorted({row[column] for row in seeds.tolist() if row[3] == 1}))  # a few dozen rows: no numpy calls
+    return len({row[column] for row in seeds.tolist() if row[3] == 1})  # a few dozen rows: no numpy calls
 
 
 def _verify_range(start: int, end: int) -> PackedMatches:

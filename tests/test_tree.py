@@ -119,7 +119,8 @@ def test_equal_evidence_passes_over_a_source_dated_long_before_the_usual_gap():
 
 
 def _seeded(source: str, derived: str, overlap: float, seeded: tuple[int, ...]) -> Match:
-    return Match(source, derived, "rewrite", overlap, 0.5, 0.3, 0.9, (), seeded=seeded)
+    """A match whose derived article's sentences ``seeded`` seeded with its source."""
+    return Match(source, derived, "rewrite", overlap, 0.5, 0.3, 0.9, (), seeded=len(seeded))
 
 
 def _parent_of(matches: list[Match], derived: str = "x") -> str:
