@@ -5,10 +5,10 @@ we keep the maximum branching (each article's best edge when those close no
 cycle, else Edmonds' algorithm, via networkx, in each strongly connected component) over edge
 weights ``confidence × overlap × similarity``: every article gets at most one
 parent, the most convincing one, and no cycle survives. A source that seeds 2 or more fewer
-of the article's sentences than another goes below every other (``_lacking``); sources of
-exactly equal evidence (a copy and its own source) are told apart by their dates: a gap far
-less usual than the corpus's clear derivations show is passed over (``_atypical``), then the
-earliest wins. Each resulting tree is reported with its root. Articles that were linked by
+of the article's sentences than another goes below every other (``_lacking``), and so does
+a source whose gap in dates is far less usual, in the corpus's clear derivations, than that of
+another source that is a version of the same text (``_atypical``: a copy and its own source, a
+light edit and the text it edits); equal evidence goes to the earliest. Each resulting tree is reported with its root. Articles that were linked by
 shared material too weak to be a derivation (same story, independent writing) are grouped
 as *stories*, which are reported apart and never drawn as edges.
 """
@@ -82,17 +82,20 @@ def _day(date: Optional[str]) -> Optional[int]:
 
 
 def _atypical(into: Mapping[str, Mapping[str, tuple[Match, int, int]]], published: Mapping[str, Optional[str]]) -> set[tuple[str, str]]:
-    """The (source, derived) edges passed over among sources of equal evidence for their gap in dates.
+    """The (source, derived) edges passed over for their gap in dates, beside a version of their source dated as usual.
 
     ``into``: each derived article's sources, with their matches and evidence (``_evidence``) first.
-    A copy and its own source give the articles derived from them exactly the same evidence,
-    and the text cannot say which one was used. Their dates can, where the corpus shows how long
-    after its source a derivation comes: a content farm republishes within days, so a source
-    published long before that, beside a copy published within the usual gap, is the less likely
-    one. The usual gaps are counted on the derivations whose source the text decides alone (one
-    source of most evidence, dated no later than the article); a source is passed over only when
-    its gap is ``ATYPICAL_GAP_FACTOR`` times rarer there than another equal source's, so a small
-    corpus, an undated one, or gaps as common as each other leave the choice to the earliest date.
+    A copy and its own source give the articles derived from them the same evidence, and a light
+    edit and the text it edits nearly the same: the text cannot say which version was used, as its
+    small differences in evidence come from what the article dropped, not from what it took. Their
+    dates can, where the corpus shows how long after its source a derivation comes: a content farm
+    republishes within days, so a version published long before that, beside one published within
+    the usual gap, is the less likely source. The usual gaps are counted on the derivations whose
+    source the text decides alone (one source of most evidence, dated no later than the article).
+    A source is passed over when its gap is ``ATYPICAL_GAP_FACTOR`` times rarer there than the gap
+    of another source of the article that is a version of it: of equal evidence, or a match of
+    the two in either direction. A small corpus, an undated one, or gaps as common as each other
+    leave the choice to the evidence, then to the earliest date.
     """
     days: dict[str, Optional[int]] = {}
 
@@ -102,30 +105,33 @@ def _atypical(into: Mapping[str, Mapping[str, tuple[Match, int, int]]], publishe
         return days[article]
 
     gaps: Counter[int] = Counter()
-    tied: list[tuple[str, list[str]]] = []  # (derived, two or more of its sources of equal evidence)
     for derived, sources in into.items():
         if len(sources) == 1:
             best: Optional[str] = next(iter(sources))
         else:
-            by_evidence: dict[int, list[str]] = {}
-            for source, (_, evidence, _) in sources.items():
-                by_evidence.setdefault(evidence, []).append(source)
-            most = by_evidence[max(by_evidence)]
-            best = most[0] if len(most) == 1 else None
-            tied.extend((derived, equal) for equal in by_evidence.values() if len(equal) > 1)
+            most = max(evidence for _, evidence, _ in sources.values())
+            best_sources = [source for source, (_, evidence, _) in sources.items() if evidence == most]
+            best = best_sources[0] if len(best_sources) == 1 else None
         if best is not None and (derived_day := day(derived)) is not None:
             source_day = day(best)
             if source_day is not None and source_day <= derived_day:
                 gaps[derived_day - source_day] += 1
+
+    def versions(a: str, b: str, derived: str) -> bool:
+        return into[derived][a][1] == into[derived][b][1] or a in into.get(b, {}) or b in into.get(a, {})
+
     passed_over = set()
-    for derived, equal in tied:
+    for derived, sources in into.items():
         derived_day = day(derived)
-        if derived_day is None:
+        if len(sources) < 2 or derived_day is None:
             continue
-        typical = [(source, gaps.get(derived_day - source_day, 0) + GAP_PRIOR)
-                   for source in equal if (source_day := day(source)) is not None]
-        most_typical = max((value for _, value in typical), default=0.0)
-        passed_over.update((source, derived) for source, value in typical if value * ATYPICAL_GAP_FACTOR < most_typical)
+        typical = sorted(((gaps.get(derived_day - source_day, 0) + GAP_PRIOR, source) for source in sources
+                          if (source_day := day(source)) is not None), reverse=True)
+        for value, source in typical:
+            # The sources far more typical than this one come first: only those can pass it over.
+            if any(versions(source, other, derived) for other_value, other in typical
+                   if other_value > value * ATYPICAL_GAP_FACTOR):
+                passed_over.add((source, derived))
     return passed_over
 
 
@@ -226,11 +232,13 @@ def build_trees(matches: Iterable[Match], published: Optional[Mapping[str, Optio
         matches: Verified, directed matches. A source whose match seeds ``LACKING_SENTENCES`` or more
             fewer of the derived article's sentences than another source's (``Match.seeded``)
             goes below every other source of that article (``_lacking``).
-        published: Publication date (``YYYY-MM-DD``) of articles, where known. When several
-            sources give an article exactly the same evidence (a copy and its own source),
-            the text cannot tell them apart (the others are the edge's ``alternatives``): one
-            whose gap in dates is far less typical than another's is passed over (``_atypical``),
-            then the earliest published gets the edge, for the first publisher wrote it.
+        published: Publication date (``YYYY-MM-DD``) of articles, where known. Of two sources
+            that are versions of one text (a copy and its own source, a light edit and the text
+            it edits), the text can hardly tell which one an article took: one whose gap in
+            dates is far less typical than the other's goes below every other (``_atypical``).
+            When several sources give an article exactly the same evidence (the others are the
+            edge's ``alternatives``), the earliest published gets the edge, for the first
+            publisher wrote it.
 
     Returns:
         Trees sorted by root id; in each, ``articles`` lists the root first then the
@@ -242,21 +250,17 @@ def build_trees(matches: Iterable[Match], published: Optional[Mapping[str, Optio
         date = published.get(match.source)
         return (date is None, date or "", match.source, match.derived)
 
-    # An edge's weight: its evidence first; then, among equal evidence, whether its source is
-    # passed over for its gap in dates (``_atypical``); then its rank in order of preference, so
-    # that equal evidence is never broken by set order, which changes with string hashing.
+    # An edge's weight: its evidence first, then its rank in order of preference, so that equal
+    # evidence is never broken by set order, which changes with string hashing.
     matches = sorted(matches, key=preference, reverse=True)
     n = len(matches)
     into: dict[str, dict[str, tuple[Match, int, int]]] = {}  # article -> its sources -> (match, evidence, weight)
     for rank, match in enumerate(matches):
         evidence = _evidence(match)
         into.setdefault(match.derived, {})[match.source] = (match, evidence, evidence * (2 * n + 1) + n + rank)
-    for source, derived in _atypical(into, published):
-        match, evidence, weight = into[derived][source]
-        into[derived][source] = (match, evidence, weight - n)
-    # A source lacking sentences another holds goes below every other source of the article (whose
-    # weights are at least 2n + 1), in the same order among its kind.
-    for source, derived in _lacking(into):
+    # A source passed over, for its gap in dates or for sentences it lacks, goes below every other
+    # source of the article (whose weights are at least 2n + 1), in order of preference.
+    for source, derived in _atypical(into, published) | _lacking(into):
         match, evidence, weight = into[derived][source]
         into[derived][source] = (match, evidence, weight % (2 * n + 1) + 1)
     trees = []

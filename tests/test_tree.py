@@ -118,6 +118,26 @@ def test_equal_evidence_passes_over_a_source_dated_long_before_the_usual_gap():
     assert _parent_of_c([1, 2, 3, 4, 5] * 6, {**dates, "c": "February 2024"}) == ("a", ("b",))
 
 
+def test_a_version_dated_long_before_the_usual_gap_is_passed_over_whatever_its_small_lead():
+    # b is a light edit of a (a match of the two); c took their text and shows a little more
+    # evidence from a, which comes from what c dropped, not from what it took. a was published
+    # 32 days before c, b 3 days before: in this corpus, where derivations come 1-5 days after
+    # their sources, b is the likelier source.
+    matches, published = _clear_derivations([1, 2, 3, 4, 5] * 20)
+    published.update({"a": "2024-01-01", "b": "2024-01-30", "c": "2024-02-02"})
+
+    def parent_of_c(extra: list[Match]) -> str:
+        (edge,) = [e for t in build_trees(matches + extra, published) for e in t.edges if e.derived == "c"]
+        return edge.source
+
+    assert parent_of_c([_m("a", "b", 0.95), _m("a", "c", 0.82), _m("b", "c", 0.8)]) == "b"
+    # Two texts that are not versions of each other (no match between them): the evidence decides.
+    assert parent_of_c([_m("a", "c", 0.82), _m("b", "c", 0.8)]) == "a"
+    # Both gaps usual ones (4 and 2 days): the evidence decides.
+    published.update({"a": "2024-01-29"})
+    assert parent_of_c([_m("a", "b", 0.95), _m("a", "c", 0.82), _m("b", "c", 0.8)]) == "a"
+
+
 def _seeded(source: str, derived: str, overlap: float, seeded: tuple[int, ...]) -> Match:
     """A match whose derived article's sentences ``seeded`` seeded with its source."""
     return Match(source, derived, "rewrite", overlap, 0.5, 0.3, 0.9, (), seeded=len(seeded))
