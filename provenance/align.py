@@ -116,6 +116,7 @@ class IndexArrays(NamedTuple):
     sorted_plain: np.ndarray
     plain: np.ndarray
     stock: np.ndarray
+    rarity: np.ndarray
 
     @classmethod
     def of(cls, index: SentenceIndex) -> "IndexArrays":
@@ -186,6 +187,26 @@ def span_similarity(ix, a, b, a0, a1, b0, b1):  # pragma: no cover - compiled
     stems_a, weights_a, _ = span_stems(ix, a, a0, a1)
     stems_b, weights_b, _ = span_stems(ix, b, b0, b1)
     return _weighted_dice(stems_a, weights_a, stems_b, weights_b), stems_a.shape[0], stems_b.shape[0]
+
+
+@numba.njit(cache=True)
+def held_weights(ix, rows):  # pragma: no cover - compiled
+    """Per row ``(a, a0, a1, b, b0, b1)``: the weight of the stems of sentences ``[a0, a1)`` of ``a``
+    that ``[b0, b1)`` of ``b`` holds too, and the weight of them all, each stem weighing its rarity
+    in the corpus (``SentenceIndex.rarity``): a common word is held by any source."""
+    out = np.zeros((rows.shape[0], 2))
+    for r in range(rows.shape[0]):
+        stems_a = span_stems(ix, rows[r, 0], rows[r, 1], rows[r, 2])[0]
+        stems_b = span_stems(ix, rows[r, 3], rows[r, 4], rows[r, 5])[0]
+        t = 0
+        for s in range(stems_a.shape[0]):
+            weight = ix.rarity[stems_a[s]]
+            out[r, 1] += weight
+            while t < stems_b.shape[0] and stems_b[t] < stems_a[s]:
+                t += 1
+            if t < stems_b.shape[0] and stems_b[t] == stems_a[s]:
+                out[r, 0] += weight
+    return out
 
 
 @numba.njit(cache=True)

@@ -363,6 +363,7 @@ class PackedMatches:
         spans: int64 ``(passages, 4)``: source start and end, derived start and end.
         similarity: Per passage, its similarity.
         seeded: Per match, ``Match.seeded``.
+        shares: float64 ``(matches, 2)``: ``Match.held`` and ``Match.used``.
     """
 
     matched: np.ndarray
@@ -374,6 +375,7 @@ class PackedMatches:
     spans: np.ndarray
     similarity: np.ndarray
     seeded: np.ndarray
+    shares: np.ndarray
 
     @classmethod
     def pack(cls, matches: Sequence[Optional[Match]], first_ids: Sequence[str]) -> "PackedMatches":
@@ -394,6 +396,7 @@ class PackedMatches:
                            dtype=np.int64).reshape(-1, 4),
             similarity=np.array([p.similarity for p in passages], dtype=np.float64),
             seeded=np.array([m.seeded for m, _ in found], dtype=np.int32),
+            shares=np.array([(m.held, m.used) for m, _ in found], dtype=np.float64).reshape(-1, 2),
         )
 
     @classmethod
@@ -414,11 +417,13 @@ class PackedMatches:
         ends = self.passage_offsets.tolist()
         matched = np.flatnonzero(self.matched)
         rows = zip(matched.tolist(), pairs[matched].tolist(), self.source_first.tolist(), self.numbers.tolist(),
-                   self.labels.tolist(), self.conflict.tolist(), self.seeded.tolist())
-        for m, (k, (i, j), first, (overlap, source_overlap, jaccard, sure), (kind, decided), conflict, seeded) in enumerate(rows):
+                   self.labels.tolist(), self.conflict.tolist(), self.seeded.tolist(), self.shares.tolist())
+        for m, (k, (i, j), first, (overlap, source_overlap, jaccard, sure), (kind, decided), conflict, seeded,
+                (held, used)) in enumerate(rows):
             source, derived = (ids[i], ids[j]) if first else (ids[j], ids[i])
             passages = tuple(Passage(*spans[t], similarity[t]) for t in range(ends[m], ends[m + 1]))
             out[k] = Match(source=source, derived=derived, relation=_LABELS[kind], overlap=overlap,
                            source_overlap=source_overlap, jaccard=jaccard, confidence=sure, passages=passages,
-                           direction_from=_LABELS[decided], date_conflict=conflict, seeded=seeded)
+                           direction_from=_LABELS[decided], date_conflict=conflict, seeded=seeded, held=held,
+                           used=used)
         return out

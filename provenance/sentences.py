@@ -206,6 +206,8 @@ class SentenceIndex:
         stock: Per sentence, whether ``STOCK_ARTICLES`` or more articles hold a sentence of
             exactly its stems: a stock phrase ("As many readers will already understand ..."),
             which is no sign that two of them copied each other.
+        rarity: Per vocabulary rank, ``log(articles / document frequency)``: how rare each stem is
+            in the corpus (``align.held_weights`` weighs the stems a source holds by it).
     """
 
     articles: int
@@ -218,6 +220,7 @@ class SentenceIndex:
     sentence_weights: np.ndarray
     plain: np.ndarray
     stock: np.ndarray
+    rarity: np.ndarray
 
     @classmethod
     def build(cls, shingled: Sequence[Shingled], vocabulary: Vocabulary, stock_keys: Optional[np.ndarray] = None) -> "SentenceIndex":
@@ -249,7 +252,8 @@ class SentenceIndex:
         plain = np.logical_not(entity, out=entity)  # in place: one byte an entry, not two
         return cls(vocabulary.articles, **joined, sentence_weights=weights, plain=plain,
                    stock=_stock_sentences(vocabulary.stems, joined["hashes"], sentence_offsets, joined["article_sentences"],
-                                          stock_keys))
+                                          stock_keys),
+                   rarity=np.log(max(vocabulary.articles, 1) / np.maximum(vocabulary.df, 1)))
 
     def sentences(self, article: int) -> int:
         """Number of sentences of an article."""

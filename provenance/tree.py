@@ -3,14 +3,16 @@
 Owns the family structure. Matches form a directed graph; per connected family
 we keep the maximum branching (each article's best edge when those close no
 cycle, else Edmonds' algorithm, via networkx, in each strongly connected component) over edge
-weights ``confidence × overlap × similarity``: every article gets at most one
-parent, the most convincing one, and no cycle survives. A source that seeds 2 or more fewer
-of the article's sentences than another goes below every other (``_lacking``), and so does
-a source whose gap in dates is far less usual, in the corpus's clear derivations, than that of
-another source that is a version of the same text (``_atypical``: a copy and its own source, a
-light edit and the text it edits); equal evidence goes to the earliest. Each resulting tree is reported with its root. Articles that were linked by
-shared material too weak to be a derivation (same story, independent writing) are grouped
-as *stories*, which are reported apart and never drawn as edges.
+weights ``confidence × overlap × closeness`` (``_closeness``: how much of the article its
+source's passages hold, less a little for what they hold beyond it): every article gets at
+most one parent, the most convincing one, and no cycle survives. A source that seeds 2 or
+more fewer of the article's sentences than another goes below every other (``_lacking``),
+and so does a source whose gap in dates is far less usual, in the corpus's clear derivations,
+than that of another source that is a version of the same text (``_atypical``: a copy and
+its own source, a light edit and the text it edits); equal evidence goes to the earliest.
+Each resulting tree is reported with its root. Articles that were linked by shared material
+too weak to be a derivation (same story, independent writing) are grouped as *stories*,
+which are reported apart and never drawn as edges.
 """
 
 from __future__ import annotations
@@ -163,9 +165,29 @@ def _lacking(into: Mapping[str, Mapping[str, tuple[Match, int, int]]]) -> set[tu
     return lacking
 
 
+# How much a source's words that the article lacks count against the source, against 1 for the
+# article's words that the source lacks (``_closeness``).
+DROPPED_WEIGHT = 0.25
+
+
+def _closeness(match: Match) -> float:
+    """How closely the source's passages explain the derived article's: the Tversky index of their
+    stems (weighted as in seeding) with weight 1 on the article's stems the source lacks and
+    ``DROPPED_WEIGHT`` on the source's stems the article lacks; the passages' similarity (Dice,
+    equal weights) where the match does not say what its passages hold.
+
+    A derivation drops freely (sentences, words) but cannot take what its source lacks: a light
+    edit of the parent that happens to drop what the article dropped is as close by Dice as the
+    parent itself, or closer, but it lacks what the article took from the parent.
+    """
+    if match.held <= 0 or match.used <= 0:
+        return _similarity(match)
+    return 1.0 / (1.0 / match.held + DROPPED_WEIGHT * (1.0 / match.used - 1.0))
+
+
 def _evidence(match: Match) -> int:
     """An edge's weight in integer micro-units (so that equal evidence compares equal)."""
-    return round(match.confidence * match.overlap * _similarity(match) * 1_000_000)
+    return round(match.confidence * match.overlap * _closeness(match) * 1_000_000)
 
 
 def _best_parents(edges: Iterable[tuple[str, str, int]]) -> Optional[dict[str, str]]:

@@ -17,7 +17,7 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from provenance.align import extend
+from provenance.align import IndexArrays, extend, held_weights
 from provenance.model import Article, Match
 from provenance.score import PackedMatches, build_match
 from provenance.sentences import SentenceIndex, batch_seeds
@@ -45,6 +45,17 @@ def _seeded(seeds: np.ndarray, derived_second: bool) -> int:
     return len({row[column] for row in seeds.tolist() if row[3] == 1})  # a few dozen rows: no numpy calls
 
 
+def _held_shares(index: SentenceIndex, rows: list[tuple[int, ...]], owners: list[int], count: int) -> np.ndarray:
+    """Per match, ``Match.held`` and ``Match.used``: of its passages' stem weight on one side, the share
+    the other side holds, pooled over its passages. ``rows``: per passage, ``(derived, start, end,
+    source, start, end)`` in sentences, then the reverse; ``owners``: per passage, its match."""
+    weights = held_weights(IndexArrays.of(index), np.array(rows, dtype=np.int64).reshape(-1, 6)).reshape(-1, 4)
+    sums = np.zeros((count, 4))
+    np.add.at(sums, np.array(owners, dtype=np.int64), weights)
+    totals = np.maximum(sums[:, [1, 3]], np.finfo(np.float64).tiny)  # a passage holds stems: never 0 but in theory
+    return sums[:, [0, 2]] / totals
+
+
 def _verify_range(start: int, end: int) -> PackedMatches:
     """Extend and score seeded pairs ``[start, end)``: their matches, packed."""
     articles: Sequence[Article] = shared["articles"]  # type: ignore[assignment]
@@ -59,6 +70,9 @@ def _verify_range(start: int, end: int) -> PackedMatches:
                       settings.sentence_similarity)
     matches: list[Optional[Match]] = []
     firsts: list[str] = []
+    seeded: list[int] = []  # per match made
+    rows: list[tuple[int, ...]] = []  # per passage of a match: its derived side in its source side, then the reverse
+    owners: list[int] = []  # per passage, its match among those made
     for (i, j), (low, high), pair_passages in zip(pairs[start:end].tolist(), ranges[start:end].tolist(), passages):
         match, first = None, ""
         if pair_passages:  # most seeded pairs align no passage: their articles are not looked up
@@ -66,9 +80,19 @@ def _verify_range(start: int, end: int) -> PackedMatches:
             match, first = build_match(a, articles[j], shingled[i], shingled[j], pair_passages, settings.min_confidence,
                                        text(i), text(j)), a.id
             if match is not None:
-                match = dataclasses.replace(match, seeded=_seeded(found[low:high], derived_second=match.source == a.id))
+                source_first = match.source == a.id
+                seeded.append(_seeded(found[low:high], derived_second=source_first))
+                for p in pair_passages:
+                    in_a, in_b = (i, p.a_start, p.a_end), (j, p.b_start, p.b_end)
+                    rows += [in_b + in_a, in_a + in_b] if source_first else [in_a + in_b, in_b + in_a]
+                    owners.append(len(seeded) - 1)
         matches.append(match)
         firsts.append(first)
+    made = iter(zip(seeded, _held_shares(index, rows, owners, len(seeded)).tolist()))
+    for k, match in enumerate(matches):
+        if match is not None:
+            count, (held, used) = next(made)
+            matches[k] = dataclasses.replace(match, seeded=count, held=held, used=used)
     return PackedMatches.pack(matches, firsts)
 
 

@@ -7,7 +7,7 @@ import math
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from provenance.align import MIN_SURPRISE, IndexArrays, align_pair
+from provenance.align import MIN_SURPRISE, IndexArrays, align_pair, held_weights
 from provenance.surprise import _log10_tail, concentration
 from provenance.sentences import ENTITY_WEIGHT, SentenceIndex, batch_seeds
 from provenance.shingle import Vocabulary, shingle_text
@@ -360,6 +360,25 @@ def test_name_on_one_side_only_keeps_similarity_at_most_one():
     (passage,) = align_pair(index, 0, 1, 0.35, 3, 5)
     # Ten shared stems, four of them names on one side: each counts its lighter weight (0.3).
     assert math.isclose(passage.similarity, 2 * (6 + 4 * 0.3) / (10 + 6 + 4 * 0.3))
+
+
+def test_held_weights_weigh_the_stems_a_span_shares_by_their_rarity():
+    shingled = [shingle_text(t) for t in (STORY, SPUN, OTHER, STORY[:170])]
+    vocabulary = Vocabulary.build(shingled)
+    index = SentenceIndex.build(shingled, vocabulary)
+    rarity = dict(zip(vocabulary.stems.tolist(), np.log(4 / vocabulary.df).tolist()))
+
+    def stems(article: int, start: int, end: int) -> set[int]:
+        s = shingled[article]
+        return set(s.hashes[s.sentence_starts[start] : s.sentence_starts[end]].tolist())
+
+    rows = np.array([(1, 0, 4, 0, 0, 5), (0, 0, 5, 1, 0, 4), (0, 1, 3, 1, 0, 1), (2, 0, 3, 0, 0, 5)], dtype=np.int64)
+    got = held_weights(IndexArrays.of(index), rows)
+    for (a, a0, a1, b, b0, b1), (held, total) in zip(rows.tolist(), got.tolist()):
+        mine, theirs = stems(a, a0, a1), stems(b, b0, b1)
+        assert math.isclose(total, sum(rarity[t] for t in mine))
+        assert math.isclose(held, sum(rarity[t] for t in mine & theirs), abs_tol=1e-12)
+    assert 0 < got[0, 0] < got[0, 1] and got[3, 0] == 0  # the spun copy holds some of the story; the other none
 
 
 words = st.sampled_from("bridge railway grain farmers span vibration concert ticket hall season flood train".split())

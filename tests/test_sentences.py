@@ -46,6 +46,7 @@ def _index_reference(shingled, vocabulary):
         vocabulary.articles, vocabulary.ranks(np.concatenate(hashes)), sentence_offsets, np.concatenate(([0], np.cumsum(per_article))).astype(np.int64),
         vocabulary.ranks(np.concatenate(sorted_hashes)), np.concatenate(sorted_sentences).astype(sentence_number_type(max(per_article, default=0) - 1)), np.concatenate(sorted_plain),
         np.add.reduceat(flat_weights, sentence_offsets[:-1]), flat_weights == 1.0, _stock_reference(hashes, sizes),
+        np.log(vocabulary.articles / np.maximum(vocabulary.df, 1)),
     )
 
 

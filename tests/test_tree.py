@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 
 import networkx as nx
 from hypothesis import given, settings, strategies as st
 
-from provenance.model import Match
+from provenance.model import Match, Passage
 from provenance.tree import _best_parents, _branching_by_component, _components, _evidence, build_stories, build_trees
 
 
@@ -162,6 +163,19 @@ def test_a_source_lacking_sentences_another_holds_is_passed_over():
     # Matches that say nothing of their sentences (made elsewhere than verification) take no part.
     assert _parent_of([_seeded("p", "x", 0.8, ()), _seeded("s", "x", 0.9, ())]) == "s"
     assert _parent_of([_seeded("p", "x", 0.8, (0, 1, 2)), _seeded("s", "x", 0.9, ())]) == "s"
+
+
+def test_a_source_lacking_what_the_article_took_is_not_made_closer_by_lacking_what_it_dropped():
+    # x is a spin of p; s, a light edit of p, dropped a sentence that x dropped too, so its passage
+    # is the more similar (Dice), but it lacks words x took from p: p holds 90% of x's passage,
+    # s 86%, while s's passage is more within x's (65% of it against 60%).
+    passage = (Passage(0, 100, 0, 80, 0.70),)
+    parent = Match("p", "x", "rewrite", 0.9, 0.8, 0.3, 0.95, passage, held=0.90, used=0.60)
+    sibling = Match("s", "x", "rewrite", 0.9, 0.8, 0.3, 0.95, (Passage(0, 90, 0, 80, 0.72),), held=0.86, used=0.65)
+    assert _parent_of([parent, sibling]) == "p"
+    # Where the matches do not say what their passages hold, the passages' similarity decides.
+    unsaid = [dataclasses.replace(m, held=0.0, used=0.0) for m in (parent, sibling)]
+    assert _parent_of(unsaid) == "s"
 
 
 @settings(derandomize=True, max_examples=200, deadline=None)
