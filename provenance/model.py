@@ -122,12 +122,10 @@ class Match:
     passages: tuple[Passage, ...]
     direction_from: str = "text"
     date_conflict: bool = False
-    seeded: int = 0
-    """How many of the derived article's sentences seeded with the source (0: not known): what the
-    tree compares between two candidate sources of one article. Not part of the report."""
     held: float = 0.0
-    """The share of the stems of the derived article's passages that the source's passages hold
-    (weighted as in seeding; 0: not known). Not part of the report, as ``used``."""
+    """The share of the stems of the derived article's passages that the source's passages hold,
+    each stem weighing its rarity (0: not known): what the tree compares between two candidate
+    sources of one article (``tree._closeness``). Not part of the report, as ``used``."""
     used: float = 0.0
     """The share of the stems of the source's passages that the derived article's passages hold."""
 

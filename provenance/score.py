@@ -362,7 +362,6 @@ class PackedMatches:
         passage_offsets: Match ``m``'s passages are rows ``passage_offsets[m]:passage_offsets[m + 1]``.
         spans: int64 ``(passages, 4)``: source start and end, derived start and end.
         similarity: Per passage, its similarity.
-        seeded: Per match, ``Match.seeded``.
         shares: float64 ``(matches, 2)``: ``Match.held`` and ``Match.used``.
     """
 
@@ -374,7 +373,6 @@ class PackedMatches:
     passage_offsets: np.ndarray
     spans: np.ndarray
     similarity: np.ndarray
-    seeded: np.ndarray
     shares: np.ndarray
 
     @classmethod
@@ -395,7 +393,6 @@ class PackedMatches:
             spans=np.array([(p.source_start, p.source_end, p.derived_start, p.derived_end) for p in passages],
                            dtype=np.int64).reshape(-1, 4),
             similarity=np.array([p.similarity for p in passages], dtype=np.float64),
-            seeded=np.array([m.seeded for m, _ in found], dtype=np.int32),
             shares=np.array([(m.held, m.used) for m, _ in found], dtype=np.float64).reshape(-1, 2),
         )
 
@@ -417,13 +414,12 @@ class PackedMatches:
         ends = self.passage_offsets.tolist()
         matched = np.flatnonzero(self.matched)
         rows = zip(matched.tolist(), pairs[matched].tolist(), self.source_first.tolist(), self.numbers.tolist(),
-                   self.labels.tolist(), self.conflict.tolist(), self.seeded.tolist(), self.shares.tolist())
-        for m, (k, (i, j), first, (overlap, source_overlap, jaccard, sure), (kind, decided), conflict, seeded,
+                   self.labels.tolist(), self.conflict.tolist(), self.shares.tolist())
+        for m, (k, (i, j), first, (overlap, source_overlap, jaccard, sure), (kind, decided), conflict,
                 (held, used)) in enumerate(rows):
             source, derived = (ids[i], ids[j]) if first else (ids[j], ids[i])
             passages = tuple(Passage(*spans[t], similarity[t]) for t in range(ends[m], ends[m + 1]))
             out[k] = Match(source=source, derived=derived, relation=_LABELS[kind], overlap=overlap,
                            source_overlap=source_overlap, jaccard=jaccard, confidence=sure, passages=passages,
-                           direction_from=_LABELS[decided], date_conflict=conflict, seeded=seeded, held=held,
-                           used=used)
+                           direction_from=_LABELS[decided], date_conflict=conflict, held=held, used=used)
         return out

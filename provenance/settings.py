@@ -27,7 +27,8 @@ ALGORITHM_VERSION = 12  # 2: context seeds, concentration test, equal-evidence t
 # sources of equal evidence, one whose gap in dates is far less usual than another's is passed over;
 # 10: a source seeding 2 or more fewer of an article's sentences than another is passed over; 11: the
 # gap rule of 9 among versions of one text (linked by a match), not only sources of equal evidence; 12:
-# parents chosen by closeness (a Tversky index of the passages' rare stems), not the passages' Dice
+# parents chosen by closeness (a Tversky index of the passages' rare stems), not the passages' Dice,
+# and the rule of 10 dropped (closeness holds what it saw)
 # The oldest version whose index files this one reads as its own (``Settings.readable_keys``). 5, 6
 # and 7 changed how candidates are counted and direction read, or the signatures of a few unusual
 # texts only, so a version-4 index needed no rebuilding then. 8 changes the words of every text

@@ -5,11 +5,10 @@ we keep the maximum branching (each article's best edge when those close no
 cycle, else Edmonds' algorithm, via networkx, in each strongly connected component) over edge
 weights ``confidence × overlap × closeness`` (``_closeness``: how much of the article its
 source's passages hold, less a little for what they hold beyond it): every article gets at
-most one parent, the most convincing one, and no cycle survives. A source that seeds 2 or
-more fewer of the article's sentences than another goes below every other (``_lacking``),
-and so does a source whose gap in dates is far less usual, in the corpus's clear derivations,
-than that of another source that is a version of the same text (``_atypical``: a copy and
-its own source, a light edit and the text it edits); equal evidence goes to the earliest.
+most one parent, the most convincing one, and no cycle survives. A source whose gap in dates is far
+less usual, in the corpus's clear derivations, than that of another source that is a version
+of the same text (``_atypical``: a copy and its own source, a light edit and the text it
+edits) goes below every other; equal evidence goes to the earliest.
 Each resulting tree is reported with its root. Articles that were linked by shared material
 too weak to be a derivation (same story, independent writing) are grouped as *stories*,
 which are reported apart and never drawn as edges.
@@ -137,34 +136,6 @@ def _atypical(into: Mapping[str, Mapping[str, tuple[Match, int, int]]], publishe
     return passed_over
 
 
-# A source is passed over when another source of the same article seeds at least this many more
-# of the article's sentences (``_lacking``): one more is within chance (a same-topic sentence
-# seeding: 15 right parents of the synthetic 10k, 218 of the 100k), two more rare (none at 10k,
-# 6 at 100k, against 18 and 139 wrong parents put right; bench/README, Quality notes).
-LACKING_SENTENCES = 2
-
-
-def _lacking(into: Mapping[str, Mapping[str, tuple[Match, int, int]]]) -> set[tuple[str, str]]:
-    """The (source, derived) edges whose source lacks sentences of the derived article that another source holds.
-
-    An article takes its sentences from its parent. A sibling spin of the true parent, or a
-    light edit of it, can share more of the article's spun words than the parent does, and so
-    show more evidence; but the article keeps sentences of the parent that the sibling dropped,
-    and those seed with the parent alone. So a source that seeds ``LACKING_SENTENCES`` or more
-    fewer of the article's sentences than another (``Match.seeded``) is passed over. (Of two
-    sources, what one holds that the other lacks, less the reverse, is the difference of their
-    counts.) Matches that do not say how many sentences seeded (0) take no part.
-    """
-    lacking: set[tuple[str, str]] = set()
-    for derived, sources in into.items():
-        if len(sources) < 2:
-            continue
-        most = max(match.seeded for match, _, _ in sources.values())
-        lacking.update((source, derived) for source, (match, _, _) in sources.items()
-                       if match.seeded and match.seeded <= most - LACKING_SENTENCES)
-    return lacking
-
-
 # How much a source's words that the article lacks count against the source, against 1 for the
 # article's words that the source lacks (``_closeness``).
 DROPPED_WEIGHT = 0.25
@@ -251,9 +222,7 @@ def build_trees(matches: Iterable[Match], published: Optional[Mapping[str, Optio
     """The derivation forest of the given matches.
 
     Args:
-        matches: Verified, directed matches. A source whose match seeds ``LACKING_SENTENCES`` or more
-            fewer of the derived article's sentences than another source's (``Match.seeded``)
-            goes below every other source of that article (``_lacking``).
+        matches: Verified, directed matches.
         published: Publication date (``YYYY-MM-DD``) of articles, where known. Of two sources
             that are versions of one text (a copy and its own source, a light edit and the text
             it edits), the text can hardly tell which one an article took: one whose gap in
@@ -280,9 +249,9 @@ def build_trees(matches: Iterable[Match], published: Optional[Mapping[str, Optio
     for rank, match in enumerate(matches):
         evidence = _evidence(match)
         into.setdefault(match.derived, {})[match.source] = (match, evidence, evidence * (2 * n + 1) + n + rank)
-    # A source passed over, for its gap in dates or for sentences it lacks, goes below every other
-    # source of the article (whose weights are at least 2n + 1), in order of preference.
-    for source, derived in _atypical(into, published) | _lacking(into):
+    # A source passed over for its gap in dates goes below every other source of the article (whose
+    # weights are at least 2n + 1), in order of preference.
+    for source, derived in _atypical(into, published):
         match, evidence, weight = into[derived][source]
         into[derived][source] = (match, evidence, weight % (2 * n + 1) + 1)
     trees = []

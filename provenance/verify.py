@@ -39,12 +39,6 @@ def half_of(advance: Optional[Callable[[int, int], None]], half: int) -> Optiona
     return lambda done, total: advance(1000 * half + 1000 * done // max(total, 1), 2000)
 
 
-def _seeded(seeds: np.ndarray, derived_second: bool) -> int:
-    """How many of the derived article's sentences are among a pair's seeds (``batch_seeds`` rows; context seeds left out)."""
-    column = 1 if derived_second else 0
-    return len({row[column] for row in seeds.tolist() if row[3] == 1})  # a few dozen rows: no numpy calls
-
-
 def _held_shares(index: SentenceIndex, rows: list[tuple[int, ...]], owners: list[int], count: int) -> np.ndarray:
     """Per match, ``Match.held`` and ``Match.used``: of its passages' stem weight on one side, the share
     the other side holds, pooled over its passages. ``rows``: per passage, ``(derived, start, end,
@@ -70,29 +64,28 @@ def _verify_range(start: int, end: int) -> PackedMatches:
                       settings.sentence_similarity)
     matches: list[Optional[Match]] = []
     firsts: list[str] = []
-    seeded: list[int] = []  # per match made
+    made = 0  # matches made so far
     rows: list[tuple[int, ...]] = []  # per passage of a match: its derived side in its source side, then the reverse
     owners: list[int] = []  # per passage, its match among those made
-    for (i, j), (low, high), pair_passages in zip(pairs[start:end].tolist(), ranges[start:end].tolist(), passages):
+    for (i, j), pair_passages in zip(pairs[start:end].tolist(), passages):
         match, first = None, ""
         if pair_passages:  # most seeded pairs align no passage: their articles are not looked up
             a = articles[i]
             match, first = build_match(a, articles[j], shingled[i], shingled[j], pair_passages, settings.min_confidence,
                                        text(i), text(j)), a.id
             if match is not None:
-                source_first = match.source == a.id
-                seeded.append(_seeded(found[low:high], derived_second=source_first))
                 for p in pair_passages:
                     in_a, in_b = (i, p.a_start, p.a_end), (j, p.b_start, p.b_end)
-                    rows += [in_b + in_a, in_a + in_b] if source_first else [in_a + in_b, in_b + in_a]
-                    owners.append(len(seeded) - 1)
+                    rows += [in_b + in_a, in_a + in_b] if match.source == a.id else [in_a + in_b, in_b + in_a]
+                    owners.append(made)
+                made += 1
         matches.append(match)
         firsts.append(first)
-    made = iter(zip(seeded, _held_shares(index, rows, owners, len(seeded)).tolist()))
+    shares = iter(_held_shares(index, rows, owners, made).tolist())
     for k, match in enumerate(matches):
         if match is not None:
-            count, (held, used) = next(made)
-            matches[k] = dataclasses.replace(match, seeded=count, held=held, used=used)
+            held, used = next(shares)
+            matches[k] = dataclasses.replace(match, held=held, used=used)
     return PackedMatches.pack(matches, firsts)
 
 

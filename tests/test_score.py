@@ -159,7 +159,7 @@ def test_packed_matches_give_back_exactly_what_was_packed():
     ids = ["a", "b", "c", "d"]
     pairs = np.array([[0, 1], [0, 2], [1, 3], [2, 3], [0, 3]], dtype=np.int64)
     one = Match("a", "b", "copy", 0.9731, 0.95, 0.8812, 0.99, (Passage(0, 10, 3, 14, 1.0), Passage(20, 31, 25, 40, 0.8765)),
-                "dates", False, 3, 0.8123456789, 0.7)
+                "dates", False, 0.8123456789, 0.7)
     flipped = Match("d", "b", "partial", 0.1, 0.0501, 0.02, 0.5123, (Passage(5, 6, 7, 8, 0.3333),), "id", True, 1)
     last = Match("a", "d", "rewrite", 0.6, 0.7, 0.3, 0.75, (Passage(1, 2, 3, 4, 0.5),), "text", False)
     matches = [one, None, flipped, None, last]

@@ -139,30 +139,9 @@ def test_a_version_dated_long_before_the_usual_gap_is_passed_over_whatever_its_s
     assert parent_of_c([_m("a", "b", 0.95), _m("a", "c", 0.82), _m("b", "c", 0.8)]) == "a"
 
 
-def _seeded(source: str, derived: str, overlap: float, seeded: tuple[int, ...]) -> Match:
-    """A match whose derived article's sentences ``seeded`` seeded with its source."""
-    return Match(source, derived, "rewrite", overlap, 0.5, 0.3, 0.9, (), seeded=len(seeded))
-
-
 def _parent_of(matches: list[Match], derived: str = "x") -> str:
     (edge,) = [e for tree in build_trees(matches) for e in tree.edges if e.derived == derived]
     return edge.source
-
-
-def test_a_source_lacking_sentences_another_holds_is_passed_over():
-    # x's sentences 0-5 seed with its parent p; a sibling s dropped sentences 4 and 5 but shares
-    # more of x's wording, so it shows more evidence: p holds two sentences s lacks.
-    parent, sibling = _seeded("p", "x", 0.8, (0, 1, 2, 3, 4, 5)), _seeded("s", "x", 0.9, (0, 1, 2, 3))
-    assert _parent_of([parent, sibling]) == "p"
-    (tree,) = build_trees([parent, sibling, _seeded("g", "p", 0.9, (0, 1))])
-    assert [(e.source, e.derived) for e in tree.edges] == [("g", "p"), ("p", "x")]
-    # One sentence is within chance: the evidence decides.
-    assert _parent_of([parent, _seeded("s", "x", 0.9, (0, 1, 2, 3, 4))]) == "s"
-    # Two held that the other lacks against one lacked: one more, not two; the evidence decides.
-    assert _parent_of([parent, _seeded("s", "x", 0.9, (0, 1, 2, 3, 6))]) == "s"
-    # Matches that say nothing of their sentences (made elsewhere than verification) take no part.
-    assert _parent_of([_seeded("p", "x", 0.8, ()), _seeded("s", "x", 0.9, ())]) == "s"
-    assert _parent_of([_seeded("p", "x", 0.8, (0, 1, 2)), _seeded("s", "x", 0.9, ())]) == "s"
 
 
 def test_a_source_lacking_what_the_article_took_is_not_made_closer_by_lacking_what_it_dropped():
