@@ -24,7 +24,9 @@ byte-identical JSON report. The plan:
    weighing at least ``min_weight`` are candidates;
 5. join each pair with both articles, verify per partition (``verify_pairs``, the
    same code as the local engine);
-6. collect the verified pairs, sort, and build matches, trees and stories on the driver.
+6. collect the verified pairs, sort, and build matches, trees and stories on the driver; the
+   trees' variant readings (``readings``) are counted on the executors, each (article, source,
+   rival) row's three shingled articles joined to it.
 
 The driver holds the article records without their texts (the report lists
 every article; only the texts of matched articles, which the HTML report shows,
@@ -56,6 +58,7 @@ from provenance.ingest.base import check_size_limit, too_long
 from provenance.ingest.jsonl import parse_line, parse_record
 from provenance.model import Article, Report, Skipped
 from provenance.pipeline import conclude, shingle_articles, signature_inputs
+from provenance.readings import followed_readings
 from provenance.sentences import STOCK_ARTICLES, held_sentence_keys
 from provenance.verify import verify_pairs
 from provenance.settings import Settings
@@ -248,6 +251,31 @@ def _verify_partition(items: Iterator[Any], vocabulary: Any, stock: Any, setting
         yield numbers[a], numbers[b], match, aligned
 
 
+def _followed_readings(triples: np.ndarray, context: Any, by_number: Any, shuffle: int) -> np.ndarray:
+    """``readings.followed_readings`` of the rows ``(article, source, rival)``, each row's three
+    articles' shingles brought together on an executor (joined by number, grouped by row)."""
+    roles = context.parallelize([(article, (row, role)) for row, three in enumerate(triples.tolist())
+                                 for role, article in enumerate(three)], shuffle)
+    counted = (
+        roles.join(by_number.mapValues(lambda value: value[1]), shuffle)  # (article, ((row, role), shingled))
+        .map(lambda r: (r[1][0][0], (r[1][0][1], r[1][1])))
+        .groupByKey(shuffle)
+        .map(lambda r: (r[0], _followed_row(r[1])))
+        .collect()
+    )
+    out = np.zeros((len(triples), 2), dtype=np.int64)
+    for row, counts in counted:
+        out[row] = counts
+    return out
+
+
+def _followed_row(three: Iterable[tuple[int, Shingled]]) -> tuple[int, int]:
+    """``followed_readings`` of one row, from its three articles' shingles (by role: article, source, rival)."""
+    shingled = [s for _, s in sorted(three, key=lambda item: item[0])]
+    (counts,) = followed_readings(np.array([[0, 1, 2]], dtype=np.int64), shingled.__getitem__).tolist()
+    return counts[0], counts[1]
+
+
 def scan_spark(
     paths: Sequence[str | os.PathLike[str]],
     settings: Optional[Settings] = None,
@@ -364,7 +392,8 @@ def scan_spark(
     results.sort(key=lambda r: (r[0], r[1]))
     verified_pairs = np.array([(r[0], r[1]) for r in results], dtype=np.int64).reshape(-1, 2)
     matches, trees, stories = conclude([a.id for a in articles], [a.published for a in articles], verified_pairs,
-                                       [(r[2], r[3]) for r in results])
+                                       [(r[2], r[3]) for r in results],
+                                       lambda triples: _followed_readings(triples, context, by_number, shuffle))
     shown = context.broadcast({number for r in results if r[2] is not None for number in r[:2]})
     texts = dict(numbered.filter(lambda item: item[1] in shown.value).map(lambda item: (item[1], item[0].text)).collect())
     articles = [a.with_text(texts[n]) if n in texts else a for n, a in enumerate(articles)]

@@ -21,6 +21,7 @@ from provenance.index import BATCH_SIZE, AddResult, Index
 from provenance.ingest import DEFAULT_FIELDS, MAX_ARTICLE_CHARS, Fields, read_corpus
 from provenance.model import Article, Report, Skipped
 from provenance.pipeline import Advance, Progress, conclude, for_stage, no_articles_message, shingle_articles
+from provenance.readings import followed_readings
 from provenance.verify import verify_pairs
 from provenance.shingle import Vocabulary
 
@@ -86,7 +87,8 @@ def _match_indexed(index: Index, articles: Sequence[Article], skipped: Sequence[
     vocabulary = index.vocabulary(Vocabulary.build(shingled).stems)
     verified_pairs, verified = verify_pairs(corpus, shingled, vocabulary, local, settings, workers,
                                             advance=for_stage(advance, "verify"))
-    matches, trees, stories = conclude([a.id for a in corpus], [a.published for a in corpus], verified_pairs, verified)
+    matches, trees, stories = conclude([a.id for a in corpus], [a.published for a in corpus], verified_pairs, verified,
+                                       lambda triples: followed_readings(triples, shingled.__getitem__))
     _ended(timings, "verify", began, progress)
     shown = {a.id for a in articles} | {m.source for m in matches} | {m.derived for m in matches} | {i for s in stories for i in s}
     return Report.assemble(settings, (a for a in corpus if a.id in shown), matches, trees, stories, skipped, timings)

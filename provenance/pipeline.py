@@ -31,6 +31,7 @@ from provenance.errors import InputError
 from provenance.fast_shingle import fast_path, shingle_batches
 from provenance.ingest import DEFAULT_FIELDS, LONGEST_ARTICLE_CHARS, MAX_ARTICLE_CHARS, Fields, read_corpus
 from provenance.model import Article, Match, Report, Skipped, Tree
+from provenance.readings import followed_readings
 from provenance.sentences import SentenceIndex, batch_seeds, ranked
 from provenance.settings import Settings
 from provenance.shingle import FlatShingles, Shingled, Vocabulary, shingle_text
@@ -240,15 +241,25 @@ def _shingle_to_disk(articles: Sequence[Article], texts: SpilledTexts, fast: np.
 
 
 def conclude(
-    ids: Sequence[str], dates: Sequence[Optional[str]], verified_pairs: np.ndarray, verified: Sequence[tuple[Optional[Match], bool]]
+    ids: Sequence[str], dates: Sequence[Optional[str]], verified_pairs: np.ndarray, verified: Sequence[tuple[Optional[Match], bool]],
+    followed: Optional[Callable[[np.ndarray], np.ndarray]] = None,
 ) -> tuple[list[Match], list[Tree], list[tuple[str, ...]]]:
     """Sorted matches, their trees, and the stories of pairs that share seeds but are not derivations.
 
     ``ids`` and ``dates`` are the articles' ids and ``published`` dates, in the order ``verified_pairs`` number them.
+    ``followed(triples)``: ``readings.followed_readings`` of rows ``(article, source, rival)`` of
+    those numbers, from the articles' shingles (every engine gives it: the trees need it).
     """
     matches = sorted((m for m, _ in verified if m is not None), key=lambda m: (m.source, m.derived))
     weak_links = [(ids[i], ids[j]) for (i, j), (m, story) in zip(verified_pairs.tolist(), verified) if story and m is None]
-    return matches, build_trees(matches, dict(zip(ids, dates))), build_stories(weak_links, matches)
+    readings = None
+    if followed is not None:
+        number = {article: k for k, article in enumerate(ids)}
+
+        def readings(triples: list[tuple[str, str, str]]) -> list[tuple[int, int]]:
+            return followed(np.array([[number[a] for a in row] for row in triples], dtype=np.int64)).tolist()
+
+    return matches, build_trees(matches, dict(zip(ids, dates)), readings), build_stories(weak_links, matches)
 
 
 # Called with each stage's name and seconds as it ends (the CLI's --progress).
@@ -361,7 +372,7 @@ def scan_articles(
         _return_freed_memory()
         packed, same_story = verify_packed(articles, shingled, index, pairs, offsets, found, settings, workers, texts.read,
                                            half_of(for_stage(advance, "verify"), 1))
-        del shingled, vocabulary, index, offsets, found
+        del vocabulary, index, offsets, found  # the shingles wait on disk for the trees' readings
         _return_freed_memory()
         ids = articles.identifiers()
         with no_cycle_collection():
@@ -369,8 +380,9 @@ def scan_articles(
         del packed
     with no_cycle_collection():
         with timer.stage("trees"):
-            matches, trees, stories = conclude(ids, articles.publication_dates(), pairs, verified)
-            del pairs, verified  # a tuple per seeded pair: gone before the texts come back
+            matches, trees, stories = conclude(ids, articles.publication_dates(), pairs, verified,
+                                               lambda triples: followed_readings(triples, shingled.__getitem__))
+            del pairs, verified, shingled  # a tuple per seeded pair: gone before the texts come back
             if keep_texts:
                 articles = list(records.restore(texts.all()))
             else:

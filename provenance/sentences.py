@@ -206,8 +206,9 @@ class SentenceIndex:
         stock: Per sentence, whether ``STOCK_ARTICLES`` or more articles hold a sentence of
             exactly its stems: a stock phrase ("As many readers will already understand ..."),
             which is no sign that two of them copied each other.
-        rarity: Per vocabulary rank, ``log(articles / document frequency)``: how rare each stem is
-            in the corpus (``align.held_weights`` weighs the stems a source holds by it).
+        rarity: Per vocabulary rank, ``log(1 + articles / document frequency)``: how rare each
+            stem is in the corpus (``align.held_weights`` weighs the stems a source holds by it;
+            the 1 keeps a stem of every article worth something in a corpus of a few).
     """
 
     articles: int
@@ -253,7 +254,7 @@ class SentenceIndex:
         return cls(vocabulary.articles, **joined, sentence_weights=weights, plain=plain,
                    stock=_stock_sentences(vocabulary.stems, joined["hashes"], sentence_offsets, joined["article_sentences"],
                                           stock_keys),
-                   rarity=np.log(max(vocabulary.articles, 1) / np.maximum(vocabulary.df, 1)))
+                   rarity=np.log1p(max(vocabulary.articles, 1) / np.maximum(vocabulary.df, 1)))
 
     def sentences(self, article: int) -> int:
         """Number of sentences of an article."""

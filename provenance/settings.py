@@ -16,7 +16,7 @@ from typing import Any
 from provenance.errors import SettingsError
 
 # Bump when a change to the algorithms changes results for the same settings.
-ALGORITHM_VERSION = 12  # 2: context seeds, concentration test, equal-evidence tie-break by date; 3: grown passages;
+ALGORITHM_VERSION = 13  # 2: context seeds, concentration test, equal-evidence tie-break by date; 3: grown passages;
 # 4: sentences too short to seed join the next; 5: a crowded LSH bucket links its windows to its earliest article;
 # 6: lengths within 1% do not decide direction; 7: invisible format characters (zero-width spaces,
 # soft hyphens) dropped, Cyrillic and Greek lookalikes in a word with Latin letters read as Latin,
@@ -28,12 +28,14 @@ ALGORITHM_VERSION = 12  # 2: context seeds, concentration test, equal-evidence t
 # 10: a source seeding 2 or more fewer of an article's sentences than another is passed over; 11: the
 # gap rule of 9 among versions of one text (linked by a match), not only sources of equal evidence; 12:
 # parents chosen by closeness (a Tversky index of the passages' rare stems), not the passages' Dice,
-# and the rule of 10 dropped (closeness holds what it saw)
+# and the rule of 10 dropped (closeness holds what it saw); 13: of an article's best source and a rival
+# within 5% of its evidence, the one whose variant readings it never follows is passed over; stems
+# weigh log(1 + N/df)
 # The oldest version whose index files this one reads as its own (``Settings.readable_keys``). 5, 6
 # and 7 changed how candidates are counted and direction read, or the signatures of a few unusual
 # texts only, so a version-4 index needed no rebuilding then. 8 changes the words of every text
 # with an accented letter (a French or German corpus: nearly every article): an older index's
-# stored band keys of those texts would no longer meet a new copy of them; 9 to 12 change only
+# stored band keys of those texts would no longer meet a new copy of them; 9 to 13 change only
 # how trees are drawn from the matches, nothing an index stores.
 INDEX_READABLE_SINCE = 8
 # Bounds past which a setting is a typo, not a choice: a signature of 1,024 permutations is 4 KB a

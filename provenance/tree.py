@@ -8,7 +8,9 @@ source's passages hold, less a little for what they hold beyond it): every artic
 most one parent, the most convincing one, and no cycle survives. A source whose gap in dates is far
 less usual, in the corpus's clear derivations, than that of another source that is a version
 of the same text (``_atypical``: a copy and its own source, a light edit and the text it
-edits) goes below every other; equal evidence goes to the earliest.
+edits) goes below every other, and so does, of an article's best source and a rival of nearly
+its evidence, the one whose variant readings the article never follows where it follows the
+other's (``_not_followed``, from ``readings``); equal evidence goes to the earliest.
 Each resulting tree is reported with its root. Articles that were linked by shared material
 too weak to be a derivation (same story, independent writing) are grouped as *stories*,
 which are reported apart and never drawn as edges.
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from typing import Iterable, Mapping, Optional
+from typing import Callable, Iterable, Mapping, Optional, Sequence
 
 import networkx as nx
 
@@ -136,6 +138,41 @@ def _atypical(into: Mapping[str, Mapping[str, tuple[Match, int, int]]], publishe
     return passed_over
 
 
+# An article's best source and a rival within this share of its evidence are versions of one text
+# as far as the evidence can tell: their variant readings decide between them (``_not_followed``).
+READINGS_MARGIN = 0.05
+# Readings: (article, source, rival) ids in; per row, how many of the source's readings the article
+# follows and how many of the rival's (``readings.followed_readings``) out.
+Readings = Callable[[list[tuple[str, str, str]]], Sequence[tuple[int, int]]]
+
+
+def _not_followed(into: Mapping[str, Mapping[str, tuple[Match, int, int]]], readings: Readings) -> set[tuple[str, str]]:
+    """The (source, derived) edges passed over for their variant readings: of an article's best
+    source and a rival within ``READINGS_MARGIN`` of its evidence (not equal: copies have no
+    variants), the one whose readings the article never follows where it follows the other's.
+
+    A light edit of the parent that dropped a sentence the article also dropped is the closer
+    of the two, or as close; but the article keeps the parent's words where the edit replaced
+    them. Between sources further apart, the evidence speaks louder than a word: a spinner makes
+    the same synonym swaps in two spins of one text, so siblings share readings neither took from
+    the other (bench/README, Quality notes, session 26).
+    """
+    triples = []
+    for derived, sources in into.items():
+        if len(sources) < 2:
+            continue
+        best, (_, most, _) = max(sources.items(), key=lambda item: (item[1][1], item[0]))
+        triples += [(derived, best, rival) for rival, (_, evidence, _) in sorted(sources.items())
+                    if evidence != most and most <= (1 + READINGS_MARGIN) * evidence]
+    passed_over = set()
+    for (derived, best, rival), (for_best, for_rival) in zip(triples, readings(triples) if triples else ()):
+        if for_rival and not for_best:
+            passed_over.add((best, derived))
+        elif for_best and not for_rival:
+            passed_over.add((rival, derived))
+    return passed_over
+
+
 # How much a source's words that the article lacks count against the source, against 1 for the
 # article's words that the source lacks (``_closeness``).
 DROPPED_WEIGHT = 0.25
@@ -218,7 +255,8 @@ def _branching_by_component(graph: nx.DiGraph) -> dict[str, str]:
     return parent
 
 
-def build_trees(matches: Iterable[Match], published: Optional[Mapping[str, Optional[str]]] = None) -> list[Tree]:
+def build_trees(matches: Iterable[Match], published: Optional[Mapping[str, Optional[str]]] = None,
+                readings: Optional[Readings] = None) -> list[Tree]:
     """The derivation forest of the given matches.
 
     Args:
@@ -230,6 +268,10 @@ def build_trees(matches: Iterable[Match], published: Optional[Mapping[str, Optio
             When several sources give an article exactly the same evidence (the others are the
             edge's ``alternatives``), the earliest published gets the edge, for the first
             publisher wrote it.
+        readings: What the articles' variant readings say, where the caller can read their
+            sentences: of an article's best source and a rival of nearly its evidence, one whose
+            readings the article never follows where it follows the other's goes below every
+            other (``_not_followed``).
 
     Returns:
         Trees sorted by root id; in each, ``articles`` lists the root first then the
@@ -249,9 +291,10 @@ def build_trees(matches: Iterable[Match], published: Optional[Mapping[str, Optio
     for rank, match in enumerate(matches):
         evidence = _evidence(match)
         into.setdefault(match.derived, {})[match.source] = (match, evidence, evidence * (2 * n + 1) + n + rank)
-    # A source passed over for its gap in dates goes below every other source of the article (whose
-    # weights are at least 2n + 1), in order of preference.
-    for source, derived in _atypical(into, published):
+    # A source passed over, for its gap in dates or its readings, goes below every other source of
+    # the article (whose weights are at least 2n + 1), in order of preference.
+    passed_over = _atypical(into, published) | (_not_followed(into, readings) if readings else set())
+    for source, derived in passed_over:
         match, evidence, weight = into[derived][source]
         into[derived][source] = (match, evidence, weight % (2 * n + 1) + 1)
     trees = []

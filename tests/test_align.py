@@ -366,7 +366,7 @@ def test_held_weights_weigh_the_stems_a_span_shares_by_their_rarity():
     shingled = [shingle_text(t) for t in (STORY, SPUN, OTHER, STORY[:170])]
     vocabulary = Vocabulary.build(shingled)
     index = SentenceIndex.build(shingled, vocabulary)
-    rarity = dict(zip(vocabulary.stems.tolist(), np.log(4 / vocabulary.df).tolist()))
+    rarity = dict(zip(vocabulary.stems.tolist(), np.log1p(4 / vocabulary.df).tolist()))
 
     def stems(article: int, start: int, end: int) -> set[int]:
         s = shingled[article]

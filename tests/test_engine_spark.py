@@ -12,7 +12,7 @@ from provenance.errors import ProvenanceError
 from provenance.ingest import read_corpus
 from provenance.pipeline import scan
 from provenance.report import to_json
-from tests.conftest import SEED_000, SEED_002, SEEDS
+from tests.conftest import SEED_000, SEED_002, SEEDS, write_versions
 
 pytestmark = pytest.mark.spark
 pyspark = pytest.importorskip("pyspark")
@@ -102,6 +102,16 @@ def test_spark_links_a_crowd_of_copies_to_the_same_earliest_copy_as_locally(spar
     distributed = scan_spark([tmp_path], spark=spark, partitions=3)
     assert to_json(distributed) == to_json(local)
     assert len(local.matches) == 69 and {m.source for m in local.matches} == {"site37"}  # the first of the earliest
+
+
+def test_spark_reads_variant_readings_as_locally(spark, tmp_path):
+    # d's parent is told from a light edit of it by the readings d follows, counted on the executors.
+    from provenance.engine_spark import scan_spark
+
+    folder = write_versions(tmp_path / "versions")
+    local = scan([folder], workers=1)
+    assert {e.derived: e.source for t in local.trees for e in t.edges}["d"] == "p"
+    assert to_json(scan_spark([folder], spark=spark, partitions=3)) == to_json(local)
 
 
 def test_spark_skips_over_long_articles_as_locally(spark, corpus):

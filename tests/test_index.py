@@ -27,7 +27,7 @@ from provenance.ingest import read_corpus
 from provenance.model import Article
 from provenance.settings import ALGORITHM_VERSION, INDEX_READABLE_SINCE, Settings
 from provenance.shingle import shingle_text
-from tests.conftest import SEED_000, SEED_002, SEEDS
+from tests.conftest import SEED_000, SEED_002, SEEDS, write_versions
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -378,6 +378,19 @@ def test_scan_with_index_matches_plain_scan_of_union(tmp_path):
     again = CliRunner().invoke(main, ["scan", str(new), "--index", str(db), "--format", "json", "--workers", "1"])
     assert json.loads(again.stdout)["pairs"] == got["pairs"]
     assert check_consistent(db) == sorted(os.listdir(SEEDS))
+
+
+def test_scan_with_index_reads_variant_readings_as_the_plain_scan_does(tmp_path):
+    # p and its light edit c are indexed; d, taken from p, is scanned: its parent is p, as in a
+    # plain scan of the union, by the readings it follows (the edit is the closer by evidence).
+    versions = (write_versions(tmp_path / "all") / "versions.jsonl").read_text(encoding="utf-8").splitlines()
+    ref, new = tmp_path / "ref", tmp_path / "new"
+    ref.mkdir(), new.mkdir()
+    (ref / "ref.jsonl").write_text("\n".join(versions[:-1]) + "\n", encoding="utf-8")
+    (new / "new.jsonl").write_text(versions[-1] + "\n", encoding="utf-8")
+    indexed, plain = _indexed_and_plain(ref, new, tmp_path / "i.db")
+    edges = lambda report: {(e["source"], e["derived"]) for t in report["trees"] for e in t["edges"]}
+    assert ("p", "d") in edges(indexed) and ("p", "d") in edges(plain)
 
 
 @pytest.mark.parametrize("new_day", ["2023-09-30", "2023-09-01"])

@@ -157,6 +157,34 @@ def test_a_source_lacking_what_the_article_took_is_not_made_closer_by_lacking_wh
     assert _parent_of(unsaid) == "s"
 
 
+def test_of_two_sources_of_nearly_equal_evidence_the_one_whose_readings_the_article_never_follows_is_passed_over():
+    asked: list[list[tuple[str, str, str]]] = []
+
+    def readings(follows: dict[str, int]):
+        def count(triples: list[tuple[str, str, str]]) -> list[tuple[int, int]]:
+            asked.append(triples)
+            return [(follows[source], follows[rival]) for _, source, rival in triples]
+        return count
+
+    # s leads p by 1% of evidence; x follows two of p's readings and none of s's.
+    close = [_m("p", "x", 0.80), _m("s", "x", 0.808), _m("q", "x", 0.5)]
+    pick = lambda matches, follows: {e.derived: e.source for t in build_trees(matches, None, readings(follows)) for e in t.edges}["x"]
+    assert pick(close, {"p": 2, "s": 0, "q": 0}) == "p"
+    # Only the best source and its close rivals are compared: q, far behind, is not asked about.
+    assert asked[-1] == [("x", "s", "p")]
+    # Readings of both, or of neither: the evidence decides.
+    assert pick(close, {"p": 2, "s": 1, "q": 0}) == "s"
+    assert pick(close, {"p": 0, "s": 0, "q": 0}) == "s"
+    # The best source's readings followed, the rival's not: the best stays.
+    assert pick(close, {"p": 0, "s": 3, "q": 0}) == "s"
+    # A lead of more than READINGS_MARGIN (here 10%) is the evidence's to keep; so is an exact tie
+    # (copies have no variants), where the earliest, then the smallest id, wins.
+    asked.clear()
+    assert pick([_m("p", "x", 0.80), _m("s", "x", 0.88)], {"p": 2, "s": 0}) == "s"
+    assert pick([_m("p", "x", 0.80), _m("s", "x", 0.80)], {"p": 0, "s": 2}) == "p"
+    assert asked == []
+
+
 @settings(derandomize=True, max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 7), st.integers(0, 7), st.integers(0, 1000)), max_size=40), st.booleans())
 def test_branching_is_edmonds_result(raw, acyclic):
