@@ -54,11 +54,8 @@ def _components(links: Iterable[tuple[str, str]]) -> list[tuple[str, ...]]:
 
 
 def _similarity(match: Match) -> float:
-    """Mean passage similarity, weighted by the derived article's characters in each passage.
-
-    Among candidate parents that cover a copy equally (its source, and the source's own
-    source), the one whose wording is closest is the likelier parent.
-    """
+    """Mean passage similarity, weighted by the derived article's characters in each passage:
+    ``_closeness``'s stand-in for a match that does not say what its passages hold."""
     weighted, total = 0.0, 0
     for passage in match.passages:
         n = max(1, passage.derived_end - passage.derived_start)
@@ -180,9 +177,9 @@ DROPPED_WEIGHT = 0.25
 
 def _closeness(match: Match) -> float:
     """How closely the source's passages explain the derived article's: the Tversky index of their
-    stems (weighted as in seeding) with weight 1 on the article's stems the source lacks and
-    ``DROPPED_WEIGHT`` on the source's stems the article lacks; the passages' similarity (Dice,
-    equal weights) where the match does not say what its passages hold.
+    stems (each weighing its rarity, ``SentenceIndex.rarity``) with weight 1 on the article's
+    stems the source lacks and ``DROPPED_WEIGHT`` on the source's stems the article lacks; the
+    passages' similarity (Dice) where the match does not say what its passages hold.
 
     A derivation drops freely (sentences, words) but cannot take what its source lacks: a light
     edit of the parent that happens to drop what the article dropped is as close by Dice as the

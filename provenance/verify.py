@@ -2,7 +2,8 @@
 
 Owns the verification stage: the sentence index of the shingled articles, seeding every
 candidate pair at once (``sentences``), dropping the pairs without a seed, then extending
-and scoring the seeded pairs (``align``, ``score``) on forked workers that read what they
+and scoring the seeded pairs (``align``, ``score``), with what each match's passages hold of
+each other (``Match.held``, ``Match.used``), on forked workers that read what they
 need from flat arrays (``spill.ArticleFacts``) and hand their matches back packed
 (``score.PackedMatches``); and which seeded pairs without a match are one story written
 twice. A scan (``pipeline``) builds the index a part at a time and calls ``verify_packed``;
