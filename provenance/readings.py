@@ -108,11 +108,15 @@ def _followed(stems, sentence_offsets, article_sentences, triples, version_jacca
             best, best_jaccard = -1, 0.0
             for y in range(article_sentences[rival], article_sentences[rival + 1]):
                 y0, y1 = sentence_offsets[y], sentence_offsets[y + 1]
+                if min(x1 - x0, y1 - y0) <= best_jaccard * max(x1 - x0, y1 - y0):
+                    continue  # the smaller over the larger bounds their Jaccard: no better than the best
                 shared = _shared(stems, x0, x1, y0, y1)
                 if shared > 0:
                     jaccard = shared / ((x1 - x0) + (y1 - y0) - shared)
                     if jaccard > best_jaccard:
                         best, best_jaccard = y, jaccard
+                        if jaccard == 1.0:
+                            break  # the same sentence: nothing can be better (versions mostly share theirs)
             if best < 0 or best_jaccard < version_jaccard or best_jaccard == 1.0:
                 continue
             y0, y1 = sentence_offsets[best], sentence_offsets[best + 1]
