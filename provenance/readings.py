@@ -18,6 +18,7 @@ import numba
 import numpy as np
 
 from provenance.shingle import Shingled
+from provenance.surprise import shared_count
 
 # Two sentences are versions of one sentence from this Jaccard of their stems on (and below 1:
 # equal sentences have no variants). A spun sentence keeps about half of its stems.
@@ -71,18 +72,6 @@ def _distinct_per_sentence(hashes, bounds):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def _shared(stems, a0, a1, b0, b1):  # pragma: no cover - compiled
-    """How many stems the sorted runs ``stems[a0:a1]`` and ``stems[b0:b1]`` share."""
-    shared, t = 0, b0
-    for s in range(a0, a1):
-        while t < b1 and stems[t] < stems[s]:
-            t += 1
-        if t < b1 and stems[t] == stems[s]:
-            shared += 1
-    return shared
-
-
-@numba.njit(cache=True)
 def _held(stems, d0, d1, a0, a1, b0, b1):  # pragma: no cover - compiled
     """How many stems of run ``[d0, d1)`` are in run ``[a0, a1)`` and not in run ``[b0, b1)``."""
     held, t, u = 0, a0, b0
@@ -110,7 +99,7 @@ def _followed(stems, sentence_offsets, article_sentences, triples, version_jacca
                 y0, y1 = sentence_offsets[y], sentence_offsets[y + 1]
                 if min(x1 - x0, y1 - y0) <= best_jaccard * max(x1 - x0, y1 - y0):
                     continue  # the smaller over the larger bounds their Jaccard: no better than the best
-                shared = _shared(stems, x0, x1, y0, y1)
+                shared = shared_count(stems[x0:x1], stems[y0:y1])
                 if shared > 0:
                     jaccard = shared / ((x1 - x0) + (y1 - y0) - shared)
                     if jaccard > best_jaccard:
@@ -120,12 +109,12 @@ def _followed(stems, sentence_offsets, article_sentences, triples, version_jacca
             if best < 0 or best_jaccard < version_jaccard or best_jaccard == 1.0:
                 continue
             y0, y1 = sentence_offsets[best], sentence_offsets[best + 1]
-            union = (x1 - x0) + (y1 - y0) - _shared(stems, x0, x1, y0, y1)
+            union = (x1 - x0) + (y1 - y0) - shared_count(stems[x0:x1], stems[y0:y1])
             # The article's sentence holding most of the two versions' stems (the first of equals).
             match, most = -1, 0
             for d in range(article_sentences[article], article_sentences[article + 1]):
                 d0, d1 = sentence_offsets[d], sentence_offsets[d + 1]
-                holds = _shared(stems, d0, d1, x0, x1) + _held(stems, d0, d1, y0, y1, x0, x1)
+                holds = shared_count(stems[d0:d1], stems[x0:x1]) + _held(stems, d0, d1, y0, y1, x0, x1)
                 if holds > most:
                     match, most = d, holds
             if match < 0 or most < matching_share * union:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
+from itertools import takewhile
 from typing import Callable, Iterable, Mapping, Optional, Sequence
 
 import networkx as nx
@@ -129,8 +130,8 @@ def _atypical(into: Mapping[str, Mapping[str, tuple[Match, int, int]]], publishe
                           if (source_day := day(source)) is not None), reverse=True)
         for value, source in typical:
             # The sources far more typical than this one come first: only those can pass it over.
-            if any(versions(source, other, derived) for other_value, other in typical
-                   if other_value > value * ATYPICAL_GAP_FACTOR):
+            far_more_typical = takewhile(lambda item: item[0] > value * ATYPICAL_GAP_FACTOR, typical)
+            if any(versions(source, other, derived) for _, other in far_more_typical):
                 passed_over.add((source, derived))
     return passed_over
 
