@@ -337,6 +337,12 @@ def front_seconds(report: Report, stages: Sequence[str] = FRONT_STAGES) -> float
 _TOKEN = re.compile(r"\w+")
 SHINGLE_WORDS = 5
 THRESHOLD = 0.5  # LSH Jaccard threshold of the baselines (datasketch picks bands and rows for it)
+# The baselines' permutations: issue 6 measured them at 128, one signature an article. They ran at
+# provenance's ``num_perm`` until session 27 (64 since session 12, its window signatures' count),
+# which put rensa's 32 bands at 2 rows, not 4. Their speed hardly depends on it (10k, same
+# hour: datasketch usual 165 / 165 articles/s at 64 / 128, tuned 1,838 / 1,622, rensa from numpy
+# 18,351 / 17,177).
+BASELINE_PERMUTATIONS = 128
 
 
 def _word_shingles(text: str) -> set[str]:
@@ -590,7 +596,8 @@ def run_baselines(articles: Sequence[Article], truth: Truth, sample: int, worker
     subset = list(articles[:sample])
     ids, texts = [a.id for a in subset], [a.text for a in subset]
     sub_truth = truth.restricted(set(ids))
-    out: dict[str, Any] = {"sample": sample, "planted_edges_in_sample": len(sub_truth.edges), "tools": {}}
+    out: dict[str, Any] = {"sample": sample, "permutations": BASELINE_PERMUTATIONS, "planted_edges_in_sample": len(sub_truth.edges),
+                           "tools": {}}
     reports = []
 
     def provenance_front() -> Report:
@@ -616,7 +623,7 @@ def run_baselines(articles: Sequence[Article], truth: Truth, sample: int, worker
     print(f"run: baseline provenance front stages on {sample:,}: {median:.2f} s", file=sys.stderr)
     for name, function in baselines_available().items():
         repeat = 1 if name == "datasketch (usual)" else 3
-        pairs, seconds = timed(lambda: function(ids, texts, settings.num_perm), repeat)
+        pairs, seconds = timed(lambda: function(ids, texts, BASELINE_PERMUTATIONS), repeat)
         median_b = statistics.median(seconds)
         out["tools"][name] = {
             "seconds": round(median_b, 3),
@@ -729,7 +736,8 @@ def render(result: dict[str, Any]) -> str:
     if "baselines" in result:
         b = result["baselines"]
         lines.append("")
-        lines.append(f"signature + LSH candidates, text in -> candidate pairs out, first {b['sample']:,} articles ({b['planted_edges_in_sample']:,} planted edges):")
+        lines.append(f"signature + LSH candidates, text in -> candidate pairs out, first {b['sample']:,} articles ({b['planted_edges_in_sample']:,} planted edges); "
+                     f"baselines: one signature an article, {b['permutations']} permutations")
         p = b["tools"]["provenance"]
         lines.append(f"  (provenance with boilerplate masking, which no baseline does: {p['with_boilerplate_seconds']:.2f} s, {p['with_boilerplate_articles_per_second']:,} articles/s)")
         lines.append(f"  {'tool':<20}{'cores':>6}{'seconds':>10}{'articles/s':>12}{'prov. x':>9}{'pairs':>10}   candidate recall copy/partial/light/spin")

@@ -111,6 +111,7 @@ def test_run_end_to_end(corpus: Path, tmp_path: Path) -> None:
     assert max(peaks) <= result["scans"]["with_dates"]["peak_memory_mib"]
     assert (min(peaks) > 0) == (importlib.util.find_spec("psutil") is not None)
     assert {"provenance", "datasketch (usual)", "datasketch (tuned)"} <= set(result["baselines"]["tools"])
+    assert result["baselines"]["permutations"] == 128  # issue 6's baselines: one 128-permutation signature an article
     assert "pairs reported" in done.stdout
 
 
