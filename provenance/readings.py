@@ -86,37 +86,64 @@ def _held(stems, d0, d1, a0, a1, b0, b1):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
+def _stem_index(stems, sentence_offsets, first, last):  # pragma: no cover - compiled
+    """Sentences ``[first, last)``'s stems sorted, each with its sentence (counted from ``first``): which
+    of them hold a stem is one search away, where comparing every sentence took a merge each."""
+    lo, hi = sentence_offsets[first], sentence_offsets[last]
+    owner = np.empty(hi - lo, dtype=np.int64)
+    for s in range(first, last):
+        owner[sentence_offsets[s] - lo : sentence_offsets[s + 1] - lo] = s - first
+    order = np.argsort(stems[lo:hi], kind="mergesort")
+    return stems[lo:hi][order], owner[order]
+
+
+@numba.njit(cache=True, inline="always")
+def _count_holders(query, indexed, owner, counts):  # pragma: no cover - compiled
+    """Add one to ``counts[sentence]`` for each stem of ``query`` an indexed sentence holds (``_stem_index``)."""
+    for stem in query:
+        for e in range(np.searchsorted(indexed, stem, side="left"), np.searchsorted(indexed, stem, side="right")):
+            counts[owner[e]] += 1
+
+
+@numba.njit(cache=True)
 def _followed(stems, sentence_offsets, article_sentences, triples, version_jaccard, matching_share):  # pragma: no cover - compiled
     """``followed_readings`` on flat sentence sets; ``triples`` are positions among their articles."""
     out = np.zeros((triples.shape[0], 2), dtype=np.int64)
     for r in range(triples.shape[0]):
         article, source, rival = triples[r, 0], triples[r, 1], triples[r, 2]
+        r0, a0 = article_sentences[rival], article_sentences[article]
+        rival_stems, rival_owner = _stem_index(stems, sentence_offsets, r0, article_sentences[rival + 1])
+        article_stems, article_owner = _stem_index(stems, sentence_offsets, a0, article_sentences[article + 1])
+        shared = np.zeros(article_sentences[rival + 1] - r0, dtype=np.int64)
+        holds = np.zeros(article_sentences[article + 1] - a0, dtype=np.int64)
         for x in range(article_sentences[source], article_sentences[source + 1]):
             x0, x1 = sentence_offsets[x], sentence_offsets[x + 1]
             # The rival's sentence most like this one (the first of equals).
+            _count_holders(stems[x0:x1], rival_stems, rival_owner, shared)
             best, best_jaccard = -1, 0.0
-            for y in range(article_sentences[rival], article_sentences[rival + 1]):
-                y0, y1 = sentence_offsets[y], sentence_offsets[y + 1]
-                if min(x1 - x0, y1 - y0) <= best_jaccard * max(x1 - x0, y1 - y0):
-                    continue  # the smaller over the larger bounds their Jaccard: no better than the best
-                shared = shared_count(stems[x0:x1], stems[y0:y1])
-                if shared > 0:
-                    jaccard = shared / ((x1 - x0) + (y1 - y0) - shared)
+            for k in range(shared.shape[0]):
+                if shared[k] > 0:
+                    y = r0 + k
+                    jaccard = shared[k] / ((x1 - x0) + (sentence_offsets[y + 1] - sentence_offsets[y]) - shared[k])
                     if jaccard > best_jaccard:
                         best, best_jaccard = y, jaccard
-                        if jaccard == 1.0:
-                            break  # the same sentence: nothing can be better (versions mostly share theirs)
+                    shared[k] = 0
             if best < 0 or best_jaccard < version_jaccard or best_jaccard == 1.0:
                 continue
             y0, y1 = sentence_offsets[best], sentence_offsets[best + 1]
             union = (x1 - x0) + (y1 - y0) - shared_count(stems[x0:x1], stems[y0:y1])
-            # The article's sentence holding most of the two versions' stems (the first of equals).
+            # The article's sentence holding most of the two versions' stems (the first of equals):
+            # those of one, and those of the other it lacks.
+            _count_holders(stems[x0:x1], article_stems, article_owner, holds)
+            for t in range(y0, y1):
+                at = np.searchsorted(stems[x0:x1], stems[t])
+                if at == x1 - x0 or stems[x0 + at] != stems[t]:
+                    _count_holders(stems[t : t + 1], article_stems, article_owner, holds)
             match, most = -1, 0
-            for d in range(article_sentences[article], article_sentences[article + 1]):
-                d0, d1 = sentence_offsets[d], sentence_offsets[d + 1]
-                holds = shared_count(stems[d0:d1], stems[x0:x1]) + _held(stems, d0, d1, y0, y1, x0, x1)
-                if holds > most:
-                    match, most = d, holds
+            for k in range(holds.shape[0]):
+                if holds[k] > most:
+                    match, most = a0 + k, holds[k]
+                holds[k] = 0
             if match < 0 or most < matching_share * union:
                 continue
             d0, d1 = sentence_offsets[match], sentence_offsets[match + 1]
