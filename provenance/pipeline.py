@@ -381,7 +381,7 @@ def scan_articles(
     with no_cycle_collection():
         with timer.stage("trees"):
             matches, trees, stories = conclude(ids, articles.publication_dates(), pairs, verified,
-                                               lambda triples: followed_readings(triples, shingled.__getitem__))
+                                               lambda triples: followed_readings(triples, shingled.sentence_stems))
             del pairs, verified, shingled  # a tuple per seeded pair: gone before the texts come back
             if keep_texts:
                 articles = list(records.restore(texts.all()))

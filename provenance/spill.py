@@ -285,9 +285,23 @@ class SpilledShingles(FlatShingles):
     def _words(self, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
         """The stems and entity flags of words ``[first, last)``, from the file (stems, then flags)."""
         assert self.words is not None
-        stems = np.frombuffer(os.pread(self.words.fileno(), 4 * (last - first), 4 * first), dtype=np.uint32)
         entity = np.frombuffer(os.pread(self.words.fileno(), last - first, 4 * int(self.offsets[-1]) + first), dtype=np.bool_)
-        return stems, entity
+        return self._stems(first, last), entity
+
+    def _stems(self, first: int, last: int) -> np.ndarray:
+        """The stems of words ``[first, last)``: from the file once it holds them (``words_to_disk``)."""
+        if self.words is None:
+            return self.hashes[first:last]
+        return np.frombuffer(os.pread(self.words.fileno(), 4 * (last - first), 4 * first), dtype=np.uint32)
+
+    def sentence_stems(self, article: int) -> Shingled:
+        """Article ``article``'s stems and sentences alone, in one read of the file, not three: all the
+        readings compare (``readings.followed_readings``); its words' offsets and flags left empty."""
+        if not 0 <= article < len(self):
+            raise IndexError(article)
+        first, last = int(self.offsets[article]), int(self.offsets[article + 1])
+        return Shingled(hashes=self._stems(first, last), starts=NO_OFFSETS, ends=NO_OFFSETS, entity=np.zeros(0, dtype=np.bool_),
+                        sentence_starts=self.sentence_starts[self.sentence_offsets[article] : self.sentence_offsets[article + 1]])
 
     def __getitem__(self, article: int) -> Shingled:  # type: ignore[override]
         if not 0 <= article < len(self):

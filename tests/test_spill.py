@@ -65,4 +65,9 @@ def test_texts_and_offsets_spilled_to_files_read_back_the_same_articles(texts):
         want = shingle_text(text)
         assert got.hashes.tolist() == vocabulary.ranks(want.hashes).tolist() if len(want.hashes) else len(got.hashes) == 0
         assert got.entity.tolist() == want.entity.tolist() and got.starts.tolist() == want.starts.tolist()
+    # What the readings read: the stems and sentences alone, in memory or from the file.
+    for held in (spilled, words):
+        for k in range(len(texts)):
+            stems, whole = held.sentence_stems(k), held[k]
+            assert stems.hashes.tolist() == whole.hashes.tolist() and stems.sentence_starts.tolist() == whole.sentence_starts.tolist()
     assert spilled_texts.read_many(np.arange(len(texts))[::-1]) == texts[::-1]
