@@ -180,7 +180,7 @@ def _say_if_compiling(work: str) -> None:
     """A line on stderr when ``work`` ("scan", "index") will compile its kernels first: on a fresh
     install, a minute or more of silence otherwise (``kernels.ready``)."""
     if not ready(work):
-        click.echo("provenance: compiling its kernels first (about a minute on two cores, once: later runs load them)", err=True)
+        click.echo("provenance: compiling its kernels first (about two minutes on two cores, once: later runs load them)", err=True)
 
 
 def _report_skipped(report: Report) -> None:
