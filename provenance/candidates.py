@@ -50,8 +50,8 @@ BANDS_AT_ONCE = 16
 # million articles (24 million windows) that is four bands and two threads' scratch: as much
 # as two bands took when their signature columns were held too.
 KEY_BYTES = 7 << 28
-# Most bytes of collisions (about 10 bytes each while counted, ``_pairs_by_partition``) that
-# counting one range of first articles holds: at a million articles, every collision at once
+# Most bytes of collisions (4 or 8 bytes each while counted, ``_collision_entry``, and 8 a
+# ``min_hits`` of them for the pairs kept: ``_pairs_by_partition``) that counting one range of first articles holds: at a million articles, every collision at once
 # would take some 30 GB. Fewer, larger ranges count faster (300k articles: 7.9 s in 26 ranges,
 # 6.8 s in 13; bench/README, "Session 14").
 PARTITION_BYTES = 1 << 29
@@ -93,9 +93,6 @@ def collision_weight(bucket_size):  # type: ignore[no-untyped-def]
     return WEIGHT_SCALE // (bucket_size - 1)
 
 
-_collision_weight = numba.njit(cache=True, inline="always")(collision_weight)
-
-
 def links_crowds(band: int) -> bool:
     """Whether a band's crowded buckets are linked to their centres: one band in ``CROWD_BANDS_EVERY``."""
     return band % CROWD_BANDS_EVERY == 0
@@ -134,6 +131,29 @@ def earliest_first(dates: Sequence[Optional[str]]) -> np.ndarray:
 def weight_threshold(min_weight: float) -> int:
     """``min_weight`` in ``WEIGHT_SCALE`` fixed point; at least 1, so any collision passes a threshold of 0."""
     return max(1, round(min_weight * WEIGHT_SCALE))
+
+
+# A collision while counted: its second article in the low bits, and above them its bucket's size
+# (0 for a crowd's link), which ``_collision_codes`` turns into its weight. In this many bits
+# when they fit (at the defaults, up to 33 million articles), else in 64: half the bytes written
+# and read back, and fewer ranges of first articles (counting, same hour: 10k 0.16 -> 0.13-0.14 s,
+# 100k 2.16 -> 1.98-2.06 s, 1M 27.8-30.1 -> 26.9-28.5 s; bench/README, "Session 27").
+NARROW_BITS = 32
+
+
+def _collision_entry(n_articles: int, largest_bucket: int) -> tuple[int, type]:
+    """How a collision is held while counted (``NARROW_BITS``): the bits its second article takes, and the array type."""
+    shift = max(int(n_articles - 1).bit_length(), 1)
+    return shift, (np.uint32 if shift + int(largest_bucket).bit_length() <= NARROW_BITS else np.int64)
+
+
+def _collision_codes(largest_bucket: int, link_weight: int) -> np.ndarray:
+    """Each collision code's weight, ready to add to a tally (above its ``COUNT_BITS``): code 0 a
+    crowd's link (``link_weight``), code ``k`` a bucket of ``k`` windows (``collision_weight``)."""
+    codes = np.zeros(max(largest_bucket, 1) + 1, dtype=np.int64)
+    codes[0] = link_weight
+    codes[2:] = collision_weight(np.arange(2, len(codes), dtype=np.int64))
+    return codes << COUNT_BITS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -430,8 +450,9 @@ def _pieces(members, chunks):  # pragma: no cover - compiled
 @numba.njit(cache=True, parallel=True)
 def _collisions_per_article(members, n_articles, pieces):  # pragma: no cover - compiled
     """Where each article's collisions as the first (smaller) article of a pair would start, and
-    where its runs would start in ``_first_runs``: two ``(n_articles + 1,)`` offsets; and how many
-    runs each article has in each piece of the buckets (``pieces``, counted one piece a thread).
+    where its runs would start in ``_first_runs``: two ``(n_articles + 1,)`` offsets; how many
+    runs each article has in each piece of the buckets (``pieces``, counted one piece a thread);
+    and the size of the largest bucket.
 
     In a bucket (articles ascending) each member collides with every later member of another
     article: a run of ``k`` members of article ``i`` makes ``k`` times as many collisions as
@@ -440,10 +461,12 @@ def _collisions_per_article(members, n_articles, pieces):  # pragma: no cover - 
     chunks = pieces.shape[0] - 1
     collisions = np.zeros((chunks, n_articles), dtype=np.int64)
     piece_runs = np.zeros((chunks, n_articles), dtype=np.int64)
+    largest = np.zeros(chunks, dtype=np.int64)
     for c in numba.prange(chunks):
         start = pieces[c]
         while start < pieces[c + 1]:
             end = _bucket_end(members, start)
+            largest[c] = max(largest[c], end - start)
             run = start
             while run < end:
                 i = _article(members[run])
@@ -462,7 +485,7 @@ def _collisions_per_article(members, n_articles, pieces):  # pragma: no cover - 
     for i in range(n_articles):
         starts[i + 1] += starts[i]
         run_starts[i + 1] += run_starts[i]
-    return starts, run_starts, piece_runs
+    return starts, run_starts, piece_runs, largest.max()
 
 
 @numba.njit(cache=True, parallel=True)
@@ -510,15 +533,16 @@ def _part_bounds(low, high, parts):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, parallel=True)
-def _partition_pairs(members, starts, runs, run_starts, low, high, min_hits, threshold, links_start, link_weight, parts,
+def _partition_pairs(members, starts, runs, run_starts, low, high, min_hits, threshold, links_start, shift, codes, parts,
                      by_first, sums, tally):  # pragma: no cover - compiled
     """The distinct pairs ``(i, j)``, ``low <= i < high``, seen at least ``min_hits`` times in collisions
     that weigh at least ``threshold`` (``collision_weight``), sorted, with their counts and weights.
 
     The range is cut into ``parts`` (``_part_bounds``), each done on its own thread: one pass
     over its runs (``_first_runs``; each run's bucket asked for ``RUNS_AHEAD`` runs before)
-    writes each collision's second article and weight, in one int64 (the weight above: the
-    writes land all over the range, so one place, not two), into the run of its first (a
+    writes each collision's second article and its bucket's code, in one entry of ``by_first``
+    (the code above ``shift`` bits: the writes land all over the range, so one place, not two;
+    ``codes`` gives the code's weight, ``_collision_codes``), into the run of its first (a
     counting sort, offsets from ``_collisions_per_article``); then its runs are tallied in a
     dense array (weight and saturating count in one int64, ``COUNT_BITS``), and the second
     articles kept are sorted, over the run's front; their tallies go to ``sums``, from the
@@ -530,6 +554,7 @@ def _partition_pairs(members, starts, runs, run_starts, low, high, min_hits, thr
     base = starts[low]
     kept = np.zeros(high - low + 1, dtype=np.int64)
     bounds = _part_bounds(low, high, parts)
+    mask = (1 << shift) - 1
     for part in numba.prange(parts):
         first, last = bounds[part], bounds[part + 1]
         fill = starts[first:last] - base
@@ -538,13 +563,13 @@ def _partition_pairs(members, starts, runs, run_starts, low, high, min_hits, thr
                 prefetch(members, runs[r + RUNS_AHEAD])
             run = runs[r]
             end = _bucket_end(members, run)
-            weight = link_weight if run >= links_start else _collision_weight(end - _bucket_start(members, run))
+            tag = (0 if run >= links_start else end - _bucket_start(members, run)) << shift
             after = _run_end(members, run, end)
             i = _article(members[run])
             at = fill[i - first]
             for _ in range(after - run):
                 for y in range(after, end):
-                    by_first[at] = (weight << 32) | _article(members[y])
+                    by_first[at] = tag | _article(members[y])
                     at += 1
             fill[i - first] = at
         counted = tally[part]
@@ -552,8 +577,8 @@ def _partition_pairs(members, starts, runs, run_starts, low, high, min_hits, thr
             lo, hi = starts[i] - base, starts[i + 1] - base
             seconds = by_first[lo:hi]
             for x in range(hi - lo):
-                j = seconds[x] & 0xFFFFFFFF
-                value = counted[j] + ((seconds[x] >> 32) << COUNT_BITS)
+                j = seconds[x] & mask
+                value = counted[j] + codes[seconds[x] >> shift]
                 if value & COUNT_CAP != COUNT_CAP:
                     value += 1
                 counted[j] = value
@@ -593,12 +618,12 @@ def _partition_pairs(members, starts, runs, run_starts, low, high, min_hits, thr
 
 
 @numba.njit(cache=True)
-def _scratch(collisions, kept, parts, n_articles):  # pragma: no cover - compiled
+def _scratch(collisions, entry, kept, parts, n_articles):  # pragma: no cover - compiled
     """``_partition_pairs``' scratch, made once for every range: at a million articles a fresh one
     per range faulted in some 20 GB of new pages. Made here, not by numpy: numpy asks for huge
     pages, and where memory is fragmented the kernel stalls to compact it (a 10k scan's counting
     ran 2-4 times slower so)."""
-    return np.empty(collisions, dtype=np.int64), np.empty(kept, dtype=np.int64), np.zeros((parts, n_articles), dtype=np.int64)
+    return np.empty(collisions, dtype=entry.dtype), np.empty(kept, dtype=np.int64), np.zeros((parts, n_articles), dtype=np.int64)
 
 
 def _pairs_by_partition(
@@ -610,19 +635,20 @@ def _pairs_by_partition(
     crowded buckets' links to their centres (``_band_buckets``), each collision weighing ``link_weight``.
 
     A range of first articles at a time (``_partition_pairs``), so that their collisions take
-    at most ``PARTITION_BYTES`` (8 bytes each while counted, and 8 per ``min_hits`` of them for
-    the pairs kept): the collisions of the whole corpus are never held. Each range's pairs are
+    at most ``PARTITION_BYTES`` (4 or 8 bytes each while counted, ``_collision_entry``, and 8 per
+    ``min_hits`` of them for the pairs kept): the collisions of the whole corpus are never held. Each range's pairs are
     sorted and the ranges ascend; ``_joined`` makes them one. Every step is shared out over
     ``threads`` (numba's, by default): the buckets in pieces, each range in parts; the result
     does not depend on how many. ``advance(done, total)`` hears of each range counted.
     """
     threads = threads or _threads()
     pieces = _pieces(members, threads)
-    starts, run_starts, piece_runs = _collisions_per_article(members, n_articles, pieces)
+    starts, run_starts, piece_runs, largest = _collisions_per_article(members, n_articles, pieces)
     if min_hits > COUNT_CAP:
         raise ValueError(f"min_hits is at most {COUNT_CAP} (counts saturate there), got {min_hits}")
     min_hits = max(min_hits, 1)
-    most = max(int(PARTITION_BYTES / (8 + 8 / min_hits)), 1)
+    shift, entry = _collision_entry(n_articles, int(largest))
+    most = max(int(PARTITION_BYTES / (np.dtype(entry).itemsize + 8 / min_hits)), 1)
     bounds = [0]
     while bounds[-1] < n_articles:
         # As many articles as fit, and at least one.
@@ -635,12 +661,12 @@ def _pairs_by_partition(
     _first_runs(members, pieces, piece_runs, run_starts, groups, runs)
     del piece_runs
     collisions = max(int(starts[high] - starts[low]) for low, high in zip(bounds, bounds[1:]))
-    scratch = _scratch(collisions, collisions // min_hits, parts, n_articles)
+    scratch = _scratch(collisions, np.zeros(0, dtype=entry), collisions // min_hits, parts, n_articles)
     links_start = len(members) if links_start is None else links_start
     found = []
     for low, high in zip(bounds, bounds[1:]):
         found.append(_partition_pairs(members, starts, runs, run_starts, low, high, min_hits, max(threshold, 1), links_start,
-                                      link_weight, parts, *scratch))
+                                      shift, _collision_codes(int(largest), link_weight), parts, *scratch))
         if advance:
             advance(len(found), len(bounds) - 1)
     return found

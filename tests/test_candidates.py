@@ -183,6 +183,25 @@ def test_pairs_do_not_depend_on_the_threads_that_count_them(monkeypatch):
             assert np.array_equal(got.weights, whole.weights)
 
 
+def test_collisions_held_in_32_or_64_bits_count_the_same(monkeypatch):
+    from provenance import candidates
+
+    signatures, owners = _planted(10, 3000, 50, 30, 3)
+    bands = signatures.shape[1] // 3
+    members, links_start, _ = _band_buckets(lambda keys, low: _column_keys(signatures, 3, low, keys), bands,
+                                           owners.astype(np.int32), 8, np.arange(50, dtype=np.int32), 16, bands, 1)
+    assert candidates._collision_entry(50, 8) == (6, np.uint32)
+    assert candidates._collision_entry(2**28, 64) == (28, np.int64)  # 28 bits of article, 7 of bucket size: past 32
+    found = {}
+    for bits in (32, 8):  # 6 bits of article and 4 of bucket size fit in 32, not in 8
+        monkeypatch.setattr(candidates, "NARROW_BITS", bits)
+        found[bits] = candidates._joined(candidates._pairs_by_partition(members, 50, 2, WEIGHT_SCALE // 2, links_start,
+                                                                        crowd_weight(8, 10), threads=2), 0)
+    assert len(found[32].pairs) > 50 and links_start < len(members)  # buckets and crowds' links both weigh in
+    assert np.array_equal(found[32].pairs, found[8].pairs) and np.array_equal(found[32].hits, found[8].hits)
+    assert np.array_equal(found[32].weights, found[8].weights)
+
+
 def test_counts_saturate_and_weights_stay_exact():
     # Two articles of 40 identical windows: each window meets its twin in all 16 bands, 640
     # collisions, each a bucket of two (its weight whole). Counts stop at COUNT_CAP; a min_hits
