@@ -51,9 +51,10 @@ BANDS_AT_ONCE = 16
 # as two bands took when their signature columns were held too.
 KEY_BYTES = 7 << 28
 # Most bytes of collisions (4 or 8 bytes each while counted, ``_collision_entry``, and 8 a
-# ``min_hits`` of them for the pairs kept: ``_pairs_by_partition``) that counting one range of first articles holds: at a million articles, every collision at once
-# would take some 30 GB. Fewer, larger ranges count faster (300k articles: 7.9 s in 26 ranges,
-# 6.8 s in 13; bench/README, "Session 14").
+# ``min_hits`` of them for the pairs kept: ``_pairs_by_partition``) that counting one range of
+# first articles holds: at a million articles, every collision at once would take some 30 GB.
+# Fewer, larger ranges count faster (300k articles: 7.9 s in 26 ranges, 6.8 s in 13;
+# bench/README, "Session 14").
 PARTITION_BYTES = 1 << 29
 # Crowded buckets (more than ``max_bucket`` windows) link their windows to their centre in one
 # band of this many (``links_crowds``), each link weighing as many times more (``crowd_weight``):
