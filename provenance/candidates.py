@@ -637,8 +637,8 @@ def _pairs_by_partition(
 
     A range of first articles at a time (``_partition_pairs``), so that their collisions take
     at most ``PARTITION_BYTES`` (4 or 8 bytes each while counted, ``_collision_entry``, and 8 per
-    ``min_hits`` of them for the pairs kept): the collisions of the whole corpus are never held. Each range's pairs are
-    sorted and the ranges ascend; ``_joined`` makes them one. Every step is shared out over
+    ``min_hits`` of them for the pairs kept): the collisions of the whole corpus are never held.
+    Each range's pairs are sorted and the ranges ascend; ``_joined`` makes them one. Every step is shared out over
     ``threads`` (numba's, by default): the buckets in pieces, each range in parts; the result
     does not depend on how many. ``advance(done, total)`` hears of each range counted.
     """
@@ -664,10 +664,11 @@ def _pairs_by_partition(
     collisions = max(int(starts[high] - starts[low]) for low, high in zip(bounds, bounds[1:]))
     scratch = _scratch(collisions, np.zeros(0, dtype=entry), collisions // min_hits, parts, n_articles)
     links_start = len(members) if links_start is None else links_start
+    codes = _collision_codes(int(largest), link_weight)
     found = []
     for low, high in zip(bounds, bounds[1:]):
         found.append(_partition_pairs(members, starts, runs, run_starts, low, high, min_hits, max(threshold, 1), links_start,
-                                      shift, _collision_codes(int(largest), link_weight), parts, *scratch))
+                                      shift, codes, parts, *scratch))
         if advance:
             advance(len(found), len(bounds) - 1)
     return found
