@@ -18,7 +18,6 @@ import numba
 import numpy as np
 
 from provenance.shingle import Shingled
-from provenance.surprise import shared_count
 
 # Two sentences are versions of one sentence from this Jaccard of their stems on (and below 1:
 # equal sentences have no variants). A spun sentence keeps about half of its stems.
@@ -120,18 +119,18 @@ def _followed(stems, sentence_offsets, article_sentences, triples, version_jacca
             x0, x1 = sentence_offsets[x], sentence_offsets[x + 1]
             # The rival's sentence most like this one (the first of equals).
             _count_holders(stems[x0:x1], rival_stems, rival_owner, shared)
-            best, best_jaccard = -1, 0.0
+            best, best_jaccard, best_union = -1, 0.0, 0
             for k in range(shared.shape[0]):
                 if shared[k] > 0:
                     y = r0 + k
-                    jaccard = shared[k] / ((x1 - x0) + (sentence_offsets[y + 1] - sentence_offsets[y]) - shared[k])
+                    union = (x1 - x0) + (sentence_offsets[y + 1] - sentence_offsets[y]) - shared[k]
+                    jaccard = shared[k] / union
                     if jaccard > best_jaccard:
-                        best, best_jaccard = y, jaccard
+                        best, best_jaccard, best_union = y, jaccard, union
                     shared[k] = 0
             if best < 0 or best_jaccard < version_jaccard or best_jaccard == 1.0:
                 continue
             y0, y1 = sentence_offsets[best], sentence_offsets[best + 1]
-            union = (x1 - x0) + (y1 - y0) - shared_count(stems[x0:x1], stems[y0:y1])
             # The article's sentence holding most of the two versions' stems (the first of equals):
             # those of one, and those of the other it lacks.
             _count_holders(stems[x0:x1], article_stems, article_owner, holds)
@@ -144,7 +143,7 @@ def _followed(stems, sentence_offsets, article_sentences, triples, version_jacca
                 if holds[k] > most:
                     match, most = a0 + k, holds[k]
                 holds[k] = 0
-            if match < 0 or most < matching_share * union:
+            if match < 0 or most < matching_share * best_union:
                 continue
             d0, d1 = sentence_offsets[match], sentence_offsets[match + 1]
             out[r, 0] += _held(stems, d0, d1, x0, x1, y0, y1)
