@@ -221,23 +221,79 @@ def _give_pairs(root: Path) -> None:
     pipeline.mask_site_boilerplate, pipeline.find_candidates_signing = numbered, with_listed
 
 
+# Most span pairs ``_case_surprise`` tries inside one reuse case; a larger case is judged as a whole.
+CASE_SPANS = 100_000
+
+
+def _case_sentences(shingled, article: int, first: int, end: int) -> tuple[int, int] | None:  # type: ignore[no-untyped-def]
+    """The sentences ``[s0, s1)`` of an article that hold the words of its characters ``[first, end)``
+    (``None`` if no word lies there)."""
+    import numpy as np
+
+    words = shingled[article]
+    w0, w1 = int(np.searchsorted(words.ends, first, side="right")), int(np.searchsorted(words.starts, end, side="left")) - 1
+    if w0 > w1:
+        return None
+    first_sentence, last_sentence = np.searchsorted(words.sentence_starts, [w0, w1], side="right") - 1
+    return int(first_sentence), int(last_sentence) + 1
+
+
+def _sub_spans(first: int, end: int) -> list[tuple[int, int]]:
+    """Every span ``[x, y)`` of sentences inside ``[first, end)``."""
+    return [(x, y) for x in range(first, end) for y in range(x + 1, end + 1)]
+
+
+def _case_surprise(ix, shingled, a: int, b: int, spans: list[tuple[tuple[int, int], tuple[int, int]]],  # type: ignore[no-untyped-def]
+                   min_words: int) -> float | None:
+    """The most surprising span pair inside a pair's true reuse cases that passes a passage's floors.
+
+    For each case (characters ``spans[k] = (in a, in b)``), every pair of sentence spans inside it
+    on both sides (all of them, up to ``CASE_SPANS``; past that the case as a whole) that holds
+    ``min_words`` and is as similar as a passage must be, scored by ``surprise.concentration``:
+    how far the pair is from ``align.MIN_SURPRISE`` even when told where the copy lies, with no
+    correction for looking (``None``: no such span).
+    """
+    from provenance.align import MIN_PASSAGE_SIMILARITY, _too_small, span_similarity
+    from provenance.surprise import concentration
+
+    best = None
+    for in_a, in_b in spans:
+        sentences_a, sentences_b = _case_sentences(shingled, a, *in_a), _case_sentences(shingled, b, *in_b)
+        if sentences_a is None or sentences_b is None:
+            continue
+        (a0, a1), (b0, b1) = sentences_a, sentences_b
+        spans_a, spans_b = _sub_spans(a0, a1), _sub_spans(b0, b1)
+        if len(spans_a) * len(spans_b) > CASE_SPANS:
+            spans_a, spans_b = [(a0, a1)], [(b0, b1)]
+        for x0, x1 in spans_a:
+            for y0, y1 in spans_b:
+                surprising = concentration(ix, a, b, x0, x1, y0, y1)
+                if best is not None and surprising <= best:
+                    continue
+                similarity, size_a, size_b = span_similarity(ix, a, b, x0, x1, y0, y1)
+                if not _too_small(size_a, size_b, min_words) and similarity >= MIN_PASSAGE_SIMILARITY:
+                    best = surprising
+    return best
+
+
 # The steps a listed pair of reuse can be lost at, in the order the pipeline takes them.
 MISS_STEPS = ("not read", "not a candidate", "no seed", "no passage", "below confidence", "not lost here")
 
 
 def diagnose_misses(root: Path, settings: Settings, missed: dict[str, list[tuple[str, str]]], pairs_given: bool,
-                    workers: int) -> list[dict]:
+                    workers: int, cases: dict[str, list[Case]] | None = None) -> list[dict]:
     """Where each missed pair (per type, ``(susp, src)``) was lost: the first of ``MISS_STEPS`` it failed.
 
     Runs the scan's steps again on the pairs alone, with the library's own functions in the
     scan's order: ingest, per-site boilerplate, shingles and vocabulary, the LSH candidates (not
     asked of ``pairs_given`` runs, which verify every listed pair), then the sentence index,
     seeding (``batch_seeds``), extension (``extend``) and the confidence a match needs.
-    "not lost here" would mean this account and the scan disagree.
+    "not lost here" would mean this account and the scan disagree. With the true ``cases`` (per
+    type), each row also says how surprising the best span inside them is (``_case_surprise``).
     """
     import numpy as np
 
-    from provenance.align import extend
+    from provenance.align import IndexArrays, extend
     from provenance.boilerplate import mask_site_boilerplate
     from provenance.candidates import earliest_first
     from provenance.ingest import read_corpus
@@ -258,6 +314,7 @@ def diagnose_misses(root: Path, settings: Settings, missed: dict[str, list[tuple
                               earliest_first([a.published for a in articles]))
         candidates = set(map(tuple, found.pairs.tolist()))
     index = SentenceIndex.build(shingled, vocabulary)
+    arrays = IndexArrays.of(index)
     rows = [(kind, susp, src) for kind, listed in missed.items() for susp, src in listed]
     read = [(kind, susp, src) for kind, susp, src in rows if susp in position and src in position]
     numbers = np.array([sorted((position[susp], position[src])) for _, susp, src in read], dtype=np.int64).reshape(-1, 2)
@@ -285,6 +342,12 @@ def diagnose_misses(root: Path, settings: Settings, missed: dict[str, list[tuple
                          for p in found_passages],
             "confidence": round(sure, 3),
         })
+        if cases is not None:
+            a, b = pair
+            spans = [((c.this_start, c.this_end), (c.src_start, c.src_end)) if articles[a].id == susp else
+                     ((c.src_start, c.src_end), (c.this_start, c.this_end)) for c in cases[kind] if (c.susp, c.src) == (susp, src)]
+            surprising = _case_surprise(arrays, shingled, a, b, spans, settings.min_passage_words)
+            out[-1]["case surprise"] = None if surprising is None else round(surprising, 2)
     return sorted(out, key=lambda row: (row["type"], row["susp"], row["src"]))
 
 
@@ -343,7 +406,7 @@ def main() -> int:
         _, cases = load_truth(args.root)
         _, found = detections_from_report(data["pairs"])
         missed = {kind: sorted({(c.susp, c.src) for c in cases[kind]} - found) for kind in TYPES.values()}
-        rows = diagnose_misses(args.root, settings, missed, args.pairs_given, args.workers)
+        rows = diagnose_misses(args.root, settings, missed, args.pairs_given, args.workers, cases)
         args.misses.write_text("".join(json.dumps(row, sort_keys=True) + "\n" for row in rows))
         counts = {kind: {step: sum(1 for r in rows if r["type"] == kind and r["lost at"] == step) for step in MISS_STEPS}
                   for kind in TYPES.values()}
@@ -351,6 +414,14 @@ def main() -> int:
         print(f"{'missed at':<12}" + "".join(f"{step:>18}" for step in MISS_STEPS))
         for kind, by_step in counts.items():
             print(f"{kind:<12}" + "".join(f"{by_step[step]:>18}" for step in MISS_STEPS))
+        from provenance.align import MIN_SURPRISE
+
+        # How many missed pairs a passage judged by its surprise could rescue, were it told where the copy lies.
+        reachable = {kind: sum(1 for r in rows if r["type"] == kind and (r.get("case surprise") or -math.inf) >= MIN_SURPRISE)
+                     for kind in TYPES.values()}
+        result["misses_with_a_surprising_case"] = reachable
+        print(f"missed pairs whose true cases hold a span of surprise >= {MIN_SURPRISE:g} (as told where the copy lies): "
+              + ", ".join(f"{kind} {n}" for kind, n in reachable.items()))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2, sort_keys=True))
     return 0

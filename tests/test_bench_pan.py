@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from provenance.align import MIN_SURPRISE
+from provenance.settings import Settings
 from tests.conftest import SEED_000, SEED_002, SEEDS
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
@@ -84,3 +86,30 @@ def test_a_run_scores_what_it_found_and_says_where_it_lost_the_rest(pan_corpus, 
     assert row["lost at"] == "no passage" and row["seeds"] >= 1 and row["passages"] == []
     assert result["misses"]["random"][row["lost at"]] == 1 and sum(result["misses"]["random"].values()) == 1
     assert "missed at" in done.stdout
+    # Told where the "copy" lies (both whole texts), no span of the two stories is surprising enough to be one.
+    assert row["case surprise"] is None or row["case surprise"] < MIN_SURPRISE
+    assert result["misses_with_a_surprising_case"]["random"] == 0
+
+
+def test_a_copy_told_where_it_lies_is_surprising_and_topic_is_not(tmp_path):
+    # Two paragraphs of 000 inside another story of the same event (001): told where they lie, the best
+    # span of the copy is far past the surprise a passage needs; told of a "copy" in 001's own
+    # paragraphs, which 000 does not hold, it is not.
+    source = (SEEDS / SEED_000).read_text(encoding="utf-8")
+    story = (SEEDS / "001_71f3c18bbb394e61.txt").read_text(encoding="utf-8")
+    paragraphs = source.split("\n\n")
+    taken = "\n\n".join(paragraphs[3:5])
+    half = story.index("\n\n", len(story) // 2)
+    suspect = story[:half] + "\n\n" + taken + story[half:]
+    for folder in ("src", "susp", *pan.TYPES, pan.NEGATIVE_FOLDER):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "src" / "source-document00000.txt").write_text(source, encoding="utf-8")
+    (tmp_path / "susp" / "suspicious-document00001.txt").write_text(suspect, encoding="utf-8")
+    for folder in (*pan.TYPES, pan.NEGATIVE_FOLDER):
+        (tmp_path / folder / "pairs").write_text("")
+    pair = ("suspicious-document00001.txt", "source-document00000.txt")
+    copy = pan.Case(*pair, half + 2, half + 2 + len(taken), source.index(taken), source.index(taken) + len(taken))
+    elsewhere = pan.Case(*pair, 0, half, copy.src_start, copy.src_end)
+    for case, surprising in ((copy, True), (elsewhere, False)):
+        [row] = pan.diagnose_misses(tmp_path, Settings(), {"random": [pair]}, True, 1, {"random": [case]})
+        assert (row["case surprise"] is not None and row["case surprise"] >= MIN_SURPRISE) is surprising, row
