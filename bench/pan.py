@@ -417,8 +417,8 @@ def main() -> int:
         from provenance.align import MIN_SURPRISE
 
         # How many missed pairs a passage judged by its surprise could rescue, were it told where the copy lies.
-        reachable = {kind: sum(1 for r in rows if r["type"] == kind and (r.get("case surprise") or -math.inf) >= MIN_SURPRISE)
-                     for kind in TYPES.values()}
+        reachable = {kind: sum(1 for r in rows if r["type"] == kind and r.get("case surprise") is not None
+                               and r["case surprise"] >= MIN_SURPRISE) for kind in TYPES.values()}
         result["misses_with_a_surprising_case"] = reachable
         print(f"missed pairs whose true cases hold a span of surprise >= {MIN_SURPRISE:g} (as told where the copy lies): "
               + ", ".join(f"{kind} {n}" for kind, n in reachable.items()))
