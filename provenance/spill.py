@@ -283,8 +283,10 @@ class SpilledShingles(FlatShingles):
             low = high
 
     def _words(self, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
-        """The stems and entity flags of words ``[first, last)``, from the file (stems, then flags)."""
-        assert self.words is not None
+        """The stems and entity flags of words ``[first, last)``: from the file once it holds them
+        (stems, then flags; ``words_to_disk``)."""
+        if self.words is None:
+            return self._stems(first, last), self.entity[first:last]
         entity = np.frombuffer(os.pread(self.words.fileno(), last - first, 4 * int(self.offsets[-1]) + first), dtype=np.bool_)
         return self._stems(first, last), entity
 
@@ -308,6 +310,6 @@ class SpilledShingles(FlatShingles):
             raise IndexError(article)
         first, last = int(self.offsets[article]), int(self.offsets[article + 1])
         pairs = np.frombuffer(os.pread(self.file.fileno(), 8 * (last - first), 8 * int(self.at[article])), dtype=np.int32).reshape(-1, 2)
-        stems, entity = (self.hashes[first:last], self.entity[first:last]) if self.words is None else self._words(first, last)
+        stems, entity = self._words(first, last)
         return Shingled(hashes=stems, starts=np.ascontiguousarray(pairs[:, 0]), ends=np.ascontiguousarray(pairs[:, 1]), entity=entity,
                         sentence_starts=self.sentence_starts[self.sentence_offsets[article] : self.sentence_offsets[article + 1]])
